@@ -1,0 +1,133 @@
+/**
+ * MasterSettings from the master options, with DEFAULT_MASTER_OPTS / DEFAULT_API_OPTS defaults and
+ * the adjustments `apply_master_config`, `client_config` and `api_config` make (rest-api.md §1.4).
+ */
+import { userInfo } from 'node:os';
+import { posix } from 'node:path';
+import { isMapping } from './master-file.js';
+import type { EventFraming, MasterSettings } from './types.js';
+import { describeValue, type OptionReader } from './option-reader.js';
+import { prependRootDir } from './root-dir.js';
+
+const DEFAULTS = {
+  rootDir: '/',
+  interface: '0.0.0.0',
+  retPort: 4506,
+  sockDir: '/var/run/salt/master',
+  cachedir: '/var/cache/salt/master',
+  tcpMasterPubPort: 4512,
+  tcpMasterPullPort: 4513,
+  tokenExpire: 43200,
+  restTimeout: 300,
+  timeout: 5,
+  gatherJobTimeout: 10,
+  hashType: 'sha256',
+  apiPidfile: '/var/run/salt-api.pid',
+  apiLogfile: '/var/log/salt/api',
+} as const;
+
+export const EVENT_PULL_FRAMINGS: readonly (EventFraming | 'auto')[] = ['auto', 'bare', 'len32'];
+
+/** Salt's `_MASTER_USER`: the user running the process. */
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env['USER'] ?? String(process.getuid?.() ?? 'root');
+  }
+}
+
+/** client_config: a wildcard bind address is contacted on loopback. */
+function contactAddress(address: string): string {
+  if (address === '0.0.0.0') return '127.0.0.1';
+  if (address === '::') return '::1';
+  return address;
+}
+
+function readPermissions(users: OptionReader): Record<string, unknown[]> {
+  const entries: Record<string, unknown[]> = {};
+  for (const user of users.keys()) {
+    const permissions = users.raw(user);
+    if (!Array.isArray(permissions)) {
+      throw users.fail(user, `must be a list of permissions (use [] for none), got ${describeValue(permissions)}`);
+    }
+    entries[user] = permissions;
+  }
+  return entries;
+}
+
+function readExternalAuth(master: OptionReader): Record<string, Record<string, unknown[]>> {
+  const eauth = master.nested('external_auth');
+  const result: Record<string, Record<string, unknown[]>> = {};
+  for (const backend of eauth?.keys() ?? []) {
+    const users = eauth?.nested(backend);
+    result[backend] = users === undefined ? {} : readPermissions(users);
+  }
+  return result;
+}
+
+const isTarget = (target: unknown): target is string | string[] =>
+  typeof target === 'string' || (Array.isArray(target) && target.every((item) => typeof item === 'string'));
+
+/** master_config: a list of one-key mappings is repacked into one mapping (salt.utils.data.repack_dictlist). */
+function readNodegroups(master: OptionReader): Record<string, string | string[]> {
+  const raw = master.raw('nodegroups');
+  if (raw === undefined) return {};
+  const packed: unknown = Array.isArray(raw) && raw.every(isMapping) ? Object.assign({}, ...raw) : raw;
+  if (!isMapping(packed)) throw master.fail('nodegroups', 'must be a mapping of nodegroup names to targets');
+  const result: Record<string, string | string[]> = {};
+  for (const [name, target] of Object.entries(packed)) {
+    if (!isTarget(target)) throw master.fail('nodegroups', `${name}: must be a target string or a list of strings`);
+    result[name] = target;
+  }
+  return result;
+}
+
+/** `token_expire_user_override` may also be a per-eauth mapping of users; the master enforces it. */
+function readTokenExpireUserOverride(master: OptionReader): boolean {
+  const raw = master.raw('token_expire_user_override');
+  if (isMapping(raw)) return true;
+  return master.boolean('token_expire_user_override') ?? false;
+}
+
+/** apply_master_config: an over-long sock_dir (unix socket path limits) moves under cachedir. */
+function rawSockDir(master: OptionReader): string {
+  const sockDir = master.string('sock_dir') ?? DEFAULTS.sockDir;
+  const cachedir = master.string('cachedir') ?? DEFAULTS.cachedir;
+  return sockDir.length > cachedir.length + 10 ? posix.join(cachedir, '.salt-unix') : sockDir;
+}
+
+export function buildMasterSettings(
+  master: OptionReader,
+  rest: OptionReader | undefined,
+  configFile: string | undefined,
+): MasterSettings {
+  const rootDir = master.string('root_dir') ?? DEFAULTS.rootDir;
+  return {
+    configFile,
+    rootDir,
+    interface: contactAddress(master.string('interface') ?? DEFAULTS.interface),
+    retPort: master.port('ret_port') ?? DEFAULTS.retPort,
+    sockDir: prependRootDir(rootDir, rawSockDir(master)),
+    ipcMode: master.oneOf('ipc_mode', ['ipc', 'tcp'] as const) ?? 'ipc',
+    tcpMasterPubPort: master.port('tcp_master_pub_port') ?? DEFAULTS.tcpMasterPubPort,
+    tcpMasterPullPort: master.port('tcp_master_pull_port') ?? DEFAULTS.tcpMasterPullPort,
+    eventPullFraming:
+      rest?.oneOf('event_pull_framing', EVENT_PULL_FRAMINGS) ??
+      master.oneOf('event_pull_framing', EVENT_PULL_FRAMINGS) ??
+      'auto',
+    externalAuth: readExternalAuth(master),
+    netapiEnableClients: master.stringList('netapi_enable_clients') ?? [],
+    netapiAllowRawShell: master.boolean('netapi_allow_raw_shell') ?? false,
+    tokenExpire: master.seconds('token_expire') ?? DEFAULTS.tokenExpire,
+    tokenExpireUserOverride: readTokenExpireUserOverride(master),
+    restTimeout: master.seconds('rest_timeout') ?? DEFAULTS.restTimeout,
+    timeout: master.seconds('timeout') ?? DEFAULTS.timeout,
+    gatherJobTimeout: master.seconds('gather_job_timeout') ?? DEFAULTS.gatherJobTimeout,
+    hashType: (master.string('hash_type') ?? DEFAULTS.hashType).toLowerCase(),
+    nodegroups: readNodegroups(master),
+    user: master.string('user') ?? currentUser(),
+    apiPidfile: prependRootDir(rootDir, master.string('api_pidfile') ?? DEFAULTS.apiPidfile),
+    apiLogfile: prependRootDir(rootDir, master.string('api_logfile') ?? DEFAULTS.apiLogfile),
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * Typed settings, parsed and validated once at start-up (src/config/load.ts).
+ * Option names and defaults follow Salt's master config and the `rest_cherrypy:` section
+ * (../shared/spec/rest-api.md §1.3, §1.4).
+ */
+
+export type CertReqs = 'CERT_NONE' | 'CERT_OPTIONAL' | 'CERT_REQUIRED';
+
+/** The `rest_cherrypy:` section, every option with its salt-api default. */
+export interface RestSettings {
+  port: number;
+  host: string;
+  disableSsl: boolean;
+  sslCrt: string | undefined;
+  sslKey: string | undefined;
+  sslChain: string | undefined;
+  sslCaCerts: string | undefined;
+  sslCertReqs: CertReqs | undefined;
+  sslAllowedCn: string[] | undefined;
+  debug: boolean;
+  logAccessFile: string;
+  logErrorFile: string;
+  threadPool: number;
+  /** `socket_queue_size`, with the `queue_size` alias salt-api actually reads. */
+  socketQueueSize: number;
+  expireResponses: boolean;
+  maxRequestBodySize: number;
+  collectStats: boolean;
+  statsDisableAuth: boolean;
+  static: string | undefined;
+  staticPath: string;
+  app: string | undefined;
+  appPath: string;
+  /** Always starts with `/`; `/` when unset. */
+  rootPrefix: string;
+  /** Always starts with `/`; `/hook` when unset. */
+  webhookUrl: string;
+  webhookDisableAuth: boolean;
+  enableSessions: boolean;
+  sessionStore: 'ram' | 'cache';
+  /** `api_acl.users`: user → allowed client IPs; undefined when `api_acl` or `users` is absent. */
+  apiAcl: Record<string, string[]> | undefined;
+  authorizedIps: string[] | undefined;
+  favicon: string | undefined;
+  /** salt-apid extension: `cors_origin` (one origin, a list, or `*`); undefined = reflect Origin. */
+  corsOrigin: string | string[] | undefined;
+  /** salt-apid extension: accept `?token=`, `?salt_token=`, `/events/<token>` (default true). */
+  eventsUrlTokens: boolean;
+}
+
+export type EventFraming = 'bare' | 'len32';
+
+/** The master options salt-apid needs to reach the master and to answer like salt-api. */
+export interface MasterSettings {
+  /** Path of the master config file that was read (undefined for the built-in demo). */
+  configFile: string | undefined;
+  rootDir: string;
+  /** Address to send requests to: `interface`, with 0.0.0.0 / :: contacted as loopback. */
+  interface: string;
+  retPort: number;
+  sockDir: string;
+  ipcMode: 'ipc' | 'tcp';
+  tcpMasterPubPort: number;
+  tcpMasterPullPort: number;
+  /** salt-apid extension `event_pull_framing`: `auto` probes the master (PROTOCOL.md §2.2). */
+  eventPullFraming: EventFraming | 'auto';
+  externalAuth: Record<string, Record<string, unknown[]>>;
+  netapiEnableClients: string[];
+  netapiAllowRawShell: boolean;
+  tokenExpire: number;
+  tokenExpireUserOverride: boolean;
+  restTimeout: number;
+  timeout: number;
+  gatherJobTimeout: number;
+  hashType: string;
+  nodegroups: Record<string, string | string[]>;
+  /** The OS user salt-apid sends as `user` in publish loads (salt-api sends its own user). */
+  user: string;
+  apiPidfile: string;
+  apiLogfile: string;
+}
+
+export interface Settings {
+  master: MasterSettings;
+  rest: RestSettings;
+}

@@ -1,0 +1,82 @@
+/**
+ * YAML the way Salt reads and writes it: PyYAML's YAML 1.1 typing through Salt's SaltYamlSafeLoader,
+ * and salt-api's `safe_dump(default_flow_style=False)` layout for responses (rest-api.md §3.3, §3.5).
+ */
+import { FAILSAFE_SCHEMA, YAMLException, dump, load, type Schema } from 'js-yaml';
+import {
+  binaryType,
+  boolType,
+  floatType,
+  intType,
+  mergeType,
+  nullType,
+  omapType,
+  pairsType,
+  pythonUnicodeType,
+  saltIntType,
+  saltTimestampType,
+  setType,
+  timestampType,
+} from './yaml11-types.js';
+
+const EXPLICIT_TYPES = [binaryType, omapType, pairsType, setType];
+
+/** PyYAML's SafeLoader unchanged: `0755` → 493, `2026-11-23` → Date. */
+export const PYYAML_SAFE_SCHEMA: Schema = FAILSAFE_SCHEMA.extend({
+  implicit: [nullType, boolType, intType, floatType, timestampType, mergeType],
+  explicit: EXPLICIT_TYPES,
+});
+
+/**
+ * Salt's SaltYamlSafeLoader (salt/utils/yamlloader.py), used for the master config, YAML request bodies
+ * and yamlify: leading zeros of integers are stripped (`0755` → 755, Salt's long-standing quirk) and
+ * timestamps stay strings. Duplicate mapping keys are an error, as in Salt.
+ */
+export const SALT_YAML_SCHEMA: Schema = FAILSAFE_SCHEMA.extend({
+  implicit: [nullType, boolType, saltIntType, floatType, saltTimestampType, mergeType],
+  explicit: [...EXPLICIT_TYPES, pythonUnicodeType],
+});
+
+/** A YAML document that does not parse; the message is one line. */
+export class YamlSyntaxError extends Error {
+  override readonly name = 'YamlSyntaxError';
+
+  constructor(
+    readonly reason: string,
+    readonly line: number | undefined,
+    readonly column: number | undefined,
+  ) {
+    super(line === undefined ? reason : `${reason} (line ${line}, column ${column ?? 0})`);
+  }
+}
+
+export function loadYaml(text: string, filename?: string, schema: Schema = SALT_YAML_SCHEMA): unknown {
+  try {
+    const value = load(text, { schema, ...(filename === undefined ? {} : { filename }) });
+    return value === undefined ? null : value;
+  } catch (error) {
+    if (error instanceof YAMLException) {
+      const mark = error.mark as YAMLException['mark'] | undefined;
+      throw new YamlSyntaxError(error.reason, mark ? mark.line + 1 : undefined, mark ? mark.column + 1 : undefined);
+    }
+    throw new YamlSyntaxError(error instanceof Error ? error.message : String(error), undefined, undefined);
+  }
+}
+
+/**
+ * Block style, keys sorted, sequences in mappings not indented, single quotes for strings that would
+ * read as another type under YAML 1.1, folded at 80 columns, trailing newline. Keys whose value is
+ * undefined are left out, as JSON.stringify does.
+ */
+export function dumpYaml(value: unknown): string {
+  return dump(value, {
+    schema: SALT_YAML_SCHEMA,
+    sortKeys: true,
+    noArrayIndent: true,
+    lineWidth: 80,
+    quotingType: "'",
+    noRefs: true,
+    noCompatMode: true,
+    skipInvalid: true,
+  });
+}

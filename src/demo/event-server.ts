@@ -1,0 +1,120 @@
+import { chmod, unlink } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { frameBody, type EventFraming } from '../salt/event-frame.js';
+import { PullFrameReader } from './pull-reader.js';
+
+/**
+ * The master's event bus: the publisher (`master_event_pub.ipc`) broadcasts every event frame
+ * to every connected reader; the puller (`master_event_pull.ipc`) takes frames from senders and
+ * republishes their event bytes unchanged. Unix sockets, or 127.0.0.1 TCP ports in tcp mode.
+ */
+
+export type BusAddress = string | { host: string; port: number };
+
+export interface EventServerOptions {
+  pubAddress: BusAddress;
+  pullAddress: BusAddress;
+  pubFraming: EventFraming;
+  pullFraming: EventFraming;
+  /** A reader with more than this many bytes queued is cut off so it cannot stall the bus. */
+  maxPendingBytes: number;
+  logger: Logger | undefined;
+}
+
+async function listen(server: Server, address: BusAddress, mode: number): Promise<BusAddress> {
+  if (typeof address === 'string') await unlink(address).catch(() => undefined);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    const ready = (): void => {
+      server.off('error', reject);
+      resolve();
+    };
+    if (typeof address === 'string') server.listen(address, ready);
+    else server.listen(address.port, address.host, ready);
+  });
+  if (typeof address === 'string') {
+    await chmod(address, mode);
+    return address;
+  }
+  return { host: address.host, port: (server.address() as AddressInfo).port };
+}
+
+export class EventServer {
+  private readonly readers = new Set<Socket>();
+  private readonly senders = new Set<Socket>();
+
+  private constructor(
+    private readonly options: EventServerOptions,
+    private readonly pubServer: Server,
+    private readonly pullServer: Server,
+    readonly pubAddress: BusAddress,
+    readonly pullAddress: BusAddress,
+  ) {}
+
+  static async start(options: EventServerOptions): Promise<EventServer> {
+    const pubServer = createServer();
+    const pullServer = createServer();
+    const pubAddress = await listen(pubServer, options.pubAddress, 0o660);
+    let pullAddress: BusAddress;
+    try {
+      pullAddress = await listen(pullServer, options.pullAddress, 0o600);
+    } catch (err) {
+      await closeServer(pubServer, options.pubAddress);
+      throw err;
+    }
+    const server = new EventServer(options, pubServer, pullServer, pubAddress, pullAddress);
+    pubServer.on('connection', (socket) => server.addReader(socket));
+    pullServer.on('connection', (socket) => server.addSender(socket));
+    return server;
+  }
+
+  /** Sends event bytes (`tag\n\n` + msgpack data) to every reader, in the pub framing. */
+  publishBody(body: Buffer): void {
+    if (this.readers.size === 0) return;
+    const frame = frameBody(body, this.options.pubFraming);
+    for (const socket of this.readers) {
+      if (socket.destroyed) continue;
+      if (socket.writableLength > this.options.maxPendingBytes) {
+        this.options.logger?.warn({ pending: socket.writableLength }, 'demo master: cutting off a slow event reader');
+        socket.destroy();
+        this.readers.delete(socket);
+        continue;
+      }
+      socket.write(frame);
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of [...this.readers, ...this.senders]) socket.destroy();
+    this.readers.clear();
+    this.senders.clear();
+    await Promise.all([closeServer(this.pubServer, this.pubAddress), closeServer(this.pullServer, this.pullAddress)]);
+  }
+
+  private addReader(socket: Socket): void {
+    this.readers.add(socket);
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.readers.delete(socket));
+    // Readers never write; anything they send is ignored, as the master does.
+    socket.on('data', () => undefined);
+  }
+
+  private addSender(socket: Socket): void {
+    this.senders.add(socket);
+    const reader = new PullFrameReader(this.options.pullFraming);
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.senders.delete(socket));
+    socket.on('data', (chunk: Buffer) => {
+      for (const result of reader.push(chunk)) {
+        if ('body' in result) this.publishBody(result.body);
+        else this.options.logger?.warn({ reason: result.dropped }, 'demo master: dropped an event frame on the pull socket');
+      }
+    });
+  }
+}
+
+async function closeServer(server: Server, address: BusAddress): Promise<void> {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof address === 'string') await unlink(address).catch(() => undefined);
+}

@@ -1,0 +1,77 @@
+import type { Logger } from 'pino';
+import type { EventFraming } from '../salt/event-frame.js';
+import type { ExternalAuth } from './acl.js';
+import type { DemoUser, TokenStore } from './auth.js';
+import type { JobCache } from './jobs.js';
+import type { KeyStore } from './keys.js';
+
+/** Options of the demo master; every one has a default that mirrors the recorded 3008 master. */
+export interface DemoMasterOptions {
+  /** Directory of the event bus sockets; a fresh temporary directory when omitted. */
+  sockDir?: string;
+  /** Address the request channel binds (default 127.0.0.1). */
+  interface?: string;
+  /** Request channel port; 0 (default) picks a free one, read it back from `retPort`. */
+  retPort?: number;
+  /** `ipc` (unix sockets in sockDir, default) or `tcp` (127.0.0.1 ports below). */
+  ipcMode?: 'ipc' | 'tcp';
+  /** tcp mode: publisher port (0 = free port, default). */
+  pubPort?: number;
+  /** tcp mode: puller port (0 = free port, default). */
+  pullPort?: number;
+  /** Framing of the publisher (default `bare`, as 3008.2+). */
+  pubFraming?: EventFraming;
+  /** Framing the puller reads (default `len32`, as 3008.2+); frames in the other one are swallowed. */
+  pullFraming?: EventFraming;
+  /** Salt's `external_auth`. */
+  externalAuth?: ExternalAuth;
+  /** The pam backend's users: name → password and groups. */
+  users?: Record<string, DemoUser>;
+  /** `token_expire` in seconds (default 43200). */
+  tokenExpire?: number;
+  /** `hash_type` (default sha256): token length and key fingerprints. */
+  hashType?: string;
+  /** Ids of the simulated minions that are up (default minion-1 … minion-5). */
+  minions?: string[];
+  /** Accepted keys whose minions never answer. */
+  deadMinions?: string[];
+  /** Keys waiting for acceptance; their minions run and answer once accepted. */
+  pendingKeys?: string[];
+  rejectedKeys?: string[];
+  deniedKeys?: string[];
+  /** Base delay before a minion returns, plus up to as much again as jitter (default 5). */
+  returnDelayMs?: number;
+  /**
+   * Delay failed password checks like Salt (which holds a worker 3-5 s). `true` for 3000-5000 ms,
+   * a `[min, max]` range in ms, or false (default) for none.
+   */
+  slowAuthFailures?: boolean | readonly [number, number];
+  /** A bus reader with more bytes queued than this is disconnected (default 8 MiB). */
+  maxPendingBytes?: number;
+  /** Carried-over tokens, job cache and keys, so a restarted master knows them (see `DemoMaster.state`). */
+  state?: DemoState;
+  logger?: Logger;
+}
+
+export const DEFAULT_EXTERNAL_AUTH: ExternalAuth = {
+  pam: { saltdev: ['.*', '@wheel', '@runner', '@jobs'] },
+  auto: { autouser: ['.*', '@wheel', '@runner', '@jobs'], nobody: [] },
+};
+
+export const DEFAULT_USERS: Record<string, DemoUser> = { saltdev: { password: 'saltdev', groups: ['saltdev'] } };
+
+export const DEFAULT_MINIONS = ['minion-1', 'minion-2', 'minion-3', 'minion-4', 'minion-5'];
+
+const FAILED_AUTH_DELAY_MS: readonly [number, number] = [3000, 5000];
+
+export function failedAuthDelay(option: DemoMasterOptions['slowAuthFailures']): readonly [number, number] | undefined {
+  if (option === true) return FAILED_AUTH_DELAY_MS;
+  return option === false || option === undefined ? undefined : option;
+}
+
+/** What a master keeps on disk across restarts: tokens, the job cache and the key directories. */
+export interface DemoState {
+  tokens: TokenStore;
+  jobs: JobCache;
+  keys: KeyStore;
+}

@@ -1,0 +1,107 @@
+/**
+ * Request bodies as salt-api's hypermedia_in tool reads them (rest-api.md §3.1, §3.2).
+ * One parser takes every content type so that the media type is matched without its parameters
+ * and anything unlisted — or a body without Content-Type — gets CherryPy's 406.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { loadYaml } from '../config/yaml11.js';
+import { yamlifyArg } from '../config/yamlify.js';
+import { HttpError } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body as received (UTF-8 text; the undecoded form string for urlencoded); "" when none. */
+    rawBody: string;
+  }
+}
+
+/** salt-api's urlencoded_processor: fields → keys, repeats → lists, `arg`/`kwarg` yamlified. */
+export function parseUrlencoded(form: string): Record<string, unknown> {
+  const fields = new Map<string, string[]>();
+  // The leading `&` keeps URLSearchParams from eating a `?` that Python's parse_qsl would keep.
+  for (const [key, value] of new URLSearchParams(`&${form}`)) {
+    // parse_qsl's default drops fields with empty values.
+    if (value === '') continue;
+    const values = fields.get(key);
+    if (values) values.push(value);
+    else fields.set(key, [value]);
+  }
+  const data = new Map<string, unknown>();
+  for (const [key, values] of fields) data.set(key, values.length === 1 ? values[0] : values);
+
+  if (data.has('kwarg')) data.set('kwarg', yamlifyArg(data.get('kwarg')));
+  const arg = data.get('arg');
+  if (Array.isArray(arg)) data.set('arg', arg.map((item) => yamlifyArg(item)));
+  else if (arg !== undefined) data.set('arg', [yamlifyArg(arg)]);
+  // fromEntries defines own properties, so a field named __proto__ stays a plain key.
+  return Object.fromEntries(data);
+}
+
+function parseJsonDocument(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new HttpError(400, 'Invalid JSON document');
+  }
+}
+
+function parseYamlDocument(text: string): unknown {
+  try {
+    return loadYaml(text);
+  } catch {
+    throw new HttpError(400, 'Invalid YAML document');
+  }
+}
+
+function parsePlainText(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+const BODY_PARSERS: ReadonlyMap<string, (text: string) => unknown> = new Map([
+  ['application/x-www-form-urlencoded', parseUrlencoded],
+  ['application/json', parseJsonDocument],
+  ['application/x-yaml', parseYamlDocument],
+  ['text/yaml', parseYamlDocument],
+  ['text/plain', parsePlainText],
+]);
+
+function mediaTypeOf(contentType: string | undefined): string {
+  const [mediaType = ''] = (contentType ?? '').split(';', 1);
+  return mediaType.trim().toLowerCase();
+}
+
+async function readText(payload: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of payload) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Installs the body parsers. `limitBytes` is `max_request_body_size`: a larger declared body is
+ * refused with 413 before any of it is read.
+ */
+export function installBodyParsers(app: FastifyInstance, limitBytes: number): void {
+  app.decorateRequest('rawBody', '');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', async (request: FastifyRequest, payload: IncomingMessage) => {
+    if (request.is404) return undefined;
+    // salt-api reads no body unless Content-Length says there is one (a chunked body is "no data").
+    const contentLength = request.headers['content-length'];
+    if (contentLength === undefined || contentLength === '0') return undefined;
+    if (Number(contentLength) > limitBytes) {
+      throw new HttpError(413, `The request body exceeds max_request_body_size (${limitBytes} bytes).`, {
+        shape: 'envelope',
+      });
+    }
+    const parse = BODY_PARSERS.get(mediaTypeOf(request.headers['content-type']));
+    if (parse === undefined) throw new HttpError(406, 'Content type not supported');
+    const text = await readText(payload);
+    request.rawBody = text;
+    return parse(text);
+  });
+}

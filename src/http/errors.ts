@@ -1,0 +1,245 @@
+/**
+ * HTTP errors and the one place that turns any thrown error into a reply (rest-api.md §6).
+ *
+ * Two body shapes, as in salt-api: CherryPy's HTML error page for errors raised as HTTP errors,
+ * and the `{"status": N, "return": "..."}` envelope (negotiated JSON/YAML) for unexpected
+ * failures and for the cases deviations.md fixes.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import { negotiateResponse } from './negotiate.js';
+import { serialize } from './serialize.js';
+
+/** Reason phrases and default messages: CherryPy's `httputil.response_codes` (Python 3.11's table). */
+const STATUS_TEXT: Readonly<Record<number, readonly [reason: string, message: string]>> = {
+  400: ['Bad Request', 'Bad request syntax or unsupported method'],
+  401: ['Unauthorized', 'No permission -- see authorization schemes'],
+  403: ['Forbidden', 'Request forbidden -- authorization will not help'],
+  404: ['Not Found', 'Nothing matches the given URI'],
+  405: ['Method Not Allowed', 'Specified method is invalid for this resource'],
+  406: ['Not Acceptable', 'URI not available in preferred format'],
+  408: ['Request Timeout', 'Request timed out; try again later'],
+  411: ['Length Required', 'Client must specify Content-Length'],
+  413: ['Request Entity Too Large', 'Entity is too large'],
+  414: ['Request-URI Too Long', 'URI is too long'],
+  415: ['Unsupported Media Type', 'Entity body in unsupported format'],
+  500: [
+    'Internal Server Error',
+    'The server encountered an unexpected condition which prevented it from fulfilling the request.',
+  ],
+  501: ['Not Implemented', 'Server does not support this operation'],
+  502: ['Bad Gateway', 'Invalid responses from another server/proxy'],
+  503: [
+    'Service Unavailable',
+    'The server is currently unable to handle the request due to a temporary overloading or maintenance of the server.',
+  ],
+  504: ['Gateway Timeout', 'The gateway server did not receive a timely response'],
+};
+
+export function reasonPhrase(status: number): string {
+  return STATUS_TEXT[status]?.[0] ?? '';
+}
+
+function defaultMessage(status: number): string {
+  return STATUS_TEXT[status]?.[1] ?? '';
+}
+
+/** `page`: CherryPy's HTML error page; `envelope`: `{"status": N, "return": message}`. */
+export type ErrorBodyShape = 'page' | 'envelope';
+
+export interface HttpErrorOptions {
+  /** Response headers the error answer carries (e.g. `Allow` on a 405). */
+  headers?: Readonly<Record<string, string>>;
+  shape?: ErrorBodyShape;
+  cause?: unknown;
+}
+
+export class HttpError extends Error {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly shape: ErrorBodyShape;
+
+  constructor(status: number, message?: string, options: HttpErrorOptions = {}) {
+    super(message ?? defaultMessage(status), { cause: options.cause });
+    this.name = 'HttpError';
+    this.status = status;
+    this.headers = options.headers ?? {};
+    this.shape = options.shape ?? 'page';
+  }
+}
+
+/** CherryPy's NotFound for an unknown path; `path` is the decoded path without the query. */
+export function notFoundError(path: string): HttpError {
+  return new HttpError(404, `The path '${path}' was not found.`);
+}
+
+/**
+ * CherryPy's answer to query parameters a handler does not declare: a bare 404, naming the
+ * parameters only in debug (development) mode.
+ */
+export function unexpectedQueryError(names: readonly string[], debug: boolean): HttpError {
+  return new HttpError(404, debug ? `Unexpected query string parameters: ${names.join(', ')}` : undefined);
+}
+
+export function methodNotAllowedError(allow: string): HttpError {
+  return new HttpError(405, undefined, { headers: { Allow: allow } });
+}
+
+/**
+ * Errors of other layers (the Salt client, the event bus) implement this to choose their answer;
+ * the HTTP layer never imports them. See {@link toHttpError}.
+ */
+export interface MappableError extends Error {
+  readonly httpStatus: number;
+  readonly httpBodyShape?: ErrorBodyShape;
+}
+
+function isMappableError(error: unknown): error is MappableError {
+  return error instanceof Error && typeof (error as Partial<MappableError>).httpStatus === 'number';
+}
+
+function isFastifyError(error: unknown): error is FastifyError {
+  return error instanceof Error && typeof (error as Partial<FastifyError>).code === 'string';
+}
+
+/**
+ * THE mapping from thrown errors to HTTP answers. Undefined means "unexpected": the 500 envelope.
+ */
+function toHttpError(error: unknown): HttpError | undefined {
+  if (error instanceof HttpError) return error;
+
+  // Errors from other layers (rest-api.md §6.2): auth failures → 401, invalid arguments → 400,
+  // master unreachable → 503, runner wait exceeded → 504. Each carries its status and message.
+  if (isMappableError(error)) {
+    return new HttpError(error.httpStatus, error.message, { shape: error.httpBodyShape, cause: error });
+  }
+
+  if (isFastifyError(error)) {
+    switch (error.code) {
+      // A Content-Type header that is not even `type/subtype` is just an unsupported one to CherryPy.
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return new HttpError(406, 'Content type not supported', { cause: error });
+      default:
+        if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+          return new HttpError(error.statusCode, undefined, { cause: error });
+        }
+    }
+  }
+  return undefined;
+}
+
+const escapeHtml = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+export interface ErrorPage {
+  status: number;
+  message: string;
+  traceback: string;
+  version: string;
+}
+
+/** CherryPy's `_HTTPErrorTemplate`, crediting salt-apid. */
+export function renderErrorPage(page: ErrorPage): string {
+  const statusLine = escapeHtml(`${page.status} ${reasonPhrase(page.status)}`);
+  return `<!DOCTYPE html PUBLIC
+"-//W3C//DTD XHTML 1.0 Transitional//EN"
+"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
+<html>
+<head>
+    <meta http-equiv="Content-Type" content="text/html; charset=utf-8"></meta>
+    <title>${statusLine}</title>
+    <style type="text/css">
+    #powered_by {
+        margin-top: 20px;
+        border-top: 2px solid black;
+        font-style: italic;
+    }
+
+    #traceback {
+        color: red;
+    }
+    </style>
+</head>
+    <body>
+        <h2>${statusLine}</h2>
+        <p>${escapeHtml(page.message)}</p>
+        <pre id="traceback">${escapeHtml(page.traceback)}</pre>
+    <div id="powered_by">
+      <span>
+        Powered by salt-apid ${escapeHtml(page.version)}
+      </span>
+    </div>
+    </body>
+</html>
+`;
+}
+
+export const HTML_CONTENT_TYPE = 'text/html;charset=utf-8';
+
+export interface ErrorHandlingOptions {
+  /** `rest_cherrypy.debug`: tracebacks in error pages and in the 500 envelope. */
+  debug: boolean;
+  version: string;
+}
+
+/** The decoded path of a request URL, as CherryPy names it in its 404 message. */
+function requestPath(url: string): string {
+  const queryStart = url.indexOf('?');
+  const path = queryStart < 0 ? url : url.slice(0, queryStart);
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+export function installErrorHandling(app: FastifyInstance, options: ErrorHandlingOptions): void {
+  const tracebackOf = (error: Error): string => (options.debug ? (error.stack ?? '') : '');
+
+  function sendPage(reply: FastifyReply, status: number, message: string, traceback: string): void {
+    const page = renderErrorPage({ status, message, traceback, version: options.version });
+    void reply.code(status).type(HTML_CONTENT_TYPE).send(Buffer.from(page, 'utf8'));
+  }
+
+  function sendEnvelope(request: FastifyRequest, reply: FastifyReply, status: number, message: string): void {
+    const negotiated = negotiateResponse(request.headers.accept);
+    if (!negotiated.ok) {
+      sendPage(reply, negotiated.status, negotiated.message, '');
+      return;
+    }
+    const body = serialize({ status, return: message }, negotiated.mediaType);
+    void reply.code(status).type(negotiated.mediaType).send(Buffer.from(body, 'utf8'));
+  }
+
+  app.setErrorHandler((error: Error, request, reply) => {
+    const httpError = toHttpError(error);
+    if (httpError === undefined) {
+      request.log.error({ err: error }, 'unexpected error while handling the request');
+      sendEnvelope(request, reply, 500, options.debug ? (error.stack ?? String(error)) : 'An unexpected error occurred');
+      return;
+    }
+    if (httpError.status >= 500) request.log.error({ err: httpError.cause ?? httpError }, httpError.message);
+    for (const [name, value] of Object.entries(httpError.headers)) reply.header(name, value);
+    if (httpError.shape === 'envelope') sendEnvelope(request, reply, httpError.status, httpError.message);
+    else sendPage(reply, httpError.status, httpError.message, tracebackOf(httpError));
+  });
+
+  app.setNotFoundHandler(async (request) => {
+    throw notFoundError(requestPath(request.url));
+  });
+}
+
+/**
+ * Answers every method a route does not implement with 405 and its `Allow` list, before the body
+ * is read — as CherryPy's MethodDispatcher does. OPTIONS stays with the CORS preflight.
+ */
+export function rejectOtherMethods(app: FastifyInstance, url: string, allowed: readonly HTTPMethods[]): void {
+  const allow = allowed.join(', ');
+  const others = app.supportedMethods.filter(
+    (method) => method !== 'OPTIONS' && !allowed.includes(method as HTTPMethods),
+  );
+  const refuse = async (): Promise<never> => {
+    throw methodNotAllowedError(allow);
+  };
+  // Refused in onRequest so that no body is read; the handler is never reached.
+  app.route({ method: others as HTTPMethods[], url, onRequest: refuse, handler: refuse });
+}

@@ -1,0 +1,117 @@
+/**
+ * Response bodies exactly as salt-api writes them (rest-api.md §3.5): Python's `json.dumps` with
+ * its default `", "` / `": "` separators and raw non-ASCII text, or salt-api's YAML.
+ */
+import { dumpYaml } from '../config/yaml11.js';
+import { Float64 } from '../salt/codec/values.js';
+import { YAML_MEDIA_TYPE, type ResponseMediaType } from './negotiate.js';
+
+/**
+ * JSON.stringify cannot emit number text of its own choosing (bigint digits, `1.0`, `NaN`), so the
+ * replacer emits such values as marker strings that {@link addPythonSeparators} turns back into
+ * raw text. A marker is a string value starting with NUL; real string values that start with NUL
+ * are escaped with the `s` marker so they can never be mistaken for one.
+ */
+const MARKER = '\u0000';
+const RAW_MARKER = `${MARKER}r`;
+const ESCAPED_STRING_MARKER = `${MARKER}s`;
+/** How the NUL of a marker appears inside JSON.stringify's output. */
+const ENCODED_MARKER = '\\u0000';
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function bytesValue(bytes: Uint8Array): string | { $bytes_b64: string } {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return { $bytes_b64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') };
+  }
+}
+
+function rawNumber(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return 'Infinity';
+  if (value === -Infinity) return '-Infinity';
+  // Python prints an integral float as `N.0` below 1e16 (its repr switches to exponents there).
+  return Number.isInteger(value) && Math.abs(value) < 1e16 ? `${value}.0` : String(value);
+}
+
+/** Python's json.dumps writes non-string dict keys as JSON scalars turned into text. */
+function mapKeyText(key: unknown): string {
+  if (typeof key === 'string') return key;
+  if (key === null || key === undefined) return 'null';
+  if (key instanceof Uint8Array) return Buffer.from(key).toString('latin1');
+  return String(key);
+}
+
+function replacer(this: unknown, key: string, value: unknown): unknown {
+  // toJSON (Buffer, Float64) has already run on `value`; the holder still has the original.
+  const original = (this as Record<string, unknown>)[key];
+  if (original instanceof Uint8Array) return bytesValue(original);
+  if (original instanceof Float64) return RAW_MARKER + rawNumber(original.value);
+  switch (typeof value) {
+    case 'string':
+      return value.startsWith(MARKER) ? ESCAPED_STRING_MARKER + value : value;
+    case 'bigint':
+      return RAW_MARKER + value.toString();
+    case 'number':
+      return Number.isFinite(value) ? value : RAW_MARKER + rawNumber(value);
+    default:
+      if (value instanceof Map) {
+        return Object.fromEntries([...value].map(([mapKey, mapValue]) => [mapKeyText(mapKey), mapValue]));
+      }
+      return value;
+  }
+}
+
+/** Index of the closing quote of the JSON string whose opening quote is at `open`. */
+function endOfString(json: string, open: number): number {
+  for (let i = open + 1; i < json.length; i++) {
+    const ch = json.charCodeAt(i);
+    if (ch === 0x5c) i++;
+    else if (ch === 0x22) return i;
+  }
+  return json.length;
+}
+
+/**
+ * One pass over compact JSON: a space after every `,` and `:` outside strings, and the markers of
+ * {@link replacer} resolved. Object keys never carry markers (the replacer only sees values), so a
+ * marked string followed by `:` is left as it is.
+ */
+function addPythonSeparators(json: string): string {
+  const out: string[] = [];
+  let copiedUpTo = 0;
+  for (let i = 0; i < json.length; i++) {
+    const ch = json.charCodeAt(i);
+    if (ch === 0x22) {
+      const close = endOfString(json, i);
+      if (json.startsWith(ENCODED_MARKER, i + 1) && json.charCodeAt(close + 1) !== 0x3a) {
+        const kind = json[i + 1 + ENCODED_MARKER.length];
+        out.push(json.slice(copiedUpTo, i));
+        out.push(
+          kind === 'r'
+            ? json.slice(i + 2 + ENCODED_MARKER.length, close)
+            : '"' + json.slice(i + 2 + ENCODED_MARKER.length, close + 1),
+        );
+        copiedUpTo = close + 1;
+      }
+      i = close;
+    } else if (ch === 0x2c || ch === 0x3a) {
+      out.push(json.slice(copiedUpTo, i + 1), ' ');
+      copiedUpTo = i + 1;
+    }
+  }
+  out.push(json.slice(copiedUpTo));
+  return out.join('');
+}
+
+/** `json.dumps(value)` as salt-api calls it: `", "` and `": "`, raw UTF-8, no trailing newline. */
+export function toPythonJson(value: unknown): string {
+  const compact = JSON.stringify(value, replacer) as string | undefined;
+  return compact === undefined ? 'null' : addPythonSeparators(compact);
+}
+
+export function serialize(value: unknown, mediaType: ResponseMediaType): string {
+  return mediaType === YAML_MEDIA_TYPE ? dumpYaml(value) : toPythonJson(value);
+}

@@ -1,0 +1,223 @@
+import type { SaltMap, SaltValue } from './values.js';
+
+/**
+ * msgpack decoder following Salt's own recipe (PROTOCOL.md §1.3): every str/bin value is read
+ * as bytes, then decoded as UTF-8 where that succeeds; bytes that are not UTF-8 stay a
+ * `Uint8Array`. msgpackr cannot keep invalid UTF-8 (it substitutes U+FFFD), so the request
+ * channel and the bus wrapper go through this decoder.
+ */
+
+/** Thrown when the buffer ends inside a value: the caller should wait for more bytes. */
+export class IncompleteMsgpack extends Error {
+  constructor() {
+    super('msgpack value is incomplete');
+    this.name = 'IncompleteMsgpack';
+  }
+}
+
+export class InvalidMsgpack extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidMsgpack';
+  }
+}
+
+export interface UnpackOptions {
+  /** bin values: keep as bytes (default) or decode like str (Salt's `raw=True` reader). */
+  binAsString?: boolean;
+}
+
+/** Salt's datetime extension; its payload is the text `%Y%m%dT%H:%M:%S.%f`. */
+const EXT_DATETIME = 78;
+const MAX_DEPTH = 512;
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function bytesToValue(bytes: Uint8Array): string | Uint8Array {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return Buffer.from(bytes);
+  }
+}
+
+function mapKey(key: SaltValue): string {
+  if (typeof key === 'string') return key;
+  if (key instanceof Uint8Array) return Buffer.from(key).toString('latin1');
+  if (key === null || key === undefined) return 'null';
+  return String(key);
+}
+
+class Reader {
+  pos: number;
+
+  constructor(
+    private readonly buf: Buffer,
+    start: number,
+    private readonly binAsString: boolean,
+  ) {
+    this.pos = start;
+  }
+
+  private need(n: number): void {
+    if (this.pos + n > this.buf.length) throw new IncompleteMsgpack();
+  }
+
+  private take(n: number): Buffer {
+    this.need(n);
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
+  private u8(): number {
+    this.need(1);
+    return this.buf[this.pos++] as number;
+  }
+
+  private u16(): number {
+    this.need(2);
+    const v = this.buf.readUInt16BE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+
+  private u32(): number {
+    this.need(4);
+    const v = this.buf.readUInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  private big(v: bigint): number | bigint {
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  }
+
+  read(depth = 0): SaltValue {
+    if (depth > MAX_DEPTH) throw new InvalidMsgpack('msgpack nesting is too deep');
+    const b = this.u8();
+    if (b < 0x80) return b;
+    if (b >= 0xe0) return b - 0x100;
+    if (b >= 0xa0 && b <= 0xbf) return bytesToValue(this.take(b & 0x1f));
+    if (b >= 0x90 && b <= 0x9f) return this.array(b & 0x0f, depth);
+    if (b >= 0x80 && b <= 0x8f) return this.map(b & 0x0f, depth);
+    switch (b) {
+      case 0xc0:
+        return null;
+      case 0xc2:
+        return false;
+      case 0xc3:
+        return true;
+      case 0xc4:
+        return this.binary(this.u8());
+      case 0xc5:
+        return this.binary(this.u16());
+      case 0xc6:
+        return this.binary(this.u32());
+      case 0xc7:
+        return this.ext(this.u8());
+      case 0xc8:
+        return this.ext(this.u16());
+      case 0xc9:
+        return this.ext(this.u32());
+      case 0xca:
+        return this.take(4).readFloatBE(0);
+      case 0xcb:
+        return this.take(8).readDoubleBE(0);
+      case 0xcc:
+        return this.u8();
+      case 0xcd:
+        return this.u16();
+      case 0xce:
+        return this.u32();
+      case 0xcf:
+        return this.big(this.take(8).readBigUInt64BE(0));
+      case 0xd0:
+        return this.take(1).readInt8(0);
+      case 0xd1:
+        return this.take(2).readInt16BE(0);
+      case 0xd2:
+        return this.take(4).readInt32BE(0);
+      case 0xd3:
+        return this.big(this.take(8).readBigInt64BE(0));
+      case 0xd4:
+        return this.ext(1);
+      case 0xd5:
+        return this.ext(2);
+      case 0xd6:
+        return this.ext(4);
+      case 0xd7:
+        return this.ext(8);
+      case 0xd8:
+        return this.ext(16);
+      case 0xd9:
+        return bytesToValue(this.take(this.u8()));
+      case 0xda:
+        return bytesToValue(this.take(this.u16()));
+      case 0xdb:
+        return bytesToValue(this.take(this.u32()));
+      case 0xdc:
+        return this.array(this.u16(), depth);
+      case 0xdd:
+        return this.array(this.u32(), depth);
+      case 0xde:
+        return this.map(this.u16(), depth);
+      case 0xdf:
+        return this.map(this.u32(), depth);
+      default:
+        throw new InvalidMsgpack(`invalid msgpack format byte 0x${b.toString(16)}`);
+    }
+  }
+
+  private binary(n: number): string | Uint8Array {
+    const bytes = this.take(n);
+    return this.binAsString ? bytesToValue(bytes) : Buffer.from(bytes);
+  }
+
+  private ext(n: number): SaltValue {
+    this.need(1 + n);
+    const type = this.buf.readInt8(this.pos++);
+    const data = this.take(n);
+    return type === EXT_DATETIME ? bytesToValue(data) : Buffer.from(data);
+  }
+
+  private array(n: number, depth: number): SaltValue[] {
+    // A length larger than the bytes left cannot be honest; refuse before allocating.
+    if (n > this.buf.length - this.pos) this.need(n);
+    const out: SaltValue[] = new Array<SaltValue>(n);
+    for (let i = 0; i < n; i++) out[i] = this.read(depth + 1);
+    return out;
+  }
+
+  private map(n: number, depth: number): SaltMap {
+    if (n * 2 > this.buf.length - this.pos) this.need(n * 2);
+    const out: SaltMap = {};
+    for (let i = 0; i < n; i++) {
+      const key = mapKey(this.read(depth + 1));
+      const value = this.read(depth + 1);
+      if (key === '__proto__') {
+        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      } else {
+        out[key] = value;
+      }
+    }
+    return out;
+  }
+}
+
+/** Decodes the msgpack value starting at `offset`; returns it with the offset just past it. */
+export function unpackAt(
+  buf: Buffer,
+  offset: number,
+  options: UnpackOptions = {},
+): { value: SaltValue; end: number } {
+  const reader = new Reader(buf, offset, options.binAsString ?? false);
+  const value = reader.read();
+  return { value, end: reader.pos };
+}
+
+/** Decodes one whole msgpack document; trailing bytes are an error. */
+export function unpack(buf: Buffer, options: UnpackOptions = {}): SaltValue {
+  const { value, end } = unpackAt(buf, 0, options);
+  if (end !== buf.length) throw new InvalidMsgpack(`${buf.length - end} trailing bytes after msgpack value`);
+  return value;
+}

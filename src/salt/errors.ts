@@ -1,0 +1,87 @@
+/**
+ * One error hierarchy for everything that can go wrong talking to the master. The HTTP layer
+ * maps these to status codes in a single place (src/http/errors.ts) by `kind`.
+ */
+
+export type SaltErrorKind =
+  /** The master cannot be reached (no connection, socket missing): salt-api's 503. */
+  | 'unavailable'
+  /** The master was reached but did not answer in time. */
+  | 'timeout'
+  /** The master refused the credentials or the ACL forbids the call: 401. */
+  | 'auth'
+  /** The master answered with something that is not a valid reply to the command. */
+  | 'bad-reply'
+  /** A consumer read events too slowly and was cut off. */
+  | 'slow-consumer'
+  /** The channel or bus was closed by salt-apid itself. */
+  | 'closed';
+
+export class SaltError extends Error {
+  constructor(
+    readonly kind: SaltErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class MasterUnavailableError extends SaltError {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super('unavailable', `Salt Master is not available: ${detail}`, options);
+  }
+}
+
+export class MasterTimeoutError extends SaltError {
+  constructor(
+    readonly command: string,
+    readonly timeoutMs: number,
+  ) {
+    super('timeout', `the master did not answer '${command}' within ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * The master answered `{error: {name, message}}` (PROTOCOL.md §1.5): AuthenticationError,
+ * AuthorizationError, TokenAuthenticationError, EauthAuthenticationError, UserAuthenticationError…
+ */
+export class MasterErrorReply extends SaltError {
+  constructor(
+    readonly errorName: string,
+    readonly masterMessage: string,
+  ) {
+    super(errorName.endsWith('AuthenticationError') || errorName === 'AuthorizationError' ? 'auth' : 'bad-reply', masterMessage);
+  }
+}
+
+export class BadReplyError extends SaltError {
+  constructor(
+    readonly command: string,
+    readonly reply: unknown,
+  ) {
+    super('bad-reply', `the master answered '${command}' with ${describe(reply)}`);
+  }
+}
+
+export class SlowConsumerError extends SaltError {
+  constructor(readonly queueLimit: number) {
+    super('slow-consumer', `event consumer fell more than ${queueLimit} events behind and was cut off`);
+  }
+}
+
+export class ClosedError extends SaltError {
+  constructor(what: string) {
+    super('closed', `${what} is closed`);
+  }
+}
+
+function describe(reply: unknown): string {
+  if (typeof reply === 'string') return JSON.stringify(reply.length > 200 ? `${reply.slice(0, 200)}…` : reply);
+  if (reply === null || reply === undefined) return 'nothing';
+  if (reply instanceof Uint8Array) return `${reply.length} raw bytes`;
+  if (Array.isArray(reply)) return `a list of ${reply.length}`;
+  if (typeof reply === 'object') return `a map with keys [${Object.keys(reply).slice(0, 10).join(', ')}]`;
+  return String(reply);
+}

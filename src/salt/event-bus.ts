@@ -1,0 +1,286 @@
+import { EventEmitter } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { SaltValue } from './codec/values.js';
+import { ClosedError, MasterUnavailableError } from './errors.js';
+import { encodeEventFrame, EventFrameReader, type EventFraming, type SaltEvent } from './event-frame.js';
+import { Subscription, type SubscriptionOptions } from './subscription.js';
+
+/**
+ * The master event bus (PROTOCOL.md §2): one connection to the publisher socket shared by every
+ * consumer, and a connection to the pull socket for firing events. Reconnects with backoff when
+ * the master goes away; subscriptions survive reconnects.
+ */
+
+export type BusAddress = { path: string } | { host: string; port: number };
+
+export interface EventBusOptions {
+  pub: BusAddress;
+  pull: BusAddress;
+  /** Framing of the pull socket; `auto` probes the master (PROTOCOL.md §2.2). */
+  pullFraming: EventFraming | 'auto';
+  logger?: Logger;
+  reconnectInitialMs?: number;
+  reconnectMaxMs?: number;
+  /** How long `auto` waits for its probe to come back on the publisher. */
+  probeTimeoutMs?: number;
+  /** Bytes allowed to wait unsent on the pull connection before fire() fails. */
+  maxPullBacklog?: number;
+}
+
+export type BusState = 'connecting' | 'connected' | 'closed';
+
+export interface EventBusStats {
+  state: BusState;
+  pubFraming: EventFraming | undefined;
+  pullFraming: EventFraming | undefined;
+  subscribers: number;
+  eventsReceived: number;
+  eventsFired: number;
+  undecodableFrames: number;
+  reconnects: number;
+}
+
+const PROBE_TAG_PREFIX = 'salt/apid/probe/';
+
+function describeAddress(address: BusAddress): string {
+  return 'path' in address ? address.path : `${address.host}:${address.port}`;
+}
+
+function openSocket(address: BusAddress): Socket {
+  return 'path' in address ? connect({ path: address.path }) : connect({ host: address.host, port: address.port });
+}
+
+export class EventBus extends EventEmitter {
+  private readonly options: Required<Omit<EventBusOptions, 'logger'>> & { logger: Logger | undefined };
+  private readonly subscribers = new Set<Subscription>();
+  private pubSocket: Socket | undefined;
+  private reader = new EventFrameReader();
+  private busState: BusState = 'connecting';
+  private backoffMs: number;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private pullSocket: Socket | undefined;
+  private pullFramingKnown: EventFraming | undefined;
+  private probing: Promise<EventFraming> | undefined;
+  private started = false;
+  private counters = { eventsReceived: 0, eventsFired: 0, undecodableFrames: 0, reconnects: 0 };
+
+  constructor(options: EventBusOptions) {
+    super();
+    this.options = {
+      reconnectInitialMs: 50,
+      reconnectMaxMs: 1_000,
+      probeTimeoutMs: 1_500,
+      maxPullBacklog: 8 * 1024 * 1024,
+      ...options,
+      logger: options.logger,
+    };
+    this.backoffMs = this.options.reconnectInitialMs;
+    if (options.pullFraming !== 'auto') this.pullFramingKnown = options.pullFraming;
+  }
+
+  get state(): BusState {
+    return this.busState;
+  }
+
+  /** Starts connecting (and reconnecting) to the publisher; returns at once. */
+  start(): this {
+    if (this.started) return this;
+    this.started = true;
+    this.connectPub();
+    return this;
+  }
+
+  /** Resolves once connected to the publisher; rejects with MasterUnavailableError after `timeoutMs`. */
+  waitConnected(timeoutMs: number): Promise<void> {
+    if (this.busState === 'connected') return Promise.resolve();
+    if (this.busState === 'closed') return Promise.reject(new ClosedError('event bus'));
+    return new Promise((resolve, reject) => {
+      const onConnected = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.off('connected', onConnected);
+        reject(new MasterUnavailableError(`no event bus connection to ${describeAddress(this.options.pub)}`));
+      }, timeoutMs);
+      this.once('connected', onConnected);
+    });
+  }
+
+  subscribe(options: SubscriptionOptions = {}): Subscription {
+    const sub = new Subscription(options, (s) => this.subscribers.delete(s));
+    if (this.busState === 'closed') sub.close(new ClosedError('event bus'));
+    else this.subscribers.add(sub);
+    return sub;
+  }
+
+  /** Fires an event through the master's pull socket; the master republishes it to every listener. */
+  async fire(tag: string, data: SaltValue): Promise<void> {
+    if (this.busState === 'closed') throw new ClosedError('event bus');
+    const framing = this.pullFramingKnown ?? (await this.probePullFraming());
+    const sock = await this.pullConnection();
+    if (sock.writableLength > this.options.maxPullBacklog) {
+      throw new MasterUnavailableError(`the master is not reading ${describeAddress(this.options.pull)}`);
+    }
+    const frame = encodeEventFrame(tag, data, framing);
+    await new Promise<void>((resolve, reject) => {
+      sock.write(frame, (err) => (err ? reject(new MasterUnavailableError(`writing to ${describeAddress(this.options.pull)} failed`, { cause: err })) : resolve()));
+    });
+    this.counters.eventsFired++;
+  }
+
+  stats(): EventBusStats {
+    return {
+      state: this.busState,
+      pubFraming: this.reader.framing,
+      pullFraming: this.pullFramingKnown,
+      subscribers: this.subscribers.size,
+      ...this.counters,
+    };
+  }
+
+  close(): void {
+    if (this.busState === 'closed') return;
+    this.busState = 'closed';
+    clearTimeout(this.reconnectTimer);
+    this.pubSocket?.destroy();
+    this.pullSocket?.destroy();
+    for (const sub of [...this.subscribers]) sub.close();
+    this.subscribers.clear();
+    this.emit('closed');
+  }
+
+  private connectPub(): void {
+    if (this.busState === 'closed') return;
+    const sock = openSocket(this.options.pub);
+    this.pubSocket = sock;
+    this.reader = new EventFrameReader();
+    sock.on('connect', () => {
+      this.busState = 'connected';
+      this.backoffMs = this.options.reconnectInitialMs;
+      this.options.logger?.info({ pub: describeAddress(this.options.pub) }, 'connected to the master event bus');
+      this.emit('connected');
+    });
+    sock.on('data', (chunk: Buffer) => this.onData(sock, chunk));
+    sock.on('error', (err) => {
+      this.options.logger?.debug({ err, pub: describeAddress(this.options.pub) }, 'event bus connection error');
+    });
+    sock.on('close', () => this.onPubClosed(sock));
+  }
+
+  private onData(sock: Socket, chunk: Buffer): void {
+    let results;
+    try {
+      results = this.reader.push(chunk);
+    } catch (err) {
+      this.options.logger?.error({ err, pub: describeAddress(this.options.pub) }, 'event bus stream is corrupt; reconnecting');
+      sock.destroy();
+      return;
+    }
+    for (const result of results) {
+      if ('error' in result) {
+        this.counters.undecodableFrames++;
+        this.options.logger?.warn({ err: result.error }, 'skipped an event whose data does not decode');
+        continue;
+      }
+      this.counters.eventsReceived++;
+      if (this.reader.framing === 'len32' && this.pullFramingKnown === undefined) {
+        // A master that prefixes its publisher frames reads prefixed frames too (3006.26+).
+        this.pullFramingKnown = 'len32';
+      }
+      this.dispatch(result.event);
+    }
+  }
+
+  private dispatch(event: SaltEvent): void {
+    if (event.tag.startsWith(PROBE_TAG_PREFIX)) {
+      this.emit('probe', event.tag);
+      return;
+    }
+    for (const sub of this.subscribers) sub.push(event);
+  }
+
+  private onPubClosed(sock: Socket): void {
+    if (sock !== this.pubSocket || this.busState === 'closed') return;
+    const wasConnected = this.busState === 'connected';
+    this.busState = 'connecting';
+    this.pubSocket = undefined;
+    this.pullSocket?.destroy();
+    this.pullSocket = undefined;
+    // The master may have been replaced by another release: learn its pull framing again.
+    if (this.options.pullFraming === 'auto') this.pullFramingKnown = undefined;
+    if (wasConnected) {
+      this.options.logger?.warn({ pub: describeAddress(this.options.pub) }, 'lost the master event bus; reconnecting');
+      this.emit('disconnected');
+    }
+    this.counters.reconnects++;
+    this.reconnectTimer = setTimeout(() => this.connectPub(), this.backoffMs);
+    this.backoffMs = Math.min(this.backoffMs * 2, this.options.reconnectMaxMs);
+  }
+
+  private pullConnection(): Promise<Socket> {
+    const existing = this.pullSocket;
+    if (existing && !existing.destroyed && !existing.connecting) return Promise.resolve(existing);
+    return new Promise((resolve, reject) => {
+      const sock = existing && !existing.destroyed ? existing : openSocket(this.options.pull);
+      this.pullSocket = sock;
+      if (!sock.connecting) return resolve(sock);
+      const onError = (err: Error): void => {
+        sock.off('connect', onConnect);
+        if (this.pullSocket === sock) this.pullSocket = undefined;
+        reject(new MasterUnavailableError(`cannot connect to ${describeAddress(this.options.pull)}`, { cause: err }));
+      };
+      const onConnect = (): void => {
+        sock.off('error', onError);
+        sock.on('error', (err) => this.options.logger?.debug({ err }, 'event pull connection error'));
+        sock.on('close', () => {
+          if (this.pullSocket === sock) this.pullSocket = undefined;
+        });
+        resolve(sock);
+      };
+      sock.once('error', onError);
+      sock.once('connect', onConnect);
+    });
+  }
+
+  /**
+   * Learns whether the master's pull socket reads length prefixes (PROTOCOL.md §2.2): a small
+   * prefixed frame on a dedicated connection comes back on the publisher only if it does.
+   */
+  private probePullFraming(): Promise<EventFraming> {
+    if (!this.probing) {
+      this.probing = this.runProbe().finally(() => {
+        this.probing = undefined;
+      });
+    }
+    return this.probing;
+  }
+
+  private async runProbe(): Promise<EventFraming> {
+    await this.waitConnected(this.options.probeTimeoutMs);
+    if (this.pullFramingKnown) return this.pullFramingKnown;
+    const tag = `${PROBE_TAG_PREFIX}${randomBytes(8).toString('hex')}`;
+    const echoed = new Promise<boolean>((resolve) => {
+      const onProbe = (seen: string): void => {
+        if (seen !== tag) return;
+        clearTimeout(timer);
+        this.off('probe', onProbe);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.off('probe', onProbe);
+        resolve(false);
+      }, this.options.probeTimeoutMs);
+      this.on('probe', onProbe);
+    });
+    const sock = openSocket(this.options.pull);
+    sock.on('error', () => undefined);
+    sock.end(encodeEventFrame(tag, {}, 'len32'));
+    const framing: EventFraming = (await echoed) ? 'len32' : 'bare';
+    this.pullFramingKnown = framing;
+    this.options.logger?.info({ framing }, 'learned the master event pull framing');
+    return framing;
+  }
+}

@@ -1,0 +1,126 @@
+import { pack } from './codec/pack.js';
+import { IncompleteMsgpack, InvalidMsgpack, unpack, unpackAt } from './codec/unpack.js';
+import { isSaltMap, type SaltMap, type SaltValue } from './codec/values.js';
+
+/**
+ * Event bus frames (PROTOCOL.md §2.2): a msgpack wrapper `{head: {}, body: <bin>}` whose body
+ * is `tag + "\n\n" + msgpack(data)`, sent either bare or behind a 4-byte big-endian length.
+ */
+
+export type EventFraming = 'bare' | 'len32';
+
+export interface SaltEvent {
+  tag: string;
+  data: SaltMap;
+}
+
+const TAG_END = Buffer.from('\n\n');
+const WRAPPER_FIRST_BYTE = 0x82;
+/** Largest frame accepted from the master; Salt's max_event_size defaults to 1 MiB. */
+export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+export function encodeEventBody(tag: string, data: SaltValue): Buffer {
+  return Buffer.concat([Buffer.from(tag, 'utf8'), TAG_END, pack(data, { useBinType: true })]);
+}
+
+export function encodeEventFrame(tag: string, data: SaltValue, framing: EventFraming): Buffer {
+  return frameBody(encodeEventBody(tag, data), framing);
+}
+
+/** Wraps already-encoded event bytes; the master republishes them unchanged. */
+export function frameBody(body: Buffer, framing: EventFraming): Buffer {
+  const wrapper = pack({ head: {}, body }, { useBinType: true });
+  if (framing === 'bare') return wrapper;
+  const prefix = Buffer.allocUnsafe(4);
+  prefix.writeUInt32BE(wrapper.length, 0);
+  return Buffer.concat([prefix, wrapper]);
+}
+
+/** Splits event bytes at the first `\n\n` into tag and data (Salt's `SaltEvent.unpack`). */
+export function decodeEventBody(body: Uint8Array): SaltEvent {
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.length);
+  const sep = bytes.indexOf(TAG_END);
+  if (sep < 0) return { tag: bytes.toString('utf8'), data: {} };
+  const tag = bytes.subarray(0, sep).toString('utf8');
+  const rest = bytes.subarray(sep + TAG_END.length);
+  if (rest.length === 0) return { tag, data: {} };
+  const data = unpack(rest);
+  return { tag, data: isSaltMap(data) ? data : { data } };
+}
+
+function wrapperBody(wrapper: SaltValue): Buffer {
+  if (!isSaltMap(wrapper)) throw new InvalidMsgpack('event frame is not a {head, body} map');
+  const body = wrapper['body'];
+  // Releases before msgpack 1.0 may send the body str-typed; it is still the event's bytes.
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.length);
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  throw new InvalidMsgpack('event frame has no body');
+}
+
+export type FrameResult = { event: SaltEvent } | { error: Error };
+
+/**
+ * Incremental reader for the publisher socket. The framing is decided once, on the first byte
+ * of the connection: 0x82 starts a bare wrapper, 0x00 a length prefix (PROTOCOL.md §2.2).
+ * A frame whose event data does not decode is reported and skipped; a broken stream throws.
+ */
+export class EventFrameReader {
+  private pending: Buffer = Buffer.alloc(0);
+  private framingSeen: EventFraming | undefined;
+
+  get framing(): EventFraming | undefined {
+    return this.framingSeen;
+  }
+
+  push(chunk: Buffer): FrameResult[] {
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    if (this.framingSeen === undefined) {
+      const first = this.pending[0];
+      if (first === undefined) return [];
+      if (first === WRAPPER_FIRST_BYTE) this.framingSeen = 'bare';
+      else if (first === 0x00) this.framingSeen = 'len32';
+      else throw new InvalidMsgpack(`event stream starts with 0x${first.toString(16)}, not a Salt frame`);
+    }
+    const results: FrameResult[] = [];
+    let offset = 0;
+    for (;;) {
+      const next = this.framingSeen === 'bare' ? this.nextBare(offset) : this.nextPrefixed(offset);
+      if (next === undefined) break;
+      offset = next.end;
+      results.push(this.decode(next.body));
+    }
+    this.pending = offset === 0 ? this.pending : this.pending.subarray(offset);
+    if (this.pending.length > MAX_FRAME_BYTES + 4) {
+      throw new InvalidMsgpack(`event frame larger than ${MAX_FRAME_BYTES} bytes`);
+    }
+    return results;
+  }
+
+  private nextBare(offset: number): { body: Buffer; end: number } | undefined {
+    if (offset >= this.pending.length) return undefined;
+    try {
+      const { value, end } = unpackAt(this.pending, offset);
+      return { body: wrapperBody(value), end };
+    } catch (err) {
+      if (err instanceof IncompleteMsgpack) return undefined;
+      throw err;
+    }
+  }
+
+  private nextPrefixed(offset: number): { body: Buffer; end: number } | undefined {
+    if (this.pending.length - offset < 4) return undefined;
+    const length = this.pending.readUInt32BE(offset);
+    if (length > MAX_FRAME_BYTES) throw new InvalidMsgpack(`event frame of ${length} bytes exceeds the limit`);
+    const end = offset + 4 + length;
+    if (end > this.pending.length) return undefined;
+    return { body: wrapperBody(unpack(this.pending.subarray(offset + 4, end))), end };
+  }
+
+  private decode(body: Buffer): FrameResult {
+    try {
+      return { event: decodeEventBody(body) };
+    } catch (err) {
+      return { error: err instanceof Error ? err : new Error(String(err)) };
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { MasterSettings } from '../config/types.js';
+import { ClearCommands } from './clear-commands.js';
+import { EventBus, type BusAddress, type EventBusStats } from './event-bus.js';
+import type { EventFraming } from './event-frame.js';
+import { RequestChannel, type RequestChannelStats } from './request-channel.js';
+
+/**
+ * Everything salt-apid holds open towards one master: the request channel, the shared event
+ * bus connection, and the clear commands built on them. The HTTP layer receives this object
+ * and never touches a socket itself.
+ */
+export interface SaltMasterOptions {
+  requestEndpoint: string;
+  pub: BusAddress;
+  pull: BusAddress;
+  pullFraming: EventFraming | 'auto';
+  logger?: Logger;
+  requestTimeoutMs?: number;
+  maxRequestSockets?: number;
+}
+
+export interface SaltMasterStats {
+  request: RequestChannelStats;
+  bus: EventBusStats;
+}
+
+/** Where a master with these settings listens (PROTOCOL.md §1.1, §2.1). */
+export function masterAddresses(settings: MasterSettings): Pick<SaltMasterOptions, 'requestEndpoint' | 'pub' | 'pull'> {
+  const host = settings.interface.includes(':') ? `[${settings.interface}]` : settings.interface;
+  const requestEndpoint = `tcp://${host}:${settings.retPort}`;
+  if (settings.ipcMode === 'tcp') {
+    return {
+      requestEndpoint,
+      pub: { host: '127.0.0.1', port: settings.tcpMasterPubPort },
+      pull: { host: '127.0.0.1', port: settings.tcpMasterPullPort },
+    };
+  }
+  return {
+    requestEndpoint,
+    pub: { path: join(settings.sockDir, 'master_event_pub.ipc') },
+    pull: { path: join(settings.sockDir, 'master_event_pull.ipc') },
+  };
+}
+
+export class SaltMaster {
+  readonly channel: RequestChannel;
+  readonly bus: EventBus;
+  readonly commands: ClearCommands;
+
+  constructor(options: SaltMasterOptions) {
+    this.channel = new RequestChannel({
+      endpoint: options.requestEndpoint,
+      ...(options.requestTimeoutMs !== undefined && { timeoutMs: options.requestTimeoutMs }),
+      ...(options.maxRequestSockets !== undefined && { maxSockets: options.maxRequestSockets }),
+      ...(options.logger && { logger: options.logger }),
+    });
+    this.bus = new EventBus({
+      pub: options.pub,
+      pull: options.pull,
+      pullFraming: options.pullFraming,
+      ...(options.logger && { logger: options.logger }),
+    });
+    this.commands = new ClearCommands(this.channel);
+  }
+
+  static fromSettings(settings: MasterSettings, logger?: Logger): SaltMaster {
+    return new SaltMaster({
+      ...masterAddresses(settings),
+      pullFraming: settings.eventPullFraming,
+      ...(logger && { logger }),
+    });
+  }
+
+  start(): this {
+    this.bus.start();
+    return this;
+  }
+
+  /** salt-api's "is the master running" test: here, a live connection to its event bus. */
+  get available(): boolean {
+    return this.bus.state === 'connected';
+  }
+
+  stats(): SaltMasterStats {
+    return { request: this.channel.stats(), bus: this.bus.stats() };
+  }
+
+  close(): void {
+    this.bus.close();
+    this.channel.close();
+  }
+}

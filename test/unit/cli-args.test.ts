@@ -1,0 +1,93 @@
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CliUsageError, DEMO_CONFIG_FILE, parseCliArgs, type CliArgs } from '../../src/config/cli-args.js';
+
+function parseRun(argv: string[]): CliArgs {
+  const result = parseCliArgs(argv);
+  if ('help' in result || 'version' in result) throw new Error('expected run arguments');
+  return result;
+}
+
+function usageError(argv: string[]): string {
+  try {
+    parseCliArgs(argv);
+  } catch (error) {
+    expect(error).toBeInstanceOf(CliUsageError);
+    const { message } = error as Error;
+    expect(message).not.toContain('\n');
+    return message;
+  }
+  throw new Error('expected a CliUsageError');
+}
+
+describe('parseCliArgs', () => {
+  it('defaults: no config given (salt-api lookup), info level, no overrides', () => {
+    expect(parseRun([])).toStrictEqual({
+      configFile: undefined,
+      configDir: undefined,
+      demo: false,
+      overrides: {},
+      logLevel: 'info',
+    });
+  });
+
+  it('reads -c / --config-dir and --config', () => {
+    expect(parseRun(['-c', '/etc/salt']).configDir).toBe('/etc/salt');
+    expect(parseRun(['--config-dir=/srv/salt']).configDir).toBe('/srv/salt');
+    expect(parseRun(['--config', '/tmp/master']).configFile).toBe('/tmp/master');
+  });
+
+  it('--demo selects the bundled demo config, which exists', () => {
+    const args = parseRun(['--demo']);
+    expect(args.demo).toBe(true);
+    expect(args.configFile).toBe(DEMO_CONFIG_FILE);
+    expect(DEMO_CONFIG_FILE.endsWith('/config/demo.conf')).toBe(true);
+    expect(existsSync(DEMO_CONFIG_FILE)).toBe(true);
+  });
+
+  it('--host and --port override the listen address', () => {
+    expect(parseRun(['--demo', '--host', '0.0.0.0', '--port', '8001']).overrides).toStrictEqual({
+      host: '0.0.0.0',
+      port: 8001,
+    });
+  });
+
+  it.each([
+    ['info', 'info'],
+    ['debug', 'debug'],
+    ['warning', 'warn'],
+    ['WARN', 'warn'],
+    ['critical', 'fatal'],
+    ['quiet', 'silent'],
+    ['all', 'trace'],
+    ['garbage', 'trace'],
+    ['profile', 'debug'],
+  ])('-l %s → %s', (level, expected) => {
+    expect(parseRun(['-l', level]).logLevel).toBe(expected);
+    expect(parseRun([`--log-level=${level}`]).logLevel).toBe(expected);
+  });
+
+  it('-h / --help and --version', () => {
+    const help = parseCliArgs(['-h']);
+    expect('help' in help && help.help).toContain('Usage: salt-apid');
+    expect(parseCliArgs(['--help'])).toHaveProperty('help');
+    const version = parseCliArgs(['--version']);
+    expect('version' in version && version.version).toMatch(/^salt-apid \d+\.\d+\.\d+/);
+  });
+
+  it.each([
+    [['--port', 'abc'], '--port must be an integer between 1 and 65535, got "abc"'],
+    [['--port', '0'], '--port must be an integer between 1 and 65535, got "0"'],
+    [['--port', '65536'], '--port must be an integer between 1 and 65535, got "65536"'],
+    [['--port', '80.5'], '--port must be an integer between 1 and 65535, got "80.5"'],
+    [['--host', ''], '--host must not be empty'],
+    [['-l', 'loud'], '--log-level: unknown level "loud" (see --help)'],
+    [['--demo', '-c', '/etc/salt'], '--demo and -c cannot be used together'],
+    [['--config', 'a', '-c', 'b'], '--config and -c cannot be used together'],
+    [['--frobnicate'], "Unknown option '--frobnicate' (see --help)"],
+    [['extra'], "Unexpected argument 'extra' (see --help)"],
+    [['--port'], "Option '--port <value>' argument missing (see --help)"],
+  ])('rejects %j with a one-line usage error', (argv, message) => {
+    expect(usageError(argv)).toBe(message);
+  });
+});

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { pack } from '../../src/salt/codec/pack.js';
+import { IncompleteMsgpack, InvalidMsgpack, unpack, unpackAt } from '../../src/salt/codec/unpack.js';
+import { Float64 } from '../../src/salt/codec/values.js';
+import { encodeClearRequest } from '../../src/salt/request-channel.js';
+import { allFixtures, bytesOf, loadFixture, toWireValue, type RecordedMessage } from '../support/fixtures.js';
+
+/** Every request and reply recorded on a real master's request channel. */
+function recordedMessages(): Array<[string, RecordedMessage]> {
+  const out: Array<[string, RecordedMessage]> = [];
+  for (const f of allFixtures()) {
+    if (f.case === 'req_not_msgpack') continue;
+    if (f.request?.payload?.b64) out.push([`${f.case} request`, f.request.payload]);
+    if (f.reply?.b64) out.push([`${f.case} reply`, f.reply]);
+    const exchanges = (f['exchanges'] ?? []) as Array<{ request?: RecordedMessage; reply?: RecordedMessage }>;
+    exchanges.forEach((ex, i) => {
+      if (ex.request?.b64) out.push([`${f.case} exchange ${i} request`, ex.request]);
+      if (ex.reply?.b64) out.push([`${f.case} exchange ${i} reply`, ex.reply]);
+    });
+  }
+  return out;
+}
+
+/** JSON view of decoded values, with bytes shown the way the fixtures show them. */
+function asFixtureJson(value: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(value, (_k, v: unknown) => {
+      if (typeof v === 'bigint') return Number(v);
+      if (v && typeof v === 'object' && (v as { type?: string }).type === 'Buffer') {
+        return { $bytes_b64: Buffer.from((v as { data: number[] }).data).toString('base64') };
+      }
+      return v;
+    }),
+  );
+}
+
+describe('request channel codec against recorded master traffic', () => {
+  const messages = recordedMessages();
+
+  it('covers the recorded corpus', () => {
+    expect(messages.length).toBeGreaterThan(150);
+  });
+
+  it.each(messages)('%s: re-encodes to the exact recorded bytes', (_name, message) => {
+    expect(pack(toWireValue(message.decoded), { useBinType: false }).toString('base64')).toBe(message.b64);
+  });
+
+  it.each(messages)('%s: decodes to the recorded value', (_name, message) => {
+    expect(asFixtureJson(unpack(bytesOf(message)))).toEqual(message.decoded);
+  });
+
+  it('wraps a load in the clear envelope byte for byte (req_ping_echo)', () => {
+    const f = loadFixture('req_ping_echo');
+    const decoded = f.request?.payload.decoded as { load: Record<string, string | number> };
+    expect(encodeClearRequest(decoded.load).toString('hex')).toBe(f.request?.payload.hex);
+  });
+});
+
+describe('pack', () => {
+  it('writes strings of 32..255 bytes as raw16 on the request channel and str8 on the bus', () => {
+    const s = 'x'.repeat(64);
+    expect(pack(s, { useBinType: false }).subarray(0, 3).toString('hex')).toBe('da0040');
+    expect(pack(s, { useBinType: true }).subarray(0, 2).toString('hex')).toBe('d940');
+  });
+
+  it('writes bytes as bin only when useBinType is on', () => {
+    const b = Buffer.from([0, 0xff]);
+    expect(pack(b, { useBinType: true }).toString('hex')).toBe('c40200ff');
+    expect(pack(b, { useBinType: false }).toString('hex')).toBe('a200ff');
+  });
+
+  it('chooses the shortest integer form like Python msgpack', () => {
+    const hex = (v: number | bigint) => pack(v, { useBinType: true }).toString('hex');
+    expect(hex(0)).toBe('00');
+    expect(hex(127)).toBe('7f');
+    expect(hex(128)).toBe('cc80');
+    expect(hex(-1)).toBe('ff');
+    expect(hex(-33)).toBe('d0df');
+    expect(hex(65536)).toBe('ce00010000');
+    expect(hex(2 ** 32)).toBe('cf0000000100000000');
+    expect(hex(-(2 ** 33))).toBe('d3fffffffe00000000');
+    expect(hex(2n ** 63n)).toBe('cf8000000000000000');
+  });
+
+  it('writes floats as float64, and integral Python floats when asked', () => {
+    expect(pack(1.5, { useBinType: true }).toString('hex')).toBe('cb3ff8000000000000');
+    expect(pack(new Float64(3), { useBinType: true }).toString('hex')).toBe('cb4008000000000000');
+  });
+
+  it('keeps map insertion order, skips undefined members, and writes Maps with any keys', () => {
+    expect(unpack(pack({ b: 1, a: 2, skip: undefined }, { useBinType: true }))).toEqual({ b: 1, a: 2 });
+    const m = new Map<string, number>([['2', 1], ['1', 2]]);
+    expect(pack(m, { useBinType: true }).toString('hex')).toBe('82a13201a13102');
+  });
+});
+
+describe('unpack', () => {
+  it('keeps bytes that are not UTF-8 as bytes and decodes the rest as strings', () => {
+    expect(unpack(Buffer.from('a2c3a9', 'hex'))).toBe('é');
+    expect(unpack(Buffer.from('a200ff', 'hex'))).toEqual(Buffer.from([0, 0xff]));
+  });
+
+  it('returns 64-bit integers as numbers when safe and bigint otherwise', () => {
+    expect(unpack(Buffer.from('cf0000000100000000', 'hex'))).toBe(2 ** 32);
+    expect(unpack(Buffer.from('cf8000000000000000', 'hex'))).toBe(2n ** 63n);
+  });
+
+  it('reads Salt datetime extensions (type 78) as their text', () => {
+    const text = Buffer.from('20261123T08:31:54.205775');
+    const ext = Buffer.concat([Buffer.from([0xc7, text.length, 78]), text]);
+    expect(unpack(ext)).toBe('20261123T08:31:54.205775');
+  });
+
+  it('signals truncated input as incomplete and garbage as invalid', () => {
+    expect(() => unpack(Buffer.from('82a46865', 'hex'))).toThrow(IncompleteMsgpack);
+    expect(() => unpack(Buffer.from('c1', 'hex'))).toThrow(InvalidMsgpack);
+    expect(() => unpack(Buffer.from('0101', 'hex'))).toThrow(InvalidMsgpack);
+    expect(() => unpack(Buffer.from('dd7fffffff', 'hex'))).toThrow(IncompleteMsgpack);
+  });
+
+  it('does not let a __proto__ key reach the prototype', () => {
+    const value = unpack(pack(new Map([['__proto__', { polluted: true }]]), { useBinType: true })) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(Object.keys(value)).toEqual(['__proto__']);
+  });
+
+  it('reports where a value ends inside a longer buffer', () => {
+    expect(unpackAt(Buffer.from('01a16102', 'hex'), 1)).toEqual({ value: 'a', end: 3 });
+  });
+});
