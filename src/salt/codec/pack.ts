@@ -7,7 +7,7 @@ import { Float64, type SaltValue } from './values.js';
  * fixraw/raw16/raw32, never str8, and bytes are written as raw strings too) and event data
  * with `use_bin_type=True` (str8 exists, bytes are bin). msgpackr always writes str8 and turns
  * integers beyond 32 bits into float64, so it cannot reproduce the master's bytes; this
- * encoder can. Decoding of event data still goes through msgpackr (see event-frame.ts).
+ * encoder can, and is checked byte for byte against the recorded fixtures.
  */
 export interface PackOptions {
   /** Python's `use_bin_type`: true on the event bus, false on the request channel. */
