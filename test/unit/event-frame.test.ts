@@ -85,6 +85,18 @@ describe('EventFrameReader', () => {
     expect(frame.toString('base64')).toBe(pushed.frame_b64);
   });
 
+  it.each(['bus_fire_via_pull', 'bus_pull_probe'])('decodes the recorded length-prefixed frame of %s', (name) => {
+    const f = loadFixture(name);
+    const recorded = (f['pushed'] ?? f) as { frame_b64: string };
+    const seen = f['seen_on_pub'] as RecordedEvent;
+    const reader = new EventFrameReader();
+    const [result] = reader.push(Buffer.from(recorded.frame_b64, 'base64'));
+    expect(reader.framing).toBe('len32');
+    if (!result || !('event' in result)) throw new Error('frame did not decode');
+    expect(result.event.tag).toBe(seen.tag);
+    expect(jsonView(result.event.data)).toEqual(seen.data);
+  });
+
   it('rejects a stream that does not start like a Salt frame', () => {
     expect(() => new EventFrameReader().push(Buffer.from('hello'))).toThrow(/not a Salt frame/);
   });
