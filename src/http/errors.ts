@@ -6,6 +6,7 @@
  * failures and for the cases deviations.md fixes.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import { SaltError } from '../salt/errors.js';
 import { negotiateResponse } from './negotiate.js';
 import { serialize } from './serialize.js';
 
@@ -85,16 +86,28 @@ export function methodNotAllowedError(allow: string): HttpError {
 }
 
 /**
- * Errors of other layers (the Salt client, the event bus) implement this to choose their answer;
- * the HTTP layer never imports them. See {@link toHttpError}.
+ * Wire-layer failures as salt-api answers them (rest-api.md §6.2): each kind of SaltError has one
+ * status; the message is the master's or salt-api's own text.
  */
-export interface MappableError extends Error {
-  readonly httpStatus: number;
-  readonly httpBodyShape?: ErrorBodyShape;
-}
-
-function isMappableError(error: unknown): error is MappableError {
-  return error instanceof Error && typeof (error as Partial<MappableError>).httpStatus === 'number';
+function saltErrorToHttp(error: SaltError): HttpError | undefined {
+  switch (error.kind) {
+    case 'invalid':
+      return new HttpError(400, error.message, { cause: error });
+    case 'auth':
+      return new HttpError(401, error.message, { cause: error });
+    case 'unavailable':
+      return new HttpError(503, 'Salt Master is not available.', { cause: error });
+    case 'timeout':
+      return new HttpError(503, `Salt Master is not available: ${error.message}`, { cause: error });
+    case 'job-timeout':
+      return new HttpError(504, 'The gateway server did not receive a timely response', { cause: error });
+    case 'not-implemented':
+      return new HttpError(501, error.message, { cause: error });
+    case 'bad-reply':
+    case 'slow-consumer':
+    case 'closed':
+      return undefined;
+  }
 }
 
 function isFastifyError(error: unknown): error is FastifyError {
@@ -107,11 +120,7 @@ function isFastifyError(error: unknown): error is FastifyError {
 function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
 
-  // Errors from other layers (rest-api.md §6.2): auth failures → 401, invalid arguments → 400,
-  // master unreachable → 503, runner wait exceeded → 504. Each carries its status and message.
-  if (isMappableError(error)) {
-    return new HttpError(error.httpStatus, error.message, { shape: error.httpBodyShape, cause: error });
-  }
+  if (error instanceof SaltError) return saltErrorToHttp(error);
 
   if (isFastifyError(error)) {
     switch (error.code) {

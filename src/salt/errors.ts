@@ -6,6 +6,12 @@
 export type SaltErrorKind =
   /** The master cannot be reached (no connection, socket missing): salt-api's 503. */
   | 'unavailable'
+  /** The request itself is wrong (unknown or disabled client, missing argument): 400. */
+  | 'invalid'
+  /** A job did not finish within its wait (sync runner past `timeout`): salt-api's 504. */
+  | 'job-timeout'
+  /** Something salt-apid cannot do on this host (e.g. salt-ssh not installed): 501. */
+  | 'not-implemented'
   /** The master was reached but did not answer in time. */
   | 'timeout'
   /** The master refused the credentials or the ACL forbids the call: 401. */
@@ -53,6 +59,35 @@ export class MasterErrorReply extends SaltError {
     readonly masterMessage: string,
   ) {
     super(errorName.endsWith('AuthenticationError') || errorName === 'AuthorizationError' ? 'auth' : 'bad-reply', masterMessage);
+  }
+}
+
+/** A lowstate chunk salt-api would refuse; `message` is salt-api's own text where it has one. */
+export class InvalidRequestError extends SaltError {
+  constructor(message: string) {
+    super('invalid', message);
+  }
+}
+
+/** Authentication refused before anything reached the master (no credentials, raw_shell). */
+export class NotAuthenticatedError extends SaltError {
+  constructor(message: string) {
+    super('auth', message);
+  }
+}
+
+export class JobTimeoutError extends SaltError {
+  constructor(
+    readonly jid: string,
+    readonly timeoutMs: number,
+  ) {
+    super('job-timeout', `job ${jid} did not return within ${timeoutMs / 1000} s`);
+  }
+}
+
+export class NotImplementedHereError extends SaltError {
+  constructor(message: string) {
+    super('not-implemented', message);
   }
 }
 

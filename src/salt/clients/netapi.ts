@@ -1,0 +1,36 @@
+import type { SaltMap, SaltValue } from '../codec/values.js';
+
+/**
+ * The contract between the HTTP layer and the lowstate clients (the NetapiClient of salt-api):
+ * one chunk in, the list of values it contributes to `return` out (`local_batch` may contribute
+ * several, or none). Gatekeeping (client name, `netapi_enable_clients`, credentials, raw_shell)
+ * happens inside `run`, in salt-api's order (clients.md §1.1), and failures are SaltErrors:
+ * InvalidRequestError (400), NotAuthenticatedError / MasterErrorReply with kind 'auth' (401),
+ * MasterUnavailableError (503), JobTimeoutError (504), NotImplementedHereError (501).
+ */
+export interface LowstateRunner {
+  /** True while the master is reachable (salt-api's "Salt Master is not available." check). */
+  readonly masterAvailable: boolean;
+  run(chunk: SaltMap, options?: RunOptions): Promise<SaltValue[]>;
+}
+
+export interface RunOptions {
+  /** Aborted when the HTTP client goes away; long waits (sync local, runner) stop early. */
+  signal?: AbortSignal;
+}
+
+/** Every client name salt-api knows, in `GET /`'s order (rest-api.md §5.1). */
+export const NETAPI_CLIENTS = [
+  'destroy',
+  'local',
+  'local_async',
+  'local_batch',
+  'local_subset',
+  'runner',
+  'runner_async',
+  'ssh',
+  'wheel',
+  'wheel_async',
+] as const;
+
+export type NetapiClientName = (typeof NETAPI_CLIENTS)[number];
