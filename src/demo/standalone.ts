@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { DemoMaster } from './demo-master.js';
+
+/**
+ * The demo master as a process of its own, the way a real master runs beside salt-apid:
+ *   node dist/demo/standalone.js --sock-dir DIR [--ret-port N] [--write-config FILE --api-port N]
+ * Prints one JSON line ({retPort, sockDir, pid}) once it listens; SIGTERM stops it. With
+ * --write-config it also writes a master config pointing salt-apid at it.
+ */
+const { values } = parseArgs({
+  options: {
+    'sock-dir': { type: 'string' },
+    'ret-port': { type: 'string', default: '0' },
+    'write-config': { type: 'string' },
+    'api-port': { type: 'string', default: '8000' },
+    'return-delay-ms': { type: 'string', default: '5' },
+  },
+});
+
+const demo = await DemoMaster.start({
+  ...(values['sock-dir'] !== undefined && { sockDir: values['sock-dir'] }),
+  retPort: Number(values['ret-port']),
+  returnDelayMs: Number(values['return-delay-ms']),
+});
+
+if (values['write-config'] !== undefined) {
+  const config = [
+    '# Written by the standalone demo master: a master config for salt-apid pointing at it.',
+    'interface: 127.0.0.1',
+    `ret_port: ${demo.retPort}`,
+    `sock_dir: ${demo.sockDir}`,
+    'netapi_enable_clients: [local, local_async, local_batch, local_subset, runner, runner_async, wheel, wheel_async]',
+    'external_auth:',
+    '  pam:',
+    "    saltdev: ['.*', '@wheel', '@runner', '@jobs']",
+    'rest_cherrypy:',
+    `  port: ${values['api-port']}`,
+    '  host: 127.0.0.1',
+    '  disable_ssl: true',
+    '',
+  ].join('\n');
+  await writeFile(values['write-config'], config);
+}
+
+process.stdout.write(`${JSON.stringify({ retPort: demo.retPort, sockDir: demo.sockDir, pid: process.pid })}\n`);
+const stop = (): void => {
+  void demo.stop().then(() => process.exit(0));
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
