@@ -1,0 +1,79 @@
+import type { SaltMap, SaltValue } from '../salt/codec/values.js';
+
+/**
+ * The event salt-api fires for `POST <webhook_url>[/<path>]` (rest-api.md §10, PROTOCOL.md §2.4):
+ * tag `salt/netapi/hook` plus the path segments, data `{body, post, headers, _stamp}` with the
+ * header names capitalised as CherryPy does and the client address as `Remote-Addr`. Reactor
+ * SLS files read these keys, so their names and layout must not change.
+ */
+export const HOOK_TAG = 'salt/netapi/hook';
+
+export interface HookRequest {
+  /** The URL path after the webhook URL, still percent-encoded, without the query string. */
+  subPath: string;
+  /** The request body as text (`""` without one). */
+  rawBody: string;
+  /** The parsed body (after lowstate-style `arg` wrapping); undefined without one. */
+  parsedBody: unknown;
+  /** Node's `rawHeaders`: names and values alternating, in arrival order. */
+  rawHeaders: readonly string[];
+  remoteAddress: string;
+  /** When the event is stamped; `_stamp` is written as ISO-8601 UTC with an explicit offset. */
+  now?: Date;
+}
+
+/** Python's `str.title()` as CherryPy applies it to header names: `x-auth-token` → `X-Auth-Token`. */
+export function titleCaseHeader(name: string): string {
+  return name.replace(/[A-Za-z]+/g, (word) => word[0]?.toUpperCase() + word.slice(1).toLowerCase());
+}
+
+/** `salt/netapi/hook` + the decoded path segments; empty trailing segments are dropped. */
+export function hookTag(subPath: string): string {
+  const segments = subPath.split('/').map((segment) => {
+    try {
+      return decodeURIComponent(segment);
+    } catch {
+      return segment;
+    }
+  });
+  while (segments.length > 0 && segments[0] === '') segments.shift();
+  while (segments.length > 0 && segments[segments.length - 1] === '') segments.pop();
+  return segments.length === 0 ? HOOK_TAG : `${HOOK_TAG}/${segments.join('/')}`;
+}
+
+/** Salt's `_stamp`: microseconds and an explicit UTC offset, as the 3008 master writes it. */
+export function saltStamp(now: Date): string {
+  return now.toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00');
+}
+
+function headersOf(rawHeaders: readonly string[], remoteAddress: string): SaltMap {
+  const headers: SaltMap = { 'Remote-Addr': remoteAddress };
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = titleCaseHeader(rawHeaders[i] as string);
+    // The peer address comes from the socket; a client's own Remote-Addr header is not believed.
+    if (name === 'Remote-Addr') continue;
+    const value = rawHeaders[i + 1] as string;
+    const previous = headers[name];
+    headers[name] = typeof previous === 'string' ? `${previous}, ${value}` : value;
+  }
+  return headers;
+}
+
+function isFalsy(value: unknown): boolean {
+  if (value === undefined || value === null || value === false || value === 0 || value === '') return true;
+  if (Array.isArray(value)) return value.length === 0;
+  return typeof value === 'object' && Object.keys(value).length === 0;
+}
+
+export function hookEvent(request: HookRequest): { tag: string; data: SaltMap } {
+  const post = isFalsy(request.parsedBody) ? {} : (request.parsedBody as SaltValue);
+  return {
+    tag: hookTag(request.subPath),
+    data: {
+      body: request.rawBody,
+      post,
+      headers: headersOf(request.rawHeaders, request.remoteAddress),
+      _stamp: saltStamp(request.now ?? new Date()),
+    },
+  };
+}
