@@ -26,6 +26,7 @@ export class Subscription implements AsyncIterableIterator<SaltEvent> {
   private done = false;
   private failure: Error | undefined;
   private onClose: ((sub: Subscription) => void) | undefined;
+  private closedSignal: { promise: Promise<Error | undefined>; resolve: (err: Error | undefined) => void } | undefined;
   delivered = 0;
   dropped = 0;
 
@@ -105,6 +106,17 @@ export class Subscription implements AsyncIterableIterator<SaltEvent> {
     }
   }
 
+  /** Resolves when the subscription ends, with the error that ended it (if any). */
+  whenClosed(): Promise<Error | undefined> {
+    if (this.done) return Promise.resolve(this.failure);
+    if (!this.closedSignal) {
+      let resolve: (err: Error | undefined) => void = () => undefined;
+      const promise = new Promise<Error | undefined>((r) => (resolve = r));
+      this.closedSignal = { promise, resolve };
+    }
+    return this.closedSignal.promise;
+  }
+
   /** Ends the subscription; with an error, the consumer's next read throws it. */
   close(error?: Error): void {
     if (this.done) return;
@@ -126,6 +138,7 @@ export class Subscription implements AsyncIterableIterator<SaltEvent> {
     const onClose = this.onClose;
     this.onClose = undefined;
     onClose?.(this);
+    this.closedSignal?.resolve(error);
   }
 
   return(): Promise<IteratorResult<SaltEvent>> {

@@ -1,0 +1,117 @@
+import type { Writable } from 'node:stream';
+import type { Logger } from 'pino';
+import { SlowConsumerError } from '../salt/errors.js';
+import type { SaltEvent } from '../salt/event-frame.js';
+import type { Subscription } from '../salt/subscription.js';
+import { toPythonJson } from './serialize.js';
+
+/**
+ * Server-Sent Events in salt-api's framing (rest-api.md §8.2): `retry: 400`, then per bus event
+ * `tag: <tag>` and `data: <JSON of {"data", "tag"}>` and a blank line. Each event is serialised
+ * once however many clients stream it. A client holds at most its socket buffer plus its
+ * subscription's queue: writing waits for the socket to drain, and a client that stops reading
+ * overflows its queue and is cut off instead of buffering without bound.
+ */
+export const SSE_PREAMBLE = 'retry: 400\n';
+const KEEPALIVE = ': keepalive\n\n';
+
+const framed = new WeakMap<SaltEvent, string>();
+
+/** The SSE block of an event, computed on first use and shared by every stream. */
+export function sseBlock(event: SaltEvent): string {
+  let block = framed.get(event);
+  if (block === undefined) {
+    block = `tag: ${event.tag}\ndata: ${toPythonJson({ data: event.data, tag: event.tag })}\n\n`;
+    framed.set(event, block);
+  }
+  return block;
+}
+
+/** The JSON salt-api puts after `data: ` (also the `/ws` payload), shared like sseBlock. */
+export function eventJson(event: SaltEvent): string {
+  const block = sseBlock(event);
+  const start = block.indexOf('\ndata: ') + '\ndata: '.length;
+  return block.slice(start, block.length - 2);
+}
+
+export type StreamEnd = 'client-closed' | 'slow-consumer' | 'expired' | 'bus-closed';
+
+export interface SseStreamOptions {
+  subscription: Subscription;
+  out: Writable;
+  /** Comment lines keep proxies from cutting a quiet stream (default 15 s; 0 = none). */
+  keepAliveMs?: number;
+  /** Epoch ms at which the stream ends (the token's expiry). */
+  endAt?: number;
+  logger?: Logger;
+  /** Names the client in the log line written when it is cut off. */
+  client?: string;
+}
+
+/** Waits for the socket to drain; or reports why streaming must stop instead. */
+function waitDrain(out: Writable, sub: Subscription): Promise<'drained' | StreamEnd> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (outcome: 'drained' | StreamEnd): void => {
+      if (settled) return;
+      settled = true;
+      out.off('drain', onDrain);
+      out.off('close', onClose);
+      resolve(outcome);
+    };
+    const onDrain = (): void => settle('drained');
+    const onClose = (): void => settle('client-closed');
+    out.once('drain', onDrain);
+    out.once('close', onClose);
+    void sub.whenClosed().then((err) => settle(err instanceof SlowConsumerError ? 'slow-consumer' : 'bus-closed'));
+  });
+}
+
+/** Streams events until the client leaves, falls behind, the token expires or the bus closes. */
+export async function streamEvents(options: SseStreamOptions): Promise<StreamEnd> {
+  const { subscription: sub, out } = options;
+  let end: StreamEnd | undefined;
+  const finish = (reason: StreamEnd): void => {
+    end ??= reason;
+    sub.close();
+  };
+  const onClose = (): void => finish('client-closed');
+  out.once('close', onClose);
+  const keepAliveMs = options.keepAliveMs ?? 15_000;
+  const keepAlive =
+    keepAliveMs > 0
+      ? setInterval(() => {
+          if (out.writableLength === 0) out.write(KEEPALIVE);
+        }, keepAliveMs)
+      : undefined;
+  const expiry =
+    options.endAt !== undefined ? setTimeout(() => finish('expired'), Math.max(0, options.endAt - Date.now())) : undefined;
+  try {
+    out.write(SSE_PREAMBLE);
+    for await (const event of sub) {
+      if (out.write(sseBlock(event))) continue;
+      const outcome = await waitDrain(out, sub);
+      if (outcome !== 'drained') {
+        finish(outcome);
+        break;
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof SlowConsumerError)) throw err;
+    end ??= 'slow-consumer';
+  } finally {
+    clearInterval(keepAlive);
+    clearTimeout(expiry);
+    out.off('close', onClose);
+    sub.close();
+  }
+  const reason = end ?? 'bus-closed';
+  if (reason === 'slow-consumer') {
+    options.logger?.warn(
+      { client: options.client, queued: sub.maxQueue },
+      'cut off an event stream client that stopped reading',
+    );
+  }
+  if (reason !== 'client-closed') out.end();
+  return reason;
+}
