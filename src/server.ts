@@ -2,6 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Settings } from './config/types.js';
 import { buildApp } from './http/app.js';
+import { SessionStore } from './http/sessions.js';
+import { createNetapi } from './salt/clients/dispatcher.js';
+import type { LowstateRunner } from './salt/clients/netapi.js';
 import { SaltMaster } from './salt/master.js';
 
 /**
@@ -11,6 +14,8 @@ import { SaltMaster } from './salt/master.js';
 export interface RunningServer {
   app: FastifyInstance;
   master: SaltMaster;
+  netapi: LowstateRunner;
+  sessions: SessionStore;
   /** e.g. `http://127.0.0.1:8000` */
   url: string;
   close(): Promise<void>;
@@ -23,23 +28,30 @@ export interface StartServerOptions {
 
 export async function startServer({ settings, logger }: StartServerOptions): Promise<RunningServer> {
   const master = SaltMaster.fromSettings(settings.master, logger.child({ component: 'master' })).start();
-  const app = await buildApp({ settings, logger });
+  const netapi = createNetapi({ master, settings: settings.master, logger: logger.child({ component: 'netapi' }) });
+  const sessions = new SessionStore();
+  let app: FastifyInstance | undefined;
   try {
+    app = await buildApp({ settings, logger, master, netapi, sessions });
     await app.listen({ host: settings.rest.host, port: settings.rest.port, backlog: settings.rest.socketQueueSize });
   } catch (err) {
+    await app?.close();
     master.close();
     throw err;
   }
-  const address = app.server.address();
+  const listening = app;
+  const address = listening.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : settings.rest.port;
   const host = settings.rest.host.includes(':') ? `[${settings.rest.host}]` : settings.rest.host;
   let closing: Promise<void> | undefined;
   return {
-    app,
+    app: listening,
     master,
+    netapi,
+    sessions,
     url: `http://${host}:${port}`,
     close() {
-      closing ??= app.close().finally(() => master.close());
+      closing ??= listening.close().finally(() => master.close());
       return closing;
     },
   };

@@ -15,7 +15,7 @@ import { checkMinions } from './targeting.js';
  * `ClearFuncs.runner`: authenticate, check `@runner`/`@jobs` rights, answer `{tag, jid}` at
  * once and run the runner in the background (`salt/run/<jid>/new` and `/ret`). The runners
  * offered: manage.status/up/down/versions, jobs.list_jobs/list_job/lookup_jid/print_job/active,
- * test.arg/sleep, cache.grains.
+ * auth.mk_token, test.arg/sleep, cache.grains.
  */
 
 function splitInput(value: SaltValue): string[] {
@@ -157,6 +157,11 @@ function runnerFunctions(ctx: MasterContext, publisher: Publisher): Map<string, 
         for (const [jid, entry] of Object.entries(out)) entry['Returned'] = Object.keys(ctx.jobs.results(jid));
         return out;
       },
+    },
+    'auth.mk_token': {
+      sig: { pyName: 'mk_token', params: [], varKwargs: true },
+      doc: 'Create an eauth token using provided credentials',
+      call: ({ extraKwargs }) => ctx.auth.mkToken(extraKwargs),
     },
     'test.arg': {
       sig: { pyName: 'arg', params: [], varArgs: true, varKwargs: true },

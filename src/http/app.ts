@@ -6,16 +6,38 @@ import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Settings } from '../config/types.js';
+import type { TokenRecord } from '../salt/clear-commands.js';
+import type { SaltMap } from '../salt/codec/values.js';
+import type { LowstateRunner } from '../salt/clients/netapi.js';
+import { MasterUnavailableError } from '../salt/errors.js';
+import { createAuthGate, type AuthGate } from './auth.js';
 import { installBodyParsers } from './body.js';
 import { installCors } from './cors.js';
 import { HttpError, installErrorHandling } from './errors.js';
 import { negotiateResponse } from './negotiate.js';
+import { jobsRoutes } from './routes/jobs.js';
+import { keysRoutes } from './routes/keys.js';
+import { loginRoutes } from './routes/login.js';
+import { logoutRoutes } from './routes/logout.js';
+import { minionsRoutes } from './routes/minions.js';
 import { rootRoutes } from './routes/root.js';
+import { runRoutes } from './routes/run.js';
+import { tokenRoutes } from './routes/token.js';
 import { serialize } from './serialize.js';
+import { SessionStore } from './sessions.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     settings: Settings;
+    /** The master as the HTTP layer sees it: reachability and the token commands. */
+    master: MasterGateway;
+    /** The lowstate client dispatcher. */
+    netapi: LowstateRunner;
+    sessions: SessionStore;
+    /** Gate of the protected routes: a session whose Salt token the master still honours. */
+    authGate: AuthGate;
+    /** salt-api's own gate: a session holding a Salt token (for /logout, which never asks the master). */
+    sessionGate: AuthGate;
   }
   interface FastifyReply {
     /**
@@ -27,10 +49,30 @@ declare module 'fastify' {
   }
 }
 
+/** What the HTTP layer uses of a SaltMaster (src/salt/master.ts). */
+export interface MasterGateway {
+  /** salt-api's "is the master running" test. */
+  readonly available: boolean;
+  readonly commands: {
+    mkToken(credentials: SaltMap): Promise<TokenRecord | null>;
+    getToken(token: string): Promise<TokenRecord | null>;
+  };
+}
+
 export interface AppDeps {
   settings: Settings;
   logger: Logger;
+  /** The master connection; without one every command answers "Salt Master is not available.". */
+  master?: MasterGateway;
+  netapi?: LowstateRunner;
+  sessions?: SessionStore;
 }
+
+const notConnected = (): Promise<never> => Promise.reject(new MasterUnavailableError('no master connection'));
+
+/** Stands in for the master when the app is built without one (tests of the HTTP core). */
+const DETACHED_MASTER: MasterGateway = { available: false, commands: { mkToken: notConnected, getToken: notConnected } };
+const DETACHED_NETAPI: LowstateRunner = { masterAvailable: false, run: notConnected };
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -103,7 +145,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: rest.maxRequestBodySize,
   });
 
+  const master = deps.master ?? DETACHED_MASTER;
+  const sessions = deps.sessions ?? new SessionStore();
+  const gates = createAuthGate({
+    store: sessions,
+    authority: {
+      get available() {
+        return master.available;
+      },
+      getToken: (token) => master.commands.getToken(token),
+    },
+  });
   app.decorate('settings', deps.settings);
+  app.decorate('master', master);
+  app.decorate('netapi', deps.netapi ?? DETACHED_NETAPI);
+  app.decorate('sessions', sessions);
+  app.decorate('authGate', gates.gate);
+  app.decorate('sessionGate', gates.sessionGate);
+  app.decorateRequest('saltSession', null);
   app.decorateReply('sendSalt', sendSalt);
 
   const serverHeader = `salt-apid/${VERSION}`;
@@ -116,5 +175,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installErrorHandling(app, { debug: rest.debug, version: VERSION });
 
   await app.register(rootRoutes);
+  await app.register(runRoutes);
+  await app.register(tokenRoutes);
+  await app.register(keysRoutes);
+  // Without sessions salt-api does not mount these at all (rest-api.md §1.3).
+  if (rest.enableSessions) {
+    await app.register(loginRoutes);
+    await app.register(logoutRoutes);
+    await app.register(minionsRoutes);
+    await app.register(jobsRoutes);
+  }
   return app;
 }

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { VERSION, buildApp } from '../../src/http/app.js';
 import { renderErrorPage } from '../../src/http/errors.js';
 import { testSettings, type SettingsOverrides } from '../support/settings.js';
+import { InvalidRequestError, JobTimeoutError, MasterErrorReply, MasterUnavailableError } from '../../src/salt/errors.js';
 
 const WELCOME_JSON =
   '{"return": "Welcome", "clients": ["destroy", "local", "local_async", "local_batch", "local_subset",' +
@@ -214,14 +215,19 @@ describe('error pages', () => {
     expect(body.return).toMatch(/^Error: kaboom\n\s+at /);
   });
 
-  it('maps errors of other layers by their httpStatus', async () => {
+  it.each([
+    [new MasterUnavailableError('no connection to its event bus'), 503, 'Salt Master is not available.'],
+    [new MasterErrorReply('AuthenticationError', 'Authentication error occurred.'), 401, 'Authentication error occurred.'],
+    [new InvalidRequestError("Invalid client specified: 'bogus'"), 400, "Invalid client specified: 'bogus'"],
+    [new JobTimeoutError('20261123084329757574', 300_000), 504, 'The gateway server did not receive a timely response'],
+  ] as const)('maps wire-layer errors by kind: %s', async (error, status, message) => {
     const app = await makeApp();
-    app.get('/master-down', async () => {
-      throw Object.assign(new Error('Salt Master is not available.'), { httpStatus: 503 });
+    app.get('/failing', async () => {
+      throw error;
     });
-    const response = await app.inject({ method: 'GET', url: '/master-down' });
-    expect(response.statusCode).toBe(503);
-    expect(response.body).toBe(errorPage(503, 'Salt Master is not available.'));
+    const response = await app.inject({ method: 'GET', url: '/failing' });
+    expect(response.statusCode).toBe(status);
+    expect(response.body).toBe(errorPage(status, message));
   });
 
   it('answers 500 when the result cannot be serialised', async () => {

@@ -1,47 +1,47 @@
 /**
- * `/`: the welcome document (rest-api.md §5.1) and, with a session, lowstate execution (§5.2).
+ * `/`: the welcome document (rest-api.md §5.1) and lowstate execution with the session (§5.2).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
-import { HttpError, rejectOtherMethods, unexpectedQueryError } from '../errors.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { NETAPI_CLIENTS } from '../../salt/clients/netapi.js';
+import { gatedSession } from '../auth.js';
+import { rejectOtherMethods } from '../errors.js';
+import { abortOnDisconnect, prepareChunks, runChunks, toLowstate } from '../lowstate.js';
+import { LOWSTATE_METHODS, refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
 
 /**
- * salt.netapi.CLIENTS as salt-api lists it: alphabetical, always complete whatever
- * `netapi_enable_clients` says, and including the internal `destroy` (clients check for it).
+ * `GET /`, also answered at `GET /run` and `GET /token`, which inherit it in salt-api. `clients`
+ * is always the complete list, whatever `netapi_enable_clients` says, `destroy` included.
  */
-export const API_CLIENTS = [
-  'destroy',
-  'local',
-  'local_async',
-  'local_batch',
-  'local_subset',
-  'runner',
-  'runner_async',
-  'ssh',
-  'wheel',
-  'wheel_async',
-] as const;
+export function welcome(app: FastifyInstance) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    refuseUndeclaredQuery(request, [], app.settings.rest.debug);
+    return reply.sendSalt({ return: 'Welcome', clients: NETAPI_CLIENTS });
+  };
+}
 
-const ALLOWED_METHODS: readonly HTTPMethods[] = ['GET', 'HEAD', 'POST'];
+/**
+ * The session's lowstate: every chunk runs with the session's Salt token, whatever token it
+ * names itself. Shared by `POST /` and the routes that inherit it (`POST /jobs`).
+ */
+export function runWithSession(app: FastifyInstance) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const session = gatedSession(request);
+    const chunks = prepareChunks(toLowstate(request.body), { token: session.token.token });
+    const results = await runChunks(app.netapi, chunks, abortOnDisconnect(reply.raw));
+    return reply.sendSalt({ return: results });
+  };
+}
 
 export async function rootRoutes(app: FastifyInstance): Promise<void> {
-  const allow = ALLOWED_METHODS.join(', ');
-  const setAllow = async (_request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    reply.header('Allow', allow);
-  };
-
-  app.get('/', { onRequest: setAllow }, async (request, reply) => {
-    const parameters = Object.keys(request.query as Record<string, unknown>);
-    if (parameters.length > 0) throw unexpectedQueryError(parameters, app.settings.rest.debug);
-    return reply.sendSalt({ return: 'Welcome', clients: API_CLIENTS });
+  await app.register(async (scope) => {
+    sendAllow(scope, LOWSTATE_METHODS);
+    scope.get('/', welcome(app));
   });
 
-  // No session can hold a Salt token until /login exists, so the auth gate refuses every POST /
-  // before the body is read; the lowstate execution issue replaces this with the real gate and
-  // the executor.
-  const refuseUnauthenticated = async (): Promise<never> => {
-    throw new HttpError(401);
-  };
-  app.post('/', { onRequest: [setAllow, refuseUnauthenticated] }, refuseUnauthenticated);
-
-  rejectOtherMethods(app, '/', ALLOWED_METHODS);
+  await sessionScope(app, (scope) => {
+    sendAllow(scope, LOWSTATE_METHODS);
+    // The gate runs before the body is read: an unauthenticated malformed body is a 401.
+    scope.post('/', { onRequest: app.authGate }, runWithSession(app));
+    rejectOtherMethods(scope, '/', LOWSTATE_METHODS);
+  });
 }

@@ -1,0 +1,90 @@
+/**
+ * The auth gate of the protected routes (rest-api.md §4.3): the caller's session must hold a
+ * Salt token, and — where salt-api only checks that one is present — the master must still
+ * know it. The master's answer is reused for a few seconds, never past the token's expiry; a
+ * token the master no longer knows ends the session.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { TokenRecord } from '../salt/clear-commands.js';
+import { HttpError } from './errors.js';
+import { newSessionId, sessionCookie, setSessionCookie, type Session, type SessionStore } from './sessions.js';
+
+/** How long the master's confirmation of a session's token is trusted without asking again. */
+export const TOKEN_CHECK_CACHE_MS = 10_000;
+
+export const MASTER_UNAVAILABLE = 'Salt Master is not available.';
+
+/** What the gate needs from the master: whether it is reachable and its `get_token`. */
+export interface TokenAuthority {
+  readonly available: boolean;
+  getToken(token: string): Promise<TokenRecord | null>;
+}
+
+export interface AuthGateOptions {
+  store: SessionStore;
+  authority: TokenAuthority;
+  now?: () => number;
+}
+
+/** Equal strings, compared in time that does not depend on where they differ. */
+export function secretsEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a, 'utf8');
+  const right = Buffer.from(b, 'utf8');
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** CherryPy's stock 401 ("No permission -- see authorization schemes"). */
+export function noPermission(): HttpError {
+  return new HttpError(401);
+}
+
+export type AuthGate = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
+/** The session of a request that passed the gate. */
+export function gatedSession(request: FastifyRequest): Session {
+  const session = request.saltSession?.session;
+  if (session === undefined) throw noPermission();
+  return session;
+}
+
+export function createAuthGate(options: AuthGateOptions): { gate: AuthGate; sessionGate: AuthGate } {
+  const now = options.now ?? Date.now;
+
+  async function validate(session: Session): Promise<boolean> {
+    const at = now();
+    const expiresAt = session.token.expire * 1000;
+    if (at >= expiresAt) return false;
+    if (at < session.validatedUntil) return true;
+    if (!options.authority.available) throw new HttpError(503, MASTER_UNAVAILABLE);
+    const record = await options.authority.getToken(session.token.token);
+    if (record === null || !secretsEqual(record.token, session.token.token)) return false;
+    const recordExpiresAt = record.expire * 1000;
+    if (now() >= recordExpiresAt) return false;
+    session.validatedUntil = Math.min(now() + TOKEN_CHECK_CACHE_MS, recordExpiresAt);
+    return true;
+  }
+
+  /** Session with a Salt token the master still honours; `Cache-Control: private` on success. */
+  const gate: AuthGate = async (request, reply) => {
+    const state = request.saltSession;
+    const session = state?.session;
+    if (state === null || state === undefined || session === undefined) throw noPermission();
+    if (!(await validate(session))) {
+      options.store.delete(session.id);
+      state.id = newSessionId();
+      state.session = undefined;
+      setSessionCookie(reply, sessionCookie(state.id));
+      throw noPermission();
+    }
+    reply.header('Cache-Control', 'private');
+  };
+
+  /** salt-api's own gate: a Salt token in the session is enough (for /logout, which never asks the master). */
+  const sessionGate: AuthGate = async (request, reply) => {
+    if (request.saltSession?.session === undefined) throw noPermission();
+    reply.header('Cache-Control', 'private');
+  };
+
+  return { gate, sessionGate };
+}

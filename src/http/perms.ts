@@ -1,0 +1,74 @@
+/**
+ * The `perms` list /login reports (rest-api.md §4.4): what `external_auth` grants the user, as
+ * salt-api gathers it. Informational only — the master enforces the ACL on every command.
+ */
+import type { TokenRecord } from '../salt/clear-commands.js';
+
+type ExternalAuth = Readonly<Record<string, Readonly<Record<string, readonly unknown[]>>>>;
+
+/** Python's `repr()` of a JSON-like value: the text non-string entries are sorted by. */
+export function pythonRepr(value: unknown): string {
+  if (value === null || value === undefined) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (typeof value === 'string') {
+    const quote = value.includes("'") && !value.includes('"') ? '"' : "'";
+    const escaped = value
+      .replace(/\\/g, '\\\\')
+      .replace(/\n/g, '\\n')
+      .replace(/\r/g, '\\r')
+      .replace(/\t/g, '\\t');
+    return quote + (quote === "'" ? escaped.replace(/'/g, "\\'") : escaped) + quote;
+  }
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
+  if (value instanceof Map) {
+    return `{${[...value].map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`).join(', ')}}`;
+  }
+  if (typeof value === 'object') {
+    return `{${Object.entries(value).map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`).join(', ')}}`;
+  }
+  return String(value);
+}
+
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The user's own entries, then `'*'`'s, then those of every group `<g>%` the token lists;
+ * de-duplicated, strings sorted first, then the other entries sorted by their text. `{}` (an
+ * empty object, as salt-api answers) when nothing is granted.
+ */
+export function loginPerms(externalAuth: ExternalAuth, token: TokenRecord): unknown[] | Record<string, never> {
+  const backend = (Object.hasOwn(externalAuth, token.eauth) ? externalAuth[token.eauth] : undefined) ?? {};
+  const authList = token['auth_list'];
+  if (
+    Array.isArray(authList) &&
+    ((token.eauth === 'django' && Object.hasOwn(backend, '^model')) || token.eauth === 'rest')
+  ) {
+    return authList.length > 0 ? authList : {};
+  }
+
+  // A malformed entry (not a list) grants nothing here, as salt-api's `except` leaves perms empty.
+  const entriesOf = (key: string): readonly unknown[] => {
+    const value = Object.hasOwn(backend, key) ? backend[key] : undefined;
+    return Array.isArray(value) ? value : [];
+  };
+  const entries: unknown[] = [...entriesOf(token.name), ...entriesOf('*')];
+  const groups = Array.isArray(token.groups) ? token.groups : [];
+  for (const group of new Set(groups)) entries.push(...entriesOf(`${String(group)}%`));
+
+  const strings = new Set<string>();
+  const others = new Map<string, unknown>();
+  for (const entry of entries) {
+    if (typeof entry === 'string') strings.add(entry);
+    else {
+      const text = pythonRepr(entry);
+      if (!others.has(text)) others.set(text, entry);
+    }
+  }
+  const perms = [
+    ...[...strings].sort(byText),
+    ...[...others.keys()].sort(byText).map((text) => others.get(text)),
+  ];
+  return perms.length > 0 ? perms : {};
+}

@@ -1,0 +1,45 @@
+/**
+ * `/jobs` (rest-api.md §5.9): the job cache through the `runner` client — `jobs.list_jobs`, or
+ * `jobs.list_job` split into the job record (`info`) and each minion's return value (`return`).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isSaltMap, type SaltMap, type SaltValue } from '../../salt/codec/values.js';
+import { gatedSession } from '../auth.js';
+import { rejectOtherMethods } from '../errors.js';
+import { abortOnDisconnect, prepareChunks, runChunks } from '../lowstate.js';
+import { LOWSTATE_METHODS, pathParam, queryValue, refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
+import { runWithSession } from './root.js';
+
+/** Each minion's `return` out of the job record's `Result`. */
+function minionReturns(job: SaltValue): SaltMap {
+  const result = isSaltMap(job) ? job['Result'] : undefined;
+  const returns: SaltMap = {};
+  if (!isSaltMap(result)) return returns;
+  for (const [minion, entry] of Object.entries(result)) returns[minion] = isSaltMap(entry) ? entry['return'] : undefined;
+  return returns;
+}
+
+export async function jobsRoutes(app: FastifyInstance): Promise<void> {
+  const { debug } = app.settings.rest;
+
+  async function jobs(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    refuseUndeclaredQuery(request, ['jid', 'timeout'], debug);
+    const session = gatedSession(request);
+    const jid = pathParam(request, 'jid') ?? queryValue(request, 'jid');
+    const chunk: SaltMap = jid ? { client: 'runner', fun: 'jobs.list_job', jid } : { client: 'runner', fun: 'jobs.list_jobs' };
+    const chunks = prepareChunks([chunk], { token: session.token.token });
+    const [first = {}] = await runChunks(app.netapi, chunks, abortOnDisconnect(reply.raw));
+    if (!jid) return reply.sendSalt({ return: [first] });
+    return reply.sendSalt({ info: [first], return: [minionReturns(first)] });
+  }
+
+  await sessionScope(app, (scope) => {
+    sendAllow(scope, LOWSTATE_METHODS);
+    scope.get('/jobs', { onRequest: app.authGate }, jobs);
+    scope.get('/jobs/:jid', { onRequest: app.authGate }, jobs);
+    scope.get('/jobs/:jid/:timeout', { onRequest: app.authGate }, jobs);
+    // salt-api's Jobs inherits the root POST: lowstate with the session.
+    scope.post('/jobs', { onRequest: app.authGate }, runWithSession(app));
+    for (const url of ['/jobs', '/jobs/:jid', '/jobs/:jid/:timeout']) rejectOtherMethods(scope, url, LOWSTATE_METHODS);
+  });
+}

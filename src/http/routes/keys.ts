@@ -1,0 +1,86 @@
+/**
+ * `/keys` (rest-api.md §5.10, §5.11): the key lists and fingerprints through the `wheel` client,
+ * unwrapped from the wheel envelope, and `POST /keys`, which generates and pre-accepts a key pair
+ * and answers it as a tar archive.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isSaltMap, type SaltMap, type SaltValue } from '../../salt/codec/values.js';
+import { HttpError, rejectOtherMethods } from '../errors.js';
+import { abortOnDisconnect, NOT_A_LIST, prepareChunks, runChunks, toLowstate } from '../lowstate.js';
+import { tarArchive } from '../tar.js';
+import { LOWSTATE_METHODS, pathParam, queryValue, refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
+
+/** `result['data']['return']` of a wheel reply, `{}` where a level is missing. */
+function wheelReturn(result: SaltValue): SaltValue {
+  const data = isSaltMap(result) ? result['data'] : undefined;
+  return isSaltMap(data) && Object.hasOwn(data, 'return') ? data['return'] : {};
+}
+
+/** A key text from the wheel's `pub`/`priv`, empty when the key already existed. */
+function keyText(keys: SaltValue, name: string): Buffer {
+  const value = isSaltMap(keys) ? keys[name] : undefined;
+  if (typeof value === 'string') return Buffer.from(value, 'utf8');
+  return value instanceof Uint8Array ? Buffer.from(value) : Buffer.alloc(0);
+}
+
+/** The `key.gen_accept` chunk: the posted keys, `mid` renamed to `id_`. */
+function genAcceptChunk(body: unknown): SaltMap {
+  const [first] = toLowstate(body);
+  if (!isSaltMap(first)) throw new HttpError(400, NOT_A_LIST);
+  const chunk: SaltMap = { ...first, client: 'wheel', fun: 'key.gen_accept' };
+  if (Object.hasOwn(chunk, 'mid')) {
+    const mid = chunk['mid'];
+    delete chunk['mid'];
+    chunk['id_'] = mid;
+  }
+  return chunk;
+}
+
+/** The id in the archive's file name; bytes of anything else than a plain string or number are dropped. */
+function idText(id: SaltValue): string {
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : '';
+}
+
+export async function keysRoutes(app: FastifyInstance): Promise<void> {
+  const { debug } = app.settings.rest;
+
+  /** Not gated: the session's token if there is one; the dispatcher refuses a chunk without. */
+  async function listKeys(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    refuseUndeclaredQuery(request, ['mid'], debug);
+    const mid = pathParam(request, 'mid') ?? queryValue(request, 'mid');
+    const chunk: SaltMap = mid ? { client: 'wheel', fun: 'key.finger', match: mid } : { client: 'wheel', fun: 'key.list_all' };
+    const token = request.saltSession?.session?.token.token;
+    const chunks = prepareChunks([chunk], token === undefined ? {} : { token });
+    const [first] = await runChunks(app.netapi, chunks, abortOnDisconnect(reply.raw));
+    return reply.sendSalt({ return: wheelReturn(first) });
+  }
+
+  /** No session and no negotiation: the answer is the archive itself. */
+  async function generateKeys(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const chunks = prepareChunks([genAcceptChunk(request.body)]);
+    const [first] = await runChunks(app.netapi, chunks, abortOnDisconnect(reply.raw));
+    const keys = wheelReturn(first);
+    const archive = tarArchive([
+      { name: 'minion.pub', data: keyText(keys, 'pub') },
+      { name: 'minion.pem', data: keyText(keys, 'priv') },
+    ]);
+    const id = idText(chunks[0]?.['id_']);
+    return reply
+      .header('Content-Disposition', `attachment; filename="saltkeys-${id}.tar"`)
+      .header('Cache-Control', 'no-cache')
+      .type('application/x-tar')
+      .send(archive);
+  }
+
+  await sessionScope(app, (scope) => {
+    sendAllow(scope, LOWSTATE_METHODS);
+    scope.get('/keys', listKeys);
+    scope.get('/keys/:mid', listKeys);
+    rejectOtherMethods(scope, '/keys', LOWSTATE_METHODS);
+    rejectOtherMethods(scope, '/keys/:mid', LOWSTATE_METHODS);
+  });
+  await app.register(async (scope) => {
+    sendAllow(scope, LOWSTATE_METHODS);
+    scope.post('/keys', generateKeys);
+  });
+}

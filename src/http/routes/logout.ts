@@ -1,0 +1,26 @@
+/**
+ * `POST /logout` (rest-api.md §4.5): ends the session. salt-api moves the session to a new id
+ * and leaves it usable; here it is destroyed outright (deviations.md). The Salt token itself
+ * stays valid on the master until it expires, as in salt-api.
+ */
+import type { FastifyInstance, HTTPMethods } from 'fastify';
+import { gatedSession } from '../auth.js';
+import { rejectOtherMethods } from '../errors.js';
+import { expiredSessionCookie, setSessionCookie } from '../sessions.js';
+import { sendAllow, sessionScope } from './common.js';
+
+/** salt-api answers `GET /logout` with a 500; only POST is implemented here, so GET is a 405. */
+const ALLOWED: readonly HTTPMethods[] = ['POST'];
+
+export async function logoutRoutes(app: FastifyInstance): Promise<void> {
+  await sessionScope(app, (scope) => {
+    sendAllow(scope, ALLOWED);
+    scope.post('/logout', { onRequest: app.sessionGate }, async (request, reply) => {
+      const session = gatedSession(request);
+      app.sessions.delete(session.id);
+      setSessionCookie(reply, expiredSessionCookie());
+      return reply.sendSalt({ return: 'Your token has been cleared' });
+    });
+    rejectOtherMethods(scope, '/logout', ALLOWED);
+  });
+}

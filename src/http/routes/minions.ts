@@ -1,0 +1,49 @@
+/**
+ * `/minions` (rest-api.md §5.7, §5.8): grains of the targeted minions, and jobs started without
+ * waiting (`local_async`), answered 202 with links to the job.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isSaltMap, type SaltValue } from '../../salt/codec/values.js';
+import { gatedSession } from '../auth.js';
+import { rejectOtherMethods } from '../errors.js';
+import { abortOnDisconnect, prepareChunks, runChunks, toLowstate } from '../lowstate.js';
+import { LOWSTATE_METHODS, pathParam, queryValue, refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
+
+/** `_links.jobs`: one link per non-empty result (the href ignores `root_prefix`, as in salt-api). */
+function jobLinks(results: readonly SaltValue[]): { href: string }[] {
+  const links: { href: string }[] = [];
+  for (const result of results) {
+    if (isSaltMap(result) && typeof result['jid'] === 'string') links.push({ href: `/jobs/${result['jid']}` });
+  }
+  return links;
+}
+
+export async function minionsRoutes(app: FastifyInstance): Promise<void> {
+  const { debug } = app.settings.rest;
+
+  async function grains(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    refuseUndeclaredQuery(request, ['mid'], debug);
+    const session = gatedSession(request);
+    const mid = pathParam(request, 'mid') ?? queryValue(request, 'mid');
+    const chunks = prepareChunks([{ client: 'local', tgt: mid || '*', fun: 'grains.items' }], {
+      token: session.token.token,
+    });
+    return reply.sendSalt({ return: await runChunks(app.netapi, chunks, abortOnDisconnect(reply.raw)) });
+  }
+
+  async function startJobs(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const session = gatedSession(request);
+    const chunks = prepareChunks(toLowstate(request.body), { token: session.token.token, client: 'local_async' });
+    const results = await runChunks(app.netapi, chunks, abortOnDisconnect(reply.raw));
+    return reply.code(202).sendSalt({ return: results, _links: { jobs: jobLinks(results) } });
+  }
+
+  await sessionScope(app, (scope) => {
+    sendAllow(scope, LOWSTATE_METHODS);
+    scope.get('/minions', { onRequest: app.authGate }, grains);
+    scope.get('/minions/:mid', { onRequest: app.authGate }, grains);
+    scope.post('/minions', { onRequest: app.authGate }, startJobs);
+    rejectOtherMethods(scope, '/minions', LOWSTATE_METHODS);
+    rejectOtherMethods(scope, '/minions/:mid', LOWSTATE_METHODS);
+  });
+}

@@ -1,0 +1,21 @@
+/**
+ * `/run` (rest-api.md §5.6): lowstate without sessions. Each chunk carries its own credentials —
+ * a Salt token or `username`/`password`/`eauth`; `X-Auth-Token` and cookies are not looked at.
+ */
+import type { FastifyInstance } from 'fastify';
+import { rejectOtherMethods } from '../errors.js';
+import { abortOnDisconnect, prepareChunks, runChunks, toLowstate } from '../lowstate.js';
+import { LOWSTATE_METHODS, sendAllow } from './common.js';
+import { welcome } from './root.js';
+
+export async function runRoutes(app: FastifyInstance): Promise<void> {
+  await app.register(async (scope) => {
+    sendAllow(scope, LOWSTATE_METHODS);
+    scope.get('/run', welcome(app));
+    scope.post('/run', async (request, reply) => {
+      const chunks = prepareChunks(toLowstate(request.body));
+      return reply.sendSalt({ return: await runChunks(app.netapi, chunks, abortOnDisconnect(reply.raw)) });
+    });
+    rejectOtherMethods(scope, '/run', LOWSTATE_METHODS);
+  });
+}

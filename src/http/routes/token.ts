@@ -1,0 +1,37 @@
+/**
+ * `POST /token` (rest-api.md §5.5): Salt tokens for eauth credentials, minted by the `runner`
+ * client calling `auth.mk_token`. The reply is a bare list, without the `return` envelope.
+ */
+import type { FastifyInstance } from 'fastify';
+import { isSaltMap, type SaltMap } from '../../salt/codec/values.js';
+import { HttpError, rejectOtherMethods } from '../errors.js';
+import { abortOnDisconnect, prepareChunks, runChunks, toLowstate } from '../lowstate.js';
+import { LOWSTATE_METHODS, sendAllow } from './common.js';
+import { welcome } from './root.js';
+
+const CREDENTIALS = ['username', 'password', 'eauth'] as const;
+
+/** One credential set as the runner chunk salt-api builds from it (the set's own keys stay). */
+function mkTokenChunk(creds: unknown): SaltMap {
+  if (!isSaltMap(creds) || !CREDENTIALS.every((key) => Object.hasOwn(creds, key))) {
+    throw new HttpError(400, 'Require "username", "password", and "eauth" params');
+  }
+  return {
+    ...creds,
+    client: 'runner',
+    fun: 'auth.mk_token',
+    kwarg: { username: creds['username'], password: creds['password'], eauth: creds['eauth'] },
+  };
+}
+
+export async function tokenRoutes(app: FastifyInstance): Promise<void> {
+  await app.register(async (scope) => {
+    sendAllow(scope, LOWSTATE_METHODS);
+    scope.get('/token', welcome(app));
+    scope.post('/token', async (request, reply) => {
+      const chunks = prepareChunks(toLowstate(request.body).map(mkTokenChunk));
+      return reply.sendSalt(await runChunks(app.netapi, chunks, abortOnDisconnect(reply.raw)));
+    });
+    rejectOtherMethods(scope, '/token', LOWSTATE_METHODS);
+  });
+}

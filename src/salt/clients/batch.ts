@@ -1,0 +1,228 @@
+import { isSaltMap, type SaltMap, type SaltValue } from '../codec/values.js';
+import { InvalidRequestError } from '../errors.js';
+import type { SaltEvent } from '../event-frame.js';
+import { floatSeconds, localTimeoutSeconds, pyInt, pyTruthy, toTimerMs } from './chunk-args.js';
+import type { ClientContext, LowstateClient } from './context.js';
+import { genJid } from './jid.js';
+import { JobEventStream } from './job-events.js';
+import { JobWatch } from './job-watch.js';
+import { callArgs, publishLoad, splitLocalChunk, stringParam, type PublishSpec } from './local-load.js';
+import { publishAndWatch } from './local.js';
+
+/**
+ * `local_batch` (LocalClient.cmd_batch → salt.cli.batch.Batch, clients.md §4, PROTOCOL.md §3.4):
+ * a presence `test.ping` on the target, then the job on at most `batch` of the minions that
+ * answered at a time (a count, or a percentage of them), all under one caller-chosen jid; a
+ * minion that finishes frees its slot for the next one. One result element per minion, in
+ * completion order: `{id: value}`; `{id: {}}` for a minion that never returned.
+ */
+
+const CREDENTIALS = ['eauth', 'username', 'password', 'token'];
+
+/** `salt.utils.batch_state.get_batch_size`. */
+export function batchSize(spec: SaltValue, minions: number): number {
+  if (typeof spec === 'string' && spec.includes('%')) {
+    const percent = floatSeconds(spec.replace(/^%+|%+$/g, ''), 'batch');
+    const size = (percent / 100) * minions;
+    return size < 1 ? Math.max(1, Math.ceil(size)) : Math.trunc(size);
+  }
+  if (typeof spec === 'number' && !Number.isInteger(spec)) return Math.max(1, Math.trunc(spec));
+  try {
+    return Math.max(1, pyInt(spec, 'batch'));
+  } catch {
+    throw new InvalidRequestError(`Invalid batch specification ${JSON.stringify(spec)}: must be an integer or percentage string like '10' or '25%'.`);
+  }
+}
+
+/** The effective retcode of a return (`_collapse_retcode`): a compound job's worst one. */
+function retcodeOf(entry: SaltMap): number {
+  const retcode = entry['retcode'];
+  if (typeof retcode === 'number') return Math.trunc(retcode);
+  if (isSaltMap(retcode)) return Math.max(0, ...Object.values(retcode).filter((v): v is number => typeof v === 'number'));
+  return 0;
+}
+
+function seconds(value: SaltValue | undefined, fallback: number, name: string): number {
+  return value === undefined || value === null ? fallback : floatSeconds(value, name);
+}
+
+export const runLocalBatch: LowstateClient = async (chunk, ctx, signal) => {
+  const { named, extras, tgt, fun, tgtType } = splitLocalChunk(chunk, 'local_batch');
+  const eauth: SaltMap = {};
+  for (const key of CREDENTIALS) if (Object.hasOwn(extras, key)) eauth[key] = extras[key];
+  const gatherJobTimeout = extras['gather_job_timeout'] ?? ctx.settings.gatherJobTimeout;
+  const pingGatherJobTimeout = extras['batch_presence_ping_gather_job_timeout'] ?? gatherJobTimeout;
+  const spec = named.get('batch') ?? '10%';
+  batchSize(spec, 0); // a malformed size is refused before anything is published
+  const limits = {
+    waitMs: extras['batch_wait'] === undefined ? 0 : toTimerMs(pyInt(extras['batch_wait'], 'batch_wait')),
+    timeoutMs: toTimerMs(seconds(extras['timeout'], ctx.settings.timeout, 'timeout')),
+    gatherJobTimeoutMs: toTimerMs(pyInt(gatherJobTimeout, 'gather_job_timeout')),
+  };
+
+  const ping: PublishSpec = {
+    tgt,
+    fun: 'test.ping',
+    arg: [],
+    tgtType,
+    ret: '',
+    jid: '',
+    kwargs: { gather_job_timeout: pingGatherJobTimeout, ...eauth, yield_pub_data: true },
+  };
+  const pingTimeout = extras['batch_presence_ping_timeout'] ?? extras['timeout'] ?? null;
+  const presence = await publishAndWatch(
+    ctx,
+    ping,
+    {
+      timeoutMs: toTimerMs(localTimeoutSeconds(pingTimeout, ctx.settings.timeout)),
+      gatherJobTimeoutMs: toTimerMs(pyInt(pingGatherJobTimeout, 'gather_job_timeout')),
+    },
+    signal,
+  );
+  const minions = presence === null ? [] : [...presence.outcome.returns.keys()];
+  if (minions.length === 0) return [];
+
+  const driver = new BatchDriver(ctx, signal, {
+    minions,
+    size: batchSize(spec, minions.length),
+    raw: pyTruthy(extras['raw'] ?? false),
+    failhard: pyTruthy(extras['failhard'] ?? false),
+    ...limits,
+    job: {
+      fun,
+      arg: callArgs(named),
+      ret: stringParam(named.get('ret'), 'ret'),
+      kwargs: { raw: extras['raw'] ?? false, gather_job_timeout: gatherJobTimeout, ...eauth, yield_pub_data: true },
+    },
+  });
+  return driver.run();
+};
+
+interface BatchPlan {
+  minions: string[];
+  size: number;
+  raw: boolean;
+  failhard: boolean;
+  waitMs: number;
+  timeoutMs: number;
+  gatherJobTimeoutMs: number;
+  job: { fun: string | string[]; arg: SaltValue[]; ret: string; kwargs: SaltMap };
+}
+
+/** The rolling window of `salt.utils.batch_state.progress_batch`, driven by events and timers. */
+class BatchDriver {
+  private readonly jid = genJid();
+  private readonly pending: string[];
+  private readonly active = new Set<string>();
+  /** When each batch_wait cool-down ends; a slot stays blocked until then. */
+  private cooldowns: number[] = [];
+  private readonly watches = new Set<JobWatch>();
+  private readonly results: SaltValue[] = [];
+  private halted = false;
+
+  constructor(
+    private readonly ctx: ClientContext,
+    private readonly signal: AbortSignal | undefined,
+    private readonly plan: BatchPlan,
+  ) {
+    this.pending = [...plan.minions];
+  }
+
+  async run(): Promise<SaltValue[]> {
+    const events = new JobEventStream(this.ctx.master.bus, 'salt/job/', this.signal);
+    events.follow(this.jid);
+    try {
+      while (!this.halted && (this.pending.length > 0 || this.active.size > 0)) {
+        await this.dispatch(events);
+        let wake = Infinity;
+        for (const watch of [...this.watches]) {
+          const next = await watch.tick();
+          if (next === 'done') this.finish(watch);
+          else wake = Math.min(wake, next);
+        }
+        if (this.pending.length > 0 && this.cooldowns.length > 0) wake = Math.min(wake, (this.cooldowns[0] ?? 0) + 1);
+        // No job in flight and nothing to wait for: the next dispatch has free slots (or all is done).
+        if (this.watches.size === 0 && wake === Infinity) continue;
+        const event = await events.next(wake - performance.now());
+        if (event !== undefined) this.route(event, events);
+      }
+      return this.results;
+    } finally {
+      events.close();
+    }
+  }
+
+  /** Publishes to as many pending minions as there are free slots. */
+  private async dispatch(events: JobEventStream): Promise<void> {
+    const now = performance.now();
+    this.cooldowns = this.cooldowns.filter((until) => until > now);
+    const free = this.plan.size - this.active.size - this.cooldowns.length;
+    if (free <= 0 || this.pending.length === 0) return;
+    const targets = this.pending.splice(0, free);
+    for (const id of targets) this.active.add(id);
+    const { job } = this.plan;
+    const spec: PublishSpec = { tgt: targets, fun: job.fun, arg: job.arg, tgtType: 'list', ret: job.ret, jid: this.jid, kwargs: job.kwargs };
+    const pub = await this.ctx.master.commands.publish(publishLoad(spec, this.ctx.settings));
+    const findJob = async (ids: string[]): Promise<string | null> => {
+      const find: PublishSpec = { tgt: ids, fun: 'saltutil.find_job', arg: [this.jid], tgtType: 'list', ret: '', jid: '', kwargs: job.kwargs };
+      const reply = await events.track(() => this.ctx.master.commands.publish(publishLoad(find, this.ctx.settings)), (r) => r.jid);
+      return reply.jid;
+    };
+    const expected = pub.jid === null ? [] : pub.minions;
+    const missing = pub.jid === null ? [] : pub.missing;
+    for (const id of targets) if (!expected.includes(id) && !missing.includes(id)) this.timedOut(id);
+    for (const id of missing) this.failed(id);
+    if (expected.length === 0) return;
+    const watch = new JobWatch({
+      jid: this.jid,
+      minions: expected,
+      timeoutMs: this.plan.timeoutMs,
+      gatherJobTimeoutMs: this.plan.gatherJobTimeoutMs,
+      findJob,
+      onReturn: (id, entry, event) => this.returned(id, entry, event),
+    });
+    this.watches.add(watch);
+  }
+
+  private route(event: SaltEvent, events: JobEventStream): void {
+    const jid = events.jidOf(event.tag);
+    if (jid === this.jid) {
+      // Every sub-batch shares the jid: a return goes to the sub-batch that expects its minion.
+      const prefix = `salt/job/${jid}/ret/`;
+      if (!event.tag.startsWith(prefix)) return;
+      const id = event.tag.slice(prefix.length);
+      for (const watch of this.watches) if (watch.expects(id)) watch.onJobEvent(event);
+      return;
+    }
+    for (const watch of this.watches) if (watch.findJobJid === jid) watch.onFindJobEvent(event);
+  }
+
+  private returned(id: string, entry: SaltMap, event: SaltEvent): void {
+    if (this.halted || !this.active.delete(id)) return;
+    this.results.push(this.plan.raw ? { data: event.data, tag: event.tag } : { [id]: entry['ret'] ?? null });
+    this.coolDown();
+    if (this.plan.failhard && retcodeOf(entry) > 0) this.halted = true;
+  }
+
+  /** A finished sub-batch job: its silent minions timed out. */
+  private finish(watch: JobWatch): void {
+    this.watches.delete(watch);
+    const { silent, missing } = watch.outcome();
+    for (const id of missing) this.failed(id);
+    for (const id of silent) this.timedOut(id);
+  }
+
+  private timedOut(id: string): void {
+    if (this.halted || !this.active.delete(id)) return;
+    this.results.push(this.plan.raw ? { data: { id, return: {}, retcode: 0 } } : { [id]: {} });
+    this.coolDown();
+  }
+
+  private failed(id: string): void {
+    if (this.active.delete(id)) this.coolDown();
+  }
+
+  private coolDown(): void {
+    if (this.plan.waitMs > 0) this.cooldowns.push(performance.now() + this.plan.waitMs);
+  }
+}

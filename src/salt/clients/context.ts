@@ -1,0 +1,41 @@
+import type { Logger } from 'pino';
+import type { MasterSettings } from '../../config/types.js';
+import type { SaltMap, SaltValue } from '../codec/values.js';
+import type { SaltMaster } from '../master.js';
+
+/** What every lowstate client works with: the shared master connection and the settings. */
+export interface ClientContext {
+  master: SaltMaster;
+  settings: MasterSettings;
+  logger: Logger | undefined;
+  tuning: ClientTuning;
+}
+
+/** Knobs that have a sensible default and that tests shrink. */
+export interface ClientTuning {
+  /**
+   * A runner function salt-apid does not know must start (its `salt/run/<jid>/new` event) within
+   * this time, else the call ends with 400: the master accepts unknown functions and then stays
+   * silent (PROTOCOL.md §1.5), so without this a typo would wait for the whole `timeout`.
+   */
+  unknownRunnerStartMs: number;
+  /** How long a call waits for the event bus to (re)connect before answering 503. */
+  busConnectMs: number;
+}
+
+export const DEFAULT_TUNING: ClientTuning = {
+  unknownRunnerStartMs: 10_000,
+  busConnectMs: 5_000,
+};
+
+/** One lowstate client: a chunk in, the elements it adds to the `return` list out. */
+export type LowstateClient = (chunk: SaltMap, ctx: ClientContext, signal: AbortSignal | undefined) => Promise<SaltValue[]>;
+
+/** Rejects with the abort reason once `signal` aborts (for use in Promise.race). */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortReason(signal);
+}
+
+export function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('the request was aborted');
+}

@@ -1,0 +1,78 @@
+import type { Logger } from 'pino';
+import type { MasterSettings } from '../../config/types.js';
+import type { SaltMap, SaltValue } from '../codec/values.js';
+import { InvalidRequestError, MasterUnavailableError, NotAuthenticatedError } from '../errors.js';
+import type { SaltMaster } from '../master.js';
+import { pyStr, pyTruthy } from './chunk-args.js';
+import { DEFAULT_TUNING, throwIfAborted, type ClientContext, type ClientTuning, type LowstateClient } from './context.js';
+import { runLocalBatch } from './batch.js';
+import { runLocal, runLocalAsync, runLocalSubset } from './local.js';
+import { NETAPI_CLIENTS, type LowstateRunner, type NetapiClientName, type RunOptions } from './netapi.js';
+import { runRunner, runRunnerAsync } from './runner.js';
+import { runSsh } from './ssh.js';
+import { runWheel, runWheelAsync } from './wheel.js';
+
+/**
+ * salt-api's NetapiClient: gatekeeping in its order with its messages (clients.md §1.1,
+ * rest-api.md §5.2), then the named client.
+ */
+
+export interface NetapiDeps {
+  master: SaltMaster;
+  settings: MasterSettings;
+  logger?: Logger;
+  tuning?: Partial<ClientTuning>;
+}
+
+const CLIENTS: Record<NetapiClientName, LowstateClient> = {
+  // salt-api lists it because NetapiClient has a `destroy` method; calling it returns None.
+  destroy: () => Promise.resolve([null]),
+  local: runLocal,
+  local_async: runLocalAsync,
+  local_batch: runLocalBatch,
+  local_subset: runLocalSubset,
+  runner: runRunner,
+  runner_async: runRunnerAsync,
+  ssh: runSsh,
+  wheel: runWheel,
+  wheel_async: runWheelAsync,
+};
+
+function isClientName(value: SaltValue): value is NetapiClientName {
+  return typeof value === 'string' && (NETAPI_CLIENTS as readonly string[]).includes(value);
+}
+
+export function createNetapi(deps: NetapiDeps): LowstateRunner {
+  const ctx: ClientContext = {
+    master: deps.master,
+    settings: deps.settings,
+    logger: deps.logger,
+    tuning: { ...DEFAULT_TUNING, ...deps.tuning },
+  };
+  const enabled = new Set(deps.settings.netapiEnableClients);
+
+  return {
+    get masterAvailable(): boolean {
+      return deps.master.available;
+    },
+
+    async run(chunk: SaltMap, options: RunOptions = {}): Promise<SaltValue[]> {
+      if (!deps.master.available) throw new MasterUnavailableError('no connection to its event bus');
+      const client = chunk['client'];
+      if (!isClientName(client)) throw new InvalidRequestError(`Invalid client specified: '${pyStr(client)}'`);
+      if (!enabled.has(client)) {
+        throw new InvalidRequestError(
+          `Client disabled: '${client}'. Add to 'netapi_enable_clients' master config option to enable.`,
+        );
+      }
+      if (!Object.hasOwn(chunk, 'token') && !Object.hasOwn(chunk, 'eauth')) {
+        throw new NotAuthenticatedError('No authentication credentials given');
+      }
+      if (pyTruthy(chunk['raw_shell']) && !deps.settings.netapiAllowRawShell) {
+        throw new NotAuthenticatedError('Raw shell option not allowed.');
+      }
+      throwIfAborted(options.signal);
+      return CLIENTS[client](chunk, ctx, options.signal);
+    },
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * Jids and event stamps as Salt writes them: `YYYYMMDDhhmmssffffff` in local time
+ * (`salt.utils.jid.gen_jid`) and `_stamp` as UTC ISO-8601 with an explicit offset.
+ */
+
+function nowMicros(): number {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+}
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+let lastJidMicros = 0;
+
+/** A new jid, unique within this process (bumped by 1 µs on collision, like `unique_jid`). */
+export function genJid(): string {
+  const now = nowMicros();
+  lastJidMicros = now > lastJidMicros ? now : lastJidMicros + 1;
+  const d = new Date(Math.floor(lastJidMicros / 1000));
+  return (
+    `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}` +
+    `${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}${pad(lastJidMicros % 1_000_000, 6)}`
+  );
+}
+
+/** `datetime.now(timezone.utc).isoformat()`. */
+export function isoStamp(): string {
+  const micros = nowMicros();
+  const base = new Date(Math.floor(micros / 1000)).toISOString().slice(0, 19);
+  const fraction = micros % 1_000_000;
+  return fraction === 0 ? `${base}+00:00` : `${base}.${pad(fraction, 6)}+00:00`;
+}

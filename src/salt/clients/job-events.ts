@@ -1,0 +1,84 @@
+import { ClosedError } from '../errors.js';
+import type { EventBus } from '../event-bus.js';
+import type { SaltEvent } from '../event-frame.js';
+import type { Subscription } from '../subscription.js';
+import { abortReason } from './context.js';
+
+/**
+ * The events of the jobs one call started (`salt/job/<jid>/…` or `salt/run/<jid>/…`), read
+ * from one subscription on the shared bus. The master fires a job's first events before it
+ * answers the request that started it (PROTOCOL.md §1.5), so the subscription exists before
+ * the request goes out, and while a request is in flight every event under the prefix is kept;
+ * once the reply names the jid, only that jid's events are.
+ */
+
+/** Events a consumer may fall behind by; they are references to events the bus decoded once. */
+const MAX_QUEUE = 100_000;
+const MAX_TIMER_MS = 2_147_483_647;
+
+export class JobEventStream {
+  private readonly jids = new Set<string>();
+  private inFlight = 0;
+  private readonly sub: Subscription;
+  private readonly onAbort: () => void;
+
+  constructor(
+    bus: EventBus,
+    private readonly prefix: 'salt/job/' | 'salt/run/',
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.sub = bus.subscribe({
+      match: (tag) => tag.startsWith(prefix) && (this.inFlight > 0 || this.jids.has(this.jidOf(tag))),
+      maxQueue: MAX_QUEUE,
+    });
+    this.onAbort = () => this.sub.close();
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** The jid part of a tag under this stream's prefix. */
+  jidOf(tag: string): string {
+    const rest = tag.slice(this.prefix.length);
+    const slash = rest.indexOf('/');
+    return slash === -1 ? rest : rest.slice(0, slash);
+  }
+
+  /** Keeps the events of a jid chosen in advance (local_batch publishes under its own jid). */
+  follow(jid: string): void {
+    this.jids.add(jid);
+  }
+
+  /** Sends a request that starts a job; the events fired before its reply are kept. */
+  async track<T>(request: () => Promise<T>, jidOfReply: (reply: T) => string | null): Promise<T> {
+    this.inFlight++;
+    try {
+      const reply = await request();
+      const jid = jidOfReply(reply);
+      if (jid) this.jids.add(jid);
+      return reply;
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  /** The next event of a tracked jid, or undefined once `ms` have passed. */
+  async next(ms: number): Promise<SaltEvent | undefined> {
+    const until = performance.now() + ms;
+    for (;;) {
+      if (this.signal?.aborted) throw abortReason(this.signal);
+      const wait = Math.min(Math.max(0, until - performance.now()), MAX_TIMER_MS);
+      const event = await this.sub.nextWithin(wait);
+      if (this.signal?.aborted) throw abortReason(this.signal);
+      if (event === undefined) {
+        if (this.sub.closed) throw new ClosedError('event bus');
+        if (performance.now() >= until) return undefined;
+        continue;
+      }
+      if (this.jids.has(this.jidOf(event.tag))) return event;
+    }
+  }
+
+  close(): void {
+    this.signal?.removeEventListener('abort', this.onAbort);
+    this.sub.close();
+  }
+}

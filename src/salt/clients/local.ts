@@ -1,0 +1,160 @@
+import { isSaltMap, type SaltMap, type SaltValue } from '../codec/values.js';
+import type { PublishResult } from '../clear-commands.js';
+import { localTimeoutSeconds, omit, pyInt, pyTruthy, setKey, toTimerMs } from './chunk-args.js';
+import type { ClientContext, LowstateClient } from './context.js';
+import { JobEventStream } from './job-events.js';
+import { JobWatch, type WatchOutcome } from './job-watch.js';
+import { callArgs, publishLoad, publishSpec, splitLocalChunk, stringParam, type PublishSpec } from './local-load.js';
+
+/**
+ * `local`, `local_async` and `local_subset` (salt-api's LocalClient `cmd`, `run_job`,
+ * `cmd_subset`; clients.md §2-5, PROTOCOL.md §3.1-3.3).
+ */
+
+/** Keyword arguments the calls between `cmd` and the find_job publish consume on the way. */
+const NOT_PASSED_TO_FIND_JOB = ['verbose', 'progress', 'show_timeout', 'show_jid', 'expect_minions', 'block', 'listen'];
+
+export interface WatchedJob {
+  pub: { jid: string; minions: string[]; missing: string[] };
+  outcome: WatchOutcome;
+}
+
+export interface WaitLimits {
+  timeoutMs: number;
+  gatherJobTimeoutMs: number;
+}
+
+function published(pub: PublishResult): pub is { jid: string; minions: string[]; missing: string[] } {
+  return pub.jid !== null && pub.minions.length > 0;
+}
+
+/** The `gather_job_timeout` extra keyword, else the master's. */
+export function gatherJobTimeoutMs(extras: SaltMap, ctx: ClientContext): number {
+  const value = extras['gather_job_timeout'];
+  return toTimerMs(value === undefined ? ctx.settings.gatherJobTimeout : pyInt(value, 'gather_job_timeout'));
+}
+
+/**
+ * Publishes and waits until the job is finished (job-watch.ts). Null when nothing was
+ * published because no minion matched.
+ */
+export async function publishAndWatch(ctx: ClientContext, spec: PublishSpec, limits: WaitLimits, signal: AbortSignal | undefined): Promise<WatchedJob | null> {
+  const load = publishLoad(spec, ctx.settings);
+  await ctx.master.bus.waitConnected(ctx.tuning.busConnectMs);
+  const events = new JobEventStream(ctx.master.bus, 'salt/job/', signal);
+  try {
+    const pub = await events.track(() => ctx.master.commands.publish(load), (reply) => reply.jid);
+    if (!published(pub)) return null;
+    const findJobKwargs = omit(spec.kwargs, NOT_PASSED_TO_FIND_JOB);
+    const findJob = async (targets: string[]): Promise<string | null> => {
+      const findSpec: PublishSpec = { tgt: targets, fun: 'saltutil.find_job', arg: [pub.jid], tgtType: 'list', ret: '', jid: '', kwargs: findJobKwargs };
+      const reply = await events.track(() => ctx.master.commands.publish(publishLoad(findSpec, ctx.settings)), (r) => r.jid);
+      return reply.jid;
+    };
+    const watch = new JobWatch({ jid: pub.jid, minions: pub.minions, missing: pub.missing, ...limits, findJob });
+    for (;;) {
+      const wake = await watch.tick();
+      if (wake === 'done') break;
+      const event = await events.next(wake - performance.now());
+      if (event === undefined) continue;
+      const jid = events.jidOf(event.tag);
+      if (jid === pub.jid) watch.onJobEvent(event);
+      else if (jid === watch.findJobJid) watch.onFindJobEvent(event);
+    }
+    return { pub, outcome: watch.outcome() };
+  } finally {
+    events.close();
+  }
+}
+
+function noReturnMessage(jid: string): string {
+  return (
+    'Minion did not return. [No response]\nThe minions may not have all finished running and any ' +
+    'remaining minions will return upon completion. To look up the return data for this job later, ' +
+    `run the following command:\n\nsalt-run jobs.lookup_jid ${jid}`
+  );
+}
+
+/** `LocalClient.cmd`'s result map (clients.md §2). */
+export function cmdResult(job: WatchedJob, fullReturn: boolean): SaltMap {
+  const result: SaltMap = {};
+  for (const [id, entry] of job.outcome.returns) setKey(result, id, fullReturn ? entry : (entry['ret'] ?? null));
+  const message = noReturnMessage(job.pub.jid);
+  for (const id of [...job.outcome.silent, ...job.outcome.missing]) {
+    if (!Object.hasOwn(result, id)) setKey(result, id, fullReturn ? { out: 'no_return', ret: message, retcode: 1 } : message);
+  }
+  for (const id of job.pub.minions) if (!Object.hasOwn(result, id)) setKey(result, id, false);
+  return result;
+}
+
+/** One `LocalClient.cmd` call: the publish spec is complete, `timeout` still raw. */
+async function cmd(ctx: ClientContext, spec: PublishSpec, timeout: SaltValue, fullReturn: boolean, signal: AbortSignal | undefined): Promise<SaltMap> {
+  const limits = {
+    timeoutMs: toTimerMs(localTimeoutSeconds(timeout ?? null, ctx.settings.timeout)),
+    gatherJobTimeoutMs: gatherJobTimeoutMs(spec.kwargs, ctx),
+  };
+  const job = await publishAndWatch(ctx, spec, limits, signal);
+  return job === null ? {} : cmdResult(job, fullReturn);
+}
+
+export const runLocal: LowstateClient = async (chunk, ctx, signal) => {
+  const split = splitLocalChunk(chunk, 'local');
+  const { named } = split;
+  return [await cmd(ctx, publishSpec(split), named.get('timeout'), pyTruthy(named.get('full_return')), signal)];
+};
+
+/** `run_job` without listening: `{jid, minions}` at once, `{}` when nothing matched. */
+export const runLocalAsync: LowstateClient = async (chunk, ctx) => {
+  const spec = publishSpec(splitLocalChunk(chunk, 'local_async'));
+  const pub = await ctx.master.commands.publish(publishLoad(spec, ctx.settings));
+  return [published(pub) ? { jid: pub.jid, minions: pub.minions } : {}];
+};
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+  return items;
+}
+
+/** A `sys.list_functions` answer (a list); a minion that failed answered something else. */
+function isFunctionList(value: SaltValue): value is SaltValue[] | SaltMap {
+  return Array.isArray(value) || isSaltMap(value);
+}
+
+function offers(functions: SaltValue[] | SaltMap, fun: string | string[]): boolean {
+  if (typeof fun !== 'string') return false;
+  return Array.isArray(functions) ? functions.includes(fun) : Object.hasOwn(functions, fun);
+}
+
+/**
+ * `cmd_subset`: `sys.list_functions` on the target, then the call on `subset` (legacy `sub`,
+ * default 3) random minions that offer `fun`, as a list target with `progress` in kwargs.
+ */
+export const runLocalSubset: LowstateClient = async (chunk, ctx, signal) => {
+  const { named, extras, tgt, fun, tgtType } = splitLocalChunk(chunk, 'local_subset');
+  const subset = named.has('sub') ? pyInt(named.get('sub') ?? null, 'sub') : pyInt(named.get('subset') ?? 3, 'subset');
+  const rest = omit(extras, ['timeout', 'jid']);
+  const timeout = extras['timeout'];
+  const jid = stringParam(extras['jid'], 'jid');
+  const probe: PublishSpec = { tgt, fun: 'sys.list_functions', arg: [], tgtType, ret: '', jid, kwargs: rest };
+  const lists = await cmd(ctx, probe, timeout, false, signal);
+  const chosen: string[] = [];
+  for (const id of shuffle(Object.keys(lists))) {
+    const functions = lists[id] ?? null;
+    if (!isFunctionList(functions)) continue;
+    if (offers(functions, fun)) chosen.push(id);
+    if (chosen.length >= subset) break;
+  }
+  const spec: PublishSpec = {
+    tgt: chosen,
+    fun,
+    arg: callArgs(named),
+    tgtType: 'list',
+    ret: stringParam(named.get('ret'), 'ret'),
+    jid,
+    kwargs: { progress: named.get('progress') ?? false, ...rest },
+  };
+  return [await cmd(ctx, spec, timeout, pyTruthy(named.get('full_return')), signal)];
+};

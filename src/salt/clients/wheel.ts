@@ -1,0 +1,62 @@
+import type { SaltMap, SaltValue } from '../codec/values.js';
+import { InvalidRequestError, SaltError } from '../errors.js';
+import { omit, pyStr } from './chunk-args.js';
+import type { ClientContext, LowstateClient } from './context.js';
+import { genJid, isoStamp } from './jid.js';
+
+/**
+ * `wheel` and `wheel_async` (salt-api's WheelClient, PROTOCOL.md §1.5 and §3.6). The load is
+ * the chunk as given (`client` and credentials included, keyword arguments at the top level)
+ * minus `fun`, then `fun`, then `cmd: "wheel"`; the master runs the function inside the request.
+ */
+
+/** salt-api's `format_call` message when a runner/wheel chunk has no `fun`. */
+export function requireFun(chunk: SaltMap, client: string): SaltValue {
+  if (!Object.hasOwn(chunk, 'fun')) throw new InvalidRequestError(`${client} takes at least 1 argument (0 given)`);
+  return chunk['fun'];
+}
+
+function wheelLoad(chunk: SaltMap, fun: SaltValue): SaltMap {
+  return { ...omit(chunk, ['fun']), fun };
+}
+
+/** The whole reply envelope `{tag, data: {fun, jid, tag, user, return, success}}`. */
+export const runWheel: LowstateClient = async (chunk, ctx) => {
+  const fun = requireFun(chunk, 'wheel');
+  const reply = await ctx.master.commands.wheel(wheelLoad(chunk, fun));
+  return [{ tag: reply.tag, data: reply.data }];
+};
+
+/**
+ * Answers `{tag, jid}` at once and sends the request in the background, with the `__jid__`,
+ * `__user__` and `__tag__` keys salt-api's child process adds. The master runs the job under a
+ * jid of its own (PROTOCOL.md §1.5), so salt-apid fires `<tag>/new` and `<tag>/ret` for the
+ * returned tag itself once the master has answered: the returned tag does see the outcome.
+ */
+export const runWheelAsync: LowstateClient = (chunk, ctx) => {
+  const fun = requireFun(chunk, 'wheel_async');
+  const jid = genJid();
+  const tag = `salt/wheel/${jid}`;
+  const load: SaltMap = { ...wheelLoad(chunk, fun), __jid__: jid, __user__: 'UNKNOWN', __tag__: tag };
+  void completeInBackground(ctx, load, { fun: `wheel.${pyStr(fun)}`, jid, tag });
+  return Promise.resolve([{ tag, jid }]);
+};
+
+async function completeInBackground(ctx: ClientContext, load: SaltMap, job: { fun: string; jid: string; tag: string }): Promise<void> {
+  let data: SaltMap;
+  try {
+    const reply = await ctx.master.commands.wheel(load);
+    data = { ...reply.data, jid: job.jid, tag: job.tag };
+  } catch (err) {
+    ctx.logger?.warn({ err, jid: job.jid, fun: job.fun }, 'wheel_async job failed');
+    const message = err instanceof SaltError ? err.message : String(err);
+    data = { fun: job.fun, jid: job.jid, tag: job.tag, user: 'UNKNOWN', return: message, success: false };
+  }
+  const started: SaltMap = { fun: job.fun, jid: job.jid, tag: job.tag, user: data['user'] ?? 'UNKNOWN', _stamp: isoStamp() };
+  try {
+    await ctx.master.bus.fire(`${job.tag}/new`, started);
+    await ctx.master.bus.fire(`${job.tag}/ret`, { ...data, _stamp: isoStamp() });
+  } catch (err) {
+    ctx.logger?.warn({ err, tag: job.tag }, 'could not fire the wheel_async events');
+  }
+}

@@ -1,0 +1,90 @@
+import pino, { type Logger } from 'pino';
+import type { DemoMaster } from '../../src/demo/demo-master.js';
+import type { DemoMasterOptions } from '../../src/demo/options.js';
+import { settingsForDemo } from '../../src/demo/settings.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { startDemo } from './demo.js';
+import { freePort } from './net.js';
+import { testSettings, type SettingsOverrides } from './settings.js';
+
+/** salt-apid on a real socket in front of a demo master, as the API tests drive it. */
+export interface ApiUnderTest {
+  url: string;
+  server: RunningServer;
+  demo: DemoMaster;
+  /** fetch against the server: `call('/login', {method: 'POST', ...})`. */
+  call(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export interface StartApiOptions {
+  demo?: DemoMasterOptions;
+  settings?: SettingsOverrides;
+  logger?: Logger;
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+export async function startApi(options: StartApiOptions = {}): Promise<ApiUnderTest> {
+  const { demo, cleanup } = await startDemo(options.demo);
+  const base = testSettings(options.settings);
+  const settings = settingsForDemo({ ...base, rest: { ...base.rest, host: '127.0.0.1', port: await freePort() } }, demo);
+  const server = await startServer({ settings, logger: options.logger ?? pino({ level: 'silent' }) });
+  await waitFor(() => server.master.available);
+  return {
+    url: server.url,
+    server,
+    demo,
+    call: (path, init) => fetch(server.url + path, init),
+    async close() {
+      await server.close();
+      await cleanup();
+    },
+  };
+}
+
+export async function waitUntil(condition: () => boolean, timeoutMs?: number): Promise<void> {
+  await waitFor(condition, timeoutMs);
+}
+
+export const SALTDEV = { username: 'saltdev', password: 'saltdev', eauth: 'pam' } as const;
+
+export const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+
+export interface LoginReply {
+  token: string;
+  expire: number;
+  start: number;
+  user: string;
+  eauth: string;
+  perms: unknown;
+}
+
+/** Logs in and returns the session id (and the whole reply). */
+export async function login(api: ApiUnderTest, credentials: Record<string, string> = SALTDEV): Promise<LoginReply> {
+  const response = await api.call('/login', json(credentials));
+  if (response.status !== 200) throw new Error(`login failed: ${response.status} ${await response.text()}`);
+  const body = (await response.json()) as { return: [LoginReply] };
+  return body.return[0];
+}
+
+/** The `session_id` a response's Set-Cookie names. */
+export function cookieSessionId(response: Response): string | undefined {
+  const cookie = response.headers.getSetCookie().find((c) => c.startsWith('session_id='));
+  return cookie?.slice('session_id='.length).split(';')[0];
+}
+
+/** The `<p>` message of CherryPy's HTML error page. */
+export function pageMessage(html: string): string | undefined {
+  return /<p>([\s\S]*?)<\/p>/.exec(html)?.[1];
+}
