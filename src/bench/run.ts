@@ -44,11 +44,12 @@ const workloads: Workload[] = [
   { name: 'GET / (welcome)', connections: 8, method: 'GET', path: '/' },
   { name: 'GET / (welcome)', connections: 32, method: 'GET', path: '/' },
   { name: 'POST /login (eauth via the master)', connections: 4, method: 'POST', path: '/login', body: { username: 'saltdev', password: 'saltdev', eauth: 'pam' } },
+  // Before the job floods below, while the master's job cache holds a normal number of jobs.
+  { name: 'POST / runner jobs.list_jobs', connections: 4, method: 'POST', path: '/', body: [{ client: 'runner', fun: 'jobs.list_jobs' }], auth: true },
   ...[1, 8, 32].map((c): Workload => ({ name: 'POST / local test.ping, sync, 5 minions', connections: c, method: 'POST', path: '/', body: [ping], auth: true })),
   ...[1, 8, 32].map((c): Workload => ({ name: 'POST / local_async test.ping', connections: c, method: 'POST', path: '/', body: [{ ...ping, client: 'local_async' }], auth: true })),
   ...[8, 32].map((c): Workload => ({ name: 'POST /minions (local_async)', connections: c, method: 'POST', path: '/minions', body: { tgt: '*', fun: 'test.ping' }, auth: true })),
   { name: 'POST /run (inline eauth) test.ping', connections: 8, method: 'POST', path: '/run', body: [{ ...ping, username: 'saltdev', password: 'saltdev', eauth: 'pam' }] },
-  { name: 'POST / runner jobs.list_jobs', connections: 4, method: 'POST', path: '/', body: [{ client: 'runner', fun: 'jobs.list_jobs' }], auth: true },
 ];
 
 function rssMb(pid: number | undefined): Promise<number> {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { mkdir, mkdtemp, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +54,9 @@ export class DemoMaster {
       logger: options.logger,
     });
     const abort = new AbortController();
+    // Every simulated return in flight waits on this signal (and lets go when done): thousands
+    // at once under load is normal, not a leak.
+    setMaxListeners(0, abort.signal);
     const state = options.state ?? newDemoState(options);
     // Salt's senders stamp the data they fire; bodies pushed into the puller are not touched.
     const fire = (tag: string, data: Record<string, SaltValue>): void =>
