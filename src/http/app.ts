@@ -10,11 +10,14 @@ import type { TokenRecord } from '../salt/clear-commands.js';
 import type { SaltMap } from '../salt/codec/values.js';
 import type { LowstateRunner } from '../salt/clients/netapi.js';
 import { MasterUnavailableError } from '../salt/errors.js';
+import { Subscription, type SubscriptionOptions } from '../salt/subscription.js';
 import { createAuthGate, type AuthGate } from './auth.js';
 import { installBodyParsers } from './body.js';
 import { installCors } from './cors.js';
 import { HttpError, installErrorHandling } from './errors.js';
 import { negotiateResponse } from './negotiate.js';
+import { eventsRoutes } from './routes/events.js';
+import { hookRoutes } from './routes/hook.js';
 import { jobsRoutes } from './routes/jobs.js';
 import { keysRoutes } from './routes/keys.js';
 import { loginRoutes } from './routes/login.js';
@@ -25,6 +28,7 @@ import { runRoutes } from './routes/run.js';
 import { tokenRoutes } from './routes/token.js';
 import { serialize } from './serialize.js';
 import { SessionStore } from './sessions.js';
+import { StreamRegistry } from './streams.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -38,6 +42,10 @@ declare module 'fastify' {
     authGate: AuthGate;
     /** salt-api's own gate: a session holding a Salt token (for /logout, which never asks the master). */
     sessionGate: AuthGate;
+    /** The master's event bus: subscriptions for the streams, firing for /hook. */
+    events: EventGateway;
+    /** The event streams open now. */
+    streams: StreamRegistry;
   }
   interface FastifyReply {
     /**
@@ -59,6 +67,12 @@ export interface MasterGateway {
   };
 }
 
+/** What the event routes need from the master's event bus. */
+export interface EventGateway {
+  subscribe(options?: SubscriptionOptions): Subscription;
+  fire(tag: string, data: SaltMap): Promise<void>;
+}
+
 export interface AppDeps {
   settings: Settings;
   logger: Logger;
@@ -66,6 +80,7 @@ export interface AppDeps {
   master?: MasterGateway;
   netapi?: LowstateRunner;
   sessions?: SessionStore;
+  events?: EventGateway;
 }
 
 const notConnected = (): Promise<never> => Promise.reject(new MasterUnavailableError('no master connection'));
@@ -73,6 +88,14 @@ const notConnected = (): Promise<never> => Promise.reject(new MasterUnavailableE
 /** Stands in for the master when the app is built without one (tests of the HTTP core). */
 const DETACHED_MASTER: MasterGateway = { available: false, commands: { mkToken: notConnected, getToken: notConnected } };
 const DETACHED_NETAPI: LowstateRunner = { masterAvailable: false, run: notConnected };
+const DETACHED_EVENTS: EventGateway = {
+  subscribe: () => {
+    const sub = new Subscription();
+    sub.close(new MasterUnavailableError('no master connection'));
+    return sub;
+  },
+  fire: notConnected,
+};
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -160,6 +183,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('master', master);
   app.decorate('netapi', deps.netapi ?? DETACHED_NETAPI);
   app.decorate('sessions', sessions);
+  app.decorate('events', deps.events ?? DETACHED_EVENTS);
+  const streams = new StreamRegistry();
+  app.decorate('streams', streams);
+  sessions.onEnd((id) => streams.closeSession(id, 'session ended'));
+  // Open streams would hold app.close() forever: end them first.
+  app.addHook('preClose', async () => streams.closeAll('shutting down'));
   app.decorate('authGate', gates.gate);
   app.decorate('sessionGate', gates.sessionGate);
   app.decorateRequest('saltSession', null);
@@ -178,6 +207,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(runRoutes);
   await app.register(tokenRoutes);
   await app.register(keysRoutes);
+  await app.register(eventsRoutes);
+  await app.register(hookRoutes);
   // Without sessions salt-api does not mount these at all (rest-api.md §1.3).
   if (rest.enableSessions) {
     await app.register(loginRoutes);

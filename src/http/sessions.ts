@@ -32,6 +32,9 @@ export interface SessionStoreOptions {
   now?: () => number;
 }
 
+/** Called with the id of every session that ends (logout, expiry, eviction). */
+export type SessionEndListener = (id: string) => void;
+
 /** 20 random bytes as 40 hex digits, like CherryPy's `generate_id`. */
 export function newSessionId(): string {
   return randomBytes(20).toString('hex');
@@ -43,6 +46,7 @@ export class SessionStore {
   private readonly maxSessions: number;
   private readonly lifetimeMs: number;
   private readonly now: () => number;
+  private readonly endListeners: SessionEndListener[] = [];
 
   constructor(options: SessionStoreOptions = {}) {
     this.maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
@@ -60,7 +64,10 @@ export class SessionStore {
     if (session === undefined) return undefined;
     this.sessions.delete(id);
     const now = this.now();
-    if (now - session.lastUsed > this.lifetimeMs) return undefined;
+    if (now - session.lastUsed > this.lifetimeMs) {
+      this.ended(id);
+      return undefined;
+    }
     session.lastUsed = now;
     this.sessions.set(id, session);
     return session;
@@ -76,7 +83,15 @@ export class SessionStore {
   }
 
   delete(id: string): void {
-    this.sessions.delete(id);
+    if (this.sessions.delete(id)) this.ended(id);
+  }
+
+  onEnd(listener: SessionEndListener): void {
+    this.endListeners.push(listener);
+  }
+
+  private ended(id: string): void {
+    for (const listener of this.endListeners) listener(id);
   }
 
   /** Drops idle sessions from the front and, past the bound, the least recently used ones. */
@@ -85,6 +100,7 @@ export class SessionStore {
     for (const [id, session] of this.sessions) {
       if (session.lastUsed >= oldestAllowed && this.sessions.size < this.maxSessions) break;
       this.sessions.delete(id);
+      this.ended(id);
     }
   }
 }

@@ -1,5 +1,4 @@
 import type { Writable } from 'node:stream';
-import type { Logger } from 'pino';
 import { SlowConsumerError } from '../salt/errors.js';
 import type { SaltEvent } from '../salt/event-frame.js';
 import type { Subscription } from '../salt/subscription.js';
@@ -43,7 +42,7 @@ export interface SseStreamOptions {
   keepAliveMs?: number;
   /** Epoch ms at which the stream ends (the token's expiry). */
   endAt?: number;
-  logger?: Logger;
+  logger?: { warn(details: object, message: string): void };
   /** Names the client in the log line written when it is cut off. */
   client?: string;
 }
@@ -112,6 +111,8 @@ export async function streamEvents(options: SseStreamOptions): Promise<StreamEnd
       'cut off an event stream client that stopped reading',
     );
   }
-  if (reason !== 'client-closed') out.end();
+  // A client that stops reading would never take the rest of a graceful end: drop its connection.
+  if (reason === 'slow-consumer') out.destroy();
+  else if (reason !== 'client-closed') out.end();
   return reason;
 }

@@ -20,7 +20,8 @@ export class Subscription implements AsyncIterableIterator<SaltEvent> {
   readonly match: TagMatcher;
   readonly maxQueue: number;
   private readonly overflow: 'error' | 'drop-oldest';
-  private queue: SaltEvent[] = [];
+  /** Queued events from `head` on; delivered slots are cleared so they can be collected. */
+  private queue: Array<SaltEvent | undefined> = [];
   private head = 0;
   private waiter: Waiter | undefined;
   private done = false;
@@ -60,7 +61,7 @@ export class Subscription implements AsyncIterableIterator<SaltEvent> {
         this.close(new SlowConsumerError(this.maxQueue));
         return;
       }
-      this.head++;
+      this.queue[this.head++] = undefined;
       this.dropped++;
     }
     this.queue.push(event);
@@ -68,8 +69,12 @@ export class Subscription implements AsyncIterableIterator<SaltEvent> {
 
   next(): Promise<IteratorResult<SaltEvent>> {
     if (this.head < this.queue.length) {
-      const value = this.queue[this.head++] as SaltEvent;
-      if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      const value = this.queue[this.head] as SaltEvent;
+      this.queue[this.head++] = undefined;
+      if (this.head === this.queue.length) {
+        this.queue = [];
+        this.head = 0;
+      } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
         this.queue = this.queue.slice(this.head);
         this.head = 0;
       }

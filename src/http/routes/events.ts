@@ -1,0 +1,95 @@
+/**
+ * `GET /events` (rest-api.md §8): every event of the master bus as Server-Sent Events, in
+ * salt-api's framing. One bus connection serves every stream; each client reads through its own
+ * bounded queue and is cut off when it stops reading.
+ */
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TokenRecord } from '../../salt/clear-commands.js';
+import { MASTER_UNAVAILABLE, noPermission } from '../auth.js';
+import { HttpError, notFoundError, rejectOtherMethods } from '../errors.js';
+import { presentedSessionId } from '../sessions.js';
+import { streamEvents } from '../sse.js';
+import { pathParam, queryValue, refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
+
+const EVENTS_METHODS = ['GET', 'HEAD'] as const;
+/** Events a stream may fall behind by before it counts as not reading. */
+const STREAM_QUEUE = 1_000;
+
+const URL_TOKENS_REFUSED =
+  'Tokens in the URL are not accepted on /events: send the token in the X-Auth-Token header or the session_id cookie.';
+
+interface StreamCredentials {
+  token: TokenRecord;
+  sessionId: string | undefined;
+}
+
+const isHex = (value: string): boolean => /^[0-9a-fA-F]+$/.test(value);
+
+export async function eventsRoutes(app: FastifyInstance): Promise<void> {
+  const { debug, eventsUrlTokens } = app.settings.rest;
+
+  /** The token a request presents: URL forms first (salt-api's order), then header or cookie. */
+  function presentedToken(request: FastifyRequest): string | undefined {
+    const inPath = pathParam(request, 'token');
+    if (!eventsUrlTokens) {
+      if (Object.keys(request.query as object).length > 0) throw new HttpError(400, URL_TOKENS_REFUSED);
+      if (inPath !== undefined) throw notFoundError(request.url.split('?')[0] ?? request.url);
+      return presentedSessionId(request);
+    }
+    refuseUndeclaredQuery(request, ['token', 'salt_token'], debug);
+    return inPath || queryValue(request, 'token') || queryValue(request, 'salt_token') || presentedSessionId(request);
+  }
+
+  /** A session id names its session's Salt token; anything else is taken as a Salt token. */
+  async function authenticate(request: FastifyRequest): Promise<StreamCredentials> {
+    const presented = presentedToken(request);
+    if (presented === undefined || !isHex(presented)) throw noPermission();
+    if (!app.master.available) throw new HttpError(503, MASTER_UNAVAILABLE);
+    const session = app.sessions.use(presented);
+    const record = await app.master.commands.getToken(session?.token.token ?? presented);
+    if (record === null) throw noPermission();
+    return { token: record, sessionId: session?.id };
+  }
+
+  async function events(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const { token, sessionId } = await authenticate(request);
+    // Hijacked replies skip Fastify's header writing: carry over what the hooks set (CORS, cookie…).
+    const headers: OutgoingHttpHeaders = {};
+    for (const [name, value] of Object.entries(reply.getHeaders())) {
+      if (value !== undefined) headers[name] = typeof value === 'number' ? String(value) : value;
+    }
+    headers['content-type'] = 'text/event-stream;charset=utf-8';
+    headers['cache-control'] = 'no-cache';
+    headers['connection'] = 'keep-alive';
+    reply.hijack();
+    const out = reply.raw;
+    out.writeHead(200, headers);
+    if (request.method === 'HEAD') {
+      out.end();
+      return;
+    }
+    const client = `${request.ip}:${request.socket.remotePort ?? '?'}`;
+    const subscription = app.events.subscribe({ maxQueue: STREAM_QUEUE, overflow: 'error' });
+    const unregister = app.streams.add({
+      kind: 'sse',
+      sessionId,
+      client,
+      close: () => subscription.close(),
+    });
+    try {
+      const end = await streamEvents({ subscription, out, endAt: token.expire * 1000, logger: request.log, client });
+      if (end === 'slow-consumer') app.streams.noteSlowConsumer();
+    } finally {
+      unregister();
+    }
+  }
+
+  await sessionScope(app, (scope) => {
+    sendAllow(scope, EVENTS_METHODS);
+    scope.get('/events', events);
+    scope.get('/events/:token', events);
+    rejectOtherMethods(scope, '/events', [...EVENTS_METHODS]);
+    rejectOtherMethods(scope, '/events/:token', [...EVENTS_METHODS]);
+  });
+}

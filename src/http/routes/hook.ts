@@ -1,0 +1,44 @@
+/**
+ * `POST <webhook_url>[/<any/path>]` (rest-api.md §10): fires `salt/netapi/hook/<path>` on the
+ * master bus with the body, the parsed body and the request headers, for Salt's reactor.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isSaltMap } from '../../salt/codec/values.js';
+import { rejectOtherMethods } from '../errors.js';
+import { hookEvent } from '../hook-event.js';
+import { sendAllow, sessionScope } from './common.js';
+
+const HOOK_METHODS = ['POST'] as const;
+
+/** salt-api's lowstate formatting wraps a mapping's scalar `arg` in place; hook data shows it. */
+function withListArg(body: unknown): unknown {
+  if (!isSaltMap(body) || !('arg' in body) || Array.isArray(body['arg'])) return body;
+  return { ...body, arg: [body['arg']] };
+}
+
+export async function hookRoutes(app: FastifyInstance): Promise<void> {
+  const { webhookUrl, webhookDisableAuth } = app.settings.rest;
+  const base = webhookUrl === '/' ? '' : webhookUrl.replace(/\/+$/, '');
+
+  async function hook(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const path = request.url.split('?')[0] ?? '';
+    const { tag, data } = hookEvent({
+      subPath: path.slice(base.length),
+      rawBody: request.rawBody,
+      parsedBody: withListArg(request.body),
+      rawHeaders: request.raw.rawHeaders,
+      remoteAddress: request.socket.remoteAddress ?? '',
+    });
+    await app.events.fire(tag, data);
+    return reply.sendSalt({ success: true });
+  }
+
+  await sessionScope(app, (scope) => {
+    sendAllow(scope, HOOK_METHODS);
+    const onRequest = webhookDisableAuth ? [] : [app.authGate];
+    for (const url of [base || '/', `${base}/*`]) {
+      scope.post(url, { onRequest }, hook);
+      rejectOtherMethods(scope, url, [...HOOK_METHODS]);
+    }
+  });
+}

@@ -1,0 +1,59 @@
+/**
+ * The event streams open right now (`/events`, `/ws`…): so that logging out ends the streams of
+ * that session, shutting down closes them all, and `/stats` can count them.
+ */
+export type StreamKind = 'sse' | 'ws';
+
+export interface OpenStream {
+  kind: StreamKind;
+  /** The salt-apid session the stream was opened with, if any. */
+  sessionId: string | undefined;
+  /** Names the client in logs (address and port, never a token). */
+  client: string;
+  close(reason: string): void;
+}
+
+export interface StreamStats {
+  sse: number;
+  ws: number;
+  opened: number;
+  droppedSlow: number;
+}
+
+export class StreamRegistry {
+  private readonly open = new Set<OpenStream>();
+  private opened = 0;
+  private droppedSlow = 0;
+
+  /** Registers a stream; the returned function unregisters it. */
+  add(stream: OpenStream): () => void {
+    this.open.add(stream);
+    this.opened++;
+    return () => {
+      this.open.delete(stream);
+    };
+  }
+
+  /** Counts a client that was cut off for not reading. */
+  noteSlowConsumer(): void {
+    this.droppedSlow++;
+  }
+
+  closeSession(sessionId: string, reason: string): void {
+    for (const stream of [...this.open]) if (stream.sessionId === sessionId) stream.close(reason);
+  }
+
+  closeAll(reason: string): void {
+    for (const stream of [...this.open]) stream.close(reason);
+  }
+
+  stats(): StreamStats {
+    let sse = 0;
+    let ws = 0;
+    for (const stream of this.open) {
+      if (stream.kind === 'sse') sse++;
+      else ws++;
+    }
+    return { sse, ws, opened: this.opened, droppedSlow: this.droppedSlow };
+  }
+}

@@ -1,0 +1,268 @@
+import { connect, type Socket } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { json, login, SALTDEV, startApi, waitUntil, type ApiUnderTest } from '../support/api.js';
+
+/**
+ * /events (SSE) and /hook over the real server, the real wire layer and the demo master's bus:
+ * a hook POST goes to the master's pull socket, comes back on its publisher, and reaches every
+ * stream in salt-api's framing.
+ */
+/** A full garbage collection, so heap figures count live memory only. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+const apis: ApiUnderTest[] = [];
+afterEach(async () => {
+  for (const api of apis.splice(0)) await api.close();
+});
+
+async function start(options: Parameters<typeof startApi>[0] = {}): Promise<ApiUnderTest> {
+  const api = await startApi(options);
+  apis.push(api);
+  return api;
+}
+
+/** An SSE client that accumulates the stream's text. */
+class SseClient {
+  text = '';
+  status = 0;
+  headers = new Headers();
+  private done: Promise<void> = Promise.resolve();
+  private readonly controller = new AbortController();
+
+  /** With `onLine`, lines are handed over instead of kept (for floods). */
+  constructor(private readonly onLine?: (line: string) => void) {}
+
+  static async open(
+    api: ApiUnderTest,
+    path: string,
+    headers: Record<string, string> = {},
+    onLine?: (line: string) => void,
+  ): Promise<SseClient> {
+    const client = new SseClient(onLine);
+    const response = await fetch(api.url + path, { headers, signal: client.controller.signal });
+    client.status = response.status;
+    client.headers = response.headers;
+    if (response.status === 200 && response.body) {
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      client.done = (async () => {
+        try {
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) return;
+            client.receive(decoder.decode(value, { stream: true }));
+          }
+        } catch {
+          // aborted
+        }
+      })();
+    } else {
+      client.text = await response.text();
+    }
+    return client;
+  }
+
+  private partial = '';
+
+  private receive(chunk: string): void {
+    if (!this.onLine) {
+      this.text += chunk;
+      return;
+    }
+    const lines = (this.partial + chunk).split('\n');
+    this.partial = lines.pop() ?? '';
+    for (const line of lines) this.onLine(line);
+  }
+
+  async waitFor(fragment: string, timeoutMs = 5_000): Promise<void> {
+    await waitUntil(() => this.text.includes(fragment), timeoutMs);
+  }
+
+  /** Resolves when the server ends the stream. */
+  ended(): Promise<void> {
+    return this.done;
+  }
+
+  close(): void {
+    this.controller.abort();
+  }
+}
+
+describe('/events', () => {
+  it('streams a /hook event in salt-api framing (retry, tag, data with {"data", "tag"})', async () => {
+    const api = await start();
+    const { token } = await login(api);
+    const sse = await SseClient.open(api, '/events', { 'X-Auth-Token': token });
+    expect(sse.status).toBe(200);
+    expect(sse.headers.get('content-type')).toBe('text/event-stream;charset=utf-8');
+    expect(sse.headers.get('cache-control')).toBe('no-cache');
+    expect(sse.headers.get('access-control-allow-origin')).toBe('*');
+    await sse.waitFor('retry: 400\n');
+    const hook = await api.call('/hook/deploy/web', json({ secretkey: 'abc', arg: 'x' }, { 'X-Auth-Token': token }));
+    expect(hook.status).toBe(200);
+    expect(await hook.text()).toBe('{"success": true}');
+    await sse.waitFor('tag: salt/netapi/hook/deploy/web\n');
+    sse.close();
+    expect(sse.text.startsWith('retry: 400\ntag: ')).toBe(true);
+    const block = sse.text.slice(sse.text.indexOf('tag: salt/netapi/hook/deploy/web'));
+    const [tagLine, dataLine, blank] = block.split('\n');
+    expect(tagLine).toBe('tag: salt/netapi/hook/deploy/web');
+    expect(blank).toBe('');
+    const payload = JSON.parse((dataLine ?? '').slice('data: '.length)) as { data: Record<string, unknown>; tag: string };
+    expect(Object.keys(payload)).toEqual(['data', 'tag']);
+    expect(payload.tag).toBe('salt/netapi/hook/deploy/web');
+    expect(Object.keys(payload.data)).toEqual(['body', 'post', 'headers', '_stamp']);
+    expect(payload.data['post']).toEqual({ secretkey: 'abc', arg: ['x'] });
+    expect(payload.data['body']).toBe('{"secretkey":"abc","arg":"x"}');
+    expect(payload.data['headers']).toMatchObject({ 'Remote-Addr': '127.0.0.1', 'Content-Type': 'application/json', 'X-Auth-Token': token });
+  });
+
+  it('accepts the session id as cookie, in the path and as ?token=, and a raw Salt token', async () => {
+    const api = await start();
+    const { token } = await login(api);
+    const minted = await api.call('/token', json(SALTDEV));
+    const [{ token: saltToken }] = (await minted.json()) as [{ token: string }];
+    const clients = await Promise.all([
+      SseClient.open(api, '/events', { Cookie: `session_id=${token}` }),
+      SseClient.open(api, `/events/${token}`),
+      SseClient.open(api, `/events?token=${token}`),
+      SseClient.open(api, `/events?salt_token=${saltToken}`),
+      SseClient.open(api, '/events', { 'X-Auth-Token': saltToken }),
+    ]);
+    expect(clients.map((c) => c.status)).toEqual([200, 200, 200, 200, 200]);
+    api.demo.fireEvent('salt/test/fanout', { n: 1 });
+    await Promise.all(clients.map((c) => c.waitFor('tag: salt/test/fanout\n')));
+    for (const c of clients) c.close();
+  });
+
+  it('answers 401 without a token, with a bad one, and with a non-hex one', async () => {
+    const api = await start();
+    for (const [path, headers] of [
+      ['/events', {}],
+      ['/events', { 'X-Auth-Token': 'ab'.repeat(20) }],
+      ['/events?token=not-hex', {}],
+    ] as const) {
+      const client = await SseClient.open(api, path, headers);
+      expect(client.status).toBe(401);
+      expect(client.text).toContain('<h2>401 Unauthorized</h2>');
+    }
+  });
+
+  it('refuses URL tokens when events_url_tokens is off, as upstream salt-api now does', async () => {
+    const api = await start({ settings: { rest: { eventsUrlTokens: false } } });
+    const { token } = await login(api);
+    expect((await SseClient.open(api, `/events?token=${token}`)).status).toBe(400);
+    expect((await SseClient.open(api, `/events/${token}`)).status).toBe(404);
+    const ok = await SseClient.open(api, '/events', { 'X-Auth-Token': token });
+    expect(ok.status).toBe(200);
+    ok.close();
+  });
+
+  it('ends the stream when the session logs out', async () => {
+    const api = await start();
+    const { token } = await login(api);
+    const sse = await SseClient.open(api, '/events', { 'X-Auth-Token': token });
+    await sse.waitFor('retry: 400\n');
+    expect((await api.call('/logout', { method: 'POST', headers: { 'X-Auth-Token': token } })).status).toBe(200);
+    await sse.ended();
+    expect(api.server.app.streams.stats().sse).toBe(0);
+  });
+
+  it('ends the stream when the Salt token expires', async () => {
+    const api = await start({ demo: { tokenExpire: 1 } });
+    const { token } = await login(api);
+    const sse = await SseClient.open(api, '/events', { 'X-Auth-Token': token });
+    await sse.waitFor('retry: 400\n');
+    const started = Date.now();
+    await sse.ended();
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it('cuts off a client that stops reading while another keeps receiving every event promptly', async () => {
+    const api = await start();
+    const { token } = await login(api);
+    // Numbers, not substrings: a substring would keep its whole received chunk alive.
+    const seen = new Set<number>();
+    const reader = await SseClient.open(api, '/events', { 'X-Auth-Token': token }, (line) => {
+      const flood = /^tag: salt\/test\/flood\/(\d+)$/.exec(line);
+      if (flood) seen.add(Number(flood[1]));
+    });
+    await waitUntil(() => api.server.app.streams.stats().sse === 1);
+
+    // A client that sends its request and then never reads: its socket buffers fill up.
+    const stuck: Socket = connect(new URL(api.url).port ? Number(new URL(api.url).port) : 80, '127.0.0.1');
+    let stuckClosed = false;
+    stuck.on('close', () => (stuckClosed = true));
+    stuck.on('error', () => undefined);
+    stuck.write(`GET /events HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${token}\r\n\r\n`);
+    stuck.pause();
+    await waitUntil(() => api.server.app.streams.stats().sse === 2);
+
+    collectGarbage();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const padding = 'x'.repeat(8_000);
+    const total = 3_000;
+    for (let i = 0; i < total; i++) {
+      api.demo.fireEvent(`salt/test/flood/${i}`, { i, padding });
+      // In this one process the demo master would outrun its own reader; pace it like a busy bus.
+      if (i % 50 === 49) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await waitUntil(() => seen.has(total - 1), 15_000);
+    reader.close();
+    const missing = Array.from({ length: total }, (_, i) => i).filter((i) => !seen.has(i));
+    expect(missing).toEqual([]);
+    expect(api.server.master.stats().bus.reconnects).toBe(0);
+    await waitUntil(() => api.server.app.streams.stats().droppedSlow === 1, 5_000);
+    await waitUntil(() => api.server.app.streams.stats().sse === 0, 5_000);
+    // Reading again, the cut-off client finds its connection closed rather than a live stream.
+    stuck.resume();
+    await waitUntil(() => stuckClosed, 5_000);
+    // 24 MB went through; nothing of it may stay behind once the stuck client is gone.
+    collectGarbage();
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(8 * 1024 * 1024);
+    stuck.destroy();
+  });
+});
+
+describe('/hook', () => {
+  it('needs a session unless webhook_disable_auth', async () => {
+    const locked = await start();
+    const refused = await locked.call('/hook/x', json({ a: 1 }));
+    expect(refused.status).toBe(401);
+    await refused.text();
+    const open = await start({ settings: { rest: { webhookDisableAuth: true } } });
+    const sse = await SseClient.open(open, '/events', { 'X-Auth-Token': (await login(open)).token });
+    const accepted = await open.call('/hook/services/restart', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'secretkey=s3cret&arg=yes',
+    });
+    expect(accepted.status).toBe(200);
+    await sse.waitFor('tag: salt/netapi/hook/services/restart\n');
+    expect(sse.text).toContain('"post": {"secretkey": "s3cret", "arg": [true]}');
+    expect(sse.text).toContain('"body": "secretkey=s3cret&arg=yes"');
+    sse.close();
+  });
+
+  it('answers only POST, refuses bodies over max_request_body_size, and follows webhook_url', async () => {
+    const api = await start({ settings: { rest: { webhookUrl: '/ci/trigger', maxRequestBodySize: 1_000, webhookDisableAuth: true } } });
+    const get = await api.call('/ci/trigger');
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
+    expect((await api.call('/hook', json({}))).status).toBe(404);
+    expect((await api.call('/ci/trigger', json({ big: 'x'.repeat(2_000) }))).status).toBe(413);
+    expect((await api.call('/ci/trigger/build', json({ ok: true }))).status).toBe(200);
+  });
+
+  it('answers 503 when the master is down', async () => {
+    const api = await start({ settings: { rest: { webhookDisableAuth: true } } });
+    await api.demo.stop();
+    await waitUntil(() => !api.server.master.available);
+    expect((await api.call('/hook/x', json({}))).status).toBe(503);
+  });
+});
