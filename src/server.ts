@@ -32,7 +32,7 @@ export async function startServer({ settings, logger }: StartServerOptions): Pro
   const sessions = new SessionStore();
   let app: FastifyInstance | undefined;
   try {
-    app = await buildApp({ settings, logger, master, netapi, sessions, events: master.bus });
+    app = await buildApp({ settings, logger, master, netapi, sessions, events: master.bus, masterStats: () => master.stats() });
     await app.listen({ host: settings.rest.host, port: settings.rest.port, backlog: settings.rest.socketQueueSize });
   } catch (err) {
     await app?.close();

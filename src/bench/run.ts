@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { spawn, type ChildProcess } from 'node:child_process';
+import { get, type IncomingMessage } from 'node:http';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
@@ -49,10 +50,11 @@ const workloads: Workload[] = [
   ...[1, 8, 32].map((c): Workload => ({ name: 'POST / local test.ping, sync, 5 minions', connections: c, method: 'POST', path: '/', body: [ping], auth: true })),
   ...[1, 8, 32].map((c): Workload => ({ name: 'POST / local_async test.ping', connections: c, method: 'POST', path: '/', body: [{ ...ping, client: 'local_async' }], auth: true })),
   ...[8, 32].map((c): Workload => ({ name: 'POST /minions (local_async)', connections: c, method: 'POST', path: '/minions', body: { tgt: '*', fun: 'test.ping' }, auth: true })),
+  ...[8, 32].map((c): Workload => ({ name: 'POST /hook/... (session, small JSON)', connections: c, method: 'POST', path: '/hook/bench/load', body: { bench: true, n: 1 }, auth: true })),
   { name: 'POST /run (inline eauth) test.ping', connections: 8, method: 'POST', path: '/run', body: [{ ...ping, username: 'saltdev', password: 'saltdev', eauth: 'pam' }] },
 ];
 
-function rssMb(pid: number | undefined): Promise<number> {
+function rssOf(pid: number | undefined): Promise<number> {
   if (pid === undefined) return Promise.resolve(0);
   return readFile(`/proc/${pid}/status`, 'utf8').then(
     (status) => Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024,
@@ -110,8 +112,75 @@ async function measure(workload: Workload, token: string, apiPid: number | undef
     p50: result.latency.p50,
     p99: result.latency.p99,
     failures: result.errors + result.timeouts + result.non2xx,
-    rssMb: await rssMb(apiPid),
+    rssMb: await rssOf(apiPid),
   };
+}
+
+interface FanoutRow {
+  clients: number;
+  events: number;
+  delivered: number;
+  p50: number;
+  p99: number;
+  rssMb: number;
+}
+
+const FANOUT_TAG = 'salt/netapi/hook/bench/fanout';
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+/** Opens `clients` /events streams, posts hooks stamped with their send time, measures receipt. */
+async function sseFanout(clients: number, token: string, apiPid: number | undefined): Promise<FanoutRow> {
+  const latencies: number[] = [];
+  const responses: IncomingMessage[] = [];
+  const marker = `"tag": "${FANOUT_TAG}"`;
+  await Promise.all(
+    Array.from({ length: clients }, () =>
+      new Promise<void>((resolve, reject) => {
+        const req = get({ host: '127.0.0.1', port: API_PORT, path: '/events', headers: { 'X-Auth-Token': token }, agent: false }, (res) => {
+          if (res.statusCode !== 200) return reject(new Error(`/events answered ${res.statusCode}`));
+          responses.push(res);
+          let partial = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            const lines = (partial + chunk).split('\n');
+            partial = lines.pop() ?? '';
+            for (const line of lines) {
+              if (!line.startsWith('data: ') || !line.includes(marker)) continue;
+              const sent = /"sent": ([0-9.]+)/.exec(line);
+              if (sent) latencies.push(performance.timeOrigin + performance.now() - Number(sent[1]));
+            }
+          });
+          resolve();
+        });
+        req.on('error', reject);
+      }),
+    ),
+  );
+  const events = 30;
+  const token2 = { 'Content-Type': 'application/json', 'X-Auth-Token': token };
+  for (let i = 0; i < events; i++) {
+    const body = JSON.stringify({ sent: performance.timeOrigin + performance.now(), i });
+    await fetch(`${BASE}/hook/bench/fanout`, { method: 'POST', headers: token2, body });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const deadline = Date.now() + 10_000;
+  while (latencies.length < clients * events && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  const rssMb = await rssOf(apiPid);
+  for (const res of responses) res.destroy();
+  latencies.sort((a, b) => a - b);
+  return { clients, events, delivered: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rssMb };
+}
+
+function fanoutTable(rows: FanoutRow[]): string {
+  const lines = ['| SSE clients | events | delivered | p50 ms | p99 ms | RSS MB |', '|---|---|---|---|---|---|'];
+  for (const r of rows) {
+    lines.push(`| ${r.clients} | ${r.events} | ${r.delivered} of ${r.clients * r.events} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.rssMb.toFixed(0)} |`);
+  }
+  return lines.join('\n');
 }
 
 function table(rows: Row[]): string {
@@ -140,7 +209,7 @@ async function main(): Promise<void> {
     children.push(api);
     await waitForApi(10_000);
     const startupMs = Date.now() - spawnedAt;
-    const idleRss = await rssMb(api.pid);
+    const idleRss = await rssOf(api.pid);
     process.stderr.write(`demo master on ${retPort}, salt-apid answering after ${startupMs} ms, RSS ${idleRss.toFixed(0)} MB\n`);
 
     let token = '';
@@ -152,11 +221,21 @@ async function main(): Promise<void> {
       process.stderr.write(`${row.rps.toFixed(0)} req/s\n`);
       rows.push(row);
     }
-    const summary = { date: new Date().toISOString(), durationSeconds: DURATION, startupMs, idleRssMb: idleRss, rows };
+    const fanout: FanoutRow[] = [];
+    if (!ONLY || 'SSE fan-out'.includes(ONLY)) {
+      if (token === '') token = await login();
+      for (const clients of [1, 100, 1_000]) {
+        process.stderr.write(`SSE fan-out to ${clients} clients… `);
+        const row = await sseFanout(clients, token, api.pid);
+        process.stderr.write(`p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms\n`);
+        fanout.push(row);
+      }
+    }
+    const summary = { date: new Date().toISOString(), durationSeconds: DURATION, startupMs, idleRssMb: idleRss, rows, fanout };
     await mkdir('.bench', { recursive: true });
     await writeFile(join('.bench', 'results.json'), `${JSON.stringify(summary, null, 2)}\n`);
-    process.stdout.write(`${table(rows)}\n\nStart to first 200 on GET /: ${startupMs} ms; idle RSS ${idleRss.toFixed(0)} MB.\n`);
-    if (rows.some((r) => r.failures > 0)) process.exitCode = 1;
+    process.stdout.write(`${table(rows)}\n\n${fanoutTable(fanout)}\n\nStart to first 200 on GET /: ${startupMs} ms; idle RSS ${idleRss.toFixed(0)} MB.\n`);
+    if (rows.some((r) => r.failures > 0) || fanout.some((r) => r.delivered < r.clients * r.events)) process.exitCode = 1;
   } finally {
     for (const child of children.reverse()) child.kill('SIGTERM');
     await rm(work, { recursive: true, force: true });

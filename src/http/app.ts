@@ -25,9 +25,12 @@ import { logoutRoutes } from './routes/logout.js';
 import { minionsRoutes } from './routes/minions.js';
 import { rootRoutes } from './routes/root.js';
 import { runRoutes } from './routes/run.js';
+import { statsRoutes } from './routes/stats.js';
 import { tokenRoutes } from './routes/token.js';
+import { wsRoutes } from './routes/ws.js';
 import { serialize } from './serialize.js';
 import { SessionStore } from './sessions.js';
+import { installStats, type MasterStatsProvider } from './stats.js';
 import { StreamRegistry } from './streams.js';
 
 declare module 'fastify' {
@@ -81,6 +84,8 @@ export interface AppDeps {
   netapi?: LowstateRunner;
   sessions?: SessionStore;
   events?: EventGateway;
+  /** The master connection's figures for /stats (`SaltMaster.stats()`). */
+  masterStats?: MasterStatsProvider;
 }
 
 const notConnected = (): Promise<never> => Promise.reject(new MasterUnavailableError('no master connection'));
@@ -104,12 +109,13 @@ export const VERSION: string = (
 const REDACTED = '[redacted]';
 
 /**
- * A request URL fit for the log: `/events` and `/ws` can carry a token in the query string or
- * as a path segment (rest-api.md §8.1, §9, §14), so both are cut.
+ * A request URL fit for the log: `/events`, `/ws` and rest_tornado's `/all_events` and
+ * `/formatted_events` can carry a token in the query string or as a path segment (rest-api.md
+ * §8.1, §9, §14, §18), so both are cut.
  */
 export function redactUrl(url: string, rootPrefix: string): string {
   const base = rootPrefix.endsWith('/') ? rootPrefix : `${rootPrefix}/`;
-  for (const route of ['events', 'ws']) {
+  for (const route of ['events', 'ws', 'all_events', 'formatted_events']) {
     const routePath = base + route;
     if (!url.startsWith(routePath)) continue;
     const rest = url.slice(routePath.length);
@@ -193,6 +199,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('sessionGate', gates.sessionGate);
   app.decorateRequest('saltSession', null);
   app.decorateReply('sendSalt', sendSalt);
+  // Before every other hook and route, so that every request is counted.
+  installStats(app, { serverVersion: `salt-apid/${VERSION}`, masterStats: deps.masterStats });
 
   const serverHeader = `salt-apid/${VERSION}`;
   app.addHook('onRequest', async (_request, reply) => {
@@ -209,6 +217,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(keysRoutes);
   await app.register(eventsRoutes);
   await app.register(hookRoutes);
+  await app.register(wsRoutes);
+  await app.register(statsRoutes);
   // Without sessions salt-api does not mount these at all (rest-api.md §1.3).
   if (rest.enableSessions) {
     await app.register(loginRoutes);

@@ -1,0 +1,198 @@
+/**
+ * The event WebSockets: rest_cherrypy's `/ws` and `/ws/<session id>` (rest-api.md §9, §9.1) and
+ * rest_tornado's `/all_events/<token>` and `/formatted_events/<token>` (§18). Authentication
+ * happens before the upgrade, so a refusal is an ordinary HTTP answer (the HTML error page).
+ * Compression is never negotiated: salt-api's handshake breaks when a client asks for it.
+ */
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import websocket from '@fastify/websocket';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { TokenRecord } from '../../salt/clear-commands.js';
+import type { SaltMap } from '../../salt/codec/values.js';
+import type { SaltEvent } from '../../salt/event-frame.js';
+import { MASTER_UNAVAILABLE, noPermission, secretsEqual } from '../auth.js';
+import { HttpError, rejectOtherMethods } from '../errors.js';
+import { FormattedEventsView } from '../formatted-events.js';
+import { eventJson } from '../sse.js';
+import { serveEventSocket, STREAM_QUEUE, type EventSocket } from '../ws-stream.js';
+import { reapUpgradeSockets } from '../ws-upgrades.js';
+import { pathParam, queryValue, sendAllow, sessionScope } from './common.js';
+
+const WS_METHODS = ['GET', 'HEAD'] as const;
+const MAX_MESSAGE_BYTES = 65_536;
+const NOT_AN_UPGRADE = 'This URL serves WebSocket connections only (Upgrade: websocket).';
+/** Response headers of the hooks that make no sense on a 101. */
+const NOT_FOR_UPGRADES = new Set(['connection', 'upgrade', 'content-length', 'content-type', 'transfer-encoding']);
+
+/** Who opened the socket: the Salt token to act with and the session to close it with. */
+interface SocketCredentials {
+  token: TokenRecord;
+  sessionId: string | undefined;
+}
+
+type Mode = 'raw' | 'formatted' | 'tornado-all' | 'tornado-formatted';
+
+const rawFrames = new WeakMap<SaltEvent, Buffer>();
+const tornadoFrames = new WeakMap<SaltEvent, Buffer>();
+
+/** An event's frame, encoded once and shared by every socket of the same kind. */
+function sharedFrame(cache: WeakMap<SaltEvent, Buffer>, event: SaltEvent, text: () => string): Buffer {
+  let frame = cache.get(event);
+  if (frame === undefined) {
+    frame = Buffer.from(text(), 'utf8');
+    cache.set(event, frame);
+  }
+  return frame;
+}
+
+/** Hex digits of the master's `hash_type` digest: the length of its Salt tokens. */
+export function saltTokenLength(hashType: string): number {
+  for (const name of [hashType, hashType.replace(/_/g, '-')]) {
+    try {
+      return createHash(name).digest('hex').length;
+    } catch {
+      // not a name Node knows; try the next spelling
+    }
+  }
+  return 64;
+}
+
+/** The 101 answer carries what the hooks set (CORS, Set-Cookie, Server…), as salt-api's does. */
+function copyHeadersToUpgrades(app: FastifyInstance, pending: WeakMap<IncomingMessage, FastifyReply>): void {
+  const server: { on(event: 'headers', listener: (headers: string[], request: IncomingMessage) => void): void } =
+    app.websocketServer;
+  server.on('headers', (headers, request) => {
+    const reply = pending.get(request);
+    if (reply === undefined) return;
+    pending.delete(request);
+    for (const [name, value] of Object.entries(reply.getHeaders())) {
+      if (value === undefined || NOT_FOR_UPGRADES.has(name)) continue;
+      for (const one of Array.isArray(value) ? value : [String(value)]) headers.push(`${name}: ${one}`);
+    }
+  });
+}
+
+export async function wsRoutes(app: FastifyInstance): Promise<void> {
+  await app.register(websocket, {
+    options: { perMessageDeflate: false, maxPayload: MAX_MESSAGE_BYTES },
+    errorHandler: (err, socket, request) => {
+      request.log.debug({ err }, 'event WebSocket error');
+      socket.terminate();
+    },
+  });
+  const credentials = new WeakMap<FastifyRequest, SocketCredentials>();
+  const upgrades = new WeakMap<IncomingMessage, FastifyReply>();
+  copyHeadersToUpgrades(app, upgrades);
+  reapUpgradeSockets(app);
+  const tokenPattern = `[0-9A-Fa-f]{${saltTokenLength(app.settings.master.hashType)}}`;
+
+  /** The master must still honour the Salt token (exists, same value, not expired). */
+  async function honouredToken(token: string): Promise<TokenRecord> {
+    if (!app.master.available) throw new HttpError(503, MASTER_UNAVAILABLE);
+    const record = await app.master.commands.getToken(token);
+    if (record === null || !secretsEqual(record.token, token) || record.expire * 1000 <= Date.now()) throw noPermission();
+    return record;
+  }
+
+  /**
+   * rest_cherrypy: a token given in the URL (path, or `?token=` as CherryPy maps it to the same
+   * argument) is looked up as a session id only; otherwise the request's own session.
+   */
+  async function sessionCredentials(request: FastifyRequest): Promise<SocketCredentials> {
+    const inUrl = pathParam(request, 'token') || queryValue(request, 'token');
+    const session = inUrl ? app.sessions.use(inUrl) : request.saltSession?.session;
+    if (session === undefined) throw noPermission();
+    return { token: await honouredToken(session.token.token), sessionId: session.id };
+  }
+
+  /** rest_tornado: the path holds a Salt token (the route pattern already checked its form). */
+  async function tokenCredentials(request: FastifyRequest): Promise<SocketCredentials> {
+    return { token: await honouredToken(pathParam(request, 'token') ?? ''), sessionId: undefined };
+  }
+
+  function startGrains(request: FastifyRequest, token: string, tgt: string | string[]): void {
+    const chunk: SaltMap = { client: 'local_async', tgt, fun: 'grains.items', token };
+    if (Array.isArray(tgt)) chunk['tgt_type'] = 'list';
+    app.netapi.run(chunk).catch((err: unknown) => {
+      request.log.debug({ err }, 'could not start grains.items for the formatted events view');
+    });
+  }
+
+  function open(mode: Mode, socket: EventSocket, request: FastifyRequest): void {
+    const creds = credentials.get(request);
+    if (creds === undefined) {
+      socket.terminate();
+      return;
+    }
+    const token = creds.token.token;
+    let frames: (event: SaltEvent) => readonly (string | Buffer)[];
+    let onReady: (() => void) | undefined;
+    if (mode === 'raw') {
+      frames = (event) => [sharedFrame(rawFrames, event, () => `data: ${eventJson(event)}\n\n`)];
+    } else if (mode === 'tornado-all') {
+      frames = (event) => [sharedFrame(tornadoFrames, event, () => eventJson(event))];
+    } else if (mode === 'formatted') {
+      const view = new FormattedEventsView({ minionsAs: 'list', refreshGrains: (ids) => startGrains(request, token, ids) });
+      frames = (event) => view.process(event);
+    } else {
+      const view = new FormattedEventsView({ minionsAs: 'map', refreshGrains: (ids) => startGrains(request, token, ids) });
+      frames = (event) => view.process(event).map((frame) => `${frame}\n\n`);
+      onReady = () => startGrains(request, token, '*');
+    }
+    serveEventSocket({
+      socket,
+      acknowledge: mode === 'raw' || mode === 'formatted',
+      subscribe: () => app.events.subscribe({ maxQueue: STREAM_QUEUE, overflow: 'error' }),
+      frames,
+      onReady,
+      streams: app.streams,
+      sessionId: creds.sessionId,
+      client: `${request.ip}:${request.socket.remotePort ?? '?'}`,
+      log: request.log,
+    });
+  }
+
+  /** A WebSocket route whose plain-HTTP face (and HEAD) answers 400 once authenticated. */
+  function socketRoute(
+    authenticate: (request: FastifyRequest) => Promise<SocketCredentials>,
+    mode: (request: FastifyRequest) => Mode,
+  ): Pick<RouteOptions, 'method' | 'preValidation' | 'handler' | 'wsHandler'> {
+    return {
+      method: 'GET',
+      preValidation: async (request, reply) => {
+        credentials.set(request, await authenticate(request));
+        upgrades.set(request.raw, reply);
+      },
+      handler: async () => {
+        throw new HttpError(400, NOT_AN_UPGRADE);
+      },
+      wsHandler: (socket: EventSocket, request) => open(mode(request), socket, request),
+    };
+  }
+
+  await sessionScope(app, (scope) => {
+    sendAllow(scope, WS_METHODS);
+    // Presence of the flag is enough (`/ws?format_events`); other arguments are accepted and
+    // ignored, as CherryPy hands them to the handler's **kwargs.
+    const mode = (request: FastifyRequest): Mode =>
+      Object.hasOwn(request.query as object, 'format_events') ? 'formatted' : 'raw';
+    for (const url of ['/ws', '/ws/:token']) {
+      scope.route({ url, ...socketRoute(sessionCredentials, mode) });
+      rejectOtherMethods(scope, url, [...WS_METHODS]);
+    }
+  });
+
+  // rest_tornado's URLs (salt-apid extension): a path that is not a token of the right form is
+  // not one of these routes (404), as in Tornado's URL patterns.
+  await app.register(async (scope) => {
+    for (const [path, mode] of [
+      ['all_events', 'tornado-all'],
+      ['formatted_events', 'tornado-formatted'],
+    ] as const) {
+      const url = `/${path}/:token(^${tokenPattern}$)`;
+      scope.route({ url, ...socketRoute(tokenCredentials, () => mode) });
+      rejectOtherMethods(scope, url, [...WS_METHODS]);
+    }
+  });
+}

@@ -1,0 +1,278 @@
+import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { json, login, SALTDEV, startApi, waitUntil, type ApiUnderTest } from '../support/api.js';
+
+/**
+ * The event WebSockets over the real server, wire layer and demo master: rest_cherrypy's /ws
+ * (rest-api.md §9, §9.1) and rest_tornado's /all_events and /formatted_events (§18).
+ */
+
+/** The part of the `ws` client these tests use (the package ships without types). */
+interface WsClient {
+  readonly readyState: number;
+  readonly _socket: Socket;
+  send(data: string): void;
+  close(code?: number): void;
+  terminate(): void;
+  on(event: 'open', listener: () => void): this;
+  on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): this;
+  on(event: 'close', listener: (code: number, reason: Buffer) => void): this;
+  on(event: 'error', listener: (err: Error) => void): this;
+  on(event: 'upgrade', listener: (response: IncomingMessage) => void): this;
+  on(event: 'unexpected-response', listener: (request: ClientRequest, response: IncomingMessage) => void): this;
+}
+type WsConstructor = new (url: string, options?: { headers?: Record<string, string>; perMessageDeflate?: boolean }) => WsClient;
+const WebSocket = createRequire(import.meta.url)('ws') as WsConstructor;
+
+const READY = 'websocket client ready';
+const ACK = 'server received message';
+
+const apis: ApiUnderTest[] = [];
+const sockets: WsClient[] = [];
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.terminate();
+  for (const api of apis.splice(0)) await api.close();
+});
+
+async function start(options: Parameters<typeof startApi>[0] = {}): Promise<ApiUnderTest> {
+  const api = await startApi(options);
+  apis.push(api);
+  return api;
+}
+
+const wsUrl = (api: ApiUnderTest, path: string): string => api.url.replace(/^http/, 'ws') + path;
+
+/** A connected client that records every text frame and how the socket ended. */
+class Client {
+  readonly messages: string[] = [];
+  closed: { code: number; reason: string } | undefined;
+  upgradeHeaders: IncomingHttpHeaders = {};
+
+  private constructor(readonly socket: WsClient) {}
+
+  static open(api: ApiUnderTest, path: string, headers: Record<string, string> = {}): Promise<Client> {
+    const socket = new WebSocket(wsUrl(api, path), { headers });
+    sockets.push(socket);
+    const client = new Client(socket);
+    socket.on('message', (data) => client.messages.push(data.toString('utf8')));
+    socket.on('close', (code, reason) => (client.closed = { code, reason: reason.toString('utf8') }));
+    socket.on('upgrade', (response) => (client.upgradeHeaders = response.headers));
+    return new Promise((resolve, reject) => {
+      socket.on('open', () => resolve(client));
+      socket.on('error', reject);
+    });
+  }
+
+  async waitFor(predicate: (message: string) => boolean, timeoutMs = 5_000): Promise<string> {
+    await waitUntil(() => this.messages.some(predicate), timeoutMs);
+    return this.messages.find(predicate) ?? '';
+  }
+
+  /** Sends and waits for the acknowledgement of this very message (rest_cherrypy's routes). */
+  async say(text: string): Promise<void> {
+    const acks = this.messages.filter((m) => m === ACK).length;
+    this.socket.send(text);
+    await waitUntil(() => this.messages.filter((m) => m === ACK).length > acks);
+  }
+
+  async ended(timeoutMs = 5_000): Promise<{ code: number; reason: string }> {
+    await waitUntil(() => this.closed !== undefined, timeoutMs);
+    return this.closed ?? { code: 0, reason: '' };
+  }
+}
+
+/** The HTTP answer to an upgrade the server refuses. */
+function refused(api: ApiUnderTest, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  const socket = new WebSocket(wsUrl(api, path), { headers });
+  sockets.push(socket);
+  return new Promise((resolve, reject) => {
+    socket.on('open', () => reject(new Error(`${path} was upgraded`)));
+    socket.on('error', () => undefined);
+    socket.on('unexpected-response', (request, response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      response.on('end', () => {
+        request.destroy();
+        resolve({ status: response.statusCode ?? 0, body });
+      });
+    });
+  });
+}
+
+const isFrameOf = (tag: string) => (message: string) => message.includes(`"tag": "${tag}"`);
+
+async function saltToken(api: ApiUnderTest): Promise<string> {
+  const minted = await api.call('/token', json(SALTDEV));
+  const [{ token }] = (await minted.json()) as [{ token: string }];
+  return token;
+}
+
+interface JobsFrame {
+  jobs: Record<string, { jid?: string; fun?: string; state?: string; minions: Record<string, { success: boolean; return?: unknown }> }>;
+}
+
+describe('/ws', () => {
+  it('acknowledges every message, pushes nothing before ready, then raw frames in SSE form', async () => {
+    const api = await start();
+    const { token } = await login(api);
+    const witness = await Client.open(api, '/ws', { 'X-Auth-Token': token });
+    await witness.say(READY);
+    const client = await Client.open(api, '/ws', { 'X-Auth-Token': token, Origin: 'http://gui.example' });
+    expect(client.upgradeHeaders['access-control-allow-origin']).toBe('http://gui.example');
+    expect(client.upgradeHeaders['set-cookie']?.[0]).toMatch(new RegExp(`^session_id=${token}; expires=.*; Max-Age=36000; Path=/$`));
+    expect(client.upgradeHeaders['sec-websocket-extensions']).toBeUndefined();
+
+    await client.say('hello');
+    expect(client.messages).toEqual([ACK]);
+    api.demo.fireEvent('salt/test/before', { n: 0 });
+    await witness.waitFor(isFrameOf('salt/test/before'));
+
+    await client.say(READY);
+    api.demo.fireEvent('salt/test/after', { n: 1 });
+    const frame = await client.waitFor(isFrameOf('salt/test/after'));
+    const stamp = /"_stamp": "([^"]+)"/.exec(frame)?.[1];
+    expect(frame).toBe(`data: {"data": {"n": 1, "_stamp": "${stamp}"}, "tag": "salt/test/after"}\n\n`);
+    expect(client.messages.some(isFrameOf('salt/test/before'))).toBe(false);
+    expect(witness.messages).toContain(frame);
+    await client.say('websocket client ready');
+    expect(api.server.app.streams.stats().ws).toBe(2);
+  });
+
+  it('accepts the session by cookie, in the path and as ?token=, but not a raw Salt token in the path', async () => {
+    const api = await start();
+    const { token } = await login(api);
+    const clients = await Promise.all([
+      Client.open(api, '/ws', { Cookie: `session_id=${token}` }),
+      Client.open(api, `/ws/${token}`),
+      Client.open(api, `/ws?token=${token}`),
+      Client.open(api, `/ws?format_events&other=1`, { 'X-Auth-Token': token }),
+    ]);
+    for (const client of clients) await client.say(READY);
+    api.demo.fireEvent('salt/test/fanout', { n: 2 });
+    await Promise.all(clients.slice(0, 3).map((client) => client.waitFor(isFrameOf('salt/test/fanout'))));
+    expect((await refused(api, `/ws/${await saltToken(api)}`)).status).toBe(401);
+  });
+
+  it('answers 401 (HTML page) before the upgrade without a session or with a bad one', async () => {
+    const api = await start();
+    for (const [path, headers] of [
+      ['/ws', {}],
+      ['/ws', { 'X-Auth-Token': 'ab'.repeat(20) }],
+      [`/ws/${'ab'.repeat(20)}`, {}],
+    ] as const) {
+      const answer = await refused(api, path, headers);
+      expect(answer.status).toBe(401);
+      expect(answer.body).toContain('<h2>401 Unauthorized</h2>');
+    }
+    const { token } = await login(api);
+    const plain = await api.call('/ws', { headers: { 'X-Auth-Token': token } });
+    expect(plain.status).toBe(400);
+    const post = await api.call('/ws', { method: 'POST', headers: { 'X-Auth-Token': token } });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  it('format_events: the jobs view of a real job, minions on key events, as plain JSON', async () => {
+    const api = await start();
+    const { token } = await login(api);
+    const client = await Client.open(api, '/ws?format_events', { Cookie: `session_id=${token}` });
+    await client.say(READY);
+    api.demo.fireEvent('flat', { ignored: true });
+    api.demo.fireEvent('salt/key', { id: 'minion-9', act: 'accept', result: true });
+    expect(await client.waitFor((m) => m.startsWith('{"minions"'))).toBe('{"minions": [{"id": "minion-9"}]}');
+    expect(client.messages).toEqual([ACK, '{"minions": [{"id": "minion-9"}]}']);
+
+    const run = await api.call('/', json([{ client: 'local_async', tgt: '*', fun: 'test.ping' }], { 'X-Auth-Token': token }));
+    const { return: [{ jid }] } = (await run.json()) as { return: [{ jid: string }] };
+    const jobs = (message: string): JobsFrame | undefined =>
+      message.startsWith('{"jobs"') ? (JSON.parse(message) as JobsFrame) : undefined;
+    const first = jobs(await client.waitFor((m) => jobs(m)?.jobs[jid] !== undefined));
+    expect(first?.jobs[jid]).toMatchObject({ jid, fun: 'test.ping', state: 'running' });
+    expect(Object.values(first?.jobs[jid]?.minions ?? {})).toContainEqual({ success: false });
+    const done = jobs(await client.waitFor((m) => jobs(m)?.jobs[jid]?.state === 'complete'));
+    for (const minion of Object.values(done?.jobs[jid]?.minions ?? {})) expect(minion).toMatchObject({ return: true, success: true });
+    expect(client.messages.every((m) => !m.startsWith('data:') && !m.endsWith('\n'))).toBe(true);
+  });
+
+  it('closes the socket with a normal close when the session logs out', async () => {
+    const api = await start();
+    const { token } = await login(api);
+    const client = await Client.open(api, '/ws', { 'X-Auth-Token': token });
+    await client.say(READY);
+    expect((await api.call('/logout', { method: 'POST', headers: { 'X-Auth-Token': token } })).status).toBe(200);
+    expect((await client.ended()).code).toBe(1000);
+    await waitUntil(() => api.server.app.streams.stats().ws === 0);
+  });
+
+  it('cuts off a client that stops reading while another keeps receiving every event', async () => {
+    const api = await start();
+    const { token } = await login(api);
+    const reader = await Client.open(api, '/ws', { 'X-Auth-Token': token });
+    const stuck = await Client.open(api, '/ws', { 'X-Auth-Token': token });
+    await reader.say(READY);
+    await stuck.say(READY);
+    stuck.socket._socket.pause();
+
+    const padding = 'x'.repeat(8_000);
+    const total = 3_000;
+    for (let i = 0; i < total; i++) {
+      api.demo.fireEvent(`salt/test/flood/${i}`, { i, padding });
+      // In this one process the demo master would outrun its own reader; pace it like a busy bus.
+      if (i % 50 === 49) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await reader.waitFor(isFrameOf(`salt/test/flood/${total - 1}`), 15_000);
+    const flood = reader.messages.filter((m) => m.includes('"tag": "salt/test/flood/'));
+    expect(flood).toHaveLength(total);
+    await waitUntil(() => api.server.app.streams.stats().droppedSlow === 1);
+    await waitUntil(() => api.server.app.streams.stats().ws === 1);
+    // Reading again, the cut-off client finds its connection gone.
+    stuck.socket._socket.resume();
+    await stuck.ended();
+    expect(reader.closed).toBeUndefined();
+  });
+});
+
+describe('rest_tornado /all_events and /formatted_events', () => {
+  it('/all_events/<Salt token>: plain JSON frames after ready, no acknowledgements', async () => {
+    const api = await start();
+    const token = await saltToken(api);
+    const client = await Client.open(api, `/all_events/${token}`);
+    const subscribers = api.server.master.stats().bus.subscribers;
+    client.socket.send(READY);
+    // Nothing answers the message itself: wait for the stream's subscription, then fire.
+    await waitUntil(() => api.server.master.stats().bus.subscribers > subscribers);
+    api.demo.fireEvent('salt/test/tornado', { n: 3 });
+    const frame = await client.waitFor(isFrameOf('salt/test/tornado'));
+    const stamp = /"_stamp": "([^"]+)"/.exec(frame)?.[1];
+    expect(frame).toBe(`{"data": {"n": 3, "_stamp": "${stamp}"}, "tag": "salt/test/tornado"}`);
+    expect(client.messages).not.toContain(ACK);
+  });
+
+  it('/formatted_events/<Salt token>: starts grains.items on ready, minions as a map, frames end in a blank line', async () => {
+    const api = await start();
+    const token = await saltToken(api);
+    const client = await Client.open(api, `/formatted_events/${token}`);
+    client.socket.send(READY);
+    const frame = await client.waitFor((m) => m.startsWith('{"minions"'));
+    expect(frame.endsWith('}\n\n')).toBe(true);
+    const { minions } = JSON.parse(frame) as { minions: Record<string, { id: string; grains: Record<string, unknown> }> };
+    const [id, info] = Object.entries(minions)[0] ?? [];
+    expect(info?.id).toBe(id);
+    expect(info?.grains['id']).toBe(id);
+    expect(client.messages.every((m) => m.endsWith('\n\n'))).toBe(true);
+  });
+
+  it('refuses a token the master does not know (401) and one of the wrong form (404, as Tornado)', async () => {
+    const api = await start();
+    const token = await saltToken(api);
+    const unknown = 'ab'.repeat(32);
+    const bad = await refused(api, `/all_events/${unknown}`);
+    expect(bad.status).toBe(401);
+    expect(bad.body).toContain('<h2>401 Unauthorized</h2>');
+    expect((await refused(api, `/formatted_events/${unknown}`)).status).toBe(401);
+    expect((await refused(api, `/all_events/${token.slice(0, 40)}`)).status).toBe(404);
+    expect((await refused(api, `/formatted_events/${token}00`)).status).toBe(404);
+  });
+});

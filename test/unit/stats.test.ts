@@ -1,0 +1,95 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { MasterGateway } from '../../src/http/app.js';
+import { SessionStore } from '../../src/http/sessions.js';
+import { installStats, type StatsOptions } from '../../src/http/stats.js';
+import { StreamRegistry } from '../../src/http/streams.js';
+import { testSettings } from '../support/settings.js';
+
+/** The collector of src/http/stats.ts on a bare Fastify instance with only what it reads. */
+interface Report {
+  'CherryPy Applications': { Requests: Record<string, { 'Request-Line': string }>; 'Slow Queries'?: { 'Request-Line': string }[] };
+  'salt-apid': {
+    requests: { total: number; inFlight: number; completed: number; slow: number };
+    routes: Record<string, { requests: number; completed: number }>;
+    slowQueries: { route: string; status: number; time: number }[];
+    master: Record<string, unknown>;
+  };
+}
+
+const apps: FastifyInstance[] = [];
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.close()));
+});
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function collectingApp(options: Partial<StatsOptions>, collectStats = true): Promise<FastifyInstance> {
+  const app = Fastify();
+  apps.push(app);
+  const master: MasterGateway = {
+    available: true,
+    commands: { mkToken: () => Promise.resolve(null), getToken: () => Promise.resolve(null) },
+  };
+  app.decorate('settings', testSettings({ rest: { collectStats } }));
+  app.decorate('master', master);
+  app.decorate('sessions', new SessionStore());
+  app.decorate('streams', new StreamRegistry());
+  installStats(app, { serverVersion: 'test', ...options });
+  app.get('/sleep/:ms', async (request) => {
+    await sleep(Number((request.params as { ms: string }).ms));
+    return 'ok';
+  });
+  app.get('/stream', (_request, reply) => {
+    reply.hijack();
+    reply.raw.writeHead(200);
+    setTimeout(() => reply.raw.end('done'), 20);
+  });
+  await app.ready();
+  return app;
+}
+
+const report = (app: FastifyInstance): Report => app.serverStats.report() as unknown as Report;
+
+describe('ServerStats', () => {
+  it('keeps the last slow queries, by route template, and the last requests in a ring', async () => {
+    const app = await collectingApp({ slowQueryMs: 30, slowQueryLimit: 2, recentRequests: 3 });
+    for (const ms of [0, 40, 0, 40, 40, 0, 0]) await app.inject({ method: 'GET', url: `/sleep/${ms}` });
+    const { 'salt-apid': own, 'CherryPy Applications': application } = report(app);
+    expect(own.requests).toMatchObject({ total: 7, completed: 7, inFlight: 0, slow: 3 });
+    expect(own.slowQueries).toHaveLength(2);
+    expect(own.slowQueries.map((q) => [q.route, q.status])).toEqual([['/sleep/:ms', 200], ['/sleep/:ms', 200]]);
+    for (const query of own.slowQueries) expect(query.time).toBeGreaterThan(0.03);
+    expect(application['Slow Queries']).toHaveLength(2);
+    expect(Object.keys(application.Requests)).toEqual(['5', '6', '7']);
+    expect(application.Requests['7']?.['Request-Line']).toBe('GET /sleep/:ms HTTP/1.1');
+  });
+
+  it('keeps no request records without collect_stats, but still its own slow queries', async () => {
+    const app = await collectingApp({ slowQueryMs: 30 }, false);
+    await app.inject({ method: 'GET', url: '/sleep/40' });
+    const { 'salt-apid': own, 'CherryPy Applications': application } = report(app);
+    expect(application.Requests).toEqual({});
+    expect(application['Slow Queries']).toBeUndefined();
+    expect(own.slowQueries).toHaveLength(1);
+  });
+
+  it('counts a hijacked reply when it starts and keeps it in flight until its response closes', async () => {
+    const app = await collectingApp({});
+    const pending = app.inject({ method: 'GET', url: '/stream' });
+    await sleep(5);
+    const during = report(app)['salt-apid'];
+    expect(during.requests.inFlight).toBe(1);
+    expect(during.routes['/stream']).toMatchObject({ requests: 1, completed: 0 });
+    expect((await pending).body).toBe('done');
+    await sleep(5);
+    const after = report(app)['salt-apid'];
+    expect(after.routes['/stream']).toMatchObject({ requests: 1, completed: 1 });
+    expect(after.requests.inFlight).toBe(0);
+  });
+
+  it("adds the master provider's figures to its reachability", async () => {
+    const app = await collectingApp({ masterStats: () => ({ bus: { state: 'connected' } }) });
+    expect(report(app)['salt-apid'].master).toEqual({ available: true, bus: { state: 'connected' } });
+  });
+});
