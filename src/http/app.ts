@@ -193,8 +193,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const streams = new StreamRegistry();
   app.decorate('streams', streams);
   sessions.onEnd((id) => streams.closeSession(id, 'session ended'));
-  // Open streams would hold app.close() forever: end them first.
-  app.addHook('preClose', async () => streams.closeAll('shutting down'));
+  // Open streams would hold app.close() forever: end them, and wait for their last bytes to go
+  // out, so that Fastify finds their connections idle and closes them at once.
+  app.addHook('preClose', async () => streams.drain('shutting down', 2_000));
   app.decorate('authGate', gates.gate);
   app.decorate('sessionGate', gates.sessionGate);
   app.decorateRequest('saltSession', null);

@@ -24,6 +24,7 @@ export class StreamRegistry {
   private readonly open = new Set<OpenStream>();
   private opened = 0;
   private droppedSlow = 0;
+  private onEmpty: (() => void) | undefined;
 
   /** Registers a stream; the returned function unregisters it. */
   add(stream: OpenStream): () => void {
@@ -31,6 +32,7 @@ export class StreamRegistry {
     this.opened++;
     return () => {
       this.open.delete(stream);
+      if (this.open.size === 0) this.onEmpty?.();
     };
   }
 
@@ -45,6 +47,20 @@ export class StreamRegistry {
 
   closeAll(reason: string): void {
     for (const stream of [...this.open]) stream.close(reason);
+  }
+
+  /** Closes every stream and resolves once all have ended (or after `timeoutMs`). */
+  drain(reason: string, timeoutMs: number): Promise<void> {
+    this.closeAll(reason);
+    if (this.open.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.onEmpty = done;
+    });
   }
 
   stats(): StreamStats {

@@ -114,6 +114,21 @@ interface JobsFrame {
 }
 
 describe('/ws', () => {
+  it('delivers the event of a POST to /hook, round trip through the master bus, in SSE form', async () => {
+    const api = await start();
+    const { token } = await login(api);
+    const client = await Client.open(api, '/ws', { 'X-Auth-Token': token });
+    await client.say(READY);
+    const hook = await api.call('/hook/deploy/web', json({ ref: 'main' }, { 'X-Auth-Token': token }));
+    expect(hook.status).toBe(200);
+    const frame = await client.waitFor((m) => m.startsWith('data: ') && m.includes('"tag": "salt/netapi/hook/deploy/web"'));
+    expect(frame.endsWith('\n\n')).toBe(true);
+    const event = JSON.parse(frame.slice('data: '.length)) as { data: Record<string, unknown>; tag: string };
+    expect(Object.keys(event)).toEqual(['data', 'tag']);
+    expect(event.data['post']).toEqual({ ref: 'main' });
+    expect(event.data['body']).toBe('{"ref":"main"}');
+  });
+
   it('acknowledges every message, pushes nothing before ready, then raw frames in SSE form', async () => {
     const api = await start();
     const { token } = await login(api);
