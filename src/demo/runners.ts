@@ -1,7 +1,6 @@
 import { isSaltMap, type SaltMap, type SaltValue } from '../salt/codec/values.js';
-import { specCheck } from './acl.js';
-import { authTypeOf } from './auth.js';
 import type { BoundCall, Param } from './call-args.js';
+import { authorizeCall } from './authorize-call.js';
 import { runLow, type MasterFunction } from './client-low.js';
 import { fnmatch, pythonStr } from './python-compat.js';
 import { DEMO_SALT_VERSION } from './grains.js';
@@ -202,21 +201,14 @@ export class RunnerService {
   }
 
   async runner(load: SaltMap): Promise<SaltValue> {
-    const { authType, errorName } = authTypeOf(load);
-    const auth = await this.ctx.auth.checkAuthentication(load, authType);
-    if (auth.error !== undefined) return { error: auth.error };
-    if (!Object.hasOwn(load, 'fun')) throw new TypeError("runner load has no 'fun'");
-    const fun = pythonStr(load['fun']);
-    const allowed = specCheck(auth.authList, fun, load['kwarg'] ?? {}, 'runner');
-    if (allowed === false) {
-      return { error: { name: errorName, message: `Authentication failure of type "${authType}" occurred for user ${auth.username}.` } };
-    }
-    if (allowed !== true) return allowed;
+    const call = await authorizeCall(this.ctx, load, 'runner');
+    if (!call.authorized) return call.reply;
+    const { fun, username } = call;
     const jid = this.ctx.jids.next();
     const low = isSaltMap(load['kwarg']) ? load['kwarg'] : {};
     const { fire, signal } = this.ctx;
     // The runner's own process crashes on an unknown function or unusable arguments: no event.
-    runLow({ client: 'runner', fun, low, user: auth.username, jid, functions: this.functions, fire, signal }).catch(
+    runLow({ client: 'runner', fun, low, user: username, jid, functions: this.functions, fire, signal }).catch(
       (err: unknown) => {
         if (!signal.aborted) this.ctx.logger?.debug({ err, fun, jid }, 'demo master: runner process died');
       },

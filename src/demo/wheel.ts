@@ -1,6 +1,5 @@
 import type { SaltMap, SaltValue } from '../salt/codec/values.js';
-import { specCheck } from './acl.js';
-import { authTypeOf } from './auth.js';
+import { authorizeCall } from './authorize-call.js';
 import { runLow, type MasterFunction } from './client-low.js';
 import { isoStamp } from './clock.js';
 import { pythonStr } from './python-compat.js';
@@ -162,25 +161,18 @@ export class WheelService {
   }
 
   async wheel(load: SaltMap): Promise<SaltValue> {
-    const { authType, errorName, sensitiveKeys } = authTypeOf(load);
-    const auth = await this.ctx.auth.checkAuthentication(load, authType);
-    if (auth.error !== undefined) return { error: auth.error };
-    if (!Object.hasOwn(load, 'fun')) throw new TypeError("wheel load has no 'fun'");
-    const fun = pythonStr(load['fun']);
-    const allowed = specCheck(auth.authList, fun, load['kwarg'] ?? {}, 'wheel');
-    if (allowed === false) {
-      return { error: { name: errorName, message: `Authentication failure of type "${authType}" occurred for user ${auth.username}.` } };
-    }
-    if (allowed !== true) return allowed;
+    const call = await authorizeCall(this.ctx, load, 'wheel');
+    if (!call.authorized) return call.reply;
+    const { fun, username, sensitiveKeys } = call;
 
     const low: SaltMap = { ...load };
     for (const key of [...sensitiveKeys, 'fun']) delete low[key];
     const jid = this.ctx.jids.next();
     const tag = `salt/wheel/${jid}`;
-    const data: SaltMap = { fun: `wheel.${fun}`, jid, tag, user: auth.username };
+    const data: SaltMap = { fun: `wheel.${fun}`, jid, tag, user: username };
     const { fire, signal } = this.ctx;
     try {
-      const full = await runLow({ client: 'wheel', fun, low, user: auth.username, jid, functions: this.functions, fire, signal });
+      const full = await runLow({ client: 'wheel', fun, low, user: username, jid, functions: this.functions, fire, signal });
       data['return'] = full['return'];
       data['success'] = full['success'];
     } catch (err) {
