@@ -5,8 +5,10 @@ import { loadSettings } from './config/load.js';
 import type { Settings } from './config/types.js';
 import { DemoMaster } from './demo/demo-master.js';
 import { settingsForDemo } from './demo/settings.js';
-import { createLogger } from './log.js';
-import { startServer, type RunningServer } from './server.js';
+import { AccessLogFile } from './http/access-log.js';
+import { createLogger, ErrorLogFile, LogFileError } from './log.js';
+import { StartupError } from './http/tls.js';
+import { startServer, type RunningServer, type StartServerOptions } from './server.js';
 
 /** Exit codes: 2 for a usage or configuration error (like salt-api), 1 for a failure to start. */
 export const EXIT_OK = 0;
@@ -25,6 +27,8 @@ export interface Daemon {
   server: RunningServer;
   demo: DemoMaster | undefined;
   settings: Settings;
+  /** SIGHUP: reopens `log_access_file` and `log_error_file` (after logrotate moved them away). */
+  reopenLogs(): void;
   stop(): Promise<void>;
 }
 
@@ -54,7 +58,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<CliOutcome> {
     throw err;
   }
 
-  const logger = createLogger({ level: args.logLevel, ...(io.log && { destination: io.log }) });
+  let logger = createLogger({ level: args.logLevel, ...(io.log && { destination: io.log }) });
   let settings: Settings;
   try {
     settings = loadSettings({
@@ -69,6 +73,37 @@ export async function runCli(argv: string[], io: CliIo): Promise<CliOutcome> {
     throw err;
   }
 
+  // log_error_file and log_access_file: opened now, so that a bad path stops the start (exit 2).
+  let errorFile: ErrorLogFile | undefined;
+  let accessFile: AccessLogFile | undefined;
+  const { logErrorFile, logAccessFile } = settings.rest;
+  try {
+    if (logErrorFile !== '') {
+      errorFile = new ErrorLogFile(logErrorFile, (err) => logger.warn({ err, file: logErrorFile }, 'log_error_file failed'));
+      logger = createLogger({
+        level: args.logLevel,
+        ...(io.log && { destination: io.log }),
+        errorDestination: errorFile,
+      });
+    }
+    if (logAccessFile !== '') {
+      try {
+        accessFile = new AccessLogFile(logAccessFile, {
+          onProblem: (message, err) => logger.warn({ ...(err && { err }), file: logAccessFile }, message),
+        });
+      } catch (err) {
+        throw new LogFileError(logAccessFile, 'log_access_file', err);
+      }
+    }
+  } catch (err) {
+    await errorFile?.close();
+    if (err instanceof LogFileError) return failure(io, err.message, EXIT_USAGE);
+    throw err;
+  }
+  const closeLogFiles = async (): Promise<void> => {
+    await Promise.all([accessFile?.close(), errorFile?.close()]);
+  };
+
   let demo: DemoMaster | undefined;
   if (args.demo) {
     demo = await DemoMaster.start({
@@ -80,10 +115,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<CliOutcome> {
   }
 
   let server: RunningServer;
+  // `accessLog` is taken by startServer and handed to buildApp (installAccessLog).
+  const serverOptions: StartServerOptions = {
+    settings,
+    logger,
+    ...(accessFile && { accessLog: accessFile }),
+  };
   try {
-    server = await startServer({ settings, logger });
+    server = await startServer(serverOptions);
   } catch (err) {
     await demo?.stop();
+    await closeLogFiles();
+    if (err instanceof StartupError) return failure(io, err.message, EXIT_USAGE);
     const code = (err as { code?: unknown }).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
       return failure(io, `cannot listen on ${settings.rest.host}:${settings.rest.port}: ${String(code)}`, EXIT_FAILURE);
@@ -104,9 +147,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<CliOutcome> {
       server,
       demo,
       settings,
+      reopenLogs() {
+        accessFile?.reopen();
+        errorFile?.reopen();
+        logger.info('log files reopened');
+      },
       stop() {
         if (!stopping) logger.info('shutting down: finishing in-flight requests');
-        stopping ??= server.close().then(() => demo?.stop());
+        stopping ??= server
+          .close()
+          .then(() => demo?.stop())
+          .finally(closeLogFiles);
         return stopping;
       },
     },

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { Settings } from './config/types.js';
 import { buildApp } from './http/app.js';
 import { SessionStore } from './http/sessions.js';
+import type { AccessLogSink } from './http/access-log.js';
+import { tlsOptions } from './http/tls.js';
 import { createNetapi } from './salt/clients/dispatcher.js';
 import type { LowstateRunner } from './salt/clients/netapi.js';
 import { SaltMaster } from './salt/master.js';
@@ -16,7 +18,7 @@ export interface RunningServer {
   master: SaltMaster;
   netapi: LowstateRunner;
   sessions: SessionStore;
-  /** e.g. `http://127.0.0.1:8000` */
+  /** e.g. `https://127.0.0.1:8000` (`http://` with `disable_ssl`) */
   url: string;
   close(): Promise<void>;
 }
@@ -24,15 +26,34 @@ export interface RunningServer {
 export interface StartServerOptions {
   settings: Settings;
   logger: Logger;
+  accessLog?: AccessLogSink;
 }
 
-export async function startServer({ settings, logger }: StartServerOptions): Promise<RunningServer> {
+/**
+ * Starts salt-apid. Refuses to start (StartupError from src/http/tls.ts, before anything is
+ * opened) when the TLS settings are incomplete or unusable (rest-api.md §1.2).
+ */
+export async function startServer({ settings, logger, accessLog }: StartServerOptions): Promise<RunningServer> {
+  const https = await tlsOptions(settings.rest);
+  if (settings.rest.sslAllowedCn !== undefined && https?.requestCert !== true) {
+    logger.warn('ssl_allowed_cn is set but no client certificate is requested: every API request will be refused (403)');
+  }
   const master = SaltMaster.fromSettings(settings.master, logger.child({ component: 'master' })).start();
   const netapi = createNetapi({ master, settings: settings.master, logger: logger.child({ component: 'netapi' }) });
   const sessions = new SessionStore();
   let app: FastifyInstance | undefined;
   try {
-    app = await buildApp({ settings, logger, master, netapi, sessions, events: master.bus, masterStats: () => master.stats() });
+    app = await buildApp({
+      settings,
+      logger,
+      master,
+      netapi,
+      sessions,
+      events: master.bus,
+      masterStats: () => master.stats(),
+      ...(https && { https }),
+      ...(accessLog && { accessLog }),
+    });
     await app.listen({ host: settings.rest.host, port: settings.rest.port, backlog: settings.rest.socketQueueSize });
   } catch (err) {
     await app?.close();
@@ -49,7 +70,7 @@ export async function startServer({ settings, logger }: StartServerOptions): Pro
     master,
     netapi,
     sessions,
-    url: `http://${host}:${port}`,
+    url: `${https ? 'https' : 'http'}://${host}:${port}`,
     close() {
       closing ??= listening.close().finally(() => master.close());
       return closing;

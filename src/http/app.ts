@@ -3,6 +3,7 @@
  * and the routes (rest-api.md §2, §3, §16).
  */
 import { readFileSync } from 'node:fs';
+import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Settings } from '../config/types.js';
@@ -14,7 +15,8 @@ import { Subscription, type SubscriptionOptions } from '../salt/subscription.js'
 import { createAuthGate, type AuthGate } from './auth.js';
 import { installBodyParsers } from './body.js';
 import { installCors } from './cors.js';
-import { HttpError, installErrorHandling } from './errors.js';
+import { HTML_CONTENT_TYPE, HttpError, installErrorHandling } from './errors.js';
+import { installHtmlOverride } from './html-override.js';
 import { negotiateResponse } from './negotiate.js';
 import { eventsRoutes } from './routes/events.js';
 import { hookRoutes } from './routes/hook.js';
@@ -25,12 +27,16 @@ import { logoutRoutes } from './routes/logout.js';
 import { minionsRoutes } from './routes/minions.js';
 import { rootRoutes } from './routes/root.js';
 import { runRoutes } from './routes/run.js';
+import { appPageServer, mountPath, staticRoutes } from './routes/static.js';
 import { statsRoutes } from './routes/stats.js';
 import { tokenRoutes } from './routes/token.js';
 import { wsRoutes } from './routes/ws.js';
 import { serialize } from './serialize.js';
 import { SessionStore } from './sessions.js';
 import { installStats, type MasterStatsProvider } from './stats.js';
+import { installClientCertCheck } from './tls.js';
+import { installAccessLog, type AccessLogSink } from './access-log.js';
+import { REDACTED_PATHS } from '../log.js';
 import { StreamRegistry } from './streams.js';
 
 declare module 'fastify' {
@@ -86,6 +92,10 @@ export interface AppDeps {
   events?: EventGateway;
   /** The master connection's figures for /stats (`SaltMaster.stats()`). */
   masterStats?: MasterStatsProvider;
+  /** TLS server options (src/http/tls.ts `tlsOptions`); absent → plain HTTP. */
+  https?: HttpsServerOptions;
+  /** `log_access_file`; access lines also go to the JSON log at info. */
+  accessLog?: AccessLogSink;
 }
 
 const notConnected = (): Promise<never> => Promise.reject(new MasterUnavailableError('no master connection'));
@@ -146,11 +156,18 @@ function httpLogger(logger: Logger, rootPrefix: string): FastifyBaseLogger {
         }),
       },
       redact: {
-        paths: ['req.headers["x-auth-token"]', 'req.headers.cookie', 'headers["x-auth-token"]', 'headers.cookie'],
+        // A child's redact replaces its parent's: keep every process-wide path as well.
+        paths: [...REDACTED_PATHS, 'headers["x-auth-token"]', 'headers.cookie'],
         censor: REDACTED,
       },
     },
   );
+}
+
+/** CherryPy's 301 body: a pointer to the new location. */
+function movedPage(location: string): Buffer {
+  const href = location.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  return Buffer.from(`This resource can be found at <a href="${href}">${href}</a>.`, 'utf8');
 }
 
 function sendSalt(this: FastifyReply, value: unknown): FastifyReply {
@@ -172,6 +189,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: httpLogger(deps.logger, rest.rootPrefix),
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: rest.maxRequestBodySize,
+    ...(deps.https && { https: deps.https }),
   });
 
   const master = deps.master ?? DETACHED_MASTER;
@@ -202,6 +220,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorateReply('sendSalt', sendSalt);
   // Before every other hook and route, so that every request is counted.
   installStats(app, { serverVersion: `salt-apid/${VERSION}`, masterStats: deps.masterStats });
+  installAccessLog(app, { rootPrefix: rest.rootPrefix, file: deps.accessLog });
 
   const serverHeader = `salt-apid/${VERSION}`;
   app.addHook('onRequest', async (_request, reply) => {
@@ -211,21 +230,54 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installCors(app, rest.corsOrigin);
   installBodyParsers(app, rest.maxRequestBodySize);
   installErrorHandling(app, { debug: rest.debug, version: VERSION });
+  installClientCertCheck(app, rest.sslAllowedCn, rest);
 
-  await app.register(rootRoutes);
-  await app.register(runRoutes);
-  await app.register(tokenRoutes);
-  await app.register(keysRoutes);
-  await app.register(eventsRoutes);
-  await app.register(hookRoutes);
-  await app.register(wsRoutes);
-  await app.register(statsRoutes);
-  // Without sessions salt-api does not mount these at all (rest-api.md §1.3).
-  if (rest.enableSessions) {
-    await app.register(loginRoutes);
-    await app.register(logoutRoutes);
-    await app.register(minionsRoutes);
-    await app.register(jobsRoutes);
+  // root_prefix (rest-api.md §1.3): the whole API, the app and the static files are mounted
+  // under it; `/api` answers 301 to `/api/`, and anything outside is the 404 page.
+  const prefix = mountPath(rest.rootPrefix);
+  if (prefix !== '') {
+    app.addHook('onRequest', async (request, reply) => {
+      const queryStart = request.url.indexOf('?');
+      const path = queryStart < 0 ? request.url : request.url.slice(0, queryStart);
+      if (path !== prefix) return;
+      const location = `${prefix}/${queryStart < 0 ? '' : request.url.slice(queryStart)}`;
+      return reply.code(301).header('Location', location).type(HTML_CONTENT_TYPE).send(movedPage(location));
+    });
   }
+  // Step 1 of every request (rest-api.md §2, §12.2): a browser's request for HTML gets the app.
+  if (rest.app !== undefined) {
+    installHtmlOverride(app, {
+      prefix,
+      exempt: [
+        mountPath(rest.appPath) || '/',
+        mountPath(rest.staticPath) || '/',
+        ...(rest.favicon === undefined ? [] : ['/favicon.ico']),
+      ],
+      serve: appPageServer(rest.app),
+    });
+  }
+
+  await app.register(
+    async (api) => {
+      await api.register(rootRoutes);
+      await api.register(runRoutes);
+      await api.register(tokenRoutes);
+      await api.register(keysRoutes);
+      await api.register(eventsRoutes);
+      await api.register(hookRoutes);
+      await api.register(wsRoutes);
+      await api.register(statsRoutes);
+      // Without sessions salt-api does not mount these at all (rest-api.md §1.3).
+      if (rest.enableSessions) {
+        await api.register(loginRoutes);
+        await api.register(logoutRoutes);
+        await api.register(minionsRoutes);
+        await api.register(jobsRoutes);
+      }
+      // Outside every session scope: no cookie on the app, static files and favicon.
+      await api.register(staticRoutes);
+    },
+    { prefix },
+  );
   return app;
 }

@@ -7,6 +7,7 @@ import { isSaltMap } from '../../salt/codec/values.js';
 import { rejectOtherMethods } from '../errors.js';
 import { hookEvent } from '../hook-event.js';
 import { sendAllow, sessionScope } from './common.js';
+import { mountPath } from './static.js';
 
 const HOOK_METHODS = ['POST'] as const;
 
@@ -19,11 +20,13 @@ function withListArg(body: unknown): unknown {
 export async function hookRoutes(app: FastifyInstance): Promise<void> {
   const { webhookUrl, webhookDisableAuth } = app.settings.rest;
   const base = webhookUrl === '/' ? '' : webhookUrl.replace(/\/+$/, '');
+  // The route is registered under root_prefix; the tag takes only what follows the hook URL.
+  const mounted = mountPath(app.settings.rest.rootPrefix);
 
   async function hook(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const path = request.url.split('?')[0] ?? '';
     const { tag, data } = hookEvent({
-      subPath: path.slice(base.length),
+      subPath: path.slice(mounted.length + base.length),
       rawBody: request.rawBody,
       parsedBody: withListArg(request.body),
       rawHeaders: request.raw.rawHeaders,

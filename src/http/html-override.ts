@@ -1,0 +1,61 @@
+/**
+ * rest_cherrypy's `html_override_tool` (rest-api.md §12.2, §2 step 1): with `app` configured, a
+ * request that asks for HTML gets the app page, whatever its path and method — this is what lets
+ * a single-page app (SaltGUI) live at `/` and on its deep links, while its own API calls, sent
+ * with `Accept: application/json`, reach the API.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { negotiate } from './negotiate.js';
+
+const HTML: readonly ['text/html'] = ['text/html'];
+
+/**
+ * Whether an Accept header asks for the app page: absent, or accepting `text/html` by CherryPy's
+ * rules (any list with `*` / `*` in it does), but not exactly `*` / `*` (curl's and fetch's default).
+ * A malformed header is no request for HTML: the API answers it (with its 400).
+ */
+export function wantsHtml(accept: string | undefined): boolean {
+  if (accept === '*/*') return false;
+  return negotiate(accept, HTML).ok;
+}
+
+/** The path of a request URL without its query, percent-decoded as CherryPy's `path_info` is. */
+export function decodedPath(url: string): string {
+  const queryStart = url.indexOf('?');
+  const path = queryStart < 0 ? url : url.slice(0, queryStart);
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+export interface HtmlOverrideOptions {
+  /** The mount point of the API without a trailing `/` (`''` for `/`): only paths under it are overridden. */
+  prefix: string;
+  /**
+   * Paths (relative to the mount point) that are never overridden, compared as plain string
+   * prefixes as salt-api does: `app_path`, `static_path` — and `/favicon.ico` when it is served.
+   */
+  exempt: readonly string[];
+  /** Answers the request with the app page. */
+  serve: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
+}
+
+/**
+ * Installs the override as an onRequest hook of `app`: it answers before the body is read, before
+ * sessions and authentication, for every method. WebSocket handshakes are left alone (browsers
+ * may send them without an Accept header; salt-api would break them — a deliberate difference).
+ */
+export function installHtmlOverride(app: FastifyInstance, options: HtmlOverrideOptions): void {
+  const { prefix, exempt, serve } = options;
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const path = decodedPath(request.url);
+    if (prefix !== '' && !path.startsWith(`${prefix}/`)) return;
+    const pathInfo = path.slice(prefix.length);
+    if (exempt.some((exemptPath) => pathInfo.startsWith(exemptPath))) return;
+    if (request.headers.upgrade !== undefined) return;
+    if (!wantsHtml(request.headers.accept)) return;
+    return serve(request, reply);
+  });
+}

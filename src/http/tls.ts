@@ -1,0 +1,171 @@
+/**
+ * TLS serving (rest-api.md §1.2, §1.3 `ssl_*` / `disable_ssl`, §13) and the client-certificate
+ * CN filter (`ssl_allowed_cn`, §2 step 8, §6.3).
+ */
+import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ServerOptions } from 'node:https';
+import { TLSSocket, createSecureContext } from 'node:tls';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RestSettings } from '../config/types.js';
+import { HttpError } from './errors.js';
+
+/** A configuration the server cannot start with; the message is one line, fit for stderr. */
+export class StartupError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StartupError';
+  }
+}
+
+export const CN_NOT_ALLOWED = 'Client certificate CN not allowed';
+
+const SELF_SIGNED_HINT =
+  'to quickly generate a self-signed certificate: openssl req -x509 -newkey rsa:2048 -nodes -days 365 ' +
+  '-subj /CN=localhost -keyout salt-api.key -out salt-api.crt';
+
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+async function readPem(option: string, path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (cause) {
+    const code = (cause as { code?: unknown }).code;
+    if (code === 'ENOENT') {
+      const hint = option === 'ssl_crt' || option === 'ssl_key' ? `; ${SELF_SIGNED_HINT}` : '';
+      throw new StartupError(`Could not find ${what} ${path} (${option})${hint}`, { cause });
+    }
+    throw new StartupError(`Cannot read ${what} ${path} (${option}): ${String(code ?? cause)}`, { cause });
+  }
+}
+
+/** The PEM certificate blocks of `text`, each checked to parse; none → StartupError. */
+function certificates(option: string, path: string, text: string): string[] {
+  const blocks = text.match(PEM_CERT) ?? [];
+  if (blocks.length === 0) throw new StartupError(`${path} (${option}) holds no PEM certificate`);
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch (cause) {
+      throw new StartupError(`${path} (${option}) is not a valid PEM certificate`, { cause });
+    }
+  }
+  return blocks;
+}
+
+function privateKey(path: string, text: string): KeyObject {
+  try {
+    return createPrivateKey(text);
+  } catch (cause) {
+    throw new StartupError(`${path} (ssl_key) is not a valid unencrypted PEM private key`, { cause });
+  }
+}
+
+/** `ssl_ca_certs`: one PEM file, or a directory whose files hold PEM certificates (others skipped). */
+async function caCertificates(path: string): Promise<string[]> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(path)).isDirectory();
+  } catch (cause) {
+    throw new StartupError(`Could not find the CA certificates ${path} (ssl_ca_certs)`, { cause });
+  }
+  if (!isDirectory) return certificates('ssl_ca_certs', path, await readPem('ssl_ca_certs', path, 'the CA certificates'));
+  const found: string[] = [];
+  for (const name of (await readdir(path)).sort()) {
+    const file = join(path, name);
+    if (!(await stat(file).catch(() => undefined))?.isFile()) continue;
+    const text = await readPem('ssl_ca_certs', file, 'the CA certificate');
+    if (text.match(PEM_CERT)) found.push(...certificates('ssl_ca_certs', file, text));
+  }
+  if (found.length === 0) throw new StartupError(`${path} (ssl_ca_certs) holds no PEM certificate`);
+  return found;
+}
+
+/**
+ * The `https` server options the `rest_cherrypy` settings ask for, or `undefined` with
+ * `disable_ssl`. Enforces salt-api's start-up rules; every refusal is a StartupError.
+ */
+export async function tlsOptions(rest: RestSettings): Promise<ServerOptions | undefined> {
+  if (rest.disableSsl) return undefined;
+  if (rest.sslCrt === undefined || rest.sslCrt === '' || rest.sslKey === undefined || rest.sslKey === '') {
+    throw new StartupError("Options 'ssl_crt' and 'ssl_key' are required if SSL is not disabled (disable_ssl)");
+  }
+  const crtPath = rest.sslCrt;
+  const keyPath = rest.sslKey;
+  const crtText = await readPem('ssl_crt', crtPath, 'a certificate');
+  const keyText = await readPem('ssl_key', keyPath, 'a private key');
+  const serverCerts = certificates('ssl_crt', crtPath, crtText);
+  const key = privateKey(keyPath, keyText);
+  const leaf = new X509Certificate(serverCerts[0] ?? '');
+  if (!leaf.checkPrivateKey(key)) {
+    throw new StartupError(`The private key ${keyPath} (ssl_key) does not match the certificate ${crtPath} (ssl_crt)`);
+  }
+  const chain =
+    rest.sslChain === undefined || rest.sslChain === ''
+      ? []
+      : certificates('ssl_chain', rest.sslChain, await readPem('ssl_chain', rest.sslChain, 'the certificate chain'));
+
+  const options: ServerOptions = { cert: [...serverCerts, ...chain].join('\n'), key: keyText };
+  const caPath = rest.sslCaCerts === '' ? undefined : rest.sslCaCerts;
+  if (caPath !== undefined) options.ca = await caCertificates(caPath);
+  const reqs = rest.sslCertReqs;
+  if (caPath !== undefined || reqs === 'CERT_OPTIONAL' || reqs === 'CERT_REQUIRED') {
+    options.requestCert = true;
+    options.rejectUnauthorized = reqs === 'CERT_REQUIRED';
+  }
+  try {
+    createSecureContext(options);
+  } catch (cause) {
+    throw new StartupError(`Unusable TLS settings (ssl_crt ${crtPath}, ssl_key ${keyPath}): ${(cause as Error).message}`, { cause });
+  }
+  return options;
+}
+
+function joinPath(prefix: string, path: string): string {
+  const head = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+  return head + (path.startsWith('/') ? path : `/${path}`);
+}
+
+function under(pathname: string, base: string): boolean {
+  const root = base.endsWith('/') ? base.slice(0, -1) : base;
+  return root !== '' && (pathname === root || pathname.startsWith(`${root}/`));
+}
+
+/** The subject CNs of the request's client certificate, if the TLS layer verified one. */
+export function verifiedClientCns(request: FastifyRequest): string[] {
+  const socket = request.raw.socket;
+  if (!(socket instanceof TLSSocket) || !socket.authorized) return [];
+  const cn: string | string[] | undefined = socket.getPeerCertificate().subject?.CN;
+  if (cn === undefined) return [];
+  return (Array.isArray(cn) ? cn : [cn]).filter((name) => name !== '');
+}
+
+const installed = new WeakSet<FastifyInstance>();
+
+/**
+ * `ssl_allowed_cn`: every API route answers 403 "Client certificate CN not allowed" unless the
+ * request came with a verified client certificate whose subject CN is in the list (a certificate
+ * with several CNs needs all of them listed). `app_path`, `static_path` and `/favicon.ico` are not
+ * checked. A preHandler hook, so it runs after the routes' auth gates and body parsing (§2 step 8).
+ * Installing twice on the same app is a no-op.
+ */
+export function installClientCertCheck(
+  app: FastifyInstance,
+  allowedCn: readonly string[] | undefined,
+  paths: Pick<RestSettings, 'rootPrefix' | 'appPath' | 'staticPath'>,
+): void {
+  if (allowedCn === undefined || installed.has(app)) return;
+  installed.add(app);
+  const allowed = new Set(allowedCn);
+  const exempt = [paths.appPath, paths.staticPath].flatMap((path) => [path, joinPath(paths.rootPrefix, path)]);
+  exempt.push('/favicon.ico', joinPath(paths.rootPrefix, '/favicon.ico'));
+  app.addHook('preHandler', async (request) => {
+    const url = request.raw.url ?? request.url;
+    const query = url.indexOf('?');
+    const pathname = query === -1 ? url : url.slice(0, query);
+    if (exempt.some((base) => under(pathname, base))) return;
+    const cns = verifiedClientCns(request);
+    if (cns.length === 0 || !cns.every((cn) => allowed.has(cn))) throw new HttpError(403, CN_NOT_ALLOWED);
+  });
+}

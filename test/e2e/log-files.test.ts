@@ -1,0 +1,153 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EXIT_USAGE, runCli, type CliOutcome, type Daemon } from '../../src/main.js';
+import { startDemo } from '../support/demo.js';
+import { freePort } from '../support/net.js';
+
+const PASSWORD = 'Pw-very-secret-7f3c19';
+
+function io() {
+  const out = { stdout: '', stderr: '', log: '' };
+  const stream = (key: keyof typeof out) => {
+    const s = new PassThrough();
+    s.on('data', (chunk: Buffer) => (out[key] += chunk.toString()));
+    return s;
+  };
+  return { out, streams: { stdout: stream('stdout'), stderr: stream('stderr'), log: stream('log') } };
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function daemonOf(outcome: CliOutcome): Daemon {
+  if ('exitCode' in outcome) throw new Error(`salt-apid exited with ${outcome.exitCode}`);
+  cleanups.push(() => outcome.daemon.stop());
+  return outcome.daemon;
+}
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'salt-apid-logs-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const readOrEmpty = async (path: string): Promise<string> => (existsSync(path) ? readFile(path, 'utf8') : '');
+
+async function eventually(path: string, predicate: (text: string) => boolean, timeoutMs = 3_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await readOrEmpty(path);
+    if (predicate(text) || Date.now() > deadline) return text;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function masterConfig(dir: string, port: number, extra: string[]): Promise<void> {
+  const { demo, cleanup } = await startDemo({
+    users: { alice: { password: PASSWORD } },
+    externalAuth: { pam: { alice: ['.*', '@runner', '@wheel'] } },
+  });
+  cleanups.push(cleanup);
+  await writeFile(
+    join(dir, 'master'),
+    [
+      'interface: 127.0.0.1',
+      `ret_port: ${demo.retPort}`,
+      `sock_dir: ${demo.sockDir}`,
+      'external_auth:',
+      '  pam:',
+      '    alice:',
+      "      - '.*'",
+      'rest_cherrypy:',
+      `  port: ${port}`,
+      '  host: 127.0.0.1',
+      '  disable_ssl: true',
+      ...extra,
+      '',
+    ].join('\n'),
+  );
+}
+
+describe('log_access_file and log_error_file', () => {
+  it('logs every request without tokens or passwords, and reopens the files', async () => {
+    const dir = await tempDir();
+    const port = await freePort();
+    const accessPath = join(dir, 'access.log');
+    const errorPath = join(dir, 'error.log');
+    await masterConfig(dir, port, [`  log_access_file: ${accessPath}`, `  log_error_file: ${errorPath}`]);
+    const { out, streams } = io();
+    const daemon = daemonOf(await runCli(['-c', dir], streams));
+    await daemon.server.master.bus.waitConnected(2_000);
+    const base = `http://127.0.0.1:${port}`;
+
+    const login = await fetch(`${base}/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'User-Agent': 'log-test/1.0' },
+      body: JSON.stringify({ username: 'alice', password: PASSWORD, eauth: 'pam' }),
+    });
+    expect(login.status).toBe(200);
+    const token = ((await login.json()) as { return: Array<{ token: string }> }).return[0]!.token;
+    expect(token).toMatch(/^[0-9a-f]+$/);
+
+    // A token in the URL: the stream is opened, then dropped; its line comes when it ends.
+    const aborter = new AbortController();
+    const events = await fetch(`${base}/events?token=${token}`, { signal: aborter.signal });
+    expect(events.status).toBe(200);
+    aborter.abort();
+    await events.body?.cancel().catch(() => {});
+    expect((await fetch(`${base}/`, { headers: { 'X-Auth-Token': token, Accept: 'application/json' } })).status).toBe(200);
+
+    daemon.server.app.log.error({ password: PASSWORD, creds: { password: PASSWORD, token } }, 'something failed');
+    daemon.server.app.log.warn('only a warning');
+
+    const access = await eventually(accessPath, (t) => t.includes('/events?') && t.includes('"GET / HTTP'));
+    const lines = access.trim().split('\n');
+    expect(lines.find((l) => l.includes('/login'))).toMatch(
+      /^127\.0\.0\.1 - - \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2}\] "POST \/login HTTP\/1\.1" 200 \d+ "" "log-test\/1\.0"$/,
+    );
+    expect(access).toContain('"GET /events?[redacted] HTTP/1.1" 200 - ');
+    expect(access).toContain('"GET / HTTP/1.1" 200 ');
+    expect(out.log).toContain('"access":{"remoteAddress":"127.0.0.1","method":"GET","url":"/","status":200');
+
+    const errors = await eventually(errorPath, (t) => t.includes('something failed'));
+    expect(errors).toContain('something failed');
+    expect(errors).not.toContain('only a warning');
+    expect(errors).not.toContain('salt-apid is listening');
+
+    for (const text of [access, errors, out.log, out.stderr]) {
+      expect(text).not.toContain(token);
+      expect(text).not.toContain(PASSWORD);
+    }
+
+    // logrotate: move the files away, SIGHUP, and the next lines go to fresh files.
+    await rename(accessPath, `${accessPath}.1`);
+    await rename(errorPath, `${errorPath}.1`);
+    daemon.reopenLogs();
+    expect((await fetch(`${base}/stats-nope`)).status).toBe(404);
+    daemon.server.app.log.error('after rotation');
+    expect(await eventually(accessPath, (t) => t.includes('/stats-nope'))).toContain('"GET /stats-nope HTTP/1.1" 404 ');
+    expect(await eventually(errorPath, (t) => t.includes('after rotation'))).toContain('after rotation');
+    expect(await readFile(`${accessPath}.1`, 'utf8')).not.toContain('/stats-nope');
+    expect(await readFile(`${errorPath}.1`, 'utf8')).not.toContain('after rotation');
+  });
+
+  it.each([
+    ['log_access_file', 'access.log'],
+    ['log_error_file', 'error.log'],
+  ])('a %s that cannot be opened stops the start with one line and exit 2', async (option, name) => {
+    const dir = await tempDir();
+    const bad = join(dir, 'missing-dir', name);
+    await masterConfig(dir, await freePort(), [`  ${option}: ${bad}`]);
+    const { out, streams } = io();
+    await expect(runCli(['-c', dir], streams)).resolves.toEqual({ exitCode: EXIT_USAGE });
+    expect(out.stderr.trim().split('\n')).toHaveLength(1);
+    expect(out.stderr).toContain(option);
+    expect(out.stderr).toContain(bad);
+  });
+});

@@ -1,0 +1,120 @@
+import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  AccessLogFile,
+  escapeAtom,
+  formatAccessLine,
+  formatAccessTime,
+  redactReferer,
+  type AccessRecord,
+} from '../../src/http/access-log.js';
+import { redactUrl } from '../../src/http/app.js';
+
+const record = (overrides: Partial<AccessRecord> = {}): AccessRecord => ({
+  ip: '10.1.2.3',
+  time: new Date(2026, 10, 23, 8, 8, 25),
+  method: 'GET',
+  url: '/minions',
+  httpVersion: '1.1',
+  status: 200,
+  bytes: 1234,
+  referer: 'http://salt.example/app',
+  userAgent: 'curl/8.5.0',
+  ...overrides,
+});
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+describe('access line format', () => {
+  it('is CherryPy’s combined format', () => {
+    expect(formatAccessLine(record())).toBe(
+      '10.1.2.3 - - [23/Nov/2026:08:08:25] "GET /minions HTTP/1.1" 200 1234 "http://salt.example/app" "curl/8.5.0"',
+    );
+  });
+
+  it('pads the date like [%d/%b/%Y:%H:%M:%S]', () => {
+    expect(formatAccessTime(new Date(2027, 0, 5, 3, 4, 9))).toBe('[05/Jan/2027:03:04:09]');
+    expect(formatAccessTime(new Date(2026, 11, 31, 23, 59, 59))).toBe('[31/Dec/2026:23:59:59]');
+  });
+
+  it('prints - for zero or absent bytes, and empty quotes for absent referer and user agent', () => {
+    const line = formatAccessLine(record({ bytes: undefined, referer: undefined, userAgent: undefined, status: 101 }));
+    expect(line).toBe('10.1.2.3 - - [23/Nov/2026:08:08:25] "GET /minions HTTP/1.1" 101 - "" ""');
+    expect(formatAccessLine(record({ bytes: 0 }))).toContain('" 200 - "');
+  });
+
+  it('escapes quotes and non-printable bytes so a line stays one line', () => {
+    expect(escapeAtom('say "hi"')).toBe('say \\"hi\\"');
+    expect(escapeAtom('a\nb\tc\rd')).toBe('a\\nb\\tc\\rd');
+    expect(escapeAtom('é')).toBe('\\xc3\\xa9');
+    const line = formatAccessLine(record({ userAgent: 'evil"\n1.2.3.4 - - [x] "GET / HTTP/1.1" 200 - "" ""' }));
+    expect(line.split('\n')).toHaveLength(1);
+  });
+});
+
+describe('access line redaction', () => {
+  const secret = '0123456789abcdef0123456789abcdef01234567';
+  it.each([
+    [`/events?token=${secret}`, '/events?[redacted]'],
+    [`/events?salt_token=${secret}&x=1`, '/events?[redacted]'],
+    [`/events/${secret}`, '/events/[redacted]'],
+    [`/ws/${secret}`, '/ws/[redacted]'],
+    [`/ws/${secret}?format_events`, '/ws/[redacted]'],
+    [`/all_events/${secret}`, '/all_events/[redacted]'],
+    [`/formatted_events/${secret}`, '/formatted_events/[redacted]'],
+  ])('%s', (url, expected) => {
+    const line = formatAccessLine(record({ url: redactUrl(url, '/') }));
+    expect(line).toContain(`"GET ${expected} HTTP/1.1"`);
+    expect(line).not.toContain(secret);
+  });
+
+  it('under a root prefix, and in a Referer naming such a URL', () => {
+    expect(redactUrl(`/api/events?token=${secret}`, '/api')).toBe('/api/events?[redacted]');
+    expect(redactReferer(`https://salt.example/events?token=${secret}`, '/')).toBe('https://salt.example/events?[redacted]');
+    expect(redactReferer('https://salt.example/app?x=1', '/')).toBe('https://salt.example/app?x=1');
+    expect(redactReferer('not a url', '/')).toBe('not a url');
+  });
+});
+
+describe('AccessLogFile', () => {
+  async function tempFile(): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'salt-apid-access-'));
+    dirs.push(dir);
+    return join(dir, 'access.log');
+  }
+
+  it('appends lines, and after reopen writes a fresh file at the same path', async () => {
+    const path = await tempFile();
+    const file = new AccessLogFile(path);
+    file.write('one');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await rename(path, `${path}.1`);
+    file.reopen();
+    file.write('two');
+    await file.close();
+    expect(await readFile(`${path}.1`, 'utf8')).toBe('one\n');
+    expect(await readFile(path, 'utf8')).toBe('two\n');
+  });
+
+  it('drops and counts lines instead of buffering without limit', async () => {
+    const path = await tempFile();
+    const problems: string[] = [];
+    const file = new AccessLogFile(path, { maxPendingBytes: 100, onProblem: (message) => problems.push(message) });
+    const line = 'x'.repeat(60);
+    for (let i = 0; i < 50; i++) file.write(line);
+    expect(file.dropped).toBeGreaterThan(0);
+    expect(problems.some((p) => p.includes('dropping'))).toBe(true);
+    await file.close();
+    const written = (await readFile(path, 'utf8')).split('\n').filter(Boolean);
+    expect(written.length + file.dropped).toBe(50);
+  });
+
+  it('throws at once when the file cannot be opened', () => {
+    expect(() => new AccessLogFile('/nonexistent-dir/salt-apid/access.log')).toThrow(/ENOENT/);
+  });
+});
