@@ -72,7 +72,17 @@ export async function startServer({ settings, logger, accessLog }: StartServerOp
     sessions,
     url: `${https ? 'https' : 'http'}://${host}:${port}`,
     close() {
-      closing ??= listening.close().finally(() => master.close());
+      // Node's server.close() closes only the connections idle at that moment; one that finishes
+      // its last request later would linger for the keep-alive timeout. Sweep until closed.
+      closing ??= (async () => {
+        const sweep = setInterval(() => listening.server.closeIdleConnections(), 100);
+        try {
+          await listening.close();
+        } finally {
+          clearInterval(sweep);
+          master.close();
+        }
+      })();
       return closing;
     },
   };

@@ -35,6 +35,7 @@ import { serialize } from './serialize.js';
 import { SessionStore } from './sessions.js';
 import { installStats, type MasterStatsProvider } from './stats.js';
 import { installClientCertCheck } from './tls.js';
+import { installAuthorizedIps } from './authorized-ips.js';
 import { installAccessLog, type AccessLogSink } from './access-log.js';
 import { REDACTED_PATHS } from '../log.js';
 import { StreamRegistry } from './streams.js';
@@ -231,6 +232,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installBodyParsers(app, rest.maxRequestBodySize);
   installErrorHandling(app, { debug: rest.debug, version: VERSION });
   installClientCertCheck(app, rest.sslAllowedCn, rest);
+  installAuthorizedIps(app, rest.authorizedIps);
 
   // root_prefix (rest-api.md §1.3): the whole API, the app and the static files are mounted
   // under it; `/api` answers 301 to `/api/`, and anything outside is the 404 page.

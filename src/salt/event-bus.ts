@@ -68,6 +68,9 @@ export class EventBus extends EventEmitter {
 
   constructor(options: EventBusOptions) {
     super();
+    // Every call waiting on a job listens for 'disconnected' (job-events.ts): thousands at once
+    // under load is normal, not a leak.
+    this.setMaxListeners(0);
     this.options = {
       reconnectInitialMs: 50,
       reconnectMaxMs: 1_000,

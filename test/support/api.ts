@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import type { DemoMaster } from '../../src/demo/demo-master.js';
+import { DemoMaster } from '../../src/demo/demo-master.js';
 import type { DemoMasterOptions } from '../../src/demo/options.js';
 import { settingsForDemo } from '../../src/demo/settings.js';
 import { startServer, type RunningServer } from '../../src/server.js';
@@ -44,6 +44,45 @@ export async function startApi(options: StartApiOptions = {}): Promise<ApiUnderT
     call: (path, init) => fetch(server.url + path, init),
     async close() {
       await server.close();
+      await cleanup();
+    },
+  };
+}
+
+/** salt-apid started while its master is down; `startMaster()` brings the master up on the same addresses. */
+export interface ApiWithoutMaster extends ApiUnderTest {
+  startMaster(): Promise<DemoMaster>;
+  stopMaster(): Promise<void>;
+}
+
+/**
+ * Starts a demo master only to learn its addresses, stops it, and starts salt-apid against
+ * them. `demo` is the current master (the stopped one until `startMaster()`).
+ */
+export async function startApiWithoutMaster(options: StartApiOptions = {}): Promise<ApiWithoutMaster> {
+  const { demo: first, cleanup } = await startDemo(options.demo);
+  const demoOptions = first.options;
+  await first.stop();
+  const base = testSettings(options.settings);
+  const settings = settingsForDemo({ ...base, rest: { ...base.rest, host: '127.0.0.1', port: await freePort() } }, first);
+  const server = await startServer({ settings, logger: options.logger ?? pino({ level: 'silent' }) });
+  let current = first;
+  return {
+    url: server.url,
+    server,
+    get demo() {
+      return current;
+    },
+    call: (path, init) => fetch(server.url + path, init),
+    async startMaster() {
+      await current.stop();
+      current = await DemoMaster.start(demoOptions);
+      return current;
+    },
+    stopMaster: () => current.stop(),
+    async close() {
+      await server.close();
+      await current.stop();
       await cleanup();
     },
   };

@@ -1,4 +1,4 @@
-import { ClosedError } from '../errors.js';
+import { ClosedError, MasterUnavailableError } from '../errors.js';
 import type { EventBus } from '../event-bus.js';
 import type { SaltEvent } from '../event-frame.js';
 import type { Subscription } from '../subscription.js';
@@ -21,9 +21,13 @@ export class JobEventStream {
   private inFlight = 0;
   private readonly sub: Subscription;
   private readonly onAbort: () => void;
+  /** Set when the bus connection drops while the call waits: its returns are lost with it. */
+  private lost: MasterUnavailableError | undefined;
+  private readonly onDisconnect: () => void;
+  private readonly lostWaiters = new Set<(err: Error) => void>();
 
   constructor(
-    bus: EventBus,
+    private readonly bus: EventBus,
     private readonly prefix: 'salt/job/' | 'salt/run/',
     private readonly signal: AbortSignal | undefined,
   ) {
@@ -33,6 +37,15 @@ export class JobEventStream {
     });
     this.onAbort = () => this.sub.close();
     signal?.addEventListener('abort', this.onAbort, { once: true });
+    // The master went away (or restarts): fail now with 503 rather than wait out the job's
+    // timeout, then find_job rounds and request timeouts against a master that is not there.
+    this.onDisconnect = () => {
+      this.lost = new MasterUnavailableError('the master went away while the job was running');
+      for (const reject of this.lostWaiters) reject(this.lost);
+      this.lostWaiters.clear();
+      this.sub.close();
+    };
+    bus.once('disconnected', this.onDisconnect);
   }
 
   /** The jid part of a tag under this stream's prefix. */
@@ -50,12 +63,19 @@ export class JobEventStream {
   /** Sends a request that starts a job; the events fired before its reply are kept. */
   async track<T>(request: () => Promise<T>, jidOfReply: (reply: T) => string | null): Promise<T> {
     this.inFlight++;
+    let rejectLost: ((err: Error) => void) | undefined;
     try {
-      const reply = await request();
+      if (this.lost) throw this.lost;
+      const lost = new Promise<never>((_resolve, reject) => {
+        rejectLost = reject;
+        this.lostWaiters.add(reject);
+      });
+      const reply = await Promise.race([request(), lost]);
       const jid = jidOfReply(reply);
       if (jid) this.jids.add(jid);
       return reply;
     } finally {
+      if (rejectLost) this.lostWaiters.delete(rejectLost);
       this.inFlight--;
     }
   }
@@ -69,6 +89,7 @@ export class JobEventStream {
       const event = await this.sub.nextWithin(wait);
       if (this.signal?.aborted) throw abortReason(this.signal);
       if (event === undefined) {
+        if (this.lost) throw this.lost;
         if (this.sub.closed) throw new ClosedError('event bus');
         if (performance.now() >= until) return undefined;
         continue;
@@ -79,6 +100,8 @@ export class JobEventStream {
 
   close(): void {
     this.signal?.removeEventListener('abort', this.onAbort);
+    this.bus.off('disconnected', this.onDisconnect);
+    this.lostWaiters.clear();
     this.sub.close();
   }
 }

@@ -1,0 +1,68 @@
+/**
+ * `authorized_ips` (rest-api.md §4.6, §2 step 8): on every API route the client must connect
+ * from a listed address, else 403 "Bad IP".
+ *
+ * The address is the socket's peer address — never a `Remote-Addr` or `X-Forwarded-For` request
+ * header (salt-api trusts `Remote-Addr`, a defect salt-apid fixes: §17). The check is a
+ * preHandler, so it runs after the onRequest auth gates and body parsing: an unauthenticated
+ * request from a refused address gets 401, an authenticated one 403 (§2).
+ *
+ * The app page, static files and favicon (`app_path`, `static_path`, under `root_prefix`) are not
+ * API routes and are not checked.
+ */
+import { isIPv4 } from 'node:net';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { HttpError } from './errors.js';
+
+export const BAD_IP = 'Bad IP';
+
+/** `::ffff:127.0.0.1` → `127.0.0.1`; IPv6 in lower case; a zone index (`%eth0`) dropped. */
+export function normalizeAddress(address: string): string {
+  let value = address.trim().toLowerCase();
+  const zone = value.indexOf('%');
+  if (zone >= 0) value = value.slice(0, zone);
+  if (value.startsWith('::ffff:')) {
+    const v4 = value.slice('::ffff:'.length);
+    if (isIPv4(v4)) return v4;
+  }
+  return value;
+}
+
+/** `/x/` or `x` → `/x`; `/` → `` (root_prefix, app_path and static_path as configured). */
+function mountPoint(path: string): string {
+  const trimmed = path.trim().replace(/^\/+/, '').replace(/\/+$/, '');
+  return trimmed === '' ? '' : `/${trimmed}`;
+}
+
+/** True when `path` is `base` itself or lies under it; an empty `base` (`/`) exempts nothing. */
+function isUnder(path: string, base: string): boolean {
+  return base !== '' && (path === base || path.startsWith(base + '/'));
+}
+
+function pathOf(request: FastifyRequest): string {
+  const url = request.raw.url ?? request.url;
+  const query = url.indexOf('?');
+  return query >= 0 ? url.slice(0, query) : url;
+}
+
+/**
+ * Installs the check on `app` (and every route registered in it). `ips` undefined: no check.
+ * An empty list refuses every client, as in salt-api.
+ */
+export function installAuthorizedIps(app: FastifyInstance, ips: readonly string[] | undefined): void {
+  if (ips === undefined) return;
+  const allowed = new Set(ips.map(normalizeAddress));
+  const { appPath, staticPath, rootPrefix } = app.settings.rest;
+  const prefix = mountPoint(rootPrefix);
+  const exempt = [mountPoint(appPath), mountPoint(staticPath), '/favicon.ico']
+    .filter((path) => path !== '')
+    .map((path) => prefix + path);
+  app.addHook('preHandler', async (request) => {
+    const path = pathOf(request);
+    if (exempt.some((base) => isUnder(path, base))) return;
+    const peer = request.socket.remoteAddress;
+    if (peer === undefined || !allowed.has(normalizeAddress(peer))) {
+      throw new HttpError(403, BAD_IP);
+    }
+  });
+}
