@@ -190,8 +190,8 @@ export interface ErrorHandlingOptions {
   version: string;
 }
 
-/** The decoded path of a request URL, as CherryPy names it in its 404 message. */
-function requestPath(url: string): string {
+/** The path of a request URL without its query, percent-decoded as CherryPy's `path_info` is. */
+export function decodedPath(url: string): string {
   const queryStart = url.indexOf('?');
   const path = queryStart < 0 ? url : url.slice(0, queryStart);
   try {
@@ -233,7 +233,7 @@ export function installErrorHandling(app: FastifyInstance, options: ErrorHandlin
   });
 
   app.setNotFoundHandler(async (request) => {
-    throw notFoundError(requestPath(request.url));
+    throw notFoundError(decodedPath(request.url));
   });
 }
 

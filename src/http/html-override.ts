@@ -5,6 +5,7 @@
  * with `Accept: application/json`, reach the API.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { decodedPath } from './errors.js';
 import { negotiate } from './negotiate.js';
 
 const HTML: readonly ['text/html'] = ['text/html'];
@@ -19,16 +20,6 @@ export function wantsHtml(accept: string | undefined): boolean {
   return negotiate(accept, HTML).ok;
 }
 
-/** The path of a request URL without its query, percent-decoded as CherryPy's `path_info` is. */
-export function decodedPath(url: string): string {
-  const queryStart = url.indexOf('?');
-  const path = queryStart < 0 ? url : url.slice(0, queryStart);
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    return path;
-  }
-}
 
 export interface HtmlOverrideOptions {
   /** The mount point of the API without a trailing `/` (`''` for `/`): only paths under it are overridden. */

@@ -1,65 +1,39 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
-import { EXIT_OK, EXIT_USAGE, runCli, type CliOutcome, type Daemon } from '../../src/main.js';
+import { describe, expect, it } from 'vitest';
+import { EXIT_OK, EXIT_USAGE, runCli } from '../../src/main.js';
 import { startDemo } from '../support/demo.js';
 import { freePort } from '../support/net.js';
+import { captureIo, cliCleanups } from '../support/cli.js';
 
-function io() {
-  const out = { stdout: '', stderr: '', log: '' };
-  const stream = (key: keyof typeof out) => {
-    const s = new PassThrough();
-    s.on('data', (chunk: Buffer) => (out[key] += chunk.toString()));
-    return s;
-  };
-  return { out, streams: { stdout: stream('stdout'), stderr: stream('stderr'), log: stream('log') } };
-}
-
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-function daemonOf(outcome: CliOutcome): Daemon {
-  if ('exitCode' in outcome) throw new Error(`salt-apid exited with ${outcome.exitCode}`);
-  cleanups.push(() => outcome.daemon.stop());
-  return outcome.daemon;
-}
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'salt-apid-cli-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+const { daemonOf, tempDir, onCleanup } = cliCleanups();
 
 describe('salt-apid command line', () => {
   it('prints usage with --help and exits 0', async () => {
-    const { out, streams } = io();
+    const { out, streams } = captureIo();
     await expect(runCli(['--help'], streams)).resolves.toEqual({ exitCode: EXIT_OK });
     expect(out.stdout).toContain('--demo');
   });
 
   it('refuses an unknown option with one line and exit code 2', async () => {
-    const { out, streams } = io();
+    const { out, streams } = captureIo();
     await expect(runCli(['--bogus'], streams)).resolves.toEqual({ exitCode: EXIT_USAGE });
     expect(out.stderr.trim().split('\n')).toHaveLength(1);
     expect(out.stderr).toMatch(/^salt-apid: .*bogus/);
   });
 
   it('names a missing config file and exits 2', async () => {
-    const dir = await tempDir();
-    const { out, streams } = io();
+    const dir = await tempDir('salt-apid-cli-');
+    const { out, streams } = captureIo();
     await expect(runCli(['--config', join(dir, 'nope')], streams)).resolves.toEqual({ exitCode: EXIT_USAGE });
     expect(out.stderr).toContain(join(dir, 'nope'));
     expect(out.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('names the file and the key of an invalid option and exits 2', async () => {
-    const dir = await tempDir();
+    const dir = await tempDir('salt-apid-cli-');
     await writeFile(join(dir, 'master'), 'rest_cherrypy:\n  port: eighty\n');
-    const { out, streams } = io();
+    const { out, streams } = captureIo();
     await expect(runCli(['-c', dir], streams)).resolves.toEqual({ exitCode: EXIT_USAGE });
     expect(out.stderr).toContain(join(dir, 'master'));
     expect(out.stderr).toContain('rest_cherrypy.port');
@@ -67,7 +41,7 @@ describe('salt-apid command line', () => {
 
   it('--demo serves the welcome document against the built-in demo master', async () => {
     const port = await freePort();
-    const { out, streams } = io();
+    const { out, streams } = captureIo();
     const daemon = daemonOf(await runCli(['--demo', '--port', String(port)], streams));
     const res = await fetch(`http://127.0.0.1:${port}/`);
     expect(res.status).toBe(200);
@@ -81,8 +55,8 @@ describe('salt-apid command line', () => {
 
   it('serves a master described by a master config file (interface, ret_port, sock_dir)', async () => {
     const { demo, cleanup } = await startDemo();
-    cleanups.push(cleanup);
-    const dir = await tempDir();
+    onCleanup(cleanup);
+    const dir = await tempDir('salt-apid-cli-');
     const port = await freePort();
     await writeFile(
       join(dir, 'master'),
@@ -97,7 +71,7 @@ describe('salt-apid command line', () => {
         '',
       ].join('\n'),
     );
-    const { streams } = io();
+    const { streams } = captureIo();
     const daemon = daemonOf(await runCli(['-c', dir], streams));
     await daemon.server.master.bus.waitConnected(2_000);
     await expect(daemon.server.master.commands.ping({ via: 'config' })).resolves.toEqual({ cmd: 'ping', via: 'config' });

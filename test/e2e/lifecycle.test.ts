@@ -1,11 +1,9 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MASTER_UNAVAILABLE } from '../../src/http/auth.js';
 import {
   json,
   login,
-  pageMessage,
   SALTDEV,
   startApi,
   startApiWithoutMaster,
@@ -13,6 +11,7 @@ import {
   type ApiUnderTest,
 } from '../support/api.js';
 import { DemoMaster } from '../../src/demo/demo-master.js';
+import { WebSocket, type WsClient } from '../support/ws.js';
 
 /**
  * salt-apid and its master's lifecycle (issue "Production serving"): started with the master
@@ -20,17 +19,6 @@ import { DemoMaster } from '../../src/demo/demo-master.js';
  * load neither crashes it nor drops its event streams, and requests work again within 2 s.
  */
 
-interface WsClient {
-  readonly readyState: number;
-  send(data: string): void;
-  terminate(): void;
-  on(event: 'open', listener: () => void): this;
-  on(event: 'message', listener: (data: Buffer) => void): this;
-  on(event: 'close', listener: (code: number) => void): this;
-  on(event: 'error', listener: (err: Error) => void): this;
-}
-type WsConstructor = new (url: string, options?: { headers?: Record<string, string> }) => WsClient;
-const WebSocket = createRequire(import.meta.url)('ws') as WsConstructor;
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -1,41 +1,15 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
-import { EXIT_USAGE, runCli, type CliOutcome, type Daemon } from '../../src/main.js';
+import { describe, expect, it } from 'vitest';
+import { EXIT_USAGE, runCli } from '../../src/main.js';
 import { startDemo } from '../support/demo.js';
 import { freePort } from '../support/net.js';
+import { captureIo, cliCleanups } from '../support/cli.js';
+
+const { daemonOf, tempDir, onCleanup } = cliCleanups();
 
 const PASSWORD = 'Pw-very-secret-7f3c19';
-
-function io() {
-  const out = { stdout: '', stderr: '', log: '' };
-  const stream = (key: keyof typeof out) => {
-    const s = new PassThrough();
-    s.on('data', (chunk: Buffer) => (out[key] += chunk.toString()));
-    return s;
-  };
-  return { out, streams: { stdout: stream('stdout'), stderr: stream('stderr'), log: stream('log') } };
-}
-
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-function daemonOf(outcome: CliOutcome): Daemon {
-  if ('exitCode' in outcome) throw new Error(`salt-apid exited with ${outcome.exitCode}`);
-  cleanups.push(() => outcome.daemon.stop());
-  return outcome.daemon;
-}
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'salt-apid-logs-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 const readOrEmpty = async (path: string): Promise<string> => (existsSync(path) ? readFile(path, 'utf8') : '');
 
@@ -53,7 +27,7 @@ async function masterConfig(dir: string, port: number, extra: string[]): Promise
     users: { alice: { password: PASSWORD } },
     externalAuth: { pam: { alice: ['.*', '@runner', '@wheel'] } },
   });
-  cleanups.push(cleanup);
+  onCleanup(cleanup);
   await writeFile(
     join(dir, 'master'),
     [
@@ -76,12 +50,12 @@ async function masterConfig(dir: string, port: number, extra: string[]): Promise
 
 describe('log_access_file and log_error_file', () => {
   it('logs every request without tokens or passwords, and reopens the files', async () => {
-    const dir = await tempDir();
+    const dir = await tempDir('salt-apid-logs-');
     const port = await freePort();
     const accessPath = join(dir, 'access.log');
     const errorPath = join(dir, 'error.log');
     await masterConfig(dir, port, [`  log_access_file: ${accessPath}`, `  log_error_file: ${errorPath}`]);
-    const { out, streams } = io();
+    const { out, streams } = captureIo();
     const daemon = daemonOf(await runCli(['-c', dir], streams));
     await daemon.server.master.bus.waitConnected(2_000);
     const base = `http://127.0.0.1:${port}`;
@@ -141,10 +115,10 @@ describe('log_access_file and log_error_file', () => {
     ['log_access_file', 'access.log'],
     ['log_error_file', 'error.log'],
   ])('a %s that cannot be opened stops the start with one line and exit 2', async (option, name) => {
-    const dir = await tempDir();
+    const dir = await tempDir('salt-apid-logs-');
     const bad = join(dir, 'missing-dir', name);
     await masterConfig(dir, await freePort(), [`  ${option}: ${bad}`]);
-    const { out, streams } = io();
+    const { out, streams } = captureIo();
     await expect(runCli(['-c', dir], streams)).resolves.toEqual({ exitCode: EXIT_USAGE });
     expect(out.stderr.trim().split('\n')).toHaveLength(1);
     expect(out.stderr).toContain(option);

@@ -1,8 +1,8 @@
 import { request as httpRequest } from 'node:http';
-import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { json, login, startApi, waitUntil, type ApiUnderTest } from '../support/api.js';
+import { WebSocket } from '../support/ws.js';
 
 /**
  * Graceful shutdown (issue "Production serving"): `server.close()` lets requests in flight
@@ -10,15 +10,6 @@ import { json, login, startApi, waitUntil, type ApiUnderTest } from '../support/
  * refuses new connections from the moment it starts.
  */
 
-interface WsClient {
-  send(data: string): void;
-  terminate(): void;
-  on(event: 'open', listener: () => void): this;
-  on(event: 'close', listener: (code: number) => void): this;
-  on(event: 'error', listener: (err: Error) => void): this;
-}
-type WsConstructor = new (url: string, options?: { headers?: Record<string, string> }) => WsClient;
-const WebSocket = createRequire(import.meta.url)('ws') as WsConstructor;
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

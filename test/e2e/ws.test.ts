@@ -1,30 +1,13 @@
-import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { createRequire } from 'node:module';
-import type { Socket } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { json, login, SALTDEV, startApi, waitUntil, type ApiUnderTest } from '../support/api.js';
+import { WebSocket, type WsClient } from '../support/ws.js';
 
 /**
  * The event WebSockets over the real server, wire layer and demo master: rest_cherrypy's /ws
  * (rest-api.md §9, §9.1) and rest_tornado's /all_events and /formatted_events (§18).
  */
 
-/** The part of the `ws` client these tests use (the package ships without types). */
-interface WsClient {
-  readonly readyState: number;
-  readonly _socket: Socket;
-  send(data: string): void;
-  close(code?: number): void;
-  terminate(): void;
-  on(event: 'open', listener: () => void): this;
-  on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): this;
-  on(event: 'close', listener: (code: number, reason: Buffer) => void): this;
-  on(event: 'error', listener: (err: Error) => void): this;
-  on(event: 'upgrade', listener: (response: IncomingMessage) => void): this;
-  on(event: 'unexpected-response', listener: (request: ClientRequest, response: IncomingMessage) => void): this;
-}
-type WsConstructor = new (url: string, options?: { headers?: Record<string, string>; perMessageDeflate?: boolean }) => WsClient;
-const WebSocket = createRequire(import.meta.url)('ws') as WsConstructor;
 
 const READY = 'websocket client ready';
 const ACK = 'server received message';

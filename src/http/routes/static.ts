@@ -8,8 +8,7 @@ import { stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
-import { HTML_CONTENT_TYPE, HttpError, notFoundError, rejectOtherMethods } from '../errors.js';
-import { decodedPath } from '../html-override.js';
+import { decodedPath, HTML_CONTENT_TYPE, HttpError, notFoundError, rejectOtherMethods } from '../errors.js';
 import { sendAllow } from './common.js';
 
 const APP_METHODS: readonly HTTPMethods[] = ['GET', 'HEAD'];
