@@ -88,9 +88,9 @@ describe('local publish loads (LocalClient._prep_pub)', () => {
     expect(nodegroupComp('db', settings.nodegroups, new Set(), true)).toEqual(['db-*']);
     expect(nodegroupComp('re', settings.nodegroups, new Set(), true)).toEqual(['E@web-[12]']);
     expect(nodegroupComp('both', settings.nodegroups, new Set(), true)).toEqual(['(', 'L@web-1,web-2', 'or', '(', 'db-*', ')', ')']);
-    const spec = { tgt: 'G@os:Linux and N@web', fun: 'test.ping', arg: [], tgtType: 'compound', ret: '', jid: '', kwargs: {} };
+    const spec = { tgt: 'G@os:Linux and N@web', fun: 'test.ping', arg: [], tgt_type: 'compound', ret: '', jid: '', kwargs: {} };
     expect(publishLoad(spec, settings)).toMatchObject({ tgt: 'G@os:Linux and L@web-1,web-2', tgt_type: 'compound', user: 'root' });
-    expect(publishLoad({ ...spec, tgt: 'both', tgtType: 'nodegroup' }, settings)).toMatchObject({ tgt: '( L@web-1,web-2 or ( db-* ) )', tgt_type: 'compound' });
+    expect(publishLoad({ ...spec, tgt: 'both', tgt_type: 'nodegroup' }, settings)).toMatchObject({ tgt: '( L@web-1,web-2 or ( db-* ) )', tgt_type: 'compound' });
   });
 
   it('reads timeouts like LocalClient._get_timeout', () => {

@@ -64,7 +64,7 @@ export const runLocalBatch: LowstateClient = async (chunk, ctx, signal) => {
     tgt,
     fun: 'test.ping',
     arg: [],
-    tgtType,
+    tgt_type: tgtType,
     ret: '',
     jid: '',
     kwargs: { gather_job_timeout: pingGatherJobTimeout, ...eauth, yield_pub_data: true },
@@ -161,10 +161,10 @@ class BatchDriver {
     const targets = this.pending.splice(0, free);
     for (const id of targets) this.active.add(id);
     const { job } = this.plan;
-    const spec: PublishSpec = { tgt: targets, fun: job.fun, arg: job.arg, tgtType: 'list', ret: job.ret, jid: this.jid, kwargs: job.kwargs };
+    const spec: PublishSpec = { tgt: targets, fun: job.fun, arg: job.arg, tgt_type: 'list', ret: job.ret, jid: this.jid, kwargs: job.kwargs };
     const pub = await this.ctx.master.commands.publish(publishLoad(spec, this.ctx.settings));
     const findJob = async (ids: string[]): Promise<string | null> => {
-      const find: PublishSpec = { tgt: ids, fun: 'saltutil.find_job', arg: [this.jid], tgtType: 'list', ret: '', jid: '', kwargs: job.kwargs };
+      const find: PublishSpec = { tgt: ids, fun: 'saltutil.find_job', arg: [this.jid], tgt_type: 'list', ret: '', jid: '', kwargs: job.kwargs };
       const reply = await events.track(() => this.ctx.master.commands.publish(publishLoad(find, this.ctx.settings)), (r) => r.jid);
       return reply.jid;
     };

@@ -74,15 +74,8 @@ export function callArgs(named: Map<string, SaltValue>): SaltValue[] {
   return conditionInput(argList(named.get('arg')), named.get('kwarg'));
 }
 
-export interface PublishSpec {
-  tgt: string | string[];
-  fun: string | string[];
-  arg: SaltValue[];
-  tgtType: string;
-  ret: string;
-  jid: string;
-  kwargs: SaltMap;
-}
+/** A publish before `_prep_pub`: the load without the `user` the master config supplies. */
+export type PublishSpec = Omit<PublishLoad, 'user'>;
 
 /** The publish of a `local`/`local_async` chunk: its named parameters, the rest as kwargs. */
 export function publishSpec({ named, extras, tgt, fun, tgtType }: LocalChunk): PublishSpec {
@@ -90,7 +83,7 @@ export function publishSpec({ named, extras, tgt, fun, tgtType }: LocalChunk): P
     tgt,
     fun,
     arg: callArgs(named),
-    tgtType,
+    tgt_type: tgtType,
     ret: stringParam(named.get('ret'), 'ret'),
     jid: stringParam(named.get('jid'), 'jid'),
     kwargs: extras,
@@ -99,7 +92,7 @@ export function publishSpec({ named, extras, tgt, fun, tgtType }: LocalChunk): P
 
 /** `_prep_pub`: nodegroups become compound expressions; the load in LocalClient's key order. */
 export function publishLoad(spec: PublishSpec, settings: MasterSettings): PublishLoad {
-  let { tgt, tgtType } = spec;
+  let { tgt, tgt_type: tgtType } = spec;
   let words: string[] | undefined;
   if (tgtType === 'nodegroup') {
     if (typeof tgt !== 'string') throw new InvalidRequestError("a nodegroup target must be the nodegroup's name");
@@ -111,7 +104,7 @@ export function publishLoad(spec: PublishSpec, settings: MasterSettings): Publis
   if (words !== undefined) {
     tgt = words.flatMap((word) => (word.startsWith('N@') && word.length > 2 ? resolveNodegroup(word.slice(2), settings) : [word])).join(' ');
   }
-  return { tgt, fun: spec.fun, arg: spec.arg, tgt_type: tgtType, ret: spec.ret, jid: spec.jid, kwargs: spec.kwargs, user: settings.user };
+  return { ...spec, tgt, tgt_type: tgtType, user: settings.user };
 }
 
 function resolveNodegroup(name: string, settings: MasterSettings): string[] {

@@ -47,7 +47,7 @@ export async function publishAndWatch(ctx: ClientContext, spec: PublishSpec, lim
     if (!published(pub)) return null;
     const findJobKwargs = omit(spec.kwargs, NOT_PASSED_TO_FIND_JOB);
     const findJob = async (targets: string[]): Promise<string | null> => {
-      const findSpec: PublishSpec = { tgt: targets, fun: 'saltutil.find_job', arg: [pub.jid], tgtType: 'list', ret: '', jid: '', kwargs: findJobKwargs };
+      const findSpec: PublishSpec = { tgt: targets, fun: 'saltutil.find_job', arg: [pub.jid], tgt_type: 'list', ret: '', jid: '', kwargs: findJobKwargs };
       const reply = await events.track(() => ctx.master.commands.publish(publishLoad(findSpec, ctx.settings)), (r) => r.jid);
       return reply.jid;
     };
@@ -138,7 +138,7 @@ export const runLocalSubset: LowstateClient = async (chunk, ctx, signal) => {
   const rest = omit(extras, ['timeout', 'jid']);
   const timeout = extras['timeout'];
   const jid = stringParam(extras['jid'], 'jid');
-  const probe: PublishSpec = { tgt, fun: 'sys.list_functions', arg: [], tgtType, ret: '', jid, kwargs: rest };
+  const probe: PublishSpec = { tgt, fun: 'sys.list_functions', arg: [], tgt_type: tgtType, ret: '', jid, kwargs: rest };
   const lists = await cmd(ctx, probe, timeout, false, signal);
   const chosen: string[] = [];
   for (const id of shuffle(Object.keys(lists))) {
@@ -151,7 +151,7 @@ export const runLocalSubset: LowstateClient = async (chunk, ctx, signal) => {
     tgt: chosen,
     fun,
     arg: callArgs(named),
-    tgtType: 'list',
+    tgt_type: 'list',
     ret: stringParam(named.get('ret'), 'ret'),
     jid,
     kwargs: { progress: named.get('progress') ?? false, ...rest },
