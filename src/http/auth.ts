@@ -34,6 +34,23 @@ export function secretsEqual(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
+/** What the event routes ask of the master about a Salt token presented to them. */
+export interface TokenChecker {
+  readonly available: boolean;
+  readonly commands: { getToken(token: string): Promise<TokenRecord | null> };
+}
+
+/**
+ * The master's record of a Salt token it still honours (exists, same value, not expired):
+ * 503 while the master is unreachable, 401 otherwise.
+ */
+export async function honouredToken(master: TokenChecker, token: string): Promise<TokenRecord> {
+  if (!master.available) throw new HttpError(503, MASTER_UNAVAILABLE);
+  const record = await master.commands.getToken(token);
+  if (record === null || !secretsEqual(record.token, token) || record.expire * 1000 <= Date.now()) throw noPermission();
+  return record;
+}
+
 /** CherryPy's stock 401 ("No permission -- see authorization schemes"). */
 export function noPermission(): HttpError {
   return new HttpError(401);

@@ -6,11 +6,11 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenRecord } from '../../salt/clear-commands.js';
-import { MASTER_UNAVAILABLE, noPermission } from '../auth.js';
+import { honouredToken, noPermission } from '../auth.js';
 import { HttpError, notFoundError, rejectOtherMethods } from '../errors.js';
 import { presentedSessionId } from '../sessions.js';
 import { streamEvents } from '../sse.js';
-import { pathParam, queryValue, refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
+import { headersSetOn, pathParam, queryValue, refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
 
 const EVENTS_METHODS = ['GET', 'HEAD'] as const;
 /** Events a stream may fall behind by before it counts as not reading. */
@@ -45,20 +45,15 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
   async function authenticate(request: FastifyRequest): Promise<StreamCredentials> {
     const presented = presentedToken(request);
     if (presented === undefined || !isHex(presented)) throw noPermission();
-    if (!app.master.available) throw new HttpError(503, MASTER_UNAVAILABLE);
     const session = app.sessions.use(presented);
-    const record = await app.master.commands.getToken(session?.token.token ?? presented);
-    if (record === null) throw noPermission();
+    const record = await honouredToken(app.master, session?.token.token ?? presented);
     return { token: record, sessionId: session?.id };
   }
 
   async function events(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const { token, sessionId } = await authenticate(request);
     // Hijacked replies skip Fastify's header writing: carry over what the hooks set (CORS, cookie…).
-    const headers: OutgoingHttpHeaders = {};
-    for (const [name, value] of Object.entries(reply.getHeaders())) {
-      if (value !== undefined) headers[name] = typeof value === 'number' ? String(value) : value;
-    }
+    const headers: OutgoingHttpHeaders = Object.fromEntries(headersSetOn(reply));
     headers['content-type'] = 'text/event-stream;charset=utf-8';
     headers['cache-control'] = 'no-cache';
     headers['connection'] = 'keep-alive';

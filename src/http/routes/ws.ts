@@ -11,13 +11,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import type { TokenRecord } from '../../salt/clear-commands.js';
 import type { SaltMap } from '../../salt/codec/values.js';
 import type { SaltEvent } from '../../salt/event-frame.js';
-import { MASTER_UNAVAILABLE, noPermission, secretsEqual } from '../auth.js';
+import { honouredToken, noPermission } from '../auth.js';
 import { HttpError, rejectOtherMethods } from '../errors.js';
 import { FormattedEventsView } from '../formatted-events.js';
 import { eventJson } from '../sse.js';
 import { serveEventSocket, STREAM_QUEUE, type EventSocket } from '../ws-stream.js';
 import { reapUpgradeSockets } from '../ws-upgrades.js';
-import { pathParam, queryValue, sendAllow, sessionScope } from './common.js';
+import { headersSetOn, pathParam, queryValue, sendAllow, sessionScope } from './common.js';
 
 const WS_METHODS = ['GET', 'HEAD'] as const;
 const MAX_MESSAGE_BYTES = 65_536;
@@ -66,9 +66,9 @@ function copyHeadersToUpgrades(app: FastifyInstance, pending: WeakMap<IncomingMe
     const reply = pending.get(request);
     if (reply === undefined) return;
     pending.delete(request);
-    for (const [name, value] of Object.entries(reply.getHeaders())) {
-      if (value === undefined || NOT_FOR_UPGRADES.has(name)) continue;
-      for (const one of Array.isArray(value) ? value : [String(value)]) headers.push(`${name}: ${one}`);
+    for (const [name, value] of headersSetOn(reply)) {
+      if (NOT_FOR_UPGRADES.has(name)) continue;
+      for (const one of Array.isArray(value) ? value : [value]) headers.push(`${name}: ${one}`);
     }
   });
 }
@@ -87,14 +87,6 @@ export async function wsRoutes(app: FastifyInstance): Promise<void> {
   reapUpgradeSockets(app);
   const tokenPattern = `[0-9A-Fa-f]{${saltTokenLength(app.settings.master.hashType)}}`;
 
-  /** The master must still honour the Salt token (exists, same value, not expired). */
-  async function honouredToken(token: string): Promise<TokenRecord> {
-    if (!app.master.available) throw new HttpError(503, MASTER_UNAVAILABLE);
-    const record = await app.master.commands.getToken(token);
-    if (record === null || !secretsEqual(record.token, token) || record.expire * 1000 <= Date.now()) throw noPermission();
-    return record;
-  }
-
   /**
    * rest_cherrypy: a token given in the URL (path, or `?token=` as CherryPy maps it to the same
    * argument) is looked up as a session id only; otherwise the request's own session.
@@ -103,12 +95,12 @@ export async function wsRoutes(app: FastifyInstance): Promise<void> {
     const inUrl = pathParam(request, 'token') || queryValue(request, 'token');
     const session = inUrl ? app.sessions.use(inUrl) : request.saltSession?.session;
     if (session === undefined) throw noPermission();
-    return { token: await honouredToken(session.token.token), sessionId: session.id };
+    return { token: await honouredToken(app.master, session.token.token), sessionId: session.id };
   }
 
   /** rest_tornado: the path holds a Salt token (the route pattern already checked its form). */
   async function tokenCredentials(request: FastifyRequest): Promise<SocketCredentials> {
-    return { token: await honouredToken(pathParam(request, 'token') ?? ''), sessionId: undefined };
+    return { token: await honouredToken(app.master, pathParam(request, 'token') ?? ''), sessionId: undefined };
   }
 
   function startGrains(request: FastifyRequest, token: string, tgt: string | string[]): void {
