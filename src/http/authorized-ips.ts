@@ -11,8 +11,9 @@
  * API routes and are not checked.
  */
 import { isIPv4 } from 'node:net';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { HttpError } from './errors.js';
+import { assetPathMatcher, pathOf } from './paths.js';
 
 export const BAD_IP = 'Bad IP';
 
@@ -28,23 +29,6 @@ export function normalizeAddress(address: string): string {
   return value;
 }
 
-/** `/x/` or `x` → `/x`; `/` → `` (root_prefix, app_path and static_path as configured). */
-function mountPoint(path: string): string {
-  const trimmed = path.trim().replace(/^\/+/, '').replace(/\/+$/, '');
-  return trimmed === '' ? '' : `/${trimmed}`;
-}
-
-/** True when `path` is `base` itself or lies under it; an empty `base` (`/`) exempts nothing. */
-function isUnder(path: string, base: string): boolean {
-  return base !== '' && (path === base || path.startsWith(base + '/'));
-}
-
-function pathOf(request: FastifyRequest): string {
-  const url = request.raw.url ?? request.url;
-  const query = url.indexOf('?');
-  return query >= 0 ? url.slice(0, query) : url;
-}
-
 /**
  * Installs the check on `app` (and every route registered in it). `ips` undefined: no check.
  * An empty list refuses every client, as in salt-api.
@@ -52,14 +36,9 @@ function pathOf(request: FastifyRequest): string {
 export function installAuthorizedIps(app: FastifyInstance, ips: readonly string[] | undefined): void {
   if (ips === undefined) return;
   const allowed = new Set(ips.map(normalizeAddress));
-  const { appPath, staticPath, rootPrefix } = app.settings.rest;
-  const prefix = mountPoint(rootPrefix);
-  const exempt = [mountPoint(appPath), mountPoint(staticPath), '/favicon.ico']
-    .filter((path) => path !== '')
-    .map((path) => prefix + path);
+  const isAsset = assetPathMatcher(app.settings.rest);
   app.addHook('preHandler', async (request) => {
-    const path = pathOf(request);
-    if (exempt.some((base) => isUnder(path, base))) return;
+    if (isAsset(pathOf(request.raw.url ?? request.url))) return;
     const peer = request.socket.remoteAddress;
     if (peer === undefined || !allowed.has(normalizeAddress(peer))) {
       throw new HttpError(403, BAD_IP);

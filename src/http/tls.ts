@@ -10,6 +10,7 @@ import { TLSSocket, createSecureContext } from 'node:tls';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RestSettings } from '../config/types.js';
 import { HttpError } from './errors.js';
+import { assetPathMatcher, pathOf } from './paths.js';
 
 /** A configuration the server cannot start with; the message is one line, fit for stderr. */
 export class StartupError extends Error {
@@ -122,16 +123,6 @@ export async function tlsOptions(rest: RestSettings): Promise<ServerOptions | un
   return options;
 }
 
-function joinPath(prefix: string, path: string): string {
-  const head = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
-  return head + (path.startsWith('/') ? path : `/${path}`);
-}
-
-function under(pathname: string, base: string): boolean {
-  const root = base.endsWith('/') ? base.slice(0, -1) : base;
-  return root !== '' && (pathname === root || pathname.startsWith(`${root}/`));
-}
-
 /** The subject CNs of the request's client certificate, if the TLS layer verified one. */
 export function verifiedClientCns(request: FastifyRequest): string[] {
   const socket = request.raw.socket;
@@ -158,13 +149,9 @@ export function installClientCertCheck(
   if (allowedCn === undefined || installed.has(app)) return;
   installed.add(app);
   const allowed = new Set(allowedCn);
-  const exempt = [paths.appPath, paths.staticPath].flatMap((path) => [path, joinPath(paths.rootPrefix, path)]);
-  exempt.push('/favicon.ico', joinPath(paths.rootPrefix, '/favicon.ico'));
+  const isAsset = assetPathMatcher(paths);
   app.addHook('preHandler', async (request) => {
-    const url = request.raw.url ?? request.url;
-    const query = url.indexOf('?');
-    const pathname = query === -1 ? url : url.slice(0, query);
-    if (exempt.some((base) => under(pathname, base))) return;
+    if (isAsset(pathOf(request.raw.url ?? request.url))) return;
     const cns = verifiedClientCns(request);
     if (cns.length === 0 || !cns.every((cn) => allowed.has(cn))) throw new HttpError(403, CN_NOT_ALLOWED);
   });

@@ -7,7 +7,7 @@ import { isSaltMap } from '../../salt/codec/values.js';
 import { rejectOtherMethods } from '../errors.js';
 import { hookEvent } from '../hook-event.js';
 import { sendAllow, sessionScope } from './common.js';
-import { mountPath } from './static.js';
+import { mountPath } from '../paths.js';
 
 const HOOK_METHODS = ['POST'] as const;
 

@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { decodedPath, HTML_CONTENT_TYPE, HttpError, notFoundError, rejectOtherMethods } from '../errors.js';
 import { sendAllow } from './common.js';
+import { mountPath } from '../paths.js';
 
 const APP_METHODS: readonly HTTPMethods[] = ['GET', 'HEAD'];
 
@@ -45,12 +46,6 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 
 export function contentTypeOf(file: string): string {
   return CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
-}
-
-/** A URL path option as a mount path: leading `/`, no trailing `/` (`''` for the root). */
-export function mountPath(path: string): string {
-  const trimmed = path.trim().replace(/^\/+/, '').replace(/\/+$/, '');
-  return trimmed === '' ? '' : `/${trimmed}`;
 }
 
 /** Whole seconds, as HTTP dates carry them. */
