@@ -196,15 +196,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const master = deps.master ?? DETACHED_MASTER;
   const sessions = deps.sessions ?? new SessionStore();
-  const gates = createAuthGate({
-    store: sessions,
-    authority: {
-      get available() {
-        return master.available;
-      },
-      getToken: (token) => master.commands.getToken(token),
-    },
-  });
+  const gates = createAuthGate({ store: sessions, master });
   app.decorate('settings', deps.settings);
   app.decorate('master', master);
   app.decorate('netapi', deps.netapi ?? DETACHED_NETAPI);

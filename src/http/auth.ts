@@ -15,15 +15,9 @@ export const TOKEN_CHECK_CACHE_MS = 10_000;
 
 export const MASTER_UNAVAILABLE = 'Salt Master is not available.';
 
-/** What the gate needs from the master: whether it is reachable and its `get_token`. */
-export interface TokenAuthority {
-  readonly available: boolean;
-  getToken(token: string): Promise<TokenRecord | null>;
-}
-
 export interface AuthGateOptions {
   store: SessionStore;
-  authority: TokenAuthority;
+  master: TokenChecker;
   now?: () => number;
 }
 
@@ -41,13 +35,20 @@ export interface TokenChecker {
 }
 
 /**
- * The master's record of a Salt token it still honours (exists, same value, not expired):
- * 503 while the master is unreachable, 401 otherwise.
+ * The master's record of a Salt token it still honours (exists, same value, not expired), or
+ * null; 503 while the master is unreachable.
  */
-export async function honouredToken(master: TokenChecker, token: string): Promise<TokenRecord> {
+export async function honouredRecord(master: TokenChecker, token: string, now: () => number = Date.now): Promise<TokenRecord | null> {
   if (!master.available) throw new HttpError(503, MASTER_UNAVAILABLE);
   const record = await master.commands.getToken(token);
-  if (record === null || !secretsEqual(record.token, token) || record.expire * 1000 <= Date.now()) throw noPermission();
+  if (record === null || !secretsEqual(record.token, token) || record.expire * 1000 <= now()) return null;
+  return record;
+}
+
+/** {@link honouredRecord}, answering 401 for a token the master does not honour. */
+export async function honouredToken(master: TokenChecker, token: string): Promise<TokenRecord> {
+  const record = await honouredRecord(master, token);
+  if (record === null) throw noPermission();
   return record;
 }
 
@@ -73,12 +74,9 @@ export function createAuthGate(options: AuthGateOptions): { gate: AuthGate; sess
     const expiresAt = session.token.expire * 1000;
     if (at >= expiresAt) return false;
     if (at < session.validatedUntil) return true;
-    if (!options.authority.available) throw new HttpError(503, MASTER_UNAVAILABLE);
-    const record = await options.authority.getToken(session.token.token);
-    if (record === null || !secretsEqual(record.token, session.token.token)) return false;
-    const recordExpiresAt = record.expire * 1000;
-    if (now() >= recordExpiresAt) return false;
-    session.validatedUntil = Math.min(now() + TOKEN_CHECK_CACHE_MS, recordExpiresAt);
+    const record = await honouredRecord(options.master, session.token.token, now);
+    if (record === null) return false;
+    session.validatedUntil = Math.min(now() + TOKEN_CHECK_CACHE_MS, record.expire * 1000);
     return true;
   }
 
