@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { abuseTable, runAbuse, type AbuseRow } from './abuse.js';
 
 /**
  * `npm run bench`: salt-apid under load against the demo master, each in its own process as in
@@ -82,11 +83,11 @@ async function waitForApi(timeoutMs: number): Promise<number> {
   }
 }
 
-async function login(): Promise<string> {
+async function login(username = 'saltdev', password = 'saltdev', eauth = 'pam'): Promise<string> {
   const res = await fetch(`${BASE}/login`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: JSON.stringify({ username: 'saltdev', password: 'saltdev', eauth: 'pam' }),
+    body: JSON.stringify({ username, password, eauth }),
   });
   const token = res.headers.get('x-auth-token');
   if (res.status !== 200 || !token) throw new Error(`login failed: ${res.status} ${await res.text()}`);
@@ -231,10 +232,14 @@ async function main(): Promise<void> {
         fanout.push(row);
       }
     }
-    const summary = { date: new Date().toISOString(), durationSeconds: DURATION, startupMs, idleRssMb: idleRss, rows, fanout };
+    let abuse: AbuseRow[] = [];
+    if (!ONLY || 'abuse'.includes(ONLY)) {
+      abuse = await runAbuse({ base: BASE, port: API_PORT, rss: () => rssOf(api.pid), login });
+    }
+    const summary = { date: new Date().toISOString(), durationSeconds: DURATION, startupMs, idleRssMb: idleRss, rows, fanout, abuse };
     await mkdir('.bench', { recursive: true });
     await writeFile(join('.bench', 'results.json'), `${JSON.stringify(summary, null, 2)}\n`);
-    process.stdout.write(`${table(rows)}\n\n${fanoutTable(fanout)}\n\nStart to first 200 on GET /: ${startupMs} ms; idle RSS ${idleRss.toFixed(0)} MB.\n`);
+    process.stdout.write(`${table(rows)}\n\n${fanoutTable(fanout)}\n\n${abuseTable(abuse)}\n\nStart to first 200 on GET /: ${startupMs} ms; idle RSS ${idleRss.toFixed(0)} MB.\n`);
     if (rows.some((r) => r.failures > 0) || fanout.some((r) => r.delivered < r.clients * r.events)) process.exitCode = 1;
   } finally {
     for (const child of children.reverse()) child.kill('SIGTERM');

@@ -35,6 +35,8 @@ if (values['write-config'] !== undefined) {
     'external_auth:',
     '  pam:',
     "    saltdev: ['.*', '@wheel', '@runner', '@jobs']",
+    '  auto:',
+    '    nobody: []',
     'rest_cherrypy:',
     `  port: ${values['api-port']}`,
     '  host: 127.0.0.1',

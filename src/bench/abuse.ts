@@ -1,0 +1,244 @@
+/**
+ * The abuse section of `npm run bench`: what an attacker's traffic costs salt-apid, and whether
+ * the other clients notice. Each scenario measures a probe client (GET / or a session route)
+ * before and during the attack.
+ */
+import { connect, type Socket } from 'node:net';
+import { get, type IncomingMessage } from 'node:http';
+
+export interface AbuseTarget {
+  base: string;
+  port: number;
+  /** salt-apid's RSS in MB now. */
+  rss(): Promise<number>;
+  login(username?: string, password?: string, eauth?: string): Promise<string>;
+}
+
+export interface AbuseRow {
+  scenario: string;
+  outcome: string;
+  seconds: number;
+  rssBeforeMb: number;
+  rssAfterMb: number;
+  probeP99BeforeMs: number;
+  probeP99DuringMs: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+/** Sequential GET / requests until `until` resolves (or `count` of them when no promise is given). */
+async function probe(base: string, until: Promise<unknown> | number): Promise<number> {
+  const latencies: number[] = [];
+  let done = typeof until === 'number';
+  if (typeof until !== 'number') void until.finally(() => (done = true));
+  const limit = typeof until === 'number' ? until : Infinity;
+  while (latencies.length < limit && (!done || latencies.length === 0)) {
+    const started = performance.now();
+    await (await fetch(`${base}/`)).arrayBuffer();
+    latencies.push(performance.now() - started);
+    if (typeof until !== 'number') await sleep(5);
+  }
+  latencies.sort((a, b) => a - b);
+  return percentile(latencies, 99);
+}
+
+/** The classic "billion laughs": 505 bytes of YAML that expand to 9^9 strings. */
+export function yamlBomb(): string {
+  const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+  const names = 'abcdefghi';
+  for (let i = 1; i < names.length; i++) {
+    const prev = names[i - 1] as string;
+    lines.push(`${names[i] as string}: &${names[i] as string} [${Array(9).fill(`*${prev}`).join(',')}]`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function yamlBombScenario(target: AbuseTarget): Promise<AbuseRow> {
+  const probeBefore = await probe(target.base, 200);
+  const rssBefore = await target.rss();
+  const started = performance.now();
+  const attack = fetch(`${target.base}/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-yaml', Accept: 'application/json' },
+    body: yamlBomb(),
+    signal: AbortSignal.timeout(60_000),
+  }).then(async (res) => ({ status: res.status, body: await res.text() }));
+  const [probeDuring, result] = await Promise.all([probe(target.base, attack), attack]);
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    scenario: `YAML alias bomb (${yamlBomb().length} bytes) POST /login`,
+    outcome: `${result.status} ${result.body.slice(0, 60)}`,
+    seconds,
+    rssBeforeMb: rssBefore,
+    rssAfterMb: await target.rss(),
+    probeP99BeforeMs: probeBefore,
+    probeP99DuringMs: probeDuring,
+  };
+}
+
+async function sessionWorks(base: string, token: string): Promise<boolean> {
+  const res = await fetch(`${base}/stats`, { headers: { 'X-Auth-Token': token, Accept: 'application/json' } });
+  await res.arrayBuffer();
+  return res.status === 200;
+}
+
+async function loginFloodScenario(target: AbuseTarget, logins: number): Promise<AbuseRow> {
+  const victim = await target.login();
+  const probeBefore = await probe(target.base, 200);
+  const rssBefore = await target.rss();
+  const started = performance.now();
+  let next = 0;
+  let failed = 0;
+  const worker = async (): Promise<void> => {
+    while (next < logins) {
+      next++;
+      const res = await fetch(`${target.base}/login`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify({ username: 'nobody', password: 'x', eauth: 'auto' }),
+      });
+      await res.arrayBuffer();
+      if (res.status !== 200) failed++;
+    }
+  };
+  const flood = Promise.all(Array.from({ length: 16 }, worker));
+  const [probeDuring] = await Promise.all([probe(target.base, flood), flood]);
+  const seconds = (performance.now() - started) / 1000;
+  const survived = await sessionWorks(target.base, victim);
+  return {
+    scenario: `${logins.toLocaleString('en-US')} logins by one no-rights user`,
+    outcome: `${logins - failed} logged in; another user's session ${survived ? 'still valid' : 'LOGGED OUT'}`,
+    seconds,
+    rssBeforeMb: rssBefore,
+    rssAfterMb: await target.rss(),
+    probeP99BeforeMs: probeBefore,
+    probeP99DuringMs: probeDuring,
+  };
+}
+
+/** An /events client that never reads: the request is written, the socket paused for good. */
+function stuckEventsClient(port: number, token: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Auth-Token: ${token}\r\n\r\n`);
+      socket.pause();
+      resolve(socket);
+    });
+    socket.on('error', reject);
+  });
+}
+
+/** One reading /events client: resolves the delivery latencies of `count` stamped hook events. */
+function readingClient(port: number, token: string, tag: string): { ready: Promise<void>; latencies: number[]; close(): void } {
+  const latencies: number[] = [];
+  let response: IncomingMessage | undefined;
+  const ready = new Promise<void>((resolve, reject) => {
+    const req = get({ host: '127.0.0.1', port, path: '/events', headers: { 'X-Auth-Token': token }, agent: false }, (res) => {
+      response = res;
+      let partial = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        const lines = (partial + chunk).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) {
+          if (!line.startsWith('data: ') || !line.includes(tag)) continue;
+          const sent = /"sent": ([0-9.]+)/.exec(line);
+          if (sent) latencies.push(performance.timeOrigin + performance.now() - Number(sent[1]));
+        }
+      });
+      resolve();
+    });
+    req.on('error', reject);
+  });
+  return { ready, latencies, close: () => response?.destroy() };
+}
+
+async function fireHooks(base: string, token: string, count: number, padding: string): Promise<void> {
+  const headers = { 'Content-Type': 'application/json', 'X-Auth-Token': token };
+  for (let i = 0; i < count; i++) {
+    const body = JSON.stringify({ sent: performance.timeOrigin + performance.now(), i, padding });
+    await (await fetch(`${base}/hook/bench/abuse`, { method: 'POST', headers, body })).arrayBuffer();
+    if (i % 20 === 19) await sleep(10);
+  }
+}
+
+async function droppedSlow(base: string, token: string): Promise<number> {
+  const res = await fetch(`${base}/stats`, { headers: { 'X-Auth-Token': token, Accept: 'application/json' } });
+  const stats = (await res.json()) as { 'salt-apid'?: { streams?: { droppedSlow?: number } } };
+  return stats['salt-apid']?.streams?.droppedSlow ?? 0;
+}
+
+async function stuckStreamsScenario(target: AbuseTarget, stuck: number): Promise<AbuseRow> {
+  const token = await target.login();
+  const tag = 'salt/netapi/hook/bench/abuse';
+  const padding = 'x'.repeat(2048);
+  const events = 1_500;
+  const calm = readingClient(target.port, token, tag);
+  await calm.ready;
+  await fireHooks(target.base, token, 100, padding);
+  await sleep(500);
+  const before = [...calm.latencies].sort((a, b) => a - b);
+  calm.close();
+  const rssBefore = await target.rss();
+  const dropsBefore = await droppedSlow(target.base, token);
+
+  const started = performance.now();
+  const sockets: Socket[] = [];
+  for (let i = 0; i < stuck; i += 100) {
+    const batch = Array.from({ length: Math.min(100, stuck - i) }, () => stuckEventsClient(target.port, token));
+    sockets.push(...(await Promise.all(batch)));
+  }
+  const reader = readingClient(target.port, token, tag);
+  await reader.ready;
+  await fireHooks(target.base, token, events, padding);
+  const deadline = Date.now() + 10_000;
+  while (reader.latencies.length < events && Date.now() < deadline) await sleep(50);
+  const seconds = (performance.now() - started) / 1000;
+  const rssAfter = await target.rss();
+  const during = [...reader.latencies].sort((a, b) => a - b);
+  reader.close();
+  const dropped = (await droppedSlow(target.base, token)) - dropsBefore;
+  for (const socket of sockets) socket.destroy();
+  return {
+    scenario: `${stuck.toLocaleString('en-US')} /events clients that never read, ${events} events of 2 KB`,
+    outcome: `reading client got ${during.length} of ${events}; ${dropped} stuck clients cut off`,
+    seconds,
+    rssBeforeMb: rssBefore,
+    rssAfterMb: rssAfter,
+    probeP99BeforeMs: percentile(before, 99),
+    probeP99DuringMs: percentile(during, 99),
+  };
+}
+
+export async function runAbuse(target: AbuseTarget): Promise<AbuseRow[]> {
+  const rows: AbuseRow[] = [];
+  for (const scenario of [
+    () => yamlBombScenario(target),
+    () => loginFloodScenario(target, 10_000),
+    () => stuckStreamsScenario(target, 2_000),
+  ]) {
+    const row = await scenario();
+    process.stderr.write(`${row.scenario}: ${row.outcome} (${row.seconds.toFixed(1)} s)\n`);
+    rows.push(row);
+  }
+  return rows;
+}
+
+export function abuseTable(rows: AbuseRow[]): string {
+  const lines = [
+    '| attack | outcome | seconds | RSS MB before → after | other clients p99 ms before → during |',
+    '|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.scenario} | ${r.outcome} | ${r.seconds.toFixed(2)} | ${r.rssBeforeMb.toFixed(0)} → ${r.rssAfterMb.toFixed(0)} | ` +
+        `${r.probeP99BeforeMs.toFixed(1)} → ${r.probeP99DuringMs.toFixed(1)} |`,
+    );
+  }
+  return lines.join('\n');
+}
