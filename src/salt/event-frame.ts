@@ -65,7 +65,11 @@ export type FrameResult = { event: SaltEvent } | { error: Error };
  * A frame whose event data does not decode is reported and skipped; a broken stream throws.
  */
 export class EventFrameReader {
-  private pending: Buffer = Buffer.alloc(0);
+  /** Bytes received and not yet consumed, kept as chunks until a frame can be complete. */
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** How many buffered bytes the frame at the front needs at least before decoding is tried again. */
+  private awaiting = 0;
   private framingSeen: EventFraming | undefined;
 
   get framing(): EventFraming | undefined {
@@ -73,47 +77,57 @@ export class EventFrameReader {
   }
 
   push(chunk: Buffer): FrameResult[] {
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    if (this.framingSeen === undefined) {
-      const first = this.pending[0];
-      if (first === undefined) return [];
-      if (first === WRAPPER_FIRST_BYTE) this.framingSeen = 'bare';
-      else if (first === 0x00) this.framingSeen = 'len32';
-      else throw new InvalidMsgpack(`event stream starts with 0x${first.toString(16)}, not a Salt frame`);
-    }
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    if (this.buffered < this.awaiting || this.buffered === 0) return [];
+    const pending = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks);
+    this.decideFraming(pending);
     const results: FrameResult[] = [];
     let offset = 0;
     for (;;) {
-      const next = this.framingSeen === 'bare' ? this.nextBare(offset) : this.nextPrefixed(offset);
-      if (next === undefined) break;
+      const next = this.framingSeen === 'bare' ? this.nextBare(pending, offset) : this.nextPrefixed(pending, offset);
+      if (!('body' in next)) {
+        this.awaiting = next.needed - offset;
+        break;
+      }
       offset = next.end;
       results.push(this.decode(next.body));
     }
-    this.pending = offset === 0 ? this.pending : this.pending.subarray(offset);
-    if (this.pending.length > MAX_FRAME_BYTES + 4) {
+    const rest = pending.subarray(offset);
+    this.chunks = rest.length === 0 ? [] : [rest];
+    this.buffered = rest.length;
+    if (this.awaiting > MAX_FRAME_BYTES + 4) {
       throw new InvalidMsgpack(`event frame larger than ${MAX_FRAME_BYTES} bytes`);
     }
     return results;
   }
 
-  private nextBare(offset: number): { body: Buffer; end: number } | undefined {
-    if (offset >= this.pending.length) return undefined;
+  private decideFraming(pending: Buffer): void {
+    if (this.framingSeen !== undefined) return;
+    const first = pending[0] as number;
+    if (first === WRAPPER_FIRST_BYTE) this.framingSeen = 'bare';
+    else if (first === 0x00) this.framingSeen = 'len32';
+    else throw new InvalidMsgpack(`event stream starts with 0x${first.toString(16)}, not a Salt frame`);
+  }
+
+  private nextBare(pending: Buffer, offset: number): { body: Buffer; end: number } | { needed: number } {
+    if (offset >= pending.length) return { needed: offset + 1 };
     try {
-      const { value, end } = unpackAt(this.pending, offset);
+      const { value, end } = unpackAt(pending, offset);
       return { body: wrapperBody(value), end };
     } catch (err) {
-      if (err instanceof IncompleteMsgpack) return undefined;
+      if (err instanceof IncompleteMsgpack) return { needed: err.needed };
       throw err;
     }
   }
 
-  private nextPrefixed(offset: number): { body: Buffer; end: number } | undefined {
-    if (this.pending.length - offset < 4) return undefined;
-    const length = this.pending.readUInt32BE(offset);
+  private nextPrefixed(pending: Buffer, offset: number): { body: Buffer; end: number } | { needed: number } {
+    if (pending.length - offset < 4) return { needed: offset + 4 };
+    const length = pending.readUInt32BE(offset);
     if (length > MAX_FRAME_BYTES) throw new InvalidMsgpack(`event frame of ${length} bytes exceeds the limit`);
     const end = offset + 4 + length;
-    if (end > this.pending.length) return undefined;
-    return { body: wrapperBody(unpack(this.pending.subarray(offset + 4, end))), end };
+    if (end > pending.length) return { needed: end };
+    return { body: wrapperBody(unpack(pending.subarray(offset + 4, end))), end };
   }
 
   private decode(body: Buffer): FrameResult {

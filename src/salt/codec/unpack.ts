@@ -7,9 +7,13 @@ import type { SaltMap, SaltValue } from './values.js';
  * channel and the bus wrapper go through this decoder.
  */
 
-/** Thrown when the buffer ends inside a value: the caller should wait for more bytes. */
+/**
+ * Thrown when the buffer ends inside a value: the caller should wait for more bytes. `needed` is
+ * the buffer length the decoder would have to see before it can go past the point where it stopped
+ * (a lower bound for the whole value), so a reader need not try again before that many arrived.
+ */
 export class IncompleteMsgpack extends Error {
-  constructor() {
+  constructor(readonly needed: number) {
     super('msgpack value is incomplete');
     this.name = 'IncompleteMsgpack';
   }
@@ -59,7 +63,7 @@ class Reader {
   }
 
   private need(n: number): void {
-    if (this.pos + n > this.buf.length) throw new IncompleteMsgpack();
+    if (this.pos + n > this.buf.length) throw new IncompleteMsgpack(this.pos + n);
   }
 
   private take(n: number): Buffer {
