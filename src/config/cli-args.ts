@@ -72,7 +72,7 @@ function parsePort(text: string): number {
 
 function parseLogLevel(text: string): LogLevel {
   const level = LOG_LEVELS[text.toLowerCase()];
-  if (level === undefined) throw new CliUsageError(`--log-level: unknown level "${text}" (see --help)`);
+  if (level === undefined) throw new CliUsageError(`--log-level: unknown level "${text}"`);
   return level;
 }
 
@@ -96,7 +96,7 @@ function readFlags(argv: string[]) {
   } catch (error) {
     // Node's messages go on with advice about '--'; the first sentence is the useful part.
     const message = error instanceof Error ? error.message : String(error);
-    throw new CliUsageError(`${message.split(/\.\s|\n/)[0] ?? message} (see --help)`);
+    throw new CliUsageError(message.split(/\.\s|\n/)[0] ?? message);
   }
 }
 

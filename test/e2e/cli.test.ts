@@ -19,7 +19,7 @@ describe('salt-apid command line', () => {
     const { out, streams } = captureIo();
     await expect(runCli(['--bogus'], streams)).resolves.toEqual({ exitCode: EXIT_USAGE });
     expect(out.stderr.trim().split('\n')).toHaveLength(1);
-    expect(out.stderr).toMatch(/^salt-apid: .*bogus/);
+    expect(out.stderr).toBe("salt-apid: Unknown option '--bogus' (see --help)\n");
   });
 
   it('names a missing config file and exits 2', async () => {
