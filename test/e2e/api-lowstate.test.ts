@@ -247,3 +247,44 @@ describe('POST /token', () => {
     expect(tokens.map((t) => t.name)).toEqual(['saltdev', 'autouser']);
   });
 });
+
+describe('a jid as an argument (20 digits: past msgpack uint64 once yamlified)', () => {
+  async function jidOfPing(): Promise<string> {
+    const [started] = (await returnOf(await post({ client: 'local_async', tgt: 'minion-1', fun: 'test.ping' }))) as Array<{ jid: string }>;
+    const jid = started?.jid ?? '';
+    expect(jid).toMatch(/^\d{20}$/);
+    // The async job's return lands in the job cache a few ms later.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return jid;
+  }
+
+  it('reaches jobs.lookup_jid as the text it was, positional or name=value, JSON or form', async () => {
+    const jid = await jidOfPing();
+    for (const arg of [[jid], [`jid=${jid}`]]) {
+      expect(await returnOf(await post([{ client: 'runner', fun: 'jobs.lookup_jid', arg }]))).toEqual([{ 'minion-1': true }]);
+    }
+    const form = await api.call('/', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-auth-token': session, accept: 'application/json' },
+      body: `client=runner&fun=jobs.lookup_jid&arg=${jid}`,
+    });
+    expect(await returnOf(form)).toEqual([{ 'minion-1': true }]);
+    const [async] = (await returnOf(await post([{ client: 'runner_async', fun: 'jobs.list_job', arg: [jid] }]))) as Array<{ tag: string }>;
+    expect(async?.tag).toMatch(/^salt\/run\/\d{20}$/);
+    const run = await api.call('/run', json([{ client: 'runner', fun: 'jobs.print_job', arg: [jid], ...SALTDEV }]));
+    const [printed] = (await returnOf(run)) as Array<Record<string, unknown>>;
+    expect(Object.keys(printed ?? {})).toEqual([jid]);
+  });
+
+  it('is sent to minions as text when a yamlified local argument is past 64 bits', async () => {
+    const big = '123456789012345678901234567890';
+    const form = await api.call('/', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-auth-token': session, accept: 'application/json' },
+      body: `client=local&tgt=minion-1&fun=test.arg&arg=${big}&arg=-99999999999999999999`,
+    });
+    const text = await form.text();
+    expect(form.status, text).toBe(200);
+    expect(text).toContain(`"args": ["${big}", "-99999999999999999999"]`);
+  });
+});

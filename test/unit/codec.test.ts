@@ -129,3 +129,15 @@ describe('unpack', () => {
     expect(unpackAt(Buffer.from('01a16102', 'hex'), 1)).toEqual({ value: 'a', end: 3 });
   });
 });
+
+describe('integers past msgpack 64-bit range', () => {
+  it.each([2n ** 64n, 20261125165956520000n, -(2n ** 63n) - 1n, 10n ** 30n])('packs %s as its decimal text, as salt.payload.dumps does', (value) => {
+    expect(pack(value, { useBinType: false })).toEqual(pack(value.toString(), { useBinType: false }));
+    expect(pack([value], { useBinType: true })).toEqual(pack([value.toString()], { useBinType: true }));
+  });
+
+  it('keeps the edges of the range as integers', () => {
+    expect(pack(2n ** 64n - 1n, { useBinType: false }).toString('hex')).toBe('cfffffffffffffffff');
+    expect(pack(-(2n ** 63n), { useBinType: false }).toString('hex')).toBe('d38000000000000000');
+  });
+});

@@ -165,8 +165,13 @@ class Writer {
     }
   }
 
-  /** Shortest integer form, as Python's msgpack chooses it (64-bit range). */
+  /**
+   * Shortest integer form, as Python's msgpack chooses it. An integer outside msgpack's 64-bit
+   * range goes out as its decimal text, as `salt.payload.dumps` does for "very long longs" (a jid
+   * typed as an integer, for one): its `default` hook turns them into `str(obj)`.
+   */
   private int(v: bigint): void {
+    if (v >= 0x10000000000000000n || v < -0x8000000000000000n) return this.string(Buffer.from(v.toString(), 'utf8'));
     this.ensure(9);
     const b = this.buf;
     if (v >= 0n) {
@@ -180,11 +185,9 @@ class Writer {
       } else if (v < 0x100000000n) {
         b[this.pos++] = 0xce;
         this.pos = b.writeUInt32BE(Number(v), this.pos);
-      } else if (v < 0x10000000000000000n) {
+      } else {
         b[this.pos++] = 0xcf;
         this.pos = b.writeBigUInt64BE(v, this.pos);
-      } else {
-        throw new RangeError(`integer ${v} does not fit in msgpack uint64`);
       }
     } else if (v >= -0x20n) {
       b[this.pos++] = Number(v) & 0xff;
@@ -197,11 +200,9 @@ class Writer {
     } else if (v >= -0x80000000n) {
       b[this.pos++] = 0xd2;
       this.pos = b.writeInt32BE(Number(v), this.pos);
-    } else if (v >= -0x8000000000000000n) {
+    } else {
       b[this.pos++] = 0xd3;
       this.pos = b.writeBigInt64BE(v, this.pos);
-    } else {
-      throw new RangeError(`integer ${v} does not fit in msgpack int64`);
     }
   }
 }
