@@ -4,6 +4,7 @@
  * Resolver regexes are PyYAML's `resolver.py`; constructors follow `constructor.py`.
  */
 import { Type } from 'js-yaml';
+import { pythonFloatRepr } from '../python/float-repr.js';
 
 const NULL_PATTERN = /^(?:~|null|Null|NULL|)$/;
 const BOOL_PATTERN = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
@@ -66,7 +67,8 @@ export function constructInt(text: string, stripLeadingZeros: boolean): number |
 /** Numbers JS would print in exponent form (1e+21) are written as floats so they stay numbers under YAML 1.1. */
 const isIntegerValue = (data: unknown): boolean =>
   typeof data === 'bigint' ||
-  (typeof data === 'number' && Number.isInteger(data) && !Object.is(data, -0) && !String(data).includes('e'));
+  // Past 2^53 a number can only have been a float (exact integers are bigint), as in JSON.
+  (typeof data === 'number' && Number.isSafeInteger(data) && !Object.is(data, -0));
 
 function makeIntType(stripLeadingZeros: boolean): Type {
   return new Type('tag:yaml.org,2002:int', {
@@ -98,10 +100,8 @@ function representFloat(data: unknown): string {
   if (Number.isNaN(value)) return '.nan';
   if (value === Infinity) return '.inf';
   if (value === -Infinity) return '-.inf';
-  if (Object.is(value, -0)) return '-0.0';
-  const text = String(value);
-  if (text.includes('.')) return text;
-  return text.includes('e') ? text.replace('e', '.0e') : `${text}.0`;
+  const text = pythonFloatRepr(value);
+  return text.includes('.') || !text.includes('e') ? text : text.replace('e', '.0e');
 }
 
 export const floatType = new Type('tag:yaml.org,2002:float', {

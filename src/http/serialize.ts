@@ -3,6 +3,7 @@
  * its default `", "` / `": "` separators and raw non-ASCII text, or salt-api's YAML.
  */
 import { dumpYaml } from '../config/yaml11.js';
+import { pythonFloatRepr } from '../python/float-repr.js';
 import { Float64 } from '../salt/codec/values.js';
 import { YAML_MEDIA_TYPE, type ResponseMediaType } from './negotiate.js';
 
@@ -28,12 +29,22 @@ function bytesValue(bytes: Uint8Array): string | { $bytes_b64: string } {
   }
 }
 
+/** A float as `json.dumps` prints it: Python's repr, and `NaN`/`Infinity` for the non-finite ones. */
 function rawNumber(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
   if (value === Infinity) return 'Infinity';
   if (value === -Infinity) return '-Infinity';
-  // Python prints an integral float as `N.0` below 1e16 (its repr switches to exponents there).
-  return Number.isInteger(value) && Math.abs(value) < 1e16 ? `${value}.0` : String(value);
+  return pythonFloatRepr(value);
+}
+
+/**
+ * Whether JSON.stringify would print this number otherwise than Python: an integer past 2^53 can
+ * only have come from a float (exact integers arrive as bigint), and below 1e-4 Python already
+ * switches to exponents (`1e-05` where JavaScript writes `0.00001`).
+ */
+function printsUnlikePython(value: number): boolean {
+  if (!Number.isFinite(value)) return true;
+  return Number.isInteger(value) ? !Number.isSafeInteger(value) : Math.abs(value) < 1e-4;
 }
 
 /** Python's json.dumps writes non-string dict keys as JSON scalars turned into text. */
@@ -55,7 +66,7 @@ function replacer(this: unknown, key: string, value: unknown): unknown {
     case 'bigint':
       return RAW_MARKER + value.toString();
     case 'number':
-      return Number.isFinite(value) ? value : RAW_MARKER + rawNumber(value);
+      return printsUnlikePython(value) ? RAW_MARKER + rawNumber(value) : value;
     default:
       if (value instanceof Map) {
         return Object.fromEntries([...value].map(([mapKey, mapValue]) => [mapKeyText(mapKey), mapValue]));

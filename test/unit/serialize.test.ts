@@ -76,3 +76,26 @@ describe('serialize', () => {
     );
   });
 });
+
+describe('floats as Python prints them', () => {
+  it.each([
+    [2.026112516595652e19, '2.026112516595652e+19'],
+    [new Float64(20261125165956520000), '2.026112516595652e+19'],
+    [new Float64(1e16), '1e+16'],
+    [new Float64(100), '100.0'],
+    [0.00001, '1e-05'],
+    [1.5e-7, '1.5e-07'],
+    [2.5, '2.5'],
+    [12, '12'],
+  ])('JSON: %s → %s', (value, text) => {
+    expect(serialize([value], 'application/json')).toBe(`[${text}]`);
+  });
+
+  it.each([
+    [2.026112516595652e19, '2.026112516595652e+19'],
+    [1e-5, '1.0e-05'],
+    [0.5, '0.5'],
+  ])('YAML: %s → %s', (value, text) => {
+    expect(serialize({ v: value }, 'application/x-yaml')).toBe(`v: ${text}\n`);
+  });
+});

@@ -218,7 +218,7 @@ describe('dumpYaml (salt-api YAML responses, rest-api.md §3.5)', () => {
   it('writes numbers as PyYAML does, keeping floats floats under YAML 1.1', () => {
     const text = dumpYaml({ a: 1795421108.1979866, b: 3, c: 1e21, d: 1e-7, e: NaN, f: -Infinity, g: 10n ** 20n });
     expect(text).toBe(
-      'a: 1795421108.1979866\nb: 3\nc: 1.0e+21\nd: 1.0e-7\ne: .nan\nf: -.inf\ng: 100000000000000000000\n',
+      'a: 1795421108.1979866\nb: 3\nc: 1.0e+21\nd: 1.0e-07\ne: .nan\nf: -.inf\ng: 100000000000000000000\n',
     );
     expect(loadYaml(text)).toMatchObject({ a: 1795421108.1979866, c: 1e21, d: 1e-7, f: -Infinity });
   });
