@@ -4,15 +4,8 @@
  * before and during the attack.
  */
 import { connect, type Socket } from 'node:net';
-import { get, type IncomingMessage } from 'node:http';
-
-export interface AbuseTarget {
-  base: string;
-  port: number;
-  /** salt-apid's RSS in MB now. */
-  rss(): Promise<number>;
-  login(username?: string, password?: string, eauth?: string): Promise<string>;
-}
+import { openEventsClient, percentile, sleep, stamp } from './events-client.js';
+import type { Target } from './target.js';
 
 export interface AbuseRow {
   scenario: string;
@@ -22,13 +15,6 @@ export interface AbuseRow {
   rssAfterMb: number;
   probeP99BeforeMs: number;
   probeP99DuringMs: number;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
 /** Sequential GET / requests until `until` resolves (or `count` of them when no promise is given). */
@@ -58,7 +44,7 @@ export function yamlBomb(): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function yamlBombScenario(target: AbuseTarget): Promise<AbuseRow> {
+async function yamlBombScenario(target: Target): Promise<AbuseRow> {
   const probeBefore = await probe(target.base, 200);
   const rssBefore = await target.rss();
   const started = performance.now();
@@ -87,7 +73,10 @@ async function sessionWorks(base: string, token: string): Promise<boolean> {
   return res.status === 200;
 }
 
-async function loginFloodScenario(target: AbuseTarget, logins: number): Promise<AbuseRow> {
+/** The demo's user with no rights at all (eauth `auto` accepts any password). */
+const NO_RIGHTS_USER = { username: 'nobody', password: 'x', eauth: 'auto' };
+
+async function loginFloodScenario(target: Target, logins: number): Promise<AbuseRow> {
   const victim = await target.login();
   const probeBefore = await probe(target.base, 200);
   const rssBefore = await target.rss();
@@ -100,7 +89,7 @@ async function loginFloodScenario(target: AbuseTarget, logins: number): Promise<
       const res = await fetch(`${target.base}/login`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: JSON.stringify({ username: 'nobody', password: 'x', eauth: 'auto' }),
+        body: JSON.stringify(NO_RIGHTS_USER),
       });
       await res.arrayBuffer();
       if (res.status !== 200) failed++;
@@ -122,10 +111,11 @@ async function loginFloodScenario(target: AbuseTarget, logins: number): Promise<
 }
 
 /** An /events client that never reads: the request is written, the socket paused for good. */
-function stuckEventsClient(port: number, token: string): Promise<Socket> {
+function stuckEventsClient(target: Target, token: string): Promise<Socket> {
+  const path = `${new URL(target.base).pathname.replace(/\/$/, '')}/events`;
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => {
-      socket.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Auth-Token: ${token}\r\n\r\n`);
+    const socket = connect({ host: target.host, port: target.port }, () => {
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${target.host}\r\nX-Auth-Token: ${token}\r\n\r\n`);
       socket.pause();
       resolve(socket);
     });
@@ -133,35 +123,10 @@ function stuckEventsClient(port: number, token: string): Promise<Socket> {
   });
 }
 
-/** One reading /events client: resolves the delivery latencies of `count` stamped hook events. */
-function readingClient(port: number, token: string, tag: string): { ready: Promise<void>; latencies: number[]; close(): void } {
-  const latencies: number[] = [];
-  let response: IncomingMessage | undefined;
-  const ready = new Promise<void>((resolve, reject) => {
-    const req = get({ host: '127.0.0.1', port, path: '/events', headers: { 'X-Auth-Token': token }, agent: false }, (res) => {
-      response = res;
-      let partial = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        const lines = (partial + chunk).split('\n');
-        partial = lines.pop() ?? '';
-        for (const line of lines) {
-          if (!line.startsWith('data: ') || !line.includes(tag)) continue;
-          const sent = /"sent": ([0-9.]+)/.exec(line);
-          if (sent) latencies.push(performance.timeOrigin + performance.now() - Number(sent[1]));
-        }
-      });
-      resolve();
-    });
-    req.on('error', reject);
-  });
-  return { ready, latencies, close: () => response?.destroy() };
-}
-
 async function fireHooks(base: string, token: string, count: number, padding: string): Promise<void> {
   const headers = { 'Content-Type': 'application/json', 'X-Auth-Token': token };
   for (let i = 0; i < count; i++) {
-    const body = JSON.stringify({ sent: performance.timeOrigin + performance.now(), i, padding });
+    const body = JSON.stringify({ sent: stamp(), i, padding });
     await (await fetch(`${base}/hook/bench/abuse`, { method: 'POST', headers, body })).arrayBuffer();
     if (i % 20 === 19) await sleep(10);
   }
@@ -173,13 +138,12 @@ async function droppedSlow(base: string, token: string): Promise<number> {
   return stats['salt-apid']?.streams?.droppedSlow ?? 0;
 }
 
-async function stuckStreamsScenario(target: AbuseTarget, stuck: number): Promise<AbuseRow> {
+async function stuckStreamsScenario(target: Target, stuck: number): Promise<AbuseRow> {
   const token = await target.login();
   const tag = 'salt/netapi/hook/bench/abuse';
   const padding = 'x'.repeat(2048);
   const events = 1_500;
-  const calm = readingClient(target.port, token, tag);
-  await calm.ready;
+  const calm = await openEventsClient(target, token, tag);
   await fireHooks(target.base, token, 100, padding);
   await sleep(500);
   const before = [...calm.latencies].sort((a, b) => a - b);
@@ -190,11 +154,10 @@ async function stuckStreamsScenario(target: AbuseTarget, stuck: number): Promise
   const started = performance.now();
   const sockets: Socket[] = [];
   for (let i = 0; i < stuck; i += 100) {
-    const batch = Array.from({ length: Math.min(100, stuck - i) }, () => stuckEventsClient(target.port, token));
+    const batch = Array.from({ length: Math.min(100, stuck - i) }, () => stuckEventsClient(target, token));
     sockets.push(...(await Promise.all(batch)));
   }
-  const reader = readingClient(target.port, token, tag);
-  await reader.ready;
+  const reader = await openEventsClient(target, token, tag);
   await fireHooks(target.base, token, events, padding);
   const deadline = Date.now() + 10_000;
   while (reader.latencies.length < events && Date.now() < deadline) await sleep(50);
@@ -215,7 +178,7 @@ async function stuckStreamsScenario(target: AbuseTarget, stuck: number): Promise
   };
 }
 
-export async function runAbuse(target: AbuseTarget): Promise<AbuseRow[]> {
+export async function runAbuse(target: Target): Promise<AbuseRow[]> {
   const rows: AbuseRow[] = [];
   for (const scenario of [
     () => yamlBombScenario(target),

@@ -1,0 +1,142 @@
+/**
+ * What the bench measures: salt-apid in front of the demo master, both started here as their own
+ * processes (the default), or any salt-api-compatible server named with --url.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface Credentials {
+  username: string;
+  password: string;
+  eauth: string;
+}
+
+export interface Target {
+  /** `http://host:port` without a trailing slash. */
+  base: string;
+  host: string;
+  port: number;
+  credentials: Credentials;
+  /** Whether the target is salt-apid on the demo master started by the bench. */
+  local: boolean;
+  /** The server's RSS in MB, or NaN when its process is not known. */
+  rss(): Promise<number>;
+  login(credentials?: Credentials): Promise<string>;
+  startupMs: number | undefined;
+  idleRssMb: number;
+  close(): Promise<void>;
+}
+
+const DIST = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export const DEMO_CREDENTIALS: Credentials = { username: 'saltdev', password: 'saltdev', eauth: 'pam' };
+
+export function rssOf(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return Promise.resolve(NaN);
+  return readFile(`/proc/${pid}/status`, 'utf8').then(
+    (status) => Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024,
+    () => NaN,
+  );
+}
+
+async function firstLine(child: ChildProcess): Promise<string> {
+  if (!child.stdout) throw new Error('child has no stdout');
+  const lines = createInterface({ input: child.stdout });
+  for await (const line of lines) return line;
+  throw new Error('child exited before printing');
+}
+
+async function waitForApi(base: string, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      if ((await fetch(`${base}/`)).status === 200) return Date.now() - started;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() - started > timeoutMs) throw new Error(`no answer on ${base} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function loginWith(base: string, fallback: Credentials) {
+  return async (credentials: Credentials = fallback): Promise<string> => {
+    const res = await fetch(`${base}/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify(credentials),
+    });
+    const token = res.headers.get('x-auth-token');
+    if (res.status !== 200 || !token) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+    return token;
+  };
+}
+
+/** salt-apid and the demo master, each in its own process, as in a real deployment. */
+export async function startLocalTarget(port: number): Promise<Target> {
+  const work = await mkdtemp(join(tmpdir(), 'salt-apid-bench-'));
+  const children: ChildProcess[] = [];
+  const close = async (): Promise<void> => {
+    for (const child of children.reverse()) child.kill('SIGTERM');
+    await rm(work, { recursive: true, force: true });
+  };
+  try {
+    const master = spawn(
+      process.execPath,
+      [join(DIST, 'demo', 'standalone.js'), '--sock-dir', join(work, 'sock'), '--write-config', join(work, 'master'), '--api-port', String(port)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    children.push(master);
+    const { retPort } = JSON.parse(await firstLine(master)) as { retPort: number };
+    const spawnedAt = Date.now();
+    const api = spawn(process.execPath, [join(DIST, 'cli.js'), '--config', join(work, 'master'), '--log-level', 'warn'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    children.push(api);
+    const base = `http://127.0.0.1:${port}`;
+    await waitForApi(base, 10_000);
+    const startupMs = Date.now() - spawnedAt;
+    const idleRssMb = await rssOf(api.pid);
+    process.stderr.write(`demo master on ${retPort}, salt-apid answering after ${startupMs} ms, RSS ${idleRssMb.toFixed(0)} MB\n`);
+    return {
+      base,
+      host: '127.0.0.1',
+      port,
+      credentials: DEMO_CREDENTIALS,
+      local: true,
+      rss: () => rssOf(api.pid),
+      login: loginWith(base, DEMO_CREDENTIALS),
+      startupMs,
+      idleRssMb,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** A server that runs already (the original salt-api, or salt-apid on a real master). */
+export async function remoteTarget(url: string, credentials: Credentials, pid: number | undefined): Promise<Target> {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'http:') throw new Error(`--url must be an http:// URL, got ${url}`);
+  const base = `${parsed.protocol}//${parsed.host}${parsed.pathname.replace(/\/+$/, '')}`;
+  await waitForApi(base, 5_000);
+  const idleRssMb = await rssOf(pid);
+  return {
+    base,
+    host: parsed.hostname,
+    port: Number(parsed.port || 80),
+    credentials,
+    local: false,
+    rss: () => rssOf(pid),
+    login: loginWith(base, credentials),
+    startupMs: undefined,
+    idleRssMb,
+    close: async () => undefined,
+  };
+}
