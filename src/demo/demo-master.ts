@@ -111,6 +111,11 @@ export class DemoMaster {
     return this.events.pullAddress;
   }
 
+  /** Event frames the puller failed on, each an exception in a real master's log. */
+  get pullErrors(): number {
+    return this.events.pullErrors;
+  }
+
   /** Minions that answer jobs: accepted keys whose simulated minion runs. */
   get minionIds(): string[] {
     return this.state.keys.idsWith('minions').filter((id) => this.ctx.fleet.isRunning(id));

@@ -43,6 +43,8 @@ async function listen(server: Server, address: BusAddress, mode: number): Promis
 export class EventServer {
   private readonly readers = new Set<Socket>();
   private readonly senders = new Set<Socket>();
+  /** Frames the puller failed on: each one an exception in a real master's log. */
+  pullErrors = 0;
 
   private constructor(
     private readonly options: EventServerOptions,
@@ -108,7 +110,10 @@ export class EventServer {
     socket.on('data', (chunk: Buffer) => {
       for (const result of reader.push(chunk)) {
         if ('body' in result) this.publishBody(result.body);
-        else this.options.logger?.warn({ reason: result.dropped }, 'demo master: dropped an event frame on the pull socket');
+        else {
+          this.pullErrors++;
+          this.options.logger?.warn({ reason: result.dropped }, 'demo master: dropped an event frame on the pull socket');
+        }
       }
     });
   }

@@ -3,9 +3,12 @@ import type { EventFraming } from '../salt/event-frame.js';
 
 /**
  * Reads what event senders write into `master_event_pull.ipc` the way a master of the chosen
- * framing does (PROTOCOL.md §2.2). A frame in the other framing is swallowed silently: a
- * length-prefix reader takes a bare wrapper's first bytes as a ~2 GB length, a legacy stream
- * reader chokes on the prefix's small integers; either way the rest of that connection is lost.
+ * framing does (docs/wire-protocol.md). A frame in the other framing loses the rest of that
+ * connection, as on a real master, in the two ways a real master loses it:
+ * - a length-prefix reader takes a bare wrapper's first bytes as a ~2 GB length and waits for
+ *   them without a word (tornado's `read_bytes`); nothing is reported;
+ * - a legacy stream reader reads the prefix as small integers, fails on `msg["body"]` and logs
+ *   an exception; that is reported as `dropped`.
  */
 
 /** Frames above this are treated as a misread length (Salt's max_event_size is 1 MiB). */
@@ -42,7 +45,11 @@ export class PullFrameReader {
   private nextPrefixed(offset: number): { end: number; result?: PullResult } | undefined {
     if (this.pending.length - offset < 4) return undefined;
     const length = this.pending.readUInt32BE(offset);
-    if (length > MAX_PULL_FRAME) return this.swallow(`frame length ${length} is not plausible (unprefixed frame?)`);
+    if (length > MAX_PULL_FRAME) {
+      // Waits for bytes that never come: the connection is silently useless from here on.
+      this.swallowing = true;
+      return { end: this.pending.length };
+    }
     const end = offset + 4 + length;
     if (end > this.pending.length) return undefined;
     return { end, result: wrapperBody(this.pending.subarray(offset + 4, end)) };

@@ -25,6 +25,8 @@ export interface EventBusOptions {
   reconnectMaxMs?: number;
   /** How long `auto` waits for its probe to come back on the publisher. */
   probeTimeoutMs?: number;
+  /** How long `auto` waits for its bare probe before it also sends a length-prefixed one. */
+  bareProbeMs?: number;
   /** Bytes allowed to wait unsent on the pull connection before fire() fails. */
   maxPullBacklog?: number;
 }
@@ -63,6 +65,8 @@ export class EventBus extends EventEmitter {
   private pullSocket: Socket | undefined;
   private pullFramingKnown: EventFraming | undefined;
   private probing: Promise<EventFraming> | undefined;
+  /** Counts publisher connections, so that a probe spanning a reconnect is not believed. */
+  private connections = 0;
   private started = false;
   private counters = { eventsReceived: 0, eventsFired: 0, undecodableFrames: 0, reconnects: 0 };
 
@@ -75,6 +79,7 @@ export class EventBus extends EventEmitter {
       reconnectInitialMs: 50,
       reconnectMaxMs: 1_000,
       probeTimeoutMs: 1_500,
+      bareProbeMs: 250,
       maxPullBacklog: 8 * 1024 * 1024,
       ...options,
       logger: options.logger,
@@ -161,10 +166,13 @@ export class EventBus extends EventEmitter {
     this.pubSocket = sock;
     this.reader = new EventFrameReader();
     sock.on('connect', () => {
+      this.connections++;
       this.busState = 'connected';
       this.backoffMs = this.options.reconnectInitialMs;
       this.options.logger?.info({ pub: describeAddress(this.options.pub) }, 'connected to the master event bus');
       this.emit('connected');
+      // Learn the pull framing now, so that the first fire() finds it known.
+      if (this.pullFramingKnown === undefined) void this.probePullFraming().catch(() => undefined);
     });
     sock.on('data', (chunk: Buffer) => this.onData(sock, chunk));
     sock.on('error', (err) => {
@@ -249,8 +257,12 @@ export class EventBus extends EventEmitter {
   }
 
   /**
-   * Learns whether the master's pull socket reads length prefixes (PROTOCOL.md §2.2): a small
-   * prefixed frame on a dedicated connection comes back on the publisher only if it does.
+   * Learns the framing of the master's pull socket without a stall and without an error in the
+   * master's log. A bare frame is harmless to either reader: a bare master republishes it, a
+   * length-prefix master takes its first bytes as a ~2 GB length and waits in silence until the
+   * probe connection is closed. So the bare probe goes first; only when it has not come back after
+   * `bareProbeMs` does a prefixed probe follow (which a bare master would log as an exception, so
+   * only a bare master slower than that ever sees one). The first probe to come back decides.
    */
   private probePullFraming(): Promise<EventFraming> {
     if (!this.probing) {
@@ -262,28 +274,51 @@ export class EventBus extends EventEmitter {
   }
 
   private async runProbe(): Promise<EventFraming> {
-    await this.waitConnected(this.options.probeTimeoutMs);
-    if (this.pullFramingKnown) return this.pullFramingKnown;
-    const tag = `${PROBE_TAG_PREFIX}${randomBytes(8).toString('hex')}`;
-    const echoed = new Promise<boolean>((resolve) => {
-      const onProbe = (seen: string): void => {
-        if (seen !== tag) return;
-        clearTimeout(timer);
-        this.off('probe', onProbe);
-        resolve(true);
+    for (;;) {
+      await this.waitConnected(this.options.probeTimeoutMs);
+      if (this.pullFramingKnown) return this.pullFramingKnown;
+      const connection = this.connections;
+      const seen = await this.probeOnce();
+      if (this.pullFramingKnown) return this.pullFramingKnown;
+      // The master went away meanwhile (and may be another release now): ask the new one.
+      if (connection !== this.connections || this.busState !== 'connected') continue;
+      const framing: EventFraming = seen ?? 'bare';
+      this.pullFramingKnown = framing;
+      this.options.logger?.info({ framing, probed: seen !== undefined }, 'learned the master event pull framing');
+      return framing;
+    }
+  }
+
+  /** One bare probe, then a prefixed one: the framing whose probe came back first, if any. */
+  private async probeOnce(): Promise<EventFraming | undefined> {
+    const tags = { bare: this.probeTag(), len32: this.probeTag() };
+    const connections: Socket[] = [];
+    const send = (framing: EventFraming): void => {
+      const sock = openSocket(this.options.pull);
+      sock.on('error', () => undefined);
+      sock.write(encodeEventFrame(tags[framing], {}, framing));
+      connections.push(sock);
+    };
+    let onProbe: ((seen: string) => void) | undefined;
+    const timers: NodeJS.Timeout[] = [];
+    const echoed = new Promise<EventFraming | undefined>((resolve) => {
+      onProbe = (seen: string): void => {
+        if (seen === tags.bare) resolve('bare');
+        else if (seen === tags.len32) resolve('len32');
       };
-      const timer = setTimeout(() => {
-        this.off('probe', onProbe);
-        resolve(false);
-      }, this.options.probeTimeoutMs);
       this.on('probe', onProbe);
+      timers.push(setTimeout(() => resolve(undefined), this.options.probeTimeoutMs));
+      timers.push(setTimeout(() => this.pullFramingKnown ?? send('len32'), this.options.bareProbeMs));
+      send('bare');
     });
-    const sock = openSocket(this.options.pull);
-    sock.on('error', () => undefined);
-    sock.end(encodeEventFrame(tag, {}, 'len32'));
-    const framing: EventFraming = (await echoed) ? 'len32' : 'bare';
-    this.pullFramingKnown = framing;
-    this.options.logger?.info({ framing }, 'learned the master event pull framing');
-    return framing;
+    const seen = await echoed;
+    for (const timer of timers) clearTimeout(timer);
+    if (onProbe) this.off('probe', onProbe);
+    for (const sock of connections) sock.destroy();
+    return seen;
+  }
+
+  private probeTag(): string {
+    return `${PROBE_TAG_PREFIX}${randomBytes(8).toString('hex')}`;
   }
 }

@@ -81,14 +81,21 @@ describe('bridge to the demo master', () => {
     ['3006.0-3006.25, 3007.x, 3008.0/1 (all bare)', 'bare', 'bare'],
     ['3006.26+ (all prefixed)', 'len32', 'len32'],
   ] as const)('fires events through the pull socket of a %s master, learning its framing', async (_name, pubFraming, pullFraming) => {
-    const { master } = await setup({ pubFraming, pullFraming });
+    const { demo, master } = await setup({ pubFraming, pullFraming });
     const seen = master.bus.subscribe({ match: tagMatcher('salt/apid/test') });
     if (pubFraming === 'len32') {
       master.bus.subscribe(); // the publisher's first frame tells the framing without a probe
     }
+    await master.bus.waitConnected(3_000);
+    const started = performance.now();
     await master.bus.fire('salt/apid/test/fired', { hello: 'bus', bytes: Buffer.from([0, 255]) });
+    const firedAfterMs = performance.now() - started;
     expect(await seen.nextWithin(3_000)).toEqual({ tag: 'salt/apid/test/fired', data: { hello: 'bus', bytes: Buffer.from([0, 255]) } });
     expect(master.bus.stats().pullFraming).toBe(pullFraming);
+    // No frame the master's puller chokes on (a real master logs each one as an exception) ...
+    expect(demo.pullErrors).toBe(0);
+    // ... and no wait for a probe timeout on a bare master (the probe's timeout is 1.5 s).
+    if (pullFraming === 'bare') expect(firedAfterMs).toBeLessThan(750);
   });
 
   it('keeps subscriptions alive across a master restart and resumes delivery', async () => {
