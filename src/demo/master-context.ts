@@ -24,6 +24,8 @@ export interface MasterContext {
   hashType: string;
   /** Aborted when the master stops: pending minion returns and runner jobs are dropped. */
   signal: AbortSignal;
+  /** See {@link DemoMasterOptions.wheelCallerJid}. */
+  wheelCallerJid: 'honoured' | 'replaced';
   /** A summary of the master's configuration (wheel `config.values`). */
   config: SaltMap;
   logger: Logger | undefined;
@@ -78,6 +80,7 @@ export function createMasterContext(options: DemoMasterOptions, state: DemoState
     returnDelayMs: options.returnDelayMs ?? DEFAULT_RETURN_DELAY_MS,
     hashType,
     signal,
+    wheelCallerJid: options.wheelCallerJid ?? 'replaced',
     config: {
       interface: options.interface ?? '127.0.0.1',
       ret_port: options.retPort ?? 0,

@@ -46,6 +46,12 @@ export interface DemoMasterOptions {
    * a `[min, max]` range in ms, or false (default) for none.
    */
   slowAuthFailures?: boolean | readonly [number, number];
+  /**
+   * How a wheel call treats the `__jid__`/`__tag__` a caller sends (wheel_async): `'honoured'` as
+   * masters of the 3006 and 3007 lines (the job runs and fires under the caller's jid, between the
+   * master's own `new`/`ret` pair), `'replaced'` (default) as 3008, which runs it under its own jid.
+   */
+  wheelCallerJid?: 'honoured' | 'replaced';
   /** A bus reader with more bytes queued than this is disconnected (default 8 MiB). */
   maxPendingBytes?: number;
   /** Carried-over tokens, job cache and keys, so a restarted master knows them (see `DemoMaster.state`). */

@@ -166,13 +166,18 @@ export class WheelService {
     const { fun, username, sensitiveKeys } = call;
 
     const low: SaltMap = { ...load };
-    for (const key of [...sensitiveKeys, 'fun']) delete low[key];
+    for (const key of [...sensitiveKeys, 'fun', '__jid__', '__tag__', '__user__']) delete low[key];
     const jid = this.ctx.jids.next();
     const tag = `salt/wheel/${jid}`;
     const data: SaltMap = { fun: `wheel.${fun}`, jid, tag, user: username };
     const { fire, signal } = this.ctx;
+    // 3006/3007: the master's own pair around a job that runs (and fires) under the caller's jid.
+    const callerJid = this.ctx.wheelCallerJid === 'honoured' && typeof load['__jid__'] === 'string' ? load['__jid__'] : undefined;
+    if (callerJid !== undefined) fire(`${tag}/new`, { ...data, _stamp: isoStamp() });
     try {
-      const full = await runLow({ client: 'wheel', fun, low, user: username, jid, functions: this.functions, fire, signal });
+      const runJid = callerJid ?? jid;
+      const full = await runLow({ client: 'wheel', fun, low, user: username, jid: runJid, functions: this.functions, fire, signal });
+      if (callerJid !== undefined) fire(`${tag}/ret`, { ...data, return: full['return'], success: full['success'], _stamp: isoStamp() });
       data['return'] = full['return'];
       data['success'] = full['success'];
     } catch (err) {

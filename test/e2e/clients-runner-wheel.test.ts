@@ -144,4 +144,20 @@ describe('wheel_async', () => {
     expect(ret).toMatchObject({ fun: 'wheel.key.list_all', jid, tag, user: 'saltdev', success: true, return: { minions: ['minion-1'] } });
     expect(h.loads.map(ordered)).toEqual(recordedLoads('saltapi_wheel_async').map(ordered));
   });
+
+  it.each([
+    ['3008 (runs it under its own jid: salt-apid fires the pair)', 'replaced'],
+    ['3006/3007 (honours the caller jid and fires the pair itself)', 'honoured'],
+  ] as const)('fires <tag>/new and <tag>/ret exactly once on a %s master', async (_name, wheelCallerJid) => {
+    const h = await harness({ demo: { wheelCallerJid } });
+    const wheels = h.master.bus.subscribe({ match: tagMatcher('salt/wheel/') });
+    const [result] = await h.netapi.run({ client: 'wheel_async', token: h.token, fun: 'key.list_all' });
+    const { tag } = result as { tag: string };
+    const seen: string[] = [];
+    for (let event = await wheels.nextWithin(1_500); event !== undefined; event = await wheels.nextWithin(1_000)) {
+      if (event.tag.startsWith(`${tag}/`)) seen.push(event.tag);
+    }
+    wheels.close();
+    expect(seen).toEqual([`${tag}/new`, `${tag}/ret`]);
+  });
 });

@@ -3,6 +3,7 @@ import { InvalidRequestError, SaltError } from '../errors.js';
 import { omit, pyStr } from './chunk-args.js';
 import type { ClientContext, LowstateClient } from './context.js';
 import { genJid, isoStamp } from './jid.js';
+import { tagMatcher } from '../tag-match.js';
 
 /**
  * `wheel` and `wheel_async` (salt-api's WheelClient, PROTOCOL.md §1.5 and §3.6). The load is
@@ -29,9 +30,10 @@ export const runWheel: LowstateClient = async (chunk, ctx) => {
 
 /**
  * Answers `{tag, jid}` at once and sends the request in the background, with the `__jid__`,
- * `__user__` and `__tag__` keys salt-api's child process adds. The master runs the job under a
- * jid of its own (PROTOCOL.md §1.5), so salt-apid fires `<tag>/new` and `<tag>/ret` for the
- * returned tag itself once the master has answered: the returned tag does see the outcome.
+ * `__user__` and `__tag__` keys salt-api's child process adds. Masters of the 3006 and 3007 lines
+ * honour them and fire `<tag>/new` and `<tag>/ret` themselves; newer ones run the job under a jid
+ * of their own, so there salt-apid fires that pair for the returned tag once the master has
+ * answered. Either way the returned tag sees the outcome exactly once.
  */
 export const runWheelAsync: LowstateClient = (chunk, ctx) => {
   const fun = requireFun(chunk, 'wheel_async');
@@ -42,7 +44,12 @@ export const runWheelAsync: LowstateClient = (chunk, ctx) => {
   return Promise.resolve([{ tag, jid }]);
 };
 
+/** How long after the reply a master's own `<tag>/new` may still be on its way over the bus. */
+const MASTER_EVENTS_GRACE_MS = 300;
+
 async function completeInBackground(ctx: ClientContext, load: SaltMap, job: { fun: string; jid: string; tag: string }): Promise<void> {
+  // The master fires `<tag>/new` before it runs the function, so it is seen by the time the reply is.
+  const ownEvents = ctx.master.bus.subscribe({ match: tagMatcher(`${job.tag}/new`), maxQueue: 4 });
   let data: SaltMap;
   try {
     const reply = await ctx.master.commands.wheel(load);
@@ -52,6 +59,9 @@ async function completeInBackground(ctx: ClientContext, load: SaltMap, job: { fu
     const message = err instanceof SaltError ? err.message : String(err);
     data = { fun: job.fun, jid: job.jid, tag: job.tag, user: 'UNKNOWN', return: message, success: false };
   }
+  const masterFired = (await ownEvents.nextWithin(MASTER_EVENTS_GRACE_MS)) !== undefined;
+  ownEvents.close();
+  if (masterFired) return;
   const started: SaltMap = { fun: job.fun, jid: job.jid, tag: job.tag, user: data['user'] ?? 'UNKNOWN', _stamp: isoStamp() };
   try {
     await ctx.master.bus.fire(`${job.tag}/new`, started);
