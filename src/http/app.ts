@@ -40,6 +40,9 @@ import { installAuthorizedIps } from './authorized-ips.js';
 import { installAccessLog, type AccessLogSink } from './access-log.js';
 import { REDACTED_PATHS } from '../log.js';
 import { StreamRegistry } from './streams.js';
+import { REDACTED, redactUrl } from './redact-url.js';
+
+export { redactUrl } from './redact-url.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -117,26 +120,6 @@ const DETACHED_EVENTS: EventGateway = {
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
-
-const REDACTED = '[redacted]';
-
-/**
- * A request URL fit for the log: `/events`, `/ws` and rest_tornado's `/all_events` and
- * `/formatted_events` can carry a token in the query string or as a path segment (rest-api.md
- * §8.1, §9, §14, §18), so both are cut.
- */
-export function redactUrl(url: string, rootPrefix: string): string {
-  const base = rootPrefix.endsWith('/') ? rootPrefix : `${rootPrefix}/`;
-  for (const route of ['events', 'ws', 'all_events', 'formatted_events']) {
-    const routePath = base + route;
-    if (!url.startsWith(routePath)) continue;
-    const rest = url.slice(routePath.length);
-    if (rest === '' || rest === '/') return url;
-    if (rest.startsWith('?')) return `${routePath}?${REDACTED}`;
-    if (rest.startsWith('/')) return `${routePath}/${REDACTED}`;
-  }
-  return url;
-}
 
 interface LoggedRequest {
   method?: string;
