@@ -178,7 +178,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const master = deps.master ?? DETACHED_MASTER;
-  const sessions = deps.sessions ?? new SessionStore();
+  const sessions = deps.sessions ?? new SessionStore({ maxSessions: rest.maxSessions, maxSessionsPerUser: rest.maxSessionsPerUser });
   const gates = createAuthGate({ store: sessions, master });
   app.decorate('settings', deps.settings);
   app.decorate('master', master);

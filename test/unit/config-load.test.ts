@@ -78,6 +78,10 @@ describe('loadSettings defaults', () => {
       favicon: undefined,
       corsOrigin: undefined,
       eventsUrlTokens: true,
+      maxSessions: 10_000,
+      maxSessionsPerUser: 100,
+      loginMaxFailures: 5,
+      loginFailureWindow: 300,
     });
     expect(settings.master).toStrictEqual({
       configFile: join(dir, 'master'),

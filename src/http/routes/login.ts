@@ -7,6 +7,8 @@ import { isSaltMap, type SaltMap } from '../../salt/codec/values.js';
 import { MASTER_UNAVAILABLE, TOKEN_CHECK_CACHE_MS } from '../auth.js';
 import { HttpError, rejectOtherMethods } from '../errors.js';
 import { loginPerms } from '../perms.js';
+import type { TokenRecord } from '../../salt/clear-commands.js';
+import { newSessionId, sessionCookie, setSessionCookie, type RequestSession, type Session, type SessionStore } from '../sessions.js';
 import { LOWSTATE_METHODS, refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
 
 const REFUSED = 'Could not authenticate using provided credentials';
@@ -42,6 +44,29 @@ function mkTokenLoad(creds: SaltMap): SaltMap {
   return load;
 }
 
+/** Retry-After of a login refused because every session slot is taken. */
+const STORE_FULL_RETRY_SECONDS = 60;
+
+/**
+ * The session a successful login starts: always under a fresh id, so that an id the client was
+ * handed before logging in (session fixation) is never the one that gets the token; a live
+ * session the client presented is ended.
+ */
+function startSession(store: SessionStore, state: RequestSession, token: TokenRecord): Session {
+  if (state.session !== undefined) store.delete(state.session.id);
+  const session = store.save(newSessionId(), token);
+  if (session === undefined) {
+    throw new HttpError(503, 'Too many sessions are open; try again later.', {
+      shape: 'envelope',
+      headers: { 'Retry-After': String(STORE_FULL_RETRY_SECONDS) },
+    });
+  }
+  session.validatedUntil = Math.min(Date.now() + TOKEN_CHECK_CACHE_MS, token.expire * 1000);
+  state.id = session.id;
+  state.session = session;
+  return session;
+}
+
 export async function loginRoutes(app: FastifyInstance): Promise<void> {
   const { settings } = app;
 
@@ -67,9 +92,8 @@ export async function loginRoutes(app: FastifyInstance): Promise<void> {
 
     const state = request.saltSession;
     if (state === null) throw new Error('/login is not a session route');
-    const session = app.sessions.save(state.id, token);
-    session.validatedUntil = Math.min(Date.now() + TOKEN_CHECK_CACHE_MS, token.expire * 1000);
-    state.session = session;
+    const session = startSession(app.sessions, state, token);
+    setSessionCookie(reply, sessionCookie(session.id));
 
     reply.header('X-Auth-Token', state.id);
     return reply.sendSalt({
