@@ -235,7 +235,8 @@ export function setSessionCookie(reply: FastifyReply, cookie: string): void {
 export function installSessions(scope: FastifyInstance, store: SessionStore): void {
   scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const presented = presentedSessionId(request);
-    const session = presented === undefined ? undefined : store.use(presented);
+    // An id of another form cannot be one of ours: no lookup.
+    const session = presented === undefined || !isSessionIdShape(presented) ? undefined : store.use(presented);
     const id = session?.id ?? newSessionId();
     request.saltSession = { id, session };
     setSessionCookie(reply, sessionCookie(id));
