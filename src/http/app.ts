@@ -40,6 +40,8 @@ import { installAuthorizedIps } from './authorized-ips.js';
 import { installAccessLog, type AccessLogSink } from './access-log.js';
 import { REDACTED_PATHS } from '../log.js';
 import { StreamRegistry } from './streams.js';
+import { CredentialGuard } from './credential-guard.js';
+import { LoginThrottle } from './login-throttle.js';
 import { REDACTED, redactUrl } from './redact-url.js';
 
 export { redactUrl } from './redact-url.js';
@@ -60,6 +62,8 @@ declare module 'fastify' {
     events: EventGateway;
     /** The event streams open now. */
     streams: StreamRegistry;
+    /** api_acl and the login throttle, wherever credentials are presented. */
+    credentialGuard: CredentialGuard;
   }
   interface FastifyReply {
     /**
@@ -191,6 +195,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Open streams would hold app.close() forever: end them, and wait for their last bytes to go
   // out, so that Fastify finds their connections idle and closes them at once.
   app.addHook('preClose', async () => streams.drain('shutting down', 2_000));
+  app.decorate(
+    'credentialGuard',
+    new CredentialGuard({
+      apiAcl: rest.apiAcl,
+      throttle: new LoginThrottle({ maxFailures: rest.loginMaxFailures, windowSeconds: rest.loginFailureWindow }),
+    }),
+  );
   app.decorate('authGate', gates.gate);
   app.decorate('sessionGate', gates.sessionGate);
   app.decorateRequest('saltSession', null);

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isSaltMap, type SaltMap } from '../../salt/codec/values.js';
 import { MASTER_UNAVAILABLE, TOKEN_CHECK_CACHE_MS } from '../auth.js';
 import { HttpError, rejectOtherMethods } from '../errors.js';
+import { peerAddress } from '../credential-guard.js';
 import { loginPerms } from '../perms.js';
 import type { TokenRecord } from '../../salt/clear-commands.js';
 import { newSessionId, sessionCookie, setSessionCookie, type RequestSession, type Session, type SessionStore } from '../sessions.js';
@@ -13,22 +14,7 @@ import { LOWSTATE_METHODS, refuseUndeclaredQuery, sendAllow, sessionScope } from
 
 const REFUSED = 'Could not authenticate using provided credentials';
 
-/** The socket peer address (never a header), IPv4-mapped IPv6 written as plain IPv4. */
-export function peerAddress(request: FastifyRequest): string {
-  const address = request.socket.remoteAddress ?? '';
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address;
-}
-
-/**
- * `api_acl` (rest-api.md §4.6): a listed user passes from one of their addresses (or anywhere
- * with `'*'`); an unlisted user is judged by the `'*'` entry, and refused without one.
- */
-export function apiAclAllows(acl: Readonly<Record<string, readonly string[]>> | undefined, user: unknown, ip: string): boolean {
-  if (acl === undefined || Object.keys(acl).length === 0) return true;
-  const name = typeof user === 'string' ? user : undefined;
-  const allowed = name !== undefined && Object.hasOwn(acl, name) ? acl[name] : acl['*'];
-  return allowed !== undefined && (allowed.includes(ip) || allowed.includes('*'));
-}
+export { apiAclAllows, peerAddress } from '../credential-guard.js';
 
 /** The posted credentials: the body's mapping, or the first chunk of a list. */
 function credentialsOf(body: unknown): SaltMap | undefined {
@@ -78,16 +64,15 @@ export async function loginRoutes(app: FastifyInstance): Promise<void> {
 
     const user = creds['username'];
     const ip = peerAddress(request);
-    if (!apiAclAllows(settings.rest.apiAcl, user, ip)) {
-      request.log.info({ user, ip }, '[api_acl] Authentication failed');
-      throw new HttpError(401);
-    }
+    app.credentialGuard.admit(request, user);
 
     const token = await app.master.commands.mkToken(mkTokenLoad(creds));
     if (token === null) {
+      app.credentialGuard.loginFailed(request, user);
       request.log.info({ user, ip }, 'login refused');
       throw new HttpError(401, REFUSED);
     }
+    app.credentialGuard.loginSucceeded(request, user);
     request.log.info({ user: token.name, eauth: token.eauth, ip }, 'login accepted');
 
     const state = request.saltSession;
