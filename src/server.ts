@@ -40,7 +40,10 @@ export async function startServer({ settings, logger, accessLog }: StartServerOp
   }
   const master = SaltMaster.fromSettings(settings.master, logger.child({ component: 'master' })).start();
   const netapi = createNetapi({ master, settings: settings.master, logger: logger.child({ component: 'netapi' }) });
-  const sessions = new SessionStore();
+  const sessions = new SessionStore({
+    maxSessions: settings.rest.maxSessions,
+    maxSessionsPerUser: settings.rest.maxSessionsPerUser,
+  });
   let app: FastifyInstance | undefined;
   try {
     app = await buildApp({

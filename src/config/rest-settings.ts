@@ -11,7 +11,8 @@ const KNOWN_OPTIONS = new Set([
   'queue_size', 'expire_responses', 'max_request_body_size', 'collect_stats', 'stats_disable_auth',
   'static', 'static_path', 'app', 'app_path', 'root_prefix', 'webhook_url', 'webhook_disable_auth',
   'enable_sessions', 'session_store', 'api_acl', 'authorized_ips', 'favicon', 'cors_origin',
-  'events_url_tokens', 'event_pull_framing',
+  'events_url_tokens', 'event_pull_framing', 'max_sessions', 'max_sessions_per_user', 'login_max_failures',
+  'login_failure_window',
 ]);
 
 const CERT_REQS: readonly CertReqs[] = ['CERT_NONE', 'CERT_OPTIONAL', 'CERT_REQUIRED'];
@@ -29,11 +30,17 @@ function urlPath(rest: OptionReader, key: string, fallback: string): string {
   return `/${trimmed}`;
 }
 
+/**
+ * `api_acl` as salt_api_acl_tool (salt/netapi/rest_cherrypy/app.py) reads it: absent or empty,
+ * no check (undefined); set but without a non-empty `users`, the tool answers None and every
+ * login is refused (an empty table).
+ */
 function readApiAcl(rest: OptionReader): Record<string, string[]> | undefined {
-  const users = rest.nested('api_acl')?.nested('users');
-  if (users === undefined) return undefined;
+  const apiAcl = rest.nested('api_acl');
+  if (apiAcl === undefined || apiAcl.keys().length === 0) return undefined;
+  const users = apiAcl.nested('users');
   const acl: Record<string, string[]> = {};
-  for (const user of users.keys()) acl[user] = users.stringList(user) ?? [];
+  for (const user of users?.keys() ?? []) acl[user] = users?.stringList(user) ?? [];
   return acl;
 }
 
@@ -79,5 +86,9 @@ export function buildRestSettings(
     favicon: rest.string('favicon'),
     corsOrigin: readCorsOrigin(rest),
     eventsUrlTokens: rest.boolean('events_url_tokens') ?? true,
+    maxSessions: rest.integer('max_sessions', 1) ?? 10_000,
+    maxSessionsPerUser: rest.integer('max_sessions_per_user', 1) ?? 100,
+    loginMaxFailures: rest.integer('login_max_failures', 0) ?? 5,
+    loginFailureWindow: rest.integer('login_failure_window', 0) ?? 300,
   };
 }

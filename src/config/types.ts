@@ -38,7 +38,10 @@ export interface RestSettings {
   webhookDisableAuth: boolean;
   enableSessions: boolean;
   sessionStore: 'ram' | 'cache';
-  /** `api_acl.users`: user → allowed client IPs; undefined when `api_acl` or `users` is absent. */
+  /**
+   * `api_acl.users`: user → allowed client IPs. Undefined when `api_acl` is absent or empty (no
+   * check); empty when `api_acl` is set without users (everyone refused, as salt-api does).
+   */
   apiAcl: Record<string, string[]> | undefined;
   authorizedIps: string[] | undefined;
   favicon: string | undefined;
@@ -46,6 +49,14 @@ export interface RestSettings {
   corsOrigin: string | string[] | undefined;
   /** salt-apid extension: accept `?token=`, `?salt_token=`, `/events/<token>` (default true). */
   eventsUrlTokens: boolean;
+  /** salt-apid extension `max_sessions`: sessions kept in all (default 10000). */
+  maxSessions: number;
+  /** salt-apid extension `max_sessions_per_user`: sessions one eauth user may hold (default 100). */
+  maxSessionsPerUser: number;
+  /** salt-apid extension `login_max_failures`: failed logins per user and address before 429 (default 5; 0 = off). */
+  loginMaxFailures: number;
+  /** salt-apid extension `login_failure_window`: seconds failed logins are remembered (default 300; 0 = off). */
+  loginFailureWindow: number;
 }
 
 export type EventFraming = 'bare' | 'len32';

@@ -121,6 +121,14 @@ export class DemoMaster {
     return this.state.keys.idsWith('minions').filter((id) => this.ctx.fleet.isRunning(id));
   }
 
+  /** Requests the master has answered: those with this `cmd`, or all of them. */
+  requestCount(cmd?: string): number {
+    if (cmd !== undefined) return this.requests.handled.get(cmd) ?? 0;
+    let total = 0;
+    for (const count of this.requests.handled.values()) total += count;
+    return total;
+  }
+
   /** Fires an event from the master side (`_stamp` added, as Salt's senders do). */
   fireEvent(tag: string, data: Record<string, SaltValue>): void {
     this.ctx.fire(tag, data);

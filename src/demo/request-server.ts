@@ -46,6 +46,8 @@ const BIND_ATTEMPTS = 60;
 
 export class RequestServer {
   private sending: Promise<void> = Promise.resolve();
+  /** Requests answered so far, by `cmd` (tests count the master round trips an API call costs). */
+  readonly handled = new Map<string, number>();
   private readonly receiving: Promise<void>;
 
   private constructor(
@@ -116,6 +118,8 @@ export class RequestServer {
     const screened = screenPayload(payload);
     if ('reply' in screened) return screened.reply;
     const cmd = screened.load['cmd'];
+    const name = typeof cmd === 'string' ? cmd : '';
+    this.handled.set(name, (this.handled.get(name) ?? 0) + 1);
     const command = typeof cmd === 'string' ? this.options.commands.get(cmd) : undefined;
     if (command === undefined) return {};
     try {

@@ -5,7 +5,7 @@
  */
 import { closeSync, openSync, createWriteStream, type WriteStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { redactUrl } from './app.js';
+import { redactUrl } from './redact-url.js';
 
 export interface AccessRecord {
   ip: string;

@@ -40,6 +40,11 @@ import { installAuthorizedIps } from './authorized-ips.js';
 import { installAccessLog, type AccessLogSink } from './access-log.js';
 import { REDACTED_PATHS } from '../log.js';
 import { StreamRegistry } from './streams.js';
+import { CredentialGuard } from './credential-guard.js';
+import { LoginThrottle } from './login-throttle.js';
+import { REDACTED, redactUrl } from './redact-url.js';
+
+export { redactUrl } from './redact-url.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -57,6 +62,8 @@ declare module 'fastify' {
     events: EventGateway;
     /** The event streams open now. */
     streams: StreamRegistry;
+    /** api_acl and the login throttle, wherever credentials are presented. */
+    credentialGuard: CredentialGuard;
   }
   interface FastifyReply {
     /**
@@ -118,26 +125,6 @@ export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
-const REDACTED = '[redacted]';
-
-/**
- * A request URL fit for the log: `/events`, `/ws` and rest_tornado's `/all_events` and
- * `/formatted_events` can carry a token in the query string or as a path segment (rest-api.md
- * §8.1, §9, §14, §18), so both are cut.
- */
-export function redactUrl(url: string, rootPrefix: string): string {
-  const base = rootPrefix.endsWith('/') ? rootPrefix : `${rootPrefix}/`;
-  for (const route of ['events', 'ws', 'all_events', 'formatted_events']) {
-    const routePath = base + route;
-    if (!url.startsWith(routePath)) continue;
-    const rest = url.slice(routePath.length);
-    if (rest === '' || rest === '/') return url;
-    if (rest.startsWith('?')) return `${routePath}?${REDACTED}`;
-    if (rest.startsWith('/')) return `${routePath}/${REDACTED}`;
-  }
-  return url;
-}
-
 interface LoggedRequest {
   method?: string;
   url?: string;
@@ -195,7 +182,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const master = deps.master ?? DETACHED_MASTER;
-  const sessions = deps.sessions ?? new SessionStore();
+  const sessions = deps.sessions ?? new SessionStore({ maxSessions: rest.maxSessions, maxSessionsPerUser: rest.maxSessionsPerUser });
   const gates = createAuthGate({ store: sessions, master });
   app.decorate('settings', deps.settings);
   app.decorate('master', master);
@@ -208,6 +195,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Open streams would hold app.close() forever: end them, and wait for their last bytes to go
   // out, so that Fastify finds their connections idle and closes them at once.
   app.addHook('preClose', async () => streams.drain('shutting down', 2_000));
+  app.decorate(
+    'credentialGuard',
+    new CredentialGuard({
+      apiAcl: rest.apiAcl,
+      throttle: new LoginThrottle({ maxFailures: rest.loginMaxFailures, windowSeconds: rest.loginFailureWindow }),
+    }),
+  );
   app.decorate('authGate', gates.gate);
   app.decorate('sessionGate', gates.sessionGate);
   app.decorateRequest('saltSession', null);

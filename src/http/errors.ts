@@ -23,6 +23,7 @@ const STATUS_TEXT: Readonly<Record<number, readonly [reason: string, message: st
   413: ['Request Entity Too Large', 'Entity is too large'],
   414: ['Request-URI Too Long', 'URI is too long'],
   415: ['Unsupported Media Type', 'Entity body in unsupported format'],
+  429: ['Too Many Requests', 'The user has sent too many requests in a given amount of time ("rate limiting")'],
   500: [
     'Internal Server Error',
     'The server encountered an unexpected condition which prevented it from fulfilling the request.',

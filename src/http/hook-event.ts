@@ -4,9 +4,32 @@ import type { SaltMap, SaltValue } from '../salt/codec/values.js';
  * The event salt-api fires for `POST <webhook_url>[/<path>]` (rest-api.md §10, PROTOCOL.md §2.4):
  * tag `salt/netapi/hook` plus the path segments, data `{body, post, headers, _stamp}` with the
  * header names capitalised as CherryPy does and the client address as `Remote-Addr`. Reactor
- * SLS files read these keys, so their names and layout must not change.
+ * SLS files read these keys, so their names and layout must not change. Credential headers are
+ * the one difference: they are left out (see {@link CREDENTIAL_HEADERS}).
  */
 export const HOOK_TAG = 'salt/netapi/hook';
+
+/**
+ * Request headers that carry credentials or webhook secrets, lower-cased. salt-api copies them
+ * into the event like every other header, where any reader of `/events` can pick up the caller's
+ * session, password or signing secret; salt-apid leaves them out of the event (only them).
+ */
+export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set([
+  'authorization',
+  'cookie',
+  'proxy-authorization',
+  'x-auth-token',
+  'x-gitea-signature',
+  'x-gitlab-token',
+  'x-gogs-signature',
+  'x-hub-signature',
+  'x-hub-signature-256',
+]);
+
+/** True for a header {@link CREDENTIAL_HEADERS} names, in any letter case. */
+export function isCredentialHeader(name: string): boolean {
+  return CREDENTIAL_HEADERS.has(name.toLowerCase());
+}
 
 export interface HookRequest {
   /** The URL path after the webhook URL, still percent-encoded, without the query string. */
@@ -49,7 +72,9 @@ export function saltStamp(now: Date): string {
 function headersOf(rawHeaders: readonly string[], remoteAddress: string): SaltMap {
   const headers: SaltMap = { 'Remote-Addr': remoteAddress };
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = titleCaseHeader(rawHeaders[i] as string);
+    const rawName = rawHeaders[i] as string;
+    if (isCredentialHeader(rawName)) continue;
+    const name = titleCaseHeader(rawName);
     // The peer address comes from the socket; a client's own Remote-Addr header is not believed.
     if (name === 'Remote-Addr') continue;
     const value = rawHeaders[i + 1] as string;

@@ -14,12 +14,15 @@ import type { TokenRecord } from '../salt/clear-commands.js';
 /** CherryPy's `tools.sessions.timeout` of 600 minutes, and the cookie's Max-Age. */
 export const SESSION_LIFETIME_SECONDS = 36_000;
 export const SESSION_COOKIE = 'session_id';
-const DEFAULT_MAX_SESSIONS = 10_000;
+export const DEFAULT_MAX_SESSIONS = 10_000;
+export const DEFAULT_MAX_SESSIONS_PER_USER = 100;
 
 export interface Session {
   readonly id: string;
   /** The Salt token record the master minted at /login. */
   token: TokenRecord;
+  /** Whose session it is: the token's eauth backend and user name (see {@link sessionOwner}). */
+  readonly owner: string;
   /** Epoch ms of the last request that used the session. */
   lastUsed: number;
   /** Epoch ms until which the master's word on the token may be reused (see auth.ts). */
@@ -27,7 +30,10 @@ export interface Session {
 }
 
 export interface SessionStoreOptions {
+  /** Sessions kept in all. */
   maxSessions?: number;
+  /** Sessions one user (eauth backend + name) may hold; their least recently used one makes room. */
+  maxSessionsPerUser?: number;
   lifetimeSeconds?: number;
   now?: () => number;
 }
@@ -40,16 +46,36 @@ export function newSessionId(): string {
   return randomBytes(20).toString('hex');
 }
 
+/** True for what {@link newSessionId} makes: exactly 40 lower-case hex digits. */
+export function isSessionIdShape(value: string): boolean {
+  return /^[0-9a-f]{40}$/.test(value);
+}
+
+/** The identity sessions are counted under: eauth backend and user name of the Salt token. */
+export function sessionOwner(token: TokenRecord): string {
+  return `${token.eauth}\u0000${token.name}`;
+}
+
+/**
+ * The sessions, bounded per user and in all. A user at their bound makes room by ending their
+ * own least recently used session; when the whole store is full of live sessions, a user who has
+ * none to give up is refused (see {@link SessionStore.save}) — one user's logins never end
+ * another user's session.
+ */
 export class SessionStore {
   /** Insertion order is least-recently-used first: a used session is moved to the end. */
   private readonly sessions = new Map<string, Session>();
+  /** Each owner's session ids, least recently used first. */
+  private readonly byOwner = new Map<string, Set<string>>();
   private readonly maxSessions: number;
+  private readonly maxPerUser: number;
   private readonly lifetimeMs: number;
   private readonly now: () => number;
   private readonly endListeners: SessionEndListener[] = [];
 
   constructor(options: SessionStoreOptions = {}) {
     this.maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
+    this.maxPerUser = options.maxSessionsPerUser ?? DEFAULT_MAX_SESSIONS_PER_USER;
     this.lifetimeMs = (options.lifetimeSeconds ?? SESSION_LIFETIME_SECONDS) * 1000;
     this.now = options.now ?? Date.now;
   }
@@ -58,50 +84,89 @@ export class SessionStore {
     return this.sessions.size;
   }
 
+  /** How many sessions `owner` (see {@link sessionOwner}) holds. */
+  countOf(owner: string): number {
+    return this.byOwner.get(owner)?.size ?? 0;
+  }
+
   /** The live session with this id, its idle timer restarted; undefined when unknown or idle too long. */
   use(id: string): Session | undefined {
     const session = this.sessions.get(id);
     if (session === undefined) return undefined;
-    this.sessions.delete(id);
     const now = this.now();
     if (now - session.lastUsed > this.lifetimeMs) {
-      this.ended(id);
+      this.end(id);
       return undefined;
     }
     session.lastUsed = now;
+    this.sessions.delete(id);
     this.sessions.set(id, session);
+    const owned = this.byOwner.get(session.owner);
+    owned?.delete(id);
+    owned?.add(id);
     return session;
   }
 
-  /** Stores (or refills) the session `id` with a freshly minted Salt token. */
-  save(id: string, token: TokenRecord): Session {
-    this.sessions.delete(id);
-    this.sweep();
-    const session: Session = { id, token, lastUsed: this.now(), validatedUntil: 0 };
+  /**
+   * Stores the session `id` with a freshly minted Salt token. Undefined when the store is full
+   * of other users' live sessions: the caller refuses the login rather than end one of them.
+   */
+  save(id: string, token: TokenRecord): Session | undefined {
+    this.end(id);
+    this.sweepIdle();
+    const owner = sessionOwner(token);
+    while (this.countOf(owner) >= this.maxPerUser && this.endOldestOf(owner));
+    if (this.sessions.size >= this.maxSessions) this.sweepExpiredTokens();
+    if (this.sessions.size >= this.maxSessions && !this.endOldestOf(owner)) return undefined;
+    const session: Session = { id, token, owner, lastUsed: this.now(), validatedUntil: 0 };
     this.sessions.set(id, session);
+    let owned = this.byOwner.get(owner);
+    if (owned === undefined) {
+      owned = new Set();
+      this.byOwner.set(owner, owned);
+    }
+    owned.add(id);
     return session;
   }
 
   delete(id: string): void {
-    if (this.sessions.delete(id)) this.ended(id);
+    this.end(id);
   }
 
   onEnd(listener: SessionEndListener): void {
     this.endListeners.push(listener);
   }
 
-  private ended(id: string): void {
+  /** Removes the session and tells the listeners; false when there was none. */
+  private end(id: string): boolean {
+    const session = this.sessions.get(id);
+    if (session === undefined) return false;
+    this.sessions.delete(id);
+    const owned = this.byOwner.get(session.owner);
+    owned?.delete(id);
+    if (owned?.size === 0) this.byOwner.delete(session.owner);
     for (const listener of this.endListeners) listener(id);
+    return true;
   }
 
-  /** Drops idle sessions from the front and, past the bound, the least recently used ones. */
-  private sweep(): void {
+  private endOldestOf(owner: string): boolean {
+    const oldest = this.byOwner.get(owner)?.values().next().value;
+    return oldest !== undefined && this.end(oldest);
+  }
+
+  /** Drops sessions idle too long; they sit at the front of the least-recently-used order. */
+  private sweepIdle(): void {
     const oldestAllowed = this.now() - this.lifetimeMs;
     for (const [id, session] of this.sessions) {
-      if (session.lastUsed >= oldestAllowed && this.sessions.size < this.maxSessions) break;
-      this.sessions.delete(id);
-      this.ended(id);
+      if (session.lastUsed >= oldestAllowed) break;
+      this.end(id);
     }
+  }
+
+  /** Drops every session whose Salt token has expired (only when the store is full: a full scan). */
+  private sweepExpiredTokens(): void {
+    const nowSeconds = this.now() / 1000;
+    for (const [id, session] of this.sessions) if (session.token.expire <= nowSeconds) this.end(id);
   }
 }
 
@@ -170,7 +235,8 @@ export function setSessionCookie(reply: FastifyReply, cookie: string): void {
 export function installSessions(scope: FastifyInstance, store: SessionStore): void {
   scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const presented = presentedSessionId(request);
-    const session = presented === undefined ? undefined : store.use(presented);
+    // An id of another form cannot be one of ours: no lookup.
+    const session = presented === undefined || !isSessionIdShape(presented) ? undefined : store.use(presented);
     const id = session?.id ?? newSessionId();
     request.saltSession = { id, session };
     setSessionCookie(reply, sessionCookie(id));

@@ -100,6 +100,12 @@ function byteCount(value: unknown): number {
   return count > 0 ? count : 0;
 }
 
+/** What a request record shows as its client when the reader of `/stats` is someone else. */
+export const REDACTED_CLIENT = '[redacted]';
+
+/** The `Client` a record shows to the reader of the report. */
+type ClientOf = (record: RequestRecord) => string;
+
 const perUnit = (total: number, units: number): number => (units > 0 ? total / units : 0);
 const seconds = (ms: number): number => ms / 1000;
 
@@ -211,8 +217,13 @@ export class ServerStats {
     this.clientErrors++;
   }
 
-  /** The whole `/stats` document. */
-  report(): Record<string, unknown> {
+  /**
+   * The whole `/stats` document. Any logged-in user may read it, so the request records show a
+   * client address only to that client itself (`viewer`); other clients' are redacted.
+   */
+  report(viewer?: string): Record<string, unknown> {
+    const client = (record: RequestRecord): string =>
+      viewer !== undefined && record.ip === viewer ? `${record.ip}:${record.port}` : REDACTED_CLIENT;
     const now = this.now();
     const uptime = seconds(now - this.startedAt);
     let bytesRead = this.closedBytesRead;
@@ -222,14 +233,14 @@ export class ServerStats {
       bytesWritten += socket.bytesWritten;
     }
     return {
-      'CherryPy Applications': this.applicationBlock(now, uptime),
+      'CherryPy Applications': this.applicationBlock(now, uptime, client),
       [`Cheroot HTTPServer ${process.pid}`]: this.serverBlock(uptime, bytesRead, bytesWritten),
-      'salt-apid': this.ownBlock(uptime, bytesRead, bytesWritten),
+      'salt-apid': this.ownBlock(uptime, bytesRead, bytesWritten, client),
     };
   }
 
   /** CherryPy's per-application figures: zero (and no records) without `collect_stats`. */
-  private applicationBlock(now: number, uptime: number): Record<string, unknown> {
+  private applicationBlock(now: number, uptime: number, client: ClientOf): Record<string, unknown> {
     const on = this.sources.collectStats;
     const requests = on ? this.requests : 0;
     const bytesIn = on ? this.bytesIn : 0;
@@ -254,10 +265,10 @@ export class ServerStats {
         this.recent
           .filter((record) => record.seq > 0)
           .sort((a, b) => a.seq - b.seq)
-          .map((record) => [String(record.seq), cherryPyRecord(record)]),
+          .map((record) => [String(record.seq), cherryPyRecord(record, client)]),
       ),
     };
-    if (on && this.slowQueries.length > 0) block['Slow Queries'] = this.slowQueries.map(cherryPyRecord);
+    if (on && this.slowQueries.length > 0) block['Slow Queries'] = this.slowQueries.map((record) => cherryPyRecord(record, client));
     return block;
   }
 
@@ -290,7 +301,7 @@ export class ServerStats {
   }
 
   /** salt-apid's figures, always collected. Times are in seconds. */
-  private ownBlock(uptime: number, bytesRead: number, bytesWritten: number): Record<string, unknown> {
+  private ownBlock(uptime: number, bytesRead: number, bytesWritten: number, client: ClientOf): Record<string, unknown> {
     const byStatus: Record<string, number> = {};
     for (let n = 1; n <= 5; n++) byStatus[`${n}xx`] = this.statusClasses[n] ?? 0;
     const routes = [...this.routes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -338,18 +349,18 @@ export class ServerStats {
         method: record.method,
         route: record.route,
         status: record.status,
-        client: `${record.ip}:${record.port}`,
+        client: client(record),
       })),
       master: { available: this.sources.masterAvailable(), ...this.sources.masterStats?.() },
     };
   }
 }
 
-function cherryPyRecord(record: RequestRecord): Record<string, unknown> {
+function cherryPyRecord(record: RequestRecord, client: ClientOf): Record<string, unknown> {
   return {
     'Bytes Read': record.bytesRead,
     'Bytes Written': record.bytesWritten,
-    Client: `${record.ip}:${record.port}`,
+    Client: client(record),
     'End Time': seconds(record.start + record.elapsedMs),
     'Processing Time': seconds(record.elapsedMs),
     'Request-Line': `${record.method} ${record.route} HTTP/${record.httpVersion}`,

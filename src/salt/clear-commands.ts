@@ -1,6 +1,7 @@
 import { isSaltMap, type SaltMap, type SaltValue } from './codec/values.js';
 import { BadReplyError, MasterErrorReply } from './errors.js';
 import type { RequestChannel, RequestOptions } from './request-channel.js';
+import { couldBeSaltToken } from './token-shape.js';
 
 /**
  * The master's clear commands as salt-api uses them (PROTOCOL.md §1.5), with their replies
@@ -61,8 +62,35 @@ function isTokenRecord(value: SaltValue): value is TokenRecord {
   return isSaltMap(value) && typeof value['token'] === 'string' && typeof value['expire'] === 'number';
 }
 
+export interface ClearCommandsOptions {
+  /** Hex digits of the master's tokens (`hash_type`, see token-shape.ts); undefined: any hex. */
+  tokenLength?: number | undefined;
+}
+
+/** The master's answers to a `publish`, `runner` or `wheel` whose token it does not know. */
+const PUBLISH_TOKEN_REFUSED = { name: 'AuthenticationError', message: 'Authentication error occurred.' };
+const TOKEN_REFUSED = { name: 'TokenAuthenticationError', message: 'Authentication failure of type "token" occurred.' };
+
+/**
+ * The master's clear commands. A load carrying a token that cannot be one of the master's (see
+ * token-shape.ts) is answered here as the master answers an unknown token, without asking it.
+ */
 export class ClearCommands {
-  constructor(private readonly channel: RequestChannel) {}
+  private readonly tokenLength: number | undefined;
+
+  constructor(
+    private readonly channel: RequestChannel,
+    options: ClearCommandsOptions = {},
+  ) {
+    this.tokenLength = options.tokenLength;
+  }
+
+  /** Throws the master's refusal when `load` names a token that cannot exist. */
+  private refuseImpossibleToken(load: SaltMap, refusal: { name: string; message: string }): void {
+    if (Object.hasOwn(load, 'token') && !couldBeSaltToken(load['token'], this.tokenLength)) {
+      throw new MasterErrorReply(refusal.name, refusal.message);
+    }
+  }
 
   ping(load: SaltMap = {}, options?: RequestOptions): Promise<SaltValue> {
     return this.channel.request({ cmd: 'ping', ...load }, options);
@@ -80,6 +108,7 @@ export class ClearCommands {
 
   /** `get_token`: the record, or null when unknown, malformed or expired. */
   async getToken(token: string, options?: RequestOptions): Promise<TokenRecord | null> {
+    if (!couldBeSaltToken(token, this.tokenLength)) return null;
     const reply = await this.channel.request({ token, cmd: 'get_token' }, options);
     if (isTokenRecord(reply)) return reply;
     if (reply === false || (isSaltMap(reply) && Object.keys(reply).length === 0)) return null;
@@ -100,6 +129,7 @@ export class ClearCommands {
       kwargs: load.kwargs,
       user: load.user,
     };
+    this.refuseImpossibleToken(load.kwargs, PUBLISH_TOKEN_REFUSED);
     const reply = await this.channel.request(request, options);
     throwIfErrorReply(reply);
     if (!isSaltMap(reply) || !isSaltMap(reply['load'])) throw new BadReplyError('publish', reply);
@@ -114,6 +144,7 @@ export class ClearCommands {
 
   /** `runner`: the load as RunnerClient builds it; the master answers `{tag, jid}` at once. */
   async runner(load: SaltMap, options?: RequestOptions): Promise<JobTag> {
+    this.refuseImpossibleToken(load, TOKEN_REFUSED);
     const reply = await this.channel.request({ ...load, cmd: 'runner' }, options);
     throwIfErrorReply(reply);
     if (isSaltMap(reply) && typeof reply['tag'] === 'string' && typeof reply['jid'] === 'string') {
@@ -124,6 +155,7 @@ export class ClearCommands {
 
   /** `wheel`: runs inside the request; the reply `{tag, data}` is final. */
   async wheel(load: SaltMap, options?: RequestOptions): Promise<WheelReply> {
+    this.refuseImpossibleToken(load, TOKEN_REFUSED);
     const reply = await this.channel.request({ ...load, cmd: 'wheel' }, options);
     throwIfErrorReply(reply);
     if (isSaltMap(reply) && typeof reply['tag'] === 'string' && isSaltMap(reply['data'])) {

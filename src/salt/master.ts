@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { MasterSettings } from '../config/types.js';
 import { ClearCommands } from './clear-commands.js';
+import { saltTokenLength } from './token-shape.js';
 import { EventBus, type BusAddress, type EventBusStats } from './event-bus.js';
 import type { EventFraming } from './event-frame.js';
 import { RequestChannel, type RequestChannelStats } from './request-channel.js';
@@ -19,6 +20,8 @@ export interface SaltMasterOptions {
   logger?: Logger;
   requestTimeoutMs?: number;
   maxRequestSockets?: number;
+  /** Hex digits of the master's Salt tokens (from `hash_type`); undefined: any hex. */
+  tokenLength?: number | undefined;
 }
 
 export interface SaltMasterStats {
@@ -62,13 +65,14 @@ export class SaltMaster {
       pullFraming: options.pullFraming,
       ...(options.logger && { logger: options.logger }),
     });
-    this.commands = new ClearCommands(this.channel);
+    this.commands = new ClearCommands(this.channel, { tokenLength: options.tokenLength });
   }
 
   static fromSettings(settings: MasterSettings, logger?: Logger): SaltMaster {
     return new SaltMaster({
       ...masterAddresses(settings),
       pullFraming: settings.eventPullFraming,
+      tokenLength: saltTokenLength(settings.hashType),
       ...(logger && { logger }),
     });
   }

@@ -127,11 +127,55 @@ describe('POST /login', () => {
     }
   });
 
-  it('reuses the id of a live session on a second login', async () => {
-    const first = await login(api);
-    const again = await api.call('/login', json(SALTDEV, { 'x-auth-token': first.token }));
-    expect(again.status).toBe(200);
-    expect(again.headers.get('x-auth-token')).toBe(first.token);
+  it('issues a fresh session id at every login and ends the session the client presented', async () => {
+    let presented = (await login(api)).token;
+    for (const header of ['x-auth-token', 'cookie']) {
+      const headers = { [header]: header === 'cookie' ? `session_id=${presented}` : presented };
+      expect((await api.call('/minions', { headers: { 'x-auth-token': presented } })).status).toBe(200);
+      const again = await api.call('/login', json(SALTDEV, headers));
+      expect(again.status).toBe(200);
+      const fresh = again.headers.get('x-auth-token') ?? '';
+      expect(fresh).toMatch(/^[0-9a-f]{40}$/);
+      expect(fresh).not.toBe(presented);
+      expect(cookieSessionId(again)).toBe(fresh);
+      expect(((await again.json()) as { return: [{ token: string }] }).return[0].token).toBe(fresh);
+      // Whoever planted or knew the old id holds nothing now.
+      expect((await api.call('/minions', { headers: { 'x-auth-token': presented } })).status).toBe(401);
+      expect((await api.call('/minions', { headers: { 'x-auth-token': fresh } })).status).toBe(200);
+      presented = fresh;
+    }
+  });
+
+  it('keeps the session the client presented when the login fails', async () => {
+    const { token } = await login(api);
+    const failed = await api.call('/login', json({ ...SALTDEV, password: 'wrong' }, { 'x-auth-token': token }));
+    expect(failed.status).toBe(401);
+    expect((await api.call('/minions', { headers: { 'x-auth-token': token } })).status).toBe(200);
+  });
+});
+
+describe('session bounds', () => {
+  it("a user's many logins end only that user's oldest sessions; a full store refuses newcomers with 503", async () => {
+    const bounded = await startApi({ settings: { rest: { maxSessions: 6, maxSessionsPerUser: 3 } } });
+    try {
+      const victim = await login(bounded);
+      const nobody = { username: 'nobody', password: 'x', eauth: 'auto' };
+      const first = await login(bounded, nobody);
+      for (let i = 0; i < 20; i++) await login(bounded, nobody);
+      expect((await bounded.call('/minions', { headers: { 'x-auth-token': victim.token } })).status).toBe(200);
+      expect((await bounded.call('/logout', { method: 'POST', headers: { 'x-auth-token': first.token } })).status).toBe(401);
+      expect(bounded.server.sessions.size).toBe(4);
+
+      await login(bounded);
+      await login(bounded);
+      const full = await bounded.call('/login', json({ username: 'autouser', password: 'x', eauth: 'auto' }));
+      expect(full.status).toBe(503);
+      expect(full.headers.get('retry-after')).toBe('60');
+      expect(await full.json()).toEqual({ status: 503, return: 'Too many sessions are open; try again later.' });
+      expect((await bounded.call('/minions', { headers: { 'x-auth-token': victim.token } })).status).toBe(200);
+    } finally {
+      await bounded.close();
+    }
   });
 });
 

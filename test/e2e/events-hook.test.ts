@@ -103,7 +103,10 @@ describe('/events', () => {
     expect(sse.headers.get('cache-control')).toBe('no-cache');
     expect(sse.headers.get('access-control-allow-origin')).toBe('*');
     await sse.waitFor('retry: 400\n');
-    const hook = await api.call('/hook/deploy/web', json({ secretkey: 'abc', arg: 'x' }, { 'X-Auth-Token': token }));
+    const hook = await api.call(
+      '/hook/deploy/web',
+      json({ secretkey: 'abc', arg: 'x' }, { 'X-Auth-Token': token, Cookie: `session_id=${token}`, 'X-Hub-Signature-256': 'sha256=f00d', 'X-Github-Event': 'push' }),
+    );
     expect(hook.status).toBe(200);
     expect(await hook.text()).toBe('{"success": true}');
     await sse.waitFor('tag: salt/netapi/hook/deploy/web\n');
@@ -119,7 +122,11 @@ describe('/events', () => {
     expect(Object.keys(payload.data)).toEqual(['body', 'post', 'headers', '_stamp']);
     expect(payload.data['post']).toEqual({ secretkey: 'abc', arg: ['x'] });
     expect(payload.data['body']).toBe('{"secretkey":"abc","arg":"x"}');
-    expect(payload.data['headers']).toMatchObject({ 'Remote-Addr': '127.0.0.1', 'Content-Type': 'application/json', 'X-Auth-Token': token });
+    expect(payload.data['headers']).toMatchObject({ 'Remote-Addr': '127.0.0.1', 'Content-Type': 'application/json', 'X-Github-Event': 'push' });
+    // The caller's session id and the webhook signature never reach other readers of the bus.
+    expect(Object.keys(payload.data['headers'] as object)).not.toContain('X-Auth-Token');
+    expect(dataLine).not.toContain(token);
+    expect(dataLine).not.toContain('f00d');
   });
 
   it('accepts the session id as cookie, in the path and as ?token=, and a raw Salt token', async () => {

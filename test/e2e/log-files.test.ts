@@ -76,11 +76,21 @@ describe('log_access_file and log_error_file', () => {
     aborter.abort();
     await events.body?.cancel().catch(() => {});
     expect((await fetch(`${base}/`, { headers: { 'X-Auth-Token': token, Accept: 'application/json' } })).status).toBe(200);
+    // The same token behind spellings of the routes that the path decoding, case or slashes hide.
+    const disguised = [`/%65vents/${token}`, `//events//${token}`, `/EVENTS/${token}`, `/%77s/${token}`, `/Events?salt_token=${token}`];
+    for (const path of disguised) {
+      const controller = new AbortController();
+      const response = await fetch(base + path, { signal: controller.signal, headers: { Accept: 'application/json' } });
+      controller.abort();
+      await response.body?.cancel().catch(() => {});
+    }
 
     daemon.server.app.log.error({ password: PASSWORD, creds: { password: PASSWORD, token } }, 'something failed');
     daemon.server.app.log.warn('only a warning');
 
-    const access = await eventually(accessPath, (t) => t.includes('/events?') && t.includes('"GET / HTTP'));
+    const access = await eventually(accessPath, (t) => t.includes('/events?') && t.includes('"GET / HTTP') && t.split('[redacted]').length > disguised.length + 1);
+    expect(access).toContain('"GET /events/[redacted] HTTP/1.1"');
+    expect(access).toContain('"GET /ws/[redacted] HTTP/1.1"');
     const lines = access.trim().split('\n');
     expect(lines.find((l) => l.includes('/login'))).toMatch(
       /^127\.0\.0\.1 - - \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2}\] "POST \/login HTTP\/1\.1" 200 \d+ "" "log-test\/1\.0"$/,

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { load } from 'js-yaml';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { VERSION, buildApp } from '../../src/http/app.js';
+import { VERSION, buildApp, type MasterGateway } from '../../src/http/app.js';
 import { SessionStore } from '../../src/http/sessions.js';
 import { UNMATCHED_ROUTE } from '../../src/http/stats.js';
 import { login, startApi, waitUntil, type ApiUnderTest } from '../support/api.js';
@@ -48,12 +48,20 @@ afterEach(async () => {
   for (const api of apis.splice(0)) await api.close();
 });
 
-/** The app without a master, with one logged-in session (SESSION_ID) in its store. */
-async function makeApp(rest: SettingsOverrides['rest'] = {}): Promise<FastifyInstance> {
+/**
+ * The app with a stand-in master that knows one Salt token, and one logged-in session
+ * (SESSION_ID) holding it; `expiresIn` seconds from now (negative: already expired).
+ */
+async function makeApp(rest: SettingsOverrides['rest'] = {}, expiresIn = 3600): Promise<FastifyInstance> {
   const sessions = new SessionStore();
   const now = Date.now() / 1000;
-  sessions.save(SESSION_ID, { token: 'f'.repeat(64), name: 'saltdev', eauth: 'pam', start: now, expire: now + 3600 });
-  const app = await buildApp({ settings: testSettings({ rest }), logger: pino({ level: 'silent' }), sessions });
+  const record = { token: 'f'.repeat(64), name: 'saltdev', eauth: 'pam', start: now - 10, expire: now + expiresIn };
+  sessions.save(SESSION_ID, record);
+  const master: MasterGateway = {
+    available: true,
+    commands: { mkToken: async () => null, getToken: async (token) => (token === record.token ? record : null) },
+  };
+  const app = await buildApp({ settings: testSettings({ rest }), logger: pino({ level: 'silent' }), sessions, master });
   apps.push(app);
   return app;
 }
@@ -85,7 +93,7 @@ describe('GET /stats', () => {
       'slowQueries', 'master',
     ]);
     expect(own.streams).toEqual({ sse: 0, ws: 0, opened: 0, droppedSlow: 0 });
-    expect(own.master).toEqual({ available: false });
+    expect(own.master).toEqual({ available: true });
     expect(own['sessions']).toBe(1);
     // The /stats request itself is in flight while the report is made.
     expect(own.requests.inFlight).toBe(1);
@@ -146,7 +154,15 @@ describe('GET /stats', () => {
     expect(doc[SERVER_KEY]).toMatchObject({ Enabled: true, Requests: 3 });
   });
 
-  it('needs a session unless stats_disable_auth, and never asks the master', async () => {
+  it('refuses a session whose Salt token has expired, like every protected route', async () => {
+    const app = await makeApp({}, -1);
+    const response = await app.inject({ method: 'GET', url: '/stats', headers: { 'X-Auth-Token': SESSION_ID } });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['set-cookie']).not.toContain(SESSION_ID);
+    expect(app.sessions.size).toBe(0);
+  });
+
+  it('needs a session with a live Salt token unless stats_disable_auth', async () => {
     const gated = await makeApp();
     const refused = await gated.inject({ method: 'GET', url: '/stats' });
     expect(refused.statusCode).toBe(401);

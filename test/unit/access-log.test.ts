@@ -73,6 +73,37 @@ describe('access line redaction', () => {
     expect(line).not.toContain(secret);
   });
 
+  it.each([
+    [`/%65vents/${secret}`, '/'],
+    [`/%2565vents/${secret}`, '/'],
+    [`/EVENTS/${secret}`, '/'],
+    [`//events//${secret}`, '/'],
+    [`/events;x=1/${secret}`, '/'],
+    [`/events%2F${secret}`, '/'],
+    [`/%77s/${secret}?format_events`, '/'],
+    [`/All_Events/${secret}`, '/'],
+    [`/%65vents?token=${secret}`, '/'],
+    [`/Events?salt_token=${secret}`, '/'],
+    [`/api//%65vents/${secret}`, '/api'],
+    [`/API/Events/${secret}`, '/api'],
+    [`/%61pi/ws/${secret}`, '/api/'],
+    [`/events/${secret}`, '/api'],
+    [`/jobs?token=${secret}`, '/'],
+    [`/?%74oken=${secret}`, '/'],
+  ])('%s under root_prefix %s: the decoded path is what counts', (url, prefix) => {
+    const redacted = redactUrl(url, prefix);
+    expect(redacted).not.toContain(secret);
+    expect(redacted).toContain('[redacted]');
+  });
+
+  it('leaves URLs without a token alone', () => {
+    for (const url of ['/events', '/events/', '/ws', '/jobs/20260101000000000000', '/minions/ws', '/?x=1', '/hook/events']) {
+      expect(redactUrl(url, '/')).toBe(url);
+    }
+    expect(redactUrl(`/%65vents/${secret}`, '/')).toBe('/events/[redacted]');
+    expect(redactUrl(`/API/Events/${secret}`, '/api')).toBe('/api/events/[redacted]');
+  });
+
   it('under a root prefix, and in a Referer naming such a URL', () => {
     expect(redactUrl(`/api/events?token=${secret}`, '/api')).toBe('/api/events?[redacted]');
     expect(redactReferer(`https://salt.example/events?token=${secret}`, '/')).toBe('https://salt.example/events?[redacted]');

@@ -78,6 +78,10 @@ describe('loadSettings defaults', () => {
       favicon: undefined,
       corsOrigin: undefined,
       eventsUrlTokens: true,
+      maxSessions: 10_000,
+      maxSessionsPerUser: 100,
+      loginMaxFailures: 5,
+      loginFailureWindow: 300,
     });
     expect(settings.master).toStrictEqual({
       configFile: join(dir, 'master'),
@@ -427,9 +431,31 @@ describe('loadSettings errors name the file and the key', () => {
     ['rest_cherrypy: {port: 8000, api_acl: {users: {bob: 127.0.0.1}}}', 'rest_cherrypy.api_acl.users.bob', 'must be a list of strings, got "127.0.0.1"'],
     ['rest_cherrypy: {port: 8000, cors_origin: 5}', 'rest_cherrypy.cors_origin', 'must be a list of strings, got 5'],
     ['rest_cherrypy: {port: 8000, max_request_body_size: 1.5}', 'rest_cherrypy.max_request_body_size', 'must be an integer of at least 0, got 1.5'],
+    ['rest_cherrypy: {port: 8000, max_sessions_per_user: 0}', 'rest_cherrypy.max_sessions_per_user', 'must be an integer of at least 1, got 0'],
+    ['rest_cherrypy: {port: 8000, login_max_failures: -1}', 'rest_cherrypy.login_max_failures', 'must be an integer of at least 0, got -1'],
   ])('rest option %s', (line, key, problem) => {
     const dir = tree({ master: `${line}\n` });
     expect(configError(() => load(dir)).message).toBe(`${join(dir, 'master')}: ${key}: ${problem}`);
+  });
+});
+
+describe('session bounds, login throttling and api_acl options', () => {
+  it('reads the bounds and the throttle, 0 turning the throttle off', () => {
+    const dir = tree({
+      master: 'rest_cherrypy: {port: 8000, max_sessions: 50, max_sessions_per_user: 5, login_max_failures: 0, login_failure_window: 60}\n',
+    });
+    expect(load(dir).settings.rest).toMatchObject({ maxSessions: 50, maxSessionsPerUser: 5, loginMaxFailures: 0, loginFailureWindow: 60 });
+    expect(load(dir).warnings).toEqual([]);
+  });
+
+  it.each([
+    ['api_acl: {}', undefined],
+    ['api_acl: {users: {}}', {}],
+    ['api_acl: {other: 1}', {}],
+    ["api_acl: {users: {bob: ['*']}}", { bob: ['*'] }],
+  ])('%s is read as salt_api_acl_tool reads it', (option, expected) => {
+    const dir = tree({ master: `rest_cherrypy: {port: 8000, ${option}}\n` });
+    expect(load(dir).settings.rest.apiAcl).toEqual(expected);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseUrlencoded } from '../../src/http/body.js';
-import { hookEvent, hookTag, saltStamp, titleCaseHeader } from '../../src/http/hook-event.js';
+import { CREDENTIAL_HEADERS, hookEvent, hookTag, saltStamp, titleCaseHeader } from '../../src/http/hook-event.js';
 import { loadFixture } from '../support/fixtures.js';
 import { loadYaml } from '../../src/config/yaml11.js';
 
@@ -50,7 +50,10 @@ describe('hookEvent against the events salt-api fired on a real master', () => {
         now: new Date(recorded._stamp),
       });
       expect(event.tag).toBe(f.event_tag);
-      expect(JSON.stringify(event.data)).toBe(JSON.stringify({ ...recorded, _stamp: event.data['_stamp'] }));
+      // Byte for byte what salt-api fired, minus the credential headers it should not have copied.
+      const headers = Object.fromEntries(Object.entries(recorded.headers).filter(([k]) => !CREDENTIAL_HEADERS.has(k.toLowerCase())));
+      expect(Object.keys(headers).length).toBeLessThan(Object.keys(recorded.headers).length);
+      expect(JSON.stringify(event.data)).toBe(JSON.stringify({ ...recorded, headers, _stamp: event.data['_stamp'] }));
       expect(Object.keys(event.data)).toEqual(['body', 'post', 'headers', '_stamp']);
     },
   );
@@ -81,5 +84,38 @@ describe('hook helpers', () => {
 
   it('stamps like the 3008 master', () => {
     expect(saltStamp(new Date('2026-11-23T08:44:44.352Z'))).toBe('2026-11-23T08:44:44.352000+00:00');
+  });
+});
+
+describe('credential headers in hook events', () => {
+  const credentialHeaders = [
+    ['X-Auth-Token', 'a'.repeat(40)],
+    ['cookie', 'session_id=' + 'b'.repeat(40)],
+    ['AUTHORIZATION', 'Basic c2FsdDpzZWNyZXQ='],
+    ['Proxy-Authorization', 'Basic eDp5'],
+    ['x-hub-signature', 'sha1=00'],
+    ['X-Hub-Signature-256', 'sha256=11'],
+    ['X-Gitea-Signature', '22'],
+    ['x-gogs-signature', '33'],
+    ['X-GitLab-Token', 'gl-secret'],
+    ['x-AUTH-token', 'again'],
+  ] as const;
+
+  it('lists exactly the headers it strips', () => {
+    expect([...CREDENTIAL_HEADERS].sort()).toEqual([
+      'authorization', 'cookie', 'proxy-authorization', 'x-auth-token', 'x-gitea-signature',
+      'x-gitlab-token', 'x-gogs-signature', 'x-hub-signature', 'x-hub-signature-256',
+    ]);
+  });
+
+  it('leaves them out of the event in any letter case and keeps every other header in order', () => {
+    const event = hookEvent({
+      subPath: '/deploy', rawBody: '', parsedBody: undefined, remoteAddress: '10.0.0.7',
+      rawHeaders: ['host', 'h', ...credentialHeaders.flat(), 'x-github-event', 'push', 'content-type', 'text/plain'],
+    });
+    const headers = event.data['headers'] as Record<string, string>;
+    expect(Object.keys(headers)).toEqual(['Remote-Addr', 'Host', 'X-Github-Event', 'Content-Type']);
+    const text = JSON.stringify(event);
+    for (const [, value] of credentialHeaders) expect(text).not.toContain(value);
   });
 });

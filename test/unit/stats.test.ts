@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MasterGateway } from '../../src/http/app.js';
 import { SessionStore } from '../../src/http/sessions.js';
-import { installStats, type StatsOptions } from '../../src/http/stats.js';
+import { installStats, REDACTED_CLIENT, type StatsOptions } from '../../src/http/stats.js';
 import { StreamRegistry } from '../../src/http/streams.js';
 import { testSettings } from '../support/settings.js';
 
@@ -72,6 +72,28 @@ describe('ServerStats', () => {
     expect(application.Requests).toEqual({});
     expect(application['Slow Queries']).toBeUndefined();
     expect(own.slowQueries).toHaveLength(1);
+  });
+
+  it("shows a request record's client address only to that client; other readers see it redacted", async () => {
+    const app = await collectingApp({ slowQueryMs: 30, recentRequests: 4 });
+    await app.inject({ method: 'GET', url: '/sleep/40', remoteAddress: '10.1.2.3' });
+    await app.inject({ method: 'GET', url: '/sleep/0', remoteAddress: '10.1.2.3' });
+    const clientsSeenBy = (viewer: string | undefined): unknown[] => {
+      const doc = app.serverStats.report(viewer) as unknown as {
+        'CherryPy Applications': { Requests: Record<string, { Client: string }>; 'Slow Queries': { Client: string }[] };
+        'salt-apid': { slowQueries: { client: string }[] };
+      };
+      const application = doc['CherryPy Applications'];
+      return [
+        ...Object.values(application.Requests).map((r) => r.Client),
+        ...application['Slow Queries'].map((r) => r.Client),
+        ...doc['salt-apid'].slowQueries.map((q) => q.client),
+      ];
+    };
+    const byOthers = clientsSeenBy('10.9.9.9');
+    expect(byOthers).toHaveLength(4);
+    for (const client of [...byOthers, ...clientsSeenBy(undefined)]) expect(client).toBe(REDACTED_CLIENT);
+    for (const client of clientsSeenBy('10.1.2.3')) expect(client).toMatch(/^10\.1\.2\.3:\d+$/);
   });
 
   it('counts a hijacked reply when it starts and keeps it in flight until its response closes', async () => {

@@ -8,7 +8,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenRecord } from '../../salt/clear-commands.js';
 import { honouredToken, noPermission } from '../auth.js';
 import { HttpError, notFoundError, rejectOtherMethods } from '../errors.js';
-import { presentedSessionId } from '../sessions.js';
+import { isSessionIdShape, presentedSessionId } from '../sessions.js';
+import { couldBeSaltToken, saltTokenLength } from '../../salt/token-shape.js';
 import { streamEvents } from '../sse.js';
 import { headersSetOn, pathParam, queryValue, refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
 
@@ -24,10 +25,9 @@ interface StreamCredentials {
   sessionId: string | undefined;
 }
 
-const isHex = (value: string): boolean => /^[0-9a-fA-F]+$/.test(value);
-
 export async function eventsRoutes(app: FastifyInstance): Promise<void> {
   const { debug, eventsUrlTokens } = app.settings.rest;
+  const tokenLength = saltTokenLength(app.settings.master.hashType);
 
   /** The token a request presents: URL forms first (salt-api's order), then header or cookie. */
   function presentedToken(request: FastifyRequest): string | undefined {
@@ -41,11 +41,15 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
     return inPath || queryValue(request, 'token') || queryValue(request, 'salt_token') || presentedSessionId(request);
   }
 
-  /** A session id names its session's Salt token; anything else is taken as a Salt token. */
+  /**
+   * A session id names its session's Salt token; anything else is taken as a Salt token. What is
+   * neither a live session nor of a Salt token's form is refused without asking the master.
+   */
   async function authenticate(request: FastifyRequest): Promise<StreamCredentials> {
     const presented = presentedToken(request);
-    if (presented === undefined || !isHex(presented)) throw noPermission();
-    const session = app.sessions.use(presented);
+    if (presented === undefined) throw noPermission();
+    const session = isSessionIdShape(presented) ? app.sessions.use(presented) : undefined;
+    if (session === undefined && !couldBeSaltToken(presented, tokenLength)) throw noPermission();
     const record = await honouredToken(app.master, session?.token.token ?? presented);
     return { token: record, sessionId: session?.id };
   }

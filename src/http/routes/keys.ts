@@ -58,7 +58,9 @@ export async function keysRoutes(app: FastifyInstance): Promise<void> {
   /** No session and no negotiation: the answer is the archive itself. */
   async function generateKeys(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const chunks = prepareChunks([genAcceptChunk(request.body)]);
-    const [first] = await runChunks(app.netapi, chunks, abortOnDisconnect(reply.raw));
+    app.credentialGuard.admitChunks(request, chunks);
+    const runner = app.credentialGuard.watching(app.netapi, request);
+    const [first] = await runChunks(runner, chunks, abortOnDisconnect(reply.raw));
     const keys = wheelReturn(first);
     const archive = tarArchive([
       { name: 'minion.pub', data: keyText(keys, 'pub') },

@@ -6,27 +6,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isSaltMap, type SaltMap } from '../../salt/codec/values.js';
 import { MASTER_UNAVAILABLE, TOKEN_CHECK_CACHE_MS } from '../auth.js';
 import { HttpError, rejectOtherMethods } from '../errors.js';
+import { peerAddress } from '../credential-guard.js';
 import { loginPerms } from '../perms.js';
+import type { TokenRecord } from '../../salt/clear-commands.js';
+import { newSessionId, sessionCookie, setSessionCookie, type RequestSession, type Session, type SessionStore } from '../sessions.js';
 import { LOWSTATE_METHODS, refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
 
 const REFUSED = 'Could not authenticate using provided credentials';
 
-/** The socket peer address (never a header), IPv4-mapped IPv6 written as plain IPv4. */
-export function peerAddress(request: FastifyRequest): string {
-  const address = request.socket.remoteAddress ?? '';
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address;
-}
-
-/**
- * `api_acl` (rest-api.md §4.6): a listed user passes from one of their addresses (or anywhere
- * with `'*'`); an unlisted user is judged by the `'*'` entry, and refused without one.
- */
-export function apiAclAllows(acl: Readonly<Record<string, readonly string[]>> | undefined, user: unknown, ip: string): boolean {
-  if (acl === undefined || Object.keys(acl).length === 0) return true;
-  const name = typeof user === 'string' ? user : undefined;
-  const allowed = name !== undefined && Object.hasOwn(acl, name) ? acl[name] : acl['*'];
-  return allowed !== undefined && (allowed.includes(ip) || allowed.includes('*'));
-}
+export { apiAclAllows, peerAddress } from '../credential-guard.js';
 
 /** The posted credentials: the body's mapping, or the first chunk of a list. */
 function credentialsOf(body: unknown): SaltMap | undefined {
@@ -42,6 +30,29 @@ function mkTokenLoad(creds: SaltMap): SaltMap {
   return load;
 }
 
+/** Retry-After of a login refused because every session slot is taken. */
+const STORE_FULL_RETRY_SECONDS = 60;
+
+/**
+ * The session a successful login starts: always under a fresh id, so that an id the client was
+ * handed before logging in (session fixation) is never the one that gets the token; a live
+ * session the client presented is ended.
+ */
+function startSession(store: SessionStore, state: RequestSession, token: TokenRecord): Session {
+  if (state.session !== undefined) store.delete(state.session.id);
+  const session = store.save(newSessionId(), token);
+  if (session === undefined) {
+    throw new HttpError(503, 'Too many sessions are open; try again later.', {
+      shape: 'envelope',
+      headers: { 'Retry-After': String(STORE_FULL_RETRY_SECONDS) },
+    });
+  }
+  session.validatedUntil = Math.min(Date.now() + TOKEN_CHECK_CACHE_MS, token.expire * 1000);
+  state.id = session.id;
+  state.session = session;
+  return session;
+}
+
 export async function loginRoutes(app: FastifyInstance): Promise<void> {
   const { settings } = app;
 
@@ -53,23 +64,21 @@ export async function loginRoutes(app: FastifyInstance): Promise<void> {
 
     const user = creds['username'];
     const ip = peerAddress(request);
-    if (!apiAclAllows(settings.rest.apiAcl, user, ip)) {
-      request.log.info({ user, ip }, '[api_acl] Authentication failed');
-      throw new HttpError(401);
-    }
+    app.credentialGuard.admit(request, user);
 
     const token = await app.master.commands.mkToken(mkTokenLoad(creds));
     if (token === null) {
+      app.credentialGuard.loginFailed(request, user);
       request.log.info({ user, ip }, 'login refused');
       throw new HttpError(401, REFUSED);
     }
+    app.credentialGuard.loginSucceeded(request, user);
     request.log.info({ user: token.name, eauth: token.eauth, ip }, 'login accepted');
 
     const state = request.saltSession;
     if (state === null) throw new Error('/login is not a session route');
-    const session = app.sessions.save(state.id, token);
-    session.validatedUntil = Math.min(Date.now() + TOKEN_CHECK_CACHE_MS, token.expire * 1000);
-    state.session = session;
+    const session = startSession(app.sessions, state, token);
+    setSessionCookie(reply, sessionCookie(session.id));
 
     reply.header('X-Auth-Token', state.id);
     return reply.sendSalt({

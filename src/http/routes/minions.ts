@@ -34,6 +34,7 @@ export async function minionsRoutes(app: FastifyInstance): Promise<void> {
   async function startJobs(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const session = gatedSession(request);
     const chunks = prepareChunks(toLowstate(request.body), { token: session.token.token, client: 'local_async' });
+    app.credentialGuard.admitChunks(request, chunks);
     const results = await runChunks(app.netapi, chunks, abortOnDisconnect(reply.raw));
     return reply.code(202).sendSalt({ return: results, _links: { jobs: jobLinks(results) } });
   }

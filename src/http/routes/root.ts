@@ -27,6 +27,7 @@ export function runWithSession(app: FastifyInstance) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const session = gatedSession(request);
     const chunks = prepareChunks(toLowstate(request.body), { token: session.token.token });
+    app.credentialGuard.admitChunks(request, chunks);
     const results = await runChunks(app.netapi, chunks, abortOnDisconnect(reply.raw));
     return reply.sendSalt({ return: results });
   };

@@ -14,7 +14,9 @@ export async function runRoutes(app: FastifyInstance): Promise<void> {
     scope.get('/run', welcome(app));
     scope.post('/run', async (request, reply) => {
       const chunks = prepareChunks(toLowstate(request.body));
-      return reply.sendSalt({ return: await runChunks(app.netapi, chunks, abortOnDisconnect(reply.raw)) });
+      app.credentialGuard.admitChunks(request, chunks);
+      const runner = app.credentialGuard.watching(app.netapi, request);
+      return reply.sendSalt({ return: await runChunks(runner, chunks, abortOnDisconnect(reply.raw)) });
     });
     rejectOtherMethods(scope, '/run', LOWSTATE_METHODS);
   });

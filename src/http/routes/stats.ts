@@ -1,8 +1,9 @@
 /**
  * `GET /stats` (rest-api.md §11): the counters of src/http/stats.ts in the negotiated format. A
- * session route behind salt-api's own gate unless `stats_disable_auth`: like salt-api it never
- * asks the master, so SaltGUI's frequent polls stay cheap and work while the master is away
- * (rest-api.md §4.2).
+ * session route behind the gate of every protected route unless `stats_disable_auth`: salt-api
+ * only looks for a token in the session, so a session whose Salt token has expired could go on
+ * reading; here the token must be live (the master's word on it is reused for a few seconds, so
+ * SaltGUI's frequent polls stay cheap).
  */
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import { rejectOtherMethods } from '../errors.js';
@@ -15,10 +16,10 @@ export async function statsRoutes(app: FastifyInstance): Promise<void> {
   const { debug, statsDisableAuth } = app.settings.rest;
   await sessionScope(app, (scope) => {
     sendAllow(scope, STATS_METHODS);
-    const onRequest = statsDisableAuth ? [] : [app.sessionGate];
+    const onRequest = statsDisableAuth ? [] : [app.authGate];
     scope.get('/stats', { onRequest }, async (request, reply) => {
       refuseUndeclaredQuery(request, [], debug);
-      return reply.sendSalt(app.serverStats.report());
+      return reply.sendSalt(app.serverStats.report(request.ip));
     });
     rejectOtherMethods(scope, '/stats', STATS_METHODS);
   });

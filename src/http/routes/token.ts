@@ -30,7 +30,9 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
     scope.get('/token', welcome(app));
     scope.post('/token', async (request, reply) => {
       const chunks = prepareChunks(toLowstate(request.body).map(mkTokenChunk));
-      return reply.sendSalt(await runChunks(app.netapi, chunks, abortOnDisconnect(reply.raw)));
+      app.credentialGuard.admitChunks(request, chunks);
+      const runner = app.credentialGuard.watching(app.netapi, request);
+      return reply.sendSalt(await runChunks(runner, chunks, abortOnDisconnect(reply.raw)));
     });
     rejectOtherMethods(scope, '/token', LOWSTATE_METHODS);
   });

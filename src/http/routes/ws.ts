@@ -4,7 +4,6 @@
  * happens before the upgrade, so a refusal is an ordinary HTTP answer (the HTML error page).
  * Compression is never negotiated: salt-api's handshake breaks when a client asks for it.
  */
-import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
@@ -18,6 +17,7 @@ import { eventJson } from '../sse.js';
 import { serveEventSocket, STREAM_QUEUE, type EventSocket } from '../ws-stream.js';
 import { reapUpgradeSockets } from '../ws-upgrades.js';
 import { headersSetOn, pathParam, queryValue, sendAllow, sessionScope } from './common.js';
+import { saltTokenLength, saltTokenPattern } from '../../salt/token-shape.js';
 
 const WS_METHODS = ['GET', 'HEAD'] as const;
 const MAX_MESSAGE_BYTES = 65_536;
@@ -44,18 +44,6 @@ function sharedFrame(cache: WeakMap<SaltEvent, Buffer>, event: SaltEvent, text: 
     cache.set(event, frame);
   }
   return frame;
-}
-
-/** Hex digits of the master's `hash_type` digest: the length of its Salt tokens. */
-export function saltTokenLength(hashType: string): number {
-  for (const name of [hashType, hashType.replace(/_/g, '-')]) {
-    try {
-      return createHash(name).digest('hex').length;
-    } catch {
-      // not a name Node knows; try the next spelling
-    }
-  }
-  return 64;
 }
 
 /** The 101 answer carries what the hooks set (CORS, Set-Cookie, Server…), as salt-api's does. */
@@ -85,7 +73,7 @@ export async function wsRoutes(app: FastifyInstance): Promise<void> {
   const upgrades = new WeakMap<IncomingMessage, FastifyReply>();
   copyHeadersToUpgrades(app, upgrades);
   reapUpgradeSockets(app);
-  const tokenPattern = `[0-9A-Fa-f]{${saltTokenLength(app.settings.master.hashType)}}`;
+  const tokenPattern = saltTokenPattern(saltTokenLength(app.settings.master.hashType));
 
   /**
    * rest_cherrypy: a token given in the URL (path, or `?token=` as CherryPy maps it to the same

@@ -1,0 +1,89 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { TokenRecord } from '../../src/salt/clear-commands.js';
+import { SessionStore, isSessionIdShape, newSessionId, sessionOwner } from '../../src/http/sessions.js';
+
+const HOUR = 3600;
+
+function tokenOf(name: string, eauth = 'pam', expireIn = HOUR, now = Date.now()): TokenRecord {
+  return { token: newSessionId() + newSessionId().slice(0, 24), name, eauth, start: now / 1000, expire: now / 1000 + expireIn };
+}
+
+function store(options: ConstructorParameters<typeof SessionStore>[0] = {}): { sessions: SessionStore; ended: string[] } {
+  const sessions = new SessionStore(options);
+  const ended: string[] = [];
+  sessions.onEnd((id) => ended.push(id));
+  return { sessions, ended };
+}
+
+describe('SessionStore bounds', () => {
+  it("ends the user's own least recently used session at the per-user bound, never another user's", () => {
+    const { sessions, ended } = store({ maxSessions: 1_000, maxSessionsPerUser: 3 });
+    const victim = sessions.save(newSessionId(), tokenOf('saltdev'));
+    const mine = [1, 2, 3].map(() => sessions.save(newSessionId(), tokenOf('nobody', 'auto'))?.id);
+    expect(sessions.use(mine[0] ?? '')).toBeDefined(); // now the most recently used of nobody's
+    for (let i = 0; i < 10_000; i++) sessions.save(newSessionId(), tokenOf('nobody', 'auto'));
+    expect(sessions.countOf(sessionOwner(tokenOf('nobody', 'auto')))).toBe(3);
+    expect(sessions.size).toBe(4);
+    expect(victim && sessions.use(victim.id)).toBeDefined();
+    expect(ended).not.toContain(victim?.id);
+    expect(ended[0]).toBe(mine[1]);
+  });
+
+  it('counts users by eauth backend and name', () => {
+    const { sessions } = store({ maxSessionsPerUser: 1 });
+    const pam = sessions.save(newSessionId(), tokenOf('alice', 'pam'));
+    const ldap = sessions.save(newSessionId(), tokenOf('alice', 'ldap'));
+    expect(pam && sessions.use(pam.id)).toBeDefined();
+    expect(ldap && sessions.use(ldap.id)).toBeDefined();
+  });
+
+  it('refuses a new user when the store is full of live sessions of others, and lets a holder replace their own', () => {
+    const { sessions, ended } = store({ maxSessions: 4, maxSessionsPerUser: 2 });
+    const others = ['a', 'a', 'b', 'b'].map((name) => sessions.save(newSessionId(), tokenOf(name)));
+    expect(sessions.size).toBe(4);
+    expect(sessions.save(newSessionId(), tokenOf('mallory'))).toBeUndefined();
+    expect(ended).toEqual([]);
+    const again = sessions.save(newSessionId(), tokenOf('a'));
+    expect(again).toBeDefined();
+    expect(ended).toEqual([others[0]?.id]);
+    expect(sessions.size).toBe(4);
+  });
+
+  it('makes room from idle sessions and from sessions whose Salt token has expired before refusing', () => {
+    let now = Date.now();
+    const { sessions } = store({ maxSessions: 2, lifetimeSeconds: 60, now: () => now });
+    sessions.save(newSessionId(), tokenOf('a', 'pam', HOUR, now));
+    sessions.save(newSessionId(), tokenOf('b', 'pam', 30, now));
+    now += 31_000;
+    expect(sessions.save(newSessionId(), tokenOf('c', 'pam', HOUR, now))).toBeDefined();
+    now += 61_000;
+    expect(sessions.save(newSessionId(), tokenOf('d', 'pam', HOUR, now))).toBeDefined();
+    expect(sessions.size).toBeLessThanOrEqual(2);
+  });
+
+  it('never lets any sequence of logins end another user’s session or exceed either bound', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'e'), { maxLength: 200 }), (logins) => {
+        const { sessions, ended } = store({ maxSessions: 6, maxSessionsPerUser: 3 });
+        const ownerOf = new Map<string, string>();
+        for (const name of logins) {
+          const endedBefore = ended.length;
+          const session = sessions.save(newSessionId(), tokenOf(name));
+          for (const id of ended.slice(endedBefore)) expect(ownerOf.get(id)).toBe(name);
+          if (session !== undefined) ownerOf.set(session.id, name);
+          expect(sessions.size).toBeLessThanOrEqual(6);
+          expect(sessions.countOf(sessionOwner(tokenOf(name)))).toBeLessThanOrEqual(3);
+        }
+      }),
+      { seed: 20261125, numRuns: 200 },
+    );
+  });
+});
+
+describe('session ids', () => {
+  it('are 40 lower-case hex digits', () => {
+    expect(isSessionIdShape(newSessionId())).toBe(true);
+    for (const bad of ['', 'ab'.repeat(19), 'AB'.repeat(20), 'ab'.repeat(21), 'zz'.repeat(20)]) expect(isSessionIdShape(bad)).toBe(false);
+  });
+});
