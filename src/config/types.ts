@@ -42,7 +42,10 @@ export interface RestSettings {
   apiAcl: Record<string, string[]> | undefined;
   authorizedIps: string[] | undefined;
   favicon: string | undefined;
-  /** salt-apid extension: `cors_origin` (one origin, a list, or `*`); undefined = reflect Origin. */
+  /**
+   * salt-apid extension: `cors_origin` (one origin, a list, or `*`, which excludes `null` unless
+   * listed); undefined = the server's own origin only (salt-api echoes every Origin).
+   */
   corsOrigin: string | string[] | undefined;
   /** salt-apid extension: accept `?token=`, `?salt_token=`, `/events/<token>` (default true). */
   eventsUrlTokens: boolean;
