@@ -113,6 +113,19 @@ describe('TLS serving', () => {
     ).rejects.toThrow();
   });
 
+  it('marks the session cookie Secure (with HttpOnly and SameSite=Lax)', async () => {
+    const api = await serve();
+    const cookie = await new Promise<string>((resolve, reject) => {
+      const req = httpsRequest(`${api.url}/login`, { ca: pem('ca.crt'), method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        resolve(String(res.headers['set-cookie']?.[0]));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify(SALTDEV));
+    });
+    expect(cookie).toMatch(/^session_id=[0-9a-f]{40}; expires=[^;]+; Max-Age=36000; Path=\/; HttpOnly; SameSite=Lax; Secure$/);
+  });
+
   it('sends ssl_chain after the server certificate', async () => {
     const options = await tlsOptions({ ...testSettings().rest, ...tlsRest({ sslChain: file('ca.crt') }) });
     expect(options?.cert).toBe(`${pem('server.crt').trim()}\n${pem('ca.crt').trim()}`);

@@ -117,9 +117,10 @@ describe('/ws', () => {
     const { token } = await login(api);
     const witness = await Client.open(api, '/ws', { 'X-Auth-Token': token });
     await witness.say(READY);
-    const client = await Client.open(api, '/ws', { 'X-Auth-Token': token, Origin: 'http://gui.example' });
-    expect(client.upgradeHeaders['access-control-allow-origin']).toBe('http://gui.example');
-    expect(client.upgradeHeaders['set-cookie']?.[0]).toMatch(new RegExp(`^session_id=${token}; expires=.*; Max-Age=36000; Path=/$`));
+    const ownOrigin = new URL(api.url).origin;
+    const client = await Client.open(api, '/ws', { 'X-Auth-Token': token, Origin: ownOrigin });
+    expect(client.upgradeHeaders['access-control-allow-origin']).toBe(ownOrigin);
+    expect(client.upgradeHeaders['set-cookie']?.[0]).toMatch(new RegExp(`^session_id=${token}; expires=.*; Max-Age=36000; Path=/; HttpOnly; SameSite=Lax$`));
     expect(client.upgradeHeaders['sec-websocket-extensions']).toBeUndefined();
 
     await client.say('hello');
