@@ -1,6 +1,6 @@
 /**
  * RestSettings from the `rest_cherrypy:` section, each option with its salt-api default
- * (rest-api.md §1.3) and salt-apid's extensions (`cors_origin`, `events_url_tokens`).
+ * (rest-api.md §1.3) and salt-apid's extensions (`cors_origin`, `events_url_tokens`, `shutdown_timeout`, …).
  */
 import type { CertReqs, RestSettings } from './types.js';
 import { describeValue, type OptionReader } from './option-reader.js';
@@ -11,8 +11,11 @@ const KNOWN_OPTIONS = new Set([
   'queue_size', 'expire_responses', 'max_request_body_size', 'collect_stats', 'stats_disable_auth',
   'static', 'static_path', 'app', 'app_path', 'root_prefix', 'webhook_url', 'webhook_disable_auth',
   'enable_sessions', 'session_store', 'api_acl', 'authorized_ips', 'favicon', 'cors_origin',
-  'events_url_tokens', 'event_pull_framing',
+  'events_url_tokens', 'event_pull_framing', 'shutdown_timeout',
 ]);
+
+/** Seconds a graceful stop waits for requests in flight (`shutdown_timeout`). */
+export const DEFAULT_SHUTDOWN_TIMEOUT = 10;
 
 const CERT_REQS: readonly CertReqs[] = ['CERT_NONE', 'CERT_OPTIONAL', 'CERT_REQUIRED'];
 
@@ -79,5 +82,6 @@ export function buildRestSettings(
     favicon: rest.string('favicon'),
     corsOrigin: readCorsOrigin(rest),
     eventsUrlTokens: rest.boolean('events_url_tokens') ?? true,
+    shutdownTimeout: rest.seconds('shutdown_timeout') ?? DEFAULT_SHUTDOWN_TIMEOUT,
   };
 }

@@ -49,6 +49,11 @@ export interface RestSettings {
   corsOrigin: string | string[] | undefined;
   /** salt-apid extension: accept `?token=`, `?salt_token=`, `/events/<token>` (default true). */
   eventsUrlTokens: boolean;
+  /**
+   * salt-apid extension `shutdown_timeout`: seconds a graceful stop waits for requests in flight
+   * before it closes the connections still open (default 10).
+   */
+  shutdownTimeout: number;
 }
 
 export type EventFraming = 'bare' | 'len32';

@@ -78,6 +78,7 @@ describe('loadSettings defaults', () => {
       favicon: undefined,
       corsOrigin: undefined,
       eventsUrlTokens: true,
+      shutdownTimeout: 10,
     });
     expect(settings.master).toStrictEqual({
       configFile: join(dir, 'master'),
@@ -146,6 +147,7 @@ rest_cherrypy:
   cors_origin: [https://a.example, https://b.example]
   events_url_tokens: off
   event_pull_framing: bare
+  shutdown_timeout: 2.5
 `,
     });
     const { master, rest } = load(dir).settings;
@@ -183,6 +185,7 @@ rest_cherrypy:
       authorizedIps: ['127.0.0.1'],
       corsOrigin: ['https://a.example', 'https://b.example'],
       eventsUrlTokens: false,
+      shutdownTimeout: 2.5,
     });
   });
 
@@ -426,6 +429,7 @@ describe('loadSettings errors name the file and the key', () => {
     ['rest_cherrypy: {port: 8000, webhook_url: ""}', 'rest_cherrypy.webhook_url', 'must be a URL path, got ""'],
     ['rest_cherrypy: {port: 8000, api_acl: {users: {bob: 127.0.0.1}}}', 'rest_cherrypy.api_acl.users.bob', 'must be a list of strings, got "127.0.0.1"'],
     ['rest_cherrypy: {port: 8000, cors_origin: 5}', 'rest_cherrypy.cors_origin', 'must be a list of strings, got 5'],
+    ['rest_cherrypy: {port: 8000, shutdown_timeout: -1}', 'rest_cherrypy.shutdown_timeout', 'must be a non-negative number of seconds, got -1'],
     ['rest_cherrypy: {port: 8000, max_request_body_size: 1.5}', 'rest_cherrypy.max_request_body_size', 'must be an integer of at least 0, got 1.5'],
   ])('rest option %s', (line, key, problem) => {
     const dir = tree({ master: `${line}\n` });
