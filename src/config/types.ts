@@ -6,6 +6,8 @@
 
 export type CertReqs = 'CERT_NONE' | 'CERT_OPTIONAL' | 'CERT_REQUIRED';
 
+export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+
 /** The `rest_cherrypy:` section, every option with its salt-api default. */
 export interface RestSettings {
   port: number;
@@ -17,6 +19,10 @@ export interface RestSettings {
   sslCaCerts: string | undefined;
   sslCertReqs: CertReqs | undefined;
   sslAllowedCn: string[] | undefined;
+  /** salt-apid extension `ssl_min_version`: the oldest TLS version accepted (default TLSv1.2). */
+  sslMinVersion: TlsVersion;
+  /** salt-apid extension `ssl_ciphers`: OpenSSL cipher list (default: Mozilla "intermediate"). */
+  sslCiphers: string;
   debug: boolean;
   logAccessFile: string;
   logErrorFile: string;
