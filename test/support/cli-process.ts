@@ -24,7 +24,7 @@ export function spawnCli(args: string[]): CliProcess {
     stdout: '',
     stderr: '',
     exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() }))),
-    listening(timeoutMs = 15_000) {
+    listening(timeoutMs = 45_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`salt-apid did not start: ${proc.stderr}`)), timeoutMs);
         const check = (): void => {
