@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { EXIT_FAILURE, runCli } from './main.js';
 
+/** How long after `shutdown_timeout` a shutdown that is still not done is given up on. */
+const FORCED_EXIT_GRACE_MS = 5_000;
+
 const outcome = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).catch(
   (err: unknown) => {
     process.stderr.write(`salt-apid: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
@@ -13,9 +16,19 @@ if ('exitCode' in outcome) {
 } else {
   const { daemon } = outcome;
   let stopping = false;
-  const stop = (): void => {
-    if (stopping) return;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      // A second signal: the operator does not want to wait for the requests in flight.
+      process.stderr.write(`salt-apid: ${signal} again: stopping at once\n`);
+      process.exit(EXIT_FAILURE);
+    }
     stopping = true;
+    // daemon.stop() closes what is still open at shutdown_timeout; should anything else hold it
+    // up, the process still ends a little later.
+    setTimeout(() => {
+      process.stderr.write('salt-apid: shutdown_timeout passed and shutdown still not done: stopping at once\n');
+      process.exit(EXIT_FAILURE);
+    }, daemon.settings.rest.shutdownTimeout * 1000 + FORCED_EXIT_GRACE_MS).unref();
     daemon.stop().then(
       () => process.exit(0),
       (err: unknown) => {

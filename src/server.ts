@@ -11,7 +11,8 @@ import { SaltMaster } from './salt/master.js';
 
 /**
  * salt-apid assembled: the connection to the master, the HTTP application on top of it, and
- * an orderly shutdown (stop accepting, let in-flight requests finish, then drop the master).
+ * an orderly shutdown (stop accepting, let in-flight requests finish — for at most
+ * `shutdown_timeout` seconds — then drop the master).
  */
 export interface RunningServer {
   app: FastifyInstance;
@@ -21,6 +22,31 @@ export interface RunningServer {
   /** e.g. `https://127.0.0.1:8000` (`http://` with `disable_ssl`) */
   url: string;
   close(): Promise<void>;
+}
+
+/**
+ * Stops accepting and closes the app. Node's server.close() closes only the connections idle at
+ * that moment; one that finishes its last request later would linger for the keep-alive timeout,
+ * so idle connections are swept until the server has closed. Past `deadlineMs`, every connection
+ * still open is closed, busy or not: a request that outlives the deadline is cut off.
+ */
+async function closeWithDeadline(app: FastifyInstance, deadlineMs: number, logger: Logger): Promise<void> {
+  let pastDeadline = false;
+  const sweep = setInterval(() => {
+    if (pastDeadline) app.server.closeAllConnections();
+    else app.server.closeIdleConnections();
+  }, 100);
+  const deadline = setTimeout(() => {
+    pastDeadline = true;
+    logger.warn({ shutdownTimeout: deadlineMs / 1000 }, 'shutdown_timeout reached: closing the connections still open');
+    app.server.closeAllConnections();
+  }, deadlineMs);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(deadline);
+  }
 }
 
 export interface StartServerOptions {
@@ -75,17 +101,7 @@ export async function startServer({ settings, logger, accessLog }: StartServerOp
     sessions,
     url: `${https ? 'https' : 'http'}://${host}:${port}`,
     close() {
-      // Node's server.close() closes only the connections idle at that moment; one that finishes
-      // its last request later would linger for the keep-alive timeout. Sweep until closed.
-      closing ??= (async () => {
-        const sweep = setInterval(() => listening.server.closeIdleConnections(), 100);
-        try {
-          await listening.close();
-        } finally {
-          clearInterval(sweep);
-          master.close();
-        }
-      })();
+      closing ??= closeWithDeadline(listening, settings.rest.shutdownTimeout * 1000, logger).finally(() => master.close());
       return closing;
     },
   };

@@ -1,8 +1,8 @@
 /**
  * RestSettings from the `rest_cherrypy:` section, each option with its salt-api default
- * (rest-api.md §1.3) and salt-apid's extensions (`cors_origin`, `events_url_tokens`).
+ * (rest-api.md §1.3) and salt-apid's extensions (`cors_origin`, `events_url_tokens`, `shutdown_timeout`, …).
  */
-import type { CertReqs, RestSettings } from './types.js';
+import type { CertReqs, RestSettings, TlsVersion } from './types.js';
 import { describeValue, type OptionReader } from './option-reader.js';
 
 const KNOWN_OPTIONS = new Set([
@@ -12,10 +12,34 @@ const KNOWN_OPTIONS = new Set([
   'static', 'static_path', 'app', 'app_path', 'root_prefix', 'webhook_url', 'webhook_disable_auth',
   'enable_sessions', 'session_store', 'api_acl', 'authorized_ips', 'favicon', 'cors_origin',
   'events_url_tokens', 'event_pull_framing', 'max_sessions', 'max_sessions_per_user', 'login_max_failures',
-  'login_failure_window',
+  'login_failure_window', 'shutdown_timeout', 'ssl_min_version', 'ssl_ciphers',
 ]);
 
+/** Seconds a graceful stop waits for requests in flight (`shutdown_timeout`). */
+export const DEFAULT_SHUTDOWN_TIMEOUT = 10;
+
 const CERT_REQS: readonly CertReqs[] = ['CERT_NONE', 'CERT_OPTIONAL', 'CERT_REQUIRED'];
+const TLS_VERSIONS: readonly TlsVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+
+export const DEFAULT_SSL_MIN_VERSION: TlsVersion = 'TLSv1.2';
+
+/**
+ * Mozilla's "intermediate" server configuration (ssl-config.mozilla.org, guidelines 5.7): the
+ * TLS 1.3 suites, then TLS 1.2 suites that all have forward secrecy and authenticated
+ * encryption. Its DHE suites are left out: they need Diffie-Hellman parameters the server is not
+ * given, so OpenSSL would never pick them anyway.
+ */
+export const DEFAULT_SSL_CIPHERS = [
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
 
 export function unknownRestOptions(rest: OptionReader): string[] {
   return rest.keys().filter((key) => !KNOWN_OPTIONS.has(key));
@@ -63,6 +87,8 @@ export function buildRestSettings(
     sslCaCerts: rest.string('ssl_ca_certs'),
     sslCertReqs: rest.oneOf('ssl_cert_reqs', CERT_REQS),
     sslAllowedCn: rest.stringList('ssl_allowed_cn'),
+    sslMinVersion: rest.oneOf('ssl_min_version', TLS_VERSIONS) ?? DEFAULT_SSL_MIN_VERSION,
+    sslCiphers: rest.string('ssl_ciphers') ?? DEFAULT_SSL_CIPHERS,
     debug: rest.boolean('debug') ?? false,
     logAccessFile: rest.string('log_access_file') ?? '',
     logErrorFile: rest.string('log_error_file') ?? '',
@@ -90,5 +116,6 @@ export function buildRestSettings(
     maxSessionsPerUser: rest.integer('max_sessions_per_user', 1) ?? 100,
     loginMaxFailures: rest.integer('login_max_failures', 0) ?? 5,
     loginFailureWindow: rest.integer('login_failure_window', 0) ?? 300,
+    shutdownTimeout: rest.seconds('shutdown_timeout') ?? DEFAULT_SHUTDOWN_TIMEOUT,
   };
 }

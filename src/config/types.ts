@@ -6,6 +6,8 @@
 
 export type CertReqs = 'CERT_NONE' | 'CERT_OPTIONAL' | 'CERT_REQUIRED';
 
+export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+
 /** The `rest_cherrypy:` section, every option with its salt-api default. */
 export interface RestSettings {
   port: number;
@@ -17,6 +19,10 @@ export interface RestSettings {
   sslCaCerts: string | undefined;
   sslCertReqs: CertReqs | undefined;
   sslAllowedCn: string[] | undefined;
+  /** salt-apid extension `ssl_min_version`: the oldest TLS version accepted (default TLSv1.2). */
+  sslMinVersion: TlsVersion;
+  /** salt-apid extension `ssl_ciphers`: OpenSSL cipher list (default: Mozilla "intermediate"). */
+  sslCiphers: string;
   debug: boolean;
   logAccessFile: string;
   logErrorFile: string;
@@ -45,7 +51,10 @@ export interface RestSettings {
   apiAcl: Record<string, string[]> | undefined;
   authorizedIps: string[] | undefined;
   favicon: string | undefined;
-  /** salt-apid extension: `cors_origin` (one origin, a list, or `*`); undefined = reflect Origin. */
+  /**
+   * salt-apid extension: `cors_origin` (one origin, a list, or `*`, which excludes `null` unless
+   * listed); undefined = the server's own origin only (salt-api echoes every Origin).
+   */
   corsOrigin: string | string[] | undefined;
   /** salt-apid extension: accept `?token=`, `?salt_token=`, `/events/<token>` (default true). */
   eventsUrlTokens: boolean;
@@ -57,6 +66,11 @@ export interface RestSettings {
   loginMaxFailures: number;
   /** salt-apid extension `login_failure_window`: seconds failed logins are remembered (default 300; 0 = off). */
   loginFailureWindow: number;
+  /**
+   * salt-apid extension `shutdown_timeout`: seconds a graceful stop waits for requests in flight
+   * before it closes the connections still open (default 10).
+   */
+  shutdownTimeout: number;
 }
 
 export type EventFraming = 'bare' | 'len32';

@@ -8,7 +8,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenRecord } from '../salt/clear-commands.js';
 import { HttpError } from './errors.js';
-import { newSessionId, sessionCookie, setSessionCookie, type Session, type SessionStore } from './sessions.js';
+import { cookieOptionsFor, newSessionId, sessionCookie, setSessionCookie, type Session, type SessionStore } from './sessions.js';
 
 /** How long the master's confirmation of a session's token is trusted without asking again. */
 export const TOKEN_CHECK_CACHE_MS = 10_000;
@@ -89,7 +89,7 @@ export function createAuthGate(options: AuthGateOptions): { gate: AuthGate; sess
       options.store.delete(session.id);
       state.id = newSessionId();
       state.session = undefined;
-      setSessionCookie(reply, sessionCookie(state.id));
+      setSessionCookie(reply, sessionCookie(state.id, cookieOptionsFor(request)));
       throw noPermission();
     }
     reply.header('Cache-Control', 'private');

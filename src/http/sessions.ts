@@ -210,16 +210,36 @@ export function cookieValue(cookieHeader: string, name: string): string | undefi
   return found;
 }
 
-/** `session_id=<id>; expires=<RFC 1123>; Max-Age=36000; Path=/`, CherryPy's attribute order. */
-export function sessionCookie(id: string, now: number = Date.now()): string {
-  const expires = new Date(now + SESSION_LIFETIME_SECONDS * 1000).toUTCString();
-  return `${SESSION_COOKIE}=${id}; expires=${expires}; Max-Age=${SESSION_LIFETIME_SECONDS}; Path=/`;
+export interface CookieOptions {
+  /** Add `Secure`: the request came over TLS. */
+  secure?: boolean;
+  now?: number;
+}
+
+/**
+ * What salt-api's cookie lacks, appended after CherryPy's attributes: no script can read the
+ * session id (`HttpOnly`), other sites' pages cannot make the browser send it on their requests
+ * (`SameSite=Lax`), and under TLS it never travels over plain HTTP (`Secure`).
+ */
+function hardening(secure: boolean | undefined): string {
+  return `; HttpOnly; SameSite=Lax${secure === true ? '; Secure' : ''}`;
+}
+
+/** `session_id=<id>; expires=<RFC 1123>; Max-Age=36000; Path=/` (CherryPy's order), then the hardening. */
+export function sessionCookie(id: string, options: CookieOptions = {}): string {
+  const expires = new Date((options.now ?? Date.now()) + SESSION_LIFETIME_SECONDS * 1000).toUTCString();
+  return `${SESSION_COOKIE}=${id}; expires=${expires}; Max-Age=${SESSION_LIFETIME_SECONDS}; Path=/${hardening(options.secure)}`;
 }
 
 /** The cookie /logout sends: a new id, expired a year ago (CherryPy's `sessions.expire()`). */
-export function expiredSessionCookie(now: number = Date.now()): string {
-  const expires = new Date(now - 365 * 24 * 3600 * 1000).toUTCString();
-  return `${SESSION_COOKIE}=${newSessionId()}; expires=${expires}; Path=/`;
+export function expiredSessionCookie(options: CookieOptions = {}): string {
+  const expires = new Date((options.now ?? Date.now()) - 365 * 24 * 3600 * 1000).toUTCString();
+  return `${SESSION_COOKIE}=${newSessionId()}; expires=${expires}; Path=/${hardening(options.secure)}`;
+}
+
+/** Whether the request came over TLS, so that its cookie gets `Secure`. */
+export function cookieOptionsFor(request: FastifyRequest): CookieOptions {
+  return { secure: request.protocol === 'https' };
 }
 
 /** Sets the response's session cookie, replacing one set earlier (Fastify appends Set-Cookie). */
@@ -239,6 +259,6 @@ export function installSessions(scope: FastifyInstance, store: SessionStore): vo
     const session = presented === undefined || !isSessionIdShape(presented) ? undefined : store.use(presented);
     const id = session?.id ?? newSessionId();
     request.saltSession = { id, session };
-    setSessionCookie(reply, sessionCookie(id));
+    setSessionCookie(reply, sessionCookie(id, cookieOptionsFor(request)));
   });
 }

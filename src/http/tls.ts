@@ -1,6 +1,11 @@
 /**
  * TLS serving (rest-api.md §1.2, §1.3 `ssl_*` / `disable_ssl`, §13) and the client-certificate
  * CN filter (`ssl_allowed_cn`, §2 step 8, §6.3).
+ *
+ * salt-api leaves protocol versions and ciphers to CherryPy's and Python's defaults; salt-apid sets
+ * them itself: TLS 1.2 at least (`ssl_min_version`) and Mozilla's "intermediate" cipher list
+ * (`ssl_ciphers`, DEFAULT_SSL_CIPHERS), so that neither Node's nor the system's OpenSSL defaults
+ * (or a `--tls-min-v1.0` in NODE_OPTIONS) decide what the API accepts.
  */
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
@@ -83,11 +88,27 @@ async function caCertificates(path: string): Promise<string[]> {
   return found;
 }
 
+/** `ssl_ciphers` must name at least one cipher OpenSSL knows (checked even with `disable_ssl`). */
+function checkCipherList(ciphers: string): void {
+  const problem = ciphers.trim() === '' ? 'it is empty' : cipherListProblem(ciphers);
+  if (problem !== undefined) throw new StartupError(`Invalid ssl_ciphers ${JSON.stringify(ciphers)}: ${problem}`);
+}
+
+function cipherListProblem(ciphers: string): string | undefined {
+  try {
+    createSecureContext({ ciphers });
+    return undefined;
+  } catch (cause) {
+    return (cause as Error).message.replace(/^error:[0-9A-F]+:[^:]*::/, '');
+  }
+}
+
 /**
  * The `https` server options the `rest_cherrypy` settings ask for, or `undefined` with
  * `disable_ssl`. Enforces salt-api's start-up rules; every refusal is a StartupError.
  */
 export async function tlsOptions(rest: RestSettings): Promise<ServerOptions | undefined> {
+  checkCipherList(rest.sslCiphers);
   if (rest.disableSsl) return undefined;
   if (rest.sslCrt === undefined || rest.sslCrt === '' || rest.sslKey === undefined || rest.sslKey === '') {
     throw new StartupError("Options 'ssl_crt' and 'ssl_key' are required if SSL is not disabled (disable_ssl)");
@@ -107,7 +128,12 @@ export async function tlsOptions(rest: RestSettings): Promise<ServerOptions | un
       ? []
       : certificates('ssl_chain', rest.sslChain, await readPem('ssl_chain', rest.sslChain, 'the certificate chain'));
 
-  const options: ServerOptions = { cert: [...serverCerts, ...chain].join('\n'), key: keyText };
+  const options: ServerOptions = {
+    cert: [...serverCerts, ...chain].join('\n'),
+    key: keyText,
+    minVersion: rest.sslMinVersion,
+    ciphers: rest.sslCiphers,
+  };
   const caPath = rest.sslCaCerts === '' ? undefined : rest.sslCaCerts;
   if (caPath !== undefined) options.ca = await caCertificates(caPath);
   const reqs = rest.sslCertReqs;

@@ -12,7 +12,7 @@ import {
   type ApiUnderTest,
 } from '../support/api.js';
 
-const SESSION_COOKIE = /^session_id=([0-9a-f]{40}); expires=(\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT); Max-Age=36000; Path=\/$/;
+const SESSION_COOKIE = /^session_id=([0-9a-f]{40}); expires=(\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT); Max-Age=36000; Path=\/; HttpOnly; SameSite=Lax$/;
 
 let api: ApiUnderTest;
 
@@ -243,7 +243,7 @@ describe('POST /logout', () => {
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('{"return": "Your token has been cleared"}');
     const cookie = response.headers.getSetCookie()[0] ?? '';
-    const [, newId, expires] = /^session_id=([0-9a-f]{40}); expires=([^;]+); Path=\/$/.exec(cookie) ?? [];
+    const [, newId, expires] = /^session_id=([0-9a-f]{40}); expires=([^;]+); Path=\/; HttpOnly; SameSite=Lax$/.exec(cookie) ?? [];
     expect(newId).toBeDefined();
     expect(newId).not.toBe(token);
     expect(Date.parse(expires ?? '')).toBeLessThan(Date.now() - 300 * 24 * 3600 * 1000);

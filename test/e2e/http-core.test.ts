@@ -244,8 +244,8 @@ describe('error pages', () => {
 });
 
 describe('CORS', () => {
-  it('reflects the Origin on every response, errors included', async () => {
-    const app = await makeApp();
+  it('with cors_origin "*", reflects the Origin on every response, errors included', async () => {
+    const app = await makeApp({ rest: { corsOrigin: '*' } });
     for (const url of ['/', '/nowhere']) {
       const response = await app.inject({ method: 'GET', url, headers: { origin: 'https://gui.example' } });
       expect(response.headers['access-control-allow-origin']).toBe('https://gui.example');
@@ -255,7 +255,7 @@ describe('CORS', () => {
   });
 
   it('answers a preflight with 200, an empty body and the preflight headers, without auth', async () => {
-    const app = await makeApp();
+    const app = await makeApp({ rest: { corsOrigin: 'https://gui.example' } });
     for (const url of ['/', '/login', '/minions/x']) {
       const response = await app.inject({
         method: 'OPTIONS',
@@ -295,6 +295,39 @@ describe('CORS', () => {
     const refused = await app.inject({ method: 'GET', url: '/', headers: { origin: 'https://evil.example' } });
     expect(refused.headers['access-control-allow-origin']).toBeUndefined();
     expect(refused.statusCode).toBe(200);
+  });
+
+  it('without cors_origin, reflects no foreign origin (nor null), only the server\'s own', async () => {
+    const app = await makeApp();
+    for (const origin of ['https://evil.example', 'null', 'http://127.0.0.1:8000.evil.example', 'http://127.0.0.1:8001']) {
+      for (const method of ['GET', 'OPTIONS'] as const) {
+        const response = await app.inject({
+          method,
+          url: '/',
+          headers: { origin, host: '127.0.0.1:8000', 'access-control-request-method': 'POST' },
+        });
+        expect(response.headers['access-control-allow-origin'], `${method} ${origin}`).toBeUndefined();
+      }
+    }
+    const same = await app.inject({ method: 'GET', url: '/', headers: { origin: 'http://127.0.0.1:8000', host: '127.0.0.1:8000' } });
+    expect(same.headers['access-control-allow-origin']).toBe('http://127.0.0.1:8000');
+    const noOrigin = await app.inject({ method: 'GET', url: '/' });
+    expect(noOrigin.headers['access-control-allow-origin']).toBe('*');
+  });
+
+  it('never reflects the null origin under "*", only when listed; ["*", "null"] is salt-api\'s behaviour', async () => {
+    const star = await makeApp({ rest: { corsOrigin: '*' } });
+    const refused = await star.inject({ method: 'GET', url: '/', headers: { origin: 'null' } });
+    expect(refused.headers['access-control-allow-origin']).toBeUndefined();
+    const any = await star.inject({ method: 'GET', url: '/', headers: { origin: 'https://any.example' } });
+    expect(any.headers['access-control-allow-origin']).toBe('https://any.example');
+
+    const saltApi = await makeApp({ rest: { corsOrigin: ['*', 'null'] } });
+    for (const origin of ['null', 'https://any.example']) {
+      const response = await saltApi.inject({ method: 'GET', url: '/', headers: { origin } });
+      expect(response.headers['access-control-allow-origin']).toBe(origin);
+      expect(response.headers['access-control-allow-credentials']).toBe('true');
+    }
   });
 });
 

@@ -5,12 +5,15 @@ import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RestSettings } from '../../src/config/types.js';
 import { StartupError, tlsOptions } from '../../src/http/tls.js';
 import { startServer } from '../../src/server.js';
+import { runCli, EXIT_USAGE } from '../../src/main.js';
 import { SALTDEV, pageMessage, startApi, type ApiUnderTest } from '../support/api.js';
+import { captureIo } from '../support/cli.js';
 import { testSettings } from '../support/settings.js';
 
 const OPENSSL = '/usr/bin/openssl';
@@ -113,6 +116,19 @@ describe('TLS serving', () => {
     ).rejects.toThrow();
   });
 
+  it('marks the session cookie Secure (with HttpOnly and SameSite=Lax)', async () => {
+    const api = await serve();
+    const cookie = await new Promise<string>((resolve, reject) => {
+      const req = httpsRequest(`${api.url}/login`, { ca: pem('ca.crt'), method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        resolve(String(res.headers['set-cookie']?.[0]));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify(SALTDEV));
+    });
+    expect(cookie).toMatch(/^session_id=[0-9a-f]{40}; expires=[^;]+; Max-Age=36000; Path=\/; HttpOnly; SameSite=Lax; Secure$/);
+  });
+
   it('sends ssl_chain after the server certificate', async () => {
     const options = await tlsOptions({ ...testSettings().rest, ...tlsRest({ sslChain: file('ca.crt') }) });
     expect(options?.cert).toBe(`${pem('server.crt').trim()}\n${pem('ca.crt').trim()}`);
@@ -205,5 +221,54 @@ describe('start-up refusals', () => {
     const empty = file('empty-cadir');
     await mkdir(empty, { recursive: true });
     expect((await refusal(tlsRest({ sslCaCerts: empty }))).message).toContain(empty);
+  });
+});
+
+/** The protocol and cipher a handshake settled on, or the error that ended it. */
+function handshake(api: ApiUnderTest, options: ConnectionOptions): Promise<{ protocol: string | null; cipher: string } | { error: string }> {
+  const { hostname, port } = new URL(api.url);
+  return new Promise((resolve) => {
+    const socket = tlsConnect({ host: hostname, port: Number(port), ca: pem('ca.crt'), servername: 'localhost', ...options }, () => {
+      resolve({ protocol: socket.getProtocol(), cipher: socket.getCipher().name });
+      socket.destroy();
+    });
+    socket.on('error', (err) => resolve({ error: err.message }));
+  });
+}
+
+/** A client that speaks nothing newer than TLS 1.1 (and lowers its own OpenSSL security level to offer it). */
+const TLS11_ONLY: ConnectionOptions = { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' };
+/** A TLS 1.2 client offering only a CBC/SHA-1 suite, which Node's defaults accept and Mozilla's "intermediate" does not. */
+const LEGACY_CIPHER_ONLY: ConnectionOptions = { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-SHA' };
+
+describe('protocol versions and ciphers (ssl_min_version, ssl_ciphers)', () => {
+  it('by default refuses TLS 1.1 and a legacy cipher, and serves TLS 1.2 (AEAD suites) and TLS 1.3', async () => {
+    const api = await serve();
+    expect(await handshake(api, TLS11_ONLY)).toHaveProperty('error');
+    expect(await handshake(api, LEGACY_CIPHER_ONLY)).toHaveProperty('error');
+    expect(await handshake(api, { maxVersion: 'TLSv1.2' })).toEqual({ protocol: 'TLSv1.2', cipher: 'ECDHE-ECDSA-AES128-GCM-SHA256' });
+    expect(await handshake(api, { minVersion: 'TLSv1.3' })).toMatchObject({ protocol: 'TLSv1.3' });
+  });
+
+  it('the options take effect: ssl_min_version TLSv1.3 refuses TLS 1.2; ssl_ciphers and TLSv1.1 bring the old clients back', async () => {
+    const strict = await serve({ sslMinVersion: 'TLSv1.3' });
+    expect(await handshake(strict, { maxVersion: 'TLSv1.2' })).toHaveProperty('error');
+    expect(await handshake(strict, {})).toMatchObject({ protocol: 'TLSv1.3' });
+
+    const lenient = await serve({ sslMinVersion: 'TLSv1.1', sslCiphers: 'DEFAULT:@SECLEVEL=0' });
+    expect(await handshake(lenient, TLS11_ONLY)).toMatchObject({ protocol: 'TLSv1.1' });
+    expect(await handshake(lenient, LEGACY_CIPHER_ONLY)).toEqual({ protocol: 'TLSv1.2', cipher: 'ECDHE-ECDSA-AES128-SHA' });
+  });
+
+  it('a cipher list OpenSSL cannot use stops the start with exit 2 and a one-line message naming ssl_ciphers', async () => {
+    const config = file('bad-ciphers.conf');
+    await writeFile(
+      config,
+      `rest_cherrypy:\n  port: 8000\n  host: 127.0.0.1\n  ssl_crt: ${file('server.crt')}\n  ssl_key: ${file('server.key')}\n  ssl_ciphers: NO-SUCH-CIPHER\n`,
+    );
+    const { out, streams } = captureIo();
+    const outcome = await runCli(['--config', config, '--log-level', 'silent'], streams);
+    expect(outcome).toEqual({ exitCode: EXIT_USAGE });
+    expect(out.stderr).toMatch(/^salt-apid: Invalid ssl_ciphers "NO-SUCH-CIPHER": no cipher match\n$/);
   });
 });

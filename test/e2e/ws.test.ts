@@ -117,9 +117,10 @@ describe('/ws', () => {
     const { token } = await login(api);
     const witness = await Client.open(api, '/ws', { 'X-Auth-Token': token });
     await witness.say(READY);
-    const client = await Client.open(api, '/ws', { 'X-Auth-Token': token, Origin: 'http://gui.example' });
-    expect(client.upgradeHeaders['access-control-allow-origin']).toBe('http://gui.example');
-    expect(client.upgradeHeaders['set-cookie']?.[0]).toMatch(new RegExp(`^session_id=${token}; expires=.*; Max-Age=36000; Path=/$`));
+    const ownOrigin = new URL(api.url).origin;
+    const client = await Client.open(api, '/ws', { 'X-Auth-Token': token, Origin: ownOrigin });
+    expect(client.upgradeHeaders['access-control-allow-origin']).toBe(ownOrigin);
+    expect(client.upgradeHeaders['set-cookie']?.[0]).toMatch(new RegExp(`^session_id=${token}; expires=.*; Max-Age=36000; Path=/; HttpOnly; SameSite=Lax$`));
     expect(client.upgradeHeaders['sec-websocket-extensions']).toBeUndefined();
 
     await client.say('hello');
@@ -272,5 +273,47 @@ describe('rest_tornado /all_events and /formatted_events', () => {
     expect((await refused(api, `/formatted_events/${unknown}`)).status).toBe(401);
     expect((await refused(api, `/all_events/${token.slice(0, 40)}`)).status).toBe(404);
     expect((await refused(api, `/formatted_events/${token}00`)).status).toBe(404);
+  });
+});
+
+describe('WebSocket Origin check', () => {
+  it('without cors_origin: a foreign or null Origin is refused 403 before the upgrade; the own origin and no Origin are served', async () => {
+    const api = await start();
+    const { token } = await login(api);
+    const saltTok = await saltToken(api);
+    for (const path of ['/ws', `/ws/${token}`, `/all_events/${saltTok}`, `/formatted_events/${saltTok}`]) {
+      for (const origin of ['https://evil.example', 'null', `${new URL(api.url).origin}.evil.example`]) {
+        const answer = await refused(api, path, { 'X-Auth-Token': token, Origin: origin });
+        expect(answer.status, `${path} ${origin}`).toBe(403);
+        expect(answer.body).toContain('not allowed');
+      }
+    }
+    const own = await Client.open(api, '/ws', { 'X-Auth-Token': token, Origin: new URL(api.url).origin });
+    await own.say(READY);
+    const script = await Client.open(api, `/all_events/${saltTok}`);
+    expect(script.closed).toBeUndefined();
+  });
+
+  it('checks the Origin before the credentials, so a refused page learns nothing about them', async () => {
+    const api = await start();
+    const answer = await refused(api, '/ws', { 'X-Auth-Token': 'ab'.repeat(20), Origin: 'https://evil.example' });
+    expect(answer.status).toBe(403);
+  });
+
+  it('with cors_origin, the listed origins (or any but null under "*") are served', async () => {
+    const api = await start({ settings: { rest: { corsOrigin: ['https://gui.example'] } } });
+    const { token } = await login(api);
+    const listed = await Client.open(api, '/ws', { 'X-Auth-Token': token, Origin: 'https://gui.example' });
+    await listed.say(READY);
+    expect(listed.upgradeHeaders['access-control-allow-origin']).toBe('https://gui.example');
+    expect((await refused(api, '/ws', { 'X-Auth-Token': token, Origin: 'https://other.example' })).status).toBe(403);
+    // The server's own origin is not implied once cors_origin lists origins.
+    expect((await refused(api, '/ws', { 'X-Auth-Token': token, Origin: new URL(api.url).origin })).status).toBe(403);
+
+    const star = await start({ settings: { rest: { corsOrigin: '*' } } });
+    const starLogin = await login(star);
+    const any = await Client.open(star, '/ws', { 'X-Auth-Token': starLogin.token, Origin: 'https://any.example' });
+    await any.say(READY);
+    expect((await refused(star, '/ws', { 'X-Auth-Token': starLogin.token, Origin: 'null' })).status).toBe(403);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isHexToken, prepareChunks, toLowstate } from '../../src/http/lowstate.js';
 import { loginPerms, pythonRepr } from '../../src/http/perms.js';
 import { apiAclAllows } from '../../src/http/routes/login.js';
-import { SessionStore, cookieValue, sessionCookie } from '../../src/http/sessions.js';
+import { SessionStore, cookieValue, expiredSessionCookie, sessionCookie } from '../../src/http/sessions.js';
 import type { TokenRecord } from '../../src/salt/clear-commands.js';
 
 const record = (overrides: Partial<TokenRecord> = {}): TokenRecord => ({
@@ -42,10 +42,16 @@ describe('SessionStore', () => {
 });
 
 describe('session cookie', () => {
-  it('is CherryPy\'s attribute order with an RFC 1123 date', () => {
-    expect(sessionCookie('ab', Date.UTC(2026, 10, 23, 8, 0, 0))).toBe(
-      'session_id=ab; expires=Mon, 23 Nov 2026 18:00:00 GMT; Max-Age=36000; Path=/',
+  it('is CherryPy\'s attribute order with an RFC 1123 date, then HttpOnly and SameSite=Lax', () => {
+    expect(sessionCookie('ab', { now: Date.UTC(2026, 10, 23, 8, 0, 0) })).toBe(
+      'session_id=ab; expires=Mon, 23 Nov 2026 18:00:00 GMT; Max-Age=36000; Path=/; HttpOnly; SameSite=Lax',
     );
+  });
+
+  it('adds Secure under TLS, and the logout cookie is hardened too', () => {
+    expect(sessionCookie('ab', { secure: true, now: 0 })).toMatch(/; Path=\/; HttpOnly; SameSite=Lax; Secure$/);
+    expect(expiredSessionCookie({ now: 0 })).toMatch(/; Path=\/; HttpOnly; SameSite=Lax$/);
+    expect(expiredSessionCookie({ secure: true, now: 0 })).toMatch(/; HttpOnly; SameSite=Lax; Secure$/);
   });
 
   it('is read from the Cookie header, the last one winning', () => {

@@ -55,6 +55,11 @@ describe('loadSettings defaults', () => {
       sslCaCerts: undefined,
       sslCertReqs: undefined,
       sslAllowedCn: undefined,
+      sslMinVersion: 'TLSv1.2',
+      sslCiphers:
+        'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:' +
+        'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:' +
+        'ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305',
       debug: false,
       logAccessFile: '',
       logErrorFile: '',
@@ -82,6 +87,7 @@ describe('loadSettings defaults', () => {
       maxSessionsPerUser: 100,
       loginMaxFailures: 5,
       loginFailureWindow: 300,
+      shutdownTimeout: 10,
     });
     expect(settings.master).toStrictEqual({
       configFile: join(dir, 'master'),
@@ -150,6 +156,9 @@ rest_cherrypy:
   cors_origin: [https://a.example, https://b.example]
   events_url_tokens: off
   event_pull_framing: bare
+  shutdown_timeout: 2.5
+  ssl_min_version: TLSv1.3
+  ssl_ciphers: ECDHE-ECDSA-AES128-GCM-SHA256
 `,
     });
     const { master, rest } = load(dir).settings;
@@ -187,6 +196,9 @@ rest_cherrypy:
       authorizedIps: ['127.0.0.1'],
       corsOrigin: ['https://a.example', 'https://b.example'],
       eventsUrlTokens: false,
+      shutdownTimeout: 2.5,
+      sslMinVersion: 'TLSv1.3',
+      sslCiphers: 'ECDHE-ECDSA-AES128-GCM-SHA256',
     });
   });
 
@@ -430,6 +442,8 @@ describe('loadSettings errors name the file and the key', () => {
     ['rest_cherrypy: {port: 8000, webhook_url: ""}', 'rest_cherrypy.webhook_url', 'must be a URL path, got ""'],
     ['rest_cherrypy: {port: 8000, api_acl: {users: {bob: 127.0.0.1}}}', 'rest_cherrypy.api_acl.users.bob', 'must be a list of strings, got "127.0.0.1"'],
     ['rest_cherrypy: {port: 8000, cors_origin: 5}', 'rest_cherrypy.cors_origin', 'must be a list of strings, got 5'],
+    ['rest_cherrypy: {port: 8000, ssl_min_version: SSLv3}', 'rest_cherrypy.ssl_min_version', 'must be one of TLSv1, TLSv1.1, TLSv1.2, TLSv1.3, got "SSLv3"'],
+    ['rest_cherrypy: {port: 8000, shutdown_timeout: -1}', 'rest_cherrypy.shutdown_timeout', 'must be a non-negative number of seconds, got -1'],
     ['rest_cherrypy: {port: 8000, max_request_body_size: 1.5}', 'rest_cherrypy.max_request_body_size', 'must be an integer of at least 0, got 1.5'],
     ['rest_cherrypy: {port: 8000, max_sessions_per_user: 0}', 'rest_cherrypy.max_sessions_per_user', 'must be an integer of at least 1, got 0'],
     ['rest_cherrypy: {port: 8000, login_max_failures: -1}', 'rest_cherrypy.login_max_failures', 'must be an integer of at least 0, got -1'],

@@ -6,7 +6,7 @@
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import { gatedSession } from '../auth.js';
 import { rejectOtherMethods } from '../errors.js';
-import { expiredSessionCookie, setSessionCookie } from '../sessions.js';
+import { cookieOptionsFor, expiredSessionCookie, setSessionCookie } from '../sessions.js';
 import { sendAllow, sessionScope } from './common.js';
 
 /** salt-api answers `GET /logout` with a 500; only POST is implemented here, so GET is a 405. */
@@ -18,7 +18,7 @@ export async function logoutRoutes(app: FastifyInstance): Promise<void> {
     scope.post('/logout', { onRequest: app.sessionGate }, async (request, reply) => {
       const session = gatedSession(request);
       app.sessions.delete(session.id);
-      setSessionCookie(reply, expiredSessionCookie());
+      setSessionCookie(reply, expiredSessionCookie(cookieOptionsFor(request)));
       return reply.sendSalt({ return: 'Your token has been cleared' });
     });
     rejectOtherMethods(scope, '/logout', ALLOWED);

@@ -3,6 +3,12 @@
  * rest_tornado's `/all_events/<token>` and `/formatted_events/<token>` (§18). Authentication
  * happens before the upgrade, so a refusal is an ordinary HTTP answer (the HTML error page).
  * Compression is never negotiated: salt-api's handshake breaks when a client asks for it.
+ *
+ * Browsers let any page open a WebSocket to any host, cookies included, and CORS does not apply:
+ * salt-api accepts every handshake, so a foreign page could read the event bus with a visitor's
+ * session. Here a handshake that names an `Origin` must pass the `cors_origin` check (the server's
+ * own origin when unset) or is answered 403 before anything else; clients that send no `Origin`
+ * (scripts, pepper) are not affected.
  */
 import type { IncomingMessage } from 'node:http';
 import websocket from '@fastify/websocket';
@@ -11,6 +17,7 @@ import type { TokenRecord } from '../../salt/clear-commands.js';
 import type { SaltMap } from '../../salt/codec/values.js';
 import type { SaltEvent } from '../../salt/event-frame.js';
 import { honouredToken, noPermission } from '../auth.js';
+import { originAllowed } from '../cors.js';
 import { HttpError, rejectOtherMethods } from '../errors.js';
 import { FormattedEventsView } from '../formatted-events.js';
 import { eventJson } from '../sse.js';
@@ -22,6 +29,7 @@ import { saltTokenLength, saltTokenPattern } from '../../salt/token-shape.js';
 const WS_METHODS = ['GET', 'HEAD'] as const;
 const MAX_MESSAGE_BYTES = 65_536;
 const NOT_AN_UPGRADE = 'This URL serves WebSocket connections only (Upgrade: websocket).';
+export const ORIGIN_REFUSED = 'WebSocket connections from this Origin are not allowed (cors_origin).';
 /** Response headers of the hooks that make no sense on a 101. */
 const NOT_FOR_UPGRADES = new Set(['connection', 'upgrade', 'content-length', 'content-type', 'transfer-encoding']);
 
@@ -74,6 +82,7 @@ export async function wsRoutes(app: FastifyInstance): Promise<void> {
   copyHeadersToUpgrades(app, upgrades);
   reapUpgradeSockets(app);
   const tokenPattern = saltTokenPattern(saltTokenLength(app.settings.master.hashType));
+  const corsOrigin = app.settings.rest.corsOrigin;
 
   /**
    * rest_cherrypy: a token given in the URL (path, or `?token=` as CherryPy maps it to the same
@@ -141,6 +150,10 @@ export async function wsRoutes(app: FastifyInstance): Promise<void> {
     return {
       method: 'GET',
       preValidation: async (request, reply) => {
+        const origin = request.headers.origin;
+        if (origin !== undefined && !originAllowed(origin, request.headers.host, corsOrigin)) {
+          throw new HttpError(403, ORIGIN_REFUSED);
+        }
         credentials.set(request, await authenticate(request));
         upgrades.set(request.raw, reply);
       },

@@ -1,0 +1,51 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const LOADER = fileURLToPath(new URL('./ts-loader.mjs', import.meta.url));
+const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+
+/** salt-apid as its own process (src/cli.ts run from source), with what it printed so far. */
+export interface CliProcess {
+  child: ChildProcess;
+  stdout: string;
+  stderr: string;
+  /** Resolves with the exit code (or the signal) and when it came. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+  /** The URL from the "salt-apid is listening" log line. */
+  listening(timeoutMs?: number): Promise<string>;
+  kill(): void;
+}
+
+/** Starts `salt-apid <args>`; call `kill()` in a cleanup. */
+export function spawnCli(args: string[]): CliProcess {
+  const child = spawn(process.execPath, ['--import', LOADER, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc: CliProcess = {
+    child,
+    stdout: '',
+    stderr: '',
+    exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() }))),
+    listening(timeoutMs = 45_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`salt-apid did not start: ${proc.stderr}`)), timeoutMs);
+        const check = (): void => {
+          for (const line of proc.stdout.split('\n')) {
+            if (!line.includes('salt-apid is listening')) continue;
+            clearTimeout(timer);
+            child.stdout?.off('data', check);
+            resolve((JSON.parse(line) as { url: string }).url);
+            return;
+          }
+        };
+        child.stdout?.on('data', check);
+        void proc.exited.then(() => reject(new Error(`salt-apid exited: ${proc.stderr}`)));
+        check();
+      });
+    },
+    kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (proc.stdout += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (proc.stderr += chunk));
+  return proc;
+}
