@@ -9,7 +9,7 @@ import { HttpError, rejectOtherMethods } from '../errors.js';
 import { peerAddress } from '../credential-guard.js';
 import { loginPerms } from '../perms.js';
 import type { TokenRecord } from '../../salt/clear-commands.js';
-import { newSessionId, sessionCookie, setSessionCookie, type RequestSession, type Session, type SessionStore } from '../sessions.js';
+import { cookieOptionsFor, newSessionId, sessionCookie, setSessionCookie, type RequestSession, type Session, type SessionStore } from '../sessions.js';
 import { LOWSTATE_METHODS, refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
 
 const REFUSED = 'Could not authenticate using provided credentials';
@@ -78,7 +78,7 @@ export async function loginRoutes(app: FastifyInstance): Promise<void> {
     const state = request.saltSession;
     if (state === null) throw new Error('/login is not a session route');
     const session = startSession(app.sessions, state, token);
-    setSessionCookie(reply, sessionCookie(session.id));
+    setSessionCookie(reply, sessionCookie(session.id, cookieOptionsFor(request)));
 
     reply.header('X-Auth-Token', state.id);
     return reply.sendSalt({
