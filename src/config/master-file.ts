@@ -13,6 +13,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { ConfigError } from './errors.js';
 import { globPaths } from './glob.js';
 import { YamlSyntaxError, loadYaml } from './yaml11.js';
+import { emptyDict } from '../dict.js';
 
 export const DEFAULT_INCLUDE = 'master.d/*.conf';
 const MAX_INCLUDE_DEPTH = 16;
@@ -38,7 +39,7 @@ function deepEqual(left: unknown, right: unknown): boolean {
 
 /** Option values plus, for each option path, the file that last set it. */
 export class SourcedConfig {
-  readonly data: Mapping = {};
+  readonly data: Mapping = emptyDict<unknown>();
   private readonly sources = new Map<string, string>();
 
   static fromFile(file: string, data: Mapping): SourcedConfig {

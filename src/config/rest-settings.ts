@@ -4,6 +4,7 @@
  */
 import type { CertReqs, RestSettings } from './types.js';
 import { describeValue, type OptionReader } from './option-reader.js';
+import { emptyDict } from '../dict.js';
 
 const KNOWN_OPTIONS = new Set([
   'port', 'host', 'disable_ssl', 'ssl_crt', 'ssl_key', 'ssl_chain', 'ssl_ca_certs', 'ssl_cert_reqs',
@@ -32,7 +33,7 @@ function urlPath(rest: OptionReader, key: string, fallback: string): string {
 function readApiAcl(rest: OptionReader): Record<string, string[]> | undefined {
   const users = rest.nested('api_acl')?.nested('users');
   if (users === undefined) return undefined;
-  const acl: Record<string, string[]> = {};
+  const acl = emptyDict<string[]>();
   for (const user of users.keys()) acl[user] = users.stringList(user) ?? [];
   return acl;
 }

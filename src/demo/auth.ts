@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Float64, isSaltMap, type SaltMap, type SaltValue } from '../salt/codec/values.js';
 import { fillAuthList, type ExternalAuth } from './acl.js';
 import { sleep } from './sleep.js';
+import { safeText } from '../dict.js';
 
 /**
  * The master's authentication (`salt.auth.LoadAuth`): eauth backends `pam` (a demo user table)
@@ -82,7 +83,7 @@ export class Authenticator {
   async mkToken(load: SaltMap): Promise<SaltValue> {
     if (!(await this.authenticateEauth(load))) return '';
     const eauth = load['eauth'] as string;
-    const name = String(load['username']);
+    const name = safeText(load['username']);
     const now = Date.now() / 1000;
     const record: TokenRecord = {
       start: new Float64(now),

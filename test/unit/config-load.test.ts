@@ -4,7 +4,11 @@ import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_CONFIG_FILE } from '../../src/config/cli-args.js';
 import { ConfigError } from '../../src/config/errors.js';
+import { dictFrom } from '../../src/dict.js';
 import { loadSettings, resolveConfigFile, type LoadSettingsOptions } from '../../src/config/load.js';
+
+/** The null-prototype mapping the loader builds for names taken from the config. */
+const dict = <T>(entries: Record<string, T>): Record<string, T> => dictFrom(Object.entries(entries));
 
 const created: string[] = [];
 
@@ -89,7 +93,7 @@ describe('loadSettings defaults', () => {
       tcpMasterPubPort: 4512,
       tcpMasterPullPort: 4513,
       eventPullFraming: 'auto',
-      externalAuth: {},
+      externalAuth: dict({}),
       netapiEnableClients: [],
       netapiAllowRawShell: false,
       tokenExpire: 43200,
@@ -98,7 +102,7 @@ describe('loadSettings defaults', () => {
       timeout: 5,
       gatherJobTimeout: 10,
       hashType: 'sha256',
-      nodegroups: {},
+      nodegroups: dict({}),
       user: userInfo().username,
       apiPidfile: '/var/run/salt-api.pid',
       apiLogfile: '/var/log/salt/api',
@@ -221,8 +225,8 @@ rest_cherrypy:
   it('treats options left empty (null) as unset', () => {
     const dir = tree({ master: 'nodegroups:\nexternal_auth:\nnetapi_enable_clients:\nrest_cherrypy:\n  port: 8000\n  host:\n' });
     const { master, rest } = load(dir).settings;
-    expect(master.nodegroups).toStrictEqual({});
-    expect(master.externalAuth).toStrictEqual({});
+    expect(master.nodegroups).toStrictEqual(dict({}));
+    expect(master.externalAuth).toStrictEqual(dict({}));
     expect(master.netapiEnableClients).toStrictEqual([]);
     expect(rest.host).toBe('0.0.0.0');
   });
@@ -463,9 +467,11 @@ describe('config/demo.conf', () => {
       'wheel',
       'wheel_async',
     ]);
-    expect(master.externalAuth).toStrictEqual({
-      pam: { saltdev: ['.*', '@wheel', '@runner', '@jobs'] },
-      auto: { autouser: ['.*', '@wheel', '@runner', '@jobs'], nobody: [] },
-    });
+    expect(master.externalAuth).toStrictEqual(
+      dict({
+        pam: dict({ saltdev: ['.*', '@wheel', '@runner', '@jobs'] }),
+        auto: dict({ autouser: ['.*', '@wheel', '@runner', '@jobs'], nobody: [] }),
+      }),
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Float64 } from '../../src/salt/codec/values.js';
 import { serialize, toPythonJson } from '../../src/http/serialize.js';
+import { dictFrom } from '../../src/dict.js';
 
 describe('toPythonJson (json.dumps as salt-api calls it)', () => {
   it('uses Python\'s separators and no trailing newline', () => {
@@ -74,5 +75,15 @@ describe('serialize', () => {
     expect(serialize({ return: 'Welcome', clients: ['local', '@jobs'] }, 'application/x-yaml')).toBe(
       "clients:\n- local\n- '@jobs'\nreturn: Welcome\n",
     );
+  });
+
+  it('writes null-prototype mappings (keys from the wire) like any other, __proto__ included', () => {
+    const value = dictFrom<unknown>([
+      ['__proto__', dictFrom([['constructor', 1]])],
+      ['toString', 'x'],
+      ['a', [dictFrom([['b', 2]])]],
+    ]);
+    expect(serialize(value, 'application/json')).toBe('{"__proto__": {"constructor": 1}, "toString": "x", "a": [{"b": 2}]}');
+    expect(serialize(value, 'application/x-yaml')).toBe('__proto__:\n  constructor: 1\na:\n- b: 2\ntoString: x\n');
   });
 });
