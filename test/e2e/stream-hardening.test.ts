@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SaltValue } from '../../src/salt/codec/values.js';
 import { json, login, SALTDEV, startApi, waitUntil, type ApiUnderTest } from '../support/api.js';
-import { SseClient } from '../support/sse.js';
+import { parseSse, SseClient } from '../support/sse.js';
 import { READY, terminateWsClients, WsEventClient } from '../support/ws.js';
 
 /**
@@ -146,3 +146,54 @@ describe('keys that are Object.prototype members', () => {
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   });
 });
+
+describe('CR/LF in tags and hook paths', () => {
+  it('refuses a hook path with control characters (400 envelope) and fires nothing', async () => {
+    const api = await start();
+    const { token } = await login(api);
+    const sse = await SseClient.open(api, '/events', { 'X-Auth-Token': token });
+    await sse.waitFor('retry: 400\n');
+    const paths = ['x%0D%0Adata:%20%7B%7D%0A%0Atag:%20forged', 'a%0Ab', 'a%0Db', 'nul%00', 'esc%1B', 'del%7F', 'ok/%09tab'];
+    for (const path of paths) {
+      const response = await api.call(`/hook/${path}`, json({ a: 1 }, { 'X-Auth-Token': token }));
+      expect(response.status, path).toBe(400);
+      expect(await response.json()).toEqual({ status: 400, return: 'The hook path must not contain control characters.' });
+    }
+    const yaml = await api.call('/hook/a%0Ab', { ...json({}, { 'X-Auth-Token': token, accept: 'application/x-yaml' }) });
+    expect(yaml.status).toBe(400);
+    expect(await yaml.text()).toBe("return: The hook path must not contain control characters.\nstatus: 400\n");
+    // An ordinary hook after them is the first hook event the stream sees.
+    expect((await api.call('/hook/fine/%C3%A9', json({ a: 1 }, { 'X-Auth-Token': token }))).status).toBe(200);
+    await sse.waitFor('tag: salt/netapi/hook/fine/é\n');
+    const hooks = parseSse(sse.text).filter((event) => event['tag']?.startsWith('salt/netapi/hook'));
+    expect(hooks.map((event) => event['tag'])).toEqual(['salt/netapi/hook/fine/é']);
+    sse.close();
+  });
+
+  it('a bus tag holding CR/LF cannot forge events in SSE or WebSocket streams', async () => {
+    const api = await start();
+    const { token } = await login(api);
+    const sse = await SseClient.open(api, '/events', { 'X-Auth-Token': token });
+    const raw = await WsEventClient.open(api, '/ws', { 'X-Auth-Token': token });
+    await raw.say(READY);
+    await sse.waitFor('retry: 400\n');
+    // No `\n\n`, nor a final `\n`: the bus ends a tag at the first `\n\n` of `tag + "\\n\\n" + data`.
+    const tag = 'salt/evil\r\ndata: {"data": {}, "tag": "salt/forged"}\r\n\r\ntag: salt/forged\rdata: {}\n\r\nx';
+    api.demo.fireEvent(tag, withKeys([['k\r\ndata: x', 'v\r\n\r\n']]));
+    api.demo.fireEvent('salt/test/after', {});
+    await sse.waitFor('tag: salt/test/after\n');
+    await raw.waitFor((m) => m.includes('"tag": "salt/test/after"'));
+    const events = parseSse(sse.text.slice(sse.text.indexOf('\n') + 1));
+    expect(events.map((event) => event['tag'])).toEqual([
+      'salt/evil%0D%0Adata: {"data": {}, "tag": "salt/forged"}%0D%0A%0D%0Atag: salt/forged%0Ddata: {}%0A%0D%0Ax',
+      'salt/test/after',
+    ]);
+    const evil = JSON.parse(events[0]?.['data'] ?? '') as { tag: string; data: Record<string, unknown> };
+    expect(evil.tag).toBe(tag);
+    expect(evil.data['k\r\ndata: x']).toBe('v\r\n\r\n');
+    const frames = raw.messages.filter((m) => m.startsWith('data: '));
+    expect(frames.map((m) => (JSON.parse(m.slice('data: '.length)) as { tag: string }).tag)).toEqual([tag, 'salt/test/after']);
+    sse.close();
+  });
+});
+

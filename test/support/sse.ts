@@ -1,5 +1,24 @@
 import { waitUntil } from './api.js';
 
+/** An SSE stream as a conforming client reads it: lines end at CRLF, LF or a lone CR. */
+export function parseSse(text: string): Record<string, string>[] {
+  const events: Record<string, string>[] = [];
+  const noFields = (): Record<string, string> => Object.create(null) as Record<string, string>;
+  let fields = noFields();
+  for (const line of text.split(/\r\n|\r|\n/)) {
+    if (line === '') {
+      if (Object.keys(fields).length > 0) events.push(fields);
+      fields = noFields();
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon === 0) continue;
+    const name = colon < 0 ? line : line.slice(0, colon);
+    fields[name] = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+  }
+  return events;
+}
+
 /** An SSE client that accumulates the stream's text. */
 export class SseClient {
   text = '';
