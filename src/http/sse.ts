@@ -3,6 +3,7 @@ import { SlowConsumerError } from '../salt/errors.js';
 import type { SaltEvent } from '../salt/event-frame.js';
 import type { Subscription } from '../salt/subscription.js';
 import { toPythonJson } from './serialize.js';
+import { callAt } from './streams.js';
 
 /**
  * Server-Sent Events in salt-api's framing (rest-api.md §8.2): `retry: 400`, then per bus event
@@ -103,8 +104,7 @@ export async function streamEvents(options: SseStreamOptions): Promise<StreamEnd
           if (out.writableLength === 0) out.write(KEEPALIVE);
         }, keepAliveMs)
       : undefined;
-  const expiry =
-    options.endAt !== undefined ? setTimeout(() => finish('expired'), Math.max(0, options.endAt - Date.now())) : undefined;
+  const cancelExpiry = options.endAt !== undefined ? callAt(options.endAt, () => finish('expired')) : undefined;
   try {
     out.write(SSE_PREAMBLE);
     for await (const event of sub) {
@@ -120,7 +120,7 @@ export async function streamEvents(options: SseStreamOptions): Promise<StreamEnd
     end ??= 'slow-consumer';
   } finally {
     clearInterval(keepAlive);
-    clearTimeout(expiry);
+    cancelExpiry?.();
     out.off('close', onClose);
     sub.close();
   }

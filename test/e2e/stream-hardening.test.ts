@@ -197,3 +197,19 @@ describe('CR/LF in tags and hook paths', () => {
   });
 });
 
+describe('token expiry', () => {
+  it('ends /ws, /ws?format_events, /all_events and /formatted_events when the Salt token expires', async () => {
+    const api = await start({ demo: { tokenExpire: 1 } });
+    const { token } = await login(api);
+    const started = Date.now();
+    const views = await openEveryView(api, token, await saltToken(api));
+    const sockets = [views.raw, views.formatted, views.tornadoAll, views.tornadoFormatted];
+    // A socket that never said it was ready ends as well.
+    sockets.push(await WsEventClient.open(api, '/ws', { 'X-Auth-Token': token }));
+    for (const socket of sockets) expect(await socket.ended(4_000)).toEqual({ code: 1000, reason: 'token expired' });
+    await views.sse.ended();
+    expect(Date.now() - started).toBeLessThan(4_000);
+    await waitUntil(() => api.server.app.streams.stats().ws === 0 && api.server.app.streams.stats().sse === 0);
+  });
+});
+

@@ -40,6 +40,18 @@ describe('SSE framing', () => {
     expect(sub.closed).toBe(true);
   });
 
+  it('keeps streaming for a token that expires beyond the longest timer (24.8 days)', async () => {
+    const sub = new Subscription();
+    const { out, text } = sink();
+    const done = streamEvents({ subscription: sub, out, keepAliveMs: 0, endAt: Date.now() + 40 * 24 * 3600 * 1000 });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    sub.push(event);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(text()).toBe(`retry: 400\n${sseBlock(event)}`);
+    sub.close();
+    await expect(done).resolves.toBe('bus-closed');
+  });
+
   it('cuts off a client that stops reading, without holding more than its queue', async () => {
     const sub = new Subscription({ maxQueue: 5 });
     // A writable whose socket never drains: the first write fills it.
