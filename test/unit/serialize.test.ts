@@ -48,6 +48,13 @@ describe('toPythonJson (json.dumps as salt-api calls it)', () => {
     expect(JSON.parse(json)).toEqual(value);
   });
 
+  it('never mistakes bytes that decode to a marker-like string for a marker', () => {
+    const bytes = { raw: Buffer.from('\u0000r12', 'utf8'), nul: Uint8Array.from([0]), list: [Buffer.from('\u0000s')] };
+    const json = toPythonJson(bytes);
+    expect(json).toBe('{"raw": "\\u0000r12", "nul": "\\u0000", "list": ["\\u0000s"]}');
+    expect(JSON.parse(json)).toEqual({ raw: '\u0000r12', nul: '\u0000', list: ['\u0000s'] });
+  });
+
   it('writes Maps as objects with their keys as text', () => {
     expect(toPythonJson(new Map<unknown, unknown>([[1, 'a'], [null, 'b'], ['k', [1]]]))).toBe(
       '{"1": "a", "null": "b", "k": [1]}',
