@@ -5,7 +5,7 @@ import { isoStamp } from './clock.js';
 import { pythonStr } from './python-compat.js';
 import { generateKeyPairPem, KEY_STATUSES, pemFinger, type KeyStatus } from './keys.js';
 import type { MasterContext } from './master-context.js';
-import { emptyDict } from '../dict.js';
+import { emptyDict, ownValue } from '../dict.js';
 
 /**
  * `ClearFuncs.wheel`: authenticate, check `@wheel` rights, run the wheel function inside the
@@ -58,7 +58,7 @@ function wheelFunctions(ctx: MasterContext): Map<string, MasterFunction> {
       sig: { pyName: 'list_', params: matchParam },
       doc: 'List all the keys under a named status',
       call: ({ values }) => {
-        const statuses = LIST_STATUS[pythonStr(values['match'])] ?? [];
+        const statuses = ownValue(LIST_STATUS, pythonStr(values['match'])) ?? [];
         return Object.fromEntries(statuses.map((s) => [s, keys.idsWith(s)]));
       },
     },

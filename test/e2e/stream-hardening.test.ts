@@ -142,6 +142,9 @@ describe('keys that are Object.prototype members', () => {
     expect(runner.status).toBe(200);
     const [ran] = ((await runner.json()) as { return: [{ kwargs: Record<string, unknown> }] }).return;
     expect(ran.kwargs).toMatchObject({ constructor: 'c', toString: 't', hasOwnProperty: 'h' });
+    const wheel = await api.call('/', json([{ client: 'wheel', fun: 'key.list', match: 'constructor' }], { 'X-Auth-Token': token }));
+    expect(wheel.status).toBe(200);
+    expect(((await wheel.json()) as { return: [{ data: { return: unknown; success: boolean } }] }).return[0].data).toMatchObject({ return: {}, success: true });
     expect(prototypeMembers()).toEqual(before);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   });

@@ -82,6 +82,8 @@ describe('parseCliArgs', () => {
     [['--port', '80.5'], '--port must be an integer between 1 and 65535, got "80.5"'],
     [['--host', ''], '--host must not be empty'],
     [['-l', 'loud'], '--log-level: unknown level "loud" (see --help)'],
+    [['-l', 'constructor'], '--log-level: unknown level "constructor" (see --help)'],
+    [['-l', '__proto__'], '--log-level: unknown level "__proto__" (see --help)'],
     [['--demo', '-c', '/etc/salt'], '--demo and -c cannot be used together'],
     [['--config', 'a', '-c', 'b'], '--config and -c cannot be used together'],
     [['--frobnicate'], "Unknown option '--frobnicate' (see --help)"],
