@@ -16,6 +16,14 @@ export function dictFrom<T>(entries: Iterable<readonly [string, T]>): Record<str
   return dict;
 }
 
+/**
+ * Sets `key` as an own data property of any object, even `__proto__` on an ordinary object (where
+ * a plain assignment would replace the prototype and lose the key).
+ */
+export function setOwn<T>(dict: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(dict, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** `dict[key]` when it is the object's own key; never an inherited member such as `constructor`. */
 export function ownValue<T>(dict: Readonly<Record<string, T>>, key: string): T | undefined {
   return Object.hasOwn(dict, key) ? dict[key] : undefined;

@@ -255,6 +255,20 @@ describe('loadSettings includes (Salt master_config semantics)', () => {
     expect(master.netapiEnableClients).toEqual(['wheel', 'runner', 'local']);
   });
 
+  it('keeps names that are Object.prototype members as plain keys through the merge', () => {
+    const dir = tree({
+      master: 'rest_cherrypy: {port: 8000}\n',
+      'master.d/a.conf': 'external_auth: {pam: {saltdev: [a], toString: [t]}}\nnodegroups: {constructor: web*}\n',
+      'master.d/b.conf': "external_auth: {pam: {__proto__: [p], constructor: [c]}, __proto__: {x: [y]}}\nnodegroups: [{__proto__: 'db*'}]\n",
+    });
+    const { master } = load(dir).settings;
+    expect(Object.keys(master.externalAuth)).toEqual(['pam', '__proto__']);
+    expect(Object.keys(master.externalAuth['pam'] ?? {})).toEqual(['saltdev', 'toString', '__proto__', 'constructor']);
+    expect(Object.getOwnPropertyDescriptor(master.externalAuth['pam'], '__proto__')?.value).toEqual(['p']);
+    expect(Object.keys(master.nodegroups)).toEqual(['__proto__']);
+    expect(({} as Record<string, unknown>)['x']).toBeUndefined();
+  });
+
   it('is fine without a master.d directory, and honours a default_include override', () => {
     expect(load(tree({ master: 'rest_cherrypy: {port: 8000}\n' })).warnings).toEqual([]);
     const dir = tree({
