@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Float64, isSaltMap, type SaltMap, type SaltValue } from '../salt/codec/values.js';
 import { fillAuthList, type ExternalAuth } from './acl.js';
 import { sleep } from './sleep.js';
-import { safeText } from '../dict.js';
+import { ownValue, safeText } from '../dict.js';
 
 /**
  * The master's authentication (`salt.auth.LoadAuth`): eauth backends `pam` (a demo user table)
@@ -174,7 +174,7 @@ export class Authenticator {
   }
 
   private authList(eauth: string, name: string, groups: readonly string[]): unknown[] {
-    const config: unknown = this.options.externalAuth[eauth];
+    const config: unknown = ownValue(this.options.externalAuth, eauth);
     return isSaltMap(config) ? fillAuthList(config as Record<string, unknown[]>, name, groups) : [];
   }
 }
