@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ownValue } from '../dict.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -71,7 +72,7 @@ function parsePort(text: string): number {
 }
 
 function parseLogLevel(text: string): LogLevel {
-  const level = LOG_LEVELS[text.toLowerCase()];
+  const level = ownValue(LOG_LEVELS, text.toLowerCase());
   if (level === undefined) throw new CliUsageError(`--log-level: unknown level "${text}"`);
   return level;
 }

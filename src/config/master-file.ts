@@ -13,6 +13,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { ConfigError } from './errors.js';
 import { globPaths } from './glob.js';
 import { YamlSyntaxError, loadYaml } from './yaml11.js';
+import { emptyDict, ownValue, setOwn } from '../dict.js';
 
 export const DEFAULT_INCLUDE = 'master.d/*.conf';
 const MAX_INCLUDE_DEPTH = 16;
@@ -31,14 +32,14 @@ function deepEqual(left: unknown, right: unknown): boolean {
   }
   if (isMapping(left) && isMapping(right)) {
     const keys = Object.keys(left);
-    return keys.length === Object.keys(right).length && keys.every((key) => key in right && deepEqual(left[key], right[key]));
+    return keys.length === Object.keys(right).length && keys.every((key) => Object.hasOwn(right, key) && deepEqual(left[key], right[key]));
   }
   return false;
 }
 
 /** Option values plus, for each option path, the file that last set it. */
 export class SourcedConfig {
-  readonly data: Mapping = {};
+  readonly data: Mapping = emptyDict<unknown>();
   private readonly sources = new Map<string, string>();
 
   static fromFile(file: string, data: Mapping): SourcedConfig {
@@ -72,7 +73,7 @@ export class SourcedConfig {
   private mergeInto(dest: Mapping, update: Mapping, prefix: string[], other: SourcedConfig): void {
     for (const [key, value] of Object.entries(update)) {
       const path = [...prefix, key];
-      const current = dest[key];
+      const current = ownValue(dest, key);
       if (isMapping(current) && isMapping(value)) {
         this.mergeInto(current, value, path, other);
       } else if (Array.isArray(current) && Array.isArray(value)) {
@@ -85,7 +86,8 @@ export class SourcedConfig {
   }
 
   private assign(dest: Mapping, path: string[], value: unknown, other: SourcedConfig): void {
-    dest[path[path.length - 1] ?? ''] = value;
+    // Nested mappings are the YAML loader's ordinary objects: a `__proto__` key must stay a key.
+    setOwn(dest, path[path.length - 1] ?? '', value);
     const prefix = pathKey(path);
     for (const key of [...this.sources.keys()]) {
       if (key === prefix || key.startsWith(`${prefix}\u0000`)) this.sources.delete(key);

@@ -8,6 +8,7 @@ import { isMapping } from './master-file.js';
 import type { EventFraming, MasterSettings } from './types.js';
 import { describeValue, type OptionReader } from './option-reader.js';
 import { prependRootDir } from './root-dir.js';
+import { dictFrom, emptyDict } from '../dict.js';
 
 const DEFAULTS = {
   rootDir: '/',
@@ -45,7 +46,7 @@ function contactAddress(address: string): string {
 }
 
 function readPermissions(users: OptionReader): Record<string, unknown[]> {
-  const entries: Record<string, unknown[]> = {};
+  const entries = emptyDict<unknown[]>();
   for (const user of users.keys()) {
     const permissions = users.raw(user);
     if (!Array.isArray(permissions)) {
@@ -58,10 +59,10 @@ function readPermissions(users: OptionReader): Record<string, unknown[]> {
 
 function readExternalAuth(master: OptionReader): Record<string, Record<string, unknown[]>> {
   const eauth = master.nested('external_auth');
-  const result: Record<string, Record<string, unknown[]>> = {};
+  const result = emptyDict<Record<string, unknown[]>>();
   for (const backend of eauth?.keys() ?? []) {
     const users = eauth?.nested(backend);
-    result[backend] = users === undefined ? {} : readPermissions(users);
+    result[backend] = users === undefined ? emptyDict<unknown[]>() : readPermissions(users);
   }
   return result;
 }
@@ -72,10 +73,10 @@ const isTarget = (target: unknown): target is string | string[] =>
 /** master_config: a list of one-key mappings is repacked into one mapping (salt.utils.data.repack_dictlist). */
 function readNodegroups(master: OptionReader): Record<string, string | string[]> {
   const raw = master.raw('nodegroups');
-  if (raw === undefined) return {};
-  const packed: unknown = Array.isArray(raw) && raw.every(isMapping) ? Object.assign({}, ...raw) : raw;
+  if (raw === undefined) return emptyDict();
+  const packed: unknown = Array.isArray(raw) && raw.every(isMapping) ? dictFrom(raw.flatMap((item) => Object.entries(item))) : raw;
   if (!isMapping(packed)) throw master.fail('nodegroups', 'must be a mapping of nodegroup names to targets');
-  const result: Record<string, string | string[]> = {};
+  const result = emptyDict<string | string[]>();
   for (const [name, target] of Object.entries(packed)) {
     if (!isTarget(target)) throw master.fail('nodegroups', `${name}: must be a target string or a list of strings`);
     result[name] = target;

@@ -4,6 +4,7 @@
  */
 import type { CertReqs, RestSettings, TlsVersion } from './types.js';
 import { describeValue, type OptionReader } from './option-reader.js';
+import { emptyDict } from '../dict.js';
 
 const KNOWN_OPTIONS = new Set([
   'port', 'host', 'disable_ssl', 'ssl_crt', 'ssl_key', 'ssl_chain', 'ssl_ca_certs', 'ssl_cert_reqs',
@@ -63,7 +64,7 @@ function readApiAcl(rest: OptionReader): Record<string, string[]> | undefined {
   const apiAcl = rest.nested('api_acl');
   if (apiAcl === undefined || apiAcl.keys().length === 0) return undefined;
   const users = apiAcl.nested('users');
-  const acl: Record<string, string[]> = {};
+  const acl = emptyDict<string[]>();
   for (const user of users?.keys() ?? []) acl[user] = users?.stringList(user) ?? [];
   return acl;
 }

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Float64, isSaltMap, type SaltMap, type SaltValue } from '../salt/codec/values.js';
 import { fillAuthList, type ExternalAuth } from './acl.js';
 import { sleep } from './sleep.js';
+import { ownValue, safeText } from '../dict.js';
 
 /**
  * The master's authentication (`salt.auth.LoadAuth`): eauth backends `pam` (a demo user table)
@@ -82,7 +83,7 @@ export class Authenticator {
   async mkToken(load: SaltMap): Promise<SaltValue> {
     if (!(await this.authenticateEauth(load))) return '';
     const eauth = load['eauth'] as string;
-    const name = String(load['username']);
+    const name = safeText(load['username']);
     const now = Date.now() / 1000;
     const record: TokenRecord = {
       start: new Float64(now),
@@ -173,7 +174,7 @@ export class Authenticator {
   }
 
   private authList(eauth: string, name: string, groups: readonly string[]): unknown[] {
-    const config: unknown = this.options.externalAuth[eauth];
+    const config: unknown = ownValue(this.options.externalAuth, eauth);
     return isSaltMap(config) ? fillAuthList(config as Record<string, unknown[]>, name, groups) : [];
   }
 }

@@ -1,6 +1,7 @@
 import { yamlifyArg } from '../config/yamlify.js';
 import { isSaltMap, type SaltMap, type SaltValue } from '../salt/codec/values.js';
 import { pythonStr } from './python-compat.js';
+import { emptyDict } from '../dict.js';
 
 /**
  * How Salt turns the arguments of a call into a Python function call: the minion's
@@ -55,7 +56,7 @@ function quoteList(names: string[]): string {
 
 /** Binds positional and keyword arguments like CPython, with its error texts. */
 export function bindCall(sig: Signature, args: readonly SaltValue[], kwargs: SaltMap): BoundCall {
-  const values: Record<string, SaltValue> = {};
+  const values = emptyDict<SaltValue>();
   const fn = `${sig.pyName}()`;
   const named = sig.params.length;
   if (args.length > named && !sig.varArgs) {
@@ -68,7 +69,7 @@ export function bindCall(sig: Signature, args: readonly SaltValue[], kwargs: Sal
   sig.params.forEach((p, i) => {
     if (i < args.length) values[p.name] = args[i];
   });
-  const extraKwargs: SaltMap = {};
+  const extraKwargs = emptyDict<SaltValue>();
   for (const [key, value] of Object.entries(kwargs)) {
     const isParam = sig.params.some((p) => p.name === key);
     if (isParam && Object.hasOwn(values, key)) throw new PythonTypeError(`${fn} got multiple values for argument '${key}'`);
@@ -105,7 +106,7 @@ export interface SplitArgs {
  */
 export function loadArgsAndKwargs(sig: Signature, arg: readonly SaltValue[], jobData?: SaltMap): SplitArgs {
   const args: SaltValue[] = [];
-  const kwargs: SaltMap = {};
+  const kwargs = emptyDict<SaltValue>();
   const invalid: string[] = [];
   const accepts = (key: string): boolean => sig.varKwargs === true || sig.params.some((p) => p.name === key);
   for (const item of arg) {
@@ -145,7 +146,7 @@ export function loadArgsAndKwargs(sig: Signature, arg: readonly SaltValue[], job
  */
 export function formatCall(sig: Signature, load: SaltMap): { args: SaltValue[]; kwargs: SaltMap } {
   const args: SaltValue[] = [];
-  const kwargs: SaltMap = {};
+  const kwargs = emptyDict<SaltValue>();
   const missing: string[] = [];
   for (const p of sig.params) {
     const given = Object.hasOwn(load, p.name);

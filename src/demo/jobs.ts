@@ -1,5 +1,6 @@
 import { isSaltMap, type SaltMap, type SaltValue } from '../salt/codec/values.js';
 import { jidToTime } from './clock.js';
+import { emptyDict } from '../dict.js';
 
 /**
  * The master job cache (`local_cache` returner): each published job's load, the minions it
@@ -68,7 +69,7 @@ export class JobCache {
 
   /** `get_jid`: every minion's stored result. */
   results(jid: string): SaltMap {
-    const out: SaltMap = {};
+    const out = emptyDict<SaltValue>();
     for (const [id, result] of this.jobs.get(jid)?.results ?? []) out[id] = { ...result };
     return out;
   }

@@ -2,6 +2,7 @@ import { isSaltMap, type SaltMap, type SaltValue } from '../salt/codec/values.js
 import { bindCall, loadArgsAndKwargs, PythonTypeError, SaltInvocationError } from './call-args.js';
 import { cannedGrains } from './grains.js';
 import { MINION_FUNCTIONS, type MinionContext, type MinionFunction } from './minion-functions.js';
+import { emptyDict, safeText } from '../dict.js';
 
 /**
  * Simulated minions: each runs the jobs published to it and produces the return load a real
@@ -41,7 +42,7 @@ export class SimulatedMinion {
   /** Runs one published job; resolves with the return load once the function finished. */
   async run(publish: SaltMap, signal: AbortSignal): Promise<ReturnLoad> {
     const data = minionJobData(publish);
-    const jid = String(data['jid']);
+    const jid = safeText(data['jid']);
     this.running.set(jid, { pid: this.nextPid++, ...data });
     try {
       const ctx: MinionContext = {
@@ -51,7 +52,7 @@ export class SimulatedMinion {
         signal,
       };
       const fun = data['fun'];
-      const ret = Array.isArray(fun) ? await this.runMulti(fun, data, ctx) : await this.runSingle(String(fun), data, ctx);
+      const ret = Array.isArray(fun) ? await this.runMulti(fun, data, ctx) : await this.runSingle(safeText(fun), data, ctx);
       return { cmd: '_return', id: this.id, ...ret };
     } finally {
       this.running.delete(jid);
@@ -75,12 +76,12 @@ export class SimulatedMinion {
   }
 
   private async runMulti(funs: SaltValue[], data: SaltMap, ctx: MinionContext): Promise<SaltMap> {
-    const returns: SaltMap = {};
-    const retcodes: SaltMap = {};
-    const successes: SaltMap = {};
+    const returns = emptyDict<SaltValue>();
+    const retcodes = emptyDict<SaltValue>();
+    const successes = emptyDict<SaltValue>();
     const argLists = Array.isArray(data['arg']) ? data['arg'] : [];
     for (const [ind, f] of funs.entries()) {
-      const funName = String(f);
+      const funName = safeText(f);
       successes[funName] = false;
       const fn = MINION_FUNCTIONS.get(funName);
       if (fn === undefined) {

@@ -7,6 +7,7 @@ import type { MasterContext } from './master-context.js';
 import type { ReturnLoad } from './minions.js';
 import { sleep } from './sleep.js';
 import { checkMinions } from './targeting.js';
+import { safeText } from '../dict.js';
 
 /**
  * `ClearFuncs.publish`: resolve the target, authenticate and authorise, allocate a jid, fire
@@ -80,7 +81,7 @@ export class Publisher {
     if (minions.length === 0) return new Map();
     const job: SaltMap = { tgt: spec.tgt, fun: spec.fun, arg: spec.arg, tgt_type: spec.tgtType, ret: '', user: 'root' };
     const returns = await this.start(this.ctx.jids.next(), job, {}, minions, missing);
-    return new Map(returns.map((ret) => [String(ret['id']), ret]));
+    return new Map(returns.map((ret) => [safeText(ret['id']), ret]));
   }
 
   private refuse(load: SaltMap, name: string, message: string): SaltValue {
@@ -125,8 +126,8 @@ export class Publisher {
 
   /** AESFuncs._return: store the return in the job cache and put it on the bus. */
   private receiveReturn(ret: ReturnLoad): void {
-    const jid = String(ret['jid']);
-    const id = String(ret['id']);
+    const jid = safeText(ret['jid']);
+    const id = safeText(ret['id']);
     this.ctx.jobs.addResult(jid, id, ret);
     this.ctx.fire(`salt/job/${jid}/ret/${id}`, { ...ret, _stamp: isoStamp(), ts: Math.floor(Date.now() / 1000) });
   }

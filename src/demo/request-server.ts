@@ -3,6 +3,7 @@ import { Router } from 'zeromq';
 import { pack } from '../salt/codec/pack.js';
 import { unpack } from '../salt/codec/unpack.js';
 import { isSaltMap, type SaltMap, type SaltValue } from '../salt/codec/values.js';
+import { safeText } from '../dict.js';
 
 /**
  * The request channel (ret_port): a ROUTER that behaves like 3008's pooled worker router.
@@ -30,7 +31,7 @@ function screenPayload(payload: Buffer): { reply: SaltValue } | { load: SaltMap 
   const load = envelope['load'];
   if (!isSaltMap(load)) return { reply: 'payload and load must be a dict' };
   const id = Object.hasOwn(load, 'id') ? load['id'] : '';
-  if (typeof id !== 'string') return { reply: `bad load: id ${String(id)} is not a string` };
+  if (typeof id !== 'string') return { reply: `bad load: id ${safeText(id)} is not a string` };
   if (id.includes('\0')) return { reply: 'bad load: id contains a null byte' };
   return { load };
 }

@@ -9,6 +9,7 @@ import type { MasterContext } from './master-context.js';
 import type { Publisher } from './publisher.js';
 import { sleep } from './sleep.js';
 import { checkMinions } from './targeting.js';
+import { emptyDict } from '../dict.js';
 
 /**
  * `ClearFuncs.runner`: authenticate, check `@runner`/`@jobs` rights, answer `{tag, jid}` at
@@ -64,7 +65,7 @@ function runnerFunctions(ctx: MasterContext, publisher: Publisher): Map<string, 
       doc: 'Check the version of active minions',
       call: async () => {
         const returns = await publisher.runInternal({ tgt: '*', tgtType: 'glob', fun: 'test.version', arg: [] });
-        const upToDate: SaltMap = {};
+        const upToDate = emptyDict<SaltValue>();
         for (const id of [...returns.keys()].sort()) upToDate[id] = returns.get(id)?.['return'] ?? null;
         return { ...(returns.size > 0 ? { 'Up to date': upToDate } : {}), Master: DEMO_SALT_VERSION };
       },
@@ -81,7 +82,7 @@ function runnerFunctions(ctx: MasterContext, publisher: Publisher): Map<string, 
       },
       doc: 'List all detectable jobs and associated functions',
       call: ({ values }) => {
-        const out: SaltMap = {};
+        const out = emptyDict<SaltValue>();
         for (const jid of ctx.jobs.jids()) {
           const job = ctx.jobs.formatJob(jid);
           if (values['search_metadata'] && !ctx.jobs.metadataMatches(jid, values['search_metadata'])) continue;
@@ -123,7 +124,7 @@ function runnerFunctions(ctx: MasterContext, publisher: Publisher): Map<string, 
       call: ({ values }) => {
         const job = listJob(pythonStr(values['jid']));
         const results = isSaltMap(job['Result']) ? job['Result'] : {};
-        const ret: SaltMap = {};
+        const ret = emptyDict<SaltValue>();
         for (const [id, result] of Object.entries(results)) {
           if (values['returned'] && isSaltMap(result)) ret[id] = result['return'];
         }
@@ -140,7 +141,7 @@ function runnerFunctions(ctx: MasterContext, publisher: Publisher): Map<string, 
       doc: 'Return a report on all actively running jobs from a job id centric perspective',
       call: async () => {
         const returns = await publisher.runInternal({ tgt: '*', tgtType: 'glob', fun: 'saltutil.running', arg: [] });
-        const out: Record<string, SaltMap> = {};
+        const out = emptyDict<SaltMap>();
         for (const [minion, ret] of returns) {
           const jobs = ret['return'];
           if (!Array.isArray(jobs)) continue;

@@ -5,6 +5,7 @@ import { isoStamp } from './clock.js';
 import { pythonStr } from './python-compat.js';
 import { generateKeyPairPem, KEY_STATUSES, pemFinger, type KeyStatus } from './keys.js';
 import type { MasterContext } from './master-context.js';
+import { emptyDict, ownValue } from '../dict.js';
 
 /**
  * `ClearFuncs.wheel`: authenticate, check `@wheel` rights, run the wheel function inside the
@@ -39,7 +40,7 @@ function wheelFunctions(ctx: MasterContext): Map<string, MasterFunction> {
   const finger = async (match: SaltValue, hashType: SaltValue): Promise<SaltMap> => {
     const out: SaltMap = {};
     for (const [status, ids] of Object.entries(keys.nameMatch(match, true))) {
-      const prints: SaltMap = {};
+      const prints = emptyDict<SaltValue>();
       for (const id of ids) prints[id] = pemFinger(await keys.pem(id), hashType === null ? ctx.hashType : pythonStr(hashType));
       out[status] = prints;
     }
@@ -57,7 +58,7 @@ function wheelFunctions(ctx: MasterContext): Map<string, MasterFunction> {
       sig: { pyName: 'list_', params: matchParam },
       doc: 'List all the keys under a named status',
       call: ({ values }) => {
-        const statuses = LIST_STATUS[pythonStr(values['match'])] ?? [];
+        const statuses = ownValue(LIST_STATUS, pythonStr(values['match'])) ?? [];
         return Object.fromEntries(statuses.map((s) => [s, keys.idsWith(s)]));
       },
     },
@@ -116,7 +117,7 @@ function wheelFunctions(ctx: MasterContext): Map<string, MasterFunction> {
       call: async ({ values }) => {
         const out: SaltMap = {};
         for (const [status, ids] of Object.entries(keys.nameMatch(values['match']))) {
-          const pems: SaltMap = {};
+          const pems = emptyDict<SaltValue>();
           for (const id of ids) pems[id] = await keys.pem(id);
           out[status] = pems;
         }

@@ -1,3 +1,4 @@
+import { dictFrom, emptyDict, safeText } from '../dict.js';
 import type { SaltMap, SaltValue } from '../salt/codec/values.js';
 import type { SaltEvent } from '../salt/event-frame.js';
 import { toPythonJson } from './serialize.js';
@@ -6,7 +7,10 @@ import { toPythonJson } from './serialize.js';
  * The live minions/jobs view that `/ws?format_events` (and rest_tornado's `/formatted_events`)
  * builds from the bus, as salt-api's `SaltInfo` does (rest-api.md §9.1): each event updates the
  * view and yields the JSON frames to send. Unlike salt-api the job table is bounded, so a
- * connection left open for weeks does not grow without limit.
+ * connection left open for weeks does not grow without limit. Minion ids and jids come from
+ * event tags and data that any minion or runner user can choose (`__proto__`, `constructor`):
+ * the view keeps them in Maps and writes them out as null-prototype objects, never as keys of
+ * an ordinary object.
  */
 export interface FormattedEventsOptions {
   /** rest_cherrypy sends `minions` as a list of `{…info, id}`; rest_tornado as a map by id. */
@@ -20,7 +24,7 @@ export interface FormattedEventsOptions {
 interface JobView {
   jid?: SaltValue;
   start_time?: SaltValue;
-  minions: Record<string, SaltMap>;
+  minions: Map<string, SaltMap>;
   fun?: SaltValue;
   tgt?: SaltValue;
   tgt_type?: SaltValue;
@@ -60,10 +64,10 @@ export class FormattedEventsView {
   }
 
   private newJob(data: SaltMap): string {
-    const minions: Record<string, SaltMap> = {};
+    const minions = new Map<string, SaltMap>();
     const ids = Array.isArray(data['minions']) ? data['minions'] : [];
-    for (const id of ids) minions[String(id)] = { success: false };
-    const jid = String(data['jid']);
+    for (const id of ids) minions.set(safeText(id), { success: false });
+    const jid = safeText(data['jid']);
     this.jobs.delete(jid);
     this.jobs.set(jid, {
       jid: data['jid'],
@@ -81,15 +85,19 @@ export class FormattedEventsView {
   private jobReturn(jid: string, id: string, data: SaltMap): string {
     let job = this.jobs.get(jid);
     if (!job) {
-      job = { minions: {} };
+      job = { minions: new Map() };
       this.jobs.set(jid, job);
       this.trimJobs();
     }
-    const minion = (job.minions[id] ??= {});
+    let minion = job.minions.get(id);
+    if (minion === undefined) {
+      minion = {};
+      job.minions.set(id, minion);
+    }
     minion['return'] = data['return'];
     minion['retcode'] = data['retcode'];
     minion['success'] = data['success'];
-    if (Object.values(job.minions).every((m) => m['success'] === true)) job.state = 'complete';
+    if ([...job.minions.values()].every((m) => m['success'] === true)) job.state = 'complete';
     return this.jobsFrame();
   }
 
@@ -101,14 +109,14 @@ export class FormattedEventsView {
   }
 
   private keyEvent(data: SaltMap): string {
-    const id = String(data['id']);
+    const id = safeText(data['id']);
     if (data['act'] === 'delete') this.minions.delete(id);
     else if (data['act'] === 'accept' && !this.minions.has(id)) this.minions.set(id, {});
     return this.minionsFrame();
   }
 
   private presence(data: SaltMap): string | undefined {
-    const present = new Set((Array.isArray(data['present']) ? data['present'] : []).map(String));
+    const present = new Set((Array.isArray(data['present']) ? data['present'] : []).map(safeText));
     let changed = false;
     for (const id of [...this.minions.keys()]) {
       if (!present.has(id)) {
@@ -133,10 +141,13 @@ export class FormattedEventsView {
   }
 
   private jobsFrame(): string {
-    const jobs: SaltMap = {};
+    const jobs = emptyDict<SaltValue>();
     for (const [jid, job] of this.jobs) {
       const view: SaltMap = {};
-      for (const [key, value] of Object.entries(job)) if (value !== undefined) view[key] = value as SaltValue;
+      for (const [key, value] of Object.entries(job)) {
+        if (value instanceof Map) view[key] = dictFrom(value);
+        else if (value !== undefined) view[key] = value as SaltValue;
+      }
       jobs[jid] = view;
     }
     return toPythonJson({ jobs });
@@ -144,7 +155,7 @@ export class FormattedEventsView {
 
   private minionsFrame(): string {
     if (this.options.minionsAs === 'map') {
-      const minions: SaltMap = {};
+      const minions = emptyDict<SaltValue>();
       for (const [id, info] of this.minions) minions[id] = { ...info, id };
       return toPythonJson({ minions });
     }

@@ -1,4 +1,5 @@
 import type { SaltMap, SaltValue } from '../salt/codec/values.js';
+import { emptyDict } from '../dict.js';
 
 /**
  * The event salt-api fires for `POST <webhook_url>[/<path>]` (rest-api.md §10, PROTOCOL.md §2.4):
@@ -64,13 +65,19 @@ export function hookTag(subPath: string): string {
   return segments.length === 0 ? HOOK_TAG : `${HOOK_TAG}/${segments.join('/')}`;
 }
 
+/** True when the text holds a C0 control character or DEL (after percent-decoding, for a path). */
+export function hasControlChars(text: string): boolean {
+  return /[\u0000-\u001f\u007f]/.test(text);
+}
+
 /** Salt's `_stamp`: microseconds and an explicit UTC offset, as the 3008 master writes it. */
 export function saltStamp(now: Date): string {
   return now.toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00');
 }
 
 function headersOf(rawHeaders: readonly string[], remoteAddress: string): SaltMap {
-  const headers: SaltMap = { 'Remote-Addr': remoteAddress };
+  const headers = emptyDict<SaltValue>();
+  headers['Remote-Addr'] = remoteAddress;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const rawName = rawHeaders[i] as string;
     if (isCredentialHeader(rawName)) continue;

@@ -3,6 +3,7 @@
  * salt-api gathers it. Informational only — the master enforces the ACL on every command.
  */
 import type { TokenRecord } from '../salt/clear-commands.js';
+import { safeText } from '../dict.js';
 
 type ExternalAuth = Readonly<Record<string, Readonly<Record<string, readonly unknown[]>>>>;
 
@@ -55,7 +56,7 @@ export function loginPerms(externalAuth: ExternalAuth, token: TokenRecord): unkn
   };
   const entries: unknown[] = [...entriesOf(token.name), ...entriesOf('*')];
   const groups = Array.isArray(token.groups) ? token.groups : [];
-  for (const group of new Set(groups)) entries.push(...entriesOf(`${String(group)}%`));
+  for (const group of new Set(groups)) entries.push(...entriesOf(`${safeText(group)}%`));
 
   const strings = new Set<string>();
   const others = new Map<string, unknown>();

@@ -55,14 +55,22 @@ function mapKeyText(key: unknown): string {
   return String(key);
 }
 
+/** A real string value that starts like a marker is marked as a string so it stays one. */
+function escapeMarker(text: string): string {
+  return text.startsWith(MARKER) ? ESCAPED_STRING_MARKER + text : text;
+}
+
 function replacer(this: unknown, key: string, value: unknown): unknown {
   // toJSON (Buffer, Float64) has already run on `value`; the holder still has the original.
   const original = (this as Record<string, unknown>)[key];
-  if (original instanceof Uint8Array) return bytesValue(original);
+  if (original instanceof Uint8Array) {
+    const decoded = bytesValue(original);
+    return typeof decoded === 'string' ? escapeMarker(decoded) : decoded;
+  }
   if (original instanceof Float64) return RAW_MARKER + rawNumber(original.value);
   switch (typeof value) {
     case 'string':
-      return value.startsWith(MARKER) ? ESCAPED_STRING_MARKER + value : value;
+      return escapeMarker(value);
     case 'bigint':
       return RAW_MARKER + value.toString();
     case 'number':

@@ -3,6 +3,7 @@ import { SlowConsumerError } from '../salt/errors.js';
 import type { SaltEvent } from '../salt/event-frame.js';
 import type { Subscription } from '../salt/subscription.js';
 import { toPythonJson } from './serialize.js';
+import { callAt } from './streams.js';
 
 /**
  * Server-Sent Events in salt-api's framing (rest-api.md §8.2): `retry: 400`, then per bus event
@@ -10,27 +11,47 @@ import { toPythonJson } from './serialize.js';
  * once however many clients stream it. A client holds at most its socket buffer plus its
  * subscription's queue: writing waits for the socket to drain, and a client that stops reading
  * overflows its queue and is cut off instead of buffering without bound.
+ *
+ * Tags are chosen by whoever fires the event (a hook path, a runner's `event.send`, a minion),
+ * and a CR or LF in a raw field would end it and let the sender write whole fake events into
+ * every other client's stream (the SSE spec ends a line at CR, LF or CRLF). The data line is
+ * JSON, whose strings escape every control character; the tag line percent-encodes them.
  */
 export const SSE_PREAMBLE = 'retry: 400\n';
 const KEEPALIVE = ': keepalive\n\n';
 
+/** C0 controls and DEL: what may not appear raw on the tag line. */
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/g;
+
+/**
+ * The tag as the `tag:` line shows it: unchanged unless it holds control characters, which are
+ * written as `%XX`. The exact tag is always in the JSON of the data line.
+ */
+export function tagLineText(tag: string): string {
+  return tag.replace(CONTROL_CHARS, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+const jsonOf = new WeakMap<SaltEvent, string>();
 const framed = new WeakMap<SaltEvent, string>();
+
+/** The JSON salt-api puts after `data: ` (also the `/ws` payload), computed once per event. */
+export function eventJson(event: SaltEvent): string {
+  let json = jsonOf.get(event);
+  if (json === undefined) {
+    json = toPythonJson({ data: event.data, tag: event.tag });
+    jsonOf.set(event, json);
+  }
+  return json;
+}
 
 /** The SSE block of an event, computed on first use and shared by every stream. */
 export function sseBlock(event: SaltEvent): string {
   let block = framed.get(event);
   if (block === undefined) {
-    block = `tag: ${event.tag}\ndata: ${toPythonJson({ data: event.data, tag: event.tag })}\n\n`;
+    block = `tag: ${tagLineText(event.tag)}\ndata: ${eventJson(event)}\n\n`;
     framed.set(event, block);
   }
   return block;
-}
-
-/** The JSON salt-api puts after `data: ` (also the `/ws` payload), shared like sseBlock. */
-export function eventJson(event: SaltEvent): string {
-  const block = sseBlock(event);
-  const start = block.indexOf('\ndata: ') + '\ndata: '.length;
-  return block.slice(start, block.length - 2);
 }
 
 export type StreamEnd = 'client-closed' | 'slow-consumer' | 'expired' | 'bus-closed';
@@ -83,8 +104,7 @@ export async function streamEvents(options: SseStreamOptions): Promise<StreamEnd
           if (out.writableLength === 0) out.write(KEEPALIVE);
         }, keepAliveMs)
       : undefined;
-  const expiry =
-    options.endAt !== undefined ? setTimeout(() => finish('expired'), Math.max(0, options.endAt - Date.now())) : undefined;
+  const cancelExpiry = options.endAt !== undefined ? callAt(options.endAt, () => finish('expired')) : undefined;
   try {
     out.write(SSE_PREAMBLE);
     for await (const event of sub) {
@@ -100,7 +120,7 @@ export async function streamEvents(options: SseStreamOptions): Promise<StreamEnd
     end ??= 'slow-consumer';
   } finally {
     clearInterval(keepAlive);
-    clearTimeout(expiry);
+    cancelExpiry?.();
     out.off('close', onClose);
     sub.close();
   }

@@ -73,3 +73,26 @@ export class StreamRegistry {
     return { sse, ws, opened: this.opened, droppedSlow: this.droppedSlow };
   }
 }
+
+/** setTimeout's longest delay (about 24.8 days); a longer one would fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Calls `end` at epoch ms `endAt` (a token's expiry), however far away that is; the returned
+ * function cancels it. Timers do not keep the process alive.
+ */
+export function callAt(endAt: number, end: () => void): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    const wait = endAt - Date.now();
+    if (wait <= 0) {
+      timer = undefined;
+      end();
+      return;
+    }
+    timer = setTimeout(arm, Math.min(wait, MAX_TIMER_MS));
+    timer.unref();
+  };
+  arm();
+  return () => clearTimeout(timer);
+}

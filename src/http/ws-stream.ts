@@ -9,7 +9,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { SaltError, SlowConsumerError } from '../salt/errors.js';
 import type { SaltEvent } from '../salt/event-frame.js';
 import type { Subscription } from '../salt/subscription.js';
-import type { StreamRegistry } from './streams.js';
+import { callAt, type StreamRegistry } from './streams.js';
 
 /** What the stream uses of a `ws` WebSocket. */
 export interface EventSocket {
@@ -33,6 +33,7 @@ export const HIGH_WATER = 1024 * 1024;
 export const STREAM_QUEUE = 1_000;
 /** RFC 6455 codes: normal closure, going away, policy violation. */
 const NORMAL_CLOSURE = 1000;
+const TOKEN_EXPIRED = 'token expired';
 const GOING_AWAY = 1001;
 const POLICY_VIOLATION = 1008;
 /** A client that is not reading will not read the close frame either: drop it after this. */
@@ -54,6 +55,8 @@ export interface EventSocketOptions {
   sessionId: string | undefined;
   /** address:port of the client, for logs. */
   client: string;
+  /** Epoch ms at which the socket is closed (the token's expiry), as `/events` ends then. */
+  endAt?: number;
   log: FastifyBaseLogger;
 }
 
@@ -69,6 +72,7 @@ export function serveEventSocket(options: EventSocketOptions): void {
   let socketClosed = false;
   let cutOff = false;
 
+  const cancelExpiry = options.endAt === undefined ? undefined : callAt(options.endAt, expire);
   const unregister = options.streams.add({
     kind: 'ws',
     sessionId: options.sessionId,
@@ -83,6 +87,12 @@ export function serveEventSocket(options: EventSocketOptions): void {
     log.warn({ client, queued: STREAM_QUEUE }, 'cut off an event WebSocket client that stopped reading');
     subscription?.close();
     socket.close(POLICY_VIOLATION, 'client is not reading events');
+    setTimeout(() => socket.terminate(), CUT_OFF_GRACE_MS).unref();
+  }
+
+  function expire(): void {
+    subscription?.close();
+    socket.close(NORMAL_CLOSURE, TOKEN_EXPIRED);
     setTimeout(() => socket.terminate(), CUT_OFF_GRACE_MS).unref();
   }
 
@@ -144,6 +154,7 @@ export function serveEventSocket(options: EventSocketOptions): void {
 
   socket.on('close', () => {
     socketClosed = true;
+    cancelExpiry?.();
     unregister();
     subscription?.close();
   });

@@ -3,6 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { json, login, SALTDEV, startApi, waitUntil, type ApiUnderTest } from '../support/api.js';
+import { SseClient } from '../support/sse.js';
 
 /**
  * /events (SSE) and /hook over the real server, the real wire layer and the demo master's bus:
@@ -24,73 +25,6 @@ async function start(options: Parameters<typeof startApi>[0] = {}): Promise<ApiU
   const api = await startApi(options);
   apis.push(api);
   return api;
-}
-
-/** An SSE client that accumulates the stream's text. */
-class SseClient {
-  text = '';
-  status = 0;
-  headers = new Headers();
-  private done: Promise<void> = Promise.resolve();
-  private readonly controller = new AbortController();
-
-  /** With `onLine`, lines are handed over instead of kept (for floods). */
-  constructor(private readonly onLine?: (line: string) => void) {}
-
-  static async open(
-    api: ApiUnderTest,
-    path: string,
-    headers: Record<string, string> = {},
-    onLine?: (line: string) => void,
-  ): Promise<SseClient> {
-    const client = new SseClient(onLine);
-    const response = await fetch(api.url + path, { headers, signal: client.controller.signal });
-    client.status = response.status;
-    client.headers = response.headers;
-    if (response.status === 200 && response.body) {
-      const reader = response.body.getReader();
-      const decoder = new TextDecoder();
-      client.done = (async () => {
-        try {
-          for (;;) {
-            const { value, done } = await reader.read();
-            if (done) return;
-            client.receive(decoder.decode(value, { stream: true }));
-          }
-        } catch {
-          // aborted
-        }
-      })();
-    } else {
-      client.text = await response.text();
-    }
-    return client;
-  }
-
-  private partial = '';
-
-  private receive(chunk: string): void {
-    if (!this.onLine) {
-      this.text += chunk;
-      return;
-    }
-    const lines = (this.partial + chunk).split('\n');
-    this.partial = lines.pop() ?? '';
-    for (const line of lines) this.onLine(line);
-  }
-
-  async waitFor(fragment: string, timeoutMs = 5_000): Promise<void> {
-    await waitUntil(() => this.text.includes(fragment), timeoutMs);
-  }
-
-  /** Resolves when the server ends the stream. */
-  ended(): Promise<void> {
-    return this.done;
-  }
-
-  close(): void {
-    this.controller.abort();
-  }
 }
 
 describe('/events', () => {

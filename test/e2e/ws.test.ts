@@ -1,20 +1,16 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { json, login, SALTDEV, startApi, waitUntil, type ApiUnderTest } from '../support/api.js';
-import { WebSocket, type WsClient } from '../support/ws.js';
+import { ACK, READY, terminateWsClients, WebSocket, wsUrl, WsEventClient, type WsClient } from '../support/ws.js';
 
 /**
  * The event WebSockets over the real server, wire layer and demo master: rest_cherrypy's /ws
  * (rest-api.md §9, §9.1) and rest_tornado's /all_events and /formatted_events (§18).
  */
 
-
-const READY = 'websocket client ready';
-const ACK = 'server received message';
-
 const apis: ApiUnderTest[] = [];
 const sockets: WsClient[] = [];
 afterEach(async () => {
+  terminateWsClients();
   for (const socket of sockets.splice(0)) socket.terminate();
   for (const api of apis.splice(0)) await api.close();
 });
@@ -23,47 +19,6 @@ async function start(options: Parameters<typeof startApi>[0] = {}): Promise<ApiU
   const api = await startApi(options);
   apis.push(api);
   return api;
-}
-
-const wsUrl = (api: ApiUnderTest, path: string): string => api.url.replace(/^http/, 'ws') + path;
-
-/** A connected client that records every text frame and how the socket ended. */
-class Client {
-  readonly messages: string[] = [];
-  closed: { code: number; reason: string } | undefined;
-  upgradeHeaders: IncomingHttpHeaders = {};
-
-  private constructor(readonly socket: WsClient) {}
-
-  static open(api: ApiUnderTest, path: string, headers: Record<string, string> = {}): Promise<Client> {
-    const socket = new WebSocket(wsUrl(api, path), { headers });
-    sockets.push(socket);
-    const client = new Client(socket);
-    socket.on('message', (data) => client.messages.push(data.toString('utf8')));
-    socket.on('close', (code, reason) => (client.closed = { code, reason: reason.toString('utf8') }));
-    socket.on('upgrade', (response) => (client.upgradeHeaders = response.headers));
-    return new Promise((resolve, reject) => {
-      socket.on('open', () => resolve(client));
-      socket.on('error', reject);
-    });
-  }
-
-  async waitFor(predicate: (message: string) => boolean, timeoutMs = 5_000): Promise<string> {
-    await waitUntil(() => this.messages.some(predicate), timeoutMs);
-    return this.messages.find(predicate) ?? '';
-  }
-
-  /** Sends and waits for the acknowledgement of this very message (rest_cherrypy's routes). */
-  async say(text: string): Promise<void> {
-    const acks = this.messages.filter((m) => m === ACK).length;
-    this.socket.send(text);
-    await waitUntil(() => this.messages.filter((m) => m === ACK).length > acks);
-  }
-
-  async ended(timeoutMs = 5_000): Promise<{ code: number; reason: string }> {
-    await waitUntil(() => this.closed !== undefined, timeoutMs);
-    return this.closed ?? { code: 0, reason: '' };
-  }
 }
 
 /** The HTTP answer to an upgrade the server refuses. */
@@ -100,7 +55,7 @@ describe('/ws', () => {
   it('delivers the event of a POST to /hook, round trip through the master bus, in SSE form', async () => {
     const api = await start();
     const { token } = await login(api);
-    const client = await Client.open(api, '/ws', { 'X-Auth-Token': token });
+    const client = await WsEventClient.open(api, '/ws', { 'X-Auth-Token': token });
     await client.say(READY);
     const hook = await api.call('/hook/deploy/web', json({ ref: 'main' }, { 'X-Auth-Token': token }));
     expect(hook.status).toBe(200);
@@ -115,10 +70,10 @@ describe('/ws', () => {
   it('acknowledges every message, pushes nothing before ready, then raw frames in SSE form', async () => {
     const api = await start();
     const { token } = await login(api);
-    const witness = await Client.open(api, '/ws', { 'X-Auth-Token': token });
+    const witness = await WsEventClient.open(api, '/ws', { 'X-Auth-Token': token });
     await witness.say(READY);
     const ownOrigin = new URL(api.url).origin;
-    const client = await Client.open(api, '/ws', { 'X-Auth-Token': token, Origin: ownOrigin });
+    const client = await WsEventClient.open(api, '/ws', { 'X-Auth-Token': token, Origin: ownOrigin });
     expect(client.upgradeHeaders['access-control-allow-origin']).toBe(ownOrigin);
     expect(client.upgradeHeaders['set-cookie']?.[0]).toMatch(new RegExp(`^session_id=${token}; expires=.*; Max-Age=36000; Path=/; HttpOnly; SameSite=Lax$`));
     expect(client.upgradeHeaders['sec-websocket-extensions']).toBeUndefined();
@@ -143,10 +98,10 @@ describe('/ws', () => {
     const api = await start();
     const { token } = await login(api);
     const clients = await Promise.all([
-      Client.open(api, '/ws', { Cookie: `session_id=${token}` }),
-      Client.open(api, `/ws/${token}`),
-      Client.open(api, `/ws?token=${token}`),
-      Client.open(api, `/ws?format_events&other=1`, { 'X-Auth-Token': token }),
+      WsEventClient.open(api, '/ws', { Cookie: `session_id=${token}` }),
+      WsEventClient.open(api, `/ws/${token}`),
+      WsEventClient.open(api, `/ws?token=${token}`),
+      WsEventClient.open(api, `/ws?format_events&other=1`, { 'X-Auth-Token': token }),
     ]);
     for (const client of clients) await client.say(READY);
     api.demo.fireEvent('salt/test/fanout', { n: 2 });
@@ -176,7 +131,7 @@ describe('/ws', () => {
   it('format_events: the jobs view of a real job, minions on key events, as plain JSON', async () => {
     const api = await start();
     const { token } = await login(api);
-    const client = await Client.open(api, '/ws?format_events', { Cookie: `session_id=${token}` });
+    const client = await WsEventClient.open(api, '/ws?format_events', { Cookie: `session_id=${token}` });
     await client.say(READY);
     api.demo.fireEvent('flat', { ignored: true });
     api.demo.fireEvent('salt/key', { id: 'minion-9', act: 'accept', result: true });
@@ -198,7 +153,7 @@ describe('/ws', () => {
   it('closes the socket with a normal close when the session logs out', async () => {
     const api = await start();
     const { token } = await login(api);
-    const client = await Client.open(api, '/ws', { 'X-Auth-Token': token });
+    const client = await WsEventClient.open(api, '/ws', { 'X-Auth-Token': token });
     await client.say(READY);
     expect((await api.call('/logout', { method: 'POST', headers: { 'X-Auth-Token': token } })).status).toBe(200);
     expect((await client.ended()).code).toBe(1000);
@@ -208,8 +163,8 @@ describe('/ws', () => {
   it('cuts off a client that stops reading while another keeps receiving every event', async () => {
     const api = await start();
     const { token } = await login(api);
-    const reader = await Client.open(api, '/ws', { 'X-Auth-Token': token });
-    const stuck = await Client.open(api, '/ws', { 'X-Auth-Token': token });
+    const reader = await WsEventClient.open(api, '/ws', { 'X-Auth-Token': token });
+    const stuck = await WsEventClient.open(api, '/ws', { 'X-Auth-Token': token });
     await reader.say(READY);
     await stuck.say(READY);
     stuck.socket._socket.pause();
@@ -237,7 +192,7 @@ describe('rest_tornado /all_events and /formatted_events', () => {
   it('/all_events/<Salt token>: plain JSON frames after ready, no acknowledgements', async () => {
     const api = await start();
     const token = await saltToken(api);
-    const client = await Client.open(api, `/all_events/${token}`);
+    const client = await WsEventClient.open(api, `/all_events/${token}`);
     const subscribers = api.server.master.stats().bus.subscribers;
     client.socket.send(READY);
     // Nothing answers the message itself: wait for the stream's subscription, then fire.
@@ -252,7 +207,7 @@ describe('rest_tornado /all_events and /formatted_events', () => {
   it('/formatted_events/<Salt token>: starts grains.items on ready, minions as a map, frames end in a blank line', async () => {
     const api = await start();
     const token = await saltToken(api);
-    const client = await Client.open(api, `/formatted_events/${token}`);
+    const client = await WsEventClient.open(api, `/formatted_events/${token}`);
     client.socket.send(READY);
     const frame = await client.waitFor((m) => m.startsWith('{"minions"'));
     expect(frame.endsWith('}\n\n')).toBe(true);
@@ -288,9 +243,9 @@ describe('WebSocket Origin check', () => {
         expect(answer.body).toContain('not allowed');
       }
     }
-    const own = await Client.open(api, '/ws', { 'X-Auth-Token': token, Origin: new URL(api.url).origin });
+    const own = await WsEventClient.open(api, '/ws', { 'X-Auth-Token': token, Origin: new URL(api.url).origin });
     await own.say(READY);
-    const script = await Client.open(api, `/all_events/${saltTok}`);
+    const script = await WsEventClient.open(api, `/all_events/${saltTok}`);
     expect(script.closed).toBeUndefined();
   });
 
@@ -303,7 +258,7 @@ describe('WebSocket Origin check', () => {
   it('with cors_origin, the listed origins (or any but null under "*") are served', async () => {
     const api = await start({ settings: { rest: { corsOrigin: ['https://gui.example'] } } });
     const { token } = await login(api);
-    const listed = await Client.open(api, '/ws', { 'X-Auth-Token': token, Origin: 'https://gui.example' });
+    const listed = await WsEventClient.open(api, '/ws', { 'X-Auth-Token': token, Origin: 'https://gui.example' });
     await listed.say(READY);
     expect(listed.upgradeHeaders['access-control-allow-origin']).toBe('https://gui.example');
     expect((await refused(api, '/ws', { 'X-Auth-Token': token, Origin: 'https://other.example' })).status).toBe(403);
@@ -312,7 +267,7 @@ describe('WebSocket Origin check', () => {
 
     const star = await start({ settings: { rest: { corsOrigin: '*' } } });
     const starLogin = await login(star);
-    const any = await Client.open(star, '/ws', { 'X-Auth-Token': starLogin.token, Origin: 'https://any.example' });
+    const any = await WsEventClient.open(star, '/ws', { 'X-Auth-Token': starLogin.token, Origin: 'https://any.example' });
     await any.say(READY);
     expect((await refused(star, '/ws', { 'X-Auth-Token': starLogin.token, Origin: 'null' })).status).toBe(403);
   });

@@ -82,6 +82,8 @@ describe('parseCliArgs', () => {
     [['--port', '80.5'], '--port must be an integer between 1 and 65535, got "80.5"'],
     [['--host', ''], '--host must not be empty'],
     [['-l', 'loud'], '--log-level: unknown level "loud"'],
+    [['-l', 'constructor'], '--log-level: unknown level "constructor"'],
+    [['-l', '__proto__'], '--log-level: unknown level "__proto__"'],
     [['--demo', '-c', '/etc/salt'], '--demo and -c cannot be used together'],
     [['--config', 'a', '-c', 'b'], '--config and -c cannot be used together'],
     [['--frobnicate'], "Unknown option '--frobnicate'"],

@@ -120,9 +120,22 @@ describe('unpack', () => {
 
   it('does not let a __proto__ key reach the prototype', () => {
     const value = unpack(pack(new Map([['__proto__', { polluted: true }]]), { useBinType: true })) as Record<string, unknown>;
-    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
     expect(Object.keys(value)).toEqual(['__proto__']);
+  });
+
+  it('builds null-prototype maps: Object.prototype member names are plain keys, absent ones read as undefined', () => {
+    const names = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty'];
+    const value = unpack(pack(new Map(names.map((name) => [name, { [name]: name }])), { useBinType: true })) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(value)).toBeNull();
+    expect(Object.keys(value)).toEqual(names);
+    for (const name of names) expect(Object.getOwnPropertyDescriptor(value, name)?.value).toEqual({ [name]: name });
+    const empty = unpack(pack({}, { useBinType: true })) as Record<string, unknown>;
+    for (const name of names.slice(1)) expect(empty[name]).toBeUndefined();
+    // What it decodes, it encodes again byte for byte; and JSON sees the same keys.
+    const bytes = pack(new Map(names.map((name) => [name, 1])), { useBinType: true });
+    expect(pack(unpack(bytes), { useBinType: true })).toEqual(bytes);
+    expect(JSON.stringify(unpack(bytes))).toBe(JSON.stringify(Object.fromEntries(names.map((name) => [name, 1]))));
   });
 
   it('reports where a value ends inside a longer buffer', () => {

@@ -4,7 +4,11 @@ import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_CONFIG_FILE } from '../../src/config/cli-args.js';
 import { ConfigError } from '../../src/config/errors.js';
+import { dictFrom } from '../../src/dict.js';
 import { loadSettings, resolveConfigFile, type LoadSettingsOptions } from '../../src/config/load.js';
+
+/** The null-prototype mapping the loader builds for names taken from the config. */
+const dict = <T>(entries: Record<string, T>): Record<string, T> => dictFrom(Object.entries(entries));
 
 const created: string[] = [];
 
@@ -99,7 +103,7 @@ describe('loadSettings defaults', () => {
       tcpMasterPubPort: 4512,
       tcpMasterPullPort: 4513,
       eventPullFraming: 'auto',
-      externalAuth: {},
+      externalAuth: dict({}),
       netapiEnableClients: [],
       netapiAllowRawShell: false,
       tokenExpire: 43200,
@@ -108,7 +112,7 @@ describe('loadSettings defaults', () => {
       timeout: 5,
       gatherJobTimeout: 10,
       hashType: 'sha256',
-      nodegroups: {},
+      nodegroups: dict({}),
       user: userInfo().username,
       apiPidfile: '/var/run/salt-api.pid',
       apiLogfile: '/var/log/salt/api',
@@ -237,8 +241,8 @@ rest_cherrypy:
   it('treats options left empty (null) as unset', () => {
     const dir = tree({ master: 'nodegroups:\nexternal_auth:\nnetapi_enable_clients:\nrest_cherrypy:\n  port: 8000\n  host:\n' });
     const { master, rest } = load(dir).settings;
-    expect(master.nodegroups).toStrictEqual({});
-    expect(master.externalAuth).toStrictEqual({});
+    expect(master.nodegroups).toStrictEqual(dict({}));
+    expect(master.externalAuth).toStrictEqual(dict({}));
     expect(master.netapiEnableClients).toStrictEqual([]);
     expect(rest.host).toBe('0.0.0.0');
   });
@@ -265,6 +269,20 @@ describe('loadSettings includes (Salt master_config semantics)', () => {
     expect(rest.debug).toBe(false);
     // Lists merge between included files, without duplicates.
     expect(master.netapiEnableClients).toEqual(['wheel', 'runner', 'local']);
+  });
+
+  it('keeps names that are Object.prototype members as plain keys through the merge', () => {
+    const dir = tree({
+      master: 'rest_cherrypy: {port: 8000}\n',
+      'master.d/a.conf': 'external_auth: {pam: {saltdev: [a], toString: [t]}}\nnodegroups: {constructor: web*}\n',
+      'master.d/b.conf': "external_auth: {pam: {__proto__: [p], constructor: [c]}, __proto__: {x: [y]}}\nnodegroups: [{__proto__: 'db*'}]\n",
+    });
+    const { master } = load(dir).settings;
+    expect(Object.keys(master.externalAuth)).toEqual(['pam', '__proto__']);
+    expect(Object.keys(master.externalAuth['pam'] ?? {})).toEqual(['saltdev', 'toString', '__proto__', 'constructor']);
+    expect(Object.getOwnPropertyDescriptor(master.externalAuth['pam'], '__proto__')?.value).toEqual(['p']);
+    expect(Object.keys(master.nodegroups)).toEqual(['__proto__']);
+    expect(({} as Record<string, unknown>)['x']).toBeUndefined();
   });
 
   it('is fine without a master.d directory, and honours a default_include override', () => {
@@ -503,9 +521,11 @@ describe('config/demo.conf', () => {
       'wheel',
       'wheel_async',
     ]);
-    expect(master.externalAuth).toStrictEqual({
-      pam: { saltdev: ['.*', '@wheel', '@runner', '@jobs'] },
-      auto: { autouser: ['.*', '@wheel', '@runner', '@jobs'], nobody: [] },
-    });
+    expect(master.externalAuth).toStrictEqual(
+      dict({
+        pam: dict({ saltdev: ['.*', '@wheel', '@runner', '@jobs'] }),
+        auto: dict({ autouser: ['.*', '@wheel', '@runner', '@jobs'], nobody: [] }),
+      }),
+    );
   });
 });

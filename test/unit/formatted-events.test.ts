@@ -47,4 +47,39 @@ describe('FormattedEventsView', () => {
     const last = view.process({ tag: 'salt/job/4/new', data: { jid: '4', minions: [] } });
     expect(Object.keys((JSON.parse(last[0] ?? '{}') as { jobs: object }).jobs)).toEqual(['3', '4']);
   });
+
+  it('keeps ids and jids named after Object.prototype members as plain keys, touching nothing shared', () => {
+    const before = Object.getOwnPropertyNames(Object.prototype).sort();
+    const names = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty'];
+    for (const minionsAs of ['list', 'map'] as const) {
+      const view = new FormattedEventsView({ minionsAs });
+      for (const name of names) {
+        view.process({ tag: `salt/job/${name}/new`, data: { jid: name, minions: names, fun: 'test.ping' } });
+        view.process({ tag: `salt/job/${name}/ret/${name}`, data: { return: { [name]: 1 }, retcode: 0, success: true } });
+        view.process({ tag: `salt/job/1/ret/${name}`, data: { fun: 'grains.items', return: { os: name }, success: true } });
+        view.process({ tag: 'salt/key', data: { id: name, act: 'accept' } });
+      }
+      const [jobsFrame = '{}'] = view.process({ tag: 'salt/job/__proto__/ret/constructor', data: { return: true, retcode: 0, success: true } });
+      const jobs = (JSON.parse(jobsFrame) as { jobs: Record<string, { minions: Record<string, { success: boolean }> }> }).jobs;
+      expect(Object.keys(jobs)).toEqual(['1', ...names]);
+      expect(Object.keys(jobs['__proto__']?.minions ?? {})).toEqual(names);
+      expect(jobs['__proto__']?.minions['constructor']).toEqual({ return: true, retcode: 0, success: true });
+      const [minionsFrame = '{}'] = view.process({ tag: 'salt/key', data: { id: 'm1', act: 'accept' } });
+      const minions = (JSON.parse(minionsFrame) as { minions: Record<string, { id: string }> | { id: string }[] }).minions;
+      const ids = Array.isArray(minions) ? minions.map((m) => m.id) : Object.keys(minions);
+      expect(ids).toEqual([...names, 'm1']);
+    }
+    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(before);
+  });
+
+  it('never throws on ids and jids that have no text form (null-prototype maps, own toString data)', () => {
+    const view = new FormattedEventsView({ minionsAs: 'list' });
+    const bare = Object.create(null) as Record<string, unknown>;
+    const odd = { toString: 1 };
+    for (const value of [bare, odd]) {
+      expect(() => view.process({ tag: 'salt/job/9/new', data: { jid: value, minions: [value, bare] } as never })).not.toThrow();
+      expect(() => view.process({ tag: 'salt/key', data: { id: value, act: 'accept' } as never })).not.toThrow();
+      expect(() => view.process({ tag: 'salt/presence/present', data: { present: [value] } as never })).not.toThrow();
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Float64 } from '../../src/salt/codec/values.js';
 import { serialize, toPythonJson } from '../../src/http/serialize.js';
+import { dictFrom } from '../../src/dict.js';
 
 describe('toPythonJson (json.dumps as salt-api calls it)', () => {
   it('uses Python\'s separators and no trailing newline', () => {
@@ -47,6 +48,13 @@ describe('toPythonJson (json.dumps as salt-api calls it)', () => {
     expect(JSON.parse(json)).toEqual(value);
   });
 
+  it('never mistakes bytes that decode to a marker-like string for a marker', () => {
+    const bytes = { raw: Buffer.from('\u0000r12', 'utf8'), nul: Uint8Array.from([0]), list: [Buffer.from('\u0000s')] };
+    const json = toPythonJson(bytes);
+    expect(json).toBe('{"raw": "\\u0000r12", "nul": "\\u0000", "list": ["\\u0000s"]}');
+    expect(JSON.parse(json)).toEqual({ raw: '\u0000r12', nul: '\u0000', list: ['\u0000s'] });
+  });
+
   it('writes Maps as objects with their keys as text', () => {
     expect(toPythonJson(new Map<unknown, unknown>([[1, 'a'], [null, 'b'], ['k', [1]]]))).toBe(
       '{"1": "a", "null": "b", "k": [1]}',
@@ -74,6 +82,16 @@ describe('serialize', () => {
     expect(serialize({ return: 'Welcome', clients: ['local', '@jobs'] }, 'application/x-yaml')).toBe(
       "clients:\n- local\n- '@jobs'\nreturn: Welcome\n",
     );
+  });
+
+  it('writes null-prototype mappings (keys from the wire) like any other, __proto__ included', () => {
+    const value = dictFrom<unknown>([
+      ['__proto__', dictFrom([['constructor', 1]])],
+      ['toString', 'x'],
+      ['a', [dictFrom([['b', 2]])]],
+    ]);
+    expect(serialize(value, 'application/json')).toBe('{"__proto__": {"constructor": 1}, "toString": "x", "a": [{"b": 2}]}');
+    expect(serialize(value, 'application/x-yaml')).toBe('__proto__:\n  constructor: 1\na:\n- b: 2\ntoString: x\n');
   });
 });
 

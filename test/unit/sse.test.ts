@@ -1,7 +1,8 @@
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { eventJson, sseBlock, streamEvents } from '../../src/http/sse.js';
+import { eventJson, sseBlock, streamEvents, tagLineText } from '../../src/http/sse.js';
 import { Subscription } from '../../src/salt/subscription.js';
+import { parseSse } from '../support/sse.js';
 
 const event = { tag: 'salt/job/1/ret/m1', data: { return: true, id: 'm1' } };
 
@@ -39,6 +40,18 @@ describe('SSE framing', () => {
     expect(sub.closed).toBe(true);
   });
 
+  it('keeps streaming for a token that expires beyond the longest timer (24.8 days)', async () => {
+    const sub = new Subscription();
+    const { out, text } = sink();
+    const done = streamEvents({ subscription: sub, out, keepAliveMs: 0, endAt: Date.now() + 40 * 24 * 3600 * 1000 });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    sub.push(event);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(text()).toBe(`retry: 400\n${sseBlock(event)}`);
+    sub.close();
+    await expect(done).resolves.toBe('bus-closed');
+  });
+
   it('cuts off a client that stops reading, without holding more than its queue', async () => {
     const sub = new Subscription({ maxQueue: 5 });
     // A writable whose socket never drains: the first write fills it.
@@ -59,3 +72,35 @@ describe('SSE framing', () => {
     expect(sub.closed).toBe(true);
   });
 });
+
+describe('SSE framing of hostile tags', () => {
+  const forged = 'salt/x\r\ndata: {"forged": true}\r\n\r\ntag: salt/forged\rdata: 1\n\nretry: 1';
+
+  it('keeps every tag on its own line: CR, LF and other control characters are percent-encoded', () => {
+    for (const tag of [forged, 'a\rb', 'a\nb', 'a\r\nb', 'nul\u0000esc\u001bdel\u007f', '\n', '\r']) {
+      const block = sseBlock({ tag, data: { n: 1 } });
+      const events = parseSse(`${block}${sseBlock({ tag: 'next', data: {} })}`);
+      expect(events).toHaveLength(2);
+      expect(Object.keys(events[0] ?? {})).toEqual(['tag', 'data']);
+      expect(events[0]?.['tag']).toBe(tagLineText(tag));
+      expect(JSON.parse(events[0]?.['data'] ?? '')).toEqual({ data: { n: 1 }, tag });
+      expect(eventJson({ tag, data: { n: 1 } })).toBe(events[0]?.['data']);
+      expect(events[1]?.['tag']).toBe('next');
+    }
+    expect(tagLineText('a\r\nb\u0000\u007f')).toBe('a%0D%0Ab%00%7F');
+  });
+
+  it('leaves ordinary tags (unicode, spaces, %, colons) byte for byte as salt-api writes them', () => {
+    for (const tag of ['salt/job/20261125/ret/m1', 'salt/netapi/hook/déploy/ü', 'a b:c%20d', 'salt/auth']) {
+      expect(sseBlock({ tag, data: {} })).toBe(`tag: ${tag}\ndata: {"data": {}, "tag": ${JSON.stringify(tag)}}\n\n`);
+    }
+  });
+
+  it('escapes control characters inside data keys and values', () => {
+    const data = { 'k\r\ndata: x': 'v\n\ndata: y\r', nested: [{ '\r': '\u2028' }] };
+    const events = parseSse(sseBlock({ tag: 't', data }));
+    expect(events).toHaveLength(1);
+    expect(JSON.parse(events[0]?.['data'] ?? '')).toEqual({ data, tag: 't' });
+  });
+});
+

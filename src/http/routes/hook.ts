@@ -4,12 +4,13 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isSaltMap } from '../../salt/codec/values.js';
-import { rejectOtherMethods } from '../errors.js';
-import { hookEvent } from '../hook-event.js';
+import { HttpError, rejectOtherMethods } from '../errors.js';
+import { hasControlChars, hookEvent } from '../hook-event.js';
 import { sendAllow, sessionScope } from './common.js';
 import { mountPath } from '../paths.js';
 
 const HOOK_METHODS = ['POST'] as const;
+const CONTROL_CHARS_REFUSED = 'The hook path must not contain control characters.';
 
 /** salt-api's lowstate formatting wraps a mapping's scalar `arg` in place; hook data shows it. */
 function withListArg(body: unknown): unknown {
@@ -32,6 +33,8 @@ export async function hookRoutes(app: FastifyInstance): Promise<void> {
       rawHeaders: request.raw.rawHeaders,
       remoteAddress: request.socket.remoteAddress ?? '',
     });
+    // A CR or LF in the tag would forge lines in every event stream; refuse before firing anything.
+    if (hasControlChars(tag)) throw new HttpError(400, CONTROL_CHARS_REFUSED, { shape: 'envelope' });
     await app.events.fire(tag, data);
     return reply.sendSalt({ success: true });
   }

@@ -9,11 +9,12 @@ import { rejectOtherMethods } from '../errors.js';
 import { abortOnDisconnect, prepareChunks, runChunks } from '../lowstate.js';
 import { LOWSTATE_METHODS, pathParam, queryValue, refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
 import { runWithSession } from './root.js';
+import { emptyDict } from '../../dict.js';
 
 /** Each minion's `return` out of the job record's `Result`. */
 function minionReturns(job: SaltValue): SaltMap {
   const result = isSaltMap(job) ? job['Result'] : undefined;
-  const returns: SaltMap = {};
+  const returns = emptyDict<SaltValue>();
   if (!isSaltMap(result)) return returns;
   for (const [minion, entry] of Object.entries(result)) returns[minion] = isSaltMap(entry) ? entry['return'] : undefined;
   return returns;

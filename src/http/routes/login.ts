@@ -3,7 +3,7 @@
  * ties it to an HTTP session whose id the client uses from then on.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isSaltMap, type SaltMap } from '../../salt/codec/values.js';
+import { isSaltMap, type SaltMap, type SaltValue } from '../../salt/codec/values.js';
 import { MASTER_UNAVAILABLE, TOKEN_CHECK_CACHE_MS } from '../auth.js';
 import { HttpError, rejectOtherMethods } from '../errors.js';
 import { peerAddress } from '../credential-guard.js';
@@ -11,6 +11,7 @@ import { loginPerms } from '../perms.js';
 import type { TokenRecord } from '../../salt/clear-commands.js';
 import { cookieOptionsFor, newSessionId, sessionCookie, setSessionCookie, type RequestSession, type Session, type SessionStore } from '../sessions.js';
 import { LOWSTATE_METHODS, refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
+import { emptyDict } from '../../dict.js';
 
 const REFUSED = 'Could not authenticate using provided credentials';
 
@@ -24,7 +25,7 @@ function credentialsOf(body: unknown): SaltMap | undefined {
 
 /** `username`, `password`, `eauth` first, then every other posted key, as salt-api sends them. */
 function mkTokenLoad(creds: SaltMap): SaltMap {
-  const load: SaltMap = {};
+  const load = emptyDict<SaltValue>();
   for (const key of ['username', 'password', 'eauth']) if (Object.hasOwn(creds, key)) load[key] = creds[key];
   for (const [key, value] of Object.entries(creds)) if (!Object.hasOwn(load, key)) load[key] = value;
   return load;

@@ -138,6 +138,7 @@ export async function wsRoutes(app: FastifyInstance): Promise<void> {
       streams: app.streams,
       sessionId: creds.sessionId,
       client: `${request.ip}:${request.socket.remotePort ?? '?'}`,
+      endAt: creds.token.expire * 1000,
       log: request.log,
     });
   }

@@ -1,5 +1,6 @@
 import { Float64, isSaltMap, type SaltMap, type SaltValue } from '../codec/values.js';
 import { InvalidRequestError } from '../errors.js';
+import { emptyDict } from '../../dict.js';
 
 /**
  * How salt-api turns a lowstate chunk into a Python call (`salt.utils.args.format_call`): keys
@@ -15,7 +16,7 @@ export interface SplitChunk {
 
 export function splitChunk(chunk: SaltMap, parameters: readonly string[]): SplitChunk {
   const named = new Map<string, SaltValue>();
-  const extras: SaltMap = {};
+  const extras = emptyDict<SaltValue>();
   for (const [key, value] of Object.entries(chunk)) {
     if (parameters.includes(key)) named.set(key, value);
     else extras[key] = value;
@@ -24,7 +25,7 @@ export function splitChunk(chunk: SaltMap, parameters: readonly string[]): Split
 }
 
 export function omit(map: SaltMap, keys: readonly string[]): SaltMap {
-  const out: SaltMap = {};
+  const out = emptyDict<SaltValue>();
   for (const [key, value] of Object.entries(map)) if (!keys.includes(key)) out[key] = value;
   return out;
 }

@@ -5,6 +5,7 @@ import type { ClientContext, LowstateClient } from './context.js';
 import { JobEventStream } from './job-events.js';
 import { JobWatch, type WatchOutcome } from './job-watch.js';
 import { callArgs, publishLoad, publishSpec, splitLocalChunk, stringParam, type PublishSpec } from './local-load.js';
+import { emptyDict } from '../../dict.js';
 
 /**
  * `local`, `local_async` and `local_subset` (salt-api's LocalClient `cmd`, `run_job`,
@@ -77,7 +78,7 @@ function noReturnMessage(jid: string): string {
 
 /** `LocalClient.cmd`'s result map (clients.md §2). */
 export function cmdResult(job: WatchedJob, fullReturn: boolean): SaltMap {
-  const result: SaltMap = {};
+  const result = emptyDict<SaltValue>();
   for (const [id, entry] of job.outcome.returns) setKey(result, id, fullReturn ? entry : (entry['ret'] ?? null));
   const message = noReturnMessage(job.pub.jid);
   for (const id of [...job.outcome.silent, ...job.outcome.missing]) {

@@ -2,6 +2,7 @@ import { yamlifyArg } from '../../config/yamlify.js';
 import { isSaltMap, type SaltMap, type SaltValue } from '../codec/values.js';
 import { InvalidRequestError } from '../errors.js';
 import type { RunnerSignature } from './runner-catalog.js';
+import { emptyDict } from '../../dict.js';
 
 /**
  * RunnerClient's `_reformat_low` (clients.md §6, PROTOCOL.md §1.5): how salt-api turns a runner
@@ -30,7 +31,7 @@ function yamlify(value: string): SaltValue {
  */
 export function parseInput(args: readonly SaltValue[]): { args: SaltValue[]; kwargs: SaltMap } {
   const out: SaltValue[] = [];
-  const kwargs: SaltMap = {};
+  const kwargs = emptyDict<SaltValue>();
   for (const arg of args) {
     if (typeof arg === 'string') {
       const kw = parseKwarg(arg);
@@ -38,7 +39,7 @@ export function parseInput(args: readonly SaltValue[]): { args: SaltValue[]; kwa
       else out.push(yamlify(arg));
     } else if (isSaltMap(arg) && Object.hasOwn(arg, '__kwarg__')) {
       const { __kwarg__: marker, ...rest } = arg;
-      if (marker === true) Object.assign(kwargs, rest);
+      if (marker === true) for (const [key, value] of Object.entries(rest)) kwargs[key] = value;
       else out.push(rest);
     } else {
       out.push(arg);
@@ -55,7 +56,7 @@ export function parseInput(args: readonly SaltValue[]): { args: SaltValue[]; kwa
 function fitToSignature(args: readonly SaltValue[], kwargs: SaltMap, sig: RunnerSignature | undefined): { arg: SaltValue[]; kwarg: SaltMap } {
   const accepts = (key: string): boolean => sig === undefined || sig.anyKeyword || sig.params.includes(key);
   const arg: SaltValue[] = [];
-  const kwarg: SaltMap = {};
+  const kwarg = emptyDict<SaltValue>();
   for (const value of args) {
     const kw = typeof value === 'string' ? parseKwarg(value) : undefined;
     if (kw) {

@@ -7,6 +7,7 @@ import { BadReplyError, InvalidRequestError, JobTimeoutError, NotAuthenticatedEr
 import { argList, conditionInput, pyStr, pyTruthy } from './chunk-args.js';
 import { abortReason, type ClientContext, type LowstateClient } from './context.js';
 import { genJid } from './jid.js';
+import { emptyDict, ownValue } from '../../dict.js';
 
 /**
  * `ssh` (clients.md §10): salt-api calls salt-ssh's Python API in-process; salt-apid runs the
@@ -158,7 +159,7 @@ export const runSsh: LowstateClient = async (chunk, ctx, signal) => {
     throw new BadReplyError('salt-ssh', stdout);
   }
   if (!isSaltMap(parsed)) throw new BadReplyError('salt-ssh', stdout);
-  const result: SaltMap = {};
+  const result = emptyDict<SaltValue>();
   for (const [host, value] of Object.entries(parsed)) {
     result[host] = { return: value, retcode: code, fun, fun_args: funArgs, id: host, jid };
   }
@@ -182,8 +183,12 @@ async function authorize(chunk: SaltMap, ctx: ClientContext): Promise<void> {
     ({ name, eauth } = record);
     groups = record.groups ?? [];
   }
-  const acl = ctx.settings.externalAuth[eauth] ?? {};
-  const entries = [...(acl[name] ?? []), ...(acl['*'] ?? []), ...groups.flatMap((g) => acl[`${g}%`] ?? [])];
+  const acl = ownValue(ctx.settings.externalAuth, eauth) ?? {};
+  const entriesOf = (key: string): unknown[] => {
+    const list = ownValue(acl, key);
+    return Array.isArray(list) ? list : [];
+  };
+  const entries = [...entriesOf(name), ...entriesOf('*'), ...groups.flatMap((g) => entriesOf(`${g}%`))];
   const fun = pyStr(chunk['fun'] ?? null);
   const granted = entries.some((entry) => {
     if (typeof entry !== 'string' || entry.startsWith('@')) return false;

@@ -1,3 +1,4 @@
+import { emptyDict, safeText } from '../../dict.js';
 import type { SaltMap, SaltValue } from './values.js';
 
 /**
@@ -48,7 +49,7 @@ function mapKey(key: SaltValue): string {
   if (typeof key === 'string') return key;
   if (key instanceof Uint8Array) return Buffer.from(key).toString('latin1');
   if (key === null || key === undefined) return 'null';
-  return String(key);
+  return safeText(key);
 }
 
 class Reader {
@@ -194,15 +195,11 @@ class Reader {
 
   private map(n: number, depth: number): SaltMap {
     if (n * 2 > this.buf.length - this.pos) this.need(n * 2);
-    const out: SaltMap = {};
+    // Keys are the sender's: a null-prototype map keeps `__proto__` or `constructor` plain keys.
+    const out: SaltMap = emptyDict<SaltValue>();
     for (let i = 0; i < n; i++) {
       const key = mapKey(this.read(depth + 1));
-      const value = this.read(depth + 1);
-      if (key === '__proto__') {
-        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-      } else {
-        out[key] = value;
-      }
+      out[key] = this.read(depth + 1);
     }
     return out;
   }
