@@ -81,6 +81,10 @@ export class Authenticator {
 
   /** ClearFuncs.mk_token: the token record, or "" on any failure. */
   async mkToken(load: SaltMap): Promise<SaltValue> {
+    // PAM reads both keys without a default: a KeyError, which the master answers as any exception.
+    if (load['eauth'] === 'pam' && !(Object.hasOwn(load, 'username') && Object.hasOwn(load, 'password'))) {
+      throw new Error("KeyError: 'password'");
+    }
     if (!(await this.authenticateEauth(load))) return '';
     const eauth = load['eauth'] as string;
     const name = safeText(load['username']);

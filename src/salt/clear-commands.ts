@@ -100,10 +100,11 @@ export class ClearCommands {
   async mkToken(credentials: SaltMap, options?: RequestOptions): Promise<TokenRecord | null> {
     const load: SaltMap = { ...credentials, cmd: 'mk_token' };
     const reply = await this.channel.request(load, options);
-    if (reply === '' || reply === null) return null;
     if (isTokenRecord(reply)) return reply;
     throwIfErrorReply(reply);
-    throw new BadReplyError('mk_token', reply);
+    // salt-api refuses whatever has no token in it: "", {}, or the master's exception text
+    // (a PAM login without a password is a KeyError on the master).
+    return null;
   }
 
   /** `get_token`: the record, or null when unknown, malformed or expired. */

@@ -115,6 +115,25 @@ describe('POST /login', () => {
     }
   });
 
+  it('refuses a PAM login without a username or a password with 401 (the master answers those with an exception)', async () => {
+    const form = (body: string): RequestInit => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
+    for (const init of [
+      // Other users than saltdev: these failures count towards the login throttle.
+      form('username=no-password&eauth=pam'),
+      form('username=empty-password&password=&eauth=pam'),
+      form('password=saltdev&eauth=pam'),
+      json({ password: 'saltdev', eauth: 'pam' }),
+    ]) {
+      const response = await api.call('/login', init);
+      expect(response.status).toBe(401);
+      expect(pageMessage(await response.text())).toBe('Could not authenticate using provided credentials');
+    }
+  });
+
   it('answers an empty body with 401, not salt-api\'s 500', async () => {
     for (const init of [
       { method: 'POST' },
