@@ -18,6 +18,8 @@ export type SaltErrorKind =
   | 'auth'
   /** The master answered with something that is not a valid reply to the command. */
   | 'bad-reply'
+  /** A value too large or too deeply nested to send to the master: 413. */
+  | 'too-large'
   /** A consumer read events too slowly and was cut off. */
   | 'slow-consumer'
   /** The channel or bus was closed by salt-apid itself. */
@@ -73,6 +75,13 @@ export class InvalidRequestError extends SaltError {
 export class NotAuthenticatedError extends SaltError {
   constructor(message: string) {
     super('auth', message);
+  }
+}
+
+/** A value the msgpack encoder refuses: nested too deeply (or recursive), or too large. */
+export class PackLimitError extends SaltError {
+  constructor(message: string) {
+    super('too-large', message);
   }
 }
 
