@@ -60,8 +60,15 @@ export class MasterErrorReply extends SaltError {
     readonly errorName: string,
     readonly masterMessage: string,
   ) {
-    super(errorName.endsWith('AuthenticationError') || errorName === 'AuthorizationError' ? 'auth' : 'bad-reply', masterMessage);
+    super(masterErrorKind(errorName), masterMessage);
   }
+}
+
+/** Authentication errors are 401; SaltInvocationError (a call the master cannot make as written) is 400. */
+function masterErrorKind(errorName: string): SaltErrorKind {
+  if (errorName.endsWith('AuthenticationError') || errorName === 'AuthorizationError') return 'auth';
+  if (errorName === 'SaltInvocationError') return 'invalid';
+  return 'bad-reply';
 }
 
 /** A lowstate chunk salt-api would refuse; `message` is salt-api's own text where it has one. */
