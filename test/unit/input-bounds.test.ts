@@ -140,6 +140,13 @@ describe('pack bounds', () => {
     expect(() => pack(cycle, { useBinType: false })).toThrow(PackLimitError);
   });
 
+  it('refuses integers beyond 64 bits as an invalid request, not a crash', () => {
+    const { error } = timed(() => pack({ arg: [2n ** 64n] }, { useBinType: false }));
+    expect(error).toBeInstanceOf(SaltError);
+    expect((error as SaltError).kind).toBe('invalid');
+    expect(() => pack(-(2n ** 63n) - 1n, { useBinType: false })).toThrow(/does not fit in 64 bits/);
+  });
+
   it('refuses a value whose encoding would pass maxBytes, before building it', () => {
     const shared = ['x'.repeat(1000)];
     const wide: SaltValue[] = Array(100).fill(shared) as SaltValue[];

@@ -1,4 +1,4 @@
-import { PackLimitError } from '../errors.js';
+import { InvalidRequestError, PackLimitError } from '../errors.js';
 import { Float64, type SaltValue } from './values.js';
 
 /**
@@ -211,7 +211,7 @@ class Writer {
         b[this.pos++] = 0xcf;
         this.pos = b.writeBigUInt64BE(v, this.pos);
       } else {
-        throw new RangeError(`integer ${v} does not fit in msgpack uint64`);
+        throw new InvalidRequestError(`the integer ${v} does not fit in 64 bits`);
       }
     } else if (v >= -0x20n) {
       b[this.pos++] = Number(v) & 0xff;
@@ -228,14 +228,15 @@ class Writer {
       b[this.pos++] = 0xd3;
       this.pos = b.writeBigInt64BE(v, this.pos);
     } else {
-      throw new RangeError(`integer ${v} does not fit in msgpack int64`);
+      throw new InvalidRequestError(`the integer ${v} does not fit in 64 bits`);
     }
   }
 }
 
 /**
  * Encodes `value`; throws PackLimitError (a SaltError of kind 'too-large') for a value nested
- * deeper than `maxDepth` or encoding to more than `maxBytes`.
+ * deeper than `maxDepth` or encoding to more than `maxBytes`, and InvalidRequestError for an
+ * integer outside msgpack's 64 bits (Python's msgpack raises OverflowError there).
  */
 export function pack(value: SaltValue, options: PackOptions): Buffer {
   const writer = new Writer(options.useBinType, options.maxDepth ?? MAX_PACK_DEPTH, options.maxBytes ?? MAX_PACK_BYTES);
