@@ -95,6 +95,16 @@ const BODY_PARSERS: ReadonlyMap<string, (text: string) => unknown> = new Map([
   ['text/plain', parsePlainText],
 ]);
 
+/**
+ * The parsed body for a media type (without parameters), as the routes receive it; throws the
+ * HttpError the request is answered with (400, 413) or 406 for a media type salt-api does not read.
+ */
+export function parseBodyText(mediaType: string, text: string): unknown {
+  const parse = BODY_PARSERS.get(mediaType);
+  if (parse === undefined) throw new HttpError(406, 'Content type not supported');
+  return parse(text);
+}
+
 function mediaTypeOf(contentType: string | undefined): string {
   const [mediaType = ''] = (contentType ?? '').split(';', 1);
   return mediaType.trim().toLowerCase();
@@ -128,10 +138,10 @@ export function installBodyParsers(app: FastifyInstance, limitBytes: number): vo
         shape: 'envelope',
       });
     }
-    const parse = BODY_PARSERS.get(mediaTypeOf(request.headers['content-type']));
-    if (parse === undefined) throw new HttpError(406, 'Content type not supported');
+    const mediaType = mediaTypeOf(request.headers['content-type']);
+    if (!BODY_PARSERS.has(mediaType)) throw new HttpError(406, 'Content type not supported');
     const text = await readText(payload);
     request.rawBody = text;
-    return parse(text);
+    return parseBodyText(mediaType, text);
   });
 }
