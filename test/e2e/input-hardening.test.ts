@@ -65,13 +65,17 @@ describe('alias bombs and deep nesting', () => {
   });
 });
 
-/** Writes a chunked POST without end; resolves with what was written until the server hung up. */
-function floodChunked(path: string, totalBytes: number): Promise<{ written: number; response: string; closed: boolean }> {
+/**
+ * Writes a POST of `totalBytes` (chunked, or raw bytes under a Content-Length that says so);
+ * resolves with what was written until the server hung up.
+ */
+function flood(path: string, totalBytes: number, framing: 'chunked' | 'length' = 'chunked'): Promise<{ written: number; response: string; closed: boolean }> {
   const { hostname, port } = new URL(api.url);
   return new Promise((resolve) => {
     const socket = connect({ host: hostname, port: Number(port) });
     const chunk = Buffer.alloc(64 * 1024, 'a');
-    const frame = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
+    const frame =
+      framing === 'length' ? chunk : Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
     let written = 0;
     let response = '';
     let closed = false;
@@ -97,7 +101,7 @@ function floodChunked(path: string, totalBytes: number): Promise<{ written: numb
     };
     socket.write(
       `POST ${path} HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nAccept: application/json\r\n` +
-        'Transfer-Encoding: chunked\r\n\r\n',
+        `${framing === 'length' ? `Content-Length: ${totalBytes}` : 'Transfer-Encoding: chunked'}\r\n\r\n`,
       pump,
     );
   });
@@ -108,7 +112,7 @@ describe('chunked bodies', () => {
     '%s: a huge chunked body is not read; the answer closes the connection',
     async (path) => {
       const total = 512 * 1024 * 1024;
-      const { written, response, closed } = await floodChunked(path, total);
+      const { written, response, closed } = await flood(path, total);
       expect(response).toMatch(/^HTTP\/1\.1 [234]\d\d /);
       expect(response.toLowerCase()).toContain('connection: close');
       expect(closed).toBe(true);
@@ -116,6 +120,15 @@ describe('chunked bodies', () => {
       expect(written).toBeLessThan(total / 4);
     },
   );
+
+  it('a declared body over max_request_body_size is a 413 and the rest is never read', async () => {
+    const total = 512 * 1024 * 1024;
+    const { written, response, closed } = await flood('/run', total, 'length');
+    expect(response).toMatch(/^HTTP\/1\.1 413 /);
+    expect(response.toLowerCase()).toContain('connection: close');
+    expect(closed).toBe(true);
+    expect(written).toBeLessThan(total / 4);
+  });
 
   it('a chunked body is "no data", as in salt-api', async () => {
     const response = await fetch(`${api.url}/login`, {
