@@ -128,8 +128,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<CliOutcome> {
     await closeLogFiles();
     if (err instanceof StartupError) return failure(io, err.message, EXIT_USAGE);
     const code = (err as { code?: unknown }).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
       return failure(io, `cannot listen on ${settings.rest.host}:${settings.rest.port}: ${String(code)}`, EXIT_FAILURE);
+    }
+    // A host that is not an address of this machine, or a name that does not resolve.
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL') {
+      const message = `rest_cherrypy.host (or --host) ${JSON.stringify(settings.rest.host)} cannot be listened on: ${String(code)}`;
+      return failure(io, message, EXIT_USAGE);
     }
     throw err;
   }

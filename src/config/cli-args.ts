@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ownValue } from '../dict.js';
+import { listenHostProblem } from './listen-host.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -111,6 +112,8 @@ export function parseCliArgs(argv: string[]): CliArgs | { help: string } | { ver
   const chosen = sources.filter((source): source is string => typeof source === 'string');
   if (chosen.length > 1) throw new CliUsageError(`${chosen.join(' and ')} cannot be used together`);
   if (flags.host === '') throw new CliUsageError('--host must not be empty');
+  const hostProblem = flags.host === undefined ? undefined : listenHostProblem(flags.host);
+  if (hostProblem !== undefined) throw new CliUsageError(`--host ${hostProblem}`);
 
   const overrides: CliArgs['overrides'] = {};
   if (flags.host !== undefined) overrides.host = flags.host;

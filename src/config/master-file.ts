@@ -12,7 +12,8 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { ConfigError } from './errors.js';
 import { globPaths } from './glob.js';
-import { YamlSyntaxError, loadYaml } from './yaml11.js';
+import { CONFIG_VALUE_LIMITS } from './value-bounds.js';
+import { SALT_YAML_SCHEMA, YamlSyntaxError, loadYaml } from './yaml11.js';
 import { emptyDict, ownValue, setOwn } from '../dict.js';
 
 export const DEFAULT_INCLUDE = 'master.d/*.conf';
@@ -115,7 +116,7 @@ function readText(file: string): string {
 function parseOptions(file: string, text: string): Mapping {
   let document: unknown;
   try {
-    document = loadYaml(text, file);
+    document = loadYaml(text, file, SALT_YAML_SCHEMA, CONFIG_VALUE_LIMITS);
   } catch (error) {
     const reason = error instanceof YamlSyntaxError ? error.message : String(error);
     throw new ConfigError(file, undefined, `invalid YAML: ${reason}`);

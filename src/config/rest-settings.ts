@@ -3,6 +3,7 @@
  * (rest-api.md §1.3) and salt-apid's extensions (`cors_origin`, `events_url_tokens`, `shutdown_timeout`, …).
  */
 import type { CertReqs, RestSettings, TlsVersion } from './types.js';
+import { listenHostProblem } from './listen-host.js';
 import { describeValue, type OptionReader } from './option-reader.js';
 import { emptyDict } from '../dict.js';
 
@@ -73,6 +74,16 @@ function readCorsOrigin(rest: OptionReader): string | string[] | undefined {
   return typeof rest.raw('cors_origin') === 'string' ? rest.string('cors_origin') : rest.stringList('cors_origin');
 }
 
+/** `host`: the command line's --host (checked there) or the file's value, which must be an address. */
+function listenHost(rest: OptionReader, override: string | undefined): string {
+  if (override !== undefined) return override;
+  const host = rest.string('host');
+  if (host === undefined) return '0.0.0.0';
+  const problem = listenHostProblem(host);
+  if (problem !== undefined) throw rest.fail('host', problem);
+  return host;
+}
+
 export function buildRestSettings(
   rest: OptionReader,
   port: number,
@@ -80,7 +91,7 @@ export function buildRestSettings(
 ): RestSettings {
   return {
     port,
-    host: overrides.host ?? rest.string('host') ?? '0.0.0.0',
+    host: listenHost(rest, overrides.host),
     disableSsl: rest.boolean('disable_ssl') ?? false,
     sslCrt: rest.string('ssl_crt'),
     sslKey: rest.string('ssl_key'),

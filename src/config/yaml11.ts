@@ -2,7 +2,7 @@
  * YAML the way Salt reads and writes it: PyYAML's YAML 1.1 typing through Salt's SaltYamlSafeLoader,
  * and salt-api's `safe_dump(default_flow_style=False)` layout for responses (rest-api.md §3.3, §3.5).
  */
-import { FAILSAFE_SCHEMA, YAMLException, dump, load, type Schema } from 'js-yaml';
+import { FAILSAFE_SCHEMA, YAMLException, dump, load, type LoadOptions, type Schema } from 'js-yaml';
 import {
   binaryType,
   boolType,
@@ -18,6 +18,7 @@ import {
   setType,
   timestampType,
 } from './yaml11-types.js';
+import { assertWithinLimits, REQUEST_VALUE_LIMITS, ValueTooLargeError, type ValueLimits } from './value-bounds.js';
 
 const EXPLICIT_TYPES = [binaryType, omapType, pairsType, setType];
 
@@ -50,10 +51,27 @@ export class YamlSyntaxError extends Error {
   }
 }
 
-export function loadYaml(text: string, filename?: string, schema: Schema = SALT_YAML_SCHEMA): unknown {
+/**
+ * One YAML document as data. `limits` bound the nesting (during the load) and the document's size
+ * once its aliases are expanded (right after it, before anything walks the value): request data
+ * gets the strict default, the master configuration passes CONFIG_VALUE_LIMITS.
+ */
+export function loadYaml(
+  text: string,
+  filename?: string,
+  schema: Schema = SALT_YAML_SCHEMA,
+  limits: ValueLimits = REQUEST_VALUE_LIMITS,
+): unknown {
+  let value: unknown;
   try {
-    const value = load(text, { schema, ...(filename === undefined ? {} : { filename }) });
-    return value === undefined ? null : value;
+    // maxDepth is js-yaml 4.1.1+'s own bound (missing from @types/js-yaml), here only a guard of
+    // its recursion: it counts scalars and some flow nodes as levels; the exact bound is checked below.
+    const options: LoadOptions & { maxDepth: number } = {
+      schema,
+      maxDepth: limits.maxDepth + 10,
+      ...(filename === undefined ? {} : { filename }),
+    };
+    value = load(text, options);
   } catch (error) {
     if (error instanceof YAMLException) {
       const mark = error.mark as YAMLException['mark'] | undefined;
@@ -61,6 +79,13 @@ export function loadYaml(text: string, filename?: string, schema: Schema = SALT_
     }
     throw new YamlSyntaxError(error instanceof Error ? error.message : String(error), undefined, undefined);
   }
+  try {
+    assertWithinLimits(value, limits);
+  } catch (error) {
+    if (error instanceof ValueTooLargeError) throw new YamlSyntaxError(`the document ${error.message}`, undefined, undefined);
+    throw error;
+  }
+  return value === undefined ? null : value;
 }
 
 /**

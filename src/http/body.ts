@@ -5,9 +5,11 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { assertWithinLimits, REQUEST_VALUE_LIMITS, ValueTooLargeError } from '../config/value-bounds.js';
 import { loadYaml } from '../config/yaml11.js';
 import { yamlifyArg } from '../config/yamlify.js';
 import { HttpError } from './errors.js';
+import { jsonNestingExceeds } from './json-depth.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,7 +18,14 @@ declare module 'fastify' {
   }
 }
 
-/** salt-api's urlencoded_processor: fields → keys, repeats → lists, `arg`/`kwarg` yamlified. */
+/** Nesting allowed in a request body (REQUEST_VALUE_LIMITS: the same bound for JSON, YAML and text). */
+export const MAX_BODY_DEPTH = REQUEST_VALUE_LIMITS.maxDepth;
+
+/**
+ * salt-api's urlencoded_processor: fields → keys, repeats → lists, `arg`/`kwarg` yamlified. A field
+ * whose YAML is too large or too deep stays text, as yamlify keeps anything it cannot load; many
+ * fields that are each within bounds but together are not make the body a 413.
+ */
 export function parseUrlencoded(form: string): Record<string, unknown> {
   const fields = new Map<string, string[]>();
   // The leading `&` keeps URLSearchParams from eating a `?` that Python's parse_qsl would keep.
@@ -35,10 +44,21 @@ export function parseUrlencoded(form: string): Record<string, unknown> {
   if (Array.isArray(arg)) data.set('arg', arg.map((item) => yamlifyArg(item)));
   else if (arg !== undefined) data.set('arg', [yamlifyArg(arg)]);
   // fromEntries defines own properties, so a field named __proto__ stays a plain key.
-  return Object.fromEntries(data);
+  const parsed = Object.fromEntries(data) as Record<string, unknown>;
+  try {
+    assertWithinLimits(parsed, REQUEST_VALUE_LIMITS);
+  } catch (error) {
+    if (!(error instanceof ValueTooLargeError)) throw error;
+    throw new HttpError(413, `The request body ${error.message}.`, { shape: 'envelope', cause: error });
+  }
+  return parsed;
 }
 
+/** Text that opens a JSON array or object (after whitespace). */
+const LOOKS_LIKE_JSON_CONTAINER = /^\s*[[{]/;
+
 function parseJsonDocument(text: string): unknown {
+  if (jsonNestingExceeds(text, MAX_BODY_DEPTH)) throw new HttpError(400, 'Invalid JSON document');
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -55,6 +75,11 @@ function parseYamlDocument(text: string): unknown {
 }
 
 function parsePlainText(text: string): unknown {
+  if (jsonNestingExceeds(text, MAX_BODY_DEPTH)) {
+    // Too deep to be taken as JSON: refused when it is meant as JSON, plain text otherwise.
+    if (LOOKS_LIKE_JSON_CONTAINER.test(text)) throw new HttpError(400, 'Invalid JSON document');
+    return text;
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -70,6 +95,16 @@ const BODY_PARSERS: ReadonlyMap<string, (text: string) => unknown> = new Map([
   ['text/plain', parsePlainText],
 ]);
 
+/**
+ * The parsed body for a media type (without parameters), as the routes receive it; throws the
+ * HttpError the request is answered with (400, 413) or 406 for a media type salt-api does not read.
+ */
+export function parseBodyText(mediaType: string, text: string): unknown {
+  const parse = BODY_PARSERS.get(mediaType);
+  if (parse === undefined) throw new HttpError(406, 'Content type not supported');
+  return parse(text);
+}
+
 function mediaTypeOf(contentType: string | undefined): string {
   const [mediaType = ''] = (contentType ?? '').split(';', 1);
   return mediaType.trim().toLowerCase();
@@ -83,10 +118,15 @@ async function readText(payload: IncomingMessage): Promise<string> {
 
 /**
  * Installs the body parsers. `limitBytes` is `max_request_body_size`: a larger declared body is
- * refused with 413 before any of it is read.
+ * refused with 413 before any of it is read. A body that is not read — chunked (salt-api's "no
+ * data"), too large, or refused before parsing (401, 404, 405) — is never read afterwards either:
+ * the answer closes the connection instead of letting Node drain the rest into the void.
  */
 export function installBodyParsers(app: FastifyInstance, limitBytes: number): void {
   app.decorateRequest('rawBody', '');
+  app.addHook('onSend', async (request, reply) => {
+    if (!request.raw.complete) reply.header('Connection', 'close');
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', async (request: FastifyRequest, payload: IncomingMessage) => {
     if (request.is404) return undefined;
@@ -98,10 +138,10 @@ export function installBodyParsers(app: FastifyInstance, limitBytes: number): vo
         shape: 'envelope',
       });
     }
-    const parse = BODY_PARSERS.get(mediaTypeOf(request.headers['content-type']));
-    if (parse === undefined) throw new HttpError(406, 'Content type not supported');
+    const mediaType = mediaTypeOf(request.headers['content-type']);
+    if (!BODY_PARSERS.has(mediaType)) throw new HttpError(406, 'Content type not supported');
     const text = await readText(payload);
     request.rawBody = text;
-    return parse(text);
+    return parseBodyText(mediaType, text);
   });
 }

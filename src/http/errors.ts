@@ -104,6 +104,11 @@ function saltErrorToHttp(error: SaltError): HttpError | undefined {
       return new HttpError(504, 'The gateway server did not receive a timely response', { cause: error });
     case 'not-implemented':
       return new HttpError(501, error.message, { cause: error });
+    case 'too-large':
+      return new HttpError(413, `The request is too large to send to the master: ${error.message}.`, {
+        shape: 'envelope',
+        cause: error,
+      });
     case 'bad-reply':
     case 'slow-consumer':
     case 'closed':

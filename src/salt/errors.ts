@@ -18,6 +18,8 @@ export type SaltErrorKind =
   | 'auth'
   /** The master answered with something that is not a valid reply to the command. */
   | 'bad-reply'
+  /** A value too large or too deeply nested to send to the master: 413. */
+  | 'too-large'
   /** A consumer read events too slowly and was cut off. */
   | 'slow-consumer'
   /** The channel or bus was closed by salt-apid itself. */
@@ -58,8 +60,15 @@ export class MasterErrorReply extends SaltError {
     readonly errorName: string,
     readonly masterMessage: string,
   ) {
-    super(errorName.endsWith('AuthenticationError') || errorName === 'AuthorizationError' ? 'auth' : 'bad-reply', masterMessage);
+    super(masterErrorKind(errorName), masterMessage);
   }
+}
+
+/** Authentication errors are 401; SaltInvocationError (a call the master cannot make as written) is 400. */
+function masterErrorKind(errorName: string): SaltErrorKind {
+  if (errorName.endsWith('AuthenticationError') || errorName === 'AuthorizationError') return 'auth';
+  if (errorName === 'SaltInvocationError') return 'invalid';
+  return 'bad-reply';
 }
 
 /** A lowstate chunk salt-api would refuse; `message` is salt-api's own text where it has one. */
@@ -73,6 +82,13 @@ export class InvalidRequestError extends SaltError {
 export class NotAuthenticatedError extends SaltError {
   constructor(message: string) {
     super('auth', message);
+  }
+}
+
+/** A value the msgpack encoder refuses: nested too deeply (or recursive), or too large. */
+export class PackLimitError extends SaltError {
+  constructor(message: string) {
+    super('too-large', message);
   }
 }
 

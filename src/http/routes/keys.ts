@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isSaltMap, type SaltMap, type SaltValue } from '../../salt/codec/values.js';
 import { HttpError, rejectOtherMethods } from '../errors.js';
 import { abortOnDisconnect, NOT_A_LIST, prepareChunks, runChunks, toLowstate } from '../lowstate.js';
+import { attachmentDisposition, minionIdOf } from '../minion-id.js';
 import { tarArchive } from '../tar.js';
 import { LOWSTATE_METHODS, pathParam, queryValue, refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
 
@@ -23,22 +24,16 @@ function keyText(keys: SaltValue, name: string): Buffer {
   return value instanceof Uint8Array ? Buffer.from(value) : Buffer.alloc(0);
 }
 
-/** The `key.gen_accept` chunk: the posted keys, `mid` renamed to `id_`. */
-function genAcceptChunk(body: unknown): SaltMap {
+/**
+ * The `key.gen_accept` chunk: the posted keys, `mid` renamed to `id_`. The id is checked first, so
+ * that a key is never generated for an id that could not be answered or stored.
+ */
+function genAcceptChunk(body: unknown): { chunk: SaltMap; id: string } {
   const [first] = toLowstate(body);
   if (!isSaltMap(first)) throw new HttpError(400, NOT_A_LIST);
-  const chunk: SaltMap = { ...first, client: 'wheel', fun: 'key.gen_accept' };
-  if (Object.hasOwn(chunk, 'mid')) {
-    const mid = chunk['mid'];
-    delete chunk['mid'];
-    chunk['id_'] = mid;
-  }
-  return chunk;
-}
-
-/** The id in the archive's file name; bytes of anything else than a plain string or number are dropped. */
-function idText(id: SaltValue): string {
-  return typeof id === 'string' || typeof id === 'number' ? String(id) : '';
+  const { mid, ...rest } = first;
+  const id = minionIdOf(mid);
+  return { chunk: { ...rest, client: 'wheel', fun: 'key.gen_accept', id_: mid }, id };
 }
 
 export async function keysRoutes(app: FastifyInstance): Promise<void> {
@@ -57,7 +52,8 @@ export async function keysRoutes(app: FastifyInstance): Promise<void> {
 
   /** No session and no negotiation: the answer is the archive itself. */
   async function generateKeys(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    const chunks = prepareChunks([genAcceptChunk(request.body)]);
+    const { chunk, id } = genAcceptChunk(request.body);
+    const chunks = prepareChunks([chunk]);
     app.credentialGuard.admitChunks(request, chunks);
     const runner = app.credentialGuard.watching(app.netapi, request);
     const [first] = await runChunks(runner, chunks, abortOnDisconnect(reply.raw));
@@ -66,9 +62,8 @@ export async function keysRoutes(app: FastifyInstance): Promise<void> {
       { name: 'minion.pub', data: keyText(keys, 'pub') },
       { name: 'minion.pem', data: keyText(keys, 'priv') },
     ]);
-    const id = idText(chunks[0]?.['id_']);
     return reply
-      .header('Content-Disposition', `attachment; filename="saltkeys-${id}.tar"`)
+      .header('Content-Disposition', attachmentDisposition(`saltkeys-${id}.tar`))
       .header('Cache-Control', 'no-cache')
       .type('application/x-tar')
       .send(archive);

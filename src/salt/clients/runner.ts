@@ -6,7 +6,7 @@ import type { LowstateClient } from './context.js';
 import { JobEventStream } from './job-events.js';
 import { runnerLoad } from './runner-args.js';
 import { RUNNER_FUNCTIONS } from './runner-catalog.js';
-import { requireFun } from './wheel.js';
+import { functionName } from './wheel.js';
 
 /**
  * `runner` and `runner_async` (salt-api's RunnerClient, clients.md §6-7, PROTOCOL.md §3.5).
@@ -19,16 +19,7 @@ import { requireFun } from './wheel.js';
  * `salt/run/<jid>/new`) within `unknownRunnerStartMs`, instead of waiting the whole `timeout`.
  */
 
-const FUNCTION_NAME = /^[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)+$/;
-
-function runnerFun(chunk: SaltMap, client: string): string {
-  const fun = requireFun(chunk, client);
-  if (!pyTruthy(fun)) throw new InvalidRequestError('Must specify a function to run!\nex: manage.up');
-  if (typeof fun !== 'string' || !FUNCTION_NAME.test(fun)) {
-    throw new InvalidRequestError(`'${String(fun)}' is not a runner function name (expected module.function)`);
-  }
-  return fun;
-}
+const runnerFun = (chunk: SaltMap, client: string): string => functionName(chunk, client, 'runner');
 
 export const runRunner: LowstateClient = async (chunk, ctx, signal) => {
   const fun = runnerFun(chunk, 'runner');

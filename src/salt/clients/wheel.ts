@@ -1,6 +1,6 @@
 import type { SaltMap, SaltValue } from '../codec/values.js';
 import { InvalidRequestError, SaltError } from '../errors.js';
-import { omit, pyStr } from './chunk-args.js';
+import { omit, pyStr, pyTruthy } from './chunk-args.js';
 import type { ClientContext, LowstateClient } from './context.js';
 import { genJid, isoStamp } from './jid.js';
 import { tagMatcher } from '../tag-match.js';
@@ -17,13 +17,32 @@ export function requireFun(chunk: SaltMap, client: string): SaltValue {
   return chunk['fun'];
 }
 
+/** `module.function`, as the master's runner and wheel modules name their functions. */
+const FUNCTION_NAME = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$/;
+
+/**
+ * The chunk's `fun` when it can name a runner or wheel function. Anything else (a number, a
+ * list, a name without a module) is refused here with 400: the master would refuse it too, but
+ * with an error reply that says nothing about what was wrong.
+ */
+export function functionName(chunk: SaltMap, client: string, kind: 'runner' | 'wheel'): string {
+  const fun = requireFun(chunk, client);
+  if (!pyTruthy(fun)) {
+    throw new InvalidRequestError(`Must specify a function to run!\nex: ${kind === 'runner' ? 'manage.up' : 'key.list_all'}`);
+  }
+  if (typeof fun !== 'string' || !FUNCTION_NAME.test(fun)) {
+    throw new InvalidRequestError(`'${pyStr(fun)}' is not a ${kind} function name (expected module.function)`);
+  }
+  return fun;
+}
+
 function wheelLoad(chunk: SaltMap, fun: SaltValue): SaltMap {
   return { ...omit(chunk, ['fun']), fun };
 }
 
 /** The whole reply envelope `{tag, data: {fun, jid, tag, user, return, success}}`. */
 export const runWheel: LowstateClient = async (chunk, ctx) => {
-  const fun = requireFun(chunk, 'wheel');
+  const fun = functionName(chunk, 'wheel', 'wheel');
   const reply = await ctx.master.commands.wheel(wheelLoad(chunk, fun));
   return [{ tag: reply.tag, data: reply.data }];
 };
@@ -36,7 +55,7 @@ export const runWheel: LowstateClient = async (chunk, ctx) => {
  * answered. Either way the returned tag sees the outcome exactly once.
  */
 export const runWheelAsync: LowstateClient = (chunk, ctx) => {
-  const fun = requireFun(chunk, 'wheel_async');
+  const fun = functionName(chunk, 'wheel_async', 'wheel');
   const jid = genJid();
   const tag = `salt/wheel/${jid}`;
   const load: SaltMap = { ...wheelLoad(chunk, fun), __jid__: jid, __user__: 'UNKNOWN', __tag__: tag };

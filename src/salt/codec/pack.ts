@@ -1,3 +1,4 @@
+import { PackLimitError } from '../errors.js';
 import { Float64, type SaltValue } from './values.js';
 
 /**
@@ -12,15 +13,29 @@ import { Float64, type SaltValue } from './values.js';
 export interface PackOptions {
   /** Python's `use_bin_type`: true on the event bus, false on the request channel. */
   useBinType: boolean;
+  /** Deepest nesting of lists and maps written; deeper (or recursive) values are refused. */
+  maxDepth?: number;
+  /** Largest encoding produced; a value that would encode larger is refused. */
+  maxBytes?: number;
 }
+
+/** As deep as the decoder accepts (unpack.ts). */
+export const MAX_PACK_DEPTH = 512;
+/** Far above any load a request can build (its body is bounded), far below what would hurt. */
+export const MAX_PACK_BYTES = 64 * 1024 * 1024;
 
 const INITIAL_SIZE = 256;
 
 class Writer {
   private buf = Buffer.allocUnsafe(INITIAL_SIZE);
   private pos = 0;
+  private depth = 0;
 
-  constructor(private readonly useBinType: boolean) {}
+  constructor(
+    private readonly useBinType: boolean,
+    private readonly maxDepth: number,
+    private readonly maxBytes: number,
+  ) {}
 
   result(): Buffer {
     return this.buf.subarray(0, this.pos);
@@ -28,6 +43,9 @@ class Writer {
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
+    if (this.pos + n > this.maxBytes) {
+      throw new PackLimitError(`the value encodes to more than ${this.maxBytes} bytes of msgpack`);
+    }
     let size = this.buf.length * 2;
     while (size < this.pos + n) size *= 2;
     const next = Buffer.allocUnsafe(size);
@@ -63,6 +81,15 @@ class Writer {
     if (value instanceof Uint8Array) {
       return this.useBinType ? this.bin(value) : this.string(value);
     }
+    if (this.depth >= this.maxDepth) {
+      throw new PackLimitError(`the value is nested deeper than ${this.maxDepth} levels (or recursive)`);
+    }
+    this.depth++;
+    this.container(value);
+    this.depth--;
+  }
+
+  private container(value: SaltValue[] | Map<SaltValue, SaltValue> | { [key: string]: SaltValue }): void {
     if (Array.isArray(value)) {
       this.header(value.length, 0x90, 0xdc, 0xdd);
       for (const item of value) this.write(item);
@@ -207,8 +234,12 @@ class Writer {
   }
 }
 
+/**
+ * Encodes `value`; throws PackLimitError (a SaltError of kind 'too-large') for a value nested
+ * deeper than `maxDepth` or encoding to more than `maxBytes`.
+ */
 export function pack(value: SaltValue, options: PackOptions): Buffer {
-  const writer = new Writer(options.useBinType);
+  const writer = new Writer(options.useBinType, options.maxDepth ?? MAX_PACK_DEPTH, options.maxBytes ?? MAX_PACK_BYTES);
   writer.write(value);
   return writer.result();
 }
