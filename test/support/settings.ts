@@ -10,12 +10,13 @@ export interface SettingsOverrides {
 /**
  * Complete settings as the loader builds them from config/demo.conf (salt-api's defaults plus
  * plain HTTP on 127.0.0.1:8000, every netapi client enabled, the demo's external_auth), with
- * per-test overrides on top.
+ * per-test overrides on top. A stop waits at most 3 s for busy connections (not the default
+ * 10 s), so that a teardown on a loaded machine stays inside the hook timeout.
  */
 export function testSettings(overrides: SettingsOverrides = {}): Settings {
   const base = loadSettings({ configFile: DEMO_CONFIG_FILE });
   return {
     master: { ...base.master, ...overrides.master },
-    rest: { ...base.rest, ...overrides.rest },
+    rest: { ...base.rest, shutdownTimeout: 3, ...overrides.rest },
   };
 }
