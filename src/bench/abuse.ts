@@ -33,6 +33,12 @@ async function probe(base: string, until: Promise<unknown> | number): Promise<nu
   return percentile(latencies, 99);
 }
 
+/** The message of an error answer: salt-api's HTML page (`<p>…</p>`) or its JSON envelope. */
+function errorMessage(body: string): string {
+  const page = /<p>([^<]*)<\/p>/.exec(body);
+  return page?.[1] ?? body.slice(0, 60);
+}
+
 /** The classic "billion laughs": 505 bytes of YAML that expand to 9^9 strings. */
 export function yamlBomb(): string {
   const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
@@ -58,7 +64,7 @@ async function yamlBombScenario(target: Target): Promise<AbuseRow> {
   const seconds = (performance.now() - started) / 1000;
   return {
     scenario: `YAML alias bomb (${yamlBomb().length} bytes) POST /login`,
-    outcome: `${result.status} ${result.body.slice(0, 60)}`,
+    outcome: `${result.status} ${errorMessage(result.body)}`,
     seconds,
     rssBeforeMb: rssBefore,
     rssAfterMb: await target.rss(),
