@@ -6,7 +6,7 @@
  * failures and for the cases deviations.md fixes.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
-import { SaltError } from '../salt/errors.js';
+import { InvalidRequestError, SaltError } from '../salt/errors.js';
 import { negotiateResponse } from './negotiate.js';
 import { serialize } from './serialize.js';
 
@@ -92,8 +92,10 @@ export function methodNotAllowedError(allow: string): HttpError {
  */
 function saltErrorToHttp(error: SaltError): HttpError | undefined {
   switch (error.kind) {
-    case 'invalid':
-      return new HttpError(400, error.message, { cause: error });
+    case 'invalid': {
+      const ownRefusal = error instanceof InvalidRequestError && !error.saltInvocation;
+      return new HttpError(400, error.message, { cause: error, shape: ownRefusal ? 'envelope' : 'page' });
+    }
     case 'auth':
       return new HttpError(401, error.message, { cause: error });
     case 'unavailable':

@@ -71,10 +71,18 @@ function masterErrorKind(errorName: string): SaltErrorKind {
   return 'bad-reply';
 }
 
-/** A lowstate chunk salt-api would refuse; `message` is salt-api's own text where it has one. */
+/**
+ * A lowstate chunk that cannot run as written. `saltInvocation` marks the refusals Salt itself
+ * raises as SaltInvocationError (an unknown or disabled client), which salt-api answers with its
+ * 400 error page; the others are salt-apid's own refusals of chunks on which salt-api fails with
+ * its 500 envelope, so they are answered 400 in that envelope.
+ */
 export class InvalidRequestError extends SaltError {
-  constructor(message: string) {
+  readonly saltInvocation: boolean;
+
+  constructor(message: string, options: { saltInvocation?: boolean } = {}) {
     super('invalid', message);
+    this.saltInvocation = options.saltInvocation ?? false;
   }
 }
 

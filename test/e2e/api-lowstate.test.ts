@@ -149,6 +149,25 @@ describe('POST /', () => {
     expect(noFun.status).toBe(400);
   });
 
+  it("answers 400 in salt-api's envelope, JSON or YAML, where salt-api fails with its 500 envelope", async () => {
+    const cases: Array<[string, unknown, string]> = [
+      ['/', [{ client: 'local', fun: 'test.ping' }], "Missing 'tgt' in a local chunk (it needs 'tgt' and 'fun')"],
+      ['/', [{ client: 'local', tgt: 'nosuch', tgt_type: 'nodegroup', fun: 'test.ping' }], 'Node group nosuch unavailable'],
+      ['/minions', { client: 'runner', fun: 'test.ping' }, "Missing 'tgt' in a local_async chunk (it needs 'tgt' and 'fun')"],
+    ];
+    for (const [path, body, message] of cases) {
+      for (const accept of ['application/json', 'application/x-yaml']) {
+        const response = await api.call(path, json(body, { 'x-auth-token': session, accept }));
+        expect(response.status).toBe(400);
+        expect(response.headers.get('content-type')).toBe(accept);
+        const text = await response.text();
+        expect(text).not.toContain('/');
+        if (accept === 'application/json') expect(JSON.parse(text)).toEqual({ status: 400, return: message });
+        else expect(text).toContain('status: 400');
+      }
+    }
+  });
+
   it('aborts on the first failing chunk and returns nothing of the others', async () => {
     const response = await post([
       { client: 'runner', fun: 'test.arg' },

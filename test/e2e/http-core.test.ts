@@ -218,7 +218,7 @@ describe('error pages', () => {
   it.each([
     [new MasterUnavailableError('no connection to its event bus'), 503, 'Salt Master is not available.'],
     [new MasterErrorReply('AuthenticationError', 'Authentication error occurred.'), 401, 'Authentication error occurred.'],
-    [new InvalidRequestError("Invalid client specified: 'bogus'"), 400, "Invalid client specified: 'bogus'"],
+    [new InvalidRequestError("Invalid client specified: 'bogus'", { saltInvocation: true }), 400, "Invalid client specified: 'bogus'"],
     [new JobTimeoutError('20261123084329757574', 300_000), 504, 'The gateway server did not receive a timely response'],
   ] as const)('maps wire-layer errors by kind: %s', async (error, status, message) => {
     const app = await makeApp();
@@ -228,6 +228,19 @@ describe('error pages', () => {
     const response = await app.inject({ method: 'GET', url: '/failing' });
     expect(response.statusCode).toBe(status);
     expect(response.body).toBe(errorPage(status, message));
+  });
+
+  it("answers salt-apid's own 400s (where salt-api fails with its 500 envelope) in that envelope, JSON or YAML", async () => {
+    const app = await makeApp();
+    app.get('/refused', async () => {
+      throw new InvalidRequestError("Missing 'tgt' in a local chunk (it needs 'tgt' and 'fun')");
+    });
+    const json = await app.inject({ method: 'GET', url: '/refused' });
+    expect(json.statusCode).toBe(400);
+    expect(json.body).toBe('{"status": 400, "return": "Missing \'tgt\' in a local chunk (it needs \'tgt\' and \'fun\')"}');
+    const yaml = await app.inject({ method: 'GET', url: '/refused', headers: { accept: 'application/x-yaml' } });
+    expect(yaml.headers['content-type']).toBe('application/x-yaml');
+    expect(yaml.body).toBe("return: Missing 'tgt' in a local chunk (it needs 'tgt' and 'fun')\nstatus: 400\n");
   });
 
   it('answers 500 when the result cannot be serialised', async () => {

@@ -59,10 +59,11 @@ export function createNetapi(deps: NetapiDeps): LowstateRunner {
     async run(chunk: SaltMap, options: RunOptions = {}): Promise<SaltValue[]> {
       if (!deps.master.available) throw new MasterUnavailableError('no connection to its event bus');
       const client = chunk['client'];
-      if (!isClientName(client)) throw new InvalidRequestError(`Invalid client specified: '${pyStr(client)}'`);
+      if (!isClientName(client)) throw new InvalidRequestError(`Invalid client specified: '${pyStr(client)}'`, { saltInvocation: true });
       if (!enabled.has(client)) {
         throw new InvalidRequestError(
           `Client disabled: '${client}'. Add to 'netapi_enable_clients' master config option to enable.`,
+          { saltInvocation: true },
         );
       }
       if (!Object.hasOwn(chunk, 'token') && !Object.hasOwn(chunk, 'eauth')) {

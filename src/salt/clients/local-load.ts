@@ -109,7 +109,7 @@ export function publishLoad(spec: PublishSpec, settings: MasterSettings): Publis
 
 function resolveNodegroup(name: string, settings: MasterSettings): string[] {
   if (!Object.hasOwn(settings.nodegroups, name)) {
-    throw new InvalidRequestError(`Node group ${name} unavailable in ${settings.configFile ?? 'the master config file'}`);
+    throw new InvalidRequestError(`Node group ${name} unavailable`);
   }
   return nodegroupComp(name, settings.nodegroups, new Set(), true);
 }
