@@ -15,7 +15,7 @@ import { emptyDict } from '../dict.js';
  * `ClearFuncs.runner`: authenticate, check `@runner`/`@jobs` rights, answer `{tag, jid}` at
  * once and run the runner in the background (`salt/run/<jid>/new` and `/ret`). The runners
  * offered: manage.status/up/down/versions, jobs.list_jobs/list_job/lookup_jid/print_job/active,
- * auth.mk_token, test.arg/sleep, cache.grains.
+ * auth.mk_token, test.arg/sleep, cache.grains, doc.runner.
  */
 
 function splitInput(value: SaltValue): string[] {
@@ -187,6 +187,11 @@ function runnerFunctions(ctx: MasterContext, publisher: Publisher): Map<string, 
         return Object.fromEntries(minions.map((id) => [id, ctx.fleet.grainsOf(id) ?? {}]));
       },
     },
+  };
+  functions['doc.runner'] = {
+    sig: { pyName: 'runner', params: [] },
+    doc: 'Return all inline documentation for runner modules',
+    call: () => Object.fromEntries(Object.entries(functions).map(([name, fn]) => [name, fn.doc])),
   };
   return new Map(Object.entries(functions));
 }

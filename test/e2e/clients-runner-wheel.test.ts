@@ -57,6 +57,26 @@ describe('runner', () => {
     expect(h.loads).toEqual([]);
   });
 
+  it("refuses a runner function the master does not have at once, from the master's own list (asked once)", async () => {
+    const h = await harness();
+    for (const client of ['runner', 'runner_async', 'runner']) {
+      const started = performance.now();
+      const call = h.netapi.run({ client, fun: 'jobs.lookup_jd', jid: '1', token: h.token });
+      await expect(call).rejects.toMatchObject({ kind: 'invalid', message: "'jobs.lookup_jd' is not available." });
+      expect(performance.now() - started).toBeLessThan(1_000);
+    }
+    // One doc.runner for all three calls; the unknown function itself never reached the master.
+    expect(h.loads.map((load) => load['fun'])).toEqual(['doc.runner']);
+  });
+
+  it('falls back to waiting for the runner to start when the caller may not ask for the list', async () => {
+    const externalAuth = { pam: { saltdev: [{ '@runner': ['jobs.*'] }] } };
+    const h = await harness({ demo: { externalAuth }, settings: { externalAuth }, tuning: { unknownRunnerStartMs: 300 } });
+    const call = h.netapi.run({ client: 'runner', fun: 'jobs.lookup_jd', jid: '1', token: h.token });
+    await expect(call).rejects.toMatchObject({ kind: 'invalid', message: "'jobs.lookup_jd' is not available." });
+    expect(h.loads.map((load) => load['fun'])).toEqual(['doc.runner', 'jobs.lookup_jd']);
+  });
+
   it('answers 400 for a runner function that never starts instead of waiting for timeout', async () => {
     const h = await harness({ tuning: { unknownRunnerStartMs: 300 } });
     const started = performance.now();

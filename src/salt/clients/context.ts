@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { MasterSettings } from '../../config/types.js';
 import type { SaltMap, SaltValue } from '../codec/values.js';
 import type { SaltMaster } from '../master.js';
+import type { RunnerNames } from './runner-names.js';
 
 /** What every lowstate client works with: the shared master connection and the settings. */
 export interface ClientContext {
@@ -9,6 +10,8 @@ export interface ClientContext {
   settings: MasterSettings;
   logger: Logger | undefined;
   tuning: ClientTuning;
+  /** The master's runner function names, asked of the master once and shared by every call. */
+  runnerNames: RunnerNames;
 }
 
 /** Knobs that have a sensible default and that tests shrink. */

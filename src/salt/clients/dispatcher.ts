@@ -9,6 +9,7 @@ import { runLocalBatch } from './batch.js';
 import { runLocal, runLocalAsync, runLocalSubset } from './local.js';
 import { NETAPI_CLIENTS, type LowstateRunner, type NetapiClientName, type RunOptions } from './netapi.js';
 import { runRunner, runRunnerAsync } from './runner.js';
+import { RunnerNames } from './runner-names.js';
 import { runSsh } from './ssh.js';
 import { runWheel, runWheelAsync } from './wheel.js';
 
@@ -48,6 +49,10 @@ export function createNetapi(deps: NetapiDeps): LowstateRunner {
     settings: deps.settings,
     logger: deps.logger,
     tuning: { ...DEFAULT_TUNING, ...deps.tuning },
+    runnerNames: new RunnerNames(async (credentials) => {
+      const [docs] = await runRunner({ ...credentials, client: 'runner', fun: 'doc.runner' }, ctx, undefined);
+      return docs;
+    }),
   };
   const enabled = new Set(deps.settings.netapiEnableClients);
 

@@ -2,24 +2,32 @@ import { isSaltMap, type SaltMap } from '../codec/values.js';
 import { InvalidRequestError, JobTimeoutError } from '../errors.js';
 import type { SaltEvent } from '../event-frame.js';
 import { floatSeconds, omit, pyTruthy, toTimerMs } from './chunk-args.js';
-import type { LowstateClient } from './context.js';
+import type { ClientContext, LowstateClient } from './context.js';
 import { JobEventStream } from './job-events.js';
 import { runnerLoad } from './runner-args.js';
 import { RUNNER_FUNCTIONS } from './runner-catalog.js';
 import { functionName } from './wheel.js';
 
 /**
- * `runner` and `runner_async` (salt-api's RunnerClient, clients.md §6-7, PROTOCOL.md §3.5).
+ * `runner` and `runner_async` (salt-api's RunnerClient; docs/routes.md).
  *
  * Unknown functions: salt-api imports the master's runner modules and refuses an unknown `fun`
  * before sending; the master itself accepts it and then never fires an event. salt-apid knows
- * the signatures of Salt's own runner modules (runner-catalog.ts); a name outside that table
- * (a custom `_runners` module, a module of another Salt release, a typo) is still sent, and
- * the call ends with 400 "'<fun>' is not available." when the runner has not started (no
+ * the signatures of Salt's own runner modules (runner-catalog.ts); for a name outside that table
+ * (a custom `_runners` module, a module of another Salt release, a typo) it asks the master's
+ * own list of runner functions (runner-names.ts) and answers 400 "'<fun>' is not available." at
+ * once for a name the master does not have. When the list cannot be had (the caller may not run
+ * `doc.runner`), the call is sent and ends with that 400 if the runner has not started (no
  * `salt/run/<jid>/new`) within `unknownRunnerStartMs`, instead of waiting the whole `timeout`.
  */
 
 const runnerFun = (chunk: SaltMap, client: string): string => functionName(chunk, client, 'runner');
+
+/** Refuses a function outside the catalog that the master says it does not have. */
+async function refuseUnknown(fun: string, chunk: SaltMap, ctx: ClientContext): Promise<void> {
+  if (RUNNER_FUNCTIONS.has(fun)) return;
+  if ((await ctx.runnerNames.has(fun, chunk)) === false) throw new InvalidRequestError(`'${fun}' is not available.`);
+}
 
 export const runRunner: LowstateClient = async (chunk, ctx, signal) => {
   const fun = runnerFun(chunk, 'runner');
@@ -27,6 +35,7 @@ export const runRunner: LowstateClient = async (chunk, ctx, signal) => {
   const timeoutMs = toTimerMs(timeout === undefined || timeout === null ? ctx.settings.restTimeout : floatSeconds(timeout, 'timeout'));
   const signature = RUNNER_FUNCTIONS.get(fun);
   const load = runnerLoad(fun, omit(chunk, ['fun', 'timeout', 'full_return']), signature);
+  await refuseUnknown(fun, chunk, ctx);
 
   await ctx.master.bus.waitConnected(ctx.tuning.busConnectMs);
   const events = new JobEventStream(ctx.master.bus, 'salt/run/', signal);
@@ -45,6 +54,7 @@ export const runRunner: LowstateClient = async (chunk, ctx, signal) => {
 export const runRunnerAsync: LowstateClient = async (chunk, ctx) => {
   const fun = runnerFun(chunk, 'runner_async');
   const load = runnerLoad(fun, omit(chunk, ['fun']), RUNNER_FUNCTIONS.get(fun));
+  await refuseUnknown(fun, chunk, ctx);
   const job = await ctx.master.commands.runner(load);
   return [{ tag: job.tag, jid: job.jid }];
 };
