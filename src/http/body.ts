@@ -110,10 +110,48 @@ function mediaTypeOf(contentType: string | undefined): string {
   return mediaType.trim().toLowerCase();
 }
 
-async function readText(payload: IncomingMessage): Promise<string> {
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** What a body that is not text is refused with, by media type (the parsers' own messages). */
+function undecodable(mediaType: string): HttpError {
+  if (mediaType === 'application/json') return new HttpError(400, 'Invalid JSON document');
+  if (mediaType.endsWith('yaml')) return new HttpError(400, 'Invalid YAML document');
+  return new HttpError(400, 'The request body is not UTF-8 text');
+}
+
+/**
+ * The body as text. Bytes that are not UTF-8 are refused rather than replaced with U+FFFD: the
+ * job would run with other text than the client sent (salt-api fails on them with a 500).
+ */
+async function readText(payload: IncomingMessage, mediaType: string): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of payload) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  try {
+    return strictUtf8.decode(Buffer.concat(chunks));
+  } catch {
+    throw undecodable(mediaType);
+  }
+}
+
+/** A `\uD800`-`\uDFFF` escape: JSON and YAML text can spell a lone surrogate with it. */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether any string (or key) in a parsed body holds a lone surrogate, which no UTF-8 can carry. */
+function holdsLoneSurrogate(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (typeof item === 'string') {
+      if (LONE_SURROGATE.test(item)) return true;
+    } else if (Array.isArray(item)) {
+      pending.push(...(item as unknown[]));
+    } else if (typeof item === 'object' && item !== null && !(item instanceof Date)) {
+      for (const [key, inner] of Object.entries(item)) pending.push(key, inner);
+    }
+  }
+  return false;
 }
 
 /**
@@ -140,8 +178,11 @@ export function installBodyParsers(app: FastifyInstance, limitBytes: number): vo
     }
     const mediaType = mediaTypeOf(request.headers['content-type']);
     if (!BODY_PARSERS.has(mediaType)) throw new HttpError(406, 'Content type not supported');
-    const text = await readText(payload);
+    const text = await readText(payload, mediaType);
     request.rawBody = text;
-    return parseBodyText(mediaType, text);
+    const parsed = parseBodyText(mediaType, text);
+    // Salt cannot send a lone surrogate to the master (Python fails to encode it): refuse it here.
+    if (SURROGATE_ESCAPE.test(text) && holdsLoneSurrogate(parsed)) throw undecodable(mediaType);
+    return parsed;
   });
 }

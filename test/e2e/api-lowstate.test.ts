@@ -307,3 +307,27 @@ describe('a jid as an argument (20 digits: past msgpack uint64 once yamlified)',
     expect(text).toContain(`"args": ["${big}", "-99999999999999999999"]`);
   });
 });
+
+describe('text that is not UTF-8', () => {
+  const echo = (arg: string): string => `[{"client": "local", "tgt": "minion-1", "fun": "test.echo", "arg": [${arg}]}]`;
+  const cases: Array<[string, string, Buffer, string]> = [
+    ['a raw 0xE9 byte in JSON', 'application/json', Buffer.concat([Buffer.from(echo('"caf')), Buffer.from([0xe9]), Buffer.from('"]}]')]), 'Invalid JSON document'],
+    ['a lone surrogate escape in JSON', 'application/json', Buffer.from(echo('"\\ud800"')), 'Invalid JSON document'],
+    ['a raw 0xE9 byte in YAML', 'application/x-yaml', Buffer.concat([Buffer.from('client: local\ntgt: minion-1\nfun: test.echo\narg: [caf'), Buffer.from([0xe9, 0x5d])]), 'Invalid YAML document'],
+    ['a lone surrogate escape in YAML', 'application/x-yaml', Buffer.from('client: local\ntgt: minion-1\nfun: test.echo\narg: ["\\udc00"]'), 'Invalid YAML document'],
+    ['a raw 0xE9 byte in a form', 'application/x-www-form-urlencoded', Buffer.concat([Buffer.from('client=local&tgt=minion-1&fun=test.echo&arg=caf'), Buffer.from([0xe9])]), 'The request body is not UTF-8 text'],
+  ];
+
+  it.each(cases)('refuses %s with 400 and runs nothing', async (_name, contentType, body, message) => {
+    const before = api.demo.requestCount('publish');
+    const response = await api.call('/', { method: 'POST', headers: { 'content-type': contentType, 'x-auth-token': session }, body });
+    expect(response.status).toBe(400);
+    expect(pageMessage(await response.text())).toBe(message);
+    expect(api.demo.requestCount('publish')).toBe(before);
+  });
+
+  it('still takes well-formed text, astral characters included', async () => {
+    const response = await post([{ client: 'local', tgt: 'minion-1', fun: 'test.echo', arg: ['café \ud83d\ude00'] }]);
+    expect(await returnOf(response)).toEqual([{ 'minion-1': 'café 😀' }]);
+  });
+});
