@@ -320,7 +320,7 @@ describe('text that is not UTF-8', () => {
 
   it.each(cases)('refuses %s with 400 and runs nothing', async (_name, contentType, body, message) => {
     const before = api.demo.requestCount('publish');
-    const response = await api.call('/', { method: 'POST', headers: { 'content-type': contentType, 'x-auth-token': session }, body });
+    const response = await api.call('/', { method: 'POST', headers: { 'content-type': contentType, 'x-auth-token': session }, body: new Uint8Array(body) });
     expect(response.status).toBe(400);
     expect(pageMessage(await response.text())).toBe(message);
     expect(api.demo.requestCount('publish')).toBe(before);
