@@ -4,6 +4,7 @@
  * Resolver regexes are PyYAML's `resolver.py`; constructors follow `constructor.py`.
  */
 import { Type } from 'js-yaml';
+import { Float64, pythonFloat } from '../python/float.js';
 import { pythonFloatRepr } from '../python/float-repr.js';
 
 const NULL_PATTERN = /^(?:~|null|Null|NULL|)$/;
@@ -96,7 +97,7 @@ export function constructFloat(text: string): number {
 
 /** Python's float repr, adjusted the way PyYAML's represent_float keeps it a YAML 1.1 float. */
 function representFloat(data: unknown): string {
-  const value = data as number;
+  const value = data instanceof Float64 ? data.value : (data as number);
   if (Number.isNaN(value)) return '.nan';
   if (value === Infinity) return '.inf';
   if (value === -Infinity) return '-.inf';
@@ -104,13 +105,30 @@ function representFloat(data: unknown): string {
   return text.includes('.') || !text.includes('e') ? text : text.replace('e', '.0e');
 }
 
+/** A float to write: a number that is not an integer, or a `Float64` (an integral Python float). */
+const isFloatValue = (data: unknown): boolean =>
+  data instanceof Float64 || (typeof data === 'number' && !isIntegerValue(data));
+
 export const floatType = new Type('tag:yaml.org,2002:float', {
   kind: 'scalar',
   resolve: (data: unknown) => isString(data) && FLOAT_PATTERN.test(data),
   construct: constructFloat,
-  predicate: (data: unknown) => typeof data === 'number' && !isIntegerValue(data),
+  predicate: isFloatValue,
   represent: representFloat,
 });
+
+/**
+ * Floats of request data: an integral one (`1.0`, `1e2`) stays a float (`Float64`), as it does in
+ * Python, so that it reaches the master as a float. The master config keeps plain numbers.
+ */
+export const requestFloatType = new Type('tag:yaml.org,2002:float', {
+  kind: 'scalar',
+  resolve: (data: unknown) => isString(data) && FLOAT_PATTERN.test(data),
+  construct: (text: string) => pythonFloat(constructFloat(text)),
+  predicate: isFloatValue,
+  represent: representFloat,
+});
+
 
 export const mergeType = new Type('tag:yaml.org,2002:merge', {
   kind: 'scalar',

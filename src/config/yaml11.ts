@@ -13,6 +13,7 @@ import {
   omapType,
   pairsType,
   pythonUnicodeType,
+  requestFloatType,
   saltIntType,
   saltTimestampType,
   setType,
@@ -35,6 +36,12 @@ export const PYYAML_SAFE_SCHEMA: Schema = FAILSAFE_SCHEMA.extend({
  */
 export const SALT_YAML_SCHEMA: Schema = FAILSAFE_SCHEMA.extend({
   implicit: [nullType, boolType, saltIntType, floatType, saltTimestampType, mergeType],
+  explicit: [...EXPLICIT_TYPES, pythonUnicodeType],
+});
+
+/** SALT_YAML_SCHEMA for request data (YAML bodies, yamlified form values): integral floats stay floats. */
+export const SALT_REQUEST_YAML_SCHEMA: Schema = FAILSAFE_SCHEMA.extend({
+  implicit: [nullType, boolType, saltIntType, requestFloatType, saltTimestampType, mergeType],
   explicit: [...EXPLICIT_TYPES, pythonUnicodeType],
 });
 

@@ -2,7 +2,8 @@
  * Port of Salt's `salt.utils.args.yamlify_arg` (rest-api.md §3.3): how a CLI-style string argument
  * (urlencoded `arg`/`kwarg` values, `name=value` strings) becomes data.
  */
-import { loadYaml } from './yaml11.js';
+import { Float64 } from '../python/float.js';
+import { loadYaml, SALT_REQUEST_YAML_SCHEMA } from './yaml11.js';
 
 const DIGITS_AND_UNDERSCORES = /^[0-9_]*$/;
 const NON_PRINTABLE_WHITESPACE = /[\t\r\n]/;
@@ -13,13 +14,14 @@ function isMapping(value: unknown): value is Record<string, unknown> {
     value !== null &&
     !Array.isArray(value) &&
     !(value instanceof Uint8Array) &&
-    !(value instanceof Date)
+    !(value instanceof Date) &&
+    !(value instanceof Float64)
   );
 }
 
 /** Python's None, bool, int, float and str: the scalar results yamlify_arg keeps. */
 function isSupportedScalar(value: unknown): boolean {
-  return value === null || ['boolean', 'number', 'bigint', 'string'].includes(typeof value);
+  return value === null || value instanceof Float64 || ['boolean', 'number', 'bigint', 'string'].includes(typeof value);
 }
 
 export function yamlifyArg(value: unknown): unknown {
@@ -35,10 +37,10 @@ export function yamlifyArg(value: unknown): unknown {
   try {
     // '#' starts a comment; only keep the load when it produced something other than text.
     if (arg.includes('#')) {
-      loaded = loadYaml(arg);
+      loaded = loadYaml(arg, undefined, SALT_REQUEST_YAML_SCHEMA);
       return typeof loaded === 'string' || loaded === null ? arg : loaded;
     }
-    loaded = arg === 'None' ? null : loadYaml(arg);
+    loaded = arg === 'None' ? null : loadYaml(arg, undefined, SALT_REQUEST_YAML_SCHEMA);
   } catch {
     return arg;
   }

@@ -6,7 +6,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assertWithinLimits, REQUEST_VALUE_LIMITS, ValueTooLargeError } from '../config/value-bounds.js';
-import { loadYaml } from '../config/yaml11.js';
+import { loadYaml, SALT_REQUEST_YAML_SCHEMA } from '../config/yaml11.js';
+import { jsonLoads } from '../python/json-loads.js';
 import { yamlifyArg } from '../config/yamlify.js';
 import { HttpError } from './errors.js';
 import { jsonNestingExceeds } from './json-depth.js';
@@ -60,7 +61,7 @@ const LOOKS_LIKE_JSON_CONTAINER = /^\s*[[{]/;
 function parseJsonDocument(text: string): unknown {
   if (jsonNestingExceeds(text, MAX_BODY_DEPTH)) throw new HttpError(400, 'Invalid JSON document');
   try {
-    return JSON.parse(text) as unknown;
+    return jsonLoads(text);
   } catch {
     throw new HttpError(400, 'Invalid JSON document');
   }
@@ -68,7 +69,7 @@ function parseJsonDocument(text: string): unknown {
 
 function parseYamlDocument(text: string): unknown {
   try {
-    return loadYaml(text);
+    return loadYaml(text, undefined, SALT_REQUEST_YAML_SCHEMA);
   } catch {
     throw new HttpError(400, 'Invalid YAML document');
   }
@@ -81,7 +82,7 @@ function parsePlainText(text: string): unknown {
     return text;
   }
   try {
-    return JSON.parse(text) as unknown;
+    return jsonLoads(text);
   } catch {
     return text;
   }

@@ -1,4 +1,4 @@
-import { isSaltMap, type SaltMap, type SaltValue } from './codec/values.js';
+import { Float64, isSaltMap, type SaltMap, type SaltValue } from './codec/values.js';
 import { BadReplyError, MasterErrorReply } from './errors.js';
 import type { RequestChannel, RequestOptions } from './request-channel.js';
 import { couldBeSaltToken } from './token-shape.js';
@@ -58,8 +58,20 @@ function throwIfErrorReply(reply: SaltValue): void {
   throw new MasterErrorReply(name, message);
 }
 
-function isTokenRecord(value: SaltValue): value is TokenRecord {
-  return isSaltMap(value) && typeof value['token'] === 'string' && typeof value['expire'] === 'number';
+/** The reply as a token record (its times as plain numbers, even when a float was integral), or null. */
+function tokenRecord(value: SaltValue): TokenRecord | null {
+  if (!isSaltMap(value) || typeof value['token'] !== 'string') return null;
+  const expire = numberOf(value['expire']);
+  if (expire === undefined) return null;
+  const record = { ...value, expire } as TokenRecord;
+  const start = numberOf(value['start']);
+  if (start !== undefined) record.start = start;
+  return record;
+}
+
+function numberOf(value: SaltValue): number | undefined {
+  if (typeof value === 'number') return value;
+  return value instanceof Float64 ? value.value : undefined;
 }
 
 export interface ClearCommandsOptions {
@@ -100,7 +112,8 @@ export class ClearCommands {
   async mkToken(credentials: SaltMap, options?: RequestOptions): Promise<TokenRecord | null> {
     const load: SaltMap = { ...credentials, cmd: 'mk_token' };
     const reply = await this.channel.request(load, options);
-    if (isTokenRecord(reply)) return reply;
+    const record = tokenRecord(reply);
+    if (record !== null) return record;
     throwIfErrorReply(reply);
     // salt-api refuses whatever has no token in it: "", {}, or the master's exception text
     // (a PAM login without a password is a KeyError on the master).
@@ -111,7 +124,8 @@ export class ClearCommands {
   async getToken(token: string, options?: RequestOptions): Promise<TokenRecord | null> {
     if (!couldBeSaltToken(token, this.tokenLength)) return null;
     const reply = await this.channel.request({ token, cmd: 'get_token' }, options);
-    if (isTokenRecord(reply)) return reply;
+    const record = tokenRecord(reply);
+    if (record !== null) return record;
     if (reply === false || (isSaltMap(reply) && Object.keys(reply).length === 0)) return null;
     throwIfErrorReply(reply);
     throw new BadReplyError('get_token', reply);

@@ -331,3 +331,21 @@ describe('text that is not UTF-8', () => {
     expect(await returnOf(response)).toEqual([{ 'minion-1': 'café 😀' }]);
   });
 });
+
+describe('numbers keep their Python type both ways', () => {
+  it('JSON: integers exact, floats floats, past 64 bits as text, as salt-api sends them', async () => {
+    const body = '[{"client": "local", "tgt": "minion-1", "fun": "test.arg", "arg": [1.0, 2.50, 1e2, 9007199254740993, 12345678901234567890123, -0.0]}]';
+    const text = await (await api.call('/', { method: 'POST', headers: { 'content-type': 'application/json', 'x-auth-token': session }, body })).text();
+    expect(text).toContain('"args": [1.0, 2.5, 100.0, 9007199254740993, "12345678901234567890123", -0.0]');
+  });
+
+  it('form values yamlified as floats stay floats, in JSON and in YAML', async () => {
+    const form = (accept: string): RequestInit => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-auth-token': session, accept },
+      body: 'client=local&tgt=minion-1&fun=test.arg&arg=1.0&arg=100.0&arg=2',
+    });
+    expect(await (await api.call('/', form('application/json'))).text()).toContain('"args": [1.0, 100.0, 2]');
+    expect(await (await api.call('/', form('application/x-yaml'))).text()).toContain('args:\n    - 1.0\n    - 100.0\n    - 2\n');
+  });
+});

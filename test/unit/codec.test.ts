@@ -154,3 +154,10 @@ describe('integers past msgpack 64-bit range', () => {
     expect(pack(-(2n ** 63n), { useBinType: false }).toString('hex')).toBe('d38000000000000000');
   });
 });
+
+describe('floats from the wire', () => {
+  it('keeps an integral float a float (Float64), so that it is written 1.0', () => {
+    expect(unpack(pack([new Float64(1), 2.5, new Float64(-0)], { useBinType: false }))).toEqual([new Float64(1), 2.5, new Float64(-0)]);
+    expect(unpack(Buffer.from('ca3f800000', 'hex'))).toEqual(new Float64(1));
+  });
+});

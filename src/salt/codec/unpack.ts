@@ -1,4 +1,5 @@
 import { emptyDict, safeText } from '../../dict.js';
+import { pythonFloat } from '../../python/float.js';
 import type { SaltMap, SaltValue } from './values.js';
 
 /**
@@ -125,9 +126,9 @@ class Reader {
       case 0xc9:
         return this.ext(this.u32());
       case 0xca:
-        return this.take(4).readFloatBE(0);
+        return pythonFloat(this.take(4).readFloatBE(0));
       case 0xcb:
-        return this.take(8).readDoubleBE(0);
+        return pythonFloat(this.take(8).readDoubleBE(0));
       case 0xcc:
         return this.u8();
       case 0xcd:

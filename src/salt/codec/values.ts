@@ -5,6 +5,9 @@
  * that are not valid UTF-8 stay `Uint8Array`; a float that happens to be integral can be
  * forced onto the wire as float64 with `Float64` (Salt writes token times that way).
  */
+import { Float64 } from '../../python/float.js';
+
+export { Float64 };
 
 export type SaltValue =
   | null
@@ -23,16 +26,7 @@ export interface SaltMap {
   [key: string]: SaltValue;
 }
 
-/** A number that must be encoded as msgpack float64 even when it is integral. */
-export class Float64 {
-  constructor(readonly value: number) {}
-  valueOf(): number {
-    return this.value;
-  }
-  toJSON(): number {
-    return this.value;
-  }
-}
+
 
 export function isSaltMap(value: unknown): value is SaltMap {
   return (

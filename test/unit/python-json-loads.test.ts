@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { Float64 } from '../../src/python/float.js';
+import { jsonLoads } from '../../src/python/json-loads.js';
+
+describe('jsonLoads (json.loads as Python types numbers)', () => {
+  it('keeps integers exact and floats floats', () => {
+    expect(jsonLoads('[1, 1.0, 2.50, 1e2, -0.0, 9007199254740993, 12345678901234567890123, 0.1]')).toEqual([
+      1,
+      new Float64(1),
+      2.5,
+      new Float64(100),
+      new Float64(-0),
+      9007199254740993n,
+      12345678901234567890123n,
+      0.1,
+    ]);
+  });
+
+  it('keeps the last value of a repeated key in its first place, and __proto__ as a plain key', () => {
+    const value = jsonLoads('{"a": 1, "b": 2, "a": 3, "__proto__": {"polluted": true}}') as Record<string, unknown>;
+    expect(Object.keys(value)).toEqual(['a', 'b', '__proto__']);
+    expect(value['a']).toBe(3);
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
+  it('refuses what is not JSON', () => {
+    for (const text of ['{a: 1}', '[1,]', "'x'", '', '[1] 2']) expect(() => jsonLoads(text)).toThrow(SyntaxError);
+  });
+});
