@@ -56,8 +56,9 @@ export interface StartServerOptions {
 }
 
 /**
- * Starts salt-apid. Refuses to start (StartupError from src/http/tls.ts, before anything is
- * opened) when the TLS settings are incomplete or unusable (rest-api.md §1.2).
+ * Starts salt-apid. Refuses to start (StartupError from src/http/tls.ts, before anything is opened)
+ * when the TLS settings are incomplete or unusable (docs/routes.md
+ * "Configuration, TLS and logging").
  */
 export async function startServer({ settings, logger, accessLog }: StartServerOptions): Promise<RunningServer> {
   const https = await tlsOptions(settings.rest);

@@ -1,6 +1,7 @@
 /**
  * MasterSettings from the master options, with DEFAULT_MASTER_OPTS / DEFAULT_API_OPTS defaults and
- * the adjustments `apply_master_config`, `client_config` and `api_config` make (rest-api.md §1.4).
+ * the adjustments `apply_master_config`, `client_config` and `api_config` make
+ * (salt/config/__init__.py).
  */
 import { userInfo } from 'node:os';
 import { posix } from 'node:path';

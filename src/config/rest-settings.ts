@@ -1,6 +1,7 @@
 /**
  * RestSettings from the `rest_cherrypy:` section, each option with its salt-api default
- * (rest-api.md §1.3) and salt-apid's extensions (`cors_origin`, `events_url_tokens`, `shutdown_timeout`, …).
+ * (salt/netapi/rest_cherrypy/app.py) and salt-apid's extensions (`cors_origin`,
+ * `events_url_tokens`, `shutdown_timeout`, …).
  */
 import type { CertReqs, RestSettings, TlsVersion } from './types.js';
 import { listenHostProblem } from './listen-host.js';

@@ -1,7 +1,8 @@
 /**
  * Typed settings, parsed and validated once at start-up (src/config/load.ts).
  * Option names and defaults follow Salt's master config and the `rest_cherrypy:` section
- * (../shared/spec/rest-api.md §1.3, §1.4).
+ * (docs/routes.md "Configuration, TLS and logging"; upstream salt/config/__init__.py and
+ * salt/netapi/rest_cherrypy/app.py).
  */
 
 export type CertReqs = 'CERT_NONE' | 'CERT_OPTIONAL' | 'CERT_REQUIRED';
@@ -87,7 +88,10 @@ export interface MasterSettings {
   ipcMode: 'ipc' | 'tcp';
   tcpMasterPubPort: number;
   tcpMasterPullPort: number;
-  /** salt-apid extension `event_pull_framing`: `auto` probes the master (PROTOCOL.md §2.2). */
+  /**
+   * salt-apid extension `event_pull_framing`: `auto` probes the master
+   * (docs/wire-protocol.md "How salt-apid detects the framing").
+   */
   eventPullFraming: EventFraming | 'auto';
   externalAuth: Record<string, Record<string, unknown[]>>;
   netapiEnableClients: string[];

@@ -1,6 +1,7 @@
 /**
  * YAML the way Salt reads and writes it: PyYAML's YAML 1.1 typing through Salt's SaltYamlSafeLoader,
- * and salt-api's `safe_dump(default_flow_style=False)` layout for responses (rest-api.md §3.3, §3.5).
+ * and salt-api's `safe_dump(default_flow_style=False)` layout for responses
+ * (docs/routes.md "Request bodies", "Responses").
  */
 import { FAILSAFE_SCHEMA, YAMLException, dump, load, type LoadOptions, type Schema } from 'js-yaml';
 import {

@@ -1,6 +1,7 @@
 /**
- * Port of Salt's `salt.utils.args.yamlify_arg` (rest-api.md §3.3): how a CLI-style string argument
- * (urlencoded `arg`/`kwarg` values, `name=value` strings) becomes data.
+ * Port of Salt's `salt.utils.args.yamlify_arg` (salt/utils/args.py; docs/routes.md
+ * "Request bodies"): how a CLI-style string argument (urlencoded `arg`/`kwarg` values, `name=value`
+ * strings) becomes data.
  */
 import { Float64 } from '../python/float.js';
 import { loadYaml, SALT_REQUEST_YAML_SCHEMA } from './yaml11.js';

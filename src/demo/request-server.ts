@@ -17,7 +17,10 @@ export type ClearCommand = (load: SaltMap) => Promise<SaltValue>;
 const ROUTING_ERROR: SaltMap = { error: 'Routing error' };
 const EXCEPTION_REPLY = 'Some exception handling minion payload';
 
-/** The guard replies of PROTOCOL.md §1.4: either a final reply or the load to dispatch. */
+/**
+ * The guard replies (docs/wire-protocol.md "Guard replies"): either a final reply or the load to
+ * dispatch.
+ */
 function screenPayload(payload: Buffer): { reply: SaltValue } | { load: SaltMap } {
   let envelope: SaltValue;
   try {

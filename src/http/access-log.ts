@@ -1,7 +1,8 @@
 /**
- * The access log (rest-api.md §14): one line per request in CherryPy's format, written when the
- * response ends (streams and WebSockets when they close), to the JSON log at info and to
- * `log_access_file` when set. URLs go through `redactUrl`, so a token in the URL never appears.
+ * The access log (docs/routes.md "Configuration, TLS and logging"): one line per request in
+ * CherryPy's format, written when the response ends (streams and WebSockets when they close), to
+ * the JSON log at info and to `log_access_file` when set. URLs go through `redactUrl`, so a token
+ * in the URL never appears.
  */
 import { closeSync, openSync, createWriteStream, type WriteStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';

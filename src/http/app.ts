@@ -1,6 +1,6 @@
 /**
  * The Fastify application: common headers, CORS, body parsers, error mapping, negotiated replies
- * and the routes (rest-api.md §2, §3, §16).
+ * and the routes (docs/routes.md; the order of the checks: "Request pipeline order").
  */
 import { readFileSync } from 'node:fs';
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
@@ -69,7 +69,8 @@ declare module 'fastify' {
     /**
      * Sends `value` as salt-api does: serialised in the format the Accept header picks, with
      * `Content-Type` exactly `application/json` or `application/x-yaml`. Throws 406 when no
-     * format is acceptable — after the handler ran, as in salt-api (rest-api.md §2 step 10).
+     * format is acceptable — after the handler ran, as in salt-api
+     * (docs/routes.md "Request pipeline order").
      */
     sendSalt(value: unknown): FastifyReply;
   }
@@ -221,8 +222,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installClientCertCheck(app, rest.sslAllowedCn, rest);
   installAuthorizedIps(app, rest.authorizedIps);
 
-  // root_prefix (rest-api.md §1.3): the whole API, the app and the static files are mounted
-  // under it; `/api` answers 301 to `/api/`, and anything outside is the 404 page.
+  // root_prefix (docs/routes.md "Mounting"): the whole API, the app and the static files are
+  // mounted under it; `/api` answers 301 to `/api/`, and anything outside is the 404 page.
   const prefix = mountPath(rest.rootPrefix);
   if (prefix !== '') {
     app.addHook('onRequest', async (request, reply) => {
@@ -233,7 +234,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return reply.code(301).header('Location', location).type(HTML_CONTENT_TYPE).send(movedPage(location));
     });
   }
-  // Step 1 of every request (rest-api.md §2, §12.2): a browser's request for HTML gets the app.
+  // First on every request (docs/routes.md "Request pipeline order"): a browser's request for
+  // HTML gets the app.
   if (rest.app !== undefined) {
     installHtmlOverride(app, {
       prefix,
@@ -256,7 +258,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(hookRoutes);
       await api.register(wsRoutes);
       await api.register(statsRoutes);
-      // Without sessions salt-api does not mount these at all (rest-api.md §1.3).
+      // Without sessions salt-api does not mount these at all (docs/routes.md "Mounting").
       if (rest.enableSessions) {
         await api.register(loginRoutes);
         await api.register(logoutRoutes);

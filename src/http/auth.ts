@@ -1,8 +1,8 @@
 /**
- * The auth gate of the protected routes (rest-api.md §4.3): the caller's session must hold a
- * Salt token, and — where salt-api only checks that one is present — the master must still
- * know it. The master's answer is reused for a few seconds, never past the token's expiry; a
- * token the master no longer knows ends the session.
+ * The auth gate of the protected routes (docs/routes.md "Sessions and tokens"): the caller's
+ * session must hold a Salt token, and — where salt-api only checks that one is present — the master
+ * must still know it. The master's answer is reused for a few seconds, never past the token's
+ * expiry; a token the master no longer knows ends the session.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';

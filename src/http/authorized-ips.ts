@@ -1,11 +1,12 @@
 /**
- * `authorized_ips` (rest-api.md §4.6, §2 step 8): on every API route the client must connect
- * from a listed address, else 403 "Bad IP".
+ * `authorized_ips` (docs/routes.md "Request pipeline order"): on every API route the client must
+ * connect from a listed address, else 403 "Bad IP".
  *
  * The address is the socket's peer address — never a `Remote-Addr` or `X-Forwarded-For` request
- * header (salt-api trusts `Remote-Addr`, a defect salt-apid fixes: §17). The check is a
- * preHandler, so it runs after the onRequest auth gates and body parsing: an unauthenticated
- * request from a refused address gets 401, an authenticated one 403 (§2).
+ * header (salt-api trusts `Remote-Addr`, a defect salt-apid fixes: anyone could claim any address;
+ * docs/routes.md "Deliberate differences from salt-api"). The check is a preHandler, so it runs
+ * after the onRequest auth gates and body parsing: an unauthenticated request from a refused
+ * address gets 401, an authenticated one 403, as in salt-api.
  *
  * The app page, static files and favicon (`app_path`, `static_path`, under `root_prefix`) are not
  * API routes and are not checked.

@@ -1,5 +1,5 @@
 /**
- * Request bodies as salt-api's hypermedia_in tool reads them (rest-api.md §3.1, §3.2).
+ * Request bodies as salt-api's hypermedia_in tool reads them (docs/routes.md "Request bodies").
  * One parser takes every content type so that the media type is matched without its parameters
  * and anything unlisted — or a body without Content-Type — gets CherryPy's 406.
  */

@@ -1,9 +1,10 @@
 /**
- * HTTP errors and the one place that turns any thrown error into a reply (rest-api.md §6).
+ * HTTP errors and the one place that turns any thrown error into a reply (docs/routes.md "Errors").
  *
  * Two body shapes, as in salt-api: CherryPy's HTML error page for errors raised as HTTP errors,
  * and the `{"status": N, "return": "..."}` envelope (negotiated JSON/YAML) for unexpected
- * failures and for the cases deviations.md fixes.
+ * failures and for the client mistakes salt-api answers with a server error (docs/routes.md
+ * "Deliberate differences from salt-api").
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { InvalidRequestError, SaltError } from '../salt/errors.js';
@@ -87,8 +88,8 @@ export function methodNotAllowedError(allow: string): HttpError {
 }
 
 /**
- * Wire-layer failures as salt-api answers them (rest-api.md §6.2): each kind of SaltError has one
- * status; the message is the master's or salt-api's own text.
+ * Wire-layer failures as salt-api answers them (docs/routes.md "Errors"): each kind of SaltError
+ * has one status; the message is the master's or salt-api's own text.
  */
 function saltErrorToHttp(error: SaltError): HttpError | undefined {
   switch (error.kind) {

@@ -5,12 +5,12 @@ import { toPythonJson } from './serialize.js';
 
 /**
  * The live minions/jobs view that `/ws?format_events` (and rest_tornado's `/formatted_events`)
- * builds from the bus, as salt-api's `SaltInfo` does (rest-api.md §9.1): each event updates the
- * view and yields the JSON frames to send. Unlike salt-api the job table is bounded, so a
- * connection left open for weeks does not grow without limit. Minion ids and jids come from
- * event tags and data that any minion or runner user can choose (`__proto__`, `constructor`):
- * the view keeps them in Maps and writes them out as null-prototype objects, never as keys of
- * an ordinary object.
+ * builds from the bus, as salt-api's `SaltInfo` does (salt/netapi/rest_tornado/event_processor.py;
+ * docs/routes.md "GET /ws"): each event updates the view and yields the JSON frames to send. Unlike
+ * salt-api the job table is bounded, so a connection left open for weeks does not grow without
+ * limit. Minion ids and jids come from event tags and data that any minion or runner user can
+ * choose (`__proto__`, `constructor`): the view keeps them in Maps and writes them out as
+ * null-prototype objects, never as keys of an ordinary object.
  */
 export interface FormattedEventsOptions {
   /** rest_cherrypy sends `minions` as a list of `{…info, id}`; rest_tornado as a map by id. */

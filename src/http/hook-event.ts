@@ -2,7 +2,7 @@ import type { SaltMap, SaltValue } from '../salt/codec/values.js';
 import { emptyDict } from '../dict.js';
 
 /**
- * The event salt-api fires for `POST <webhook_url>[/<path>]` (rest-api.md §10, PROTOCOL.md §2.4):
+ * The event salt-api fires for `POST <webhook_url>[/<path>]` (docs/routes.md "POST /hook"):
  * tag `salt/netapi/hook` plus the path segments, data `{body, post, headers, _stamp}` with the
  * header names capitalised as CherryPy does and the client address as `Remote-Addr`. Reactor
  * SLS files read these keys, so their names and layout must not change. Credential headers are

@@ -1,8 +1,8 @@
 /**
- * rest_cherrypy's `html_override_tool` (rest-api.md §12.2, §2 step 1): with `app` configured, a
- * request that asks for HTML gets the app page, whatever its path and method — this is what lets
- * a single-page app (SaltGUI) live at `/` and on its deep links, while its own API calls, sent
- * with `Accept: application/json`, reach the API.
+ * rest_cherrypy's `html_override_tool` (docs/routes.md "App, static files and the HTML override"):
+ * with `app` configured, a request that asks for HTML gets the app page, whatever its path and
+ * method — this is what lets a single-page app (SaltGUI) live at `/` and on its deep links, while
+ * its own API calls, sent with `Accept: application/json`, reach the API.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { decodedPath } from './errors.js';

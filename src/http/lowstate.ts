@@ -1,6 +1,7 @@
 /**
- * Lowstate shaping (rest-api.md §3.4) and sequential execution of the chunks: what salt-api's
- * `lowdata_fmt` tool and `exec_lowstate` do between the parsed body and the client dispatcher.
+ * Lowstate shaping (docs/routes.md "Lowstate") and sequential execution of the chunks: what
+ * salt-api's `lowdata_fmt` tool and `exec_lowstate` do between the parsed body and the client
+ * dispatcher.
  */
 import { isSaltMap, type SaltMap, type SaltValue } from '../salt/codec/values.js';
 import type { LowstateRunner } from '../salt/clients/netapi.js';

@@ -1,8 +1,8 @@
 /**
  * Response media type selection from the Accept header, by CherryPy's `cptools.accept()` rules
- * (rest-api.md §3.5). CherryPy sorts the ranges by q and, for equal q, by the range's text in
- * descending order — so `application/json, application/x-yaml` picks YAML. Clients have come to
- * depend on that, so it is reproduced rather than "fixed".
+ * (docs/routes.md "Responses"). CherryPy sorts the ranges by q and, for equal q, by the range's
+ * text in descending order — so `application/json, application/x-yaml` picks YAML. Clients have
+ * come to depend on that, so it is reproduced rather than "fixed".
  */
 
 export const JSON_MEDIA_TYPE = 'application/json';

@@ -1,6 +1,6 @@
 /**
- * The `perms` list /login reports (rest-api.md §4.4): what `external_auth` grants the user, as
- * salt-api gathers it. Informational only — the master enforces the ACL on every command.
+ * The `perms` list /login reports (docs/routes.md "POST /login"): what `external_auth` grants the
+ * user, as salt-api gathers it. Informational only — the master enforces the ACL on every command.
  */
 import type { TokenRecord } from '../salt/clear-commands.js';
 import { safeText } from '../dict.js';

@@ -1,6 +1,7 @@
 /**
- * Response bodies exactly as salt-api writes them (rest-api.md §3.5): Python's `json.dumps` with
- * its default `", "` / `": "` separators and raw non-ASCII text, or salt-api's YAML.
+ * Response bodies exactly as salt-api writes them (docs/routes.md "Responses"): Python's
+ * `json.dumps` with its default `", "` / `": "` separators and raw non-ASCII text, or salt-api's
+ * YAML.
  */
 import { dumpYaml } from '../config/yaml11.js';
 import { pythonFloatRepr } from '../python/float-repr.js';

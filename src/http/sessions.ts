@@ -1,7 +1,7 @@
 /**
- * HTTP sessions as rest_cherrypy keeps them (rest-api.md §4.1, §4.2): an in-memory map from a
- * random 40-hex session id to the Salt token minted at /login, a sliding idle lifetime of ten
- * hours, and the `session_id` cookie on every response of a session route.
+ * HTTP sessions as rest_cherrypy keeps them (docs/routes.md "Sessions and tokens"): an in-memory
+ * map from a random 40-hex session id to the Salt token minted at /login, a sliding idle lifetime
+ * of ten hours, and the `session_id` cookie on every response of a session route.
  *
  * Only sessions that hold a Salt token are stored: an unknown or absent id is answered with a
  * fresh id that exists only in the cookie until /login fills it, so unauthenticated traffic can
@@ -187,7 +187,7 @@ declare module 'fastify' {
 
 /**
  * The session id a request presents: a non-empty `X-Auth-Token` header, else the `session_id`
- * cookie (rest-api.md §2 step 2).
+ * cookie (docs/routes.md "Request pipeline order").
  */
 export function presentedSessionId(request: FastifyRequest): string | undefined {
   const header = request.headers['x-auth-token'];

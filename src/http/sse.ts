@@ -6,9 +6,9 @@ import { toPythonJson } from './serialize.js';
 import { callAt } from './streams.js';
 
 /**
- * Server-Sent Events in salt-api's framing (rest-api.md §8.2): `retry: 400`, then per bus event
- * `tag: <tag>` and `data: <JSON of {"data", "tag"}>` and a blank line. Each event is serialised
- * once however many clients stream it. A client holds at most its socket buffer plus its
+ * Server-Sent Events in salt-api's framing (docs/routes.md "GET /events"): `retry: 400`, then per
+ * bus event `tag: <tag>` and `data: <JSON of {"data", "tag"}>` and a blank line. Each event is
+ * serialised once however many clients stream it. A client holds at most its socket buffer plus its
  * subscription's queue: writing waits for the socket to drain, and a client that stops reading
  * overflows its queue and is cut off instead of buffering without bound.
  *

@@ -1,8 +1,8 @@
 /**
- * Server statistics for `/stats` (rest-api.md §11): counters kept by two hooks and the server's
- * `connection` event, turned into CherryPy's statistics tree plus salt-apid's own block only when
- * `/stats` is read. The hot path only adds to plain numbers; the per-request records CherryPy
- * shows are kept (in a fixed ring) only with `collect_stats`.
+ * Server statistics for `/stats` (docs/routes.md "GET /stats"): counters kept by two hooks and the
+ * server's `connection` event, turned into CherryPy's statistics tree plus salt-apid's own block
+ * only when `/stats` is read. The hot path only adds to plain numbers; the per-request records
+ * CherryPy shows are kept (in a fixed ring) only with `collect_stats`.
  */
 import { STATUS_CODES } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';

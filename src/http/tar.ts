@@ -1,7 +1,7 @@
 /**
- * A POSIX (ustar) tar archive as Python's `tarfile` writes one for `POST /keys` (rest-api.md
- * §5.11): regular files, mode 0644, uid/gid 0, mtime 0, no user or group names, two zero blocks
- * at the end and the whole padded to a 10240-byte record.
+ * A POSIX (ustar) tar archive as Python's `tarfile` writes one for `POST /keys`
+ * (docs/decisions/0004-tar-writer.md): regular files, mode 0644, uid/gid 0, mtime 0, no user or
+ * group names, two zero blocks at the end and the whole padded to a 10240-byte record.
  */
 
 const BLOCK = 512;

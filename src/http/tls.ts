@@ -1,6 +1,7 @@
 /**
- * TLS serving (rest-api.md §1.2, §1.3 `ssl_*` / `disable_ssl`, §13) and the client-certificate
- * CN filter (`ssl_allowed_cn`, §2 step 8, §6.3).
+ * TLS serving (the `ssl_*` options and `disable_ssl`; docs/routes.md
+ * "Configuration, TLS and logging") and the client-certificate CN filter (`ssl_allowed_cn`, 403
+ * after the auth gate; docs/routes.md "Request pipeline order").
  *
  * salt-api leaves protocol versions and ciphers to CherryPy's and Python's defaults; salt-apid sets
  * them itself: TLS 1.2 at least (`ssl_min_version`) and Mozilla's "intermediate" cipher list
@@ -164,7 +165,8 @@ const installed = new WeakSet<FastifyInstance>();
  * `ssl_allowed_cn`: every API route answers 403 "Client certificate CN not allowed" unless the
  * request came with a verified client certificate whose subject CN is in the list (a certificate
  * with several CNs needs all of them listed). `app_path`, `static_path` and `/favicon.ico` are not
- * checked. A preHandler hook, so it runs after the routes' auth gates and body parsing (§2 step 8).
+ * checked. A preHandler hook, so it runs after the routes' auth gates and body parsing
+ * (docs/routes.md "Request pipeline order").
  * Installing twice on the same app is a no-op.
  */
 export function installClientCertCheck(

@@ -1,5 +1,5 @@
 /**
- * One event WebSocket once upgraded (rest-api.md §9, §18): the client says
+ * One event WebSocket once upgraded (docs/routes.md "GET /ws"): the client says
  * `websocket client ready`, then every bus event becomes zero or more text frames. A client
  * holds at most about HIGH_WATER bytes of unsent frames plus its subscription's queue: past
  * HIGH_WATER the stream waits for the socket to flush while events queue, and a client that

@@ -4,8 +4,9 @@ import type { RequestChannel, RequestOptions } from './request-channel.js';
 import { couldBeSaltToken } from './token-shape.js';
 
 /**
- * The master's clear commands as salt-api uses them (PROTOCOL.md §1.5), with their replies
- * turned into typed results or typed errors. Loads keep the key order Salt's own clients write.
+ * The master's clear commands as salt-api uses them (docs/wire-protocol.md
+ * "Commands salt-apid sends"), with their replies turned into typed results or typed errors. Loads
+ * keep the key order Salt's own clients write.
  */
 
 export interface TokenRecord {

@@ -52,8 +52,9 @@ export class MasterTimeoutError extends SaltError {
 }
 
 /**
- * The master answered `{error: {name, message}}` (PROTOCOL.md §1.5): AuthenticationError,
- * AuthorizationError, TokenAuthenticationError, EauthAuthenticationError, UserAuthenticationError…
+ * The master answered `{error: {name, message}}` (docs/wire-protocol.md
+ * "Commands salt-apid sends"): AuthenticationError, AuthorizationError, TokenAuthenticationError,
+ * EauthAuthenticationError, UserAuthenticationError…
  */
 export class MasterErrorReply extends SaltError {
   constructor(

@@ -8,9 +8,9 @@ import { encodeEventFrame, EventFrameReader, type EventFraming, type SaltEvent }
 import { Subscription, type SubscriptionOptions } from './subscription.js';
 
 /**
- * The master event bus (PROTOCOL.md §2): one connection to the publisher socket shared by every
- * consumer, and a connection to the pull socket for firing events. Reconnects with backoff when
- * the master goes away; subscriptions survive reconnects.
+ * The master event bus (docs/wire-protocol.md "Event bus"): one connection to the publisher socket
+ * shared by every consumer, and a connection to the pull socket for firing events. Reconnects with
+ * backoff when the master goes away; subscriptions survive reconnects.
  */
 
 export type BusAddress = { path: string } | { host: string; port: number };
@@ -18,7 +18,10 @@ export type BusAddress = { path: string } | { host: string; port: number };
 export interface EventBusOptions {
   pub: BusAddress;
   pull: BusAddress;
-  /** Framing of the pull socket; `auto` probes the master (PROTOCOL.md §2.2). */
+  /**
+   * Framing of the pull socket; `auto` probes the master
+   * (docs/wire-protocol.md "How salt-apid detects the framing").
+   */
   pullFraming: EventFraming | 'auto';
   logger?: Logger;
   reconnectInitialMs?: number;

@@ -3,8 +3,9 @@ import { IncompleteMsgpack, InvalidMsgpack, unpack, unpackAt } from './codec/unp
 import { isSaltMap, type SaltMap, type SaltValue } from './codec/values.js';
 
 /**
- * Event bus frames (PROTOCOL.md §2.2): a msgpack wrapper `{head: {}, body: <bin>}` whose body
- * is `tag + "\n\n" + msgpack(data)`, sent either bare or behind a 4-byte big-endian length.
+ * Event bus frames (docs/wire-protocol.md "Frames"): a msgpack wrapper `{head: {}, body: <bin>}`
+ * whose body is `tag + "\n\n" + msgpack(data)`, sent either bare or behind a 4-byte big-endian
+ * length.
  */
 
 export type EventFraming = 'bare' | 'len32';
@@ -61,7 +62,8 @@ export type FrameResult = { event: SaltEvent } | { error: Error };
 
 /**
  * Incremental reader for the publisher socket. The framing is decided once, on the first byte
- * of the connection: 0x82 starts a bare wrapper, 0x00 a length prefix (PROTOCOL.md §2.2).
+ * of the connection: 0x82 starts a bare wrapper, 0x00 a length prefix
+ * (docs/wire-protocol.md "How salt-apid detects the framing").
  * A frame whose event data does not decode is reported and skipped; a broken stream throws.
  */
 export class EventFrameReader {

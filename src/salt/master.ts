@@ -29,7 +29,10 @@ export interface SaltMasterStats {
   bus: EventBusStats;
 }
 
-/** Where a master with these settings listens (PROTOCOL.md §1.1, §2.1). */
+/**
+ * Where a master with these settings listens (docs/wire-protocol.md "Sockets and frames" for the
+ * request channel, "Sockets" under "Event bus" for the bus).
+ */
 export function masterAddresses(settings: MasterSettings): Pick<SaltMasterOptions, 'requestEndpoint' | 'pub' | 'pull'> {
   const host = settings.interface.includes(':') ? `[${settings.interface}]` : settings.interface;
   const requestEndpoint = `tcp://${host}:${settings.retPort}`;

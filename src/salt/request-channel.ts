@@ -6,10 +6,11 @@ import type { SaltMap, SaltValue } from './codec/values.js';
 import { BadReplyError, ClosedError, MasterTimeoutError, MasterUnavailableError } from './errors.js';
 
 /**
- * Clear requests to the master's ret_port (PROTOCOL.md §1): ZeroMQ REQ sockets, one request in
- * flight per socket (the protocol has no request id), pooled so concurrent requests do not
- * queue behind each other. A socket whose reply never came is stuck in REQ lockstep: it is
- * closed and replaced. `correlate`/`relaxed` must stay off: the master's router drops them.
+ * Clear requests to the master's ret_port (docs/wire-protocol.md "Request channel"): ZeroMQ REQ
+ * sockets, one request in flight per socket (the protocol has no request id), pooled so concurrent
+ * requests do not queue behind each other. A socket whose reply never came is stuck in REQ
+ * lockstep: it is closed and replaced. `correlate`/`relaxed` must stay off: the master's router
+ * drops them.
  */
 export interface RequestChannelOptions {
   /** e.g. `tcp://127.0.0.1:4506` */

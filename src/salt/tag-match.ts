@@ -1,6 +1,7 @@
 /**
- * Salt's event tag matching (`event_match_type`, PROTOCOL.md §2.5): startswith (the default),
- * endswith, find (substring), regex (anchored at the start, like Python's re.match) and fnmatch.
+ * Salt's event tag matching (`event_match_type`, docs/wire-protocol.md "Tag matching"): startswith
+ * (the default), endswith, find (substring), regex (anchored at the start, like Python's re.match)
+ * and fnmatch.
  */
 export type TagMatchType = 'startswith' | 'endswith' | 'find' | 'regex' | 'fnmatch';
 

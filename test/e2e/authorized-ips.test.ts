@@ -6,8 +6,9 @@ import { BAD_IP, installAuthorizedIps, normalizeAddress } from '../../src/http/a
 import { json, login, pageMessage, SALTDEV, startApi, type ApiUnderTest } from '../support/api.js';
 
 /**
- * `authorized_ips` (rest-api.md §4.6, §2 step 8, §17): the socket peer address decides, never a
- * `Remote-Addr` / `X-Forwarded-For` header; 401 before 403.
+ * `authorized_ips` (docs/routes.md "Request pipeline order" and
+ * "Deliberate differences from salt-api"): the socket peer address decides, never a `Remote-Addr` /
+ * `X-Forwarded-For` header; 401 before 403.
  *
  * The app is built next to the running server's master, netapi and session store, with the check
  * installed on it, and driven by inject with a chosen peer address.

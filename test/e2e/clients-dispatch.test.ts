@@ -8,7 +8,7 @@ import { SaltMaster } from '../../src/salt/master.js';
 import { testSettings } from '../support/settings.js';
 import { harness } from './clients-setup.js';
 
-/** Gatekeeping in salt-api's order (clients.md §1.1, rest-api.md §5.2) and the ssh client. */
+/** Gatekeeping in salt-api's order (docs/routes.md "Lowstate clients") and the ssh client. */
 
 describe('gatekeeping', () => {
   it('answers 503 "not available" while the master is unreachable', async () => {

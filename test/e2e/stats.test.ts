@@ -8,7 +8,10 @@ import { UNMATCHED_ROUTE } from '../../src/http/stats.js';
 import { login, startApi, waitUntil, type ApiUnderTest } from '../support/api.js';
 import { testSettings, type SettingsOverrides } from '../support/settings.js';
 
-/** `/stats` (rest-api.md §11): CherryPy's two blocks with salt-apid's numbers, and its own block. */
+/**
+ * `/stats` (docs/routes.md "GET /stats"): CherryPy's two blocks with salt-apid's numbers, and its
+ * own block.
+ */
 type Block = Record<string, unknown>;
 interface StatsDoc {
   'CherryPy Applications': Block & { Requests: Record<string, Block>; 'Slow Queries'?: Block[] };

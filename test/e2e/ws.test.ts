@@ -4,7 +4,7 @@ import { ACK, READY, terminateWsClients, WebSocket, wsUrl, WsEventClient, type W
 
 /**
  * The event WebSockets over the real server, wire layer and demo master: rest_cherrypy's /ws
- * (rest-api.md §9, §9.1) and rest_tornado's /all_events and /formatted_events (§18).
+ * and rest_tornado's /all_events and /formatted_events (docs/routes.md "GET /ws").
  */
 
 const apis: ApiUnderTest[] = [];

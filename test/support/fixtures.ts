@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { SaltValue } from '../../src/salt/codec/values.js';
 
 /**
- * The recorded frames from a real Salt master (copied from ../shared/salt-wire/fixtures; see
- * test/fixtures/salt-wire/README.md). Tests load these rather than invent payloads.
+ * The recorded frames from a real Salt master (see test/fixtures/salt-wire/README.md). Tests load
+ * these rather than invent payloads.
  */
 export const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'salt-wire');
 

@@ -9,7 +9,7 @@ function chosen(accept: string | undefined): string | undefined {
   return result.ok ? result.mediaType : undefined;
 }
 
-describe('negotiateResponse (CherryPy accept rules, rest-api.md §3.5)', () => {
+describe('negotiateResponse (CherryPy accept rules, docs/routes.md "Responses")', () => {
   it('answers JSON when there is no Accept header or it is empty', () => {
     expect(chosen(undefined)).toBe(JSON_TYPE);
     expect(chosen('')).toBe(JSON_TYPE);

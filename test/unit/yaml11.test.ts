@@ -168,7 +168,7 @@ describe('loadYaml errors', () => {
   });
 });
 
-describe('dumpYaml (salt-api YAML responses, rest-api.md §3.5)', () => {
+describe('dumpYaml (salt-api YAML responses, docs/routes.md "Responses")', () => {
   it('writes block style, sorted keys, unindented sequences in mappings, trailing newline', () => {
     const body = { return: [{ zeta: 1, alpha: ['a', 'b'], mid: { y: true, x: null } }] };
     expect(dumpYaml(body)).toBe(

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { yamlifyArg } from '../../src/config/yamlify.js';
 
-// Cases from Salt's tests/pytests/unit/utils/test_args.py::test_yamlify_arg plus rest-api.md §3.3.
+// Cases from Salt's tests/pytests/unit/utils/test_args.py::test_yamlify_arg plus
+// docs/routes.md "Request bodies".
 describe('yamlifyArg (salt.utils.args.yamlify_arg)', () => {
   it('returns non-strings unchanged (same instance)', () => {
     for (const item of [true, false, null, 123, 45.67, ['foo'], { foo: 'bar' }, undefined]) {

@@ -1,6 +1,7 @@
 /**
  * Small pieces every API route plugin uses: the `Allow` header CherryPy sends on every answer of a
- * route (rest-api.md §5), its refusal of undeclared query parameters, and a session scope.
+ * route (docs/routes.md "Request pipeline order"), its refusal of undeclared query parameters, and
+ * a session scope.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { unexpectedQueryError } from '../errors.js';

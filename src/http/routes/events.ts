@@ -1,7 +1,7 @@
 /**
- * `GET /events` (rest-api.md §8): every event of the master bus as Server-Sent Events, in
- * salt-api's framing. One bus connection serves every stream; each client reads through its own
- * bounded queue and is cut off when it stops reading.
+ * `GET /events` (docs/routes.md "GET /events"): every event of the master bus as Server-Sent
+ * Events, in salt-api's framing. One bus connection serves every stream; each client reads through
+ * its own bounded queue and is cut off when it stops reading.
  */
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

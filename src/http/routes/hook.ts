@@ -1,6 +1,6 @@
 /**
- * `POST <webhook_url>[/<any/path>]` (rest-api.md §10): fires `salt/netapi/hook/<path>` on the
- * master bus with the body, the parsed body and the request headers, for Salt's reactor.
+ * `POST <webhook_url>[/<any/path>]` (docs/routes.md "POST /hook"): fires `salt/netapi/hook/<path>`
+ * on the master bus with the body, the parsed body and the request headers, for Salt's reactor.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isSaltMap } from '../../salt/codec/values.js';

@@ -1,6 +1,6 @@
 /**
- * `/jobs` (rest-api.md §5.9): the job cache through the `runner` client — `jobs.list_jobs`, or
- * `jobs.list_job` split into the job record (`info`) and each minion's return value (`return`).
+ * `/jobs` (docs/routes.md "/jobs"): the job cache through the `runner` client — `jobs.list_jobs`,
+ * or `jobs.list_job` split into the job record (`info`) and each minion's return value (`return`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isSaltMap, type SaltMap, type SaltValue } from '../../salt/codec/values.js';

@@ -1,5 +1,5 @@
 /**
- * `/keys` (rest-api.md §5.10, §5.11): the key lists and fingerprints through the `wheel` client,
+ * `/keys` (docs/routes.md "/keys"): the key lists and fingerprints through the `wheel` client,
  * unwrapped from the wheel envelope, and `POST /keys`, which generates and pre-accepts a key pair
  * and answers it as a tar archive.
  */

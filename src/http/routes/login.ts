@@ -1,5 +1,5 @@
 /**
- * `/login` (rest-api.md §4.4, §5.3): mints a Salt token with the posted eauth credentials and
+ * `/login` (docs/routes.md "POST /login"): mints a Salt token with the posted eauth credentials and
  * ties it to an HTTP session whose id the client uses from then on.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

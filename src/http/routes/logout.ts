@@ -1,7 +1,7 @@
 /**
- * `POST /logout` (rest-api.md §4.5): ends the session. salt-api moves the session to a new id
- * and leaves it usable; here it is destroyed outright (deviations.md). The Salt token itself
- * stays valid on the master until it expires, as in salt-api.
+ * `POST /logout` (docs/routes.md "POST /logout"): ends the session. salt-api moves the session to a
+ * new id and leaves it usable; here it is destroyed outright: a logout must end it. The Salt token
+ * itself stays valid on the master until it expires, as in salt-api.
  */
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import { gatedSession } from '../auth.js';

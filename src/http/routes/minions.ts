@@ -1,5 +1,5 @@
 /**
- * `/minions` (rest-api.md §5.7, §5.8): grains of the targeted minions, and jobs started without
+ * `/minions` (docs/routes.md "/minions"): grains of the targeted minions, and jobs started without
  * waiting (`local_async`), answered 202 with links to the job.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

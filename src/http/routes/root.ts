@@ -1,5 +1,6 @@
 /**
- * `/`: the welcome document (rest-api.md §5.1) and lowstate execution with the session (§5.2).
+ * `/`: the welcome document (docs/routes.md "GET /") and lowstate execution with the session
+ * (docs/routes.md "POST /").
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NETAPI_CLIENTS } from '../../salt/clients/netapi.js';

@@ -1,6 +1,7 @@
 /**
- * `/run` (rest-api.md §5.6): lowstate without sessions. Each chunk carries its own credentials —
- * a Salt token or `username`/`password`/`eauth`; `X-Auth-Token` and cookies are not looked at.
+ * `/run` (docs/routes.md "POST /run"): lowstate without sessions. Each chunk carries its own
+ * credentials — a Salt token or `username`/`password`/`eauth`; `X-Auth-Token` and cookies are not
+ * looked at.
  */
 import type { FastifyInstance } from 'fastify';
 import { rejectOtherMethods } from '../errors.js';

@@ -1,7 +1,7 @@
 /**
- * Static files and the web app (rest-api.md §12.1): `static` under `static_path`, the `app` page
- * at `app_path` and below it, and the undocumented `favicon` at `/favicon.ico`. No authentication
- * and no session on any of them.
+ * Static files and the web app (docs/routes.md "App, static files and the HTML override"): `static`
+ * under `static_path`, the `app` page at `app_path` and below it, and the undocumented `favicon` at
+ * `/favicon.ico`. No authentication and no session on any of them.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';

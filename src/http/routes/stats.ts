@@ -1,9 +1,9 @@
 /**
- * `GET /stats` (rest-api.md §11): the counters of src/http/stats.ts in the negotiated format. A
- * session route behind the gate of every protected route unless `stats_disable_auth`: salt-api
- * only looks for a token in the session, so a session whose Salt token has expired could go on
- * reading; here the token must be live (the master's word on it is reused for a few seconds, so
- * SaltGUI's frequent polls stay cheap).
+ * `GET /stats` (docs/routes.md "GET /stats"): the counters of src/http/stats.ts in the negotiated
+ * format. A session route behind the gate of every protected route unless `stats_disable_auth`:
+ * salt-api only looks for a token in the session, so a session whose Salt token has expired could
+ * go on reading; here the token must be live (the master's word on it is reused for a few seconds,
+ * so SaltGUI's frequent polls stay cheap).
  */
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import { rejectOtherMethods } from '../errors.js';

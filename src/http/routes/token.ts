@@ -1,6 +1,6 @@
 /**
- * `POST /token` (rest-api.md §5.5): Salt tokens for eauth credentials, minted by the `runner`
- * client calling `auth.mk_token`. The reply is a bare list, without the `return` envelope.
+ * `POST /token` (docs/routes.md "POST /token"): Salt tokens for eauth credentials, minted by the
+ * `runner` client calling `auth.mk_token`. The reply is a bare list, without the `return` envelope.
  */
 import type { FastifyInstance } from 'fastify';
 import { isSaltMap, type SaltMap } from '../../salt/codec/values.js';

@@ -1,6 +1,6 @@
 /**
- * The event WebSockets: rest_cherrypy's `/ws` and `/ws/<session id>` (rest-api.md §9, §9.1) and
- * rest_tornado's `/all_events/<token>` and `/formatted_events/<token>` (§18). Authentication
+ * The event WebSockets: rest_cherrypy's `/ws` and `/ws/<session id>` and rest_tornado's
+ * `/all_events/<token>` and `/formatted_events/<token>` (docs/routes.md "GET /ws"). Authentication
  * happens before the upgrade, so a refusal is an ordinary HTTP answer (the HTML error page).
  * Compression is never negotiated: salt-api's handshake breaks when a client asks for it.
  *

@@ -10,7 +10,7 @@ import { callArgs, publishLoad, splitLocalChunk, stringParam, type PublishSpec }
 import { publishAndWatch } from './local.js';
 
 /**
- * `local_batch` (LocalClient.cmd_batch → salt.cli.batch.Batch, clients.md §4, PROTOCOL.md §3.4):
+ * `local_batch` (LocalClient.cmd_batch → salt/cli/batch.py; docs/routes.md "Lowstate clients"):
  * a presence `test.ping` on the target, then the job on at most `batch` of the minions that
  * answered at a time (a count, or a percentage of them), all under one caller-chosen jid; a
  * minion that finishes frees its slot for the next one. One result element per minion, in

@@ -19,7 +19,8 @@ export interface ClientTuning {
   /**
    * A runner function salt-apid does not know must start (its `salt/run/<jid>/new` event) within
    * this time, else the call ends with 400: the master accepts unknown functions and then stays
-   * silent (PROTOCOL.md §1.5), so without this a typo would wait for the whole `timeout`.
+   * silent (docs/wire-protocol.md "Commands salt-apid sends", runner), so without this a typo would
+   * wait for the whole `timeout`.
    */
   unknownRunnerStartMs: number;
   /** How long a call waits for the event bus to (re)connect before answering 503. */

@@ -14,8 +14,8 @@ import { runSsh } from './ssh.js';
 import { runWheel, runWheelAsync } from './wheel.js';
 
 /**
- * salt-api's NetapiClient: gatekeeping in its order with its messages (clients.md §1.1,
- * rest-api.md §5.2), then the named client.
+ * salt-api's NetapiClient: gatekeeping in its order with its messages (docs/routes.md
+ * "Lowstate clients"), then the named client.
  */
 
 export interface NetapiDeps {

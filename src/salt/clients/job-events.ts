@@ -5,11 +5,11 @@ import type { Subscription } from '../subscription.js';
 import { abortReason } from './context.js';
 
 /**
- * The events of the jobs one call started (`salt/job/<jid>/…` or `salt/run/<jid>/…`), read
- * from one subscription on the shared bus. The master fires a job's first events before it
- * answers the request that started it (PROTOCOL.md §1.5), so the subscription exists before
- * the request goes out, and while a request is in flight every event under the prefix is kept;
- * once the reply names the jid, only that jid's events are.
+ * The events of the jobs one call started (`salt/job/<jid>/…` or `salt/run/<jid>/…`), read from one
+ * subscription on the shared bus. The master fires a job's first events before it answers the
+ * request that started it (docs/wire-protocol.md "Commands salt-apid sends", publish), so the
+ * subscription exists before the request goes out, and while a request is in flight every event
+ * under the prefix is kept; once the reply names the jid, only that jid's events are.
  */
 
 /** Events a consumer may fall behind by; they are references to events the bus decoded once. */

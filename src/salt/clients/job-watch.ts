@@ -2,8 +2,9 @@ import { isSaltMap, type SaltMap, type SaltValue } from '../codec/values.js';
 import type { SaltEvent } from '../event-frame.js';
 
 /**
- * When is a published job finished? LocalClient's `get_iter_returns` (PROTOCOL.md §3.1) as a
- * state machine driven by events and timers instead of a polling loop:
+ * When is a published job finished? LocalClient's `get_iter_returns` (salt/client/__init__.py) as a
+ * state machine driven by events and timers instead of a polling loop (docs/wire-protocol.md
+ * "When is a call finished?"):
  * - returns count once per minion; a `new` event may add expected minions (and `missing` ones);
  * - once `timeout` has passed without every expected minion answering, the silent ones are
  *   asked with `saltutil.find_job`; for `gather_job_timeout` their answers are read: a minion

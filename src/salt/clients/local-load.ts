@@ -5,9 +5,10 @@ import { InvalidRequestError } from '../errors.js';
 import { argList, conditionInput, pyStr, splitChunk } from './chunk-args.js';
 
 /**
- * From a `local*` chunk to the master's `publish` load, the way LocalClient builds it
- * (`run_job` → `pub` → `_prep_pub`, PROTOCOL.md §1.5): named parameters taken out, every other
- * key kept in `kwargs` in the chunk's order, `kwarg` folded into `arg`, nodegroups resolved.
+ * From a `local*` chunk to the master's `publish` load, the way LocalClient builds it (`run_job` →
+ * `pub` → `_prep_pub` in salt/client/__init__.py; docs/wire-protocol.md
+ * "Commands salt-apid sends"): named parameters taken out, every other key kept in `kwargs` in the
+ * chunk's order, `kwarg` folded into `arg`, nodegroups resolved.
  */
 
 /** The named parameters of the LocalClient method behind each client. */
@@ -38,7 +39,8 @@ function isStringList(value: SaltValue): value is string[] {
 
 /**
  * Splits a chunk for `client`. `expr_form` (the pre-2017.7 name of `tgt_type`) is used as
- * `tgt_type` when that is absent (a deliberate difference from salt-api, deviations.md).
+ * `tgt_type` when that is absent (a deliberate difference from salt-api: old clients meant it;
+ * docs/routes.md "Deliberate differences from salt-api").
  */
 export function splitLocalChunk(chunk: SaltMap, client: LocalClientName): LocalChunk {
   let source = chunk;

@@ -8,8 +8,9 @@ import { callArgs, publishLoad, publishSpec, splitLocalChunk, stringParam, type 
 import { emptyDict } from '../../dict.js';
 
 /**
- * `local`, `local_async` and `local_subset` (salt-api's LocalClient `cmd`, `run_job`,
- * `cmd_subset`; clients.md §2-5, PROTOCOL.md §3.1-3.3).
+ * `local`, `local_async` and `local_subset` (salt-api's LocalClient `cmd`, `run_job`, `cmd_subset`
+ * in salt/client/__init__.py; docs/routes.md "Lowstate clients", docs/wire-protocol.md "When is a
+ * call finished?").
  */
 
 /** Keyword arguments the calls between `cmd` and the find_job publish consume on the way. */
@@ -76,7 +77,7 @@ function noReturnMessage(jid: string): string {
   );
 }
 
-/** `LocalClient.cmd`'s result map (clients.md §2). */
+/** `LocalClient.cmd`'s result map, silent minions included. */
 export function cmdResult(job: WatchedJob, fullReturn: boolean): SaltMap {
   const result = emptyDict<SaltValue>();
   for (const [id, entry] of job.outcome.returns) setKey(result, id, fullReturn ? entry : (entry['ret'] ?? null));

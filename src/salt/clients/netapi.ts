@@ -1,12 +1,12 @@
 import type { SaltMap, SaltValue } from '../codec/values.js';
 
 /**
- * The contract between the HTTP layer and the lowstate clients (the NetapiClient of salt-api):
- * one chunk in, the list of values it contributes to `return` out (`local_batch` may contribute
+ * The contract between the HTTP layer and the lowstate clients (the NetapiClient of salt-api): one
+ * chunk in, the list of values it contributes to `return` out (`local_batch` may contribute
  * several, or none). Gatekeeping (client name, `netapi_enable_clients`, credentials, raw_shell)
- * happens inside `run`, in salt-api's order (clients.md §1.1), and failures are SaltErrors:
- * InvalidRequestError (400), NotAuthenticatedError / MasterErrorReply with kind 'auth' (401),
- * MasterUnavailableError (503), JobTimeoutError (504), NotImplementedHereError (501).
+ * happens inside `run`, in salt-api's order (docs/routes.md "Lowstate clients"), and failures are
+ * SaltErrors: InvalidRequestError (400), NotAuthenticatedError / MasterErrorReply with kind 'auth'
+ * (401), MasterUnavailableError (503), JobTimeoutError (504), NotImplementedHereError (501).
  */
 export interface LowstateRunner {
   /** True while the master is reachable (salt-api's "Salt Master is not available." check). */
@@ -19,7 +19,7 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-/** Every client name salt-api knows, in `GET /`'s order (rest-api.md §5.1). */
+/** Every client name salt-api knows, in `GET /`'s order (docs/routes.md "GET /"). */
 export const NETAPI_CLIENTS = [
   'destroy',
   'local',

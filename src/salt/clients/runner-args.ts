@@ -5,8 +5,9 @@ import type { RunnerSignature } from './runner-catalog.js';
 import { emptyDict } from '../../dict.js';
 
 /**
- * RunnerClient's `_reformat_low` (clients.md §6, PROTOCOL.md §1.5): how salt-api turns a runner
- * chunk into the master's `runner` load before anything is sent.
+ * RunnerClient's `_reformat_low` (salt/runner.py; docs/wire-protocol.md "Commands salt-apid sends",
+ * runner): how salt-api turns a runner chunk into the master's `runner` load before anything is
+ * sent.
  */
 
 /** Set aside, in this order, and sent at the top level of the load. */

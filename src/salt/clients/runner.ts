@@ -9,7 +9,8 @@ import { RUNNER_FUNCTIONS } from './runner-catalog.js';
 import { functionName } from './wheel.js';
 
 /**
- * `runner` and `runner_async` (salt-api's RunnerClient; docs/routes.md).
+ * `runner` and `runner_async` (salt-api's RunnerClient; docs/wire-protocol.md
+ * "When is a call finished?").
  *
  * Unknown functions: salt-api imports the master's runner modules and refuses an unknown `fun`
  * before sending; the master itself accepts it and then never fires an event. salt-apid knows

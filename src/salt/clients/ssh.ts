@@ -10,12 +10,12 @@ import { genJid } from './jid.js';
 import { emptyDict, ownValue } from '../../dict.js';
 
 /**
- * `ssh` (clients.md §10): salt-api calls salt-ssh's Python API in-process; salt-apid runs the
- * `salt-ssh` program of the master host (roster, keys and thin tarball live there) with the
- * allow-listed options that have a command-line flag, and reads its JSON output. Before that,
- * the chunk's credentials are checked with the master and the user's `external_auth` entry
- * must grant `fun` on every minion (a plain function pattern): salt-apid cannot resolve roster
- * targets for the finer-grained ACL forms, so those are refused rather than guessed.
+ * `ssh` (docs/routes.md "Lowstate clients"): salt-api calls salt-ssh's Python API in-process;
+ * salt-apid runs the `salt-ssh` program of the master host (roster, keys and thin tarball live
+ * there) with the allow-listed options that have a command-line flag, and reads its JSON output.
+ * Before that, the chunk's credentials are checked with the master and the user's `external_auth`
+ * entry must grant `fun` on every minion (a plain function pattern): salt-apid cannot resolve
+ * roster targets for the finer-grained ACL forms, so those are refused rather than guessed.
  */
 
 type Kind = 'str' | 'int' | 'bool' | 'list';

@@ -6,9 +6,10 @@ import { genJid, isoStamp } from './jid.js';
 import { tagMatcher } from '../tag-match.js';
 
 /**
- * `wheel` and `wheel_async` (salt-api's WheelClient, PROTOCOL.md §1.5 and §3.6). The load is
- * the chunk as given (`client` and credentials included, keyword arguments at the top level)
- * minus `fun`, then `fun`, then `cmd: "wheel"`; the master runs the function inside the request.
+ * `wheel` and `wheel_async` (salt-api's WheelClient; docs/wire-protocol.md
+ * "Commands salt-apid sends" and "When is a call finished?"). The load is the chunk as given
+ * (`client` and credentials included, keyword arguments at the top level) minus `fun`, then `fun`,
+ * then `cmd: "wheel"`; the master runs the function inside the request.
  */
 
 /** salt-api's `format_call` message when a runner/wheel chunk has no `fun`. */

@@ -6,9 +6,12 @@ import { Float64, type SaltValue } from './values.js';
  *
  * Salt packs its request channel with `use_bin_type=False` (the old spec: strings are
  * fixraw/raw16/raw32, never str8, and bytes are written as raw strings too) and event data
- * with `use_bin_type=True` (str8 exists, bytes are bin). msgpackr always writes str8 and turns
- * integers beyond 32 bits into float64, so it cannot reproduce the master's bytes; this
- * encoder can, and is checked byte for byte against the recorded fixtures.
+ * with `use_bin_type=True` (str8 exists, bytes are bin). Why not a library such as msgpackr:
+ * it writes integers beyond 32 bits as float64 (the master would receive floats), cannot write
+ * an integral float as float64 (`Float64`), and emits its own extension types with default
+ * options, which Salt cannot read. Writing raw16 rather than str8 is not needed by the master
+ * (Python's unpacker reads str8 too); it keeps the output byte-identical with the recorded
+ * fixtures, which the tests check. Evidence: docs/decisions/0001-own-msgpack-codec.md.
  */
 export interface PackOptions {
   /** Python's `use_bin_type`: true on the event bus, false on the request channel. */

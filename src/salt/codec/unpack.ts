@@ -3,10 +3,10 @@ import { pythonFloat } from '../../python/float.js';
 import type { SaltMap, SaltValue } from './values.js';
 
 /**
- * msgpack decoder following Salt's own recipe (PROTOCOL.md §1.3): every str/bin value is read
- * as bytes, then decoded as UTF-8 where that succeeds; bytes that are not UTF-8 stay a
- * `Uint8Array`. msgpackr cannot keep invalid UTF-8 (it substitutes U+FFFD), so the request
- * channel and the bus wrapper go through this decoder.
+ * msgpack decoder following Salt's own recipe (docs/wire-protocol.md "msgpack as Salt writes it"):
+ * every str/bin value is read as bytes, then decoded as UTF-8 where that succeeds; bytes that are
+ * not UTF-8 stay a `Uint8Array`. msgpackr cannot keep invalid UTF-8 (it substitutes U+FFFD), so the
+ * request channel and the bus wrapper go through this decoder.
  */
 
 /**
