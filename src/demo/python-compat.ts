@@ -1,10 +1,9 @@
-import { Float64 } from '../salt/codec/values.js';
 import { fnmatchRegExp } from '../salt/tag-match.js';
 
 /**
  * The bits of Python semantics Salt's matching relies on: `fnmatch` (shell-style globs, used
  * for targeting, key matching and job searches; case-sensitive as on POSIX), `re.match`
- * (anchored at the start only) and `str()` of decoded values.
+ * (anchored at the start only) and `str()` of decoded values (src/python/repr.ts).
  */
 
 const cache = new Map<string, RegExp>();
@@ -29,21 +28,4 @@ export function reMatch(pattern: string, text: string): boolean {
 }
 
 /** Python's `str()` of a decoded value, for matching arguments and grains as Salt does. */
-export function pythonStr(value: unknown): string {
-  return typeof value === 'string' ? value : pythonRepr(value);
-}
-
-function pythonRepr(value: unknown): string {
-  if (value === null || value === undefined) return 'None';
-  if (value === true) return 'True';
-  if (value === false) return 'False';
-  if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
-  if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
-  if (value instanceof Uint8Array) return `b'${Buffer.from(value).toString('latin1')}'`;
-  if (value instanceof Float64) return Number.isInteger(value.value) ? `${value.value}.0` : String(value.value);
-  if (typeof value === 'object') {
-    return `{${Object.entries(value).map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`).join(', ')}}`;
-  }
-  return String(value);
-}
+export { pythonStr } from '../python/repr.js';

@@ -349,3 +349,16 @@ describe('numbers keep their Python type both ways', () => {
     expect(await (await api.call('/', form('application/x-yaml'))).text()).toContain('args:\n    - 1.0\n    - 100.0\n    - 2\n');
   });
 });
+
+describe("values quoted in messages as Python prints them", () => {
+  it('an unknown client and a bad batch size, on salt-api\'s error page', async () => {
+    const client = await post([{ client: { a: 1 }, fun: 'x' }]);
+    expect(client.status).toBe(400);
+    expect(pageMessage(await client.text())).toBe("Invalid client specified: '{'a': 1}'");
+    const batch = await post([{ client: 'local_batch', tgt: 'minion-1', fun: 'test.ping', batch: 'abc' }]);
+    expect(batch.status).toBe(400);
+    expect(pageMessage(await batch.text())).toBe(
+      "Invalid batch specification 'abc': must be an integer or percentage string like '10' or '25%'.",
+    );
+  });
+});

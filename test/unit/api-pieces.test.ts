@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isHexToken, prepareChunks, toLowstate } from '../../src/http/lowstate.js';
-import { loginPerms, pythonRepr } from '../../src/http/perms.js';
+import { loginPerms } from '../../src/http/perms.js';
+import { pythonRepr } from '../../src/python/repr.js';
 import { apiAclAllows } from '../../src/http/routes/login.js';
 import { SessionStore, cookieValue, expiredSessionCookie, sessionCookie } from '../../src/http/sessions.js';
 import type { TokenRecord } from '../../src/salt/clear-commands.js';

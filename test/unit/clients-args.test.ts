@@ -116,7 +116,7 @@ describe('batch sizes (get_batch_size)', () => {
 
 describe('python semantics', () => {
   it('prints and tests values like Python', () => {
-    expect([null, true, 'x', 3, ['a']].map((v) => pyStr(v))).toEqual(['None', 'True', 'x', '3', '["a"]']);
+    expect([null, true, 'x', 3, ['a']].map((v) => pyStr(v))).toEqual(['None', 'True', 'x', '3', "['a']"]);
     expect([0, '', [], {}, null, false].some((v) => pyTruthy(v))).toBe(false);
     expect(['false', 1, [0], { a: 1 }].every((v) => pyTruthy(v))).toBe(true);
   });

@@ -1,5 +1,6 @@
 import { isSaltMap, type SaltMap, type SaltValue } from '../codec/values.js';
 import { InvalidRequestError } from '../errors.js';
+import { pythonRepr } from '../../python/repr.js';
 import type { SaltEvent } from '../event-frame.js';
 import { floatSeconds, localTimeoutSeconds, pyInt, pyTruthy, toTimerMs } from './chunk-args.js';
 import type { ClientContext, LowstateClient } from './context.js';
@@ -30,7 +31,10 @@ export function batchSize(spec: SaltValue, minions: number): number {
   try {
     return Math.max(1, pyInt(spec, 'batch'));
   } catch {
-    throw new InvalidRequestError(`Invalid batch specification ${JSON.stringify(spec)}: must be an integer or percentage string like '10' or '25%'.`);
+    throw new InvalidRequestError(
+      `Invalid batch specification ${pythonRepr(spec)}: must be an integer or percentage string like '10' or '25%'.`,
+      { saltInvocation: true },
+    );
   }
 }
 

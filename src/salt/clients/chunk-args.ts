@@ -1,5 +1,6 @@
 import { Float64, isSaltMap, type SaltMap, type SaltValue } from '../codec/values.js';
 import { InvalidRequestError } from '../errors.js';
+import { pythonStr } from '../../python/repr.js';
 import { emptyDict } from '../../dict.js';
 
 /**
@@ -31,14 +32,7 @@ export function omit(map: SaltMap, keys: readonly string[]): SaltMap {
 }
 
 /** Python's `str()` of a decoded value, for messages that quote it. */
-export function pyStr(value: SaltValue): string {
-  if (value === null || value === undefined) return 'None';
-  if (value === true) return 'True';
-  if (value === false) return 'False';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'bigint' || value instanceof Float64) return String(value.valueOf());
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-}
+export const pyStr = (value: SaltValue): string => pythonStr(value);
 
 /** Python truthiness. */
 export function pyTruthy(value: SaltValue): boolean {
