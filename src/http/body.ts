@@ -55,6 +55,9 @@ export function parseUrlencoded(form: string): Record<string, unknown> {
   return parsed;
 }
 
+/** Methods whose request CherryPy reads a body for. */
+const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
+
 /** Text that opens a JSON array or object (after whitespace). */
 const LOOKS_LIKE_JSON_CONTAINER = /^\s*[[{]/;
 
@@ -165,6 +168,15 @@ export function installBodyParsers(app: FastifyInstance, limitBytes: number): vo
   app.decorateRequest('rawBody', '');
   app.addHook('onSend', async (request, reply) => {
     if (!request.raw.complete) reply.header('Connection', 'close');
+  });
+  // CherryPy reads the body before anything else looks at the request: a POST, PUT or PATCH that
+  // says neither how long its body is nor that it is chunked is a 411 before auth or dispatch.
+  app.addHook('onRequest', async (request) => {
+    if (request.is404 || !BODY_METHODS.has(request.method)) return;
+    const { headers } = request;
+    if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) {
+      throw new HttpError(411, 'Client must specify Content-Length');
+    }
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', async (request: FastifyRequest, payload: IncomingMessage) => {

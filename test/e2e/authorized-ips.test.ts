@@ -121,7 +121,7 @@ describe('authorized_ips', () => {
     });
     expect(authenticated.statusCode).toBe(403);
     expect(pageMessage(authenticated.body)).toBe(BAD_IP);
-    const hook = await app.inject({ method: 'POST', url: '/hook/x', remoteAddress: '10.9.8.7', headers: { 'x-auth-token': token } });
+    const hook = await app.inject({ method: 'POST', url: '/hook/x', remoteAddress: '10.9.8.7', headers: { 'x-auth-token': token, 'content-length': '0' } });
     expect(hook.statusCode).toBe(403);
   });
 

@@ -82,7 +82,7 @@ describe('local', () => {
 
   it('gives the full_return shape for a silent minion', async () => {
     const h = await harness({ demo: { minions: [], deadMinions: ['dead-1'] } });
-    const [result] = await h.netapi.run({ client: 'local', tgt: 'dead-1', fun: 'test.ping', timeout: 0, gather_job_timeout: 0, full_return: true, token: h.token });
+    const [result] = await h.netapi.run({ client: 'local', tgt: 'dead-1', fun: 'test.ping', timeout: 1, gather_job_timeout: 0, full_return: true, token: h.token });
     expect(result).toEqual({ 'dead-1': { out: 'no_return', ret: expect.stringMatching(/^Minion did not return\. \[No response\]/), retcode: 1 } });
   });
 

@@ -200,7 +200,7 @@ describe('GET /stats', () => {
     expect(head.body).toBe('');
     expect(head.headers['content-type']).toBe('application/json');
 
-    const post = await app.inject({ method: 'POST', url: '/stats', headers });
+    const post = await app.inject({ method: 'POST', url: '/stats', headers: { ...headers, 'content-length': '0' } });
     expect(post.statusCode).toBe(405);
     expect(post.headers.allow).toBe('GET, HEAD');
 

@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isSaltMap, type SaltValue } from '../../salt/codec/values.js';
 import { gatedSession } from '../auth.js';
-import { rejectOtherMethods } from '../errors.js';
+import { decodedPath, notFoundError, rejectOtherMethods } from '../errors.js';
 import { abortOnDisconnect, prepareChunks, runChunks, toLowstate } from '../lowstate.js';
 import { LOWSTATE_METHODS, pathParam, queryValue, refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
 
@@ -44,6 +44,10 @@ export async function minionsRoutes(app: FastifyInstance): Promise<void> {
     scope.get('/minions', { onRequest: app.authGate }, grains);
     scope.get('/minions/:mid', { onRequest: app.authGate }, grains);
     scope.post('/minions', { onRequest: app.authGate }, startJobs);
+    // Deeper paths exist for no one, but salt-api asks for credentials before it says so.
+    scope.get('/minions/:mid/*', { onRequest: app.authGate }, async (request) => {
+      throw notFoundError(decodedPath(request.url));
+    });
     rejectOtherMethods(scope, '/minions', LOWSTATE_METHODS);
     rejectOtherMethods(scope, '/minions/:mid', LOWSTATE_METHODS);
   });

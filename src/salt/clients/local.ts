@@ -1,6 +1,7 @@
 import { isSaltMap, type SaltMap, type SaltValue } from '../codec/values.js';
 import type { PublishResult } from '../clear-commands.js';
-import { localTimeoutSeconds, omit, pyInt, pyTruthy, setKey, toTimerMs } from './chunk-args.js';
+import { InvalidRequestError } from '../errors.js';
+import { localTimeoutSeconds, omit, pyInt, pyStr, pyTruthy, setKey, toTimerMs } from './chunk-args.js';
 import type { ClientContext, LowstateClient } from './context.js';
 import { JobEventStream } from './job-events.js';
 import { JobWatch, type WatchOutcome } from './job-watch.js';
@@ -91,8 +92,11 @@ export function cmdResult(job: WatchedJob, fullReturn: boolean): SaltMap {
 
 /** One `LocalClient.cmd` call: the publish spec is complete, `timeout` still raw. */
 async function cmd(ctx: ClientContext, spec: PublishSpec, timeout: SaltValue, fullReturn: boolean, signal: AbortSignal | undefined): Promise<SaltMap> {
+  const timeoutSeconds = localTimeoutSeconds(timeout ?? null, ctx.settings.timeout);
+  // LocalClient fails on a wait of no time at all (salt-api: 500): a client's mistake, so a 400.
+  if (timeoutSeconds <= 0) throw new InvalidRequestError(`'timeout' must be a positive number of seconds, not ${pyStr(timeout)}`);
   const limits = {
-    timeoutMs: toTimerMs(localTimeoutSeconds(timeout ?? null, ctx.settings.timeout)),
+    timeoutMs: toTimerMs(timeoutSeconds),
     gatherJobTimeoutMs: gatherJobTimeoutMs(spec.kwargs, ctx),
   };
   const job = await publishAndWatch(ctx, spec, limits, signal);
