@@ -33,7 +33,10 @@ function deepEqual(left: unknown, right: unknown): boolean {
   }
   if (isMapping(left) && isMapping(right)) {
     const keys = Object.keys(left);
-    return keys.length === Object.keys(right).length && keys.every((key) => Object.hasOwn(right, key) && deepEqual(left[key], right[key]));
+    return (
+      keys.length === Object.keys(right).length &&
+      keys.every((key) => Object.hasOwn(right, key) && deepEqual(left[key], right[key]))
+    );
   }
   return false;
 }
@@ -108,7 +111,11 @@ function readText(file: string): string {
     return readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(file, undefined, code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(error)})`);
+    throw new ConfigError(
+      file,
+      undefined,
+      code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(error)})`,
+    );
   }
 }
 

@@ -50,7 +50,13 @@ function toIntegerValue(value: bigint): number | bigint {
 /** PyYAML's `construct_yaml_int`; `stripLeadingZeros` adds SaltYamlSafeLoader's construct_scalar override. */
 export function constructInt(text: string, stripLeadingZeros: boolean): number | bigint {
   let value = text;
-  if (stripLeadingZeros && value !== '0' && value.startsWith('0') && !value.startsWith('0b') && !value.startsWith('0x')) {
+  if (
+    stripLeadingZeros &&
+    value !== '0' &&
+    value.startsWith('0') &&
+    !value.startsWith('0b') &&
+    !value.startsWith('0x')
+  ) {
     value = value.replace(/^0+/, '') || '0';
   }
   const { negative, digits } = splitSign(value.replace(/_/g, ''));
@@ -128,7 +134,6 @@ export const requestFloatType = new Type('tag:yaml.org,2002:float', {
   predicate: isFloatValue,
   represent: representFloat,
 });
-
 
 export const mergeType = new Type('tag:yaml.org,2002:merge', {
   kind: 'scalar',

@@ -33,7 +33,11 @@ function exprMatch(line: string, expr: string): boolean {
   }
 }
 
-export function fillAuthList(eauthConfig: Record<string, unknown[]>, name: string, groups: readonly string[]): unknown[] {
+export function fillAuthList(
+  eauthConfig: Record<string, unknown[]>,
+  name: string,
+  groups: readonly string[],
+): unknown[] {
   const authList: unknown[] = [];
   let nameMatched = false;
   for (const [match, entries] of Object.entries(eauthConfig)) {
@@ -99,7 +103,8 @@ const ALWAYS_ALLOWED = ['saltutil.find_job'];
 /** `auth_check` with `whitelist=["saltutil.find_job"]`, as `ClearFuncs.publish` calls it. */
 export function publishAllowed(authList: AuthList, request: PublishRequest): boolean {
   const funs = typeof request.fun === 'string' ? [request.fun] : request.fun;
-  const argLists: SaltValue[] = typeof request.fun === 'string' ? [request.arg] : Array.isArray(request.arg) ? request.arg : [];
+  const argLists: SaltValue[] =
+    typeof request.fun === 'string' ? [request.arg] : Array.isArray(request.arg) ? request.arg : [];
   for (const [num, fun] of funs.entries()) {
     if (ALWAYS_ALLOWED.includes(fun)) return true;
     for (const entry of authList) {
@@ -129,7 +134,12 @@ export function publishAllowed(authList: AuthList, request: PublishRequest): boo
 export type SpecCheckError = { error: { name: string; message: string } };
 
 /** `spec_check` for runner/wheel functions; `args` is the load's `kwarg` map. */
-export function specCheck(authList: AuthList, fun: string, args: SaltValue, form: 'runner' | 'wheel'): boolean | SpecCheckError {
+export function specCheck(
+  authList: AuthList,
+  fun: string,
+  args: SaltValue,
+  form: 'runner' | 'wheel',
+): boolean | SpecCheckError {
   if (authList.length === 0) return false;
   const comps = fun.split('.');
   if (comps.length !== 2) {

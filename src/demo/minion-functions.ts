@@ -48,7 +48,10 @@ const FUNCTIONS: Record<string, MinionFunction> = {
     call: ({ values }, ctx) => cmdOutput(pythonStr(values['cmd']), ctx),
   },
   'grains.get': {
-    sig: { pyName: 'get', params: [{ name: 'key' }, { name: 'default', default: '' }, { name: 'delimiter', default: ':' }] },
+    sig: {
+      pyName: 'get',
+      params: [{ name: 'key' }, { name: 'default', default: '' }, { name: 'delimiter', default: ':' }],
+    },
     doc: 'Attempt to retrieve the named value from grains',
     call: ({ values }, ctx) =>
       grainsGet(ctx.grains, pythonStr(values['key']), values['default'], pythonStr(values['delimiter'])),
@@ -62,7 +65,7 @@ const FUNCTIONS: Record<string, MinionFunction> = {
   },
   'grains.items': {
     sig: { pyName: 'items', params: [{ name: 'sanitize', default: false }] },
-    doc: 'Return all of the minion\'s grains',
+    doc: "Return all of the minion's grains",
     outputter: 'nested',
     call: (_call, ctx) => ({ ...ctx.grains }),
   },

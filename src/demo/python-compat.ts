@@ -43,7 +43,9 @@ function pythonRepr(value: unknown): string {
   if (value instanceof Uint8Array) return `b'${Buffer.from(value).toString('latin1')}'`;
   if (value instanceof Float64) return Number.isInteger(value.value) ? `${value.value}.0` : String(value.value);
   if (typeof value === 'object') {
-    return `{${Object.entries(value).map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`).join(', ')}}`;
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`)
+      .join(', ')}}`;
   }
   return String(value);
 }

@@ -145,8 +145,7 @@ function toHttpError(error: unknown): HttpError | undefined {
   return undefined;
 }
 
-const escapeHtml = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeHtml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export interface ErrorPage {
   status: number;
@@ -232,7 +231,12 @@ export function installErrorHandling(app: FastifyInstance, options: ErrorHandlin
     const httpError = toHttpError(error);
     if (httpError === undefined) {
       request.log.error({ err: error }, 'unexpected error while handling the request');
-      sendEnvelope(request, reply, 500, options.debug ? (error.stack ?? String(error)) : 'An unexpected error occurred');
+      sendEnvelope(
+        request,
+        reply,
+        500,
+        options.debug ? (error.stack ?? String(error)) : 'An unexpected error occurred',
+      );
       return;
     }
     if (httpError.status >= 500) request.log.error({ err: httpError.cause ?? httpError }, httpError.message);

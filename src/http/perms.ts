@@ -14,11 +14,7 @@ export function pythonRepr(value: unknown): string {
   if (value === false) return 'False';
   if (typeof value === 'string') {
     const quote = value.includes("'") && !value.includes('"') ? '"' : "'";
-    const escaped = value
-      .replace(/\\/g, '\\\\')
-      .replace(/\n/g, '\\n')
-      .replace(/\r/g, '\\r')
-      .replace(/\t/g, '\\t');
+    const escaped = value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
     return quote + (quote === "'" ? escaped.replace(/'/g, "\\'") : escaped) + quote;
   }
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
@@ -27,7 +23,9 @@ export function pythonRepr(value: unknown): string {
     return `{${[...value].map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`).join(', ')}}`;
   }
   if (typeof value === 'object') {
-    return `{${Object.entries(value).map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`).join(', ')}}`;
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`)
+      .join(', ')}}`;
   }
   return String(value);
 }
@@ -67,9 +65,6 @@ export function loginPerms(externalAuth: ExternalAuth, token: TokenRecord): unkn
       if (!others.has(text)) others.set(text, entry);
     }
   }
-  const perms = [
-    ...[...strings].sort(byText),
-    ...[...others.keys()].sort(byText).map((text) => others.get(text)),
-  ];
+  const perms = [...[...strings].sort(byText), ...[...others.keys()].sort(byText).map((text) => others.get(text))];
   return perms.length > 0 ? perms : {};
 }

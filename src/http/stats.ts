@@ -268,7 +268,8 @@ export class ServerStats {
           .map((record) => [String(record.seq), cherryPyRecord(record, client)]),
       ),
     };
-    if (on && this.slowQueries.length > 0) block['Slow Queries'] = this.slowQueries.map((record) => cherryPyRecord(record, client));
+    if (on && this.slowQueries.length > 0)
+      block['Slow Queries'] = this.slowQueries.map((record) => cherryPyRecord(record, client));
     return block;
   }
 

@@ -96,12 +96,15 @@ export class Subscription implements AsyncIterableIterator<SaltEvent> {
     }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => {
-        const waiter = this.waiter;
-        this.waiter = undefined;
-        waiter?.resolve({ value: undefined, done: true });
-        resolve(undefined);
-      }, Math.max(0, timeoutMs));
+      timer = setTimeout(
+        () => {
+          const waiter = this.waiter;
+          this.waiter = undefined;
+          waiter?.resolve({ value: undefined, done: true });
+          resolve(undefined);
+        },
+        Math.max(0, timeoutMs),
+      );
     });
     try {
       const r = await Promise.race([this.next(), timeout]);

@@ -9,7 +9,15 @@ import { HttpError, rejectOtherMethods } from '../errors.js';
 import { peerAddress } from '../credential-guard.js';
 import { loginPerms } from '../perms.js';
 import type { TokenRecord } from '../../salt/clear-commands.js';
-import { cookieOptionsFor, newSessionId, sessionCookie, setSessionCookie, type RequestSession, type Session, type SessionStore } from '../sessions.js';
+import {
+  cookieOptionsFor,
+  newSessionId,
+  sessionCookie,
+  setSessionCookie,
+  type RequestSession,
+  type Session,
+  type SessionStore,
+} from '../sessions.js';
 import { LOWSTATE_METHODS, refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
 import { emptyDict } from '../../dict.js';
 

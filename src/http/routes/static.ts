@@ -151,4 +151,3 @@ export async function staticRoutes(app: FastifyInstance): Promise<void> {
     app.get('/favicon.ico', async (request, reply) => serveFile(request, reply, favicon, contentTypeOf(favicon)));
   }
 }
-

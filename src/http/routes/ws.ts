@@ -122,10 +122,16 @@ export async function wsRoutes(app: FastifyInstance): Promise<void> {
     } else if (mode === 'tornado-all') {
       frames = (event) => [sharedFrame(tornadoFrames, event, () => eventJson(event))];
     } else if (mode === 'formatted') {
-      const view = new FormattedEventsView({ minionsAs: 'list', refreshGrains: (ids) => startGrains(request, token, ids) });
+      const view = new FormattedEventsView({
+        minionsAs: 'list',
+        refreshGrains: (ids) => startGrains(request, token, ids),
+      });
       frames = (event) => view.process(event);
     } else {
-      const view = new FormattedEventsView({ minionsAs: 'map', refreshGrains: (ids) => startGrains(request, token, ids) });
+      const view = new FormattedEventsView({
+        minionsAs: 'map',
+        refreshGrains: (ids) => startGrains(request, token, ids),
+      });
       frames = (event) => view.process(event).map((frame) => `${frame}\n\n`);
       onReady = () => startGrains(request, token, '*');
     }
