@@ -19,6 +19,8 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       // Wire maps (index signatures) are read as `load['cmd']`, declared fields as `x.cmd`: keep that distinction.
+      // `T[]` for simple element types, `Array<…>` for the rest (unions, tuples, object literals): the more common of the two.
+      '@typescript-eslint/array-type': ['error', { default: 'array-simple' }],
       '@typescript-eslint/dot-notation': ['error', { allowIndexSignaturePropertyAccess: true }],
     },
   },

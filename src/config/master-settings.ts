@@ -28,7 +28,7 @@ const DEFAULTS = {
   apiLogfile: '/var/log/salt/api',
 } as const;
 
-export const EVENT_PULL_FRAMINGS: readonly (EventFraming | 'auto')[] = ['auto', 'bare', 'len32'];
+export const EVENT_PULL_FRAMINGS: ReadonlyArray<EventFraming | 'auto'> = ['auto', 'bare', 'len32'];
 
 /** Salt's `_MASTER_USER`: the user running the process. */
 function currentUser(): string {

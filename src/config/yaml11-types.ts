@@ -202,7 +202,7 @@ export const binaryType = new Type('tag:yaml.org,2002:binary', {
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const isSinglePairList = (data: unknown): data is Record<string, unknown>[] =>
+const isSinglePairList = (data: unknown): data is Array<Record<string, unknown>> =>
   Array.isArray(data) && data.every((item) => isPlainObject(item) && Object.keys(item).length === 1);
 
 /** `!!omap` and `!!pairs`: PyYAML builds a list of (key, value) tuples. */
@@ -210,7 +210,7 @@ function makePairListType(tag: string): Type {
   return new Type(tag, {
     kind: 'sequence',
     resolve: (data: unknown) => data === null || isSinglePairList(data),
-    construct: (data: Record<string, unknown>[] | null) => (data ?? []).flatMap((item) => Object.entries(item)),
+    construct: (data: Array<Record<string, unknown>> | null) => (data ?? []).flatMap((item) => Object.entries(item)),
   });
 }
 

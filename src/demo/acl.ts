@@ -131,6 +131,8 @@ export function publishAllowed(authList: AuthList, request: PublishRequest): boo
   return false;
 }
 
+// A type alias, not an interface: it must stay assignable to SaltValue (interfaces get no implicit index signature).
+// eslint-disable-next-line @typescript-eslint/consistent-type-definitions
 export type SpecCheckError = { error: { name: string; message: string } };
 
 /** `spec_check` for runner/wheel functions; `args` is the load's `kwarg` map. */
@@ -147,7 +149,7 @@ export function specCheck(
   }
   const [modName = '', funName = ''] = comps;
   const argMap = isPlainMap(args) ? args : {};
-  const callArgs = Array.isArray(argMap['arg']) ? (argMap['arg'] as SaltValue[]) : undefined;
+  const callArgs = Array.isArray(argMap['arg']) ? argMap['arg'] : undefined;
   const callKwargs = isPlainMap(argMap['kwarg']) ? argMap['kwarg'] : undefined;
   const isForm = (name: string): boolean => name === form || name === `${form}s`;
   for (const entry of authList) {
@@ -157,7 +159,7 @@ export function specCheck(
     }
     if (!isPlainMap(entry)) continue;
     const valid = soleKey(entry);
-    if (valid === undefined || !valid.startsWith('@')) continue;
+    if (!valid?.startsWith('@')) continue;
     if (valid.slice(1) === modName && funCheck(entry[valid], funName, callArgs, callKwargs)) return true;
     if (isForm(valid.slice(1)) && funCheck(entry[valid], fun, callArgs, callKwargs)) return true;
   }

@@ -44,6 +44,8 @@ export class TokenStore {
 
 export type AuthType = 'token' | 'eauth' | 'user';
 
+// A type alias, not an interface: it must stay assignable to SaltValue (interfaces get no implicit index signature).
+// eslint-disable-next-line @typescript-eslint/consistent-type-definitions
 export type AuthError = { name: string; message: string };
 
 export interface AuthOutcome {

@@ -93,7 +93,7 @@ const KWARG_PATTERN = /^([\p{L}_][\p{L}\p{N}_.-]*)=(?!=)(.*)$/u;
 /** `salt.utils.args.parse_kwarg`: `name=value` → [name, value]; anything else → undefined. */
 export function parseKwarg(text: string): [string, string] | undefined {
   const match = KWARG_PATTERN.exec(text);
-  return match === null ? undefined : [match[1] as string, match[2] as string];
+  return match === null ? undefined : [match[1]!, match[2]!];
 }
 
 export interface SplitArgs {

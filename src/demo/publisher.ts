@@ -56,7 +56,7 @@ export class Publisher {
     const auth = await this.ctx.auth.checkAuthentication(extra, authType);
     if (auth.error !== undefined) return this.refuse(load, 'AuthenticationError', 'Authentication error occurred.');
     const allowed = publishAllowed(auth.authList, {
-      fun: fun as string | string[],
+      fun,
       arg: required(load, 'arg'),
       minions,
       resolve: (expr) => checkMinions(expr, 'compound', this.ctx.universe).minions,

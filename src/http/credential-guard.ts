@@ -98,7 +98,7 @@ export class CredentialGuard {
       },
       run: async (chunk: SaltMap, options?: RunOptions): Promise<SaltValue[]> => {
         const credentials = chunkCredentials(chunk);
-        if (credentials === undefined || !credentials.checked) return runner.run(chunk, options);
+        if (!credentials?.checked) return runner.run(chunk, options);
         try {
           const result = await runner.run(chunk, options);
           this.loginSucceeded(request, credentials.user);

@@ -256,12 +256,10 @@ export function installErrorHandling(app: FastifyInstance, options: ErrorHandlin
  */
 export function rejectOtherMethods(app: FastifyInstance, url: string, allowed: readonly HTTPMethods[]): void {
   const allow = allowed.join(', ');
-  const others = app.supportedMethods.filter(
-    (method) => method !== 'OPTIONS' && !allowed.includes(method as HTTPMethods),
-  );
+  const others = app.supportedMethods.filter((method) => method !== 'OPTIONS' && !allowed.includes(method));
   const refuse = async (): Promise<never> => {
     throw methodNotAllowedError(allow);
   };
   // Refused in onRequest so that no body is read; the handler is never reached.
-  app.route({ method: others as HTTPMethods[], url, onRequest: refuse, handler: refuse });
+  app.route({ method: others, url, onRequest: refuse, handler: refuse });
 }

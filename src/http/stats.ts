@@ -5,7 +5,7 @@
  * CherryPy shows are kept (in a fixed ring) only with `collect_stats`.
  */
 import { STATUS_CODES } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { StreamStats } from './streams.js';
 
@@ -381,7 +381,7 @@ export function installStats(app: FastifyInstance, options: StatsOptions): Serve
     threadPool: rest.threadPool,
     serverVersion: options.serverVersion,
     bindAddress: () => {
-      const address = app.server.address() as AddressInfo | string | null;
+      const address = app.server.address();
       return typeof address === 'object' && address !== null ? [address.address, address.port] : [rest.host, rest.port];
     },
     streams: () => app.streams.stats(),

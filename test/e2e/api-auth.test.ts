@@ -84,7 +84,7 @@ describe('POST /login', () => {
   });
 
   it('accepts urlencoded, YAML, text/plain and list bodies', async () => {
-    const bodies: [string, string][] = [
+    const bodies: Array<[string, string]> = [
       ['application/x-www-form-urlencoded', 'username=saltdev&password=saltdev&eauth=pam'],
       ['application/x-yaml', 'username: saltdev\npassword: saltdev\neauth: pam\n'],
       ['text/plain;charset=UTF-8', JSON.stringify(SALTDEV)],
@@ -102,7 +102,7 @@ describe('POST /login', () => {
   it('answers YAML when asked', async () => {
     const response = await api.call('/login', json(SALTDEV, { accept: 'application/x-yaml' }));
     expect(response.headers.get('content-type')).toBe('application/x-yaml');
-    expect(await response.text()).toMatch(/^return:\n- eauth: pam\n  expire: [0-9.]+\n  perms:\n/);
+    expect(await response.text()).toMatch(/^return:\n- eauth: pam\n {2}expire: [0-9.]+\n {2}perms:\n/);
   });
 
   it('refuses bad credentials with 401 and a fresh session cookie', async () => {

@@ -110,7 +110,7 @@ describe('POST /', () => {
   });
 
   it('refuses bodies that are not a lowstate', async () => {
-    const cases: [string, string | undefined][] = [
+    const cases: Array<[string, string | undefined]> = [
       ['text/plain', 'just some text'],
       ['application/json', '42'],
       ['application/json', 'null'],
@@ -277,7 +277,7 @@ describe('POST /token', () => {
 
   it('mints one token per credential set, as a bare list', async () => {
     const response = await api.call('/token', json([SALTDEV, { username: 'autouser', password: 'x', eauth: 'auto' }]));
-    const tokens = (await response.json()) as { name: string }[];
+    const tokens = (await response.json()) as Array<{ name: string }>;
     expect(tokens.map((t) => t.name)).toEqual(['saltdev', 'autouser']);
   });
 });

@@ -63,7 +63,7 @@ describe('/minions', () => {
     expect(response.status).toBe(202);
     const body = (await response.json()) as {
       return: [{ jid: string; minions: string[] }, Record<string, never>];
-      _links: { jobs: { href: string }[] };
+      _links: { jobs: Array<{ href: string }> };
     };
     expect(body.return[0].jid).toMatch(/^\d{20}$/);
     expect([...body.return[0].minions].sort()).toEqual(MINIONS);

@@ -194,7 +194,7 @@ describe('wheel_async', () => {
     while (ret === undefined) {
       const event = await wheels.nextWithin(3_000);
       if (event === undefined) throw new Error('no ret event for the returned tag');
-      if (event.tag === `${tag}/ret`) ret = event.data as Record<string, unknown>;
+      if (event.tag === `${tag}/ret`) ret = event.data;
     }
     wheels.close();
     expect(ret).toMatchObject({

@@ -150,8 +150,7 @@ describe('demo master against the recorded fixtures', () => {
     expect(shapeOf(reply)).toEqual(shapeOf(recordedReply));
     const recordedEvents = fixture.events;
     const jid =
-      JSON.stringify(reply).match(/\d{20}/)?.[0] ??
-      JSON.stringify(fixture.request!.payload.decoded).match(/\d{20}/)?.[0];
+      /\d{20}/.exec(JSON.stringify(reply))?.[0] ?? /\d{20}/.exec(JSON.stringify(fixture.request!.payload.decoded))?.[0];
     if (jid !== undefined && recordedEvents !== undefined) {
       await bus.waitFor(() => bus.tagged(jid).length >= recordedEvents.length);
       await sleepMs(30);
@@ -231,7 +230,7 @@ describe('demo master against the recorded fixtures', () => {
 
   it('pub_test_arg_kwargs_metadata, then runner_list_jobs_sync and runner_lookup_jid_sync find that job', async () => {
     const reply = await replay('pub_test_arg_kwargs_metadata');
-    testArgJid = JSON.stringify(reply).match(/\d{20}/)?.[0] ?? '';
+    testArgJid = /\d{20}/.exec(JSON.stringify(reply))?.[0] ?? '';
     await replay('runner_list_jobs_sync');
     await replay('runner_lookup_jid_sync', { '20261123084335019288': testArgJid });
   });
@@ -251,7 +250,7 @@ describe('demo master against the recorded fixtures', () => {
 
   it('pub_sleep_then_find_job: a running job is reported by saltutil.find_job, then returns', async () => {
     const fixture = loadFixture('pub_sleep_then_find_job');
-    const [sleepStep, findStep] = fixture['exchanges'] as { request: { decoded: SaltMap } }[];
+    const [sleepStep, findStep] = fixture['exchanges'] as Array<{ request: { decoded: SaltMap } }>;
     const sleepLoad = {
       ...(sleepStep!.request.decoded['load'] as SaltMap),
       kwargs: { client: 'local', token },
@@ -335,7 +334,7 @@ describe('demo master: ZeroMQ framing and concurrency', () => {
   it('req_dealer_extra_frame: answered with the recorded Routing error frames', async () => {
     const fixture = loadFixture('req_dealer_extra_frame') as unknown as {
       sent: { frames_b64: string[] };
-      received: { frames_b64: string[] }[];
+      received: Array<{ frames_b64: string[] }>;
     };
     const sock = await dealer();
     await sock.send(fixture.sent.frames_b64.map((f) => Buffer.from(f, 'base64')));
@@ -345,7 +344,7 @@ describe('demo master: ZeroMQ framing and concurrency', () => {
   });
 
   it('req_dealer_pipelined: replies in completion order, the slow failed login last', async () => {
-    const sent = loadFixture('req_dealer_pipelined')['sent_in_order'] as { frames_b64: string[] }[];
+    const sent = loadFixture('req_dealer_pipelined')['sent_in_order'] as Array<{ frames_b64: string[] }>;
     const sock = await dealer();
     for (const message of sent) await sock.send(message.frames_b64.map((f) => Buffer.from(f, 'base64')));
     const replies: SaltValue[] = [];

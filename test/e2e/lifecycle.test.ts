@@ -11,7 +11,7 @@ import { WebSocket, type WsClient } from '../support/ws.js';
  * load neither crashes it nor drops its event streams, and requests work again within 2 s.
  */
 
-const cleanups: (() => Promise<void> | void)[] = [];
+const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
@@ -98,7 +98,7 @@ describe('master restarted under load', () => {
     const ws = await openWs(api, token);
 
     // Load: a few clients posting local test.ping in a loop, every answer recorded.
-    const results: { status: number; ms: number; at: number }[] = [];
+    const results: Array<{ status: number; ms: number; at: number }> = [];
     let running = true;
     cleanups.push(() => void (running = false));
     const worker = async (): Promise<void> => {

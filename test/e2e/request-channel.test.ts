@@ -27,7 +27,7 @@ async function fakeMaster(handle: (load: Record<string, unknown>) => Promise<unk
       // closed
     }
   })();
-  return { endpoint: router.lastEndpoint as string, seen, close: () => router.close() };
+  return { endpoint: router.lastEndpoint!, seen, close: () => router.close() };
 }
 
 const closers: Array<() => void> = [];

@@ -10,7 +10,7 @@ import { WebSocket } from '../support/ws.js';
  * refuses new connections from the moment it starts.
  */
 
-const cleanups: (() => Promise<void> | void)[] = [];
+const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
@@ -87,7 +87,7 @@ describe('server.close()', () => {
       .call('/', json([{ client: 'local', tgt: 'minion-1', fun: 'test.sleep', arg: [1] }], { 'X-Auth-Token': token }))
       .then(async (response) => ({
         status: response.status,
-        body: (await response.json()) as { return: Record<string, unknown>[] },
+        body: (await response.json()) as { return: Array<Record<string, unknown>> },
       }));
     // Let the request reach the master before shutting down.
     await waitUntil(() => api.server.master.channel.stats().requests >= 2, 2_000);

@@ -31,13 +31,13 @@ function prototypeMembers(): string[] {
 }
 
 /** A mapping whose keys are own keys even when they are `__proto__` (as the wire delivers them). */
-function withKeys(entries: [string, SaltValue][]): Record<string, SaltValue> {
+function withKeys(entries: Array<[string, SaltValue]>): Record<string, SaltValue> {
   return JSON.parse(JSON.stringify(Object.fromEntries(entries))) as Record<string, SaltValue>;
 }
 
 /** Events whose tags, jids, minion ids and data keys are Object.prototype member names. */
-function hostileEvents(): { tag: string; data: Record<string, SaltValue> }[] {
-  const events: { tag: string; data: Record<string, SaltValue> }[] = [];
+function hostileEvents(): Array<{ tag: string; data: Record<string, SaltValue> }> {
+  const events: Array<{ tag: string; data: Record<string, SaltValue> }> = [];
   for (const name of PROTO_NAMES) {
     const nested = withKeys([[name, withKeys([[name, [name]]])]]);
     events.push(
@@ -173,7 +173,7 @@ describe('keys that are Object.prototype members', () => {
     const { token } = await login(api);
     const before = prototypeMembers();
     const kwarg = '{"__proto__": {"polluted": 1}, "constructor": "c", "toString": "t", "hasOwnProperty": "h"}';
-    const bodies: [string, string][] = [
+    const bodies: Array<[string, string]> = [
       [
         'application/json',
         `[{"client": "local", "tgt": "minion-1", "fun": "test.kwarg", "kwarg": ${kwarg}, "__proto__": {"polluted": 2}}]`,
@@ -199,8 +199,8 @@ describe('keys that are Object.prototype members', () => {
       const returned = result['minion-1'] ?? {};
       expect(Object.hasOwn(returned, '__proto__'), contentType).toBe(true);
       expect(Object.getOwnPropertyDescriptor(returned, '__proto__')?.value).toEqual({ polluted: 1 });
-      expect(returned['constructor']).toBe('c');
-      expect(returned['toString']).toBe('t');
+      expect(Object.getOwnPropertyDescriptor(returned, 'constructor')?.value).toBe('c');
+      expect(Object.getOwnPropertyDescriptor(returned, 'toString')?.value).toBe('t');
     }
     const runner = await api.call(
       '/',

@@ -42,7 +42,7 @@ describe('bridge to the demo master', () => {
       user: 'root',
     });
     expect(published).toMatchObject({ minions: demo.minionIds, missing: [] });
-    const jid = published.jid as string;
+    const jid = published.jid!;
     const returns = new Map<string, unknown>();
     const tags: string[] = [];
     while (returns.size < demo.minionIds.length) {

@@ -20,7 +20,7 @@ export const nastyString: fc.Arbitrary<string> = fc.oneof(
 );
 
 /** A mapping whose keys are own keys even when one is `__proto__`. */
-function mapOf(entries: [string, SaltValue][]): SaltMap {
+function mapOf(entries: Array<[string, SaltValue]>): SaltMap {
   const map = Object.create(null) as SaltMap;
   for (const [key, value] of entries) map[key] = value;
   return map;
@@ -59,7 +59,7 @@ export interface BusEvent {
   data: SaltMap;
 }
 
-const withData = (tag: string, entries: [string, SaltValue][], extra: SaltMap): BusEvent => ({
+const withData = (tag: string, entries: Array<[string, SaltValue]>, extra: SaltMap): BusEvent => ({
   tag,
   data: mapOf([...Object.entries(extra), ...entries]),
 });

@@ -96,7 +96,7 @@ describe('FormattedEventsView', () => {
       expect(Object.keys(jobs['__proto__']?.minions ?? {})).toEqual(names);
       expect(jobs['__proto__']?.minions['constructor']).toEqual({ return: true, retcode: 0, success: true });
       const [minionsFrame = '{}'] = view.process({ tag: 'salt/key', data: { id: 'm1', act: 'accept' } });
-      const minions = (JSON.parse(minionsFrame) as { minions: Record<string, { id: string }> | { id: string }[] })
+      const minions = (JSON.parse(minionsFrame) as { minions: Record<string, { id: string }> | Array<{ id: string }> })
         .minions;
       const ids = Array.isArray(minions) ? minions.map((m) => m.id) : Object.keys(minions);
       expect(ids).toEqual([...names, 'm1']);

@@ -25,7 +25,7 @@ function parsed(contentType: string | undefined, body: string): unknown {
     }
   }
   if (value && typeof value === 'object' && !Array.isArray(value) && 'arg' in value) {
-    const arg = (value as { arg: unknown }).arg;
+    const arg = value.arg;
     return { ...value, arg: Array.isArray(arg) ? arg : [arg] };
   }
   return value;

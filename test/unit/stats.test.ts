@@ -10,12 +10,12 @@ import { testSettings } from '../support/settings.js';
 interface Report {
   'CherryPy Applications': {
     Requests: Record<string, { 'Request-Line': string }>;
-    'Slow Queries'?: { 'Request-Line': string }[];
+    'Slow Queries'?: Array<{ 'Request-Line': string }>;
   };
   'salt-apid': {
     requests: { total: number; inFlight: number; completed: number; slow: number };
     routes: Record<string, { requests: number; completed: number }>;
-    slowQueries: { route: string; status: number; time: number }[];
+    slowQueries: Array<{ route: string; status: number; time: number }>;
     master: Record<string, unknown>;
   };
 }
@@ -86,8 +86,11 @@ describe('ServerStats', () => {
     await app.inject({ method: 'GET', url: '/sleep/0', remoteAddress: '10.1.2.3' });
     const clientsSeenBy = (viewer: string | undefined): unknown[] => {
       const doc = app.serverStats.report(viewer) as unknown as {
-        'CherryPy Applications': { Requests: Record<string, { Client: string }>; 'Slow Queries': { Client: string }[] };
-        'salt-apid': { slowQueries: { client: string }[] };
+        'CherryPy Applications': {
+          Requests: Record<string, { Client: string }>;
+          'Slow Queries': Array<{ Client: string }>;
+        };
+        'salt-apid': { slowQueries: Array<{ client: string }> };
       };
       const application = doc['CherryPy Applications'];
       return [

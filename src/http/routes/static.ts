@@ -63,7 +63,7 @@ export async function serveFile(
   contentType: string,
 ): Promise<FastifyReply> {
   const info = await stat(file).catch(() => undefined);
-  if (info === undefined || !info.isFile()) throw notFoundError(decodedPath(request.url));
+  if (!info?.isFile()) throw notFoundError(decodedPath(request.url));
 
   reply.header('Last-Modified', new Date(toSeconds(info.mtimeMs) * 1000).toUTCString());
   reply.header('Accept-Ranges', 'bytes');

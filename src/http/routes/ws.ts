@@ -115,7 +115,7 @@ export async function wsRoutes(app: FastifyInstance): Promise<void> {
       return;
     }
     const token = creds.token.token;
-    let frames: (event: SaltEvent) => readonly (string | Buffer)[];
+    let frames: (event: SaltEvent) => ReadonlyArray<string | Buffer>;
     let onReady: (() => void) | undefined;
     if (mode === 'raw') {
       frames = (event) => [sharedFrame(rawFrames, event, () => `data: ${eventJson(event)}\n\n`)];

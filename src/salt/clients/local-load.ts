@@ -54,8 +54,8 @@ export function splitLocalChunk(chunk: SaltMap, client: LocalClientName): LocalC
     const names = missing.map((k) => `'${k}'`).join(' and ');
     throw new InvalidRequestError(`Missing ${names} in a ${client} chunk (it needs 'tgt' and 'fun')`);
   }
-  const tgt = named.get('tgt') as SaltValue;
-  const fun = named.get('fun') as SaltValue;
+  const tgt = named.get('tgt');
+  const fun = named.get('fun');
   if (typeof tgt !== 'string' && !isStringList(tgt))
     throw new InvalidRequestError("'tgt' must be a string or a list of strings");
   if (typeof fun !== 'string' && !isStringList(fun))

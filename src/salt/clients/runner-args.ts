@@ -18,7 +18,7 @@ const KWARG_REGEX = /^([\p{L}\p{Nl}_][\p{L}\p{N}\p{M}_.-]*)=(?!=)(.*)\n?$/u;
 
 export function parseKwarg(text: string): [string, string] | undefined {
   const m = KWARG_REGEX.exec(text);
-  return m ? [m[1] as string, m[2] as string] : undefined;
+  return m ? [m[1]!, m[2]!] : undefined;
 }
 
 function yamlify(value: string): SaltValue {

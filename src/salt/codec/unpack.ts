@@ -77,7 +77,7 @@ class Reader {
 
   private u8(): number {
     this.need(1);
-    return this.buf[this.pos++] as number;
+    return this.buf[this.pos++]!;
   }
 
   private u16(): number {
