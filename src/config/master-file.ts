@@ -81,7 +81,9 @@ export class SourcedConfig {
       if (isMapping(current) && isMapping(value)) {
         this.mergeInto(current, value, path, other);
       } else if (Array.isArray(current) && Array.isArray(value)) {
-        const merged = [...current, ...value.filter((item) => !current.some((kept) => deepEqual(kept, item)))];
+        const kept: readonly unknown[] = current;
+        const added: readonly unknown[] = value;
+        const merged = [...kept, ...added.filter((item) => !kept.some((old) => deepEqual(old, item)))];
         this.assign(dest, path, merged, other);
       } else {
         this.assign(dest, path, value, other);

@@ -26,7 +26,7 @@ export interface MinionFunction {
 function cmdOutput(cmd: string, ctx: MinionContext): string {
   const echo = /^\s*echo\s+(.*)$/s.exec(cmd);
   if (echo !== null) return (echo[1] ?? '').replace(/^(['"])(.*)\1$/s, '$2');
-  if (/^\s*hostname\s*$/.test(cmd)) return String(ctx.grains['host'] ?? ctx.id);
+  if (/^\s*hostname\s*$/.test(cmd)) return pythonStr(ctx.grains['host'] ?? ctx.id);
   if (/^\s*(whoami|id -un)\s*$/.test(cmd)) return 'root';
   return `demo minion ${ctx.id}: '${cmd}' is not really run by the simulated minion`;
 }

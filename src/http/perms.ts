@@ -27,6 +27,8 @@ export function pythonRepr(value: unknown): string {
       .map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`)
       .join(', ')}}`;
   }
+  // Objects are handled above; what is left is a primitive (the type is only narrowed to `{}`).
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   return String(value);
 }
 

@@ -277,11 +277,9 @@ export class EventBus extends EventEmitter {
    * only a bare master slower than that ever sees one). The first probe to come back decides.
    */
   private probePullFraming(): Promise<EventFraming> {
-    if (!this.probing) {
-      this.probing = this.runProbe().finally(() => {
-        this.probing = undefined;
-      });
-    }
+    this.probing ??= this.runProbe().finally(() => {
+      this.probing = undefined;
+    });
     return this.probing;
   }
 

@@ -27,7 +27,7 @@ export { apiAclAllows, peerAddress } from '../credential-guard.js';
 
 /** The posted credentials: the body's mapping, or the first chunk of a list. */
 function credentialsOf(body: unknown): SaltMap | undefined {
-  const creds = Array.isArray(body) ? body[0] : body;
+  const creds: unknown = Array.isArray(body) ? body[0] : body;
   return isSaltMap(creds) && Object.keys(creds).length > 0 ? creds : undefined;
 }
 

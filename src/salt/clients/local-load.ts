@@ -154,7 +154,7 @@ export function nodegroupComp(
   if (out.length > 0) out.unshift('(');
   if (out.length > 0) out.push(')');
   skip.delete(name);
-  if (expanded || !firstCall) return (!firstCall && nodegroupAsExpression(words)) || out;
+  if (expanded || !firstCall) return (firstCall ? undefined : nodegroupAsExpression(words)) ?? out;
   return nodegroupAsExpression(words) ?? words;
 }
 
