@@ -33,7 +33,7 @@ const printable = fc.string({
   unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
   maxLength: 40,
 });
-const anyValue = fc.oneof(jsonish, nastyKey, fc.constantFrom(1e308, -1, 0, 12345678901234567890, '', '*'));
+const anyValue = fc.oneof(jsonish, nastyKey, fc.constantFrom(1e308, -1, 0, 12345678901234567000, '', '*'));
 
 const chunk = fc
   .record(

@@ -299,13 +299,16 @@ function handshake(
         socket.destroy();
       },
     );
-    socket.on('error', (err) => resolve({ error: err.message }));
+    socket.on('error', (err: Error) => resolve({ error: err.message }));
   });
 }
 
 /** A client that speaks nothing newer than TLS 1.1 (and lowers its own OpenSSL security level to offer it). */
 const TLS11_ONLY: ConnectionOptions = { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' };
-/** A TLS 1.2 client offering only a CBC/SHA-1 suite, which Node's defaults accept and Mozilla's "intermediate" does not. */
+/**
+ * A TLS 1.2 client offering only a CBC/SHA-1 suite, which Node's defaults accept and Mozilla's "intermediate"
+ * does not.
+ */
 const LEGACY_CIPHER_ONLY: ConnectionOptions = {
   minVersion: 'TLSv1.2',
   maxVersion: 'TLSv1.2',

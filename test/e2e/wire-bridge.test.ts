@@ -49,7 +49,7 @@ describe('bridge to the demo master', () => {
       const event = await jobEvents.nextWithin(3_000);
       if (!event) throw new Error(`only ${returns.size} returns arrived`);
       tags.push(event.tag);
-      if (event.tag.startsWith(`salt/job/${jid}/ret/`)) returns.set(String(event.data['id']), event.data['return']);
+      if (event.tag.startsWith(`salt/job/${jid}/ret/`)) returns.set(event.data['id'] as string, event.data['return']);
     }
     expect(tags.slice(0, 2)).toEqual([`salt/job/${jid}/new`, `salt/job/${jid}/publish`]);
     expect(Object.fromEntries(returns)).toEqual(Object.fromEntries(demo.minionIds.map((id) => [id, true])));

@@ -17,7 +17,7 @@ function harness(options: DemoMasterOptions = {}) {
     abort.signal,
   );
   const commands = clearFuncs(ctx);
-  const run = (load: SaltMap): Promise<SaltValue> => commands.get(String(load['cmd']))!(load);
+  const run = (load: SaltMap): Promise<SaltValue> => commands.get(load['cmd'] as string)!(load);
   const tagged = (fragment: string): SaltEvent[] => events.filter((e) => e.tag.includes(fragment));
   const waitFor = async (fragment: string, count = 1): Promise<SaltEvent[]> => {
     for (let i = 0; i < 400 && tagged(fragment).length < count; i++) await new Promise((r) => setTimeout(r, 5));
@@ -25,7 +25,7 @@ function harness(options: DemoMasterOptions = {}) {
   };
   const login = async (): Promise<string> => {
     const record = await run({ username: 'saltdev', password: 'saltdev', eauth: 'pam', cmd: 'mk_token' });
-    return isSaltMap(record) ? String(record['token']) : '';
+    return isSaltMap(record) ? (record['token'] as string) : '';
   };
   const publish = async (token: string, tgt: SaltValue, fun: SaltValue, arg: SaltValue[] = [], tgtType = 'glob') =>
     (await run({
@@ -49,7 +49,7 @@ function harness(options: DemoMasterOptions = {}) {
   return { events, run, tagged, waitFor, login, publish, runner, runnerResult, wheel };
 }
 
-const jidOf = (reply: SaltMap): string => String((reply['load'] as SaltMap)['jid']);
+const jidOf = (reply: SaltMap): string => (reply['load'] as SaltMap)['jid'] as string;
 
 describe('demo master commands', () => {
   it('deletes expired tokens and refuses them', async () => {
@@ -210,7 +210,8 @@ describe('demo master commands', () => {
       return:
         "Exception occurred in wheel key.finger: UnboundLocalError: cannot access local variable 'proc_fn' where it is not associated with a value",
     });
-    expect(h.tagged(String(data['jid'])).map((e) => e.tag)).toEqual([`salt/wheel/${String(data['jid'])}/ret`]);
+    const jid = data['jid'] as string;
+    expect(h.tagged(jid).map((e) => e.tag)).toEqual([`salt/wheel/${jid}/ret`]);
   });
 
   it('answers a runner called with arguments it does not take with the usage text', async () => {
