@@ -15,7 +15,7 @@ export type MasterStatsProvider = () => object;
 export interface StatsOptions {
   /** Shown as `Server Version`, like the `Server` header. */
   serverVersion: string;
-  masterStats?: MasterStatsProvider;
+  masterStats?: MasterStatsProvider | undefined;
   /** A request taking longer than this is kept as a slow query (default 1 s). */
   slowQueryMs?: number;
   /** How many slow queries are kept, newest last (default 20). */
@@ -86,10 +86,11 @@ export interface StatsSources {
   streams: () => StreamStats;
   sessions: () => number;
   masterAvailable: () => boolean;
-  masterStats?: MasterStatsProvider;
-  slowQueryMs?: number;
-  slowQueryLimit?: number;
-  recentRequests?: number;
+  // Passed on from StatsOptions as they are: `undefined` means the default.
+  masterStats?: MasterStatsProvider | undefined;
+  slowQueryMs?: number | undefined;
+  slowQueryLimit?: number | undefined;
+  recentRequests?: number | undefined;
   now?: () => number;
 }
 

@@ -50,7 +50,7 @@ export interface EventSocketOptions {
   /** The frames an event becomes on this socket (shared Buffers where the text is per event). */
   frames(event: SaltEvent): ReadonlyArray<string | Buffer>;
   /** Runs once, after the subscription is open (e.g. starting a grains.items job). */
-  onReady?: () => void;
+  onReady?: (() => void) | undefined;
   streams: StreamRegistry;
   sessionId: string | undefined;
   /** address:port of the client, for logs. */
