@@ -25,10 +25,13 @@ if ('exitCode' in outcome) {
     stopping = true;
     // daemon.stop() closes what is still open at shutdown_timeout; should anything else hold it
     // up, the process still ends a little later.
-    setTimeout(() => {
-      process.stderr.write('salt-apid: shutdown_timeout passed and shutdown still not done: stopping at once\n');
-      process.exit(EXIT_FAILURE);
-    }, daemon.settings.rest.shutdownTimeout * 1000 + FORCED_EXIT_GRACE_MS).unref();
+    setTimeout(
+      () => {
+        process.stderr.write('salt-apid: shutdown_timeout passed and shutdown still not done: stopping at once\n');
+        process.exit(EXIT_FAILURE);
+      },
+      daemon.settings.rest.shutdownTimeout * 1000 + FORCED_EXIT_GRACE_MS,
+    ).unref();
     daemon.stop().then(
       () => process.exit(0),
       (err: unknown) => {

@@ -57,8 +57,9 @@ export class LogFileError extends Error {
     readonly option: string,
     cause: unknown,
   ) {
-    const reason = (cause as { code?: unknown }).code ?? (cause instanceof Error ? cause.message : String(cause));
-    super(`cannot open ${option} ${path}: ${String(reason)}`, { cause });
+    const code = (cause as { code?: unknown }).code;
+    const reason = typeof code === 'string' ? code : cause instanceof Error ? cause.message : String(cause);
+    super(`cannot open ${option} ${path}: ${reason}`, { cause });
     this.name = 'LogFileError';
   }
 }

@@ -79,7 +79,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<CliOutcome> {
   const { logErrorFile, logAccessFile } = settings.rest;
   try {
     if (logErrorFile !== '') {
-      errorFile = new ErrorLogFile(logErrorFile, (err) => logger.warn({ err, file: logErrorFile }, 'log_error_file failed'));
+      errorFile = new ErrorLogFile(logErrorFile, (err) =>
+        logger.warn({ err, file: logErrorFile }, 'log_error_file failed'),
+      );
       logger = createLogger({
         level: args.logLevel,
         ...(io.log && { destination: io.log }),

@@ -63,7 +63,9 @@ export interface StartServerOptions {
 export async function startServer({ settings, logger, accessLog }: StartServerOptions): Promise<RunningServer> {
   const https = await tlsOptions(settings.rest);
   if (settings.rest.sslAllowedCn !== undefined && https?.requestCert !== true) {
-    logger.warn('ssl_allowed_cn is set but no client certificate is requested: every API request will be refused (403)');
+    logger.warn(
+      'ssl_allowed_cn is set but no client certificate is requested: every API request will be refused (403)',
+    );
   }
   const master = SaltMaster.fromSettings(settings.master, logger.child({ component: 'master' })).start();
   const netapi = createNetapi({ master, settings: settings.master, logger: logger.child({ component: 'netapi' }) });
@@ -102,7 +104,9 @@ export async function startServer({ settings, logger, accessLog }: StartServerOp
     sessions,
     url: `${https ? 'https' : 'http'}://${host}:${port}`,
     close() {
-      closing ??= closeWithDeadline(listening, settings.rest.shutdownTimeout * 1000, logger).finally(() => master.close());
+      closing ??= closeWithDeadline(listening, settings.rest.shutdownTimeout * 1000, logger).finally(() =>
+        master.close(),
+      );
       return closing;
     },
   };

@@ -44,8 +44,8 @@ export function yamlBomb(): string {
   const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
   const names = 'abcdefghi';
   for (let i = 1; i < names.length; i++) {
-    const prev = names[i - 1] as string;
-    lines.push(`${names[i] as string}: &${names[i] as string} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    const prev = names[i - 1]!;
+    lines.push(`${names[i]!}: &${names[i]!} [${Array(9).fill(`*${prev}`).join(',')}]`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -17,28 +17,32 @@ export function openEventsClient(target: Target, token: string, tag: string): Pr
   const latencies: number[] = [];
   const marker = `"tag": "${tag}"`;
   return new Promise((resolve, reject) => {
-    const req = get(`${target.base}/events`, { headers: { 'X-Auth-Token': token }, agent: false }, (res: IncomingMessage) => {
-      if (res.statusCode !== 200) return reject(new Error(`/events answered ${res.statusCode}`));
-      let partial = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        const lines = (partial + chunk).split('\n');
-        partial = lines.pop() ?? '';
-        for (const line of lines) {
-          if (!line.startsWith('data: ') || !line.includes(marker)) continue;
-          const sent = /"sent": ([0-9.]+)/.exec(line);
-          if (sent) latencies.push(stamp() - Number(sent[1]));
-        }
-      });
-      resolve({ latencies, close: () => res.destroy() });
-    });
+    const req = get(
+      `${target.base}/events`,
+      { headers: { 'X-Auth-Token': token }, agent: false },
+      (res: IncomingMessage) => {
+        if (res.statusCode !== 200) return reject(new Error(`/events answered ${res.statusCode}`));
+        let partial = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          const lines = (partial + chunk).split('\n');
+          partial = lines.pop() ?? '';
+          for (const line of lines) {
+            if (!line.startsWith('data: ') || !line.includes(marker)) continue;
+            const sent = /"sent": ([0-9.]+)/.exec(line);
+            if (sent) latencies.push(stamp() - Number(sent[1]));
+          }
+        });
+        resolve({ latencies, close: () => res.destroy() });
+      },
+    );
     req.on('error', reject);
   });
 }
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

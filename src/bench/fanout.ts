@@ -17,7 +17,9 @@ export interface FanoutRow {
 const FANOUT_TAG = 'salt/netapi/hook/bench/fanout';
 
 export async function sseFanout(target: Target, clients: number, token: string): Promise<FanoutRow> {
-  const streams: EventsClient[] = await Promise.all(Array.from({ length: clients }, () => openEventsClient(target, token, FANOUT_TAG)));
+  const streams: EventsClient[] = await Promise.all(
+    Array.from({ length: clients }, () => openEventsClient(target, token, FANOUT_TAG)),
+  );
   const events = 30;
   const headers = { 'Content-Type': 'application/json', 'X-Auth-Token': token };
   for (let i = 0; i < events; i++) {
@@ -31,13 +33,22 @@ export async function sseFanout(target: Target, clients: number, token: string):
   const rssMb = await target.rss();
   for (const stream of streams) stream.close();
   const latencies = streams.flatMap((s) => s.latencies).sort((a, b) => a - b);
-  return { clients, events, delivered: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rssMb };
+  return {
+    clients,
+    events,
+    delivered: latencies.length,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    rssMb,
+  };
 }
 
 export function fanoutTable(rows: FanoutRow[]): string {
   const lines = ['| SSE clients | events | delivered | p50 ms | p99 ms | RSS MB |', '|---|---|---|---|---|---|'];
   for (const r of rows) {
-    lines.push(`| ${r.clients} | ${r.events} | ${r.delivered} of ${r.clients * r.events} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.rssMb.toFixed(0)} |`);
+    lines.push(
+      `| ${r.clients} | ${r.events} | ${r.delivered} of ${r.clients * r.events} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.rssMb.toFixed(0)} |`,
+    );
   }
   return lines.join('\n');
 }

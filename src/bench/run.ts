@@ -65,7 +65,16 @@ async function main(): Promise<void> {
     }
     const abuse: AbuseRow[] = wanted('abuse', target.local) ? await runAbuse(target) : [];
     const { startupMs, idleRssMb } = target;
-    const summary = { date: new Date().toISOString(), target: target.base, durationSeconds: DURATION, startupMs, idleRssMb, rows, fanout, abuse };
+    const summary = {
+      date: new Date().toISOString(),
+      target: target.base,
+      durationSeconds: DURATION,
+      startupMs,
+      idleRssMb,
+      rows,
+      fanout,
+      abuse,
+    };
     await mkdir('.bench', { recursive: true });
     await writeFile(join('.bench', 'results.json'), `${JSON.stringify(summary, null, 2)}\n`);
     const tables = [
@@ -75,7 +84,8 @@ async function main(): Promise<void> {
     ];
     const startup = startupMs === undefined ? '' : `Start to first 200 on GET /: ${startupMs} ms; `;
     process.stdout.write(`${tables.join('\n\n')}\n\n${startup}idle RSS ${idleRssMb.toFixed(0)} MB.\n`);
-    if (rows.some((r) => r.failures > 0) || fanout.some((r) => r.delivered < r.clients * r.events)) process.exitCode = 1;
+    if (rows.some((r) => r.failures > 0) || fanout.some((r) => r.delivered < r.clients * r.events))
+      process.exitCode = 1;
   } finally {
     await target.close();
   }

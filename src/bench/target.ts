@@ -87,21 +87,35 @@ export async function startLocalTarget(port: number): Promise<Target> {
   try {
     const master = spawn(
       process.execPath,
-      [join(DIST, 'demo', 'standalone.js'), '--sock-dir', join(work, 'sock'), '--write-config', join(work, 'master'), '--api-port', String(port)],
+      [
+        join(DIST, 'demo', 'standalone.js'),
+        '--sock-dir',
+        join(work, 'sock'),
+        '--write-config',
+        join(work, 'master'),
+        '--api-port',
+        String(port),
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     children.push(master);
     const { retPort } = JSON.parse(await firstLine(master)) as { retPort: number };
     const spawnedAt = Date.now();
-    const api = spawn(process.execPath, [join(DIST, 'cli.js'), '--config', join(work, 'master'), '--log-level', 'warn'], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const api = spawn(
+      process.execPath,
+      [join(DIST, 'cli.js'), '--config', join(work, 'master'), '--log-level', 'warn'],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
     children.push(api);
     const base = `http://127.0.0.1:${port}`;
     await waitForApi(base, 10_000);
     const startupMs = Date.now() - spawnedAt;
     const idleRssMb = await rssOf(api.pid);
-    process.stderr.write(`demo master on ${retPort}, salt-apid answering after ${startupMs} ms, RSS ${idleRssMb.toFixed(0)} MB\n`);
+    process.stderr.write(
+      `demo master on ${retPort}, salt-apid answering after ${startupMs} ms, RSS ${idleRssMb.toFixed(0)} MB\n`,
+    );
     return {
       base,
       host: '127.0.0.1',

@@ -29,16 +29,62 @@ export function workloads(credentials: Credentials): Workload[] {
     { name: 'GET / (welcome)', connections: 32, method: 'GET', path: '/' },
     { name: 'POST /login (eauth via the master)', connections: 4, method: 'POST', path: '/login', body: credentials },
     // Before the job floods below, while the master's job cache holds a normal number of jobs.
-    { name: 'POST / runner jobs.list_jobs', connections: 4, method: 'POST', path: '/', body: [{ client: 'runner', fun: 'jobs.list_jobs' }], auth: true },
-    ...[1, 8, 32].map((c): Workload => ({ name: 'POST / local test.ping, sync', connections: c, method: 'POST', path: '/', body: [ping], auth: true })),
-    ...[1, 8, 32].map((c): Workload => ({ name: 'POST / local_async test.ping', connections: c, method: 'POST', path: '/', body: [{ ...ping, client: 'local_async' }], auth: true })),
-    ...[8, 32].map((c): Workload => ({ name: 'POST /minions (local_async)', connections: c, method: 'POST', path: '/minions', body: { tgt: '*', fun: 'test.ping' }, auth: true })),
-    ...[8, 32].map((c): Workload => ({ name: 'POST /hook/... (session, small JSON)', connections: c, method: 'POST', path: '/hook/bench/load', body: { bench: true, n: 1 }, auth: true })),
-    { name: 'POST /run (inline eauth) test.ping', connections: 8, method: 'POST', path: '/run', body: [{ ...ping, ...credentials }] },
+    {
+      name: 'POST / runner jobs.list_jobs',
+      connections: 4,
+      method: 'POST',
+      path: '/',
+      body: [{ client: 'runner', fun: 'jobs.list_jobs' }],
+      auth: true,
+    },
+    ...[1, 8, 32].map((c): Workload => ({
+      name: 'POST / local test.ping, sync',
+      connections: c,
+      method: 'POST',
+      path: '/',
+      body: [ping],
+      auth: true,
+    })),
+    ...[1, 8, 32].map((c): Workload => ({
+      name: 'POST / local_async test.ping',
+      connections: c,
+      method: 'POST',
+      path: '/',
+      body: [{ ...ping, client: 'local_async' }],
+      auth: true,
+    })),
+    ...[8, 32].map((c): Workload => ({
+      name: 'POST /minions (local_async)',
+      connections: c,
+      method: 'POST',
+      path: '/minions',
+      body: { tgt: '*', fun: 'test.ping' },
+      auth: true,
+    })),
+    ...[8, 32].map((c): Workload => ({
+      name: 'POST /hook/... (session, small JSON)',
+      connections: c,
+      method: 'POST',
+      path: '/hook/bench/load',
+      body: { bench: true, n: 1 },
+      auth: true,
+    })),
+    {
+      name: 'POST /run (inline eauth) test.ping',
+      connections: 8,
+      method: 'POST',
+      path: '/run',
+      body: [{ ...ping, ...credentials }],
+    },
   ];
 }
 
-export async function measure(target: Target, workload: Workload, token: string, durationSeconds: number): Promise<Row> {
+export async function measure(
+  target: Target,
+  workload: Workload,
+  token: string,
+  durationSeconds: number,
+): Promise<Row> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (workload.body !== undefined) headers['Content-Type'] = 'application/json';
   if (workload.auth) headers['X-Auth-Token'] = token;
@@ -62,9 +108,14 @@ export async function measure(target: Target, workload: Workload, token: string,
 }
 
 export function workloadTable(rows: Row[]): string {
-  const lines = ['| workload | conc | req/s | p50 ms | p99 ms | failed | RSS MB after |', '|---|---|---|---|---|---|---|'];
+  const lines = [
+    '| workload | conc | req/s | p50 ms | p99 ms | failed | RSS MB after |',
+    '|---|---|---|---|---|---|---|',
+  ];
   for (const r of rows) {
-    lines.push(`| ${r.name} | ${r.connections} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.failures} | ${r.rssMb.toFixed(0)} |`);
+    lines.push(
+      `| ${r.name} | ${r.connections} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.failures} | ${r.rssMb.toFixed(0)} |`,
+    );
   }
   return lines.join('\n');
 }

@@ -68,7 +68,8 @@ function version(): string {
 
 function parsePort(text: string): number {
   const port = /^[0-9]+$/.test(text) ? Number(text) : NaN;
-  if (!(port >= 1 && port <= 65535)) throw new CliUsageError(`--port must be an integer between 1 and 65535, got "${text}"`);
+  if (!(port >= 1 && port <= 65535))
+    throw new CliUsageError(`--port must be an integer between 1 and 65535, got "${text}"`);
   return port;
 }
 
@@ -108,7 +109,11 @@ export function parseCliArgs(argv: string[]): CliArgs | { help: string } | { ver
   if (flags.help === true) return { help: USAGE };
   if (flags.version === true) return { version: version() };
 
-  const sources = [flags.demo === true && '--demo', flags.config !== undefined && '--config', flags['config-dir'] !== undefined && '-c'];
+  const sources = [
+    flags.demo === true && '--demo',
+    flags.config !== undefined && '--config',
+    flags['config-dir'] !== undefined && '-c',
+  ];
   const chosen = sources.filter((source): source is string => typeof source === 'string');
   if (chosen.length > 1) throw new CliUsageError(`${chosen.join(' and ')} cannot be used together`);
   if (flags.host === '') throw new CliUsageError('--host must not be empty');

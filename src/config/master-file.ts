@@ -33,7 +33,10 @@ function deepEqual(left: unknown, right: unknown): boolean {
   }
   if (isMapping(left) && isMapping(right)) {
     const keys = Object.keys(left);
-    return keys.length === Object.keys(right).length && keys.every((key) => Object.hasOwn(right, key) && deepEqual(left[key], right[key]));
+    return (
+      keys.length === Object.keys(right).length &&
+      keys.every((key) => Object.hasOwn(right, key) && deepEqual(left[key], right[key]))
+    );
   }
   return false;
 }
@@ -78,7 +81,9 @@ export class SourcedConfig {
       if (isMapping(current) && isMapping(value)) {
         this.mergeInto(current, value, path, other);
       } else if (Array.isArray(current) && Array.isArray(value)) {
-        const merged = [...current, ...value.filter((item) => !current.some((kept) => deepEqual(kept, item)))];
+        const kept: readonly unknown[] = current;
+        const added: readonly unknown[] = value;
+        const merged = [...kept, ...added.filter((item) => !kept.some((old) => deepEqual(old, item)))];
         this.assign(dest, path, merged, other);
       } else {
         this.assign(dest, path, value, other);
@@ -108,7 +113,11 @@ function readText(file: string): string {
     return readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(file, undefined, code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(error)})`);
+    throw new ConfigError(
+      file,
+      undefined,
+      code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(error)})`,
+    );
   }
 }
 

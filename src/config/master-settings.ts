@@ -28,7 +28,7 @@ const DEFAULTS = {
   apiLogfile: '/var/log/salt/api',
 } as const;
 
-export const EVENT_PULL_FRAMINGS: readonly (EventFraming | 'auto')[] = ['auto', 'bare', 'len32'];
+export const EVENT_PULL_FRAMINGS: ReadonlyArray<EventFraming | 'auto'> = ['auto', 'bare', 'len32'];
 
 /** Salt's `_MASTER_USER`: the user running the process. */
 function currentUser(): string {
@@ -75,7 +75,8 @@ const isTarget = (target: unknown): target is string | string[] =>
 function readNodegroups(master: OptionReader): Record<string, string | string[]> {
   const raw = master.raw('nodegroups');
   if (raw === undefined) return emptyDict();
-  const packed: unknown = Array.isArray(raw) && raw.every(isMapping) ? dictFrom(raw.flatMap((item) => Object.entries(item))) : raw;
+  const packed: unknown =
+    Array.isArray(raw) && raw.every(isMapping) ? dictFrom(raw.flatMap((item) => Object.entries(item))) : raw;
   if (!isMapping(packed)) throw master.fail('nodegroups', 'must be a mapping of nodegroup names to targets');
   const result = emptyDict<string | string[]>();
   for (const [name, target] of Object.entries(packed)) {

@@ -50,7 +50,13 @@ function toIntegerValue(value: bigint): number | bigint {
 /** PyYAML's `construct_yaml_int`; `stripLeadingZeros` adds SaltYamlSafeLoader's construct_scalar override. */
 export function constructInt(text: string, stripLeadingZeros: boolean): number | bigint {
   let value = text;
-  if (stripLeadingZeros && value !== '0' && value.startsWith('0') && !value.startsWith('0b') && !value.startsWith('0x')) {
+  if (
+    stripLeadingZeros &&
+    value !== '0' &&
+    value.startsWith('0') &&
+    !value.startsWith('0b') &&
+    !value.startsWith('0x')
+  ) {
     value = value.replace(/^0+/, '') || '0';
   }
   const { negative, digits } = splitSign(value.replace(/_/g, ''));
@@ -129,7 +135,6 @@ export const requestFloatType = new Type('tag:yaml.org,2002:float', {
   represent: representFloat,
 });
 
-
 export const mergeType = new Type('tag:yaml.org,2002:merge', {
   kind: 'scalar',
   resolve: (data: unknown) => data === '<<',
@@ -197,7 +202,7 @@ export const binaryType = new Type('tag:yaml.org,2002:binary', {
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const isSinglePairList = (data: unknown): data is Record<string, unknown>[] =>
+const isSinglePairList = (data: unknown): data is Array<Record<string, unknown>> =>
   Array.isArray(data) && data.every((item) => isPlainObject(item) && Object.keys(item).length === 1);
 
 /** `!!omap` and `!!pairs`: PyYAML builds a list of (key, value) tuples. */
@@ -205,7 +210,7 @@ function makePairListType(tag: string): Type {
   return new Type(tag, {
     kind: 'sequence',
     resolve: (data: unknown) => data === null || isSinglePairList(data),
-    construct: (data: Record<string, unknown>[] | null) => (data ?? []).flatMap((item) => Object.entries(item)),
+    construct: (data: Array<Record<string, unknown>> | null) => (data ?? []).flatMap((item) => Object.entries(item)),
   });
 }
 

@@ -90,7 +90,8 @@ export function loadYaml(
   try {
     assertWithinLimits(value, limits);
   } catch (error) {
-    if (error instanceof ValueTooLargeError) throw new YamlSyntaxError(`the document ${error.message}`, undefined, undefined);
+    if (error instanceof ValueTooLargeError)
+      throw new YamlSyntaxError(`the document ${error.message}`, undefined, undefined);
     throw error;
   }
   return value === undefined ? null : value;

@@ -33,7 +33,11 @@ function exprMatch(line: string, expr: string): boolean {
   }
 }
 
-export function fillAuthList(eauthConfig: Record<string, unknown[]>, name: string, groups: readonly string[]): unknown[] {
+export function fillAuthList(
+  eauthConfig: Record<string, unknown[]>,
+  name: string,
+  groups: readonly string[],
+): unknown[] {
   const authList: unknown[] = [];
   let nameMatched = false;
   for (const [match, entries] of Object.entries(eauthConfig)) {
@@ -99,7 +103,8 @@ const ALWAYS_ALLOWED = ['saltutil.find_job'];
 /** `auth_check` with `whitelist=["saltutil.find_job"]`, as `ClearFuncs.publish` calls it. */
 export function publishAllowed(authList: AuthList, request: PublishRequest): boolean {
   const funs = typeof request.fun === 'string' ? [request.fun] : request.fun;
-  const argLists: SaltValue[] = typeof request.fun === 'string' ? [request.arg] : Array.isArray(request.arg) ? request.arg : [];
+  const argLists: SaltValue[] =
+    typeof request.fun === 'string' ? [request.arg] : Array.isArray(request.arg) ? request.arg : [];
   for (const [num, fun] of funs.entries()) {
     if (ALWAYS_ALLOWED.includes(fun)) return true;
     for (const entry of authList) {
@@ -126,10 +131,17 @@ export function publishAllowed(authList: AuthList, request: PublishRequest): boo
   return false;
 }
 
+// A type alias, not an interface: it must stay assignable to SaltValue (interfaces get no implicit index signature).
+// eslint-disable-next-line @typescript-eslint/consistent-type-definitions
 export type SpecCheckError = { error: { name: string; message: string } };
 
 /** `spec_check` for runner/wheel functions; `args` is the load's `kwarg` map. */
-export function specCheck(authList: AuthList, fun: string, args: SaltValue, form: 'runner' | 'wheel'): boolean | SpecCheckError {
+export function specCheck(
+  authList: AuthList,
+  fun: string,
+  args: SaltValue,
+  form: 'runner' | 'wheel',
+): boolean | SpecCheckError {
   if (authList.length === 0) return false;
   const comps = fun.split('.');
   if (comps.length !== 2) {
@@ -137,7 +149,7 @@ export function specCheck(authList: AuthList, fun: string, args: SaltValue, form
   }
   const [modName = '', funName = ''] = comps;
   const argMap = isPlainMap(args) ? args : {};
-  const callArgs = Array.isArray(argMap['arg']) ? (argMap['arg'] as SaltValue[]) : undefined;
+  const callArgs = Array.isArray(argMap['arg']) ? argMap['arg'] : undefined;
   const callKwargs = isPlainMap(argMap['kwarg']) ? argMap['kwarg'] : undefined;
   const isForm = (name: string): boolean => name === form || name === `${form}s`;
   for (const entry of authList) {
@@ -147,7 +159,7 @@ export function specCheck(authList: AuthList, fun: string, args: SaltValue, form
     }
     if (!isPlainMap(entry)) continue;
     const valid = soleKey(entry);
-    if (valid === undefined || !valid.startsWith('@')) continue;
+    if (!valid?.startsWith('@')) continue;
     if (valid.slice(1) === modName && funCheck(entry[valid], funName, callArgs, callKwargs)) return true;
     if (isForm(valid.slice(1)) && funCheck(entry[valid], fun, callArgs, callKwargs)) return true;
   }

@@ -44,6 +44,8 @@ export class TokenStore {
 
 export type AuthType = 'token' | 'eauth' | 'user';
 
+// A type alias, not an interface: it must stay assignable to SaltValue (interfaces get no implicit index signature).
+// eslint-disable-next-line @typescript-eslint/consistent-type-definitions
 export type AuthError = { name: string; message: string };
 
 export interface AuthOutcome {
@@ -69,7 +71,8 @@ const BACKENDS = new Set(['pam', 'auto']);
 
 /** `_prep_auth_info`: the load's credentials decide the kind of authentication. */
 export function authTypeOf(load: SaltMap): { authType: AuthType; errorName: string; sensitiveKeys: string[] } {
-  if (Object.hasOwn(load, 'token')) return { authType: 'token', errorName: 'TokenAuthenticationError', sensitiveKeys: ['token'] };
+  if (Object.hasOwn(load, 'token'))
+    return { authType: 'token', errorName: 'TokenAuthenticationError', sensitiveKeys: ['token'] };
   if (Object.hasOwn(load, 'eauth')) {
     return { authType: 'eauth', errorName: 'EauthAuthenticationError', sensitiveKeys: ['username', 'password'] };
   }
@@ -126,7 +129,10 @@ export class Authenticator {
         return {
           username,
           authList: [],
-          error: { name: 'EauthAuthenticationError', message: `Authentication failure of type "eauth" occurred for user ${username}.` },
+          error: {
+            name: 'EauthAuthenticationError',
+            message: `Authentication failure of type "eauth" occurred for user ${username}.`,
+          },
         };
       }
       const eauth = load['eauth'] as string;
@@ -153,7 +159,8 @@ export class Authenticator {
 
   private async authenticateEauth(load: SaltMap): Promise<boolean> {
     const eauth = load['eauth'];
-    if (typeof eauth !== 'string' || !Object.hasOwn(this.options.externalAuth, eauth) || !BACKENDS.has(eauth)) return false;
+    if (typeof eauth !== 'string' || !Object.hasOwn(this.options.externalAuth, eauth) || !BACKENDS.has(eauth))
+      return false;
     const username = load['username'];
     const password = load['password'];
     if (typeof username !== 'string') return false;

@@ -12,7 +12,11 @@ export type AuthorizedCall =
  * What ClearFuncs.runner and ClearFuncs.wheel both do first: authenticate the load (token,
  * eauth or user) and check its function against the user's ACL; a refusal is the reply itself.
  */
-export async function authorizeCall(ctx: MasterContext, load: SaltMap, form: 'runner' | 'wheel'): Promise<AuthorizedCall> {
+export async function authorizeCall(
+  ctx: MasterContext,
+  load: SaltMap,
+  form: 'runner' | 'wheel',
+): Promise<AuthorizedCall> {
   const { authType, errorName, sensitiveKeys } = authTypeOf(load);
   const auth = await ctx.auth.checkAuthentication(load, authType);
   if (auth.error !== undefined) return { authorized: false, reply: { error: auth.error } };

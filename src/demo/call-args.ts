@@ -72,7 +72,8 @@ export function bindCall(sig: Signature, args: readonly SaltValue[], kwargs: Sal
   const extraKwargs = emptyDict<SaltValue>();
   for (const [key, value] of Object.entries(kwargs)) {
     const isParam = sig.params.some((p) => p.name === key);
-    if (isParam && Object.hasOwn(values, key)) throw new PythonTypeError(`${fn} got multiple values for argument '${key}'`);
+    if (isParam && Object.hasOwn(values, key))
+      throw new PythonTypeError(`${fn} got multiple values for argument '${key}'`);
     if (isParam) values[key] = value;
     else if (sig.varKwargs) extraKwargs[key] = value;
     else throw new PythonTypeError(`${fn} got an unexpected keyword argument '${key}'`);
@@ -92,7 +93,7 @@ const KWARG_PATTERN = /^([\p{L}_][\p{L}\p{N}_.-]*)=(?!=)(.*)$/u;
 /** `salt.utils.args.parse_kwarg`: `name=value` → [name, value]; anything else → undefined. */
 export function parseKwarg(text: string): [string, string] | undefined {
   const match = KWARG_PATTERN.exec(text);
-  return match === null ? undefined : [match[1] as string, match[2] as string];
+  return match === null ? undefined : [match[1]!, match[2]!];
 }
 
 export interface SplitArgs {
@@ -159,7 +160,9 @@ export function formatCall(sig: Signature, load: SaltMap): { args: SaltValue[]; 
   }
   if (missing.length > 0) {
     const count = args.length + missing.length;
-    throw new SaltInvocationError(`${sig.pyName} takes at least ${count} argument${count > 1 ? 's' : ''} (${args.length} given)`);
+    throw new SaltInvocationError(
+      `${sig.pyName} takes at least ${count} argument${count > 1 ? 's' : ''} (${args.length} given)`,
+    );
   }
   return { args, kwargs };
 }

@@ -31,8 +31,20 @@ export class ProcFnUnbound extends Error {
 
 /** Keywords format_call never hands to a function's `**kwargs` (CLIENT_INTERNAL_KEYWORDS). */
 const CLIENT_INTERNAL_KEYWORDS = new Set([
-  'client', 'cmd', 'eauth', 'fun', 'kwarg', 'match', 'token', '__jid__', '__tag__', '__user__',
-  'username', 'password', 'full_return', 'print_event',
+  'client',
+  'cmd',
+  'eauth',
+  'fun',
+  'kwarg',
+  'match',
+  'token',
+  '__jid__',
+  '__tag__',
+  '__user__',
+  'username',
+  'password',
+  'full_return',
+  'print_event',
 ]);
 
 function pythonTraceback(err: unknown): string {

@@ -112,7 +112,10 @@ export class EventServer {
         if ('body' in result) this.publishBody(result.body);
         else {
           this.pullErrors++;
-          this.options.logger?.warn({ reason: result.dropped }, 'demo master: dropped an event frame on the pull socket');
+          this.options.logger?.warn(
+            { reason: result.dropped },
+            'demo master: dropped an event frame on the pull socket',
+          );
         }
       }
     });

@@ -39,7 +39,7 @@ const PROFILES: readonly OsProfile[] = [
 ];
 
 export function cannedGrains(id: string, index: number): SaltMap {
-  const profile = PROFILES[index % PROFILES.length] as OsProfile;
+  const profile = PROFILES[index % PROFILES.length]!;
   const host = id.split('.')[0] ?? id;
   const octet = 10 + (index % 240);
   return {

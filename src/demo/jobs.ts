@@ -63,7 +63,8 @@ export class JobCache {
   /** `_format_jid_instance` of a cached job, or the error record for an unknown jid. */
   formatJob(jid: string, withMinions = false): SaltMap {
     const job = this.jobs.get(jid);
-    if (job === undefined) return { Error: 'Cannot contact returner or no job with this jid', StartTime: jidToTime(jid) };
+    if (job === undefined)
+      return { Error: 'Cannot contact returner or no job with this jid', StartTime: jidToTime(jid) };
     return formatJidInstance(jid, job.load, withMinions ? job.minions : undefined);
   }
 
@@ -77,7 +78,9 @@ export class JobCache {
   metadataMatches(jid: string, search: SaltValue): boolean {
     const metadata = this.jobs.get(jid)?.load.metadata;
     if (!isSaltMap(search) || !isSaltMap(metadata)) return false;
-    return Object.entries(search).some(([k, v]) => Object.hasOwn(metadata, k) && JSON.stringify(metadata[k]) === JSON.stringify(v));
+    return Object.entries(search).some(
+      ([k, v]) => Object.hasOwn(metadata, k) && JSON.stringify(metadata[k]) === JSON.stringify(v),
+    );
   }
 }
 

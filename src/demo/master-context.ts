@@ -6,7 +6,14 @@ import { JidGenerator } from './clock.js';
 import { JobCache } from './jobs.js';
 import { KeyStore } from './keys.js';
 import { MinionFleet } from './minions.js';
-import { DEFAULT_EXTERNAL_AUTH, DEFAULT_MINIONS, DEFAULT_USERS, failedAuthDelay, type DemoMasterOptions, type DemoState } from './options.js';
+import {
+  DEFAULT_EXTERNAL_AUTH,
+  DEFAULT_MINIONS,
+  DEFAULT_USERS,
+  failedAuthDelay,
+  type DemoMasterOptions,
+  type DemoState,
+} from './options.js';
 import type { TargetUniverse } from './targeting.js';
 
 /** What the master's command handlers share: its stores, its bus and its lifetime. */
@@ -47,7 +54,12 @@ export function newDemoState(options: DemoMasterOptions): DemoState {
 }
 
 /** Builds the master's shared state from its options; `fire` is how it reaches the bus. */
-export function createMasterContext(options: DemoMasterOptions, state: DemoState, fire: FireEvent, signal: AbortSignal): MasterContext {
+export function createMasterContext(
+  options: DemoMasterOptions,
+  state: DemoState,
+  fire: FireEvent,
+  signal: AbortSignal,
+): MasterContext {
   const externalAuth = options.externalAuth ?? DEFAULT_EXTERNAL_AUTH;
   const tokenExpire = options.tokenExpire ?? 43200;
   const hashType = options.hashType ?? 'sha256';

@@ -26,7 +26,7 @@ export interface MinionFunction {
 function cmdOutput(cmd: string, ctx: MinionContext): string {
   const echo = /^\s*echo\s+(.*)$/s.exec(cmd);
   if (echo !== null) return (echo[1] ?? '').replace(/^(['"])(.*)\1$/s, '$2');
-  if (/^\s*hostname\s*$/.test(cmd)) return String(ctx.grains['host'] ?? ctx.id);
+  if (/^\s*hostname\s*$/.test(cmd)) return pythonStr(ctx.grains['host'] ?? ctx.id);
   if (/^\s*(whoami|id -un)\s*$/.test(cmd)) return 'root';
   return `demo minion ${ctx.id}: '${cmd}' is not really run by the simulated minion`;
 }
@@ -48,7 +48,10 @@ const FUNCTIONS: Record<string, MinionFunction> = {
     call: ({ values }, ctx) => cmdOutput(pythonStr(values['cmd']), ctx),
   },
   'grains.get': {
-    sig: { pyName: 'get', params: [{ name: 'key' }, { name: 'default', default: '' }, { name: 'delimiter', default: ':' }] },
+    sig: {
+      pyName: 'get',
+      params: [{ name: 'key' }, { name: 'default', default: '' }, { name: 'delimiter', default: ':' }],
+    },
     doc: 'Attempt to retrieve the named value from grains',
     call: ({ values }, ctx) =>
       grainsGet(ctx.grains, pythonStr(values['key']), values['default'], pythonStr(values['delimiter'])),
@@ -62,7 +65,7 @@ const FUNCTIONS: Record<string, MinionFunction> = {
   },
   'grains.items': {
     sig: { pyName: 'items', params: [{ name: 'sanitize', default: false }] },
-    doc: 'Return all of the minion\'s grains',
+    doc: "Return all of the minion's grains",
     outputter: 'nested',
     call: (_call, ctx) => ({ ...ctx.grains }),
   },

@@ -52,7 +52,9 @@ export class SimulatedMinion {
         signal,
       };
       const fun = data['fun'];
-      const ret = Array.isArray(fun) ? await this.runMulti(fun, data, ctx) : await this.runSingle(safeText(fun), data, ctx);
+      const ret = Array.isArray(fun)
+        ? await this.runMulti(fun, data, ctx)
+        : await this.runSingle(safeText(fun), data, ctx);
       return { cmd: '_return', id: this.id, ...ret };
     } finally {
       this.running.delete(jid);
@@ -85,7 +87,8 @@ export class SimulatedMinion {
       successes[funName] = false;
       const fn = MINION_FUNCTIONS.get(funName);
       if (fn === undefined) {
-        returns[funName] = `Traceback (most recent call last):\n  File "salt/minion.py", in _thread_multi_return\nKeyError: '${funName}'\n`;
+        returns[funName] =
+          `Traceback (most recent call last):\n  File "salt/minion.py", in _thread_multi_return\nKeyError: '${funName}'\n`;
         continue;
       }
       const outcome = await this.call(funName, fn, argLists[ind], data, ctx);
@@ -106,7 +109,13 @@ export class SimulatedMinion {
     if (isSaltMap(data['metadata'])) ret['metadata'] = data['metadata'];
   }
 
-  private async call(funName: string, fn: MinionFunction, arg: SaltValue, data: SaltMap, ctx: MinionContext): Promise<Outcome> {
+  private async call(
+    funName: string,
+    fn: MinionFunction,
+    arg: SaltValue,
+    data: SaltMap,
+    ctx: MinionContext,
+  ): Promise<Outcome> {
     try {
       const { args, kwargs } = loadArgsAndKwargs(fn.sig, Array.isArray(arg) ? arg : [], data);
       const value = await fn.call(bindCall(fn.sig, args, kwargs), ctx);
@@ -116,7 +125,11 @@ export class SimulatedMinion {
         return { return: `ERROR executing '${funName}': ${err.message}`, retcode: EX_GENERIC, out: 'nested' };
       }
       if (err instanceof PythonTypeError) {
-        return { return: `Passed invalid arguments to ${funName}: ${err.message}\n${fn.doc}`, retcode: EX_GENERIC, out: 'nested' };
+        return {
+          return: `Passed invalid arguments to ${funName}: ${err.message}\n${fn.doc}`,
+          retcode: EX_GENERIC,
+          out: 'nested',
+        };
       }
       throw err;
     }
@@ -139,7 +152,9 @@ export class MinionFleet {
 
   constructor(options: FleetOptions) {
     const all = [...options.live, ...options.pending, ...options.dead];
-    all.forEach((id, index) => this.minions.set(id, new SimulatedMinion(id, cannedGrains(id, index), 1000 + index * 1000)));
+    all.forEach((id, index) =>
+      this.minions.set(id, new SimulatedMinion(id, cannedGrains(id, index), 1000 + index * 1000)),
+    );
     for (const id of [...options.live, ...options.pending]) this.runningIds.add(id);
   }
 

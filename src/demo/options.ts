@@ -16,9 +16,9 @@ export interface DemoMasterOptions {
   /** `ipc` (unix sockets in sockDir, default) or `tcp` (127.0.0.1 ports below). */
   ipcMode?: 'ipc' | 'tcp';
   /** tcp mode: publisher port (0 = free port, default). */
-  pubPort?: number;
+  pubPort?: number | undefined;
   /** tcp mode: puller port (0 = free port, default). */
-  pullPort?: number;
+  pullPort?: number | undefined;
   /** Framing of the publisher (default `bare`, as 3008.2+). */
   pubFraming?: EventFraming;
   /** Framing the puller reads (default `len32`, as 3008.2+); frames in the other one are swallowed. */

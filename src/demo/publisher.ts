@@ -56,7 +56,7 @@ export class Publisher {
     const auth = await this.ctx.auth.checkAuthentication(extra, authType);
     if (auth.error !== undefined) return this.refuse(load, 'AuthenticationError', 'Authentication error occurred.');
     const allowed = publishAllowed(auth.authList, {
-      fun: fun as string | string[],
+      fun,
       arg: required(load, 'arg'),
       minions,
       resolve: (expr) => checkMinions(expr, 'compound', this.ctx.universe).minions,
@@ -64,11 +64,19 @@ export class Publisher {
     if (!allowed) return this.refuse(load, 'AuthorizationError', 'Authorization error occurred.');
 
     if (minions.length === 0) {
-      return { enc: 'clear', load: { jid: null, minions, error: `Master could not resolve minions for target ${pythonStr(tgt)}` } };
+      return {
+        enc: 'clear',
+        load: { jid: null, minions, error: `Master could not resolve minions for target ${pythonStr(tgt)}` },
+      };
     }
     const callerJid = load['jid'];
     const jid = typeof callerJid === 'string' && callerJid !== '' ? callerJid : this.ctx.jids.next();
-    const job: SaltMap = { ...load, user: auth.username, tgt_type: required(load, 'tgt_type'), ret: required(load, 'ret') };
+    const job: SaltMap = {
+      ...load,
+      user: auth.username,
+      tgt_type: required(load, 'tgt_type'),
+      ret: required(load, 'ret'),
+    };
     this.start(jid, job, extra, minions, missing).catch((err: unknown) => {
       this.ctx.logger?.error({ err, jid }, 'demo master: job failed');
     });
@@ -91,12 +99,22 @@ export class Publisher {
     return { error };
   }
 
-  private async start(jid: string, job: SaltMap, extra: SaltMap, minions: string[], missing: string[]): Promise<ReturnLoad[]> {
+  private async start(
+    jid: string,
+    job: SaltMap,
+    extra: SaltMap,
+    minions: string[],
+    missing: string[],
+  ): Promise<ReturnLoad[]> {
     const { fun, arg, tgt, user } = job;
     const tgtType = job['tgt_type'];
     this.ctx.fire(`salt/job/${jid}/new`, { jid, tgt_type: tgtType, tgt, user, fun, arg, minions, missing });
     const metadata = extra['metadata'];
-    this.ctx.jobs.save(jid, { fun, arg, tgt, tgt_type: tgtType, user, ...(metadata !== undefined ? { metadata } : {}) }, minions);
+    this.ctx.jobs.save(
+      jid,
+      { fun, arg, tgt, tgt_type: tgtType, user, ...(metadata !== undefined ? { metadata } : {}) },
+      minions,
+    );
 
     const payload: SaltMap = { fun, arg, tgt, jid, ret: job['ret'], tgt_type: tgtType };
     for (const key of PUBLISHED_KWARGS) if (Object.hasOwn(extra, key)) payload[key] = extra[key];

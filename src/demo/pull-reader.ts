@@ -98,7 +98,8 @@ function wrapperBody(wrapper: Buffer): PullResult {
       pos = value.end;
       if (key.value !== 'body') continue;
       if (isBinFamily(format) && value.value instanceof Uint8Array) body = { body: Buffer.from(value.value) };
-      else if (isStrFamily(format) && typeof value.value === 'string') body = { body: Buffer.from(value.value, 'utf8') };
+      else if (isStrFamily(format) && typeof value.value === 'string')
+        body = { body: Buffer.from(value.value, 'utf8') };
       else body = { dropped: 'event body is not bin (or a str that is not UTF-8)' };
     }
     return body;

@@ -28,7 +28,8 @@ function screenPayload(payload: Buffer): { reply: SaltValue } | { load: SaltMap 
   } catch {
     return { reply: ROUTING_ERROR };
   }
-  if (!isSaltMap(envelope) || !Object.hasOwn(envelope, 'enc') || !Object.hasOwn(envelope, 'load')) return { reply: 'bad load' };
+  if (!isSaltMap(envelope) || !Object.hasOwn(envelope, 'enc') || !Object.hasOwn(envelope, 'load'))
+    return { reply: 'bad load' };
   const version = envelope['version'];
   if (typeof version !== 'number' || version < 3) return { reply: 'bad load' };
   const load = envelope['load'];

@@ -30,7 +30,13 @@ function runnerFunctions(ctx: MasterContext, publisher: Publisher): Map<string, 
   };
   const status = async ({ values }: BoundCall): Promise<SaltMap> => {
     const up = await ping(values['tgt'], values['tgt_type']);
-    return { up, down: ctx.keys.idsWith('minions').filter((id) => !up.includes(id)).sort() };
+    return {
+      up,
+      down: ctx.keys
+        .idsWith('minions')
+        .filter((id) => !up.includes(id))
+        .sort(),
+    };
   };
   const listJob = (jid: string): SaltMap => ({
     jid,
@@ -74,9 +80,15 @@ function runnerFunctions(ctx: MasterContext, publisher: Publisher): Map<string, 
       sig: {
         pyName: 'list_jobs',
         params: [
-          ...['ext_source', 'outputter', 'search_metadata', 'search_function', 'search_target', 'start_time', 'end_time'].map(
-            (name): Param => ({ name, default: null }),
-          ),
+          ...[
+            'ext_source',
+            'outputter',
+            'search_metadata',
+            'search_function',
+            'search_target',
+            'start_time',
+            'end_time',
+          ].map((name): Param => ({ name, default: null })),
           { name: 'display_progress', default: false },
         ],
       },
@@ -86,7 +98,9 @@ function runnerFunctions(ctx: MasterContext, publisher: Publisher): Map<string, 
         for (const jid of ctx.jobs.jids()) {
           const job = ctx.jobs.formatJob(jid);
           if (values['search_metadata'] && !ctx.jobs.metadataMatches(jid, values['search_metadata'])) continue;
-          const targets = Array.isArray(job['Target']) ? job['Target'].map((t) => pythonStr(t)) : [pythonStr(job['Target'])];
+          const targets = Array.isArray(job['Target'])
+            ? job['Target'].map((t) => pythonStr(t))
+            : [pythonStr(job['Target'])];
           const byTarget = values['search_target'];
           if (byTarget && !targets.some((t) => splitInput(byTarget).some((p) => fnmatch(t, p)))) continue;
           const byFunction = values['search_function'];
@@ -97,7 +111,10 @@ function runnerFunctions(ctx: MasterContext, publisher: Publisher): Map<string, 
       },
     },
     'jobs.list_job': {
-      sig: { pyName: 'list_job', params: [{ name: 'jid' }, { name: 'ext_source', default: null }, { name: 'display_progress', default: false }] },
+      sig: {
+        pyName: 'list_job',
+        params: [{ name: 'jid' }, { name: 'ext_source', default: null }, { name: 'display_progress', default: false }],
+      },
       doc: 'List a specific job given by its jid',
       call: ({ values }) => listJob(pythonStr(values['jid'])),
     },
@@ -129,7 +146,8 @@ function runnerFunctions(ctx: MasterContext, publisher: Publisher): Map<string, 
           if (values['returned'] && isSaltMap(result)) ret[id] = result['return'];
         }
         if (values['missing'] && Array.isArray(job['Minions'])) {
-          for (const id of job['Minions']) if (!Object.hasOwn(results, pythonStr(id))) ret[pythonStr(id)] = 'Minion did not return';
+          for (const id of job['Minions'])
+            if (!Object.hasOwn(results, pythonStr(id))) ret[pythonStr(id)] = 'Minion did not return';
         }
         const first = Object.values(results)[0];
         const outputter = isSaltMap(first) ? first['out'] : undefined;

@@ -77,7 +77,9 @@ export function subdictMatch(data: SaltValue, expr: string, delimiter: string, r
     if (isSaltMap(found)) {
       if (dictMatch(found, pattern, delimiter, regex)) return true;
     } else if (Array.isArray(found)) {
-      if (found.some((m) => (isSaltMap(m) && dictMatch(m, pattern, delimiter, regex)) || scalarMatch(m, pattern, regex))) {
+      if (
+        found.some((m) => (isSaltMap(m) && dictMatch(m, pattern, delimiter, regex)) || scalarMatch(m, pattern, regex))
+      ) {
         return true;
       }
     } else if (scalarMatch(found, pattern, regex)) return true;

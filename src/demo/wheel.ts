@@ -41,7 +41,8 @@ function wheelFunctions(ctx: MasterContext): Map<string, MasterFunction> {
     const out: SaltMap = {};
     for (const [status, ids] of Object.entries(keys.nameMatch(match, true))) {
       const prints = emptyDict<SaltValue>();
-      for (const id of ids) prints[id] = pemFinger(await keys.pem(id), hashType === null ? ctx.hashType : pythonStr(hashType));
+      for (const id of ids)
+        prints[id] = pemFinger(await keys.pem(id), hashType === null ? ctx.hashType : pythonStr(hashType));
       out[status] = prints;
     }
     return out;
@@ -68,7 +69,14 @@ function wheelFunctions(ctx: MasterContext): Map<string, MasterFunction> {
       call: ({ values }) => keys.nameMatch(values['match'], values['full'] === true),
     },
     'key.accept': {
-      sig: { pyName: 'accept', params: [...matchParam, { name: 'include_rejected', default: false }, { name: 'include_denied', default: false }] },
+      sig: {
+        pyName: 'accept',
+        params: [
+          ...matchParam,
+          { name: 'include_rejected', default: false },
+          { name: 'include_denied', default: false },
+        ],
+      },
       doc: 'Accept keys based on a glob match',
       call: ({ values }) => {
         const from: KeyStatus[] = ['minions_pre'];
@@ -78,7 +86,14 @@ function wheelFunctions(ctx: MasterContext): Map<string, MasterFunction> {
       },
     },
     'key.reject': {
-      sig: { pyName: 'reject', params: [...matchParam, { name: 'include_accepted', default: false }, { name: 'include_denied', default: false }] },
+      sig: {
+        pyName: 'reject',
+        params: [
+          ...matchParam,
+          { name: 'include_accepted', default: false },
+          { name: 'include_denied', default: false },
+        ],
+      },
       doc: 'Reject keys based on a glob match',
       call: ({ values }) => {
         const from: KeyStatus[] = ['minions_pre'];
@@ -108,7 +123,7 @@ function wheelFunctions(ctx: MasterContext): Map<string, MasterFunction> {
     },
     'key.finger_master': {
       sig: { pyName: 'finger_master', params: [{ name: 'hash_type', default: null }] },
-      doc: 'Return the fingerprint of the master\'s public key',
+      doc: "Return the fingerprint of the master's public key",
       call: ({ values }) => finger('master.pub', values['hash_type']),
     },
     'key.key_str': {
@@ -125,12 +140,21 @@ function wheelFunctions(ctx: MasterContext): Map<string, MasterFunction> {
       },
     },
     'key.gen': {
-      sig: { pyName: 'gen', params: [{ name: 'id_', default: null }, { name: 'keysize', default: 2048 }] },
+      sig: {
+        pyName: 'gen',
+        params: [
+          { name: 'id_', default: null },
+          { name: 'keysize', default: 2048 },
+        ],
+      },
       doc: 'Generate a key pair. No keys are stored on the master',
       call: async ({ values }) => ({ ...(await generateKeyPairPem(Number(values['keysize']))) }),
     },
     'key.gen_accept': {
-      sig: { pyName: 'gen_accept', params: [{ name: 'id_' }, { name: 'keysize', default: 2048 }, { name: 'force', default: false }] },
+      sig: {
+        pyName: 'gen_accept',
+        params: [{ name: 'id_' }, { name: 'keysize', default: 2048 }, { name: 'force', default: false }],
+      },
       doc: 'Generate a key pair then accept the public key',
       call: async ({ values }) => {
         const id = pythonStr(values['id_']);
@@ -173,12 +197,23 @@ export class WheelService {
     const data: SaltMap = { fun: `wheel.${fun}`, jid, tag, user: username };
     const { fire, signal } = this.ctx;
     // 3006/3007: the master's own pair around a job that runs (and fires) under the caller's jid.
-    const callerJid = this.ctx.wheelCallerJid === 'honoured' && typeof load['__jid__'] === 'string' ? load['__jid__'] : undefined;
+    const callerJid =
+      this.ctx.wheelCallerJid === 'honoured' && typeof load['__jid__'] === 'string' ? load['__jid__'] : undefined;
     if (callerJid !== undefined) fire(`${tag}/new`, { ...data, _stamp: isoStamp() });
     try {
       const runJid = callerJid ?? jid;
-      const full = await runLow({ client: 'wheel', fun, low, user: username, jid: runJid, functions: this.functions, fire, signal });
-      if (callerJid !== undefined) fire(`${tag}/ret`, { ...data, return: full['return'], success: full['success'], _stamp: isoStamp() });
+      const full = await runLow({
+        client: 'wheel',
+        fun,
+        low,
+        user: username,
+        jid: runJid,
+        functions: this.functions,
+        fire,
+        signal,
+      });
+      if (callerJid !== undefined)
+        fire(`${tag}/ret`, { ...data, return: full['return'], success: full['success'], _stamp: isoStamp() });
       data['return'] = full['return'];
       data['success'] = full['success'];
     } catch (err) {

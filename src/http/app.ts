@@ -111,7 +111,10 @@ export interface AppDeps {
 const notConnected = (): Promise<never> => Promise.reject(new MasterUnavailableError('no master connection'));
 
 /** Stands in for the master when the app is built without one (tests of the HTTP core). */
-const DETACHED_MASTER: MasterGateway = { available: false, commands: { mkToken: notConnected, getToken: notConnected } };
+const DETACHED_MASTER: MasterGateway = {
+  available: false,
+  commands: { mkToken: notConnected, getToken: notConnected },
+};
 const DETACHED_NETAPI: LowstateRunner = { masterAvailable: false, run: notConnected };
 const DETACHED_EVENTS: EventGateway = {
   subscribe: () => {
@@ -183,7 +186,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const master = deps.master ?? DETACHED_MASTER;
-  const sessions = deps.sessions ?? new SessionStore({ maxSessions: rest.maxSessions, maxSessionsPerUser: rest.maxSessionsPerUser });
+  const sessions =
+    deps.sessions ?? new SessionStore({ maxSessions: rest.maxSessions, maxSessionsPerUser: rest.maxSessionsPerUser });
   const gates = createAuthGate({ store: sessions, master });
   app.decorate('settings', deps.settings);
   app.decorate('master', master);

@@ -8,7 +8,14 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenRecord } from '../salt/clear-commands.js';
 import { HttpError } from './errors.js';
-import { cookieOptionsFor, newSessionId, sessionCookie, setSessionCookie, type Session, type SessionStore } from './sessions.js';
+import {
+  cookieOptionsFor,
+  newSessionId,
+  sessionCookie,
+  setSessionCookie,
+  type Session,
+  type SessionStore,
+} from './sessions.js';
 
 /** How long the master's confirmation of a session's token is trusted without asking again. */
 export const TOKEN_CHECK_CACHE_MS = 10_000;
@@ -38,7 +45,11 @@ export interface TokenChecker {
  * The master's record of a Salt token it still honours (exists, same value, not expired), or
  * null; 503 while the master is unreachable.
  */
-export async function honouredRecord(master: TokenChecker, token: string, now: () => number = Date.now): Promise<TokenRecord | null> {
+export async function honouredRecord(
+  master: TokenChecker,
+  token: string,
+  now: () => number = Date.now,
+): Promise<TokenRecord | null> {
   if (!master.available) throw new HttpError(503, MASTER_UNAVAILABLE);
   const record = await master.commands.getToken(token);
   if (record === null || !secretsEqual(record.token, token) || record.expire * 1000 <= now()) return null;

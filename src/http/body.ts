@@ -42,7 +42,11 @@ export function parseUrlencoded(form: string): Record<string, unknown> {
 
   if (data.has('kwarg')) data.set('kwarg', yamlifyArg(data.get('kwarg')));
   const arg = data.get('arg');
-  if (Array.isArray(arg)) data.set('arg', arg.map((item) => yamlifyArg(item)));
+  if (Array.isArray(arg))
+    data.set(
+      'arg',
+      arg.map((item) => yamlifyArg(item)),
+    );
   else if (arg !== undefined) data.set('arg', [yamlifyArg(arg)]);
   // fromEntries defines own properties, so a field named __proto__ stays a plain key.
   const parsed = Object.fromEntries(data) as Record<string, unknown>;

@@ -24,7 +24,11 @@ export function peerAddress(request: FastifyRequest): string {
  * passes from one of their addresses (or anywhere with `'*'`); an unlisted user is judged by the
  * `'*'` entry, and refused without one. `acl` undefined: no check.
  */
-export function apiAclAllows(acl: Readonly<Record<string, readonly string[]>> | undefined, user: unknown, ip: string): boolean {
+export function apiAclAllows(
+  acl: Readonly<Record<string, readonly string[]>> | undefined,
+  user: unknown,
+  ip: string,
+): boolean {
   if (acl === undefined) return true;
   const name = typeof user === 'string' ? user : undefined;
   const allowed = name !== undefined && Object.hasOwn(acl, name) ? acl[name] : acl['*'];
@@ -40,7 +44,8 @@ export function chunkCredentials(chunk: SaltMap): { user: SaltValue | undefined;
 
 /** A refusal of the presented password (not of a token, not a missing permission). */
 export function isCredentialFailure(error: unknown): boolean {
-  if (error instanceof MasterErrorReply) return error.errorName === 'EauthAuthenticationError' || error.errorName === 'AuthenticationError';
+  if (error instanceof MasterErrorReply)
+    return error.errorName === 'EauthAuthenticationError' || error.errorName === 'AuthenticationError';
   return error instanceof NotAuthenticatedError && error.message.startsWith('Authentication failure of type "eauth"');
 }
 
@@ -93,7 +98,7 @@ export class CredentialGuard {
       },
       run: async (chunk: SaltMap, options?: RunOptions): Promise<SaltValue[]> => {
         const credentials = chunkCredentials(chunk);
-        if (credentials === undefined || !credentials.checked) return runner.run(chunk, options);
+        if (!credentials?.checked) return runner.run(chunk, options);
         try {
           const result = await runner.run(chunk, options);
           this.loginSucceeded(request, credentials.user);

@@ -145,8 +145,7 @@ function toHttpError(error: unknown): HttpError | undefined {
   return undefined;
 }
 
-const escapeHtml = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeHtml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export interface ErrorPage {
   status: number;
@@ -232,7 +231,12 @@ export function installErrorHandling(app: FastifyInstance, options: ErrorHandlin
     const httpError = toHttpError(error);
     if (httpError === undefined) {
       request.log.error({ err: error }, 'unexpected error while handling the request');
-      sendEnvelope(request, reply, 500, options.debug ? (error.stack ?? String(error)) : 'An unexpected error occurred');
+      sendEnvelope(
+        request,
+        reply,
+        500,
+        options.debug ? (error.stack ?? String(error)) : 'An unexpected error occurred',
+      );
       return;
     }
     if (httpError.status >= 500) request.log.error({ err: httpError.cause ?? httpError }, httpError.message);
@@ -252,12 +256,10 @@ export function installErrorHandling(app: FastifyInstance, options: ErrorHandlin
  */
 export function rejectOtherMethods(app: FastifyInstance, url: string, allowed: readonly HTTPMethods[]): void {
   const allow = allowed.join(', ');
-  const others = app.supportedMethods.filter(
-    (method) => method !== 'OPTIONS' && !allowed.includes(method as HTTPMethods),
-  );
+  const others = app.supportedMethods.filter((method) => method !== 'OPTIONS' && !allowed.includes(method));
   const refuse = async (): Promise<never> => {
     throw methodNotAllowedError(allow);
   };
   // Refused in onRequest so that no body is read; the handler is never reached.
-  app.route({ method: others as HTTPMethods[], url, onRequest: refuse, handler: refuse });
+  app.route({ method: others, url, onRequest: refuse, handler: refuse });
 }

@@ -50,8 +50,8 @@ export class FormattedEventsView {
       frames.push(this.newJob(data));
       if (data['fun'] === 'grains.items') this.minions.clear();
     } else if (parts[1] === 'job' && parts.length === 5 && parts[3] === 'ret') {
-      const jid = parts[2] as string;
-      const id = parts[4] as string;
+      const jid = parts[2]!;
+      const id = parts[4]!;
       frames.push(this.jobReturn(jid, id, data));
       if (data['fun'] === 'grains.items') frames.push(this.grainsReturn(id, data));
     } else if (parts[1] === 'key') {

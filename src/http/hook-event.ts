@@ -79,12 +79,12 @@ function headersOf(rawHeaders: readonly string[], remoteAddress: string): SaltMa
   const headers = emptyDict<SaltValue>();
   headers['Remote-Addr'] = remoteAddress;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const rawName = rawHeaders[i] as string;
+    const rawName = rawHeaders[i]!;
     if (isCredentialHeader(rawName)) continue;
     const name = titleCaseHeader(rawName);
     // The peer address comes from the socket; a client's own Remote-Addr header is not believed.
     if (name === 'Remote-Addr') continue;
-    const value = rawHeaders[i + 1] as string;
+    const value = rawHeaders[i + 1]!;
     const previous = headers[name];
     headers[name] = typeof previous === 'string' ? `${previous}, ${value}` : value;
   }

@@ -20,7 +20,6 @@ export function wantsHtml(accept: string | undefined): boolean {
   return negotiate(accept, HTML).ok;
 }
 
-
 export interface HtmlOverrideOptions {
   /** The mount point of the API without a trailing `/` (`''` for `/`): only paths under it are overridden. */
   prefix: string;

@@ -28,7 +28,8 @@ export interface LoginThrottleOptions {
   now?: () => number;
 }
 
-export type ThrottleVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number; reason: 'address' | 'user' };
+export type ThrottleVerdict =
+  { allowed: true } | { allowed: false; retryAfterSeconds: number; reason: 'address' | 'user' };
 
 interface FailureWindow {
   start: number;
@@ -50,7 +51,7 @@ const MAX_USER_KEY = 256;
 
 /** The key a presented user name is counted under (any value; names in any case count together). */
 export function throttleUserKey(user: unknown): string {
-  const name = typeof user === 'string' ? user : JSON.stringify(user) ?? String(user);
+  const name = typeof user === 'string' ? user : (JSON.stringify(user) ?? String(user));
   return name.slice(0, MAX_USER_KEY).toLowerCase();
 }
 
@@ -131,7 +132,11 @@ export class LoginThrottle {
       return { allowed: true };
     }
     if (now - perUser.lastSlowAttempt < SLOW_ATTEMPT_MS) {
-      return { allowed: false, reason: 'user', retryAfterSeconds: secondsUntil(perUser.lastSlowAttempt + SLOW_ATTEMPT_MS, now) };
+      return {
+        allowed: false,
+        reason: 'user',
+        retryAfterSeconds: secondsUntil(perUser.lastSlowAttempt + SLOW_ATTEMPT_MS, now),
+      };
     }
     perUser.lastSlowAttempt = now;
     return { allowed: true };

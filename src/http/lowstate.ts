@@ -72,7 +72,10 @@ export function prepareChunks(lowstate: readonly unknown[], rules: ChunkRules = 
 }
 
 /** Aborted when the HTTP client goes away before the answer is written. */
-export function abortOnDisconnect(response: { writableFinished: boolean; once(event: 'close', listener: () => void): unknown }): AbortSignal {
+export function abortOnDisconnect(response: {
+  writableFinished: boolean;
+  once(event: 'close', listener: () => void): unknown;
+}): AbortSignal {
   const controller = new AbortController();
   response.once('close', () => {
     if (!response.writableFinished) controller.abort();
@@ -84,7 +87,11 @@ export function abortOnDisconnect(response: { writableFinished: boolean; once(ev
  * Runs the chunks one after the other; their results are concatenated in order. The first
  * failure aborts the request and discards the results gathered so far.
  */
-export async function runChunks(runner: LowstateRunner, chunks: readonly SaltMap[], signal?: AbortSignal): Promise<SaltValue[]> {
+export async function runChunks(
+  runner: LowstateRunner,
+  chunks: readonly SaltMap[],
+  signal?: AbortSignal,
+): Promise<SaltValue[]> {
   const results: SaltValue[] = [];
   for (const chunk of chunks) {
     const values = await runner.run(chunk, signal === undefined ? {} : { signal });

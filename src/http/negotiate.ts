@@ -16,8 +16,7 @@ export const RESPONSE_MEDIA_TYPES: readonly [ResponseMediaType, ...ResponseMedia
 ];
 
 export type NegotiationResult<T extends string> =
-  | { ok: true; mediaType: T }
-  | { ok: false; status: 400 | 406; message: string };
+  { ok: true; mediaType: T } | { ok: false; status: 400 | 406; message: string };
 
 interface AcceptRange {
   /** The media range without parameters, e.g. `application/*`. */

@@ -16,7 +16,9 @@ export function pathOf(url: string): string {
  * Whether a request path is the web app, a static file or the favicon (each under root_prefix):
  * the paths salt-api keeps out of its API checks (authorized_ips, ssl_allowed_cn).
  */
-export function assetPathMatcher(rest: Pick<RestSettings, 'rootPrefix' | 'appPath' | 'staticPath'>): (path: string) => boolean {
+export function assetPathMatcher(
+  rest: Pick<RestSettings, 'rootPrefix' | 'appPath' | 'staticPath'>,
+): (path: string) => boolean {
   const prefix = mountPath(rest.rootPrefix);
   const bases = [mountPath(rest.appPath), mountPath(rest.staticPath), '/favicon.ico']
     .filter((path) => path !== '')

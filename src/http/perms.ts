@@ -43,9 +43,6 @@ export function loginPerms(externalAuth: ExternalAuth, token: TokenRecord): unkn
       if (!others.has(text)) others.set(text, entry);
     }
   }
-  const perms = [
-    ...[...strings].sort(byText),
-    ...[...others.keys()].sort(byText).map((text) => others.get(text)),
-  ];
+  const perms = [...[...strings].sort(byText), ...[...others.keys()].sort(byText).map((text) => others.get(text))];
   return perms.length > 0 ? perms : {};
 }

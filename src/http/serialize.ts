@@ -53,6 +53,8 @@ function mapKeyText(key: unknown): string {
   if (typeof key === 'string') return key;
   if (key === null || key === undefined) return 'null';
   if (key instanceof Uint8Array) return Buffer.from(key).toString('latin1');
+  // Keys are scalars (a number, bigint or boolean here); the type is only narrowed to `{}`.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   return String(key);
 }
 

@@ -5,7 +5,7 @@
  * CherryPy shows are kept (in a fixed ring) only with `collect_stats`.
  */
 import { STATUS_CODES } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { StreamStats } from './streams.js';
 
@@ -15,7 +15,7 @@ export type MasterStatsProvider = () => object;
 export interface StatsOptions {
   /** Shown as `Server Version`, like the `Server` header. */
   serverVersion: string;
-  masterStats?: MasterStatsProvider;
+  masterStats?: MasterStatsProvider | undefined;
   /** A request taking longer than this is kept as a slow query (default 1 s). */
   slowQueryMs?: number;
   /** How many slow queries are kept, newest last (default 20). */
@@ -86,10 +86,11 @@ export interface StatsSources {
   streams: () => StreamStats;
   sessions: () => number;
   masterAvailable: () => boolean;
-  masterStats?: MasterStatsProvider;
-  slowQueryMs?: number;
-  slowQueryLimit?: number;
-  recentRequests?: number;
+  // Passed on from StatsOptions as they are: `undefined` means the default.
+  masterStats?: MasterStatsProvider | undefined;
+  slowQueryMs?: number | undefined;
+  slowQueryLimit?: number | undefined;
+  recentRequests?: number | undefined;
   now?: () => number;
 }
 
@@ -268,7 +269,8 @@ export class ServerStats {
           .map((record) => [String(record.seq), cherryPyRecord(record, client)]),
       ),
     };
-    if (on && this.slowQueries.length > 0) block['Slow Queries'] = this.slowQueries.map((record) => cherryPyRecord(record, client));
+    if (on && this.slowQueries.length > 0)
+      block['Slow Queries'] = this.slowQueries.map((record) => cherryPyRecord(record, client));
     return block;
   }
 
@@ -380,7 +382,7 @@ export function installStats(app: FastifyInstance, options: StatsOptions): Serve
     threadPool: rest.threadPool,
     serverVersion: options.serverVersion,
     bindAddress: () => {
-      const address = app.server.address() as AddressInfo | string | null;
+      const address = app.server.address();
       return typeof address === 'object' && address !== null ? [address.address, address.port] : [rest.host, rest.port];
     },
     streams: () => app.streams.stats(),

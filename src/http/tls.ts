@@ -77,7 +77,8 @@ async function caCertificates(path: string): Promise<string[]> {
   } catch (cause) {
     throw new StartupError(`Could not find the CA certificates ${path} (ssl_ca_certs)`, { cause });
   }
-  if (!isDirectory) return certificates('ssl_ca_certs', path, await readPem('ssl_ca_certs', path, 'the CA certificates'));
+  if (!isDirectory)
+    return certificates('ssl_ca_certs', path, await readPem('ssl_ca_certs', path, 'the CA certificates'));
   const found: string[] = [];
   for (const name of (await readdir(path)).sort()) {
     const file = join(path, name);
@@ -145,7 +146,10 @@ export async function tlsOptions(rest: RestSettings): Promise<ServerOptions | un
   try {
     createSecureContext(options);
   } catch (cause) {
-    throw new StartupError(`Unusable TLS settings (ssl_crt ${crtPath}, ssl_key ${keyPath}): ${(cause as Error).message}`, { cause });
+    throw new StartupError(
+      `Unusable TLS settings (ssl_crt ${crtPath}, ssl_key ${keyPath}): ${(cause as Error).message}`,
+      { cause },
+    );
   }
   return options;
 }

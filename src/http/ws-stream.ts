@@ -48,9 +48,9 @@ export interface EventSocketOptions {
   /** Opens the bus subscription when the client is ready. */
   subscribe(): Subscription;
   /** The frames an event becomes on this socket (shared Buffers where the text is per event). */
-  frames(event: SaltEvent): readonly (string | Buffer)[];
+  frames(event: SaltEvent): ReadonlyArray<string | Buffer>;
   /** Runs once, after the subscription is open (e.g. starting a grains.items job). */
-  onReady?: () => void;
+  onReady?: (() => void) | undefined;
   streams: StreamRegistry;
   sessionId: string | undefined;
   /** address:port of the client, for logs. */

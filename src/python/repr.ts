@@ -20,8 +20,12 @@ export function pythonRepr(value: unknown): string {
   if (value instanceof Map) return `{${[...value].map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`).join(', ')}}`;
   if (value instanceof Date) return `'${value.toISOString()}'`;
   if (typeof value === 'object') {
-    return `{${Object.entries(value).map(([k, v]) => `${stringRepr(k)}: ${pythonRepr(v)}`).join(', ')}}`;
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${stringRepr(k)}: ${pythonRepr(v)}`)
+      .join(', ')}}`;
   }
+  // Only symbols and functions are left here, which no Salt value is.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   return String(value);
 }
 

@@ -33,8 +33,7 @@ export interface PublishLoad {
 }
 
 export type PublishResult =
-  | { jid: string; minions: string[]; missing: string[] }
-  | { jid: null; minions: string[]; error: string };
+  { jid: string; minions: string[]; missing: string[] } | { jid: null; minions: string[]; error: string };
 
 export interface JobTag {
   tag: string;

@@ -143,5 +143,7 @@ function describe(reply: unknown): string {
   if (reply instanceof Uint8Array) return `${reply.length} raw bytes`;
   if (Array.isArray(reply)) return `a list of ${reply.length}`;
   if (typeof reply === 'object') return `a map with keys [${Object.keys(reply).slice(0, 10).join(', ')}]`;
+  // Objects are handled above; what is left is a primitive (the type is only narrowed to `{}`).
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   return String(reply);
 }

@@ -137,7 +137,13 @@ export class EventBus extends EventEmitter {
     }
     const frame = encodeEventFrame(tag, data, framing);
     await new Promise<void>((resolve, reject) => {
-      sock.write(frame, (err) => (err ? reject(new MasterUnavailableError(`writing to ${describeAddress(this.options.pull)} failed`, { cause: err })) : resolve()));
+      sock.write(frame, (err) =>
+        err
+          ? reject(
+              new MasterUnavailableError(`writing to ${describeAddress(this.options.pull)} failed`, { cause: err }),
+            )
+          : resolve(),
+      );
     });
     this.counters.eventsFired++;
   }
@@ -189,7 +195,10 @@ export class EventBus extends EventEmitter {
     try {
       results = this.reader.push(chunk);
     } catch (err) {
-      this.options.logger?.error({ err, pub: describeAddress(this.options.pub) }, 'event bus stream is corrupt; reconnecting');
+      this.options.logger?.error(
+        { err, pub: describeAddress(this.options.pub) },
+        'event bus stream is corrupt; reconnecting',
+      );
       sock.destroy();
       return;
     }
@@ -268,11 +277,9 @@ export class EventBus extends EventEmitter {
    * only a bare master slower than that ever sees one). The first probe to come back decides.
    */
   private probePullFraming(): Promise<EventFraming> {
-    if (!this.probing) {
-      this.probing = this.runProbe().finally(() => {
-        this.probing = undefined;
-      });
-    }
+    this.probing ??= this.runProbe().finally(() => {
+      this.probing = undefined;
+    });
     return this.probing;
   }
 

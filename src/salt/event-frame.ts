@@ -82,7 +82,7 @@ export class EventFrameReader {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     if (this.buffered < this.awaiting || this.buffered === 0) return [];
-    const pending = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks);
+    const pending = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
     this.decideFraming(pending);
     const results: FrameResult[] = [];
     let offset = 0;
@@ -106,7 +106,7 @@ export class EventFrameReader {
 
   private decideFraming(pending: Buffer): void {
     if (this.framingSeen !== undefined) return;
-    const first = pending[0] as number;
+    const first = pending[0]!;
     if (first === WRAPPER_FIRST_BYTE) this.framingSeen = 'bare';
     else if (first === 0x00) this.framingSeen = 'len32';
     else throw new InvalidMsgpack(`event stream starts with 0x${first.toString(16)}, not a Salt frame`);

@@ -148,12 +148,15 @@ export class RequestChannel {
           reject(err);
         },
       };
-      const timer = setTimeout(() => {
-        const at = this.waiters.indexOf(waiter);
-        if (at >= 0) this.waiters.splice(at, 1);
-        this.counters.timeouts++;
-        reject(new MasterTimeoutError(command, timeoutMs));
-      }, Math.max(1, deadline - Date.now()));
+      const timer = setTimeout(
+        () => {
+          const at = this.waiters.indexOf(waiter);
+          if (at >= 0) this.waiters.splice(at, 1);
+          this.counters.timeouts++;
+          reject(new MasterTimeoutError(command, timeoutMs));
+        },
+        Math.max(1, deadline - Date.now()),
+      );
       this.waiters.push(waiter);
     });
   }

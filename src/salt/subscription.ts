@@ -14,7 +14,10 @@ export interface SubscriptionOptions {
   overflow?: 'error' | 'drop-oldest';
 }
 
-type Waiter = { resolve: (r: IteratorResult<SaltEvent>) => void; reject: (err: Error) => void };
+interface Waiter {
+  resolve: (r: IteratorResult<SaltEvent>) => void;
+  reject: (err: Error) => void;
+}
 
 export class Subscription implements AsyncIterableIterator<SaltEvent> {
   readonly match: TagMatcher;
@@ -69,7 +72,7 @@ export class Subscription implements AsyncIterableIterator<SaltEvent> {
 
   next(): Promise<IteratorResult<SaltEvent>> {
     if (this.head < this.queue.length) {
-      const value = this.queue[this.head] as SaltEvent;
+      const value = this.queue[this.head]!;
       this.queue[this.head++] = undefined;
       if (this.head === this.queue.length) {
         this.queue = [];
@@ -96,12 +99,15 @@ export class Subscription implements AsyncIterableIterator<SaltEvent> {
     }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => {
-        const waiter = this.waiter;
-        this.waiter = undefined;
-        waiter?.resolve({ value: undefined, done: true });
-        resolve(undefined);
-      }, Math.max(0, timeoutMs));
+      timer = setTimeout(
+        () => {
+          const waiter = this.waiter;
+          this.waiter = undefined;
+          waiter?.resolve({ value: undefined, done: true });
+          resolve(undefined);
+        },
+        Math.max(0, timeoutMs),
+      );
     });
     try {
       const r = await Promise.race([this.next(), timeout]);

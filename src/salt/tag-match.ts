@@ -32,7 +32,7 @@ export function fnmatchRegExp(pattern: string): RegExp {
   const n = pattern.length;
   let i = 0;
   while (i < n) {
-    const c = pattern[i++] as string;
+    const c = pattern[i++]!;
     if (c === '*') out += '[\\s\\S]*';
     else if (c === '?') out += '[\\s\\S]';
     else if (c === '[') {

@@ -12,7 +12,8 @@ import {
   type ApiUnderTest,
 } from '../support/api.js';
 
-const SESSION_COOKIE = /^session_id=([0-9a-f]{40}); expires=(\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT); Max-Age=36000; Path=\/; HttpOnly; SameSite=Lax$/;
+const SESSION_COOKIE =
+  /^session_id=([0-9a-f]{40}); expires=(\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT); Max-Age=36000; Path=\/; HttpOnly; SameSite=Lax$/;
 
 let api: ApiUnderTest;
 
@@ -42,13 +43,16 @@ afterAll(async () => {
 const ping = [{ client: 'local', tgt: 'minion-1', fun: 'test.ping' }];
 
 describe('POST /login', () => {
-  it('answers the session with salt-api\'s fields, header and cookie', async () => {
+  it("answers the session with salt-api's fields, header and cookie", async () => {
     const before = Date.now() / 1000;
     const response = await api.call('/login', json(SALTDEV));
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/json');
     const text = await response.text();
-    const id = /^\{"return": \[\{"token": "([0-9a-f]{40})", "expire": [0-9.]+, "start": [0-9.]+, "user": "saltdev", "eauth": "pam", "perms": /.exec(text)?.[1];
+    const id =
+      /^\{"return": \[\{"token": "([0-9a-f]{40})", "expire": [0-9.]+, "start": [0-9.]+, "user": "saltdev", "eauth": "pam", "perms": /.exec(
+        text,
+      )?.[1];
     expect(id, text).toBeDefined();
     expect(response.headers.get('x-auth-token')).toBe(id);
     const cookie = response.headers.getSetCookie()[0] ?? '';
@@ -65,7 +69,7 @@ describe('POST /login', () => {
     expect(body.return[0].start).toBeGreaterThanOrEqual(Math.floor(before));
   });
 
-  it('gathers perms from the user, \'*\' and the groups, strings sorted before the rest', async () => {
+  it("gathers perms from the user, '*' and the groups, strings sorted before the rest", async () => {
     const reply = await login(api);
     expect(reply.perms).toEqual([
       '@runner',
@@ -80,7 +84,7 @@ describe('POST /login', () => {
   });
 
   it('accepts urlencoded, YAML, text/plain and list bodies', async () => {
-    const bodies: [string, string][] = [
+    const bodies: Array<[string, string]> = [
       ['application/x-www-form-urlencoded', 'username=saltdev&password=saltdev&eauth=pam'],
       ['application/x-yaml', 'username: saltdev\npassword: saltdev\neauth: pam\n'],
       ['text/plain;charset=UTF-8', JSON.stringify(SALTDEV)],
@@ -98,7 +102,7 @@ describe('POST /login', () => {
   it('answers YAML when asked', async () => {
     const response = await api.call('/login', json(SALTDEV, { accept: 'application/x-yaml' }));
     expect(response.headers.get('content-type')).toBe('application/x-yaml');
-    expect(await response.text()).toMatch(/^return:\n- eauth: pam\n  expire: [0-9.]+\n  perms:\n/);
+    expect(await response.text()).toMatch(/^return:\n- eauth: pam\n {2}expire: [0-9.]+\n {2}perms:\n/);
   });
 
   it('refuses bad credentials with 401 and a fresh session cookie', async () => {
@@ -134,7 +138,7 @@ describe('POST /login', () => {
     }
   });
 
-  it('answers an empty body with 401, not salt-api\'s 500', async () => {
+  it("answers an empty body with 401, not salt-api's 500", async () => {
     for (const init of [
       { method: 'POST' },
       { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' },
@@ -142,7 +146,9 @@ describe('POST /login', () => {
     ]) {
       const response = await api.call('/login', init);
       expect(response.status).toBe(401);
-      expect(await response.text()).toBe('{"status": 401, "return": "Could not authenticate using provided credentials"}');
+      expect(await response.text()).toBe(
+        '{"status": 401, "return": "Could not authenticate using provided credentials"}',
+      );
     }
   });
 
@@ -182,7 +188,9 @@ describe('session bounds', () => {
       const first = await login(bounded, nobody);
       for (let i = 0; i < 20; i++) await login(bounded, nobody);
       expect((await bounded.call('/minions', { headers: { 'x-auth-token': victim.token } })).status).toBe(200);
-      expect((await bounded.call('/logout', { method: 'POST', headers: { 'x-auth-token': first.token } })).status).toBe(401);
+      expect((await bounded.call('/logout', { method: 'POST', headers: { 'x-auth-token': first.token } })).status).toBe(
+        401,
+      );
       expect(bounded.server.sessions.size).toBe(4);
 
       await login(bounded);
@@ -229,7 +237,10 @@ describe('sessions on protected routes', () => {
     const byCookie = await api.call('/', json(ping, { cookie: `session_id=${token}` }));
     expect(byCookie.status).toBe(200);
 
-    const headerWins = await api.call('/', json(ping, { cookie: `session_id=${token}`, 'x-auth-token': 'ab'.repeat(20) }));
+    const headerWins = await api.call(
+      '/',
+      json(ping, { cookie: `session_id=${token}`, 'x-auth-token': 'ab'.repeat(20) }),
+    );
     expect(headerWins.status).toBe(401);
     const emptyHeaderIgnored = await api.call('/', json(ping, { cookie: `session_id=${token}`, 'x-auth-token': '' }));
     expect(emptyHeaderIgnored.status).toBe(200);
@@ -262,7 +273,8 @@ describe('POST /logout', () => {
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('{"return": "Your token has been cleared"}');
     const cookie = response.headers.getSetCookie()[0] ?? '';
-    const [, newId, expires] = /^session_id=([0-9a-f]{40}); expires=([^;]+); Path=\/; HttpOnly; SameSite=Lax$/.exec(cookie) ?? [];
+    const [, newId, expires] =
+      /^session_id=([0-9a-f]{40}); expires=([^;]+); Path=\/; HttpOnly; SameSite=Lax$/.exec(cookie) ?? [];
     expect(newId).toBeDefined();
     expect(newId).not.toBe(token);
     expect(Date.parse(expires ?? '')).toBeLessThan(Date.now() - 300 * 24 * 3600 * 1000);
@@ -291,7 +303,10 @@ describe('api_acl', () => {
       const refused = await acl.call('/login', json(SALTDEV));
       expect(refused.status).toBe(401);
       expect(pageMessage(await refused.text())).toBe('No permission -- see authorization schemes');
-      const spoofed = await acl.call('/login', json(SALTDEV, { 'remote-addr': '10.0.0.1', 'x-forwarded-for': '10.0.0.1' }));
+      const spoofed = await acl.call(
+        '/login',
+        json(SALTDEV, { 'remote-addr': '10.0.0.1', 'x-forwarded-for': '10.0.0.1' }),
+      );
       expect(spoofed.status).toBe(401);
       expect((await acl.call('/login', json({ username: 'autouser', password: 'x', eauth: 'auto' }))).status).toBe(200);
       expect((await acl.call('/login', json({ username: 'nobody', password: 'x', eauth: 'auto' }))).status).toBe(200);
@@ -358,7 +373,12 @@ describe('enable_sessions: false', () => {
   it('does not mount /login, /logout, /minions, /jobs', async () => {
     const off = await startApi({ settings: { rest: { enableSessions: false } } });
     try {
-      for (const [path, method] of [['/login', 'POST'], ['/logout', 'POST'], ['/minions', 'GET'], ['/jobs', 'GET']] as const) {
+      for (const [path, method] of [
+        ['/login', 'POST'],
+        ['/logout', 'POST'],
+        ['/minions', 'GET'],
+        ['/jobs', 'GET'],
+      ] as const) {
         const response = await off.call(path, { method });
         expect(response.status, path).toBe(404);
       }

@@ -98,7 +98,7 @@ describe('POST /', () => {
     expect(wheelJob.tag).toBe(`salt/wheel/${wheelJob.jid}`);
   });
 
-  it('uses the session\'s token over any token the chunk names', async () => {
+  it("uses the session's token over any token the chunk names", async () => {
     const result = await returnOf(await post([{ client: 'runner', fun: 'test.arg', token: 'not hex at all' }]));
     expect(result).toEqual([{ args: [], kwargs: {} }]);
   });
@@ -110,7 +110,7 @@ describe('POST /', () => {
   });
 
   it('refuses bodies that are not a lowstate', async () => {
-    const cases: [string, string | undefined][] = [
+    const cases: Array<[string, string | undefined]> = [
       ['text/plain', 'just some text'],
       ['application/json', '42'],
       ['application/json', 'null'],
@@ -137,7 +137,7 @@ describe('POST /', () => {
     expect(body.return).toBe('Lowstate chunk 2 must be a mapping, but it is a number');
   });
 
-  it('answers the dispatcher\'s refusals: missing or unknown client, missing fun', async () => {
+  it("answers the dispatcher's refusals: missing or unknown client, missing fun", async () => {
     const missingClient = await post([{ fun: 'test.ping', tgt: '*' }]);
     expect(missingClient.status).toBe(400);
     expect(pageMessage(await missingClient.text())).toBe("Invalid client specified: 'None'");
@@ -152,8 +152,16 @@ describe('POST /', () => {
   it("answers 400 in salt-api's envelope, JSON or YAML, where salt-api fails with its 500 envelope", async () => {
     const cases: Array<[string, unknown, string]> = [
       ['/', [{ client: 'local', fun: 'test.ping' }], "Missing 'tgt' in a local chunk (it needs 'tgt' and 'fun')"],
-      ['/', [{ client: 'local', tgt: 'nosuch', tgt_type: 'nodegroup', fun: 'test.ping' }], 'Node group nosuch unavailable'],
-      ['/minions', { client: 'runner', fun: 'test.ping' }, "Missing 'tgt' in a local_async chunk (it needs 'tgt' and 'fun')"],
+      [
+        '/',
+        [{ client: 'local', tgt: 'nosuch', tgt_type: 'nodegroup', fun: 'test.ping' }],
+        'Node group nosuch unavailable',
+      ],
+      [
+        '/minions',
+        { client: 'runner', fun: 'test.ping' },
+        "Missing 'tgt' in a local_async chunk (it needs 'tgt' and 'fun')",
+      ],
     ];
     for (const [path, body, message] of cases) {
       for (const accept of ['application/json', 'application/x-yaml']) {
@@ -189,7 +197,10 @@ describe('netapi_enable_clients', () => {
     const limited = await startApi({ settings: { master: { netapiEnableClients: ['local'] } } });
     try {
       const { token } = await login(limited);
-      const response = await limited.call('/', json([{ client: 'runner', fun: 'test.arg' }], { 'x-auth-token': token }));
+      const response = await limited.call(
+        '/',
+        json([{ client: 'runner', fun: 'test.arg' }], { 'x-auth-token': token }),
+      );
       expect(response.status).toBe(400);
       expect(pageMessage(await response.text())).toBe(
         "Client disabled: 'runner'. Add to 'netapi_enable_clients' master config option to enable.",
@@ -213,7 +224,9 @@ describe('POST /run', () => {
   it('runs chunks with a Salt token from /token', async () => {
     const tokenResponse = await api.call('/token', json(SALTDEV));
     expect(tokenResponse.status).toBe(200);
-    const tokens = (await tokenResponse.json()) as [{ token: string; name: string; eauth: string; start: number; expire: number }];
+    const tokens = (await tokenResponse.json()) as [
+      { token: string; name: string; eauth: string; start: number; expire: number },
+    ];
     expect(tokens).toHaveLength(1);
     expect(Object.keys(tokens[0]).slice(0, 4)).toEqual(['start', 'expire', 'name', 'eauth']);
     expect(tokens[0].name).toBe('saltdev');
@@ -257,19 +270,23 @@ describe('POST /token', () => {
   it('refuses bad credentials with 401', async () => {
     const response = await api.call('/token', json({ ...SALTDEV, password: 'wrong' }));
     expect(response.status).toBe(401);
-    expect(pageMessage(await response.text())).toBe('Authentication failure of type "eauth" occurred for user saltdev.');
+    expect(pageMessage(await response.text())).toBe(
+      'Authentication failure of type "eauth" occurred for user saltdev.',
+    );
   });
 
   it('mints one token per credential set, as a bare list', async () => {
     const response = await api.call('/token', json([SALTDEV, { username: 'autouser', password: 'x', eauth: 'auto' }]));
-    const tokens = (await response.json()) as { name: string }[];
+    const tokens = (await response.json()) as Array<{ name: string }>;
     expect(tokens.map((t) => t.name)).toEqual(['saltdev', 'autouser']);
   });
 });
 
 describe('a jid as an argument (20 digits: past msgpack uint64 once yamlified)', () => {
   async function jidOfPing(): Promise<string> {
-    const [started] = (await returnOf(await post({ client: 'local_async', tgt: 'minion-1', fun: 'test.ping' }))) as Array<{ jid: string }>;
+    const [started] = (await returnOf(
+      await post({ client: 'local_async', tgt: 'minion-1', fun: 'test.ping' }),
+    )) as Array<{ jid: string }>;
     const jid = started?.jid ?? '';
     expect(jid).toMatch(/^\d{20}$/);
     // The async job's return lands in the job cache a few ms later.
@@ -280,15 +297,23 @@ describe('a jid as an argument (20 digits: past msgpack uint64 once yamlified)',
   it('reaches jobs.lookup_jid as the text it was, positional or name=value, JSON or form', async () => {
     const jid = await jidOfPing();
     for (const arg of [[jid], [`jid=${jid}`]]) {
-      expect(await returnOf(await post([{ client: 'runner', fun: 'jobs.lookup_jid', arg }]))).toEqual([{ 'minion-1': true }]);
+      expect(await returnOf(await post([{ client: 'runner', fun: 'jobs.lookup_jid', arg }]))).toEqual([
+        { 'minion-1': true },
+      ]);
     }
     const form = await api.call('/', {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-auth-token': session, accept: 'application/json' },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-auth-token': session,
+        accept: 'application/json',
+      },
       body: `client=runner&fun=jobs.lookup_jid&arg=${jid}`,
     });
     expect(await returnOf(form)).toEqual([{ 'minion-1': true }]);
-    const [async] = (await returnOf(await post([{ client: 'runner_async', fun: 'jobs.list_job', arg: [jid] }]))) as Array<{ tag: string }>;
+    const [async] = (await returnOf(
+      await post([{ client: 'runner_async', fun: 'jobs.list_job', arg: [jid] }]),
+    )) as Array<{ tag: string }>;
     expect(async?.tag).toMatch(/^salt\/run\/\d{20}$/);
     const run = await api.call('/run', json([{ client: 'runner', fun: 'jobs.print_job', arg: [jid], ...SALTDEV }]));
     const [printed] = (await returnOf(run)) as Array<Record<string, unknown>>;
@@ -299,7 +324,11 @@ describe('a jid as an argument (20 digits: past msgpack uint64 once yamlified)',
     const big = '123456789012345678901234567890';
     const form = await api.call('/', {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-auth-token': session, accept: 'application/json' },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-auth-token': session,
+        accept: 'application/json',
+      },
       body: `client=local&tgt=minion-1&fun=test.arg&arg=${big}&arg=-99999999999999999999`,
     });
     const text = await form.text();
@@ -311,16 +340,43 @@ describe('a jid as an argument (20 digits: past msgpack uint64 once yamlified)',
 describe('text that is not UTF-8', () => {
   const echo = (arg: string): string => `[{"client": "local", "tgt": "minion-1", "fun": "test.echo", "arg": [${arg}]}]`;
   const cases: Array<[string, string, Buffer, string]> = [
-    ['a raw 0xE9 byte in JSON', 'application/json', Buffer.concat([Buffer.from(echo('"caf')), Buffer.from([0xe9]), Buffer.from('"]}]')]), 'Invalid JSON document'],
+    [
+      'a raw 0xE9 byte in JSON',
+      'application/json',
+      Buffer.concat([Buffer.from(echo('"caf')), Buffer.from([0xe9]), Buffer.from('"]}]')]),
+      'Invalid JSON document',
+    ],
     ['a lone surrogate escape in JSON', 'application/json', Buffer.from(echo('"\\ud800"')), 'Invalid JSON document'],
-    ['a raw 0xE9 byte in YAML', 'application/x-yaml', Buffer.concat([Buffer.from('client: local\ntgt: minion-1\nfun: test.echo\narg: [caf'), Buffer.from([0xe9, 0x5d])]), 'Invalid YAML document'],
-    ['a lone surrogate escape in YAML', 'application/x-yaml', Buffer.from('client: local\ntgt: minion-1\nfun: test.echo\narg: ["\\udc00"]'), 'Invalid YAML document'],
-    ['a raw 0xE9 byte in a form', 'application/x-www-form-urlencoded', Buffer.concat([Buffer.from('client=local&tgt=minion-1&fun=test.echo&arg=caf'), Buffer.from([0xe9])]), 'The request body is not UTF-8 text'],
+    [
+      'a raw 0xE9 byte in YAML',
+      'application/x-yaml',
+      Buffer.concat([
+        Buffer.from('client: local\ntgt: minion-1\nfun: test.echo\narg: [caf'),
+        Buffer.from([0xe9, 0x5d]),
+      ]),
+      'Invalid YAML document',
+    ],
+    [
+      'a lone surrogate escape in YAML',
+      'application/x-yaml',
+      Buffer.from('client: local\ntgt: minion-1\nfun: test.echo\narg: ["\\udc00"]'),
+      'Invalid YAML document',
+    ],
+    [
+      'a raw 0xE9 byte in a form',
+      'application/x-www-form-urlencoded',
+      Buffer.concat([Buffer.from('client=local&tgt=minion-1&fun=test.echo&arg=caf'), Buffer.from([0xe9])]),
+      'The request body is not UTF-8 text',
+    ],
   ];
 
   it.each(cases)('refuses %s with 400 and runs nothing', async (_name, contentType, body, message) => {
     const before = api.demo.requestCount('publish');
-    const response = await api.call('/', { method: 'POST', headers: { 'content-type': contentType, 'x-auth-token': session }, body: new Uint8Array(body) });
+    const response = await api.call('/', {
+      method: 'POST',
+      headers: { 'content-type': contentType, 'x-auth-token': session },
+      body: new Uint8Array(body),
+    });
     expect(response.status).toBe(400);
     expect(pageMessage(await response.text())).toBe(message);
     expect(api.demo.requestCount('publish')).toBe(before);
@@ -334,8 +390,15 @@ describe('text that is not UTF-8', () => {
 
 describe('numbers keep their Python type both ways', () => {
   it('JSON: integers exact, floats floats, past 64 bits as text, as salt-api sends them', async () => {
-    const body = '[{"client": "local", "tgt": "minion-1", "fun": "test.arg", "arg": [1.0, 2.50, 1e2, 9007199254740993, 12345678901234567890123, -0.0]}]';
-    const text = await (await api.call('/', { method: 'POST', headers: { 'content-type': 'application/json', 'x-auth-token': session }, body })).text();
+    const body =
+      '[{"client": "local", "tgt": "minion-1", "fun": "test.arg", "arg": [1.0, 2.50, 1e2, 9007199254740993, 12345678901234567890123, -0.0]}]';
+    const text = await (
+      await api.call('/', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-auth-token': session },
+        body,
+      })
+    ).text();
     expect(text).toContain('"args": [1.0, 2.5, 100.0, 9007199254740993, "12345678901234567890123", -0.0]');
   });
 
@@ -346,12 +409,14 @@ describe('numbers keep their Python type both ways', () => {
       body: 'client=local&tgt=minion-1&fun=test.arg&arg=1.0&arg=100.0&arg=2',
     });
     expect(await (await api.call('/', form('application/json'))).text()).toContain('"args": [1.0, 100.0, 2]');
-    expect(await (await api.call('/', form('application/x-yaml'))).text()).toContain('args:\n    - 1.0\n    - 100.0\n    - 2\n');
+    expect(await (await api.call('/', form('application/x-yaml'))).text()).toContain(
+      'args:\n    - 1.0\n    - 100.0\n    - 2\n',
+    );
   });
 });
 
-describe("values quoted in messages as Python prints them", () => {
-  it('an unknown client and a bad batch size, on salt-api\'s error page', async () => {
+describe('values quoted in messages as Python prints them', () => {
+  it("an unknown client and a bad batch size, on salt-api's error page", async () => {
     const client = await post([{ client: { a: 1 }, fun: 'x' }]);
     expect(client.status).toBe(400);
     expect(pageMessage(await client.text())).toBe("Invalid client specified: '{'a': 1}'");
@@ -367,7 +432,12 @@ describe('smaller answers as salt-api gives them', () => {
   it('PUT or POST without Content-Length (and not chunked) is a 411 before anything else', async () => {
     const { connect } = await import('node:net');
     const url = new URL(api.url);
-    for (const [method, path] of [['PUT', '/'], ['POST', '/'], ['PUT', '/minions'], ['POST', '/login']] as const) {
+    for (const [method, path] of [
+      ['PUT', '/'],
+      ['POST', '/'],
+      ['PUT', '/minions'],
+      ['POST', '/login'],
+    ] as const) {
       const head = await new Promise<string>((resolve, reject) => {
         const socket = connect(Number(url.port), url.hostname, () => {
           socket.write(`${method} ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
@@ -391,7 +461,9 @@ describe('smaller answers as salt-api gives them', () => {
     for (const timeout of [0, -1, '0']) {
       const response = await post([{ client: 'local', tgt: 'minion-1', fun: 'test.ping', timeout }]);
       expect(response.status).toBe(400);
-      expect(((await response.json()) as { return: string }).return).toMatch(/^'timeout' must be a positive number of seconds/);
+      expect(((await response.json()) as { return: string }).return).toMatch(
+        /^'timeout' must be a positive number of seconds/,
+      );
     }
   });
 });

@@ -28,7 +28,9 @@ describe('/minions', () => {
     expect(Object.keys(body.return[0]).sort()).toEqual(MINIONS);
     expect(body.return[0]['minion-2']?.id).toBe('minion-2');
 
-    const one = (await (await api.call('/minions/minion-3', withSession())).json()) as { return: [Record<string, unknown>] };
+    const one = (await (await api.call('/minions/minion-3', withSession())).json()) as {
+      return: [Record<string, unknown>];
+    };
     expect(Object.keys(one.return[0])).toEqual(['minion-3']);
 
     const none = await api.call('/minions/no-such-minion', withSession());
@@ -48,14 +50,20 @@ describe('/minions', () => {
   it('starts jobs with local_async whatever client is named: 202 with links to the jobs', async () => {
     const response = await api.call(
       '/minions',
-      json([{ client: 'runner', tgt: '*', fun: 'test.ping' }, { tgt: 'nothing-matches', fun: 'test.ping' }], {
-        'x-auth-token': session,
-      }),
+      json(
+        [
+          { client: 'runner', tgt: '*', fun: 'test.ping' },
+          { tgt: 'nothing-matches', fun: 'test.ping' },
+        ],
+        {
+          'x-auth-token': session,
+        },
+      ),
     );
     expect(response.status).toBe(202);
     const body = (await response.json()) as {
       return: [{ jid: string; minions: string[] }, Record<string, never>];
-      _links: { jobs: { href: string }[] };
+      _links: { jobs: Array<{ href: string }> };
     };
     expect(body.return[0].jid).toMatch(/^\d{20}$/);
     expect([...body.return[0].minions].sort()).toEqual(MINIONS);
@@ -77,15 +85,25 @@ describe('/minions', () => {
 
 describe('/jobs', () => {
   it('lists the job cache and splits one job into info and return', async () => {
-    const started = await api.call('/', json([{ client: 'local', tgt: 'minion-*', fun: 'test.arg', arg: ['hello'] }], {
-      'x-auth-token': session,
-    }));
+    const started = await api.call(
+      '/',
+      json([{ client: 'local', tgt: 'minion-*', fun: 'test.arg', arg: ['hello'] }], {
+        'x-auth-token': session,
+      }),
+    );
     expect(started.status).toBe(200);
-    const jobsResponse = await api.call('/minions', json({ tgt: 'minion-1', fun: 'test.ping' }, { 'x-auth-token': session }));
-    const { return: [{ jid }] } = (await jobsResponse.json()) as { return: [{ jid: string }] };
+    const jobsResponse = await api.call(
+      '/minions',
+      json({ tgt: 'minion-1', fun: 'test.ping' }, { 'x-auth-token': session }),
+    );
+    const {
+      return: [{ jid }],
+    } = (await jobsResponse.json()) as { return: [{ jid: string }] };
     // local_async does not wait: poll until the minion's return is in the job cache.
     for (let attempt = 0; attempt < 100; attempt++) {
-      const job = (await (await api.call(`/jobs/${jid}`, withSession())).json()) as { return: [Record<string, unknown>] };
+      const job = (await (await api.call(`/jobs/${jid}`, withSession())).json()) as {
+        return: [Record<string, unknown>];
+      };
       if (Object.hasOwn(job.return[0], 'minion-1')) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -134,11 +152,19 @@ describe('GET /keys', () => {
     const body = (await response.json()) as { return: Record<string, string[]> };
     expect(body.return['minions']).toEqual(MINIONS);
     expect(body.return['minions_pre']).toEqual(['pending-1']);
-    expect(Object.keys(body.return).sort()).toEqual(['local', 'minions', 'minions_denied', 'minions_pre', 'minions_rejected']);
+    expect(Object.keys(body.return).sort()).toEqual([
+      'local',
+      'minions',
+      'minions_denied',
+      'minions_pre',
+      'minions_rejected',
+    ]);
   });
 
-  it('answers one key\'s fingerprint, and {} when nothing matches', async () => {
-    const one = (await (await api.call('/keys/minion-1', withSession())).json()) as { return: { minions: Record<string, string> } };
+  it("answers one key's fingerprint, and {} when nothing matches", async () => {
+    const one = (await (await api.call('/keys/minion-1', withSession())).json()) as {
+      return: { minions: Record<string, string> };
+    };
     expect(Object.keys(one.return.minions)).toEqual(['minion-1']);
     expect(one.return.minions['minion-1']).toMatch(/^([0-9a-f]{2}:)+[0-9a-f]{2}$/);
     expect(await (await api.call('/keys/nothing-here', withSession())).text()).toBe('{"return": {}}');
@@ -165,7 +191,10 @@ interface TarMember {
 }
 
 function field(block: Buffer, offset: number, length: number): string {
-  return block.subarray(offset, offset + length).toString('latin1').replace(/\0+$/, '');
+  return block
+    .subarray(offset, offset + length)
+    .toString('latin1')
+    .replace(/\0+$/, '');
 }
 
 /** Reads a ustar archive, checking each header's checksum. */

@@ -39,7 +39,9 @@ describe('impossible credentials cost no master round trip', () => {
   });
 
   it('asks the master about a token of the right form (and refuses it when unknown)', async () => {
-    const { response, masterCalls } = await counted(() => api.call('/events', { headers: { 'X-Auth-Token': 'ab'.repeat(32) } }));
+    const { response, masterCalls } = await counted(() =>
+      api.call('/events', { headers: { 'X-Auth-Token': 'ab'.repeat(32) } }),
+    );
     expect(response.status).toBe(401);
     expect(masterCalls).toBe(1);
   });
@@ -50,16 +52,19 @@ describe('impossible credentials cost no master round trip', () => {
     ['runner', 'Authentication failure of type "token" occurred.'],
     ['runner_async', 'Authentication failure of type "token" occurred.'],
     ['wheel', 'Authentication failure of type "token" occurred.'],
-  ])('/run with an impossible token, client %s: the master\'s own answer, without the master', async (client, message) => {
-    const fun = client.startsWith('wheel') ? 'key.list_all' : client.startsWith('runner') ? 'test.arg' : 'test.ping';
-    for (const token of ['ab'.repeat(20), '0x' + 'ab'.repeat(31), '1_' + 'a'.repeat(62)]) {
-      const before = api.demo.requestCount();
-      const response = await api.call('/run', json([{ client, tgt: 'minion-1', fun, token }]));
-      expect(response.status).toBe(401);
-      expect(pageMessage(await response.text())).toBe(message);
-      expect(api.demo.requestCount() - before).toBe(0);
-    }
-  });
+  ])(
+    "/run with an impossible token, client %s: the master's own answer, without the master",
+    async (client, message) => {
+      const fun = client.startsWith('wheel') ? 'key.list_all' : client.startsWith('runner') ? 'test.arg' : 'test.ping';
+      for (const token of ['ab'.repeat(20), '0x' + 'ab'.repeat(31), '1_' + 'a'.repeat(62)]) {
+        const before = api.demo.requestCount();
+        const response = await api.call('/run', json([{ client, tgt: 'minion-1', fun, token }]));
+        expect(response.status).toBe(401);
+        expect(pageMessage(await response.text())).toBe(message);
+        expect(api.demo.requestCount() - before).toBe(0);
+      }
+    },
+  );
 
   it('session routes refuse an unknown or malformed session id without the master', async () => {
     for (const id of ['ab'.repeat(20), 'AB'.repeat(20), 'x', 'ab'.repeat(32)]) {

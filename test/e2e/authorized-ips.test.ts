@@ -56,7 +56,12 @@ describe('authorized_ips', () => {
     expect(root.statusCode).toBe(200);
     const mapped = await app.inject({ method: 'GET', url: '/', remoteAddress: '::ffff:127.0.0.1' });
     expect(mapped.statusCode).toBe(200);
-    const loginReply = await app.inject({ method: 'POST', url: '/login', remoteAddress: '127.0.0.1', payload: SALTDEV });
+    const loginReply = await app.inject({
+      method: 'POST',
+      url: '/login',
+      remoteAddress: '127.0.0.1',
+      payload: SALTDEV,
+    });
     expect(loginReply.statusCode).toBe(200);
     const { token } = await login(api);
     const run = await app.inject({
@@ -121,7 +126,12 @@ describe('authorized_ips', () => {
     });
     expect(authenticated.statusCode).toBe(403);
     expect(pageMessage(authenticated.body)).toBe(BAD_IP);
-    const hook = await app.inject({ method: 'POST', url: '/hook/x', remoteAddress: '10.9.8.7', headers: { 'x-auth-token': token, 'content-length': '0' } });
+    const hook = await app.inject({
+      method: 'POST',
+      url: '/hook/x',
+      remoteAddress: '10.9.8.7',
+      headers: { 'x-auth-token': token, 'content-length': '0' },
+    });
     expect(hook.statusCode).toBe(403);
   });
 

@@ -74,7 +74,10 @@ describe('salt-apid command line', () => {
     const { streams } = captureIo();
     const daemon = daemonOf(await runCli(['-c', dir], streams));
     await daemon.server.master.bus.waitConnected(2_000);
-    await expect(daemon.server.master.commands.ping({ via: 'config' })).resolves.toEqual({ cmd: 'ping', via: 'config' });
+    await expect(daemon.server.master.commands.ping({ via: 'config' })).resolves.toEqual({
+      cmd: 'ping',
+      via: 'config',
+    });
     expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
   });
 });

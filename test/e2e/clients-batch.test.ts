@@ -6,7 +6,13 @@ import { harness, ordered, recordedLoads, recordedReturn } from './clients-setup
 describe('local_batch', () => {
   it('pings, then publishes to each batch under one caller-chosen jid (the loads salt-api sends)', async () => {
     const h = await harness();
-    const result = await h.netapi.run({ client: 'local_batch', tgt: '*', fun: 'test.ping', batch: '1', token: h.token });
+    const result = await h.netapi.run({
+      client: 'local_batch',
+      tgt: '*',
+      fun: 'test.ping',
+      batch: '1',
+      token: h.token,
+    });
     expect(result).toEqual(recordedReturn('saltapi_local_batch'));
     expect(h.loads.map(ordered)).toEqual(recordedLoads('saltapi_local_batch').map(ordered));
   });
@@ -27,7 +33,14 @@ describe('local_batch', () => {
   it('reads a percentage of the minions that answered the presence ping', async () => {
     const ids = ['m-1', 'm-2', 'm-3', 'm-4'];
     const h = await harness({ demo: { minions: ids, returnDelayMs: 50 } });
-    const result = await h.netapi.run({ client: 'local_batch', tgt: '*', fun: 'test.sleep', arg: [0.2], batch: '50%', token: h.token });
+    const result = await h.netapi.run({
+      client: 'local_batch',
+      tgt: '*',
+      fun: 'test.sleep',
+      arg: [0.2],
+      batch: '50%',
+      token: h.token,
+    });
     expect(result).toHaveLength(4);
     const batches = h.loads.filter((l) => l['fun'] === 'test.sleep');
     expect(batches.every((l) => (l['tgt'] as string[]).length <= 2)).toBe(true);
@@ -36,7 +49,15 @@ describe('local_batch', () => {
 
   it('leaves out a minion that does not answer the presence ping', async () => {
     const h = await harness({ demo: { minions: ['minion-1'], deadMinions: ['dead-1'] } });
-    const result = await h.netapi.run({ client: 'local_batch', tgt: '*', fun: 'test.ping', batch: '10%', timeout: 1, gather_job_timeout: 1, token: h.token });
+    const result = await h.netapi.run({
+      client: 'local_batch',
+      tgt: '*',
+      fun: 'test.ping',
+      batch: '10%',
+      timeout: 1,
+      gather_job_timeout: 1,
+      token: h.token,
+    });
     expect(result).toEqual([{ 'minion-1': true }]);
   });
 
@@ -47,12 +68,21 @@ describe('local_batch', () => {
 
   it('stops after a failing return with failhard', async () => {
     const h = await harness({ demo: { minions: ['m-1', 'm-2', 'm-3'] } });
-    const result = await h.netapi.run({ client: 'local_batch', tgt: '*', fun: 'nope.nope', batch: 1, failhard: true, token: h.token });
+    const result = await h.netapi.run({
+      client: 'local_batch',
+      tgt: '*',
+      fun: 'nope.nope',
+      batch: 1,
+      failhard: true,
+      token: h.token,
+    });
     expect(result).toHaveLength(1);
   });
 
   it('refuses a batch size that is not a count or a percentage', async () => {
     const h = await harness();
-    await expect(h.netapi.run({ client: 'local_batch', tgt: '*', fun: 'test.ping', batch: 'lots', token: h.token })).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(
+      h.netapi.run({ client: 'local_batch', tgt: '*', fun: 'test.ping', batch: 'lots', token: h.token }),
+    ).rejects.toMatchObject({ kind: 'invalid' });
   });
 });

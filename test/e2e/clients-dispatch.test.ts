@@ -12,18 +12,32 @@ import { harness } from './clients-setup.js';
 
 describe('gatekeeping', () => {
   it('answers 503 "not available" while the master is unreachable', async () => {
-    const master = new SaltMaster({ requestEndpoint: 'tcp://127.0.0.1:1', pub: { path: '/nonexistent/pub.ipc' }, pull: { path: '/nonexistent/pull.ipc' }, pullFraming: 'bare' });
+    const master = new SaltMaster({
+      requestEndpoint: 'tcp://127.0.0.1:1',
+      pub: { path: '/nonexistent/pub.ipc' },
+      pull: { path: '/nonexistent/pull.ipc' },
+      pullFraming: 'bare',
+    });
     const netapi = createNetapi({ master, settings: testSettings().master });
     expect(netapi.masterAvailable).toBe(false);
-    await expect(netapi.run({ client: 'bogus' })).rejects.toMatchObject({ kind: 'unavailable', message: expect.stringContaining('Salt Master is not available') });
+    await expect(netapi.run({ client: 'bogus' })).rejects.toMatchObject({
+      kind: 'unavailable',
+      message: expect.stringContaining('Salt Master is not available'),
+    });
     master.close();
   });
 
   it('names an unknown or missing client, before looking at credentials', async () => {
     const h = await harness();
     expect(h.netapi.masterAvailable).toBe(true);
-    await expect(h.netapi.run({ client: 'bogus' })).rejects.toMatchObject({ kind: 'invalid', message: "Invalid client specified: 'bogus'" });
-    await expect(h.netapi.run({ fun: 'test.ping' })).rejects.toMatchObject({ kind: 'invalid', message: "Invalid client specified: 'None'" });
+    await expect(h.netapi.run({ client: 'bogus' })).rejects.toMatchObject({
+      kind: 'invalid',
+      message: "Invalid client specified: 'bogus'",
+    });
+    await expect(h.netapi.run({ fun: 'test.ping' })).rejects.toMatchObject({
+      kind: 'invalid',
+      message: "Invalid client specified: 'None'",
+    });
   });
 
   it('refuses clients missing from netapi_enable_clients', async () => {
@@ -38,7 +52,9 @@ describe('gatekeeping', () => {
 
   it('wants token or eauth: username and password alone are no credentials', async () => {
     const h = await harness();
-    await expect(h.netapi.run({ client: 'local', tgt: '*', fun: 'test.ping', username: 'saltdev', password: 'saltdev' })).rejects.toMatchObject({
+    await expect(
+      h.netapi.run({ client: 'local', tgt: '*', fun: 'test.ping', username: 'saltdev', password: 'saltdev' }),
+    ).rejects.toMatchObject({
       kind: 'auth',
       message: 'No authentication credentials given',
     });
@@ -47,18 +63,25 @@ describe('gatekeeping', () => {
 
   it('refuses raw_shell unless netapi_allow_raw_shell', async () => {
     const refused = await harness();
-    await expect(refused.netapi.run({ client: 'local', tgt: '*', fun: 'test.ping', raw_shell: true, token: refused.token })).rejects.toMatchObject({
+    await expect(
+      refused.netapi.run({ client: 'local', tgt: '*', fun: 'test.ping', raw_shell: true, token: refused.token }),
+    ).rejects.toMatchObject({
       kind: 'auth',
       message: 'Raw shell option not allowed.',
     });
     const allowed = await harness({ settings: { netapiAllowRawShell: true } });
-    expect(await allowed.netapi.run({ client: 'local', tgt: '*', fun: 'test.ping', raw_shell: true, token: allowed.token })).toEqual([{ 'minion-1': true }]);
+    expect(
+      await allowed.netapi.run({ client: 'local', tgt: '*', fun: 'test.ping', raw_shell: true, token: allowed.token }),
+    ).toEqual([{ 'minion-1': true }]);
   });
 
   it('says "<client> takes at least 1 argument (0 given)" for runner and wheel chunks without fun', async () => {
     const h = await harness();
     for (const client of ['runner', 'runner_async', 'wheel', 'wheel_async']) {
-      await expect(h.netapi.run({ client, token: h.token })).rejects.toMatchObject({ kind: 'invalid', message: `${client} takes at least 1 argument (0 given)` });
+      await expect(h.netapi.run({ client, token: h.token })).rejects.toMatchObject({
+        kind: 'invalid',
+        message: `${client} takes at least 1 argument (0 given)`,
+      });
     }
     expect(h.loads).toEqual([]);
   });
@@ -78,9 +101,12 @@ describe('ssh', () => {
     await chmod(join(dir, 'salt-ssh'), 0o755);
     const path = process.env['PATH'];
     process.env['PATH'] = `${dir}${delimiter}${path ?? ''}`;
-    restore.push(() => {
-      process.env['PATH'] = path;
-    }, () => rm(dir, { recursive: true, force: true }));
+    restore.push(
+      () => {
+        process.env['PATH'] = path;
+      },
+      () => rm(dir, { recursive: true, force: true }),
+    );
     return argsFile;
   }
 
@@ -103,22 +129,64 @@ describe('ssh', () => {
     const argsFile = await fakeSaltSsh('{"host-1": true}');
     const h = await harness({ settings: sshSettings });
     const [result] = await h.netapi.run({
-      client: 'ssh', tgt: 'host-*', fun: 'test.echo', arg: ['hi'], kwarg: { n: 1 }, token: h.token,
-      ssh_user: 'deploy', ssh_options: ['ProxyCommand=nc evil 22', 'Port=2222'], roster_file: '/tmp/mine', ignore_host_keys: 'yes', bogus: 1,
+      client: 'ssh',
+      tgt: 'host-*',
+      fun: 'test.echo',
+      arg: ['hi'],
+      kwarg: { n: 1 },
+      token: h.token,
+      ssh_user: 'deploy',
+      ssh_options: ['ProxyCommand=nc evil 22', 'Port=2222'],
+      roster_file: '/tmp/mine',
+      ignore_host_keys: 'yes',
+      bogus: 1,
     });
-    expect(result).toMatchObject({ 'host-1': { return: true, retcode: 0, fun: 'test.echo', fun_args: ['hi', { __kwarg__: true, n: 1 }], id: 'host-1' } });
+    expect(result).toMatchObject({
+      'host-1': {
+        return: true,
+        retcode: 0,
+        fun: 'test.echo',
+        fun_args: ['hi', { __kwarg__: true, n: 1 }],
+        id: 'host-1',
+      },
+    });
     const argv = (await readFile(argsFile, 'utf8')).trimEnd().split('\n');
-    expect(argv).toEqual(['--out=json', '--static', expect.stringMatching(/^--jid=\d{20}$/), '--user=deploy', '--ssh-option=Port=2222', '--ignore-host-keys', '--', 'host-*', 'test.echo', 'hi', 'n=1']);
+    expect(argv).toEqual([
+      '--out=json',
+      '--static',
+      expect.stringMatching(/^--jid=\d{20}$/),
+      '--user=deploy',
+      '--ssh-option=Port=2222',
+      '--ignore-host-keys',
+      '--',
+      'host-*',
+      'test.echo',
+      'hi',
+      'n=1',
+    ]);
   });
 
   it('checks the credentials and the external_auth ACL first', async () => {
     await fakeSaltSsh('{}');
     const h = await harness({ settings: sshSettings });
-    await expect(h.netapi.run({ client: 'ssh', tgt: '*', fun: 'test.ping', token: 'ab'.repeat(32) })).rejects.toMatchObject({ kind: 'auth' });
-    await expect(h.netapi.run({ client: 'ssh', tgt: '*', fun: 'test.ping', username: 'nobody', password: 'x', eauth: 'auto' })).rejects.toMatchObject({
+    await expect(
+      h.netapi.run({ client: 'ssh', tgt: '*', fun: 'test.ping', token: 'ab'.repeat(32) }),
+    ).rejects.toMatchObject({ kind: 'auth' });
+    await expect(
+      h.netapi.run({ client: 'ssh', tgt: '*', fun: 'test.ping', username: 'nobody', password: 'x', eauth: 'auto' }),
+    ).rejects.toMatchObject({
       kind: 'auth',
       message: 'Authorization error occurred.',
     });
-    expect(await h.netapi.run({ client: 'ssh', tgt: '*', fun: 'test.ping', username: 'saltdev', password: 'saltdev', eauth: 'pam' })).toEqual([{}]);
+    expect(
+      await h.netapi.run({
+        client: 'ssh',
+        tgt: '*',
+        fun: 'test.ping',
+        username: 'saltdev',
+        password: 'saltdev',
+        eauth: 'pam',
+      }),
+    ).toEqual([{}]);
   });
 });

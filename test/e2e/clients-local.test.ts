@@ -19,21 +19,41 @@ describe('local', () => {
 
   it('folds kwarg into arg as a trailing __kwarg__ map', async () => {
     const h = await harness();
-    const [result] = await h.netapi.run({ client: 'local', tgt: 'minion-1', fun: 'test.arg', arg: ['a', 1], kwarg: { x: 'y' }, token: h.token });
+    const [result] = await h.netapi.run({
+      client: 'local',
+      tgt: 'minion-1',
+      fun: 'test.arg',
+      arg: ['a', 1],
+      kwarg: { x: 'y' },
+      token: h.token,
+    });
     expect(h.loads.map(ordered)).toEqual(recordedLoads('saltapi_local_arg_kwarg').map(ordered));
     expect(result).toMatchObject({ 'minion-1': { args: ['a', 1], kwargs: { x: 'y' } } });
   });
 
   it('sends inline eauth credentials in kwargs', async () => {
     const h = await harness();
-    const result = await h.netapi.run({ client: 'local', tgt: 'minion-1', fun: 'test.ping', username: 'saltdev', password: 'saltdev', eauth: 'pam' });
+    const result = await h.netapi.run({
+      client: 'local',
+      tgt: 'minion-1',
+      fun: 'test.ping',
+      username: 'saltdev',
+      password: 'saltdev',
+      eauth: 'pam',
+    });
     expect(result).toEqual([recordedReturn('saltapi_local_eauth_inline')]);
     expect(h.loads.map(ordered)).toEqual(recordedLoads('saltapi_local_eauth_inline').map(ordered));
   });
 
   it('gives {ret, retcode, jid} per minion with full_return', async () => {
     const h = await harness();
-    const [result] = await h.netapi.run({ client: 'local', tgt: 'minion-1', fun: 'test.ping', full_return: true, token: h.token });
+    const [result] = await h.netapi.run({
+      client: 'local',
+      tgt: 'minion-1',
+      fun: 'test.ping',
+      full_return: true,
+      token: h.token,
+    });
     expect(ordered(result)).toBe(ordered(recordedReturn('saltapi_local_full_return')));
     expect(h.loads.map(ordered)).toEqual(recordedLoads('saltapi_local_full_return').map(ordered));
   });
@@ -48,7 +68,13 @@ describe('local', () => {
   it('reports an unknown list entry as "did not return" without waiting for it', async () => {
     const h = await harness();
     const started = performance.now();
-    const [result] = await h.netapi.run({ client: 'local', tgt: ['minion-1', 'ghost-minion'], tgt_type: 'list', fun: 'test.ping', token: h.token });
+    const [result] = await h.netapi.run({
+      client: 'local',
+      tgt: ['minion-1', 'ghost-minion'],
+      tgt_type: 'list',
+      fun: 'test.ping',
+      token: h.token,
+    });
     expect(performance.now() - started).toBeLessThan(1_000);
     const jid = /(\d{20})$/.exec(String((result as Record<string, unknown>)['ghost-minion']))?.[1] ?? 'none';
     expect(ordered(result)).toBe(ordered({ 'minion-1': true, 'ghost-minion': NO_RETURN(jid) }));
@@ -58,53 +84,117 @@ describe('local', () => {
   it('asks a silent minion with find_job after timeout and reports it after gather_job_timeout', async () => {
     const h = await harness({ demo: { minions: ['minion-1'], deadMinions: ['dead-1'] } });
     const started = performance.now();
-    const [result] = await h.netapi.run({ client: 'local', tgt: '*', fun: 'test.ping', timeout: 1, gather_job_timeout: 1, token: h.token });
+    const [result] = await h.netapi.run({
+      client: 'local',
+      tgt: '*',
+      fun: 'test.ping',
+      timeout: 1,
+      gather_job_timeout: 1,
+      token: h.token,
+    });
     const elapsed = performance.now() - started;
     expect(elapsed).toBeGreaterThan(1_900);
     expect(elapsed).toBeLessThan(3_500);
     const jid = String(h.loads[1]?.['arg'] && (h.loads[1]['arg'] as string[])[0]);
     expect(result).toEqual({ 'minion-1': true, 'dead-1': NO_RETURN(jid) });
-    expect(h.loads[1]).toMatchObject({ cmd: 'publish', tgt: ['dead-1'], fun: 'saltutil.find_job', arg: [jid], tgt_type: 'list', ret: '', jid: '' });
+    expect(h.loads[1]).toMatchObject({
+      cmd: 'publish',
+      tgt: ['dead-1'],
+      fun: 'saltutil.find_job',
+      arg: [jid],
+      tgt_type: 'list',
+      ret: '',
+      jid: '',
+    });
     expect(h.loads[1]?.['kwargs']).toEqual({ client: 'local', gather_job_timeout: 1, token: h.token });
   });
 
   it('keeps waiting while find_job says the job still runs (test.sleep longer than timeout)', async () => {
     const h = await harness();
     const started = performance.now();
-    const [result] = await h.netapi.run({ client: 'local', tgt: 'minion-1', fun: 'test.sleep', arg: [2], timeout: '1', token: h.token });
+    const [result] = await h.netapi.run({
+      client: 'local',
+      tgt: 'minion-1',
+      fun: 'test.sleep',
+      arg: [2],
+      timeout: '1',
+      token: h.token,
+    });
     const elapsed = performance.now() - started;
     expect(result).toEqual({ 'minion-1': true });
     expect(elapsed).toBeGreaterThan(1_900);
     expect(elapsed).toBeLessThan(3_000);
     const recorded = recordedLoads('saltapi_local_timeout_find_job');
-    expect(h.loads.map(ordered)).toEqual(recorded.slice(0, 2).map(ordered).map((l) => l.replace('[3]', '[2]')));
+    expect(h.loads.map(ordered)).toEqual(
+      recorded
+        .slice(0, 2)
+        .map(ordered)
+        .map((l) => l.replace('[3]', '[2]')),
+    );
   });
 
   it('gives the full_return shape for a silent minion', async () => {
     const h = await harness({ demo: { minions: [], deadMinions: ['dead-1'] } });
-    const [result] = await h.netapi.run({ client: 'local', tgt: 'dead-1', fun: 'test.ping', timeout: 1, gather_job_timeout: 0, full_return: true, token: h.token });
-    expect(result).toEqual({ 'dead-1': { out: 'no_return', ret: expect.stringMatching(/^Minion did not return\. \[No response\]/), retcode: 1 } });
+    const [result] = await h.netapi.run({
+      client: 'local',
+      tgt: 'dead-1',
+      fun: 'test.ping',
+      timeout: 1,
+      gather_job_timeout: 0,
+      full_return: true,
+      token: h.token,
+    });
+    expect(result).toEqual({
+      'dead-1': {
+        out: 'no_return',
+        ret: expect.stringMatching(/^Minion did not return\. \[No response\]/),
+        retcode: 1,
+      },
+    });
   });
 
   it('returns a map per function for a compound job', async () => {
     const h = await harness();
-    const [result] = await h.netapi.run({ client: 'local', tgt: 'minion-1', fun: ['test.ping', 'test.echo'], arg: [[], ['hello']], token: h.token });
+    const [result] = await h.netapi.run({
+      client: 'local',
+      tgt: 'minion-1',
+      fun: ['test.ping', 'test.echo'],
+      arg: [[], ['hello']],
+      token: h.token,
+    });
     expect(result).toEqual({ 'minion-1': { 'test.ping': true, 'test.echo': 'hello' } });
   });
 
   it('uses expr_form as tgt_type when tgt_type is absent', async () => {
     const h = await harness({ demo: { minions: ['minion-1', 'minion-2'] } });
-    const [result] = await h.netapi.run({ client: 'local', tgt: 'minion-1,minion-2', expr_form: 'list', fun: 'test.ping', token: h.token });
+    const [result] = await h.netapi.run({
+      client: 'local',
+      tgt: 'minion-1,minion-2',
+      expr_form: 'list',
+      fun: 'test.ping',
+      token: h.token,
+    });
     expect(result).toEqual({ 'minion-1': true, 'minion-2': true });
     expect(h.loads[0]).toMatchObject({ tgt_type: 'list', kwargs: { client: 'local', token: h.token } });
   });
 
   it('resolves nodegroups into compound targets', async () => {
-    const h = await harness({ demo: { minions: ['minion-1', 'minion-2'] }, settings: { nodegroups: { web: 'minion-1' } } });
-    const [result] = await h.netapi.run({ client: 'local', tgt: 'web', tgt_type: 'nodegroup', fun: 'test.ping', token: h.token });
+    const h = await harness({
+      demo: { minions: ['minion-1', 'minion-2'] },
+      settings: { nodegroups: { web: 'minion-1' } },
+    });
+    const [result] = await h.netapi.run({
+      client: 'local',
+      tgt: 'web',
+      tgt_type: 'nodegroup',
+      fun: 'test.ping',
+      token: h.token,
+    });
     expect(h.loads[0]).toMatchObject({ tgt: 'L@minion-1', tgt_type: 'compound' });
     expect(result).toEqual({ 'minion-1': true });
-    await expect(h.netapi.run({ client: 'local', tgt: 'nope', tgt_type: 'nodegroup', fun: 'test.ping', token: h.token })).rejects.toMatchObject({
+    await expect(
+      h.netapi.run({ client: 'local', tgt: 'nope', tgt_type: 'nodegroup', fun: 'test.ping', token: h.token }),
+    ).rejects.toMatchObject({
       kind: 'invalid',
     });
   });
@@ -119,15 +209,23 @@ describe('local', () => {
 
   it('names what is missing when tgt or fun is absent', async () => {
     const h = await harness();
-    await expect(h.netapi.run({ client: 'local', fun: 'test.ping', token: h.token })).rejects.toMatchObject({ kind: 'invalid', message: expect.stringContaining("'tgt'") });
-    await expect(h.netapi.run({ client: 'local_async', token: h.token })).rejects.toMatchObject({ message: expect.stringContaining("'tgt' and 'fun'") });
+    await expect(h.netapi.run({ client: 'local', fun: 'test.ping', token: h.token })).rejects.toMatchObject({
+      kind: 'invalid',
+      message: expect.stringContaining("'tgt'"),
+    });
+    await expect(h.netapi.run({ client: 'local_async', token: h.token })).rejects.toMatchObject({
+      message: expect.stringContaining("'tgt' and 'fun'"),
+    });
     expect(h.loads).toEqual([]);
   });
 
   it('stops waiting when the request is aborted', async () => {
     const h = await harness({ demo: { minions: [], deadMinions: ['dead-1'] } });
     const controller = new AbortController();
-    const call = h.netapi.run({ client: 'local', tgt: 'dead-1', fun: 'test.ping', timeout: 30, token: h.token }, { signal: controller.signal });
+    const call = h.netapi.run(
+      { client: 'local', tgt: 'dead-1', fun: 'test.ping', timeout: 30, token: h.token },
+      { signal: controller.signal },
+    );
     setTimeout(() => controller.abort(new Error('client went away')), 100);
     await expect(call).rejects.toThrow('client went away');
     expect(h.master.bus.stats().subscribers).toBe(0);
@@ -146,7 +244,9 @@ describe('local_async', () => {
 
   it('answers {} when nothing matches', async () => {
     const h = await harness();
-    expect(await h.netapi.run({ client: 'local_async', tgt: 'nobody', fun: 'test.ping', token: h.token })).toEqual([{}]);
+    expect(await h.netapi.run({ client: 'local_async', tgt: 'nobody', fun: 'test.ping', token: h.token })).toEqual([
+      {},
+    ]);
   });
 });
 
@@ -160,7 +260,13 @@ describe('local_subset', () => {
 
   it('picks `subset` of the minions', async () => {
     const h = await harness({ demo: { minions: ['m-1', 'm-2', 'm-3', 'm-4'] } });
-    const [result] = await h.netapi.run({ client: 'local_subset', tgt: '*', fun: 'test.ping', subset: 2, token: h.token });
+    const [result] = await h.netapi.run({
+      client: 'local_subset',
+      tgt: '*',
+      fun: 'test.ping',
+      subset: 2,
+      token: h.token,
+    });
     expect(Object.keys(result as object)).toHaveLength(2);
     expect(h.loads[1]).toMatchObject({ tgt_type: 'list', kwargs: { progress: false, client: 'local_subset' } });
   });

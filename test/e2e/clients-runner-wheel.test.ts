@@ -15,20 +15,39 @@ describe('runner', () => {
 
   it('splits name=value out of arg and merges the top-level keywords (saltapi_runner_args_kwargs)', async () => {
     const h = await harness();
-    const result = await h.netapi.run({ client: 'runner', fun: 'test.arg', arg: ['a', 'k2=v2'], k1: 'v1', token: h.token });
+    const result = await h.netapi.run({
+      client: 'runner',
+      fun: 'test.arg',
+      arg: ['a', 'k2=v2'],
+      k1: 'v1',
+      token: h.token,
+    });
     expect(result.map(ordered)).toEqual([ordered(recordedReturn('saltapi_runner_args_kwargs'))]);
     expect(h.loads.map(ordered)).toEqual(recordedLoads('saltapi_runner_args_kwargs').map(ordered));
   });
 
   it('merges kwarg and yamlifies name=value values', async () => {
     const h = await harness();
-    const [result] = await h.netapi.run({ client: 'runner', fun: 'test.arg', arg: ['a', 'n=2'], kwarg: { b: 2 }, c: 3, token: h.token });
+    const [result] = await h.netapi.run({
+      client: 'runner',
+      fun: 'test.arg',
+      arg: ['a', 'n=2'],
+      kwarg: { b: 2 },
+      c: 3,
+      token: h.token,
+    });
     expect(result).toEqual({ args: ['a'], kwargs: { n: 2, b: 2, c: 3 } });
   });
 
   it('drops keywords a known runner does not take, as salt-api does', async () => {
     const h = await harness();
-    await h.netapi.run({ client: 'runner', fun: 'jobs.list_jobs', search_function: 'test.*', bogus: 1, token: h.token });
+    await h.netapi.run({
+      client: 'runner',
+      fun: 'jobs.list_jobs',
+      search_function: 'test.*',
+      bogus: 1,
+      token: h.token,
+    });
     expect(h.loads[0]?.['kwarg']).toEqual({ kwarg: { search_function: 'test.*' }, arg: [] });
   });
 
@@ -38,7 +57,9 @@ describe('runner', () => {
     const recorded = recordedReturn('saltapi_runner_full_return') as { data: Record<string, unknown> };
     expect(Object.keys(result as object)).toEqual(['data', 'tag']);
     expect(Object.keys((result as { data: object }).data)).toEqual(Object.keys(recorded.data));
-    expect(result).toMatchObject({ data: { fun: 'runner.manage.status', user: 'saltdev', return: { up: ['minion-1'], down: [] }, success: true } });
+    expect(result).toMatchObject({
+      data: { fun: 'runner.manage.status', user: 'saltdev', return: { up: ['minion-1'], down: [] }, success: true },
+    });
     expect((result as { tag: string }).tag).toMatch(/^salt\/run\/\d{20}\/ret$/);
     expect(h.loads.map(ordered)).toEqual(recordedLoads('saltapi_runner_full_return').map(ordered));
   });
@@ -53,7 +74,9 @@ describe('runner', () => {
 
   it('refuses a non-numeric timeout with 400', async () => {
     const h = await harness();
-    await expect(h.netapi.run({ client: 'runner', fun: 'manage.status', timeout: 'soon', token: h.token })).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(
+      h.netapi.run({ client: 'runner', fun: 'manage.status', timeout: 'soon', token: h.token }),
+    ).rejects.toMatchObject({ kind: 'invalid' });
     expect(h.loads).toEqual([]);
   });
 
@@ -71,7 +94,11 @@ describe('runner', () => {
 
   it('falls back to waiting for the runner to start when the caller may not ask for the list', async () => {
     const externalAuth = { pam: { saltdev: [{ '@runner': ['jobs.*'] }] } };
-    const h = await harness({ demo: { externalAuth }, settings: { externalAuth }, tuning: { unknownRunnerStartMs: 300 } });
+    const h = await harness({
+      demo: { externalAuth },
+      settings: { externalAuth },
+      tuning: { unknownRunnerStartMs: 300 },
+    });
     const call = h.netapi.run({ client: 'runner', fun: 'jobs.lookup_jd', jid: '1', token: h.token });
     await expect(call).rejects.toMatchObject({ kind: 'invalid', message: "'jobs.lookup_jd' is not available." });
     expect(h.loads.map((load) => load['fun'])).toEqual(['doc.runner', 'jobs.lookup_jd']);
@@ -87,7 +114,9 @@ describe('runner', () => {
 
   it('refuses a fun that is not a function name at once', async () => {
     const h = await harness();
-    await expect(h.netapi.run({ client: 'runner', fun: 'status', token: h.token })).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(h.netapi.run({ client: 'runner', fun: 'status', token: h.token })).rejects.toMatchObject({
+      kind: 'invalid',
+    });
     await expect(h.netapi.run({ client: 'runner', fun: '', token: h.token })).rejects.toMatchObject({
       message: 'Must specify a function to run!\nex: manage.up',
     });
@@ -105,7 +134,12 @@ describe('runner', () => {
   it('runs auth.mk_token the way /token uses it', async () => {
     const h = await harness();
     const [record] = await h.netapi.run({
-      client: 'runner', fun: 'auth.mk_token', kwarg: { username: 'saltdev', password: 'saltdev', eauth: 'pam' }, username: 'saltdev', password: 'saltdev', eauth: 'pam',
+      client: 'runner',
+      fun: 'auth.mk_token',
+      kwarg: { username: 'saltdev', password: 'saltdev', eauth: 'pam' },
+      username: 'saltdev',
+      password: 'saltdev',
+      eauth: 'pam',
     });
     expect(record).toMatchObject({ name: 'saltdev', eauth: 'pam', token: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
@@ -136,7 +170,9 @@ describe('wheel', () => {
     const recorded = recordedReturn('saltapi_wheel') as { data: object };
     expect(Object.keys(result as object)).toEqual(['tag', 'data']);
     expect(Object.keys((result as { data: object }).data)).toEqual(Object.keys(recorded.data));
-    expect(result).toMatchObject({ data: { fun: 'wheel.key.list_all', success: true, return: { minions: ['minion-1'] } } });
+    expect(result).toMatchObject({
+      data: { fun: 'wheel.key.list_all', success: true, return: { minions: ['minion-1'] } },
+    });
   });
 
   it('keeps keyword arguments at the top level (saltapi_wheel_kwarg)', async () => {
@@ -158,10 +194,17 @@ describe('wheel_async', () => {
     while (ret === undefined) {
       const event = await wheels.nextWithin(3_000);
       if (event === undefined) throw new Error('no ret event for the returned tag');
-      if (event.tag === `${tag}/ret`) ret = event.data as Record<string, unknown>;
+      if (event.tag === `${tag}/ret`) ret = event.data;
     }
     wheels.close();
-    expect(ret).toMatchObject({ fun: 'wheel.key.list_all', jid, tag, user: 'saltdev', success: true, return: { minions: ['minion-1'] } });
+    expect(ret).toMatchObject({
+      fun: 'wheel.key.list_all',
+      jid,
+      tag,
+      user: 'saltdev',
+      success: true,
+      return: { minions: ['minion-1'] },
+    });
     expect(h.loads.map(ordered)).toEqual(recordedLoads('saltapi_wheel_async').map(ordered));
   });
 

@@ -1,7 +1,7 @@
 import { afterEach } from 'vitest';
 import type { DemoMaster, DemoMasterOptions } from '../../src/demo/demo-master.js';
 import type { MasterSettings } from '../../src/config/types.js';
-import type { SaltMap, SaltValue } from '../../src/salt/codec/values.js';
+import type { SaltMap } from '../../src/salt/codec/values.js';
 import type { ClientTuning } from '../../src/salt/clients/context.js';
 import { createNetapi } from '../../src/salt/clients/dispatcher.js';
 import type { LowstateRunner } from '../../src/salt/clients/netapi.js';
@@ -72,7 +72,7 @@ const TOKEN = /^[0-9a-f]{64}$/;
  * A load with its run-specific values replaced (jids, tokens, the root key salt-api sends and
  * salt-apid does not), keys in their order, so two runs compare with toEqual on the JSON text.
  */
-export function comparable(value: SaltValue | unknown, key = ''): unknown {
+export function comparable(value: unknown, key = ''): unknown {
   if (Array.isArray(value)) return value.map((v) => comparable(v));
   if (typeof value === 'string') {
     if (key === 'key') return '<key>';

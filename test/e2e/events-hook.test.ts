@@ -39,7 +39,15 @@ describe('/events', () => {
     await sse.waitFor('retry: 400\n');
     const hook = await api.call(
       '/hook/deploy/web',
-      json({ secretkey: 'abc', arg: 'x' }, { 'X-Auth-Token': token, Cookie: `session_id=${token}`, 'X-Hub-Signature-256': 'sha256=f00d', 'X-Github-Event': 'push' }),
+      json(
+        { secretkey: 'abc', arg: 'x' },
+        {
+          'X-Auth-Token': token,
+          Cookie: `session_id=${token}`,
+          'X-Hub-Signature-256': 'sha256=f00d',
+          'X-Github-Event': 'push',
+        },
+      ),
     );
     expect(hook.status).toBe(200);
     expect(await hook.text()).toBe('{"success": true}');
@@ -50,13 +58,20 @@ describe('/events', () => {
     const [tagLine, dataLine, blank] = block.split('\n');
     expect(tagLine).toBe('tag: salt/netapi/hook/deploy/web');
     expect(blank).toBe('');
-    const payload = JSON.parse((dataLine ?? '').slice('data: '.length)) as { data: Record<string, unknown>; tag: string };
+    const payload = JSON.parse((dataLine ?? '').slice('data: '.length)) as {
+      data: Record<string, unknown>;
+      tag: string;
+    };
     expect(Object.keys(payload)).toEqual(['data', 'tag']);
     expect(payload.tag).toBe('salt/netapi/hook/deploy/web');
     expect(Object.keys(payload.data)).toEqual(['body', 'post', 'headers', '_stamp']);
     expect(payload.data['post']).toEqual({ secretkey: 'abc', arg: ['x'] });
     expect(payload.data['body']).toBe('{"secretkey":"abc","arg":"x"}');
-    expect(payload.data['headers']).toMatchObject({ 'Remote-Addr': '127.0.0.1', 'Content-Type': 'application/json', 'X-Github-Event': 'push' });
+    expect(payload.data['headers']).toMatchObject({
+      'Remote-Addr': '127.0.0.1',
+      'Content-Type': 'application/json',
+      'X-Github-Event': 'push',
+    });
     // The caller's session id and the webhook signature never reach other readers of the bus.
     expect(Object.keys(payload.data['headers'] as object)).not.toContain('X-Auth-Token');
     expect(dataLine).not.toContain(token);
@@ -193,7 +208,9 @@ describe('/hook', () => {
   });
 
   it('answers only POST, refuses bodies over max_request_body_size, and follows webhook_url', async () => {
-    const api = await start({ settings: { rest: { webhookUrl: '/ci/trigger', maxRequestBodySize: 1_000, webhookDisableAuth: true } } });
+    const api = await start({
+      settings: { rest: { webhookUrl: '/ci/trigger', maxRequestBodySize: 1_000, webhookDisableAuth: true } },
+    });
     const get = await api.call('/ci/trigger');
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('POST');

@@ -7,7 +7,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { VERSION, buildApp } from '../../src/http/app.js';
 import { renderErrorPage } from '../../src/http/errors.js';
 import { testSettings, type SettingsOverrides } from '../support/settings.js';
-import { InvalidRequestError, JobTimeoutError, MasterErrorReply, MasterUnavailableError } from '../../src/salt/errors.js';
+import {
+  InvalidRequestError,
+  JobTimeoutError,
+  MasterErrorReply,
+  MasterUnavailableError,
+} from '../../src/salt/errors.js';
 
 const WELCOME_JSON =
   '{"return": "Welcome", "clients": ["destroy", "local", "local_async", "local_batch", "local_subset",' +
@@ -29,7 +34,10 @@ return: Welcome
 
 const apps: FastifyInstance[] = [];
 
-async function makeApp(overrides: SettingsOverrides = {}, logger = pino({ level: 'silent' })): Promise<FastifyInstance> {
+async function makeApp(
+  overrides: SettingsOverrides = {},
+  logger = pino({ level: 'silent' }),
+): Promise<FastifyInstance> {
   const app = await buildApp({ settings: testSettings(overrides), logger });
   apps.push(app);
   return app;
@@ -44,7 +52,7 @@ function errorPage(status: number, message: string): string {
 }
 
 describe('GET /', () => {
-  it('answers the welcome document with salt-api\'s headers', async () => {
+  it("answers the welcome document with salt-api's headers", async () => {
     const app = await makeApp();
     const response = await app.inject({ method: 'GET', url: '/' });
     expect(response.statusCode).toBe(200);
@@ -88,7 +96,7 @@ describe('GET /', () => {
     }
   });
 
-  it('answers 406 with CherryPy\'s page when no offered type is acceptable', async () => {
+  it("answers 406 with CherryPy's page when no offered type is acceptable", async () => {
     const app = await makeApp();
     const response = await app.inject({ method: 'GET', url: '/', headers: { accept: 'text/plain' } });
     expect(response.statusCode).toBe(406);
@@ -117,7 +125,7 @@ describe('GET /', () => {
 });
 
 describe('error pages', () => {
-  it('renders CherryPy\'s XHTML template', () => {
+  it("renders CherryPy's XHTML template", () => {
     expect(renderErrorPage({ status: 401, message: 'a <b> & c', traceback: '', version: '1.2.3' })).toBe(
       `<!DOCTYPE html PUBLIC
 "-//W3C//DTD XHTML 1.0 Transitional//EN"
@@ -217,8 +225,16 @@ describe('error pages', () => {
 
   it.each([
     [new MasterUnavailableError('no connection to its event bus'), 503, 'Salt Master is not available.'],
-    [new MasterErrorReply('AuthenticationError', 'Authentication error occurred.'), 401, 'Authentication error occurred.'],
-    [new InvalidRequestError("Invalid client specified: 'bogus'", { saltInvocation: true }), 400, "Invalid client specified: 'bogus'"],
+    [
+      new MasterErrorReply('AuthenticationError', 'Authentication error occurred.'),
+      401,
+      'Authentication error occurred.',
+    ],
+    [
+      new InvalidRequestError("Invalid client specified: 'bogus'", { saltInvocation: true }),
+      400,
+      "Invalid client specified: 'bogus'",
+    ],
     [new JobTimeoutError('20261123084329757574', 300_000), 504, 'The gateway server did not receive a timely response'],
   ] as const)('maps wire-layer errors by kind: %s', async (error, status, message) => {
     const app = await makeApp();
@@ -237,7 +253,9 @@ describe('error pages', () => {
     });
     const json = await app.inject({ method: 'GET', url: '/refused' });
     expect(json.statusCode).toBe(400);
-    expect(json.body).toBe('{"status": 400, "return": "Missing \'tgt\' in a local chunk (it needs \'tgt\' and \'fun\')"}');
+    expect(json.body).toBe(
+      '{"status": 400, "return": "Missing \'tgt\' in a local chunk (it needs \'tgt\' and \'fun\')"}',
+    );
     const yaml = await app.inject({ method: 'GET', url: '/refused', headers: { accept: 'application/x-yaml' } });
     expect(yaml.headers['content-type']).toBe('application/x-yaml');
     expect(yaml.body).toBe("return: Missing 'tgt' in a local chunk (it needs 'tgt' and 'fun')\nstatus: 400\n");
@@ -310,9 +328,14 @@ describe('CORS', () => {
     expect(refused.statusCode).toBe(200);
   });
 
-  it('without cors_origin, reflects no foreign origin (nor null), only the server\'s own', async () => {
+  it("without cors_origin, reflects no foreign origin (nor null), only the server's own", async () => {
     const app = await makeApp();
-    for (const origin of ['https://evil.example', 'null', 'http://127.0.0.1:8000.evil.example', 'http://127.0.0.1:8001']) {
+    for (const origin of [
+      'https://evil.example',
+      'null',
+      'http://127.0.0.1:8000.evil.example',
+      'http://127.0.0.1:8001',
+    ]) {
       for (const method of ['GET', 'OPTIONS'] as const) {
         const response = await app.inject({
           method,
@@ -322,7 +345,11 @@ describe('CORS', () => {
         expect(response.headers['access-control-allow-origin'], `${method} ${origin}`).toBeUndefined();
       }
     }
-    const same = await app.inject({ method: 'GET', url: '/', headers: { origin: 'http://127.0.0.1:8000', host: '127.0.0.1:8000' } });
+    const same = await app.inject({
+      method: 'GET',
+      url: '/',
+      headers: { origin: 'http://127.0.0.1:8000', host: '127.0.0.1:8000' },
+    });
     expect(same.headers['access-control-allow-origin']).toBe('http://127.0.0.1:8000');
     const noOrigin = await app.inject({ method: 'GET', url: '/' });
     expect(noOrigin.headers['access-control-allow-origin']).toBe('*');
@@ -378,9 +405,9 @@ describe('over a real socket', () => {
     });
     expect(answer).toMatch(/^HTTP\/1\.1 413 /);
     expect(answer).toMatch(/\r\nconnection: close\r\n/i);
-    expect(answer.endsWith('{"status": 413, "return": "The request body exceeds max_request_body_size (1000 bytes)."}')).toBe(
-      true,
-    );
+    expect(
+      answer.endsWith('{"status": 413, "return": "The request body exceeds max_request_body_size (1000 bytes)."}'),
+    ).toBe(true);
   });
 });
 

@@ -26,7 +26,11 @@ async function timedPost(path: string, body: string, contentType: string) {
   const response = await api.call(path, {
     method: 'POST',
     // A successful /login ends the session it is presented with (no fixation): present it elsewhere only.
-    headers: { 'content-type': contentType, accept: 'application/json', ...(path === '/login' ? {} : { 'x-auth-token': session }) },
+    headers: {
+      'content-type': contentType,
+      accept: 'application/json',
+      ...(path === '/login' ? {} : { 'x-auth-token': session }),
+    },
     body,
   });
   const text = await response.text();
@@ -50,14 +54,17 @@ describe('alias bombs and deep nesting', () => {
     expect(ms).toBeLessThan(5_000);
   });
 
-  it.each(BODY_ROUTES)('%s answers 100,000 nested JSON arrays with 400 "Invalid JSON document" at once', async (path) => {
-    for (const type of ['application/json', 'text/plain']) {
-      const { status, text, ms } = await timedPost(path, deepJson(100_000), type);
-      expect(status).toBe(400);
-      expect(pageMessage(text)).toBe('Invalid JSON document');
-      expect(ms).toBeLessThan(2_000);
-    }
-  });
+  it.each(BODY_ROUTES)(
+    '%s answers 100,000 nested JSON arrays with 400 "Invalid JSON document" at once',
+    async (path) => {
+      for (const type of ['application/json', 'text/plain']) {
+        const { status, text, ms } = await timedPost(path, deepJson(100_000), type);
+        expect(status).toBe(400);
+        expect(pageMessage(text)).toBe('Invalid JSON document');
+        expect(ms).toBeLessThan(2_000);
+      }
+    },
+  );
 
   it('keeps 100 levels working all the way to the master', async () => {
     const chunk = { client: 'runner', fun: 'test.arg', arg: [JSON.parse(deepJson(95)) as unknown], ...SALTDEV };
@@ -70,13 +77,19 @@ describe('alias bombs and deep nesting', () => {
  * Writes a POST of `totalBytes` (chunked, or raw bytes under a Content-Length that says so);
  * resolves with what was written until the server hung up.
  */
-function flood(path: string, totalBytes: number, framing: 'chunked' | 'length' = 'chunked'): Promise<{ written: number; response: string; closed: boolean }> {
+function flood(
+  path: string,
+  totalBytes: number,
+  framing: 'chunked' | 'length' = 'chunked',
+): Promise<{ written: number; response: string; closed: boolean }> {
   const { hostname, port } = new URL(api.url);
   return new Promise((resolve) => {
     const socket = connect({ host: hostname, port: Number(port) });
     const chunk = Buffer.alloc(64 * 1024, 'a');
     const frame =
-      framing === 'length' ? chunk : Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
+      framing === 'length'
+        ? chunk
+        : Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
     let written = 0;
     let response = '';
     let closed = false;
@@ -163,7 +176,9 @@ describe('POST /keys minion ids', () => {
     const body = (await response.json()) as { status: number; return: string };
     expect(body.status).toBe(400);
     expect(body.return).toMatch(/^Invalid minion id in 'mid'/);
-    const keys = (await (await api.call('/keys', { headers: { accept: 'application/json', 'x-auth-token': session } })).json()) as {
+    const keys = (await (
+      await api.call('/keys', { headers: { accept: 'application/json', 'x-auth-token': session } })
+    ).json()) as {
       return: { minions: string[] };
     };
     expect(keys.return.minions.filter((id) => id.includes('escape') || id.includes('Evil'))).toEqual([]);
@@ -179,12 +194,15 @@ describe('POST /keys minion ids', () => {
 });
 
 describe('wheel and runner function names', () => {
-  it.each([null, '', 'nope', 5, ['key.list_all'], { a: 1 }, 'key.'])('wheel fun %j is a 400, not a 500', async (fun) => {
-    for (const client of ['wheel', 'wheel_async', 'runner', 'runner_async']) {
-      const response = await api.call('/', json([{ client, fun }], { 'x-auth-token': session }));
-      expect(response.status, `${client} ${JSON.stringify(fun)}`).toBe(400);
-    }
-  });
+  it.each([null, '', 'nope', 5, ['key.list_all'], { a: 1 }, 'key.'])(
+    'wheel fun %j is a 400, not a 500',
+    async (fun) => {
+      for (const client of ['wheel', 'wheel_async', 'runner', 'runner_async']) {
+        const response = await api.call('/', json([{ client, fun }], { 'x-auth-token': session }));
+        expect(response.status, `${client} ${JSON.stringify(fun)}`).toBe(400);
+      }
+    },
+  );
 
   it('an invocation the master refuses (SaltInvocationError) is a 400', async () => {
     // The demo's ACL check answers SaltInvocationError for a name that is not module.function.

@@ -1,15 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MASTER_UNAVAILABLE } from '../../src/http/auth.js';
-import {
-  json,
-  login,
-  SALTDEV,
-  startApi,
-  startApiWithoutMaster,
-  waitUntil,
-  type ApiUnderTest,
-} from '../support/api.js';
+import { json, login, SALTDEV, startApi, startApiWithoutMaster, waitUntil, type ApiUnderTest } from '../support/api.js';
 import { DemoMaster } from '../../src/demo/demo-master.js';
 import { WebSocket, type WsClient } from '../support/ws.js';
 
@@ -19,8 +11,7 @@ import { WebSocket, type WsClient } from '../support/ws.js';
  * load neither crashes it nor drops its event streams, and requests work again within 2 s.
  */
 
-
-const cleanups: (() => Promise<void> | void)[] = [];
+const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
@@ -47,7 +38,10 @@ class Sse {
   }
 }
 
-async function openWs(api: ApiUnderTest, token: string): Promise<{ socket: WsClient; messages: string[]; closed: () => boolean }> {
+async function openWs(
+  api: ApiUnderTest,
+  token: string,
+): Promise<{ socket: WsClient; messages: string[]; closed: () => boolean }> {
   const socket = new WebSocket(api.url.replace(/^http/, 'ws') + '/ws', { headers: { 'X-Auth-Token': token } });
   cleanups.push(() => socket.terminate());
   const messages: string[] = [];
@@ -104,7 +98,7 @@ describe('master restarted under load', () => {
     const ws = await openWs(api, token);
 
     // Load: a few clients posting local test.ping in a loop, every answer recorded.
-    const results: { status: number; ms: number; at: number }[] = [];
+    const results: Array<{ status: number; ms: number; at: number }> = [];
     let running = true;
     cleanups.push(() => void (running = false));
     const worker = async (): Promise<void> => {
@@ -137,7 +131,8 @@ describe('master restarted under load', () => {
     cleanups.push(() => again.stop());
     const restartedAt = Date.now();
     await waitUntil(() => results.some((r) => r.at > restartedAt && r.status === 200), 2_000);
-    const recoveredIn = Math.min(...results.filter((r) => r.at > restartedAt && r.status === 200).map((r) => r.at)) - restartedAt;
+    const recoveredIn =
+      Math.min(...results.filter((r) => r.at > restartedAt && r.status === 200).map((r) => r.at)) - restartedAt;
     expect(recoveredIn).toBeLessThan(2_000);
     running = false;
     await Promise.all(workers);

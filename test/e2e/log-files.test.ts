@@ -75,9 +75,17 @@ describe('log_access_file and log_error_file', () => {
     expect(events.status).toBe(200);
     aborter.abort();
     await events.body?.cancel().catch(() => {});
-    expect((await fetch(`${base}/`, { headers: { 'X-Auth-Token': token, Accept: 'application/json' } })).status).toBe(200);
+    expect((await fetch(`${base}/`, { headers: { 'X-Auth-Token': token, Accept: 'application/json' } })).status).toBe(
+      200,
+    );
     // The same token behind spellings of the routes that the path decoding, case or slashes hide.
-    const disguised = [`/%65vents/${token}`, `//events//${token}`, `/EVENTS/${token}`, `/%77s/${token}`, `/Events?salt_token=${token}`];
+    const disguised = [
+      `/%65vents/${token}`,
+      `//events//${token}`,
+      `/EVENTS/${token}`,
+      `/%77s/${token}`,
+      `/Events?salt_token=${token}`,
+    ];
     for (const path of disguised) {
       const controller = new AbortController();
       const response = await fetch(base + path, { signal: controller.signal, headers: { Accept: 'application/json' } });
@@ -88,7 +96,10 @@ describe('log_access_file and log_error_file', () => {
     daemon.server.app.log.error({ password: PASSWORD, creds: { password: PASSWORD, token } }, 'something failed');
     daemon.server.app.log.warn('only a warning');
 
-    const access = await eventually(accessPath, (t) => t.includes('/events?') && t.includes('"GET / HTTP') && t.split('[redacted]').length > disguised.length + 1);
+    const access = await eventually(
+      accessPath,
+      (t) => t.includes('/events?') && t.includes('"GET / HTTP') && t.split('[redacted]').length > disguised.length + 1,
+    );
     expect(access).toContain('"GET /events/[redacted] HTTP/1.1"');
     expect(access).toContain('"GET /ws/[redacted] HTTP/1.1"');
     const lines = access.trim().split('\n');

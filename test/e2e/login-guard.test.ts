@@ -41,7 +41,9 @@ describe('login throttling', () => {
   it('/run, /token and POST /keys count inline eauth failures, and refuse with 429 once over', async () => {
     const throttled = await startApi({ settings: { rest: { loginMaxFailures: 3, loginFailureWindow: 60 } } });
     try {
-      const [{ token: saltToken }] = (await (await throttled.call('/token', json(SALTDEV))).json()) as [{ token: string }];
+      const [{ token: saltToken }] = (await (await throttled.call('/token', json(SALTDEV))).json()) as [
+        { token: string },
+      ];
       expect((await throttled.call('/run', json([{ ...ping, ...WRONG }]))).status).toBe(401);
       expect((await throttled.call('/token', json(WRONG))).status).toBe(401);
       expect((await throttled.call('/keys', json({ mid: 'new-minion', ...WRONG }))).status).toBe(401);
@@ -104,13 +106,16 @@ describe('api_acl wherever credentials are presented', () => {
     ['/run', [{ ...ping, ...SALTDEV }]],
     ['/token', SALTDEV],
     ['/keys', { mid: 'new-minion', ...SALTDEV }],
-  ] as const)('%s refuses saltdev from 127.0.0.1 (401, stock message) without asking the master', async (path, body) => {
-    const before = api.demo.requestCount();
-    const response = await api.call(path, json(body));
-    expect(response.status).toBe(401);
-    expect(pageMessage(await response.text())).toBe('No permission -- see authorization schemes');
-    expect(api.demo.requestCount() - before).toBe(0);
-  });
+  ] as const)(
+    '%s refuses saltdev from 127.0.0.1 (401, stock message) without asking the master',
+    async (path, body) => {
+      const before = api.demo.requestCount();
+      const response = await api.call(path, json(body));
+      expect(response.status).toBe(401);
+      expect(pageMessage(await response.text())).toBe('No permission -- see authorization schemes');
+      expect(api.demo.requestCount() - before).toBe(0);
+    },
+  );
 
   it('judges an unlisted user by the * entry, refused without one', async () => {
     const before = api.demo.requestCount();
@@ -130,7 +135,9 @@ describe('api_acl wherever credentials are presented', () => {
   });
 
   it('lets a listed user in from a listed address on every route', async () => {
-    expect((await api.call('/run', json([{ ...ping, username: 'autouser', password: 'x', eauth: 'auto' }]))).status).toBe(200);
+    expect(
+      (await api.call('/run', json([{ ...ping, username: 'autouser', password: 'x', eauth: 'auto' }]))).status,
+    ).toBe(200);
     expect((await api.call('/token', json({ username: 'autouser', password: 'x', eauth: 'auto' }))).status).toBe(200);
   });
 

@@ -27,7 +27,7 @@ async function fakeMaster(handle: (load: Record<string, unknown>) => Promise<unk
       // closed
     }
   })();
-  return { endpoint: router.lastEndpoint as string, seen, close: () => router.close() };
+  return { endpoint: router.lastEndpoint!, seen, close: () => router.close() };
 }
 
 const closers: Array<() => void> = [];
@@ -65,7 +65,8 @@ describe('RequestChannel', () => {
 
   it('runs concurrent requests in parallel on pooled sockets, each getting its own reply', async () => {
     const master = await fakeMaster(
-      (load) => new Promise((resolve) => setTimeout(() => resolve({ echoed: load['n'] }), 200 - Number(load['n']) * 10)),
+      (load) =>
+        new Promise((resolve) => setTimeout(() => resolve({ echoed: load['n'] }), 200 - Number(load['n']) * 10)),
     );
     const channel = new RequestChannel({ endpoint: master.endpoint, maxSockets: 16 });
     closers.push(() => channel.close(), master.close);

@@ -26,7 +26,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const apps: FastifyInstance[] = [];
 
 async function makeApp(rest: SettingsOverrides['rest'] = {}): Promise<FastifyInstance> {
-  const app = await buildApp({ settings: testSettings({ rest: { rootPrefix: '/api', ...rest } }), logger: pino({ level: 'silent' }) });
+  const app = await buildApp({
+    settings: testSettings({ rest: { rootPrefix: '/api', ...rest } }),
+    logger: pino({ level: 'silent' }),
+  });
   apps.push(app);
   return app;
 }

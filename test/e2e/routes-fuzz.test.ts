@@ -29,17 +29,34 @@ afterAll(async () => {
 const KNOWN_RUNNERS = ['manage.status', 'manage.up', 'jobs.list_jobs', 'jobs.lookup_jid', 'test.arg', 'test.get_opts'];
 const FUNCTION_NAME = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$/;
 
-const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 40 });
-const anyValue = fc.oneof(jsonish, nastyKey, fc.constantFrom(1e308, -1, 0, 12345678901234567890, '', '*'));
+const printable = fc.string({
+  unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+  maxLength: 40,
+});
+const anyValue = fc.oneof(jsonish, nastyKey, fc.constantFrom(1e308, -1, 0, 12345678901234567000, '', '*'));
 
 const chunk = fc
   .record(
     {
       client: fc.oneof(
-        fc.constantFrom('local', 'local_async', 'local_batch', 'local_subset', 'runner', 'runner_async', 'wheel', 'wheel_async', 'ssh', 'destroy'),
+        fc.constantFrom(
+          'local',
+          'local_async',
+          'local_batch',
+          'local_subset',
+          'runner',
+          'runner_async',
+          'wheel',
+          'wheel_async',
+          'ssh',
+          'destroy',
+        ),
         anyValue,
       ),
-      fun: fc.oneof(fc.constantFrom('test.ping', 'test.arg', 'key.list_all', 'key.finger', ...KNOWN_RUNNERS, 'nope', '', 'key.'), anyValue),
+      fun: fc.oneof(
+        fc.constantFrom('test.ping', 'test.arg', 'key.list_all', 'key.finger', ...KNOWN_RUNNERS, 'nope', '', 'key.'),
+        anyValue,
+      ),
       tgt: fc.oneof(fc.constantFrom('*', 'minion-1', 'minion-[12]', 'nomatch', 'G@os:Debian'), anyValue),
       tgt_type: fc.oneof(fc.constantFrom('glob', 'list', 'compound', 'pcre', 'grain'), anyValue),
       arg: anyValue,
@@ -59,12 +76,18 @@ const chunk = fc
   )
   // A runner name the catalogue does not know makes salt-apid wait for the runner to start (10 s).
   .map((c) =>
-    typeof c.client === 'string' && c.client.startsWith('runner') && typeof c.fun === 'string' && FUNCTION_NAME.test(c.fun) && !KNOWN_RUNNERS.includes(c.fun)
+    typeof c.client === 'string' &&
+    c.client.startsWith('runner') &&
+    typeof c.fun === 'string' &&
+    FUNCTION_NAME.test(c.fun) &&
+    !KNOWN_RUNNERS.includes(c.fun)
       ? { ...c, fun: 'manage.status' }
       : c,
   );
 
-const jsonBody = fc.oneof(chunk, fc.array(chunk, { maxLength: 3 }), anyValue).map((body) => JSON.stringify(body) ?? 'null');
+const jsonBody = fc
+  .oneof(chunk, fc.array(chunk, { maxLength: 3 }), anyValue)
+  .map((body) => JSON.stringify(body) ?? 'null');
 
 interface Body {
   contentType: string;
@@ -76,22 +99,49 @@ const body: fc.Arbitrary<Body> = fc.oneof(
   { arbitrary: jsonBody.map((payload) => ({ contentType: 'text/plain;charset=UTF-8', payload })), weight: 1 },
   { arbitrary: hostileText.map((payload) => ({ contentType: 'application/x-yaml', payload })), weight: 2 },
   { arbitrary: hostileText.map((payload) => ({ contentType: 'application/json', payload })), weight: 1 },
-  { arbitrary: hostileForm.map((payload) => ({ contentType: 'application/x-www-form-urlencoded', payload })), weight: 2 },
-  { arbitrary: fc.tuple(printable, hostileBytes).map(([contentType, payload]) => ({ contentType, payload })), weight: 1 },
+  {
+    arbitrary: hostileForm.map((payload) => ({ contentType: 'application/x-www-form-urlencoded', payload })),
+    weight: 2,
+  },
+  {
+    arbitrary: fc.tuple(printable, hostileBytes).map(([contentType, payload]) => ({ contentType, payload })),
+    weight: 1,
+  },
 );
 
 const headers = fc.record(
   {
-    accept: fc.oneof(fc.constantFrom('application/json', 'application/x-yaml', 'text/yaml', '*/*', 'text/html', 'application/json;q=0', ''), printable),
-    'x-auth-token': fc.oneof(fc.constant('SESSION'), fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), maxLength: 64 }), printable),
-    cookie: fc.oneof(fc.constant('session_id=SESSION'), printable.map((v) => `session_id=${v}`), printable),
+    accept: fc.oneof(
+      fc.constantFrom(
+        'application/json',
+        'application/x-yaml',
+        'text/yaml',
+        '*/*',
+        'text/html',
+        'application/json;q=0',
+        '',
+      ),
+      printable,
+    ),
+    'x-auth-token': fc.oneof(
+      fc.constant('SESSION'),
+      fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), maxLength: 64 }),
+      printable,
+    ),
+    cookie: fc.oneof(
+      fc.constant('session_id=SESSION'),
+      printable.map((v) => `session_id=${v}`),
+      printable,
+    ),
     origin: fc.oneof(fc.constantFrom('https://evil.example', 'null'), printable),
   },
   { requiredKeys: [] },
 );
 
 const hookPath = fc
-  .array(fc.oneof(printable, fc.constantFrom('..', '.', '%2e%2e', '%00', '%ff', '%', '__proto__', 'a%2Fb', '')), { maxLength: 6 })
+  .array(fc.oneof(printable, fc.constantFrom('..', '.', '%2e%2e', '%00', '%ff', '%', '__proto__', 'a%2Fb', '')), {
+    maxLength: 6,
+  })
   .map((segments) => `/hook/${segments.map((s) => s.replace(/[?#\s]/g, '_')).join('/')}`);
 
 /** The deliberate 5xx: salt-ssh is not installed (501), a runner outlived its `timeout` (504). */
@@ -120,7 +170,9 @@ async function send(url: string, request: Body, requestHeaders: Record<string, s
 
 function fuzzRoute(url: fc.Arbitrary<string>, bodies: fc.Arbitrary<Body> = body): Promise<void> {
   return fc.assert(
-    fc.asyncProperty(url, bodies, headers, async (path, request, requestHeaders) => send(path, request, requestHeaders)),
+    fc.asyncProperty(url, bodies, headers, async (path, request, requestHeaders) =>
+      send(path, request, requestHeaders),
+    ),
     { seed: SEED, numRuns: RUNS },
   );
 }
@@ -135,13 +187,19 @@ describe('routes under fuzzing (demo master up)', () => {
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(400 * 1024 * 1024);
   });
 
-  it.each(['/', '/run', '/login', '/token', '/minions', '/jobs'])('POST %s', async (route) => {
-    await fuzzRoute(fc.constant(route));
-  }, 60_000);
+  it.each(['/', '/run', '/login', '/token', '/minions', '/jobs'])(
+    'POST %s',
+    async (route) => {
+      await fuzzRoute(fc.constant(route));
+    },
+    60_000,
+  );
 
   it('POST /keys (rarely with credentials: each accepted request generates an RSA key)', async () => {
     const keyBodies = body.map((request) =>
-      typeof request.payload === 'string' ? { ...request, payload: request.payload.replace(/saltdev/g, 'keyless') } : request,
+      typeof request.payload === 'string'
+        ? { ...request, payload: request.payload.replace(/saltdev/g, 'keyless') }
+        : request,
     );
     await fuzzRoute(fc.constant('/keys'), keyBodies);
   }, 60_000);
@@ -156,15 +214,23 @@ describe('routes with the master down', () => {
     const down = await startApiWithoutMaster();
     try {
       await fc.assert(
-        fc.asyncProperty(fc.constantFrom('/', '/run', '/login', '/token', '/minions', '/jobs', '/keys', '/hook/x'), body, headers, async (url, request, h) => {
-          const response = await down.server.app.inject({
-            method: 'POST',
-            url,
-            payload: request.payload,
-            headers: { ...h, 'content-type': request.contentType },
-          });
-          expect(response.statusCode < 500 || response.statusCode === 503, `${url} ${response.statusCode} ${response.body.slice(0, 200)}`).toBe(true);
-        }),
+        fc.asyncProperty(
+          fc.constantFrom('/', '/run', '/login', '/token', '/minions', '/jobs', '/keys', '/hook/x'),
+          body,
+          headers,
+          async (url, request, h) => {
+            const response = await down.server.app.inject({
+              method: 'POST',
+              url,
+              payload: request.payload,
+              headers: { ...h, 'content-type': request.contentType },
+            });
+            expect(
+              response.statusCode < 500 || response.statusCode === 503,
+              `${url} ${response.statusCode} ${response.body.slice(0, 200)}`,
+            ).toBe(true);
+          },
+        ),
         { seed: SEED, numRuns: 300 },
       );
     } finally {

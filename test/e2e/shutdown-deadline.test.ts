@@ -20,14 +20,24 @@ async function demoConfig(extra: string): Promise<string> {
   const { demo, cleanup } = await startDemo();
   onCleanup(cleanup);
   const dir = await tempDir();
-  const demoConf = (await readFile(DEMO_CONFIG_FILE, 'utf8')).replace('  disable_ssl: true\n', `  disable_ssl: true\n${extra}`);
+  const demoConf = (await readFile(DEMO_CONFIG_FILE, 'utf8')).replace(
+    '  disable_ssl: true\n',
+    `  disable_ssl: true\n${extra}`,
+  );
   const file = join(dir, 'master');
   await writeFile(file, `interface: 127.0.0.1\nret_port: ${demo.retPort}\nsock_dir: ${demo.sockDir}\n${demoConf}`);
   return file;
 }
 
 async function start(extra = ''): Promise<{ proc: CliProcess; url: string }> {
-  const proc = spawnCli(['--config', await demoConfig(extra), '--port', String(await freePort()), '--log-level', 'info']);
+  const proc = spawnCli([
+    '--config',
+    await demoConfig(extra),
+    '--port',
+    String(await freePort()),
+    '--log-level',
+    'info',
+  ]);
   onCleanup(async () => proc.kill());
   return { proc, url: await proc.listening() };
 }

@@ -10,8 +10,7 @@ import { WebSocket } from '../support/ws.js';
  * refuses new connections from the moment it starts.
  */
 
-
-const cleanups: (() => Promise<void> | void)[] = [];
+const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
@@ -27,15 +26,19 @@ interface SseState {
 
 function openSse(api: ApiUnderTest, token: string): Promise<SseState> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(api.url + '/events', { headers: { accept: 'text/event-stream', 'X-Auth-Token': token } }, (response) => {
-      const state: SseState = { status: response.statusCode ?? 0, text: '', ended: false, aborted: false };
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (state.text += chunk));
-      response.on('end', () => (state.ended = true));
-      response.on('aborted', () => (state.aborted = true));
-      response.on('error', () => (state.aborted = true));
-      resolve(state);
-    });
+    const req = httpRequest(
+      api.url + '/events',
+      { headers: { accept: 'text/event-stream', 'X-Auth-Token': token } },
+      (response) => {
+        const state: SseState = { status: response.statusCode ?? 0, text: '', ended: false, aborted: false };
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (state.text += chunk));
+        response.on('end', () => (state.ended = true));
+        response.on('aborted', () => (state.aborted = true));
+        response.on('error', () => (state.aborted = true));
+        resolve(state);
+      },
+    );
     cleanups.push(() => void req.destroy());
     req.on('error', reject);
     req.end();
@@ -82,7 +85,10 @@ describe('server.close()', () => {
     const started = Date.now();
     const slow = api
       .call('/', json([{ client: 'local', tgt: 'minion-1', fun: 'test.sleep', arg: [1] }], { 'X-Auth-Token': token }))
-      .then(async (response) => ({ status: response.status, body: (await response.json()) as { return: Record<string, unknown>[] } }));
+      .then(async (response) => ({
+        status: response.status,
+        body: (await response.json()) as { return: Array<Record<string, unknown>> },
+      }));
     // Let the request reach the master before shutting down.
     await waitUntil(() => api.server.master.channel.stats().requests >= 2, 2_000);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -98,7 +104,10 @@ describe('server.close()', () => {
 
     // Within a few seconds, not after the 72 s keep-alive timeout of the connection that carried
     // the slow request (Node's server.close() closes only the connections idle when it is called).
-    const closed = await Promise.race([closing.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 3_000))]);
+    const closed = await Promise.race([
+      closing.then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 3_000)),
+    ]);
     if (!closed) api.server.app.server.closeAllConnections();
     expect(closed, 'server.close() still waiting on a keep-alive connection').toBe(true);
     await waitUntil(() => sse.ended || sse.aborted, 3_000);

@@ -117,7 +117,10 @@ describe('static files', () => {
   it('answers 304 to If-Modified-Since at or after the modification time', async () => {
     const app = await makeApp({ static: staticDir });
     for (const since of [MTIME, new Date(MTIME.getTime() + 60_000)]) {
-      const response = await app.inject({ url: '/static/app.js', headers: { 'if-modified-since': since.toUTCString() } });
+      const response = await app.inject({
+        url: '/static/app.js',
+        headers: { 'if-modified-since': since.toUTCString() },
+      });
       expect(response.statusCode).toBe(304);
       expect(response.body).toBe('');
       expect(response.headers['last-modified']).toBe(MTIME.toUTCString());
@@ -152,15 +155,17 @@ describe('static files', () => {
     expect((await app.inject({ url: '/static/app.js' })).statusCode).toBe(404);
   });
 
-  it.each(['/static/../secret.txt', '/static/%2e%2e/secret.txt', '/static/%2E%2E%2Fsecret.txt', '/static/sub/..%2f..%2fsecret.txt'])(
-    'refuses traversal %s with 403',
-    async (path) => {
-      const app = await makeApp({ static: staticDir });
-      const response = await rawGet(app, path);
-      expect(response.status).toBe(403);
-      expect(response.body).not.toContain('secret');
-    },
-  );
+  it.each([
+    '/static/../secret.txt',
+    '/static/%2e%2e/secret.txt',
+    '/static/%2E%2E%2Fsecret.txt',
+    '/static/sub/..%2f..%2fsecret.txt',
+  ])('refuses traversal %s with 403', async (path) => {
+    const app = await makeApp({ static: staticDir });
+    const response = await rawGet(app, path);
+    expect(response.status).toBe(403);
+    expect(response.body).not.toContain('secret');
+  });
 
   it('serves a path whose .. stays inside the directory', async () => {
     const app = await makeApp({ static: staticDir });

@@ -30,17 +30,49 @@ const SERVER_KEY = `Cheroot HTTPServer ${process.pid}`;
 const SESSION_ID = 'ab'.repeat(20);
 
 const APPLICATION_FIELDS = [
-  'Enabled', 'Bytes Read/Request', 'Bytes Read/Second', 'Bytes Written/Request', 'Bytes Written/Second',
-  'Current Time', 'Current Requests', 'Requests/Second', 'Server Version', 'Start Time', 'Total Bytes Read',
-  'Total Bytes Written', 'Total Requests', 'Total Time', 'Uptime', 'Requests',
+  'Enabled',
+  'Bytes Read/Request',
+  'Bytes Read/Second',
+  'Bytes Written/Request',
+  'Bytes Written/Second',
+  'Current Time',
+  'Current Requests',
+  'Requests/Second',
+  'Server Version',
+  'Start Time',
+  'Total Bytes Read',
+  'Total Bytes Written',
+  'Total Requests',
+  'Total Time',
+  'Uptime',
+  'Requests',
 ];
 const SERVER_FIELDS = [
-  'Enabled', 'Bind Address', 'Run time', 'Accepts', 'Accepts/sec', 'Queue', 'Threads', 'Threads Idle',
-  'Socket Errors', 'Requests', 'Bytes Read', 'Bytes Written', 'Work Time', 'Read Throughput',
-  'Write Throughput', 'Worker Threads',
+  'Enabled',
+  'Bind Address',
+  'Run time',
+  'Accepts',
+  'Accepts/sec',
+  'Queue',
+  'Threads',
+  'Threads Idle',
+  'Socket Errors',
+  'Requests',
+  'Bytes Read',
+  'Bytes Written',
+  'Work Time',
+  'Read Throughput',
+  'Write Throughput',
+  'Worker Threads',
 ];
 const RECORD_FIELDS = [
-  'Bytes Read', 'Bytes Written', 'Client', 'End Time', 'Processing Time', 'Request-Line', 'Response Status',
+  'Bytes Read',
+  'Bytes Written',
+  'Client',
+  'End Time',
+  'Processing Time',
+  'Request-Line',
+  'Response Status',
   'Start Time',
 ];
 
@@ -92,8 +124,17 @@ describe('GET /stats', () => {
     expect((doc[SERVER_KEY] as Block)['Threads']).toBe(100);
     const own = doc['salt-apid'];
     expect(Object.keys(own)).toEqual([
-      'version', 'startTime', 'uptime', 'collectStats', 'requests', 'connections', 'routes', 'streams', 'sessions',
-      'slowQueries', 'master',
+      'version',
+      'startTime',
+      'uptime',
+      'collectStats',
+      'requests',
+      'connections',
+      'routes',
+      'streams',
+      'sessions',
+      'slowQueries',
+      'master',
     ]);
     expect(own.streams).toEqual({ sse: 0, ws: 0, opened: 0, droppedSlow: 0 });
     expect(own.master).toEqual({ available: true });
@@ -111,7 +152,13 @@ describe('GET /stats', () => {
     await app.inject({ method: 'GET', url: '/no/such/thing' });
     await app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/json' }, payload: '[{}]' });
     const own = (await stats(app))['salt-apid'];
-    expect(own.routes['/']).toEqual({ requests: 3, completed: 3, clientErrors: 2, serverErrors: 0, averageTime: expect.any(Number) });
+    expect(own.routes['/']).toEqual({
+      requests: 3,
+      completed: 3,
+      clientErrors: 2,
+      serverErrors: 0,
+      averageTime: expect.any(Number),
+    });
     expect(own.routes['/jobs/:jid']).toMatchObject({ requests: 1, completed: 1, clientErrors: 1 });
     expect(own.routes['/events/:token']).toMatchObject({ requests: 1, completed: 1 });
     expect(own.routes[UNMATCHED_ROUTE]).toMatchObject({ requests: 1, clientErrors: 1 });
@@ -130,11 +177,23 @@ describe('GET /stats', () => {
     const doc = await stats(app);
     const application = doc['CherryPy Applications'];
     expect(application).toMatchObject({
-      Enabled: true, 'Total Requests': 0, 'Total Bytes Read': 0, 'Total Bytes Written': 0, 'Total Time': 0,
-      'Current Requests': 0, 'Requests/Second': 0, Requests: {},
+      Enabled: true,
+      'Total Requests': 0,
+      'Total Bytes Read': 0,
+      'Total Bytes Written': 0,
+      'Total Time': 0,
+      'Current Requests': 0,
+      'Requests/Second': 0,
+      Requests: {},
     });
     expect(application['Slow Queries']).toBeUndefined();
-    expect(doc[SERVER_KEY]).toMatchObject({ Enabled: false, 'Run time': -1, Requests: -1, 'Bytes Read': -1, 'Threads Idle': 99 });
+    expect(doc[SERVER_KEY]).toMatchObject({
+      Enabled: false,
+      'Run time': -1,
+      Requests: -1,
+      'Bytes Read': -1,
+      'Threads Idle': 99,
+    });
     expect(doc['salt-apid']['collectStats']).toBe(false);
     expect(doc['salt-apid'].requests.total).toBe(2);
     expect(doc['salt-apid'].routes['/']).toMatchObject({ requests: 1, completed: 1 });
@@ -173,7 +232,11 @@ describe('GET /stats', () => {
     expect(refused.headers['set-cookie']).toMatch(/^session_id=[0-9a-f]{40}; /);
     const unknown = await gated.inject({ method: 'GET', url: '/stats', headers: { 'X-Auth-Token': 'cd'.repeat(20) } });
     expect(unknown.statusCode).toBe(401);
-    const byCookie = await gated.inject({ method: 'GET', url: '/stats', headers: { Cookie: `session_id=${SESSION_ID}` } });
+    const byCookie = await gated.inject({
+      method: 'GET',
+      url: '/stats',
+      headers: { Cookie: `session_id=${SESSION_ID}` },
+    });
     expect(byCookie.statusCode).toBe(200);
 
     const open = await makeApp({ statsDisableAuth: true });
@@ -185,14 +248,22 @@ describe('GET /stats', () => {
   it('answers YAML when asked, HEAD without a body, 405 to other methods and 404 to query parameters', async () => {
     const app = await makeApp();
     const headers = { 'X-Auth-Token': SESSION_ID };
-    const yaml = await app.inject({ method: 'GET', url: '/stats', headers: { ...headers, Accept: 'application/x-yaml' } });
+    const yaml = await app.inject({
+      method: 'GET',
+      url: '/stats',
+      headers: { ...headers, Accept: 'application/x-yaml' },
+    });
     expect(yaml.statusCode).toBe(200);
     expect(yaml.headers['content-type']).toBe('application/x-yaml');
     const parsed = load(yaml.body) as StatsDoc;
     expect(Object.keys(parsed).sort()).toEqual(['CherryPy Applications', SERVER_KEY, 'salt-apid'].sort());
     expect(parsed['CherryPy Applications']['Enabled']).toBe(true);
 
-    const notAcceptable = await app.inject({ method: 'GET', url: '/stats', headers: { ...headers, Accept: 'text/plain' } });
+    const notAcceptable = await app.inject({
+      method: 'GET',
+      url: '/stats',
+      headers: { ...headers, Accept: 'text/plain' },
+    });
     expect(notAcceptable.statusCode).toBe(406);
 
     const head = await app.inject({ method: 'HEAD', url: '/stats', headers });
@@ -231,14 +302,20 @@ describe('GET /stats on the real server', () => {
     expect(own.connections.open).toBeGreaterThanOrEqual(2);
     expect(own.connections.bytesIn).toBeGreaterThan(0);
     expect(own.connections.bytesOut).toBeGreaterThan(0);
-    expect(own.master).toMatchObject({ available: true, request: { requests: expect.any(Number) }, bus: { state: expect.any(String) } });
+    expect(own.master).toMatchObject({
+      available: true,
+      request: { requests: expect.any(Number) },
+      bus: { state: expect.any(String) },
+    });
     const server = doc[SERVER_KEY] as Block;
     expect(server['Bind Address']).toEqual(['127.0.0.1', Number(new URL(api.url).port)]);
     expect(server['Accepts']).toBeGreaterThanOrEqual(2);
 
     controller.abort();
     await waitUntil(() => api.server.app.streams.stats().sse === 0);
-    await waitUntil(() => (api.server.app.serverStats.report() as unknown as StatsDoc)['salt-apid'].requests.inFlight === 0);
+    await waitUntil(
+      () => (api.server.app.serverStats.report() as unknown as StatsDoc)['salt-apid'].requests.inFlight === 0,
+    );
     const after = (await (await api.call('/stats', { headers: auth })).json()) as StatsDoc;
     expect(after['salt-apid'].requests.inFlight).toBe(1);
     expect(after['salt-apid'].streams).toMatchObject({ sse: 0, opened: 1 });

@@ -25,11 +25,39 @@ function openssl(...args: string[]): void {
 
 /** A key and a certificate signed by the test CA (`ext`: x509 v3 extensions). */
 async function issue(name: string, cn: string, ext: string): Promise<void> {
-  openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
+  openssl(
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.csr`,
+    '-subj',
+    `/CN=${cn}`,
+  );
   await writeFile(join(dir, `${name}.ext`), ext);
-  openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
-    '-days', '2', '-out', `${name}.crt`, '-extfile', `${name}.ext`);
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-out',
+    `${name}.crt`,
+    '-extfile',
+    `${name}.ext`,
+  );
 }
 
 const file = (name: string): string => join(dir, name);
@@ -37,15 +65,33 @@ const pem = (name: string): string => readFileSync(file(name), 'utf8');
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'salt-apid-tls-'));
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=salt-apid test CA');
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=salt-apid test CA',
+  );
   await issue('server', 'localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
   await issue('allowed', 'gui-client', 'extendedKeyUsage=clientAuth\n');
   await issue('other', 'intruder', 'extendedKeyUsage=clientAuth\n');
   await mkdir(join(dir, 'cadir'));
   await copyFile(file('ca.crt'), join(dir, 'cadir', 'ca.pem'));
   await writeFile(join(dir, 'cadir', 'README'), 'not a certificate\n');
-  await writeFile(join(dir, 'garbage.pem'), '-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n');
+  await writeFile(
+    join(dir, 'garbage.pem'),
+    '-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n',
+  );
 }, 30_000);
 
 afterAll(async () => {
@@ -119,14 +165,20 @@ describe('TLS serving', () => {
   it('marks the session cookie Secure (with HttpOnly and SameSite=Lax)', async () => {
     const api = await serve();
     const cookie = await new Promise<string>((resolve, reject) => {
-      const req = httpsRequest(`${api.url}/login`, { ca: pem('ca.crt'), method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-        res.resume();
-        resolve(String(res.headers['set-cookie']?.[0]));
-      });
+      const req = httpsRequest(
+        `${api.url}/login`,
+        { ca: pem('ca.crt'), method: 'POST', headers: { 'content-type': 'application/json' } },
+        (res) => {
+          res.resume();
+          resolve(String(res.headers['set-cookie']?.[0]));
+        },
+      );
       req.on('error', reject);
       req.end(JSON.stringify(SALTDEV));
     });
-    expect(cookie).toMatch(/^session_id=[0-9a-f]{40}; expires=[^;]+; Max-Age=36000; Path=\/; HttpOnly; SameSite=Lax; Secure$/);
+    expect(cookie).toMatch(
+      /^session_id=[0-9a-f]{40}; expires=[^;]+; Max-Age=36000; Path=\/; HttpOnly; SameSite=Lax; Secure$/,
+    );
   });
 
   it('sends ssl_chain after the server certificate', async () => {
@@ -137,9 +189,15 @@ describe('TLS serving', () => {
 
   it('maps ssl_cert_reqs and ssl_ca_certs (a file or a directory) onto the TLS options', async () => {
     const rest = testSettings().rest;
-    const optional = await tlsOptions({ ...rest, ...tlsRest({ sslCertReqs: 'CERT_OPTIONAL', sslCaCerts: file('cadir') }) });
+    const optional = await tlsOptions({
+      ...rest,
+      ...tlsRest({ sslCertReqs: 'CERT_OPTIONAL', sslCaCerts: file('cadir') }),
+    });
     expect(optional).toMatchObject({ requestCert: true, rejectUnauthorized: false, ca: [pem('ca.crt').trim()] });
-    const required = await tlsOptions({ ...rest, ...tlsRest({ sslCertReqs: 'CERT_REQUIRED', sslCaCerts: file('ca.crt') }) });
+    const required = await tlsOptions({
+      ...rest,
+      ...tlsRest({ sslCertReqs: 'CERT_REQUIRED', sslCaCerts: file('ca.crt') }),
+    });
     expect(required).toMatchObject({ requestCert: true, rejectUnauthorized: true });
     const caOnly = await tlsOptions({ ...rest, ...tlsRest({ sslCaCerts: file('ca.crt') }) });
     expect(caOnly).toMatchObject({ requestCert: true, rejectUnauthorized: false });
@@ -187,7 +245,10 @@ describe('start-up refusals', () => {
 
   async function refusal(rest: Partial<RestSettings>): Promise<StartupError> {
     const base = testSettings();
-    const error: unknown = await startServer({ settings: { ...base, rest: { ...base.rest, port: 0, ...rest } }, logger }).then(
+    const error: unknown = await startServer({
+      settings: { ...base, rest: { ...base.rest, port: 0, ...rest } },
+      logger,
+    }).then(
       async (server) => {
         await server.close();
         throw new Error('the server started');
@@ -225,28 +286,44 @@ describe('start-up refusals', () => {
 });
 
 /** The protocol and cipher a handshake settled on, or the error that ended it. */
-function handshake(api: ApiUnderTest, options: ConnectionOptions): Promise<{ protocol: string | null; cipher: string } | { error: string }> {
+function handshake(
+  api: ApiUnderTest,
+  options: ConnectionOptions,
+): Promise<{ protocol: string | null; cipher: string } | { error: string }> {
   const { hostname, port } = new URL(api.url);
   return new Promise((resolve) => {
-    const socket = tlsConnect({ host: hostname, port: Number(port), ca: pem('ca.crt'), servername: 'localhost', ...options }, () => {
-      resolve({ protocol: socket.getProtocol(), cipher: socket.getCipher().name });
-      socket.destroy();
-    });
-    socket.on('error', (err) => resolve({ error: err.message }));
+    const socket = tlsConnect(
+      { host: hostname, port: Number(port), ca: pem('ca.crt'), servername: 'localhost', ...options },
+      () => {
+        resolve({ protocol: socket.getProtocol(), cipher: socket.getCipher().name });
+        socket.destroy();
+      },
+    );
+    socket.on('error', (err: Error) => resolve({ error: err.message }));
   });
 }
 
 /** A client that speaks nothing newer than TLS 1.1 (and lowers its own OpenSSL security level to offer it). */
 const TLS11_ONLY: ConnectionOptions = { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' };
-/** A TLS 1.2 client offering only a CBC/SHA-1 suite, which Node's defaults accept and Mozilla's "intermediate" does not. */
-const LEGACY_CIPHER_ONLY: ConnectionOptions = { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-SHA' };
+/**
+ * A TLS 1.2 client offering only a CBC/SHA-1 suite, which Node's defaults accept and Mozilla's "intermediate"
+ * does not.
+ */
+const LEGACY_CIPHER_ONLY: ConnectionOptions = {
+  minVersion: 'TLSv1.2',
+  maxVersion: 'TLSv1.2',
+  ciphers: 'ECDHE-ECDSA-AES128-SHA',
+};
 
 describe('protocol versions and ciphers (ssl_min_version, ssl_ciphers)', () => {
   it('by default refuses TLS 1.1 and a legacy cipher, and serves TLS 1.2 (AEAD suites) and TLS 1.3', async () => {
     const api = await serve();
     expect(await handshake(api, TLS11_ONLY)).toHaveProperty('error');
     expect(await handshake(api, LEGACY_CIPHER_ONLY)).toHaveProperty('error');
-    expect(await handshake(api, { maxVersion: 'TLSv1.2' })).toEqual({ protocol: 'TLSv1.2', cipher: 'ECDHE-ECDSA-AES128-GCM-SHA256' });
+    expect(await handshake(api, { maxVersion: 'TLSv1.2' })).toEqual({
+      protocol: 'TLSv1.2',
+      cipher: 'ECDHE-ECDSA-AES128-GCM-SHA256',
+    });
     expect(await handshake(api, { minVersion: 'TLSv1.3' })).toMatchObject({ protocol: 'TLSv1.3' });
   });
 
@@ -257,7 +334,10 @@ describe('protocol versions and ciphers (ssl_min_version, ssl_ciphers)', () => {
 
     const lenient = await serve({ sslMinVersion: 'TLSv1.1', sslCiphers: 'DEFAULT:@SECLEVEL=0' });
     expect(await handshake(lenient, TLS11_ONLY)).toMatchObject({ protocol: 'TLSv1.1' });
-    expect(await handshake(lenient, LEGACY_CIPHER_ONLY)).toEqual({ protocol: 'TLSv1.2', cipher: 'ECDHE-ECDSA-AES128-SHA' });
+    expect(await handshake(lenient, LEGACY_CIPHER_ONLY)).toEqual({
+      protocol: 'TLSv1.2',
+      cipher: 'ECDHE-ECDSA-AES128-SHA',
+    });
   });
 
   it('a cipher list OpenSSL cannot use stops the start with exit 2 and a one-line message naming ssl_ciphers', async () => {

@@ -32,17 +32,24 @@ describe('bridge to the demo master', () => {
 
     const jobEvents = master.bus.subscribe({ match: tagMatcher('salt/job/') });
     const published = await master.commands.publish({
-      tgt: '*', fun: 'test.ping', arg: [], tgt_type: 'glob', ret: '', jid: '', kwargs: { client: 'local', token: token?.token ?? '' }, user: 'root',
+      tgt: '*',
+      fun: 'test.ping',
+      arg: [],
+      tgt_type: 'glob',
+      ret: '',
+      jid: '',
+      kwargs: { client: 'local', token: token?.token ?? '' },
+      user: 'root',
     });
     expect(published).toMatchObject({ minions: demo.minionIds, missing: [] });
-    const jid = published.jid as string;
+    const jid = published.jid!;
     const returns = new Map<string, unknown>();
     const tags: string[] = [];
     while (returns.size < demo.minionIds.length) {
       const event = await jobEvents.nextWithin(3_000);
       if (!event) throw new Error(`only ${returns.size} returns arrived`);
       tags.push(event.tag);
-      if (event.tag.startsWith(`salt/job/${jid}/ret/`)) returns.set(String(event.data['id']), event.data['return']);
+      if (event.tag.startsWith(`salt/job/${jid}/ret/`)) returns.set(event.data['id'] as string, event.data['return']);
     }
     expect(tags.slice(0, 2)).toEqual([`salt/job/${jid}/new`, `salt/job/${jid}/publish`]);
     expect(Object.fromEntries(returns)).toEqual(Object.fromEntries(demo.minionIds.map((id) => [id, true])));
@@ -52,13 +59,30 @@ describe('bridge to the demo master', () => {
     const { master } = await setup();
     await expect(master.commands.mkToken({ username: 'saltdev', password: 'wrong', eauth: 'pam' })).resolves.toBeNull();
     await expect(master.commands.getToken('ab'.repeat(32))).resolves.toBeNull();
-    const load = { tgt: '*', fun: 'test.ping', arg: [], tgt_type: 'glob', ret: '', jid: '', kwargs: { token: 'ab'.repeat(32) }, user: 'root' };
+    const load = {
+      tgt: '*',
+      fun: 'test.ping',
+      arg: [],
+      tgt_type: 'glob',
+      ret: '',
+      jid: '',
+      kwargs: { token: 'ab'.repeat(32) },
+      user: 'root',
+    };
     const refused = master.commands.publish(load);
     await expect(refused).rejects.toBeInstanceOf(MasterErrorReply);
-    await expect(refused).rejects.toMatchObject({ kind: 'auth', errorName: 'AuthenticationError', message: 'Authentication error occurred.' });
+    await expect(refused).rejects.toMatchObject({
+      kind: 'auth',
+      errorName: 'AuthenticationError',
+      message: 'Authentication error occurred.',
+    });
     const token = await master.commands.mkToken({ username: 'autouser', password: 'x', eauth: 'auto' });
-    await expect(master.commands.publish({ ...load, tgt: 'nothing-*', kwargs: { token: token?.token ?? '' } })).resolves.toEqual({
-      jid: null, minions: [], error: 'Master could not resolve minions for target nothing-*',
+    await expect(
+      master.commands.publish({ ...load, tgt: 'nothing-*', kwargs: { token: token?.token ?? '' } }),
+    ).resolves.toEqual({
+      jid: null,
+      minions: [],
+      error: 'Master could not resolve minions for target nothing-*',
     });
   });
 
@@ -80,23 +104,29 @@ describe('bridge to the demo master', () => {
     ['3008.2+ (bare publisher, prefixed puller)', 'bare', 'len32'],
     ['3006.0-3006.25, 3007.x, 3008.0/1 (all bare)', 'bare', 'bare'],
     ['3006.26+ (all prefixed)', 'len32', 'len32'],
-  ] as const)('fires events through the pull socket of a %s master, learning its framing', async (_name, pubFraming, pullFraming) => {
-    const { demo, master } = await setup({ pubFraming, pullFraming });
-    const seen = master.bus.subscribe({ match: tagMatcher('salt/apid/test') });
-    if (pubFraming === 'len32') {
-      master.bus.subscribe(); // the publisher's first frame tells the framing without a probe
-    }
-    await master.bus.waitConnected(3_000);
-    const started = performance.now();
-    await master.bus.fire('salt/apid/test/fired', { hello: 'bus', bytes: Buffer.from([0, 255]) });
-    const firedAfterMs = performance.now() - started;
-    expect(await seen.nextWithin(3_000)).toEqual({ tag: 'salt/apid/test/fired', data: { hello: 'bus', bytes: Buffer.from([0, 255]) } });
-    expect(master.bus.stats().pullFraming).toBe(pullFraming);
-    // No frame the master's puller chokes on (a real master logs each one as an exception) ...
-    expect(demo.pullErrors).toBe(0);
-    // ... and no wait for a probe timeout on a bare master (the probe's timeout is 1.5 s).
-    if (pullFraming === 'bare') expect(firedAfterMs).toBeLessThan(750);
-  });
+  ] as const)(
+    'fires events through the pull socket of a %s master, learning its framing',
+    async (_name, pubFraming, pullFraming) => {
+      const { demo, master } = await setup({ pubFraming, pullFraming });
+      const seen = master.bus.subscribe({ match: tagMatcher('salt/apid/test') });
+      if (pubFraming === 'len32') {
+        master.bus.subscribe(); // the publisher's first frame tells the framing without a probe
+      }
+      await master.bus.waitConnected(3_000);
+      const started = performance.now();
+      await master.bus.fire('salt/apid/test/fired', { hello: 'bus', bytes: Buffer.from([0, 255]) });
+      const firedAfterMs = performance.now() - started;
+      expect(await seen.nextWithin(3_000)).toEqual({
+        tag: 'salt/apid/test/fired',
+        data: { hello: 'bus', bytes: Buffer.from([0, 255]) },
+      });
+      expect(master.bus.stats().pullFraming).toBe(pullFraming);
+      // No frame the master's puller chokes on (a real master logs each one as an exception) ...
+      expect(demo.pullErrors).toBe(0);
+      // ... and no wait for a probe timeout on a bare master (the probe's timeout is 1.5 s).
+      if (pullFraming === 'bare') expect(firedAfterMs).toBeLessThan(750);
+    },
+  );
 
   it('keeps subscriptions alive across a master restart and resumes delivery', async () => {
     const { demo, master } = await setup();

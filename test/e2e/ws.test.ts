@@ -22,7 +22,11 @@ async function start(options: Parameters<typeof startApi>[0] = {}): Promise<ApiU
 }
 
 /** The HTTP answer to an upgrade the server refuses. */
-function refused(api: ApiUnderTest, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+function refused(
+  api: ApiUnderTest,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   const socket = new WebSocket(wsUrl(api, path), { headers });
   sockets.push(socket);
   return new Promise((resolve, reject) => {
@@ -48,7 +52,10 @@ async function saltToken(api: ApiUnderTest): Promise<string> {
 }
 
 interface JobsFrame {
-  jobs: Record<string, { jid?: string; fun?: string; state?: string; minions: Record<string, { success: boolean; return?: unknown }> }>;
+  jobs: Record<
+    string,
+    { jid?: string; fun?: string; state?: string; minions: Record<string, { success: boolean; return?: unknown }> }
+  >;
 }
 
 describe('/ws', () => {
@@ -59,7 +66,9 @@ describe('/ws', () => {
     await client.say(READY);
     const hook = await api.call('/hook/deploy/web', json({ ref: 'main' }, { 'X-Auth-Token': token }));
     expect(hook.status).toBe(200);
-    const frame = await client.waitFor((m) => m.startsWith('data: ') && m.includes('"tag": "salt/netapi/hook/deploy/web"'));
+    const frame = await client.waitFor(
+      (m) => m.startsWith('data: ') && m.includes('"tag": "salt/netapi/hook/deploy/web"'),
+    );
     expect(frame.endsWith('\n\n')).toBe(true);
     const event = JSON.parse(frame.slice('data: '.length)) as { data: Record<string, unknown>; tag: string };
     expect(Object.keys(event)).toEqual(['data', 'tag']);
@@ -75,7 +84,9 @@ describe('/ws', () => {
     const ownOrigin = new URL(api.url).origin;
     const client = await WsEventClient.open(api, '/ws', { 'X-Auth-Token': token, Origin: ownOrigin });
     expect(client.upgradeHeaders['access-control-allow-origin']).toBe(ownOrigin);
-    expect(client.upgradeHeaders['set-cookie']?.[0]).toMatch(new RegExp(`^session_id=${token}; expires=.*; Max-Age=36000; Path=/; HttpOnly; SameSite=Lax$`));
+    expect(client.upgradeHeaders['set-cookie']?.[0]).toMatch(
+      new RegExp(`^session_id=${token}; expires=.*; Max-Age=36000; Path=/; HttpOnly; SameSite=Lax$`),
+    );
     expect(client.upgradeHeaders['sec-websocket-extensions']).toBeUndefined();
 
     await client.say('hello');
@@ -138,15 +149,21 @@ describe('/ws', () => {
     expect(await client.waitFor((m) => m.startsWith('{"minions"'))).toBe('{"minions": [{"id": "minion-9"}]}');
     expect(client.messages).toEqual([ACK, '{"minions": [{"id": "minion-9"}]}']);
 
-    const run = await api.call('/', json([{ client: 'local_async', tgt: '*', fun: 'test.ping' }], { 'X-Auth-Token': token }));
-    const { return: [{ jid }] } = (await run.json()) as { return: [{ jid: string }] };
+    const run = await api.call(
+      '/',
+      json([{ client: 'local_async', tgt: '*', fun: 'test.ping' }], { 'X-Auth-Token': token }),
+    );
+    const {
+      return: [{ jid }],
+    } = (await run.json()) as { return: [{ jid: string }] };
     const jobs = (message: string): JobsFrame | undefined =>
       message.startsWith('{"jobs"') ? (JSON.parse(message) as JobsFrame) : undefined;
     const first = jobs(await client.waitFor((m) => jobs(m)?.jobs[jid] !== undefined));
     expect(first?.jobs[jid]).toMatchObject({ jid, fun: 'test.ping', state: 'running' });
     expect(Object.values(first?.jobs[jid]?.minions ?? {})).toContainEqual({ success: false });
     const done = jobs(await client.waitFor((m) => jobs(m)?.jobs[jid]?.state === 'complete'));
-    for (const minion of Object.values(done?.jobs[jid]?.minions ?? {})) expect(minion).toMatchObject({ return: true, success: true });
+    for (const minion of Object.values(done?.jobs[jid]?.minions ?? {}))
+      expect(minion).toMatchObject({ return: true, success: true });
     expect(client.messages.every((m) => !m.startsWith('data:') && !m.endsWith('\n'))).toBe(true);
   });
 
@@ -214,7 +231,9 @@ describe('rest_tornado /all_events and /formatted_events', () => {
     client.socket.send(READY);
     const frame = await client.waitFor((m) => m.startsWith('{"minions"'));
     expect(frame.endsWith('}\n\n')).toBe(true);
-    const { minions } = JSON.parse(frame) as { minions: Record<string, { id: string; grains: Record<string, unknown> }> };
+    const { minions } = JSON.parse(frame) as {
+      minions: Record<string, { id: string; grains: Record<string, unknown> }>;
+    };
     const [id, info] = Object.entries(minions)[0] ?? [];
     expect(info?.id).toBe(id);
     expect(info?.grains['id']).toBe(id);
@@ -270,7 +289,10 @@ describe('WebSocket Origin check', () => {
 
     const star = await start({ settings: { rest: { corsOrigin: '*' } } });
     const starLogin = await login(star);
-    const any = await WsEventClient.open(star, '/ws', { 'X-Auth-Token': starLogin.token, Origin: 'https://any.example' });
+    const any = await WsEventClient.open(star, '/ws', {
+      'X-Auth-Token': starLogin.token,
+      Origin: 'https://any.example',
+    });
     await any.say(READY);
     expect((await refused(star, '/ws', { 'X-Auth-Token': starLogin.token, Origin: 'null' })).status).toBe(403);
   });

@@ -34,7 +34,10 @@ async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<voi
 export async function startApi(options: StartApiOptions = {}): Promise<ApiUnderTest> {
   const { demo, cleanup } = await startDemo(options.demo);
   const base = testSettings(options.settings);
-  const settings = settingsForDemo({ ...base, rest: { ...base.rest, host: '127.0.0.1', port: await freePort() } }, demo);
+  const settings = settingsForDemo(
+    { ...base, rest: { ...base.rest, host: '127.0.0.1', port: await freePort() } },
+    demo,
+  );
   const server = await startServer({ settings, logger: options.logger ?? pino({ level: 'silent' }) });
   await waitFor(() => server.master.available);
   return {
@@ -64,7 +67,10 @@ export async function startApiWithoutMaster(options: StartApiOptions = {}): Prom
   const demoOptions = first.options;
   await first.stop();
   const base = testSettings(options.settings);
-  const settings = settingsForDemo({ ...base, rest: { ...base.rest, host: '127.0.0.1', port: await freePort() } }, first);
+  const settings = settingsForDemo(
+    { ...base, rest: { ...base.rest, host: '127.0.0.1', port: await freePort() } },
+    first,
+  );
   const server = await startServer({ settings, logger: options.logger ?? pino({ level: 'silent' }) });
   let current = first;
   return {

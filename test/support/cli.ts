@@ -18,9 +18,9 @@ export function captureIo() {
 
 /** Cleanups run after each test of the file that calls this, last registered first. */
 export function cliCleanups(): {
-  daemonOf(outcome: CliOutcome): Daemon;
-  tempDir(prefix?: string): Promise<string>;
-  onCleanup(cleanup: () => Promise<void>): void;
+  daemonOf: (outcome: CliOutcome) => Daemon;
+  tempDir: (prefix?: string) => Promise<string>;
+  onCleanup: (cleanup: () => Promise<void>) => void;
 } {
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {

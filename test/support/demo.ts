@@ -21,7 +21,9 @@ export function connectTo(demo: DemoMaster, pullFraming: EventFraming | 'auto' =
 }
 
 /** Starts a demo master and returns it with a cleanup that also removes its socket directory. */
-export async function startDemo(options: DemoMasterOptions = {}): Promise<{ demo: DemoMaster; cleanup: () => Promise<void> }> {
+export async function startDemo(
+  options: DemoMasterOptions = {},
+): Promise<{ demo: DemoMaster; cleanup: () => Promise<void> }> {
   const demo = await DemoMaster.start({ returnDelayMs: 1, ...options });
   return {
     demo,

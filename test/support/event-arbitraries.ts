@@ -12,12 +12,15 @@ export const PROTO_NAMES = ['__proto__', 'constructor', 'prototype', 'toString',
 /** Strings that stress the streams: control characters, unicode, SSE syntax, prototype names. */
 export const nastyString: fc.Arbitrary<string> = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 12 }),
-  fc.string({ unit: fc.constantFrom('\r', '\n', '\u0000', '\u007f', '\u2028', ':', ' ', 'a', 'é', '/', '%'), maxLength: 10 }),
+  fc.string({
+    unit: fc.constantFrom('\r', '\n', '\u0000', '\u007f', '\u2028', ':', ' ', 'a', 'é', '/', '%'),
+    maxLength: 10,
+  }),
   fc.constantFrom(...PROTO_NAMES, '', 'data: {}', 'tag: x', 'retry: 1', '\r\n\r\n', 'minion-1'),
 );
 
 /** A mapping whose keys are own keys even when one is `__proto__`. */
-function mapOf(entries: [string, SaltValue][]): SaltMap {
+function mapOf(entries: Array<[string, SaltValue]>): SaltMap {
   const map = Object.create(null) as SaltMap;
   for (const [key, value] of entries) map[key] = value;
   return map;
@@ -56,28 +59,62 @@ export interface BusEvent {
   data: SaltMap;
 }
 
-const withData = (tag: string, entries: [string, SaltValue][], extra: SaltMap): BusEvent => ({
+const withData = (tag: string, entries: Array<[string, SaltValue]>, extra: SaltMap): BusEvent => ({
   tag,
   data: mapOf([...Object.entries(extra), ...entries]),
 });
 
 export const busEvent: fc.Arbitrary<BusEvent> = fc.oneof(
   fc
-    .tuple(jid, minionId, saltValue, fc.constantFrom<SaltValue>(true, false, 0, 'yes', null), fc.constantFrom('test.ping', 'grains.items'), saltMap)
+    .tuple(
+      jid,
+      minionId,
+      saltValue,
+      fc.constantFrom<SaltValue>(true, false, 0, 'yes', null),
+      fc.constantFrom('test.ping', 'grains.items'),
+      saltMap,
+    )
     .map(([j, id, ret, success, fun, extra]) =>
-      withData(`salt/job/${j}/ret/${id}`, [['id', id], ['jid', j], ['return', ret], ['retcode', 0], ['success', success], ['fun', fun]], extra),
+      withData(
+        `salt/job/${j}/ret/${id}`,
+        [
+          ['id', id],
+          ['jid', j],
+          ['return', ret],
+          ['retcode', 0],
+          ['success', success],
+          ['fun', fun],
+        ],
+        extra,
+      ),
     ),
-  fc
-    .tuple(jid, idList, saltValue, saltValue, saltMap)
-    .map(([j, minions, arg, jidValue, extra]) =>
-      withData(`salt/job/${j}/new`, [['jid', jidValue], ['minions', minions], ['arg', arg], ['fun', 'test.ping'], ['tgt', '*']], extra),
+  fc.tuple(jid, idList, saltValue, saltValue, saltMap).map(([j, minions, arg, jidValue, extra]) =>
+    withData(
+      `salt/job/${j}/new`,
+      [
+        ['jid', jidValue],
+        ['minions', minions],
+        ['arg', arg],
+        ['fun', 'test.ping'],
+        ['tgt', '*'],
+      ],
+      extra,
     ),
+  ),
   fc
     .tuple(fc.constantFrom('present', 'change'), idList, saltMap)
     .map(([kind, present, extra]) => withData(`salt/presence/${kind}`, [['present', present]], extra)),
-  fc
-    .tuple(saltValue, fc.constantFrom<SaltValue>('accept', 'delete', 'reject', null), saltMap)
-    .map(([id, act, extra]) => withData('salt/key', [['id', id], ['act', act], ['result', true]], extra)),
+  fc.tuple(saltValue, fc.constantFrom<SaltValue>('accept', 'delete', 'reject', null), saltMap).map(([id, act, extra]) =>
+    withData(
+      'salt/key',
+      [
+        ['id', id],
+        ['act', act],
+        ['result', true],
+      ],
+      extra,
+    ),
+  ),
   fc
     .tuple(fc.array(nastyString, { minLength: 1, maxLength: 6 }), saltMap)
     .map(([segments, data]) => ({ tag: segments.join('/'), data })),

@@ -5,7 +5,17 @@ import fc from 'fast-check';
 import { deepJson, yamlBomb } from './hostile.js';
 
 /** Keys that have bitten JavaScript code before. */
-export const nastyKey = fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '', '\u0000', 'a.b', '$where');
+export const nastyKey = fc.constantFrom(
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  '',
+  '\u0000',
+  'a.b',
+  '$where',
+);
 
 export const hugeNumberText = fc.constantFrom(
   '1e999999',
@@ -40,14 +50,44 @@ export const jsonish: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie
 /** Text that a YAML or JSON reader may choke on. */
 export const hostileText: fc.Arbitrary<string> = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 200 }),
-  fc.string({ unit: fc.constantFrom('[', ']', '{', '}', '&a ', '*a', ',', ':', '-', ' ', '\n', '"', "'", '!!', '<<', '#', '\u0000', 'x'), maxLength: 200 }),
-  fc.tuple(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 }), fc.boolean()).map(([levels, fanout, flow]) =>
-    yamlBomb(levels, fanout, flow),
-  ),
+  fc.string({
+    unit: fc.constantFrom(
+      '[',
+      ']',
+      '{',
+      '}',
+      '&a ',
+      '*a',
+      ',',
+      ':',
+      '-',
+      ' ',
+      '\n',
+      '"',
+      "'",
+      '!!',
+      '<<',
+      '#',
+      '\u0000',
+      'x',
+    ),
+    maxLength: 200,
+  }),
+  fc
+    .tuple(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 }), fc.boolean())
+    .map(([levels, fanout, flow]) => yamlBomb(levels, fanout, flow)),
   fc.integer({ min: 50, max: 150_000 }).map((depth) => deepJson(depth)),
   fc.integer({ min: 50, max: 50_000 }).map((depth) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`),
   fc.integer({ min: 50, max: 20_000 }).map((depth) => `${'- '.repeat(depth)}x`),
-  fc.constantFrom('a: &a [*a]', '&a {x: *a}', '<<: *nope', '!!binary "%%%"', '!!python/object:os.system x', '? [a]\n: b', '--- a\n--- b'),
+  fc.constantFrom(
+    'a: &a [*a]',
+    '&a {x: *a}',
+    '<<: *nope',
+    '!!binary "%%%"',
+    '!!python/object:os.system x',
+    '? [a]\n: b',
+    '--- a\n--- b',
+  ),
   hugeNumberText,
   fc.tuple(nastyKey, jsonish).map(([key, value]) => `{${JSON.stringify(key)}: ${JSON.stringify(value) ?? 'null'}}`),
   jsonish.map((value) => JSON.stringify(value) ?? 'null'),
@@ -56,12 +96,20 @@ export const hostileText: fc.Arbitrary<string> = fc.oneof(
 /** Bytes, not always UTF-8: lone continuation bytes, overlong forms, NULs. */
 export const hostileBytes: fc.Arbitrary<Buffer> = fc.oneof(
   fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes)),
-  hostileText.map((text) => Buffer.concat([Buffer.from(text, 'utf8'), Buffer.from([0xc0, 0x80, 0xff, 0x00, 0xed, 0xa0, 0x80])])),
+  hostileText.map((text) =>
+    Buffer.concat([Buffer.from(text, 'utf8'), Buffer.from([0xc0, 0x80, 0xff, 0x00, 0xed, 0xa0, 0x80])]),
+  ),
 );
 
 /** Urlencoded forms whose fields are hostile text, `arg`/`kwarg` included (they are yamlified). */
 export const hostileForm: fc.Arbitrary<string> = fc
-  .array(fc.tuple(fc.oneof(fc.constantFrom('arg', 'kwarg', 'client', 'fun', 'tgt', 'mid', 'timeout', 'username'), nastyKey), hostileText), {
-    maxLength: 5,
-  })
+  .array(
+    fc.tuple(
+      fc.oneof(fc.constantFrom('arg', 'kwarg', 'client', 'fun', 'tgt', 'mid', 'timeout', 'username'), nastyKey),
+      hostileText,
+    ),
+    {
+      maxLength: 5,
+    },
+  )
   .map((fields) => fields.map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`).join('&'));

@@ -1,8 +1,8 @@
 import { waitUntil } from './api.js';
 
 /** An SSE stream as a conforming client reads it: lines end at CRLF, LF or a lone CR. */
-export function parseSse(text: string): Record<string, string>[] {
-  const events: Record<string, string>[] = [];
+export function parseSse(text: string): Array<Record<string, string>> {
+  const events: Array<Record<string, string>> = [];
   const noFields = (): Record<string, string> => Object.create(null) as Record<string, string>;
   let fields = noFields();
   for (const line of text.split(/\r\n|\r|\n/)) {

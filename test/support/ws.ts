@@ -21,7 +21,10 @@ export interface WsClient {
   on(event: 'unexpected-response', listener: (request: ClientRequest, response: IncomingMessage) => void): this;
 }
 
-type WsConstructor = new (url: string, options?: { headers?: Record<string, string>; perMessageDeflate?: boolean }) => WsClient;
+type WsConstructor = new (
+  url: string,
+  options?: { headers?: Record<string, string>; perMessageDeflate?: boolean },
+) => WsClient;
 
 export const WebSocket = createRequire(import.meta.url)('ws') as WsConstructor;
 

@@ -97,7 +97,15 @@ describe('access line redaction', () => {
   });
 
   it('leaves URLs without a token alone', () => {
-    for (const url of ['/events', '/events/', '/ws', '/jobs/20260101000000000000', '/minions/ws', '/?x=1', '/hook/events']) {
+    for (const url of [
+      '/events',
+      '/events/',
+      '/ws',
+      '/jobs/20260101000000000000',
+      '/minions/ws',
+      '/?x=1',
+      '/hook/events',
+    ]) {
       expect(redactUrl(url, '/')).toBe(url);
     }
     expect(redactUrl(`/%65vents/${secret}`, '/')).toBe('/events/[redacted]');
@@ -106,7 +114,9 @@ describe('access line redaction', () => {
 
   it('under a root prefix, and in a Referer naming such a URL', () => {
     expect(redactUrl(`/api/events?token=${secret}`, '/api')).toBe('/api/events?[redacted]');
-    expect(redactReferer(`https://salt.example/events?token=${secret}`, '/')).toBe('https://salt.example/events?[redacted]');
+    expect(redactReferer(`https://salt.example/events?token=${secret}`, '/')).toBe(
+      'https://salt.example/events?[redacted]',
+    );
     expect(redactReferer('https://salt.example/app?x=1', '/')).toBe('https://salt.example/app?x=1');
     expect(redactReferer('not a url', '/')).toBe('not a url');
   });

@@ -43,7 +43,7 @@ describe('SessionStore', () => {
 });
 
 describe('session cookie', () => {
-  it('is CherryPy\'s attribute order with an RFC 1123 date, then HttpOnly and SameSite=Lax', () => {
+  it("is CherryPy's attribute order with an RFC 1123 date, then HttpOnly and SameSite=Lax", () => {
     expect(sessionCookie('ab', { now: Date.UTC(2026, 10, 23, 8, 0, 0) })).toBe(
       'session_id=ab; expires=Mon, 23 Nov 2026 18:00:00 GMT; Max-Age=36000; Path=/; HttpOnly; SameSite=Lax',
     );
@@ -63,19 +63,24 @@ describe('session cookie', () => {
 });
 
 describe('lowstate shaping', () => {
-  it('accepts what Python\'s int(token, 16) accepts', () => {
+  it("accepts what Python's int(token, 16) accepts", () => {
     for (const ok of ['abc123', 'ABC', ' 0xff ', '-1', 'a_b', '0x_f']) expect(isHexToken(ok), ok).toBe(true);
-    for (const bad of ['', 'bxd', '0x', '/etc/passwd', 'a__b', '_a', 'a_', 12, null]) expect(isHexToken(bad), String(bad)).toBe(false);
+    for (const bad of ['', 'bxd', '0x', '/etc/passwd', 'a__b', '_a', 'a_', 12, null])
+      expect(isHexToken(bad), String(bad)).toBe(false);
   });
 
   it('wraps a mapping and its scalar arg; refuses anything but a list', () => {
     expect(toLowstate({ fun: 'x', arg: 1 })).toEqual([{ fun: 'x', arg: [1] }]);
     expect(toLowstate([{ fun: 'x', arg: 1 }])).toEqual([{ fun: 'x', arg: 1 }]);
-    for (const bad of [{}, null, undefined, 'text', 3]) expect(() => toLowstate(bad)).toThrow('Lowstates must be a list');
+    for (const bad of [{}, null, undefined, 'text', 3])
+      expect(() => toLowstate(bad)).toThrow('Lowstates must be a list');
   });
 
-  it('injects the token over the chunk\'s own, forces the client, wraps arg', () => {
-    const [chunk] = prepareChunks([{ client: 'local', token: 'zzz', arg: 'a' }], { token: 'abc', client: 'local_async' });
+  it("injects the token over the chunk's own, forces the client, wraps arg", () => {
+    const [chunk] = prepareChunks([{ client: 'local', token: 'zzz', arg: 'a' }], {
+      token: 'abc',
+      client: 'local_async',
+    });
     expect(chunk).toEqual({ client: 'local_async', token: 'abc', arg: ['a'] });
     expect(Object.keys(chunk ?? {})).toEqual(['client', 'token', 'arg']);
     expect(() => prepareChunks([{ token: 'zzz' }])).toThrow('Invalid token');
@@ -99,11 +104,13 @@ describe('api_acl', () => {
 
 describe('login perms', () => {
   it('writes Python reprs to sort non-string entries', () => {
-    expect(pythonRepr({ '@runner': ['jobs.*'], n: [1, true, null] })).toBe("{'@runner': ['jobs.*'], 'n': [1, True, None]}");
+    expect(pythonRepr({ '@runner': ['jobs.*'], n: [1, true, null] })).toBe(
+      "{'@runner': ['jobs.*'], 'n': [1, True, None]}",
+    );
     expect(pythonRepr("it's")).toBe('"it\'s"');
   });
 
-  it('gathers user, \'*\' and group entries, de-duplicated', () => {
+  it("gathers user, '*' and group entries, de-duplicated", () => {
     const auth = {
       pam: {
         saltdev: ['b', { z: ['x'] }, 'a'],
@@ -112,7 +119,13 @@ describe('login perms', () => {
         'users%': 'not a list' as unknown as unknown[],
       },
     };
-    expect(loginPerms(auth, record({ groups: ['admins', 'users'] }))).toEqual(['a', 'b', 'c', { a: ['y'] }, { z: ['x'] }]);
+    expect(loginPerms(auth, record({ groups: ['admins', 'users'] }))).toEqual([
+      'a',
+      'b',
+      'c',
+      { a: ['y'] },
+      { z: ['x'] },
+    ]);
     expect(loginPerms(auth, record({ name: 'other' }))).toEqual(['a', { a: ['y'] }, { z: ['x'] }]);
     expect(loginPerms({}, record())).toEqual({});
     expect(loginPerms({ rest: {} }, record({ eauth: 'rest', auth_list: ['x.*'] }))).toEqual(['x.*']);

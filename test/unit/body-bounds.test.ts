@@ -23,7 +23,9 @@ beforeAll(async () => {
     settings: testSettings({ rest: { maxRequestBodySize: 4 * 1024 * 1024 } }),
     logger: pino({ level: 'silent' }),
   });
-  app.post('/echo', async (request, reply) => reply.sendSalt({ body: request.body === undefined ? '<no data>' : request.body }));
+  app.post('/echo', async (request, reply) =>
+    reply.sendSalt({ body: request.body === undefined ? '<no data>' : request.body }),
+  );
   await app.ready();
 });
 
@@ -32,12 +34,15 @@ afterAll(async () => {
 });
 
 describe('YAML bodies', () => {
-  it.each(['application/x-yaml', 'text/yaml'])('answer 400 "Invalid YAML document" to an alias bomb (%s), at once', async (type) => {
-    const { response, ms } = await post(yamlBomb(), type);
-    expect(response.statusCode).toBe(400);
-    expect(response.body).toContain('<p>Invalid YAML document</p>');
-    expect(ms).toBeLessThan(1_000);
-  });
+  it.each(['application/x-yaml', 'text/yaml'])(
+    'answer 400 "Invalid YAML document" to an alias bomb (%s), at once',
+    async (type) => {
+      const { response, ms } = await post(yamlBomb(), type);
+      expect(response.statusCode).toBe(400);
+      expect(response.body).toContain('<p>Invalid YAML document</p>');
+      expect(ms).toBeLessThan(1_000);
+    },
+  );
 
   it('answer 400 beyond 100 levels of nesting', async () => {
     expect((await post(deepJson(100), 'application/x-yaml')).response.statusCode).toBe(200);
@@ -75,7 +80,10 @@ describe('urlencoded bodies', () => {
 
   it('keep an arg or kwarg whose YAML is an alias bomb as text', async () => {
     const bomb = yamlBomb(9, 9, true);
-    const { response, ms } = await post(`fun=test.arg&arg=${encodeURIComponent(bomb)}&kwarg=${encodeURIComponent(bomb)}`, form);
+    const { response, ms } = await post(
+      `fun=test.arg&arg=${encodeURIComponent(bomb)}&kwarg=${encodeURIComponent(bomb)}`,
+      form,
+    );
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ body: { fun: 'test.arg', arg: [bomb], kwarg: bomb } });
     expect(ms).toBeLessThan(1_000);

@@ -37,7 +37,13 @@ describe('body parsers under fuzzing', () => {
   it.each(['application/json', 'application/x-yaml', 'text/yaml', 'text/plain'])('%s', (mediaType) => {
     const rssBefore = process.memoryUsage().rss;
     fc.assert(
-      fc.property(fc.oneof(hostileText, hostileBytes.map((bytes) => bytes.toString('utf8'))), (text) => checkParse(mediaType, text)),
+      fc.property(
+        fc.oneof(
+          hostileText,
+          hostileBytes.map((bytes) => bytes.toString('utf8')),
+        ),
+        (text) => checkParse(mediaType, text),
+      ),
       { seed: SEED, numRuns: RUNS },
     );
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(256 * 1024 * 1024);
@@ -45,8 +51,12 @@ describe('body parsers under fuzzing', () => {
 
   it('application/x-www-form-urlencoded', () => {
     fc.assert(
-      fc.property(fc.oneof(hostileForm, hostileBytes.map((bytes) => bytes.toString('latin1'))), (form) =>
-        checkParse('application/x-www-form-urlencoded', form),
+      fc.property(
+        fc.oneof(
+          hostileForm,
+          hostileBytes.map((bytes) => bytes.toString('latin1')),
+        ),
+        (form) => checkParse('application/x-www-form-urlencoded', form),
       ),
       { seed: SEED, numRuns: RUNS },
     );

@@ -140,7 +140,9 @@ describe('bodies salt-api does not read', () => {
     expect(response.statusCode).toBe(413);
     expect(response.headers['content-type']).toBe('application/json');
     expect(response.headers.connection).toBe('close');
-    expect(response.body).toBe('{"status": 413, "return": "The request body exceeds max_request_body_size (64 bytes)."}');
+    expect(response.body).toBe(
+      '{"status": 413, "return": "The request body exceeds max_request_body_size (64 bytes)."}',
+    );
   });
 
   it('accepts a body of exactly max_request_body_size', async () => {

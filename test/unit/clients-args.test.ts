@@ -11,7 +11,9 @@ import { testSettings } from '../support/settings.js';
 /** Argument handling of the lowstate clients, without a master. */
 
 function recordedLoad(fixture: string): Record<string, unknown> {
-  const exchanges = loadFixture(fixture)['exchanges'] as Array<{ request: { decoded: { load: Record<string, unknown> } } }>;
+  const exchanges = loadFixture(fixture)['exchanges'] as Array<{
+    request: { decoded: { load: Record<string, unknown> } };
+  }>;
   const { cmd: _cmd, ...load } = exchanges[0]?.request.decoded.load ?? {};
   return load;
 }
@@ -19,28 +21,62 @@ function recordedLoad(fixture: string): Record<string, unknown> {
 describe('runner argument normalisation (RunnerClient._reformat_low)', () => {
   it('builds the recorded load for arg name=value plus an old-style top-level keyword', () => {
     const token = '4d102c763ecdbd51239872a7af48cacaecb56b6efebd6ccea443bae1212169d0';
-    const load = runnerLoad('test.arg', { client: 'runner', arg: ['a', 'k2=v2'], k1: 'v1', token }, RUNNER_FUNCTIONS.get('test.arg'));
+    const load = runnerLoad(
+      'test.arg',
+      { client: 'runner', arg: ['a', 'k2=v2'], k1: 'v1', token },
+      RUNNER_FUNCTIONS.get('test.arg'),
+    );
     expect(JSON.stringify(load)).toBe(JSON.stringify(recordedLoad('saltapi_runner_args_kwargs')));
   });
 
   it('sets credentials aside in salt-api order and merges arg, kwarg and top-level keys', () => {
     const load = runnerLoad(
       'test.arg',
-      { key: 'k', user: 'u', client: 'runner', token: 't', eauth: 'pam', password: 'p', username: 'n', c: 3, kwarg: { b: 2, c: 1 }, arg: ['x=1', 'a', { __kwarg__: true, d: 4 }] },
+      {
+        key: 'k',
+        user: 'u',
+        client: 'runner',
+        token: 't',
+        eauth: 'pam',
+        password: 'p',
+        username: 'n',
+        c: 3,
+        kwarg: { b: 2, c: 1 },
+        arg: ['x=1', 'a', { __kwarg__: true, d: 4 }],
+      },
       RUNNER_FUNCTIONS.get('test.arg'),
     );
-    expect(Object.keys(load)).toEqual(['fun', 'kwarg', 'username', 'password', 'eauth', 'token', 'client', 'user', 'key']);
+    expect(Object.keys(load)).toEqual([
+      'fun',
+      'kwarg',
+      'username',
+      'password',
+      'eauth',
+      'token',
+      'client',
+      'user',
+      'key',
+    ]);
     expect(JSON.stringify(load['kwarg'])).toBe(JSON.stringify({ kwarg: { x: 1, d: 4, b: 2, c: 3 }, arg: ['a'] }));
   });
 
   it('drops keywords the known function does not take and keeps all for unknown functions', () => {
     const chunk = { jid: '1', foo: 'bar', arg: ['returned=False'] };
-    expect(runnerLoad('jobs.lookup_jid', chunk, RUNNER_FUNCTIONS.get('jobs.lookup_jid'))['kwarg']).toEqual({ kwarg: { returned: false, jid: '1' }, arg: [] });
-    expect(runnerLoad('custom.thing', chunk, undefined)['kwarg']).toEqual({ kwarg: { returned: false, jid: '1', foo: 'bar' }, arg: [] });
+    expect(runnerLoad('jobs.lookup_jid', chunk, RUNNER_FUNCTIONS.get('jobs.lookup_jid'))['kwarg']).toEqual({
+      kwarg: { returned: false, jid: '1' },
+      arg: [],
+    });
+    expect(runnerLoad('custom.thing', chunk, undefined)['kwarg']).toEqual({
+      kwarg: { returned: false, jid: '1', foo: 'bar' },
+      arg: [],
+    });
   });
 
   it('yamlifies positional strings and keeps maps without the __kwarg__ marker positional', () => {
-    expect(parseInput(['1', 'yes', 'text', { a: 1 }, { __kwarg__: false, b: 2 }])).toEqual({ args: [1, true, 'text', { a: 1 }, { b: 2 }], kwargs: {} });
+    expect(parseInput(['1', 'yes', 'text', { a: 1 }, { __kwarg__: false, b: 2 }])).toEqual({
+      args: [1, true, 'text', { a: 1 }, { b: 2 }],
+      kwargs: {},
+    });
   });
 
   it('recognises name=value like KWARG_REGEX', () => {
@@ -53,7 +89,21 @@ describe('runner argument normalisation (RunnerClient._reformat_low)', () => {
   });
 
   it('knows the runner functions SaltGUI, pepper and the routes use', () => {
-    for (const fun of ['jobs.active', 'jobs.list_job', 'jobs.list_jobs', 'jobs.lookup_jid', 'manage.versions', 'manage.status', 'cache.grains', 'cache.pillar', 'auth.mk_token', 'test.arg', 'state.orchestrate', 'state.orch', 'state.orchestrate_show_sls']) {
+    for (const fun of [
+      'jobs.active',
+      'jobs.list_job',
+      'jobs.list_jobs',
+      'jobs.lookup_jid',
+      'manage.versions',
+      'manage.status',
+      'cache.grains',
+      'cache.pillar',
+      'auth.mk_token',
+      'test.arg',
+      'state.orchestrate',
+      'state.orch',
+      'state.orchestrate_show_sls',
+    ]) {
       expect(RUNNER_FUNCTIONS.has(fun), fun).toBe(true);
     }
     expect(RUNNER_FUNCTIONS.get('cache.grains')).toEqual({ params: ['tgt', 'tgt_type'], anyKeyword: true });
@@ -61,10 +111,24 @@ describe('runner argument normalisation (RunnerClient._reformat_low)', () => {
 });
 
 describe('local publish loads (LocalClient._prep_pub)', () => {
-  const settings = testSettings({ master: { user: 'root', nodegroups: { web: 'web-1 web-2', db: ['db-*'], both: 'N@web or N@db', re: 'web-[12]' } } }).master;
+  const settings = testSettings({
+    master: { user: 'root', nodegroups: { web: 'web-1 web-2', db: ['db-*'], both: 'N@web or N@db', re: 'web-[12]' } },
+  }).master;
 
   it('keeps every extra key in kwargs in chunk order and folds kwarg into arg', () => {
-    const split = splitLocalChunk({ client: 'local', tgt: '*', metadata: { a: 1 }, fun: 'test.arg', arg: ['a'], kwarg: { x: 'y' }, token: 't', timeout: 3 }, 'local');
+    const split = splitLocalChunk(
+      {
+        client: 'local',
+        tgt: '*',
+        metadata: { a: 1 },
+        fun: 'test.arg',
+        arg: ['a'],
+        kwarg: { x: 'y' },
+        token: 't',
+        timeout: 3,
+      },
+      'local',
+    );
     expect(Object.keys(split.extras)).toEqual(['client', 'metadata', 'token']);
     expect(conditionInput(['a'], { x: 'y' })).toEqual(['a', { __kwarg__: true, x: 'y' }]);
     expect(conditionInput(['a'], {})).toEqual(['a']);
@@ -87,10 +151,33 @@ describe('local publish loads (LocalClient._prep_pub)', () => {
     expect(nodegroupComp('web', settings.nodegroups, new Set(), true)).toEqual(['L@web-1,web-2']);
     expect(nodegroupComp('db', settings.nodegroups, new Set(), true)).toEqual(['db-*']);
     expect(nodegroupComp('re', settings.nodegroups, new Set(), true)).toEqual(['E@web-[12]']);
-    expect(nodegroupComp('both', settings.nodegroups, new Set(), true)).toEqual(['(', 'L@web-1,web-2', 'or', '(', 'db-*', ')', ')']);
-    const spec = { tgt: 'G@os:Linux and N@web', fun: 'test.ping', arg: [], tgt_type: 'compound', ret: '', jid: '', kwargs: {} };
-    expect(publishLoad(spec, settings)).toMatchObject({ tgt: 'G@os:Linux and L@web-1,web-2', tgt_type: 'compound', user: 'root' });
-    expect(publishLoad({ ...spec, tgt: 'both', tgt_type: 'nodegroup' }, settings)).toMatchObject({ tgt: '( L@web-1,web-2 or ( db-* ) )', tgt_type: 'compound' });
+    expect(nodegroupComp('both', settings.nodegroups, new Set(), true)).toEqual([
+      '(',
+      'L@web-1,web-2',
+      'or',
+      '(',
+      'db-*',
+      ')',
+      ')',
+    ]);
+    const spec = {
+      tgt: 'G@os:Linux and N@web',
+      fun: 'test.ping',
+      arg: [],
+      tgt_type: 'compound',
+      ret: '',
+      jid: '',
+      kwargs: {},
+    };
+    expect(publishLoad(spec, settings)).toMatchObject({
+      tgt: 'G@os:Linux and L@web-1,web-2',
+      tgt_type: 'compound',
+      user: 'root',
+    });
+    expect(publishLoad({ ...spec, tgt: 'both', tgt_type: 'nodegroup' }, settings)).toMatchObject({
+      tgt: '( L@web-1,web-2 or ( db-* ) )',
+      tgt_type: 'compound',
+    });
   });
 
   it('reads timeouts like LocalClient._get_timeout', () => {
@@ -124,17 +211,28 @@ describe('python semantics', () => {
 
 describe('ssh command line', () => {
   it('turns allow-listed options into flags with their Python coercions', () => {
-    expect(optionFlags({ ssh_port: 22, ssh_max_procs: '4', ssh_scan_timeout: 'x', ssh_keepalive: false, ssh_sudo: 0, roster: 'flat', ssh_priv: 'a ProxyCommand b', raw_shell: 1 })).toEqual([
-      '--disable-keepalive',
-      '--max-procs=4',
-      '--raw-shell',
-      '--roster=flat',
-    ]);
+    expect(
+      optionFlags({
+        ssh_port: 22,
+        ssh_max_procs: '4',
+        ssh_scan_timeout: 'x',
+        ssh_keepalive: false,
+        ssh_sudo: 0,
+        roster: 'flat',
+        ssh_priv: 'a ProxyCommand b',
+        raw_shell: 1,
+      }),
+    ).toEqual(['--disable-keepalive', '--max-procs=4', '--raw-shell', '--roster=flat']);
   });
 
   it('passes list targets comma-joined after --', () => {
-    const { argv } = sshArgv({ tgt: ['a', 'b'], tgt_type: 'list', fun: 'test.echo', arg: [{ k: 1 }] }, '20260101000000000000');
+    const { argv } = sshArgv(
+      { tgt: ['a', 'b'], tgt_type: 'list', fun: 'test.echo', arg: [{ k: 1 }] },
+      '20260101000000000000',
+    );
     expect(argv.slice(-5)).toEqual(['--list', '--', 'a,b', 'test.echo', '{"k":1}']);
-    expect(() => sshArgv({ tgt: 'a', tgt_type: 'ipcidr', fun: 'f' }, 'j')).toThrow("salt-ssh cannot target by 'ipcidr'");
+    expect(() => sshArgv({ tgt: 'a', tgt_type: 'ipcidr', fun: 'f' }, 'j')).toThrow(
+      "salt-ssh cannot target by 'ipcidr'",
+    );
   });
 });

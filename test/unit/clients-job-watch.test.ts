@@ -11,7 +11,11 @@ function ret(id: string, value: SaltMap[string], jid = JID, extra: SaltMap = {})
 }
 
 /** Runs the watch like publishAndWatch; `rounds[n]` are the answers to the n-th find_job. */
-async function drive(watch: JobWatch, targets: string[][], rounds: Array<Array<{ tag: string; data: SaltMap }>>): Promise<void> {
+async function drive(
+  watch: JobWatch,
+  targets: string[][],
+  rounds: Array<Array<{ tag: string; data: SaltMap }>>,
+): Promise<void> {
   let answered = 0;
   for (;;) {
     const wake = await watch.tick();
@@ -25,7 +29,11 @@ async function drive(watch: JobWatch, targets: string[][], rounds: Array<Array<{
   }
 }
 
-function watchFor(minions: string[], timeoutMs = 30, gatherJobTimeoutMs = 30): { watch: JobWatch; targets: string[][] } {
+function watchFor(
+  minions: string[],
+  timeoutMs = 30,
+  gatherJobTimeoutMs = 30,
+): { watch: JobWatch; targets: string[][] } {
   const targets: string[][] = [];
   const watch = new JobWatch({
     jid: JID,
@@ -74,8 +82,14 @@ describe('JobWatch', () => {
 
   it('extends the deadline of a minion that still runs the job and asks again', async () => {
     const { watch, targets } = watchFor(['a']);
-    const running = (n: number) => ({ tag: `salt/job/2026010100000000010${n}/ret/a`, data: { id: 'a', return: { pid: 1, jid: JID }, retcode: 0 } });
-    const idle = (n: number) => ({ tag: `salt/job/2026010100000000010${n}/ret/a`, data: { id: 'a', return: {}, retcode: 0 } });
+    const running = (n: number) => ({
+      tag: `salt/job/2026010100000000010${n}/ret/a`,
+      data: { id: 'a', return: { pid: 1, jid: JID }, retcode: 0 },
+    });
+    const idle = (n: number) => ({
+      tag: `salt/job/2026010100000000010${n}/ret/a`,
+      data: { id: 'a', return: {}, retcode: 0 },
+    });
     await drive(watch, targets, [[running(1)], [idle(2)]]);
     expect(targets).toEqual([['a'], ['a']]);
     expect(watch.outcome().silent).toEqual(['a']);
@@ -83,7 +97,9 @@ describe('JobWatch', () => {
 
   it('stops expecting a minion whose saltutil failed', async () => {
     const { watch, targets } = watchFor(['a']);
-    await drive(watch, targets, [[{ tag: 'salt/job/20260101000000000101/ret/a', data: { id: 'a', return: 'error', retcode: 1 } }]]);
+    await drive(watch, targets, [
+      [{ tag: 'salt/job/20260101000000000101/ret/a', data: { id: 'a', return: 'error', retcode: 1 } }],
+    ]);
     expect(watch.outcome().silent).toEqual([]);
   });
 

@@ -89,7 +89,10 @@ describe('pack', () => {
 
   it('keeps map insertion order, skips undefined members, and writes Maps with any keys', () => {
     expect(unpack(pack({ b: 1, a: 2, skip: undefined }, { useBinType: true }))).toEqual({ b: 1, a: 2 });
-    const m = new Map<string, number>([['2', 1], ['1', 2]]);
+    const m = new Map<string, number>([
+      ['2', 1],
+      ['1', 2],
+    ]);
     expect(pack(m, { useBinType: true }).toString('hex')).toBe('82a13201a13102');
   });
 });
@@ -119,14 +122,20 @@ describe('unpack', () => {
   });
 
   it('does not let a __proto__ key reach the prototype', () => {
-    const value = unpack(pack(new Map([['__proto__', { polluted: true }]]), { useBinType: true })) as Record<string, unknown>;
+    const value = unpack(pack(new Map([['__proto__', { polluted: true }]]), { useBinType: true })) as Record<
+      string,
+      unknown
+    >;
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
     expect(Object.keys(value)).toEqual(['__proto__']);
   });
 
   it('builds null-prototype maps: Object.prototype member names are plain keys, absent ones read as undefined', () => {
     const names = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty'];
-    const value = unpack(pack(new Map(names.map((name) => [name, { [name]: name }])), { useBinType: true })) as Record<string, unknown>;
+    const value = unpack(pack(new Map(names.map((name) => [name, { [name]: name }])), { useBinType: true })) as Record<
+      string,
+      unknown
+    >;
     expect(Object.getPrototypeOf(value)).toBeNull();
     expect(Object.keys(value)).toEqual(names);
     for (const name of names) expect(Object.getOwnPropertyDescriptor(value, name)?.value).toEqual({ [name]: name });
@@ -144,10 +153,13 @@ describe('unpack', () => {
 });
 
 describe('integers past msgpack 64-bit range', () => {
-  it.each([2n ** 64n, 20261125165956520000n, -(2n ** 63n) - 1n, 10n ** 30n])('packs %s as its decimal text, as salt.payload.dumps does', (value) => {
-    expect(pack(value, { useBinType: false })).toEqual(pack(value.toString(), { useBinType: false }));
-    expect(pack([value], { useBinType: true })).toEqual(pack([value.toString()], { useBinType: true }));
-  });
+  it.each([2n ** 64n, 20261125165956520000n, -(2n ** 63n) - 1n, 10n ** 30n])(
+    'packs %s as its decimal text, as salt.payload.dumps does',
+    (value) => {
+      expect(pack(value, { useBinType: false })).toEqual(pack(value.toString(), { useBinType: false }));
+      expect(pack([value], { useBinType: true })).toEqual(pack([value.toString()], { useBinType: true }));
+    },
+  );
 
   it('keeps the edges of the range as integers', () => {
     expect(pack(2n ** 64n - 1n, { useBinType: false }).toString('hex')).toBe('cfffffffffffffffff');
@@ -157,7 +169,11 @@ describe('integers past msgpack 64-bit range', () => {
 
 describe('floats from the wire', () => {
   it('keeps an integral float a float (Float64), so that it is written 1.0', () => {
-    expect(unpack(pack([new Float64(1), 2.5, new Float64(-0)], { useBinType: false }))).toEqual([new Float64(1), 2.5, new Float64(-0)]);
+    expect(unpack(pack([new Float64(1), 2.5, new Float64(-0)], { useBinType: false }))).toEqual([
+      new Float64(1),
+      2.5,
+      new Float64(-0),
+    ]);
     expect(unpack(Buffer.from('ca3f800000', 'hex'))).toEqual(new Float64(1));
   });
 });

@@ -239,7 +239,9 @@ rest_cherrypy:
   });
 
   it('treats options left empty (null) as unset', () => {
-    const dir = tree({ master: 'nodegroups:\nexternal_auth:\nnetapi_enable_clients:\nrest_cherrypy:\n  port: 8000\n  host:\n' });
+    const dir = tree({
+      master: 'nodegroups:\nexternal_auth:\nnetapi_enable_clients:\nrest_cherrypy:\n  port: 8000\n  host:\n',
+    });
     const { master, rest } = load(dir).settings;
     expect(master.nodegroups).toStrictEqual(dict({}));
     expect(master.externalAuth).toStrictEqual(dict({}));
@@ -275,7 +277,8 @@ describe('loadSettings includes (Salt master_config semantics)', () => {
     const dir = tree({
       master: 'rest_cherrypy: {port: 8000}\n',
       'master.d/a.conf': 'external_auth: {pam: {saltdev: [a], toString: [t]}}\nnodegroups: {constructor: web*}\n',
-      'master.d/b.conf': "external_auth: {pam: {__proto__: [p], constructor: [c]}, __proto__: {x: [y]}}\nnodegroups: [{__proto__: 'db*'}]\n",
+      'master.d/b.conf':
+        "external_auth: {pam: {__proto__: [p], constructor: [c]}, __proto__: {x: [y]}}\nnodegroups: [{__proto__: 'db*'}]\n",
     });
     const { master } = load(dir).settings;
     expect(Object.keys(master.externalAuth)).toEqual(['pam', '__proto__']);
@@ -302,7 +305,10 @@ describe('loadSettings includes (Salt master_config semantics)', () => {
       'abs.conf': 'rest_timeout: 77\n',
     });
     const absolute = join(dir, 'abs.conf');
-    writeFileSync(join(dir, 'master'), `include: [extra/*.conf, ${absolute}]\nrest_cherrypy: {port: 8000}\ntimeout: 1\n`);
+    writeFileSync(
+      join(dir, 'master'),
+      `include: [extra/*.conf, ${absolute}]\nrest_cherrypy: {port: 8000}\ntimeout: 1\n`,
+    );
     const { master } = load(dir).settings;
     expect(master.timeout).toBe(4);
     expect(master.gatherJobTimeout).toBe(3);
@@ -358,7 +364,8 @@ describe('loadSettings root_dir (prepend_root_dir)', () => {
 
   it('does not prefix a path already under root_dir, and prefixes relative ones', () => {
     const dir = tree({
-      master: 'root_dir: /srv/r\nsock_dir: /srv/r/run/m\napi_pidfile: run/api.pid\napi_logfile: /log/api\nrest_cherrypy: {port: 8000}\n',
+      master:
+        'root_dir: /srv/r\nsock_dir: /srv/r/run/m\napi_pidfile: run/api.pid\napi_logfile: /log/api\nrest_cherrypy: {port: 8000}\n',
     });
     expect(load(dir).settings.master).toMatchObject({
       sockDir: '/srv/r/run/m',
@@ -402,13 +409,17 @@ describe('loadSettings errors name the file and the key', () => {
     const broken = tree({ master: 'rest_cherrypy: [\n' });
     expect(configError(() => load(broken)).message).toMatch(/master: invalid YAML: .*line \d+/);
     const list = tree({ master: '- a\n- b\n' });
-    expect(configError(() => load(list)).message).toBe(`${join(list, 'master')}: must be a YAML mapping of options, not a list`);
+    expect(configError(() => load(list)).message).toBe(
+      `${join(list, 'master')}: must be a YAML mapping of options, not a list`,
+    );
   });
 
   it('no rest_cherrypy section, or no port in it', () => {
     const none = tree({ master: 'timeout: 3\n' });
     const error = configError(() => load(none));
-    expect(error.message).toBe(`${join(none, 'master')}: rest_cherrypy.port is required (salt-api serves nothing without it)`);
+    expect(error.message).toBe(
+      `${join(none, 'master')}: rest_cherrypy.port is required (salt-api serves nothing without it)`,
+    );
     expect(error.key).toBe('rest_cherrypy.port');
     const noPort = tree({ master: 'rest_cherrypy:\n  host: 127.0.0.1\n' });
     expect(configError(() => load(noPort)).key).toBe('rest_cherrypy.port');
@@ -419,9 +430,7 @@ describe('loadSettings errors name the file and the key', () => {
     expect(configError(() => load(dir)).message).toBe(
       `${join(dir, 'master')}: rest_cherrypy.port: must be an integer between 1 and 65535, got "abc"`,
     );
-    expect(configError(() => load(tree({ master: 'rest_cherrypy: {port: 70000}\n' }))).message).toContain(
-      'got 70000',
-    );
+    expect(configError(() => load(tree({ master: 'rest_cherrypy: {port: 70000}\n' }))).message).toContain('got 70000');
   });
 
   it('names the included file that set the bad value', () => {
@@ -431,7 +440,9 @@ describe('loadSettings errors name the file and the key', () => {
     });
     const error = configError(() => load(dir));
     expect(error.file).toBe(join(dir, 'master.d/api.conf'));
-    expect(error.message).toBe(`${join(dir, 'master.d/api.conf')}: rest_cherrypy.debug: must be true or false, got "maybe"`);
+    expect(error.message).toBe(
+      `${join(dir, 'master.d/api.conf')}: rest_cherrypy.debug: must be true or false, got "maybe"`,
+    );
   });
 
   it.each([
@@ -439,7 +450,11 @@ describe('loadSettings errors name the file and the key', () => {
     ['ipc_mode: pipe', 'ipc_mode', 'must be one of ipc, tcp, got "pipe"'],
     ['timeout: -1', 'timeout', 'must be a non-negative number of seconds, got -1'],
     ['netapi_enable_clients: local', 'netapi_enable_clients', 'must be a list of strings, got "local"'],
-    ['external_auth: {pam: {saltdev: ".*"}}', 'external_auth.pam.saltdev', 'must be a list of permissions (use [] for none), got ".*"'],
+    [
+      'external_auth: {pam: {saltdev: ".*"}}',
+      'external_auth.pam.saltdev',
+      'must be a list of permissions (use [] for none), got ".*"',
+    ],
     ['external_auth: [pam]', 'external_auth', 'must be a mapping, got a list'],
     ['nodegroups: {web: 5}', 'nodegroups', 'web: must be a target string or a list of strings'],
     ['root_dir: 5', 'root_dir', 'must be a string, got 5'],
@@ -453,18 +468,58 @@ describe('loadSettings errors name the file and the key', () => {
 
   it.each([
     ['rest_cherrypy: 8000', 'rest_cherrypy', 'must be a mapping, got 8000'],
-    ['rest_cherrypy: {port: 8000, disable_ssl: "false"}', 'rest_cherrypy.disable_ssl', 'must be true or false, got "false"'],
-    ['rest_cherrypy: {port: 8000, thread_pool: 0}', 'rest_cherrypy.thread_pool', 'must be an integer of at least 1, got 0'],
-    ['rest_cherrypy: {port: 8000, ssl_cert_reqs: NONE}', 'rest_cherrypy.ssl_cert_reqs', 'must be one of CERT_NONE, CERT_OPTIONAL, CERT_REQUIRED, got "NONE"'],
-    ['rest_cherrypy: {port: 8000, session_store: disk}', 'rest_cherrypy.session_store', 'must be one of ram, cache, got "disk"'],
+    [
+      'rest_cherrypy: {port: 8000, disable_ssl: "false"}',
+      'rest_cherrypy.disable_ssl',
+      'must be true or false, got "false"',
+    ],
+    [
+      'rest_cherrypy: {port: 8000, thread_pool: 0}',
+      'rest_cherrypy.thread_pool',
+      'must be an integer of at least 1, got 0',
+    ],
+    [
+      'rest_cherrypy: {port: 8000, ssl_cert_reqs: NONE}',
+      'rest_cherrypy.ssl_cert_reqs',
+      'must be one of CERT_NONE, CERT_OPTIONAL, CERT_REQUIRED, got "NONE"',
+    ],
+    [
+      'rest_cherrypy: {port: 8000, session_store: disk}',
+      'rest_cherrypy.session_store',
+      'must be one of ram, cache, got "disk"',
+    ],
     ['rest_cherrypy: {port: 8000, webhook_url: ""}', 'rest_cherrypy.webhook_url', 'must be a URL path, got ""'],
-    ['rest_cherrypy: {port: 8000, api_acl: {users: {bob: 127.0.0.1}}}', 'rest_cherrypy.api_acl.users.bob', 'must be a list of strings, got "127.0.0.1"'],
+    [
+      'rest_cherrypy: {port: 8000, api_acl: {users: {bob: 127.0.0.1}}}',
+      'rest_cherrypy.api_acl.users.bob',
+      'must be a list of strings, got "127.0.0.1"',
+    ],
     ['rest_cherrypy: {port: 8000, cors_origin: 5}', 'rest_cherrypy.cors_origin', 'must be a list of strings, got 5'],
-    ['rest_cherrypy: {port: 8000, ssl_min_version: SSLv3}', 'rest_cherrypy.ssl_min_version', 'must be one of TLSv1, TLSv1.1, TLSv1.2, TLSv1.3, got "SSLv3"'],
-    ['rest_cherrypy: {port: 8000, shutdown_timeout: -1}', 'rest_cherrypy.shutdown_timeout', 'must be a non-negative number of seconds, got -1'],
-    ['rest_cherrypy: {port: 8000, max_request_body_size: 1.5}', 'rest_cherrypy.max_request_body_size', 'must be an integer of at least 0, got 1.5'],
-    ['rest_cherrypy: {port: 8000, max_sessions_per_user: 0}', 'rest_cherrypy.max_sessions_per_user', 'must be an integer of at least 1, got 0'],
-    ['rest_cherrypy: {port: 8000, login_max_failures: -1}', 'rest_cherrypy.login_max_failures', 'must be an integer of at least 0, got -1'],
+    [
+      'rest_cherrypy: {port: 8000, ssl_min_version: SSLv3}',
+      'rest_cherrypy.ssl_min_version',
+      'must be one of TLSv1, TLSv1.1, TLSv1.2, TLSv1.3, got "SSLv3"',
+    ],
+    [
+      'rest_cherrypy: {port: 8000, shutdown_timeout: -1}',
+      'rest_cherrypy.shutdown_timeout',
+      'must be a non-negative number of seconds, got -1',
+    ],
+    [
+      'rest_cherrypy: {port: 8000, max_request_body_size: 1.5}',
+      'rest_cherrypy.max_request_body_size',
+      'must be an integer of at least 0, got 1.5',
+    ],
+    [
+      'rest_cherrypy: {port: 8000, max_sessions_per_user: 0}',
+      'rest_cherrypy.max_sessions_per_user',
+      'must be an integer of at least 1, got 0',
+    ],
+    [
+      'rest_cherrypy: {port: 8000, login_max_failures: -1}',
+      'rest_cherrypy.login_max_failures',
+      'must be an integer of at least 0, got -1',
+    ],
   ])('rest option %s', (line, key, problem) => {
     const dir = tree({ master: `${line}\n` });
     expect(configError(() => load(dir)).message).toBe(`${join(dir, 'master')}: ${key}: ${problem}`);
@@ -474,9 +529,15 @@ describe('loadSettings errors name the file and the key', () => {
 describe('session bounds, login throttling and api_acl options', () => {
   it('reads the bounds and the throttle, 0 turning the throttle off', () => {
     const dir = tree({
-      master: 'rest_cherrypy: {port: 8000, max_sessions: 50, max_sessions_per_user: 5, login_max_failures: 0, login_failure_window: 60}\n',
+      master:
+        'rest_cherrypy: {port: 8000, max_sessions: 50, max_sessions_per_user: 5, login_max_failures: 0, login_failure_window: 60}\n',
     });
-    expect(load(dir).settings.rest).toMatchObject({ maxSessions: 50, maxSessionsPerUser: 5, loginMaxFailures: 0, loginFailureWindow: 60 });
+    expect(load(dir).settings.rest).toMatchObject({
+      maxSessions: 50,
+      maxSessionsPerUser: 5,
+      loginMaxFailures: 0,
+      loginFailureWindow: 60,
+    });
     expect(load(dir).warnings).toEqual([]);
   });
 

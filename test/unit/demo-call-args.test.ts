@@ -23,7 +23,9 @@ describe('demo master call arguments (salt.minion.load_args_and_kwargs and frien
     expect(bindCall(echo, ['hi'], {}).values).toEqual({ text: 'hi' });
     expect(() => bindCall(echo, [], {})).toThrow("echo() missing 1 required positional argument: 'text'");
     expect(() => bindCall(echo, ['a', 'b'], {})).toThrow('echo() takes 1 positional argument but 2 were given');
-    expect(() => bindCall(finger, ['a', 'b', 'c'], {})).toThrow('finger() takes from 1 to 2 positional arguments but 3 were given');
+    expect(() => bindCall(finger, ['a', 'b', 'c'], {})).toThrow(
+      'finger() takes from 1 to 2 positional arguments but 3 were given',
+    );
     expect(() => bindCall(echo, ['a'], { text: 'b' })).toThrow("echo() got multiple values for argument 'text'");
     expect(bindCall(arg, [1, 2], { k: 'v' })).toEqual({ values: {}, extraArgs: [1, 2], extraKwargs: { k: 'v' } });
   });

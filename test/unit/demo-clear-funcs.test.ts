@@ -10,9 +10,14 @@ function harness(options: DemoMasterOptions = {}) {
   const events: SaltEvent[] = [];
   const abort = new AbortController();
   const merged = { returnDelayMs: 1, ...options };
-  const ctx = createMasterContext(merged, newDemoState(merged), (tag, data) => events.push({ tag, data: { ...data } }), abort.signal);
+  const ctx = createMasterContext(
+    merged,
+    newDemoState(merged),
+    (tag, data) => events.push({ tag, data: { ...data } }),
+    abort.signal,
+  );
   const commands = clearFuncs(ctx);
-  const run = (load: SaltMap): Promise<SaltValue> => commands.get(String(load['cmd']))!(load);
+  const run = (load: SaltMap): Promise<SaltValue> => commands.get(load['cmd'] as string)!(load);
   const tagged = (fragment: string): SaltEvent[] => events.filter((e) => e.tag.includes(fragment));
   const waitFor = async (fragment: string, count = 1): Promise<SaltEvent[]> => {
     for (let i = 0; i < 400 && tagged(fragment).length < count; i++) await new Promise((r) => setTimeout(r, 5));
@@ -20,10 +25,19 @@ function harness(options: DemoMasterOptions = {}) {
   };
   const login = async (): Promise<string> => {
     const record = await run({ username: 'saltdev', password: 'saltdev', eauth: 'pam', cmd: 'mk_token' });
-    return isSaltMap(record) ? String(record['token']) : '';
+    return isSaltMap(record) ? (record['token'] as string) : '';
   };
   const publish = async (token: string, tgt: SaltValue, fun: SaltValue, arg: SaltValue[] = [], tgtType = 'glob') =>
-    (await run({ cmd: 'publish', tgt, fun, arg, tgt_type: tgtType, ret: '', user: 'root', kwargs: { token } })) as SaltMap;
+    (await run({
+      cmd: 'publish',
+      tgt,
+      fun,
+      arg,
+      tgt_type: tgtType,
+      ret: '',
+      user: 'root',
+      kwargs: { token },
+    })) as SaltMap;
   const runner = async (token: string, fun: string, arg: SaltValue[] = [], kwarg: SaltMap = {}) =>
     (await run({ fun, kwarg: { kwarg, arg }, token, client: 'runner', cmd: 'runner' })) as { jid: string };
   const runnerResult = async (token: string, fun: string, arg: SaltValue[] = [], kwarg: SaltMap = {}) => {
@@ -35,7 +49,7 @@ function harness(options: DemoMasterOptions = {}) {
   return { events, run, tagged, waitFor, login, publish, runner, runnerResult, wheel };
 }
 
-const jidOf = (reply: SaltMap): string => String((reply['load'] as SaltMap)['jid']);
+const jidOf = (reply: SaltMap): string => (reply['load'] as SaltMap)['jid'] as string;
 
 describe('demo master commands', () => {
   it('deletes expired tokens and refuses them', async () => {
@@ -53,10 +67,15 @@ describe('demo master commands', () => {
     const token = await h.login();
     expect(jidOf(await h.publish(token, 'minion-1', 'test.ping'))).toMatch(/^\d{20}$/);
     expect((await h.publish(token, '*', 'test.ping'))['error']).toMatchObject({ name: 'AuthorizationError' });
-    expect((await h.publish(token, 'minion-1', 'cmd.run', ['ls']))['error']).toMatchObject({ name: 'AuthorizationError' });
+    expect((await h.publish(token, 'minion-1', 'cmd.run', ['ls']))['error']).toMatchObject({
+      name: 'AuthorizationError',
+    });
     expect(jidOf(await h.publish(token, '*', 'saltutil.find_job', ['1']))).toMatch(/^\d{20}$/);
     expect(await h.runner(token, 'manage.status')).toEqual({
-      error: { name: 'TokenAuthenticationError', message: 'Authentication failure of type "token" occurred for user saltdev.' },
+      error: {
+        name: 'TokenAuthenticationError',
+        message: 'Authentication failure of type "token" occurred for user saltdev.',
+      },
     });
   });
 
@@ -71,10 +90,15 @@ describe('demo master commands', () => {
     expect(grains['return']).toMatchObject({ id: 'minion-1', os: 'Debian', saltversion: '3008.0' });
     expect(grains['out']).toBe('nested');
     expect((await ret('cmd.run', ['echo hello']))['return']).toBe('hello');
-    expect((await ret('test.arg', ['a', 'n=2']))['return']).toMatchObject({ args: ['a'], kwargs: { n: 2, __pub_fun: 'test.arg' } });
+    expect((await ret('test.arg', ['a', 'n=2']))['return']).toMatchObject({
+      args: ['a'],
+      kwargs: { n: 2, __pub_fun: 'test.arg' },
+    });
     expect(await ret('test.echo', [])).toMatchObject({
       success: false,
-      return: expect.stringContaining("Passed invalid arguments to test.echo: echo() missing 1 required positional argument: 'text'"),
+      return: expect.stringContaining(
+        "Passed invalid arguments to test.echo: echo() missing 1 required positional argument: 'text'",
+      ),
       retcode: 1,
       out: 'nested',
     });
@@ -83,7 +107,19 @@ describe('demo master commands', () => {
     );
     expect((await ret('sys.list_functions', []))['return']).toContain('test.ping');
     const multi = await ret(['test.ping', 'test.version'], [[], []]);
-    expect(Object.keys(multi)).toEqual(['cmd', 'id', 'return', 'retcode', 'success', 'jid', 'fun', 'fun_args', 'user', '_stamp', 'ts']);
+    expect(Object.keys(multi)).toEqual([
+      'cmd',
+      'id',
+      'return',
+      'retcode',
+      'success',
+      'jid',
+      'fun',
+      'fun_args',
+      'user',
+      '_stamp',
+      'ts',
+    ]);
   });
 
   it('keeps dead minions targeted but silent, and reports them down', async () => {
@@ -91,7 +127,10 @@ describe('demo master commands', () => {
     const token = await h.login();
     const reply = await h.publish(token, '*', 'test.ping');
     expect(reply['load']).toMatchObject({ minions: ['minion-1', 'minion-9'], missing: [] });
-    expect((await h.runnerResult(token, 'manage.status'))?.['return']).toEqual({ up: ['minion-1'], down: ['minion-9'] });
+    expect((await h.runnerResult(token, 'manage.status'))?.['return']).toEqual({
+      up: ['minion-1'],
+      down: ['minion-9'],
+    });
     expect(h.tagged(`${jidOf(reply)}/ret/minion-9`)).toEqual([]);
   });
 
@@ -101,12 +140,30 @@ describe('demo master commands', () => {
     const jid = jidOf(await h.publish(token, 'minion-1', 'test.sleep', [1]));
     await new Promise((r) => setTimeout(r, 50));
     const find = jidOf(await h.publish(token, ['minion-1'], 'saltutil.find_job', [jid], 'list'));
-    expect((await h.waitFor(`${find}/ret/minion-1`))[0]!.data['return']).toMatchObject({ jid, fun: 'test.sleep', arg: [1] });
+    expect((await h.waitFor(`${find}/ret/minion-1`))[0]!.data['return']).toMatchObject({
+      jid,
+      fun: 'test.sleep',
+      arg: [1],
+    });
     const active = (await h.runnerResult(token, 'jobs.active'))?.['return'] as SaltMap;
-    expect(active[jid]).toMatchObject({ Function: 'test.sleep', Running: [{ 'minion-1': expect.any(Number) }], Returned: [] });
+    expect(active[jid]).toMatchObject({
+      Function: 'test.sleep',
+      Running: [{ 'minion-1': expect.any(Number) }],
+      Returned: [],
+    });
     await h.waitFor(`${jid}/ret/minion-1`);
     const job = (await h.runnerResult(token, 'jobs.list_job', [jid]))?.['return'] as SaltMap;
-    expect(Object.keys(job)).toEqual(['jid', 'Function', 'Arguments', 'Target', 'Target-type', 'User', 'Minions', 'StartTime', 'Result']);
+    expect(Object.keys(job)).toEqual([
+      'jid',
+      'Function',
+      'Arguments',
+      'Target',
+      'Target-type',
+      'User',
+      'Minions',
+      'StartTime',
+      'Result',
+    ]);
     expect(job['Result']).toEqual({ 'minion-1': { return: true, retcode: 0, success: true } });
     expect((await h.runnerResult(token, 'jobs.list_job', ['20990101000000000000']))?.['return']).toEqual({
       jid: '20990101000000000000',
@@ -150,9 +207,11 @@ describe('demo master commands', () => {
     const data = await h.wheel(token, 'key.finger');
     expect(data).toMatchObject({
       success: false,
-      return: "Exception occurred in wheel key.finger: UnboundLocalError: cannot access local variable 'proc_fn' where it is not associated with a value",
+      return:
+        "Exception occurred in wheel key.finger: UnboundLocalError: cannot access local variable 'proc_fn' where it is not associated with a value",
     });
-    expect(h.tagged(String(data['jid'])).map((e) => e.tag)).toEqual([`salt/wheel/${String(data['jid'])}/ret`]);
+    const jid = data['jid'] as string;
+    expect(h.tagged(jid).map((e) => e.tag)).toEqual([`salt/wheel/${jid}/ret`]);
   });
 
   it('answers a runner called with arguments it does not take with the usage text', async () => {
@@ -161,7 +220,8 @@ describe('demo master commands', () => {
     const data = await h.runnerResult(token, 'test.sleep', [], { bogus: 1 });
     expect(data).toMatchObject({
       fun_args: [{ bogus: 1 }],
-      return: "\nPassed invalid arguments: sleep() got an unexpected keyword argument 'bogus'\n\nUsage:\nSleep t seconds, then return True",
+      return:
+        "\nPassed invalid arguments: sleep() got an unexpected keyword argument 'bogus'\n\nUsage:\nSleep t seconds, then return True",
       success: true,
     });
   });

@@ -14,7 +14,10 @@ describe('demo master targeting (CkMinions.check_minions)', () => {
   });
 
   it('lists keep their order and report unknown ids as missing', () => {
-    expect(match(['web-1', 'ghost', 'minion-1'], 'list')).toEqual({ minions: ['web-1', 'minion-1'], missing: ['ghost'] });
+    expect(match(['web-1', 'ghost', 'minion-1'], 'list')).toEqual({
+      minions: ['web-1', 'minion-1'],
+      missing: ['ghost'],
+    });
     expect(match('minion-2,,ghost', 'list')).toEqual({ minions: ['minion-2'], missing: ['ghost'] });
   });
 

@@ -53,7 +53,10 @@ describe('EventFrameReader on a large frame arriving in small TCP chunks', () =>
     expect(prefixed.push(encodeEventFrame('salt/first', {}, 'len32'))).toHaveLength(1);
     expect(() => prefixed.push(prefix)).toThrow(/exceeds the limit/);
     // A bare wrapper whose bin32 body declares 1 GiB.
-    const bare = Buffer.concat([Buffer.from('82a468656164 80 a4626f6479 c6'.replace(/ /g, ''), 'hex'), Buffer.from([0x40, 0, 0, 0])]);
+    const bare = Buffer.concat([
+      Buffer.from('82a468656164 80 a4626f6479 c6'.replace(/ /g, ''), 'hex'),
+      Buffer.from([0x40, 0, 0, 0]),
+    ]);
     expect(() => new EventFrameReader().push(bare)).toThrow(/larger than/);
   });
 });

@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  decodeEventBody,
-  encodeEventFrame,
-  EventFrameReader,
-  frameBody,
-} from '../../src/salt/event-frame.js';
+import { decodeEventBody, encodeEventFrame, EventFrameReader, frameBody } from '../../src/salt/event-frame.js';
 import { allFixtures, loadFixture, toWireValue, type RecordedEvent } from '../support/fixtures.js';
 
 function recordedEvents(): Array<[string, RecordedEvent]> {
@@ -69,9 +64,7 @@ describe('EventFrameReader', () => {
   });
 
   it('detects a length-prefixed stream (3006.26+) from its first byte', () => {
-    const withPrefix = Buffer.concat(
-      sample.map((e) => encodeEventFrame(e.tag, toWireValue(e.data), 'len32')),
-    );
+    const withPrefix = Buffer.concat(sample.map((e) => encodeEventFrame(e.tag, toWireValue(e.data), 'len32')));
     const reader = new EventFrameReader();
     expect(tagsOf(reader, [withPrefix.subarray(0, 7), withPrefix.subarray(7)])).toEqual(sample.map((e) => e.tag));
     expect(reader.framing).toBe('len32');
@@ -114,13 +107,20 @@ describe('EventFrameReader', () => {
 
   it('accepts a str-typed body as older masters may send', () => {
     const body = 'salt/str/body\n\n\x80';
-    const wrapper = Buffer.concat([Buffer.from('82a46865616480a4626f6479', 'hex'), Buffer.from([0xa0 | body.length]), Buffer.from(body, 'latin1')]);
+    const wrapper = Buffer.concat([
+      Buffer.from('82a46865616480a4626f6479', 'hex'),
+      Buffer.from([0xa0 | body.length]),
+      Buffer.from(body, 'latin1'),
+    ]);
     const [r] = new EventFrameReader().push(wrapper);
     expect(r && 'event' in r ? r.event : r).toEqual({ tag: 'salt/str/body', data: {} });
   });
 
   it('splits tag and data at the first blank line', () => {
-    expect(decodeEventBody(Buffer.from('a/b\n\n\x81\xa1k\xa2\n\n', 'latin1'))).toEqual({ tag: 'a/b', data: { k: '\n\n' } });
+    expect(decodeEventBody(Buffer.from('a/b\n\n\x81\xa1k\xa2\n\n', 'latin1'))).toEqual({
+      tag: 'a/b',
+      data: { k: '\n\n' },
+    });
     expect(decodeEventBody(Buffer.from('only/tag'))).toEqual({ tag: 'only/tag', data: {} });
   });
 });

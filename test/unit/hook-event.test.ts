@@ -25,38 +25,45 @@ function parsed(contentType: string | undefined, body: string): unknown {
     }
   }
   if (value && typeof value === 'object' && !Array.isArray(value) && 'arg' in value) {
-    const arg = (value as { arg: unknown }).arg;
+    const arg = value.arg;
     return { ...value, arg: Array.isArray(arg) ? arg : [arg] };
   }
   return value;
 }
 
 describe('hookEvent against the events salt-api fired on a real master', () => {
-  it.each(['hook_json', 'hook_form', 'hook_text_plain', 'hook_text_plain_json', 'hook_yaml', 'hook_empty', 'hook_bare_path'])(
-    '%s',
-    (name) => {
-      const f = loadFixture(name) as unknown as HookFixture;
-      const recorded = f.event.data;
-      // The headers as they arrived: the recorded names lower-cased, in the recorded order.
-      const rawHeaders = Object.entries(recorded.headers)
-        .filter(([k]) => k !== 'Remote-Addr')
-        .flatMap(([k, v]) => [k.toLowerCase(), v]);
-      const event = hookEvent({
-        subPath: f.http_request.path.slice('/hook'.length),
-        rawBody: f.http_request.body,
-        parsedBody: parsed(recorded.headers['Content-Type'], f.http_request.body),
-        rawHeaders,
-        remoteAddress: '127.0.0.1',
-        now: new Date(recorded._stamp),
-      });
-      expect(event.tag).toBe(f.event_tag);
-      // Byte for byte what salt-api fired, minus the credential headers it should not have copied.
-      const headers = Object.fromEntries(Object.entries(recorded.headers).filter(([k]) => !CREDENTIAL_HEADERS.has(k.toLowerCase())));
-      expect(Object.keys(headers).length).toBeLessThan(Object.keys(recorded.headers).length);
-      expect(JSON.stringify(event.data)).toBe(JSON.stringify({ ...recorded, headers, _stamp: event.data['_stamp'] }));
-      expect(Object.keys(event.data)).toEqual(['body', 'post', 'headers', '_stamp']);
-    },
-  );
+  it.each([
+    'hook_json',
+    'hook_form',
+    'hook_text_plain',
+    'hook_text_plain_json',
+    'hook_yaml',
+    'hook_empty',
+    'hook_bare_path',
+  ])('%s', (name) => {
+    const f = loadFixture(name) as unknown as HookFixture;
+    const recorded = f.event.data;
+    // The headers as they arrived: the recorded names lower-cased, in the recorded order.
+    const rawHeaders = Object.entries(recorded.headers)
+      .filter(([k]) => k !== 'Remote-Addr')
+      .flatMap(([k, v]) => [k.toLowerCase(), v]);
+    const event = hookEvent({
+      subPath: f.http_request.path.slice('/hook'.length),
+      rawBody: f.http_request.body,
+      parsedBody: parsed(recorded.headers['Content-Type'], f.http_request.body),
+      rawHeaders,
+      remoteAddress: '127.0.0.1',
+      now: new Date(recorded._stamp),
+    });
+    expect(event.tag).toBe(f.event_tag);
+    // Byte for byte what salt-api fired, minus the credential headers it should not have copied.
+    const headers = Object.fromEntries(
+      Object.entries(recorded.headers).filter(([k]) => !CREDENTIAL_HEADERS.has(k.toLowerCase())),
+    );
+    expect(Object.keys(headers).length).toBeLessThan(Object.keys(recorded.headers).length);
+    expect(JSON.stringify(event.data)).toBe(JSON.stringify({ ...recorded, headers, _stamp: event.data['_stamp'] }));
+    expect(Object.keys(event.data)).toEqual(['body', 'post', 'headers', '_stamp']);
+  });
 });
 
 describe('hook helpers', () => {
@@ -76,7 +83,10 @@ describe('hook helpers', () => {
 
   it('joins repeated headers and never trusts a client Remote-Addr header', () => {
     const event = hookEvent({
-      subPath: '', rawBody: '', parsedBody: undefined, remoteAddress: '10.0.0.7',
+      subPath: '',
+      rawBody: '',
+      parsedBody: undefined,
+      remoteAddress: '10.0.0.7',
       rawHeaders: ['remote-addr', '1.2.3.4', 'x-tag', 'a', 'X-Tag', 'b'],
     });
     expect(event.data['headers']).toEqual({ 'Remote-Addr': '10.0.0.7', 'X-Tag': 'a, b' });
@@ -103,14 +113,24 @@ describe('credential headers in hook events', () => {
 
   it('lists exactly the headers it strips', () => {
     expect([...CREDENTIAL_HEADERS].sort()).toEqual([
-      'authorization', 'cookie', 'proxy-authorization', 'x-auth-token', 'x-gitea-signature',
-      'x-gitlab-token', 'x-gogs-signature', 'x-hub-signature', 'x-hub-signature-256',
+      'authorization',
+      'cookie',
+      'proxy-authorization',
+      'x-auth-token',
+      'x-gitea-signature',
+      'x-gitlab-token',
+      'x-gogs-signature',
+      'x-hub-signature',
+      'x-hub-signature-256',
     ]);
   });
 
   it('leaves them out of the event in any letter case and keeps every other header in order', () => {
     const event = hookEvent({
-      subPath: '/deploy', rawBody: '', parsedBody: undefined, remoteAddress: '10.0.0.7',
+      subPath: '/deploy',
+      rawBody: '',
+      parsedBody: undefined,
+      remoteAddress: '10.0.0.7',
       rawHeaders: ['host', 'h', ...credentialHeaders.flat(), 'x-github-event', 'push', 'content-type', 'text/plain'],
     });
     const headers = event.data['headers'] as Record<string, string>;

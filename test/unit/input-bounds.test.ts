@@ -33,7 +33,9 @@ describe('assertWithinLimits', () => {
   it('counts shared references each time they are reached, visiting each object once', () => {
     const leaf = ['x'.repeat(10)];
     const shared = [leaf, leaf, leaf];
-    expect(() => assertWithinLimits([shared, shared], { maxDepth: 10, maxNodes: 100, maxStringChars: 60 })).not.toThrow();
+    expect(() =>
+      assertWithinLimits([shared, shared], { maxDepth: 10, maxNodes: 100, maxStringChars: 60 }),
+    ).not.toThrow();
     expect(() => assertWithinLimits([shared, shared], { maxDepth: 10, maxNodes: 100, maxStringChars: 59 })).toThrow(
       ValueTooLargeError,
     );
@@ -141,7 +143,9 @@ describe('pack bounds', () => {
   });
 
   it('sends integers beyond 64 bits as their decimal text, as salt.payload.dumps does, not a crash', () => {
-    expect(pack({ arg: [2n ** 64n] }, { useBinType: false })).toEqual(pack({ arg: ['18446744073709551616'] }, { useBinType: false }));
+    expect(pack({ arg: [2n ** 64n] }, { useBinType: false })).toEqual(
+      pack({ arg: ['18446744073709551616'] }, { useBinType: false }),
+    );
   });
 
   it('refuses a value whose encoding would pass maxBytes, before building it', () => {

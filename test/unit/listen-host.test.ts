@@ -49,7 +49,10 @@ describe('listen host', () => {
   });
 
   it('exits 2 with one line naming the option for a bad host in the file or on the command line', async () => {
-    for (const argv of [['--config', masterWithHost('http://0.0.0.0')], ['--demo', '--host', '0.0.0.0:8000']]) {
+    for (const argv of [
+      ['--config', masterWithHost('http://0.0.0.0')],
+      ['--demo', '--host', '0.0.0.0:8000'],
+    ]) {
       const { out, streams } = captureIo();
       await expect(runCli(argv, streams)).resolves.toEqual({ exitCode: EXIT_USAGE });
       expect(out.stderr.trim().split('\n')).toHaveLength(1);
@@ -60,7 +63,9 @@ describe('listen host', () => {
   it('exits 2 naming the option when the host is not an address of this machine', async () => {
     const { out, streams } = captureIo();
     const port = String(await freePort());
-    await expect(runCli(['--demo', '--host', '192.0.2.1', '--port', port], streams)).resolves.toEqual({ exitCode: EXIT_USAGE });
+    await expect(runCli(['--demo', '--host', '192.0.2.1', '--port', port], streams)).resolves.toEqual({
+      exitCode: EXIT_USAGE,
+    });
     expect(out.stderr.trim().split('\n')).toHaveLength(1);
     expect(out.stderr).toContain('rest_cherrypy.host (or --host) "192.0.2.1" cannot be listened on: EADDRNOTAVAIL');
   });

@@ -17,7 +17,10 @@ describe('createLogger', () => {
   it('writes JSON and never a password or token', () => {
     const { lines, logger } = capture();
     const secret = 'hunter2-very-secret';
-    logger.info({ password: secret, token: secret, creds: { password: secret, token: secret }, user: 'saltdev' }, 'login');
+    logger.info(
+      { password: secret, token: secret, creds: { password: secret, token: secret }, user: 'saltdev' },
+      'login',
+    );
     logger.info({ req: { headers: { 'x-auth-token': secret, cookie: `session_id=${secret}` } } }, 'request');
     const text = lines.join('');
     expect(text).not.toContain(secret);

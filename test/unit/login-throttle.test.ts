@@ -2,7 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LoginThrottle, throttleUserKey } from '../../src/http/login-throttle.js';
 
-function throttle(options: Partial<ConstructorParameters<typeof LoginThrottle>[0]> = {}): { t: LoginThrottle; clock: { now: number } } {
+function throttle(options: Partial<ConstructorParameters<typeof LoginThrottle>[0]> = {}): {
+  t: LoginThrottle;
+  clock: { now: number };
+} {
   const clock = { now: 1_000_000 };
   const t = new LoginThrottle({ maxFailures: 5, windowSeconds: 300, now: () => clock.now, ...options });
   return { t, clock };
@@ -71,7 +74,9 @@ describe('LoginThrottle per user across addresses', () => {
   it('per-user refusals last at most a second, and never touch an address that logged in before', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ ip: fc.integer({ min: 0, max: 40 }), ms: fc.integer({ min: 0, max: 400 }) }), { maxLength: 300 }),
+        fc.array(fc.record({ ip: fc.integer({ min: 0, max: 40 }), ms: fc.integer({ min: 0, max: 400 }) }), {
+          maxLength: 300,
+        }),
         (attempts) => {
           const { t, clock } = throttle();
           t.succeeded('alice', '203.0.113.7');

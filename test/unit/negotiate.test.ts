@@ -47,7 +47,7 @@ describe('negotiateResponse (CherryPy accept rules, docs/routes.md "Responses")'
     expect(chosen('application/x-yaml;q=0, application/json;q=0.1')).toBe(JSON_TYPE);
   });
 
-  it('refuses with CherryPy\'s 406 text when nothing is acceptable', () => {
+  it("refuses with CherryPy's 406 text when nothing is acceptable", () => {
     for (const accept of ['text/plain', 'text/html', 'application/ms-word', 'text/yaml', 'application/json;q=0']) {
       expect(negotiateResponse(accept)).toEqual({
         ok: false,

@@ -4,7 +4,7 @@ import { serialize, toPythonJson } from '../../src/http/serialize.js';
 import { dictFrom } from '../../src/dict.js';
 
 describe('toPythonJson (json.dumps as salt-api calls it)', () => {
-  it('uses Python\'s separators and no trailing newline', () => {
+  it("uses Python's separators and no trailing newline", () => {
     expect(toPythonJson({ return: 'Welcome', clients: ['local', 'runner'] })).toBe(
       '{"return": "Welcome", "clients": ["local", "runner"]}',
     );
@@ -56,9 +56,15 @@ describe('toPythonJson (json.dumps as salt-api calls it)', () => {
   });
 
   it('writes Maps as objects with their keys as text', () => {
-    expect(toPythonJson(new Map<unknown, unknown>([[1, 'a'], [null, 'b'], ['k', [1]]]))).toBe(
-      '{"1": "a", "null": "b", "k": [1]}',
-    );
+    expect(
+      toPythonJson(
+        new Map<unknown, unknown>([
+          [1, 'a'],
+          [null, 'b'],
+          ['k', [1]],
+        ]),
+      ),
+    ).toBe('{"1": "a", "null": "b", "k": [1]}');
   });
 
   it('writes a bare undefined as null and drops undefined keys', () => {
@@ -78,7 +84,7 @@ describe('serialize', () => {
     expect(serialize({ a: [1, 2] }, 'application/json')).toBe('{"a": [1, 2]}');
   });
 
-  it('writes salt-api\'s YAML for application/x-yaml', () => {
+  it("writes salt-api's YAML for application/x-yaml", () => {
     expect(serialize({ return: 'Welcome', clients: ['local', '@jobs'] }, 'application/x-yaml')).toBe(
       "clients:\n- local\n- '@jobs'\nreturn: Welcome\n",
     );
@@ -90,7 +96,9 @@ describe('serialize', () => {
       ['toString', 'x'],
       ['a', [dictFrom([['b', 2]])]],
     ]);
-    expect(serialize(value, 'application/json')).toBe('{"__proto__": {"constructor": 1}, "toString": "x", "a": [{"b": 2}]}');
+    expect(serialize(value, 'application/json')).toBe(
+      '{"__proto__": {"constructor": 1}, "toString": "x", "a": [{"b": 2}]}',
+    );
     expect(serialize(value, 'application/x-yaml')).toBe('__proto__:\n  constructor: 1\na:\n- b: 2\ntoString: x\n');
   });
 });

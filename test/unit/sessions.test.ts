@@ -6,10 +6,19 @@ import { SessionStore, isSessionIdShape, newSessionId, sessionOwner } from '../.
 const HOUR = 3600;
 
 function tokenOf(name: string, eauth = 'pam', expireIn = HOUR, now = Date.now()): TokenRecord {
-  return { token: newSessionId() + newSessionId().slice(0, 24), name, eauth, start: now / 1000, expire: now / 1000 + expireIn };
+  return {
+    token: newSessionId() + newSessionId().slice(0, 24),
+    name,
+    eauth,
+    start: now / 1000,
+    expire: now / 1000 + expireIn,
+  };
 }
 
-function store(options: ConstructorParameters<typeof SessionStore>[0] = {}): { sessions: SessionStore; ended: string[] } {
+function store(options: ConstructorParameters<typeof SessionStore>[0] = {}): {
+  sessions: SessionStore;
+  ended: string[];
+} {
   const sessions = new SessionStore(options);
   const ended: string[] = [];
   sessions.onEnd((id) => ended.push(id));
@@ -84,6 +93,7 @@ describe('SessionStore bounds', () => {
 describe('session ids', () => {
   it('are 40 lower-case hex digits', () => {
     expect(isSessionIdShape(newSessionId())).toBe(true);
-    for (const bad of ['', 'ab'.repeat(19), 'AB'.repeat(20), 'ab'.repeat(21), 'zz'.repeat(20)]) expect(isSessionIdShape(bad)).toBe(false);
+    for (const bad of ['', 'ab'.repeat(19), 'AB'.repeat(20), 'ab'.repeat(21), 'zz'.repeat(20)])
+      expect(isSessionIdShape(bad)).toBe(false);
   });
 });

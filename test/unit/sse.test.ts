@@ -15,7 +15,9 @@ function sink() {
 
 describe('SSE framing', () => {
   it('writes salt-api blocks: tag line, data line with {"data", "tag"}, blank line', () => {
-    expect(sseBlock(event)).toBe('tag: salt/job/1/ret/m1\ndata: {"data": {"return": true, "id": "m1"}, "tag": "salt/job/1/ret/m1"}\n\n');
+    expect(sseBlock(event)).toBe(
+      'tag: salt/job/1/ret/m1\ndata: {"data": {"return": true, "id": "m1"}, "tag": "salt/job/1/ret/m1"}\n\n',
+    );
     expect(eventJson(event)).toBe('{"data": {"return": true, "id": "m1"}, "tag": "salt/job/1/ret/m1"}');
     expect(sseBlock(event)).toBe(sseBlock(event));
   });
@@ -103,4 +105,3 @@ describe('SSE framing of hostile tags', () => {
     expect(JSON.parse(events[0]?.['data'] ?? '')).toEqual({ data, tag: 't' });
   });
 });
-

@@ -8,11 +8,14 @@ import { testSettings } from '../support/settings.js';
 
 /** The collector of src/http/stats.ts on a bare Fastify instance with only what it reads. */
 interface Report {
-  'CherryPy Applications': { Requests: Record<string, { 'Request-Line': string }>; 'Slow Queries'?: { 'Request-Line': string }[] };
+  'CherryPy Applications': {
+    Requests: Record<string, { 'Request-Line': string }>;
+    'Slow Queries'?: Array<{ 'Request-Line': string }>;
+  };
   'salt-apid': {
     requests: { total: number; inFlight: number; completed: number; slow: number };
     routes: Record<string, { requests: number; completed: number }>;
-    slowQueries: { route: string; status: number; time: number }[];
+    slowQueries: Array<{ route: string; status: number; time: number }>;
     master: Record<string, unknown>;
   };
 }
@@ -58,7 +61,10 @@ describe('ServerStats', () => {
     const { 'salt-apid': own, 'CherryPy Applications': application } = report(app);
     expect(own.requests).toMatchObject({ total: 7, completed: 7, inFlight: 0, slow: 3 });
     expect(own.slowQueries).toHaveLength(2);
-    expect(own.slowQueries.map((q) => [q.route, q.status])).toEqual([['/sleep/:ms', 200], ['/sleep/:ms', 200]]);
+    expect(own.slowQueries.map((q) => [q.route, q.status])).toEqual([
+      ['/sleep/:ms', 200],
+      ['/sleep/:ms', 200],
+    ]);
     for (const query of own.slowQueries) expect(query.time).toBeGreaterThan(0.03);
     expect(application['Slow Queries']).toHaveLength(2);
     expect(Object.keys(application.Requests)).toEqual(['5', '6', '7']);
@@ -80,8 +86,11 @@ describe('ServerStats', () => {
     await app.inject({ method: 'GET', url: '/sleep/0', remoteAddress: '10.1.2.3' });
     const clientsSeenBy = (viewer: string | undefined): unknown[] => {
       const doc = app.serverStats.report(viewer) as unknown as {
-        'CherryPy Applications': { Requests: Record<string, { Client: string }>; 'Slow Queries': { Client: string }[] };
-        'salt-apid': { slowQueries: { client: string }[] };
+        'CherryPy Applications': {
+          Requests: Record<string, { Client: string }>;
+          'Slow Queries': Array<{ Client: string }>;
+        };
+        'salt-apid': { slowQueries: Array<{ client: string }> };
       };
       const application = doc['CherryPy Applications'];
       return [

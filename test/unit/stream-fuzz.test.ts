@@ -39,7 +39,10 @@ describe('stream views under random bus events', () => {
     let seen = 0;
     fc.assert(
       fc.property(events, (batch) => {
-        const views = [new FormattedEventsView({ minionsAs: 'list', refreshGrains: () => undefined }), new FormattedEventsView({ minionsAs: 'map', maxJobs: 5 })];
+        const views = [
+          new FormattedEventsView({ minionsAs: 'list', refreshGrains: () => undefined }),
+          new FormattedEventsView({ minionsAs: 'map', maxJobs: 5 }),
+        ];
         for (const event of deliverable(batch)) {
           seen++;
           for (const view of views) {
@@ -96,7 +99,9 @@ describe('stream views under random bus events', () => {
         const parsed = parseSse(text);
         // The first block also carries `retry: 400`.
         expect(parsed.map((fields) => fields['tag'] !== undefined)).toEqual(delivered.map(() => true));
-        expect(parsed.map((fields) => (JSON.parse(fields['data'] ?? '') as { tag: string }).tag)).toEqual(delivered.map((e) => e.tag));
+        expect(parsed.map((fields) => (JSON.parse(fields['data'] ?? '') as { tag: string }).tag)).toEqual(
+          delivered.map((e) => e.tag),
+        );
         seen += delivered.length;
       }),
       { seed: SEED + 2, numRuns: RUNS },

@@ -4,8 +4,16 @@ import { couldBeSaltToken, saltTokenLength } from '../../src/salt/token-shape.js
 
 describe('Salt token form', () => {
   it.each([
-    ['md5', 32], ['sha1', 40], ['sha224', 56], ['sha256', 64], ['SHA256', 64], ['sha384', 96], ['sha512', 128],
-    ['sha3_256', 64], ['blake2b', 128], ['blake2s', 64],
+    ['md5', 32],
+    ['sha1', 40],
+    ['sha224', 56],
+    ['sha256', 64],
+    ['SHA256', 64],
+    ['sha384', 96],
+    ['sha512', 128],
+    ['sha3_256', 64],
+    ['blake2b', 128],
+    ['blake2s', 64],
   ])('hash_type %s → %i hex digits', (hashType, length) => {
     expect(saltTokenLength(hashType)).toBe(length);
   });
@@ -16,7 +24,13 @@ describe('Salt token form', () => {
       const token = createHash(hashType).update(randomBytes(512)).digest('hex');
       expect(couldBeSaltToken(token, length)).toBe(true);
       expect(couldBeSaltToken(token.toUpperCase(), length)).toBe(true);
-      for (const bad of [token.slice(1), `${token}0`, `0x${token.slice(2)}`, ` ${token.slice(1)}`, `${token.slice(1)}g`]) {
+      for (const bad of [
+        token.slice(1),
+        `${token}0`,
+        `0x${token.slice(2)}`,
+        ` ${token.slice(1)}`,
+        `${token.slice(1)}g`,
+      ]) {
         expect(couldBeSaltToken(bad, length)).toBe(false);
       }
     }

@@ -130,8 +130,14 @@ describe('loadYaml: explicit tags PyYAML safe supports', () => {
   });
 
   it('!!omap and !!pairs → list of [key, value]', () => {
-    expect(loadYaml('!!omap [{a: 1}, {b: 2}]')).toStrictEqual([['a', 1], ['b', 2]]);
-    expect(loadYaml('!!pairs [{a: 1}, {a: 2}]')).toStrictEqual([['a', 1], ['a', 2]]);
+    expect(loadYaml('!!omap [{a: 1}, {b: 2}]')).toStrictEqual([
+      ['a', 1],
+      ['b', 2],
+    ]);
+    expect(loadYaml('!!pairs [{a: 1}, {a: 2}]')).toStrictEqual([
+      ['a', 1],
+      ['a', 2],
+    ]);
   });
 
   it('!!set → its keys', () => {

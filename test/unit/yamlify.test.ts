@@ -10,9 +10,12 @@ describe('yamlifyArg (salt.utils.args.yamlify_arg)', () => {
     }
   });
 
-  it.each(['', '\t', ' ', '   ', '---', '--- ', '...', ' ...'])('keeps blank strings and document markers: %j', (item) => {
-    expect(yamlifyArg(item)).toBe(item);
-  });
+  it.each(['', '\t', ' ', '   ', '---', '--- ', '...', ' ...'])(
+    'keeps blank strings and document markers: %j',
+    (item) => {
+      expect(yamlifyArg(item)).toBe(item);
+    },
+  );
 
   it.each(['1_2', '1_2_3', ' 1_000 ', '_'])('keeps digits-and-underscores strings: %j', (item) => {
     expect(yamlifyArg(item)).toBe(item);

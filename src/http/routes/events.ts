@@ -60,7 +60,7 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
     const headers: OutgoingHttpHeaders = Object.fromEntries(headersSetOn(reply));
     headers['content-type'] = 'text/event-stream;charset=utf-8';
     headers['cache-control'] = 'no-cache';
-    headers['connection'] = 'keep-alive';
+    headers.connection = 'keep-alive';
     reply.hijack();
     const out = reply.raw;
     out.writeHead(200, headers);

@@ -16,7 +16,8 @@ function minionReturns(job: SaltValue): SaltMap {
   const result = isSaltMap(job) ? job['Result'] : undefined;
   const returns = emptyDict<SaltValue>();
   if (!isSaltMap(result)) return returns;
-  for (const [minion, entry] of Object.entries(result)) returns[minion] = isSaltMap(entry) ? entry['return'] : undefined;
+  for (const [minion, entry] of Object.entries(result))
+    returns[minion] = isSaltMap(entry) ? entry['return'] : undefined;
   return returns;
 }
 
@@ -27,7 +28,9 @@ export async function jobsRoutes(app: FastifyInstance): Promise<void> {
     refuseUndeclaredQuery(request, ['jid', 'timeout'], debug);
     const session = gatedSession(request);
     const jid = pathParam(request, 'jid') ?? queryValue(request, 'jid');
-    const chunk: SaltMap = jid ? { client: 'runner', fun: 'jobs.list_job', jid } : { client: 'runner', fun: 'jobs.list_jobs' };
+    const chunk: SaltMap = jid
+      ? { client: 'runner', fun: 'jobs.list_job', jid }
+      : { client: 'runner', fun: 'jobs.list_jobs' };
     const chunks = prepareChunks([chunk], { token: session.token.token });
     const [first = {}] = await runChunks(app.netapi, chunks, abortOnDisconnect(reply.raw));
     if (!jid) return reply.sendSalt({ return: [first] });

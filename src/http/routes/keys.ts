@@ -43,7 +43,9 @@ export async function keysRoutes(app: FastifyInstance): Promise<void> {
   async function listKeys(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     refuseUndeclaredQuery(request, ['mid'], debug);
     const mid = pathParam(request, 'mid') ?? queryValue(request, 'mid');
-    const chunk: SaltMap = mid ? { client: 'wheel', fun: 'key.finger', match: mid } : { client: 'wheel', fun: 'key.list_all' };
+    const chunk: SaltMap = mid
+      ? { client: 'wheel', fun: 'key.finger', match: mid }
+      : { client: 'wheel', fun: 'key.list_all' };
     const token = request.saltSession?.session?.token.token;
     const chunks = prepareChunks([chunk], token === undefined ? {} : { token });
     const [first] = await runChunks(app.netapi, chunks, abortOnDisconnect(reply.raw));

@@ -9,7 +9,15 @@ import { HttpError, rejectOtherMethods } from '../errors.js';
 import { peerAddress } from '../credential-guard.js';
 import { loginPerms } from '../perms.js';
 import type { TokenRecord } from '../../salt/clear-commands.js';
-import { cookieOptionsFor, newSessionId, sessionCookie, setSessionCookie, type RequestSession, type Session, type SessionStore } from '../sessions.js';
+import {
+  cookieOptionsFor,
+  newSessionId,
+  sessionCookie,
+  setSessionCookie,
+  type RequestSession,
+  type Session,
+  type SessionStore,
+} from '../sessions.js';
 import { LOWSTATE_METHODS, refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
 import { emptyDict } from '../../dict.js';
 
@@ -19,7 +27,7 @@ export { apiAclAllows, peerAddress } from '../credential-guard.js';
 
 /** The posted credentials: the body's mapping, or the first chunk of a list. */
 function credentialsOf(body: unknown): SaltMap | undefined {
-  const creds = Array.isArray(body) ? body[0] : body;
+  const creds: unknown = Array.isArray(body) ? body[0] : body;
   return isSaltMap(creds) && Object.keys(creds).length > 0 ? creds : undefined;
 }
 

@@ -10,8 +10,8 @@ import { abortOnDisconnect, prepareChunks, runChunks, toLowstate } from '../lows
 import { LOWSTATE_METHODS, pathParam, queryValue, refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
 
 /** `_links.jobs`: one link per non-empty result (the href ignores `root_prefix`, as in salt-api). */
-function jobLinks(results: readonly SaltValue[]): { href: string }[] {
-  const links: { href: string }[] = [];
+function jobLinks(results: readonly SaltValue[]): Array<{ href: string }> {
+  const links: Array<{ href: string }> = [];
   for (const result of results) {
     if (isSaltMap(result) && typeof result['jid'] === 'string') links.push({ href: `/jobs/${result['jid']}` });
   }

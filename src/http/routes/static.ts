@@ -63,7 +63,7 @@ export async function serveFile(
   contentType: string,
 ): Promise<FastifyReply> {
   const info = await stat(file).catch(() => undefined);
-  if (info === undefined || !info.isFile()) throw notFoundError(decodedPath(request.url));
+  if (!info?.isFile()) throw notFoundError(decodedPath(request.url));
 
   reply.header('Last-Modified', new Date(toSeconds(info.mtimeMs) * 1000).toUTCString());
   reply.header('Accept-Ranges', 'bytes');
@@ -151,4 +151,3 @@ export async function staticRoutes(app: FastifyInstance): Promise<void> {
     app.get('/favicon.ico', async (request, reply) => serveFile(request, reply, favicon, contentTypeOf(favicon)));
   }
 }
-

@@ -115,17 +115,23 @@ export async function wsRoutes(app: FastifyInstance): Promise<void> {
       return;
     }
     const token = creds.token.token;
-    let frames: (event: SaltEvent) => readonly (string | Buffer)[];
+    let frames: (event: SaltEvent) => ReadonlyArray<string | Buffer>;
     let onReady: (() => void) | undefined;
     if (mode === 'raw') {
       frames = (event) => [sharedFrame(rawFrames, event, () => `data: ${eventJson(event)}\n\n`)];
     } else if (mode === 'tornado-all') {
       frames = (event) => [sharedFrame(tornadoFrames, event, () => eventJson(event))];
     } else if (mode === 'formatted') {
-      const view = new FormattedEventsView({ minionsAs: 'list', refreshGrains: (ids) => startGrains(request, token, ids) });
+      const view = new FormattedEventsView({
+        minionsAs: 'list',
+        refreshGrains: (ids) => startGrains(request, token, ids),
+      });
       frames = (event) => view.process(event);
     } else {
-      const view = new FormattedEventsView({ minionsAs: 'map', refreshGrains: (ids) => startGrains(request, token, ids) });
+      const view = new FormattedEventsView({
+        minionsAs: 'map',
+        refreshGrains: (ids) => startGrains(request, token, ids),
+      });
       frames = (event) => view.process(event).map((frame) => `${frame}\n\n`);
       onReady = () => startGrains(request, token, '*');
     }

@@ -42,7 +42,8 @@ export function batchSize(spec: SaltValue, minions: number): number {
 function retcodeOf(entry: SaltMap): number {
   const retcode = entry['retcode'];
   if (typeof retcode === 'number') return Math.trunc(retcode);
-  if (isSaltMap(retcode)) return Math.max(0, ...Object.values(retcode).filter((v): v is number => typeof v === 'number'));
+  if (isSaltMap(retcode))
+    return Math.max(0, ...Object.values(retcode).filter((v): v is number => typeof v === 'number'));
   return 0;
 }
 
@@ -165,11 +166,30 @@ class BatchDriver {
     const targets = this.pending.splice(0, free);
     for (const id of targets) this.active.add(id);
     const { job } = this.plan;
-    const spec: PublishSpec = { tgt: targets, fun: job.fun, arg: job.arg, tgt_type: 'list', ret: job.ret, jid: this.jid, kwargs: job.kwargs };
+    const spec: PublishSpec = {
+      tgt: targets,
+      fun: job.fun,
+      arg: job.arg,
+      tgt_type: 'list',
+      ret: job.ret,
+      jid: this.jid,
+      kwargs: job.kwargs,
+    };
     const pub = await this.ctx.master.commands.publish(publishLoad(spec, this.ctx.settings));
     const findJob = async (ids: string[]): Promise<string | null> => {
-      const find: PublishSpec = { tgt: ids, fun: 'saltutil.find_job', arg: [this.jid], tgt_type: 'list', ret: '', jid: '', kwargs: job.kwargs };
-      const reply = await events.track(() => this.ctx.master.commands.publish(publishLoad(find, this.ctx.settings)), (r) => r.jid);
+      const find: PublishSpec = {
+        tgt: ids,
+        fun: 'saltutil.find_job',
+        arg: [this.jid],
+        tgt_type: 'list',
+        ret: '',
+        jid: '',
+        kwargs: job.kwargs,
+      };
+      const reply = await events.track(
+        () => this.ctx.master.commands.publish(publishLoad(find, this.ctx.settings)),
+        (r) => r.jid,
+      );
       return reply.jid;
     };
     const expected = pub.jid === null ? [] : pub.minions;

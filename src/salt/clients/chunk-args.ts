@@ -36,7 +36,8 @@ export const pyStr = (value: SaltValue): string => pythonStr(value);
 
 /** Python truthiness. */
 export function pyTruthy(value: SaltValue): boolean {
-  if (value === null || value === undefined || value === false || value === '' || value === 0 || value === 0n) return false;
+  if (value === null || value === undefined || value === false || value === '' || value === 0 || value === 0n)
+    return false;
   if (value instanceof Float64) return value.value !== 0;
   if (Array.isArray(value)) return value.length > 0;
   if (value instanceof Uint8Array) return value.length > 0;
@@ -102,7 +103,8 @@ export function floatSeconds(value: SaltValue, name: string): number {
 
 /** Sets `key` even when it is `__proto__` (minion ids come from the network). */
 export function setKey(map: SaltMap, key: string, value: SaltValue): void {
-  if (key === '__proto__') Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
   else map[key] = value;
 }
 

@@ -33,7 +33,11 @@ export const DEFAULT_TUNING: ClientTuning = {
 };
 
 /** One lowstate client: a chunk in, the elements it adds to the `return` list out. */
-export type LowstateClient = (chunk: SaltMap, ctx: ClientContext, signal: AbortSignal | undefined) => Promise<SaltValue[]>;
+export type LowstateClient = (
+  chunk: SaltMap,
+  ctx: ClientContext,
+  signal: AbortSignal | undefined,
+) => Promise<SaltValue[]>;
 
 /** Rejects with the abort reason once `signal` aborts (for use in Promise.race). */
 export function throwIfAborted(signal: AbortSignal | undefined): void {

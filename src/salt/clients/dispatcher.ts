@@ -4,7 +4,13 @@ import type { SaltMap, SaltValue } from '../codec/values.js';
 import { InvalidRequestError, MasterUnavailableError, NotAuthenticatedError } from '../errors.js';
 import type { SaltMaster } from '../master.js';
 import { pyStr, pyTruthy } from './chunk-args.js';
-import { DEFAULT_TUNING, throwIfAborted, type ClientContext, type ClientTuning, type LowstateClient } from './context.js';
+import {
+  DEFAULT_TUNING,
+  throwIfAborted,
+  type ClientContext,
+  type ClientTuning,
+  type LowstateClient,
+} from './context.js';
 import { runLocalBatch } from './batch.js';
 import { runLocal, runLocalAsync, runLocalSubset } from './local.js';
 import { NETAPI_CLIENTS, type LowstateRunner, type NetapiClientName, type RunOptions } from './netapi.js';
@@ -64,7 +70,8 @@ export function createNetapi(deps: NetapiDeps): LowstateRunner {
     async run(chunk: SaltMap, options: RunOptions = {}): Promise<SaltValue[]> {
       if (!deps.master.available) throw new MasterUnavailableError('no connection to its event bus');
       const client = chunk['client'];
-      if (!isClientName(client)) throw new InvalidRequestError(`Invalid client specified: '${pyStr(client)}'`, { saltInvocation: true });
+      if (!isClientName(client))
+        throw new InvalidRequestError(`Invalid client specified: '${pyStr(client)}'`, { saltInvocation: true });
       if (!enabled.has(client)) {
         throw new InvalidRequestError(
           `Client disabled: '${client}'. Add to 'netapi_enable_clients' master config option to enable.`,

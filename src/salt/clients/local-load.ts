@@ -54,10 +54,12 @@ export function splitLocalChunk(chunk: SaltMap, client: LocalClientName): LocalC
     const names = missing.map((k) => `'${k}'`).join(' and ');
     throw new InvalidRequestError(`Missing ${names} in a ${client} chunk (it needs 'tgt' and 'fun')`);
   }
-  const tgt = named.get('tgt') as SaltValue;
-  const fun = named.get('fun') as SaltValue;
-  if (typeof tgt !== 'string' && !isStringList(tgt)) throw new InvalidRequestError("'tgt' must be a string or a list of strings");
-  if (typeof fun !== 'string' && !isStringList(fun)) throw new InvalidRequestError("'fun' must be a string or a list of strings");
+  const tgt = named.get('tgt');
+  const fun = named.get('fun');
+  if (typeof tgt !== 'string' && !isStringList(tgt))
+    throw new InvalidRequestError("'tgt' must be a string or a list of strings");
+  if (typeof fun !== 'string' && !isStringList(fun))
+    throw new InvalidRequestError("'fun' must be a string or a list of strings");
   const tgtType = named.get('tgt_type') ?? 'glob';
   if (typeof tgtType !== 'string') throw new InvalidRequestError("'tgt_type' must be a string");
   return { named, extras, tgt, fun, tgtType };
@@ -104,7 +106,11 @@ export function publishLoad(spec: PublishSpec, settings: MasterSettings): Publis
     words = typeof tgt === 'string' ? tgt.split(/\s+/).filter(Boolean) : tgt;
   }
   if (words !== undefined) {
-    tgt = words.flatMap((word) => (word.startsWith('N@') && word.length > 2 ? resolveNodegroup(word.slice(2), settings) : [word])).join(' ');
+    tgt = words
+      .flatMap((word) =>
+        word.startsWith('N@') && word.length > 2 ? resolveNodegroup(word.slice(2), settings) : [word],
+      )
+      .join(' ');
   }
   return { ...spec, tgt, tgt_type: tgtType, user: settings.user };
 }
@@ -120,10 +126,20 @@ const OPERATORS = ['and', 'or', 'not', '(', ')'];
 const REGEX_CHARS = ['(', '[', '{', '\\', '?', '}', ']', ')'];
 
 /** `salt.utils.minions.nodegroup_comp`: a nodegroup expanded into compound-matcher words. */
-export function nodegroupComp(name: string, groups: Record<string, string | string[]>, skip: Set<string>, firstCall: boolean): string[] {
+export function nodegroupComp(
+  name: string,
+  groups: Record<string, string | string[]>,
+  skip: Set<string>,
+  firstCall: boolean,
+): string[] {
   if (skip.has(name) || !Object.hasOwn(groups, name)) return [];
   const lookup = groups[name];
-  const words = typeof lookup === 'string' ? lookup.split(/\s+/).filter(Boolean) : Array.isArray(lookup) ? lookup.map((w) => pyStr(w)) : undefined;
+  const words =
+    typeof lookup === 'string'
+      ? lookup.split(/\s+/).filter(Boolean)
+      : Array.isArray(lookup)
+        ? lookup.map((w) => pyStr(w))
+        : undefined;
   if (words === undefined) return [];
   skip.add(name);
   const out: string[] = [];
@@ -138,7 +154,7 @@ export function nodegroupComp(name: string, groups: Record<string, string | stri
   if (out.length > 0) out.unshift('(');
   if (out.length > 0) out.push(')');
   skip.delete(name);
-  if (expanded || !firstCall) return (!firstCall && nodegroupAsExpression(words)) || out;
+  if (expanded || !firstCall) return (firstCall ? undefined : nodegroupAsExpression(words)) ?? out;
   return nodegroupAsExpression(words) ?? words;
 }
 

@@ -41,17 +41,36 @@ export function gatherJobTimeoutMs(extras: SaltMap, ctx: ClientContext): number 
  * Publishes and waits until the job is finished (job-watch.ts). Null when nothing was
  * published because no minion matched.
  */
-export async function publishAndWatch(ctx: ClientContext, spec: PublishSpec, limits: WaitLimits, signal: AbortSignal | undefined): Promise<WatchedJob | null> {
+export async function publishAndWatch(
+  ctx: ClientContext,
+  spec: PublishSpec,
+  limits: WaitLimits,
+  signal: AbortSignal | undefined,
+): Promise<WatchedJob | null> {
   const load = publishLoad(spec, ctx.settings);
   await ctx.master.bus.waitConnected(ctx.tuning.busConnectMs);
   const events = new JobEventStream(ctx.master.bus, 'salt/job/', signal);
   try {
-    const pub = await events.track(() => ctx.master.commands.publish(load), (reply) => reply.jid);
+    const pub = await events.track(
+      () => ctx.master.commands.publish(load),
+      (reply) => reply.jid,
+    );
     if (!published(pub)) return null;
     const findJobKwargs = omit(spec.kwargs, NOT_PASSED_TO_FIND_JOB);
     const findJob = async (targets: string[]): Promise<string | null> => {
-      const findSpec: PublishSpec = { tgt: targets, fun: 'saltutil.find_job', arg: [pub.jid], tgt_type: 'list', ret: '', jid: '', kwargs: findJobKwargs };
-      const reply = await events.track(() => ctx.master.commands.publish(publishLoad(findSpec, ctx.settings)), (r) => r.jid);
+      const findSpec: PublishSpec = {
+        tgt: targets,
+        fun: 'saltutil.find_job',
+        arg: [pub.jid],
+        tgt_type: 'list',
+        ret: '',
+        jid: '',
+        kwargs: findJobKwargs,
+      };
+      const reply = await events.track(
+        () => ctx.master.commands.publish(publishLoad(findSpec, ctx.settings)),
+        (r) => r.jid,
+      );
       return reply.jid;
     };
     const watch = new JobWatch({ jid: pub.jid, minions: pub.minions, missing: pub.missing, ...limits, findJob });
@@ -84,17 +103,25 @@ export function cmdResult(job: WatchedJob, fullReturn: boolean): SaltMap {
   for (const [id, entry] of job.outcome.returns) setKey(result, id, fullReturn ? entry : (entry['ret'] ?? null));
   const message = noReturnMessage(job.pub.jid);
   for (const id of [...job.outcome.silent, ...job.outcome.missing]) {
-    if (!Object.hasOwn(result, id)) setKey(result, id, fullReturn ? { out: 'no_return', ret: message, retcode: 1 } : message);
+    if (!Object.hasOwn(result, id))
+      setKey(result, id, fullReturn ? { out: 'no_return', ret: message, retcode: 1 } : message);
   }
   for (const id of job.pub.minions) if (!Object.hasOwn(result, id)) setKey(result, id, false);
   return result;
 }
 
 /** One `LocalClient.cmd` call: the publish spec is complete, `timeout` still raw. */
-async function cmd(ctx: ClientContext, spec: PublishSpec, timeout: SaltValue, fullReturn: boolean, signal: AbortSignal | undefined): Promise<SaltMap> {
+async function cmd(
+  ctx: ClientContext,
+  spec: PublishSpec,
+  timeout: SaltValue,
+  fullReturn: boolean,
+  signal: AbortSignal | undefined,
+): Promise<SaltMap> {
   const timeoutSeconds = localTimeoutSeconds(timeout ?? null, ctx.settings.timeout);
   // LocalClient fails on a wait of no time at all (salt-api: 500): a client's mistake, so a 400.
-  if (timeoutSeconds <= 0) throw new InvalidRequestError(`'timeout' must be a positive number of seconds, not ${pyStr(timeout)}`);
+  if (timeoutSeconds <= 0)
+    throw new InvalidRequestError(`'timeout' must be a positive number of seconds, not ${pyStr(timeout)}`);
   const limits = {
     timeoutMs: toTimerMs(timeoutSeconds),
     gatherJobTimeoutMs: gatherJobTimeoutMs(spec.kwargs, ctx),

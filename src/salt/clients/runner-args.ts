@@ -18,7 +18,7 @@ const KWARG_REGEX = /^([\p{L}\p{Nl}_][\p{L}\p{N}\p{M}_.-]*)=(?!=)(.*)\n?$/u;
 
 export function parseKwarg(text: string): [string, string] | undefined {
   const m = KWARG_REGEX.exec(text);
-  return m ? [m[1] as string, m[2] as string] : undefined;
+  return m ? [m[1]!, m[2]!] : undefined;
 }
 
 function yamlify(value: string): SaltValue {
@@ -54,7 +54,11 @@ export function parseInput(args: readonly SaltValue[]): { args: SaltValue[]; kwa
  * does not take are dropped; a positional string that (after yamlify) still reads as
  * `name=value` becomes a keyword. Without a signature every keyword is kept.
  */
-function fitToSignature(args: readonly SaltValue[], kwargs: SaltMap, sig: RunnerSignature | undefined): { arg: SaltValue[]; kwarg: SaltMap } {
+function fitToSignature(
+  args: readonly SaltValue[],
+  kwargs: SaltMap,
+  sig: RunnerSignature | undefined,
+): { arg: SaltValue[]; kwarg: SaltMap } {
   const accepts = (key: string): boolean => sig === undefined || sig.anyKeyword || sig.params.includes(key);
   const arg: SaltValue[] = [];
   const kwarg = emptyDict<SaltValue>();

@@ -33,7 +33,9 @@ async function refuseUnknown(fun: string, chunk: SaltMap, ctx: ClientContext): P
 export const runRunner: LowstateClient = async (chunk, ctx, signal) => {
   const fun = runnerFun(chunk, 'runner');
   const timeout = chunk['timeout'];
-  const timeoutMs = toTimerMs(timeout === undefined || timeout === null ? ctx.settings.restTimeout : floatSeconds(timeout, 'timeout'));
+  const timeoutMs = toTimerMs(
+    timeout === undefined || timeout === null ? ctx.settings.restTimeout : floatSeconds(timeout, 'timeout'),
+  );
   const signature = RUNNER_FUNCTIONS.get(fun);
   const load = runnerLoad(fun, omit(chunk, ['fun', 'timeout', 'full_return']), signature);
   await refuseUnknown(fun, chunk, ctx);
@@ -41,7 +43,10 @@ export const runRunner: LowstateClient = async (chunk, ctx, signal) => {
   await ctx.master.bus.waitConnected(ctx.tuning.busConnectMs);
   const events = new JobEventStream(ctx.master.bus, 'salt/run/', signal);
   try {
-    const job = await events.track(() => ctx.master.commands.runner(load), (reply) => reply.jid);
+    const job = await events.track(
+      () => ctx.master.commands.runner(load),
+      (reply) => reply.jid,
+    );
     const startMs = signature === undefined ? ctx.tuning.unknownRunnerStartMs : Infinity;
     const ret = await waitForReturn(events, job.tag, fun, { timeoutMs, startMs, jid: job.jid });
     if (pyTruthy(chunk['full_return'])) return [{ data: ret.data, tag: ret.tag }];
@@ -82,4 +87,3 @@ async function waitForReturn(
     if (event?.tag === `${tag}/new`) started = true;
   }
 }
-

@@ -3,7 +3,13 @@ import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { isSaltMap, type SaltMap, type SaltValue } from '../codec/values.js';
-import { BadReplyError, InvalidRequestError, JobTimeoutError, NotAuthenticatedError, NotImplementedHereError } from '../errors.js';
+import {
+  BadReplyError,
+  InvalidRequestError,
+  JobTimeoutError,
+  NotAuthenticatedError,
+  NotImplementedHereError,
+} from '../errors.js';
 import { argList, conditionInput, pyStr, pyTruthy } from './chunk-args.js';
 import { abortReason, type ClientContext, type LowstateClient } from './context.js';
 import { genJid } from './jid.js';
@@ -88,7 +94,14 @@ export function optionFlags(chunk: SaltMap): string[] {
       const on = pyTruthy(value);
       if (name === 'ssh_keepalive' ? !on : on) flags.push(flag);
     } else if (kind === 'int') {
-      const n = typeof value === 'string' && /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : typeof value === 'number' ? Math.trunc(value) : typeof value === 'boolean' ? Number(value) : undefined;
+      const n =
+        typeof value === 'string' && /^\s*[+-]?\d+\s*$/.test(value)
+          ? Number(value)
+          : typeof value === 'number'
+            ? Math.trunc(value)
+            : typeof value === 'boolean'
+              ? Number(value)
+              : undefined;
       if (n !== undefined && Number.isFinite(n)) flags.push(`${flag}=${n}`);
     } else if (kind === 'str') {
       const text = pyStr(value);
@@ -101,7 +114,9 @@ export function optionFlags(chunk: SaltMap): string[] {
 }
 
 function cliArg(value: SaltValue): string {
-  return typeof value === 'string' ? value : JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  return typeof value === 'string'
+    ? value
+    : JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }
 
 /** The whole salt-ssh command line after the program name. */
@@ -114,10 +129,24 @@ export function sshArgv(chunk: SaltMap, jid: string): { argv: string[]; fun: str
   const target = Array.isArray(tgt) ? tgt.map((t) => pyStr(t)).join(',') : pyStr(tgt ?? null);
   const funArgs = conditionInput(argList(chunk['arg']), chunk['kwarg']);
   const cliArgs = funArgs.flatMap((a) =>
-    isSaltMap(a) && a['__kwarg__'] === true ? Object.entries(a).filter(([k]) => k !== '__kwarg__').map(([k, v]) => `${k}=${cliArg(v ?? null)}`) : [cliArg(a)],
+    isSaltMap(a) && a['__kwarg__'] === true
+      ? Object.entries(a)
+          .filter(([k]) => k !== '__kwarg__')
+          .map(([k, v]) => `${k}=${cliArg(v ?? null)}`)
+      : [cliArg(a)],
   );
   const targetFlag = TARGET_FLAGS[tgtType];
-  const argv = ['--out=json', '--static', `--jid=${jid}`, ...optionFlags(chunk), ...(targetFlag ? [targetFlag] : []), '--', target, fun, ...cliArgs];
+  const argv = [
+    '--out=json',
+    '--static',
+    `--jid=${jid}`,
+    ...optionFlags(chunk),
+    ...(targetFlag ? [targetFlag] : []),
+    '--',
+    target,
+    fun,
+    ...cliArgs,
+  ];
   return { argv, fun, funArgs };
 }
 
@@ -138,19 +167,27 @@ async function findOnPath(program: string): Promise<string | undefined> {
 export const runSsh: LowstateClient = async (chunk, ctx, signal) => {
   const program = await findOnPath('salt-ssh');
   if (program === undefined) {
-    throw new NotImplementedHereError('salt-ssh is not installed on this host; install it (with its roster) to use the ssh client');
+    throw new NotImplementedHereError(
+      'salt-ssh is not installed on this host; install it (with its roster) to use the ssh client',
+    );
   }
   await authorize(chunk, ctx);
   const jid = genJid();
   const { argv, fun, funArgs } = sshArgv(chunk, jid);
   const timeoutMs = ctx.settings.restTimeout * 1000;
   const { stdout, code } = await new Promise<{ stdout: string; code: number }>((resolve, reject) => {
-    execFile(program, argv, { maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs, killSignal: 'SIGKILL', ...(signal && { signal }) }, (err, out, errText) => {
-      if (err && signal?.aborted) return reject(abortReason(signal));
-      if (err && (err as { killed?: boolean }).killed) return reject(new JobTimeoutError(jid, timeoutMs));
-      if (err && typeof err.code !== 'number') return reject(new BadReplyError('salt-ssh', `${err.message}\n${errText}`));
-      resolve({ stdout: out, code: typeof err?.code === 'number' ? err.code : 0 });
-    });
+    execFile(
+      program,
+      argv,
+      { maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs, killSignal: 'SIGKILL', ...(signal && { signal }) },
+      (err, out, errText) => {
+        if (err && signal?.aborted) return reject(abortReason(signal));
+        if (err && (err as { killed?: boolean }).killed) return reject(new JobTimeoutError(jid, timeoutMs));
+        if (err && typeof err.code !== 'number')
+          return reject(new BadReplyError('salt-ssh', `${err.message}\n${errText}`));
+        resolve({ stdout: out, code: typeof err?.code === 'number' ? err.code : 0 });
+      },
+    );
   });
   let parsed: unknown;
   try {
@@ -177,9 +214,16 @@ async function authorize(chunk: SaltMap, ctx: ClientContext): Promise<void> {
     ({ name, eauth } = record);
     groups = record.groups ?? [];
   } else {
-    const credentials = { username: chunk['username'] ?? null, password: chunk['password'] ?? null, eauth: chunk['eauth'] ?? null };
+    const credentials = {
+      username: chunk['username'] ?? null,
+      password: chunk['password'] ?? null,
+      eauth: chunk['eauth'] ?? null,
+    };
     const record = await ctx.master.commands.mkToken(credentials);
-    if (record === null) throw new NotAuthenticatedError(`Authentication failure of type "eauth" occurred for user ${pyStr(credentials.username)}.`);
+    if (record === null)
+      throw new NotAuthenticatedError(
+        `Authentication failure of type "eauth" occurred for user ${pyStr(credentials.username)}.`,
+      );
     ({ name, eauth } = record);
     groups = record.groups ?? [];
   }

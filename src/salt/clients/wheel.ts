@@ -29,7 +29,9 @@ const FUNCTION_NAME = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$/;
 export function functionName(chunk: SaltMap, client: string, kind: 'runner' | 'wheel'): string {
   const fun = requireFun(chunk, client);
   if (!pyTruthy(fun)) {
-    throw new InvalidRequestError(`Must specify a function to run!\nex: ${kind === 'runner' ? 'manage.up' : 'key.list_all'}`);
+    throw new InvalidRequestError(
+      `Must specify a function to run!\nex: ${kind === 'runner' ? 'manage.up' : 'key.list_all'}`,
+    );
   }
   if (typeof fun !== 'string' || !FUNCTION_NAME.test(fun)) {
     throw new InvalidRequestError(`'${pyStr(fun)}' is not a ${kind} function name (expected module.function)`);
@@ -67,7 +69,11 @@ export const runWheelAsync: LowstateClient = (chunk, ctx) => {
 /** How long after the reply a master's own `<tag>/new` may still be on its way over the bus. */
 const MASTER_EVENTS_GRACE_MS = 300;
 
-async function completeInBackground(ctx: ClientContext, load: SaltMap, job: { fun: string; jid: string; tag: string }): Promise<void> {
+async function completeInBackground(
+  ctx: ClientContext,
+  load: SaltMap,
+  job: { fun: string; jid: string; tag: string },
+): Promise<void> {
   // The master fires `<tag>/new` before it runs the function, so it is seen by the time the reply is.
   const ownEvents = ctx.master.bus.subscribe({ match: tagMatcher(`${job.tag}/new`), maxQueue: 4 });
   let data: SaltMap;
@@ -82,7 +88,13 @@ async function completeInBackground(ctx: ClientContext, load: SaltMap, job: { fu
   const masterFired = (await ownEvents.nextWithin(MASTER_EVENTS_GRACE_MS)) !== undefined;
   ownEvents.close();
   if (masterFired) return;
-  const started: SaltMap = { fun: job.fun, jid: job.jid, tag: job.tag, user: data['user'] ?? 'UNKNOWN', _stamp: isoStamp() };
+  const started: SaltMap = {
+    fun: job.fun,
+    jid: job.jid,
+    tag: job.tag,
+    user: data['user'] ?? 'UNKNOWN',
+    _stamp: isoStamp(),
+  };
   try {
     await ctx.master.bus.fire(`${job.tag}/new`, started);
     await ctx.master.bus.fire(`${job.tag}/ret`, { ...data, _stamp: isoStamp() });

@@ -92,7 +92,7 @@ class Writer {
     this.depth--;
   }
 
-  private container(value: SaltValue[] | Map<SaltValue, SaltValue> | { [key: string]: SaltValue }): void {
+  private container(value: SaltValue[] | Map<SaltValue, SaltValue> | Record<string, SaltValue>): void {
     if (Array.isArray(value)) {
       this.header(value.length, 0x90, 0xdc, 0xdd);
       for (const item of value) this.write(item);

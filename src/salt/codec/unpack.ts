@@ -77,7 +77,7 @@ class Reader {
 
   private u8(): number {
     this.need(1);
-    return this.buf[this.pos++] as number;
+    return this.buf[this.pos++]!;
   }
 
   private u16(): number {
@@ -207,11 +207,7 @@ class Reader {
 }
 
 /** Decodes the msgpack value starting at `offset`; returns it with the offset just past it. */
-export function unpackAt(
-  buf: Buffer,
-  offset: number,
-  options: UnpackOptions = {},
-): { value: SaltValue; end: number } {
+export function unpackAt(buf: Buffer, offset: number, options: UnpackOptions = {}): { value: SaltValue; end: number } {
   const reader = new Reader(buf, offset, options.binAsString ?? false);
   const value = reader.read();
   return { value, end: reader.pos };

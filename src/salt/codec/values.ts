@@ -26,8 +26,6 @@ export interface SaltMap {
   [key: string]: SaltValue;
 }
 
-
-
 export function isSaltMap(value: unknown): value is SaltMap {
   return (
     typeof value === 'object' &&
