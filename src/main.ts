@@ -3,8 +3,7 @@ import { CliUsageError, DEMO_CONFIG_FILE, parseCliArgs } from './config/cli-args
 import { ConfigError } from './config/errors.js';
 import { loadSettings } from './config/load.js';
 import type { Settings } from './config/types.js';
-import { DemoMaster } from './demo/demo-master.js';
-import { settingsForDemo } from './demo/settings.js';
+import type { DemoMaster } from './demo/demo-master.js';
 import { AccessLogFile } from './http/access-log.js';
 import { createLogger, ErrorLogFile, LogFileError } from './log.js';
 import { StartupError } from './http/tls.js';
@@ -108,6 +107,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<CliOutcome> {
 
   let demo: DemoMaster | undefined;
   if (args.demo) {
+    // Loaded only for --demo: a production process never carries the simulated master.
+    const { DemoMaster } = await import('./demo/demo-master.js');
+    const { settingsForDemo } = await import('./demo/settings.js');
     demo = await DemoMaster.start({
       externalAuth: settings.master.externalAuth,
       tokenExpire: settings.master.tokenExpire,

@@ -363,7 +363,7 @@ describe('demo master: ZeroMQ framing and concurrency', () => {
 describe('demo master: lifecycle and bus variants', () => {
   it('restarts on the same addresses under a live client, keeping its tokens', async () => {
     const first = await DemoMaster.start({});
-    const req = new Request({ receiveTimeout: 5000, linger: 0 });
+    const req = new Request({ receiveTimeout: 15_000, linger: 0 });
     req.connect(first.retEndpoint);
     const envelope = (load: SaltMap): Buffer => pack({ enc: 'clear', load, version: 3 }, { useBinType: false });
     await req.send(envelope({ username: 'saltdev', password: 'saltdev', eauth: 'pam', cmd: 'mk_token' }));
