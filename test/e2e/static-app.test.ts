@@ -81,17 +81,18 @@ async function rawGet(app: FastifyInstance, path: string): Promise<{ status: num
 }
 
 describe('static files', () => {
+  // CherryPy's serve_file sends Python's mimetypes as they are: no charset, text types included.
   it.each([
-    ['index.html', 'text/html;charset=utf-8', '<p>hi</p>'],
-    ['app.js', 'text/javascript;charset=utf-8', 'console.log(1);'],
-    ['style.css', 'text/css;charset=utf-8', 'body{}'],
+    ['index.html', 'text/html', '<p>hi</p>'],
+    ['app.js', 'text/javascript', 'console.log(1);'],
+    ['style.css', 'text/css', 'body{}'],
     ['data.json', 'application/json', '{"a": 1}'],
     ['logo.svg', 'image/svg+xml', '<svg/>'],
     ['font.woff2', 'font/woff2', 'wOF2'],
     ['app.js.map', 'application/json', '{}'],
-    ['notes.txt', 'text/plain;charset=utf-8', 'text'],
+    ['notes.txt', 'text/plain', 'text'],
     ['blob.bin', 'application/octet-stream', 'xx'],
-    ['sub/deep%20file.txt', 'text/plain;charset=utf-8', 'deep'],
+    ['sub/deep%20file.txt', 'text/plain', 'deep'],
   ])('serves %s as %s', async (name, type, body) => {
     const app = await makeApp({ static: staticDir });
     const response = await app.inject({ url: `/static/${name}` });
@@ -111,7 +112,7 @@ describe('static files', () => {
     expect(response.statusCode).toBe(200);
     expect(response.body).toBe('');
     expect(response.headers['content-length']).toBe('15');
-    expect(response.headers['content-type']).toBe('text/javascript;charset=utf-8');
+    expect(response.headers['content-type']).toBe('text/javascript');
   });
 
   it('answers 304 to If-Modified-Since at or after the modification time', async () => {
@@ -124,6 +125,7 @@ describe('static files', () => {
       expect(response.statusCode).toBe(304);
       expect(response.body).toBe('');
       expect(response.headers['last-modified']).toBe(MTIME.toUTCString());
+      expect(response.headers['content-type']).toBeUndefined();
     }
     const older = await app.inject({
       url: '/static/app.js',

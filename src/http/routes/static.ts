@@ -14,16 +14,19 @@ import { mountPath } from '../paths.js';
 
 const APP_METHODS: readonly HTTPMethods[] = ['GET', 'HEAD'];
 
-/** Content types by extension, as Python's `mimetypes` names them; text types get CherryPy's charset. */
+/**
+ * Content types by extension, as Python's `mimetypes` names them. CherryPy's `serve_file` sends
+ * them as they are, text types included (no `charset`); only the app page is `text/html;charset=utf-8`.
+ */
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': HTML_CONTENT_TYPE,
-  '.htm': HTML_CONTENT_TYPE,
-  '.js': 'text/javascript;charset=utf-8',
-  '.mjs': 'text/javascript;charset=utf-8',
-  '.css': 'text/css;charset=utf-8',
-  '.txt': 'text/plain;charset=utf-8',
-  '.csv': 'text/csv;charset=utf-8',
-  '.xml': 'text/xml;charset=utf-8',
+  '.html': 'text/html',
+  '.htm': 'text/html',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.css': 'text/css',
+  '.txt': 'text/plain',
+  '.csv': 'text/csv',
+  '.xml': 'text/xml',
   '.json': 'application/json',
   '.map': 'application/json',
   '.webmanifest': 'application/manifest+json',
@@ -67,15 +70,14 @@ export async function serveFile(
 
   reply.header('Last-Modified', new Date(toSeconds(info.mtimeMs) * 1000).toUTCString());
   reply.header('Accept-Ranges', 'bytes');
-  reply.type(contentType);
 
   const since = request.headers['if-modified-since'];
   if (since !== undefined && (request.method === 'GET' || request.method === 'HEAD')) {
     const sinceMs = Date.parse(since);
-    if (!Number.isNaN(sinceMs) && toSeconds(info.mtimeMs) <= toSeconds(sinceMs)) {
-      return reply.code(304).send();
-    }
+    // A 304 carries no Content-Type, as CherryPy's does not.
+    if (!Number.isNaN(sinceMs) && toSeconds(info.mtimeMs) <= toSeconds(sinceMs)) return reply.code(304).send();
   }
+  reply.header('Content-Type', contentType);
   reply.header('Content-Length', String(info.size));
   // An empty stream keeps the Content-Length above (Fastify's HEAD routes count other payloads).
   if (request.method === 'HEAD') return reply.send(Readable.from([]));
