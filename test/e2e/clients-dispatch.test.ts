@@ -125,6 +125,24 @@ describe('ssh', () => {
     });
   });
 
+  it('checks credentials before it says salt-ssh is missing: 401 first, as salt-api', async () => {
+    const path = process.env['PATH'];
+    process.env['PATH'] = '/nonexistent';
+    restore.push(() => {
+      process.env['PATH'] = path;
+    });
+    const h = await harness({ settings: sshSettings });
+    for (const credentials of [
+      { username: 'saltdev', password: 'wrong', eauth: 'pam' },
+      { token: 'f'.repeat(64) },
+      { username: 'nobody', password: 'x', eauth: 'auto' },
+    ]) {
+      await expect(h.netapi.run({ client: 'ssh', tgt: '*', fun: 'test.ping', ...credentials })).rejects.toMatchObject({
+        kind: 'auth',
+      });
+    }
+  });
+
   it('runs salt-ssh with the allow-listed options, dropping ProxyCommand, and wraps its JSON output', async () => {
     const argsFile = await fakeSaltSsh('{"host-1": true}');
     const h = await harness({ settings: sshSettings });

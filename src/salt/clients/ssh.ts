@@ -165,13 +165,15 @@ async function findOnPath(program: string): Promise<string | undefined> {
 }
 
 export const runSsh: LowstateClient = async (chunk, ctx, signal) => {
+  // Credentials first, as salt-api checks them before it looks at anything else (a caller without
+  // them learns nothing about this host, salt-ssh included).
+  await authorize(chunk, ctx);
   const program = await findOnPath('salt-ssh');
   if (program === undefined) {
     throw new NotImplementedHereError(
       'salt-ssh is not installed on this host; install it (with its roster) to use the ssh client',
     );
   }
-  await authorize(chunk, ctx);
   const jid = genJid();
   const { argv, fun, funArgs } = sshArgv(chunk, jid);
   const timeoutMs = ctx.settings.restTimeout * 1000;
