@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { harness, ordered, recordedLoads, recordedReturn } from './clients-setup.js';
+import { harness, ordered, recordedLoads, recordedReturn } from '../support/clients.js';
 
 /** The `local_batch` client against the demo master. */
 

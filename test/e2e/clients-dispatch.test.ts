@@ -6,7 +6,7 @@ import { createNetapi } from '../../src/salt/clients/dispatcher.js';
 import { NETAPI_CLIENTS } from '../../src/salt/clients/netapi.js';
 import { SaltMaster } from '../../src/salt/master.js';
 import { testSettings } from '../support/settings.js';
-import { harness } from './clients-setup.js';
+import { harness } from '../support/clients.js';
 
 /** Gatekeeping in salt-api's order (docs/routes.md "Lowstate clients") and the ssh client. */
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MasterErrorReply } from '../../src/salt/errors.js';
-import { harness, ordered, recordedLoads, recordedReturn } from './clients-setup.js';
+import { harness, ordered, recordedLoads, recordedReturn } from '../support/clients.js';
 
 /** The `local`, `local_async` and `local_subset` clients against the demo master. */
 

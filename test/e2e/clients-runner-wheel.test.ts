@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MasterErrorReply } from '../../src/salt/errors.js';
 import { tagMatcher } from '../../src/salt/tag-match.js';
-import { harness, ordered, recordedLoads, recordedReturn } from './clients-setup.js';
+import { harness, ordered, recordedLoads, recordedReturn } from '../support/clients.js';
 
 /** The runner and wheel clients against the demo master. */
 

@@ -19,7 +19,16 @@ describe('SSE framing', () => {
       'tag: salt/job/1/ret/m1\ndata: {"data": {"return": true, "id": "m1"}, "tag": "salt/job/1/ret/m1"}\n\n',
     );
     expect(eventJson(event)).toBe('{"data": {"return": true, "id": "m1"}, "tag": "salt/job/1/ret/m1"}');
-    expect(sseBlock(event)).toBe(sseBlock(event));
+  });
+
+  it('serialises an event once however many streams write it (cached per event object)', () => {
+    const shared = { tag: 'salt/test/cache', data: { n: 1 } };
+    const first = sseBlock(shared);
+    // Had it been serialised again, the change would show; a new event object is serialised anew.
+    shared.data.n = 2;
+    expect(sseBlock(shared)).toBe(first);
+    expect(eventJson(shared)).toBe('{"data": {"n": 1}, "tag": "salt/test/cache"}');
+    expect(sseBlock({ ...shared })).toContain('"n": 2');
   });
 
   it('starts with retry: 400 and streams events until the subscription ends', async () => {

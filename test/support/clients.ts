@@ -6,9 +6,9 @@ import type { ClientTuning } from '../../src/salt/clients/context.js';
 import { createNetapi } from '../../src/salt/clients/dispatcher.js';
 import type { LowstateRunner } from '../../src/salt/clients/netapi.js';
 import type { SaltMaster } from '../../src/salt/master.js';
-import { connectTo, startDemo } from '../support/demo.js';
-import { loadFixture } from '../support/fixtures.js';
-import { testSettings } from '../support/settings.js';
+import { connectTo, startDemo } from './demo.js';
+import { loadFixture } from './fixtures.js';
+import { testSettings } from './settings.js';
 
 /**
  * Shared set-up of the clients-*.test.ts files: a demo master over real sockets, the netapi
