@@ -2,11 +2,11 @@
  * salt-apid's command line, shaped like salt-api's: `-c DIR` reads DIR/master, `-l LEVEL` accepts
  * Salt's level names as well as pino's. Bad usage throws CliUsageError (one-line message; exit 2).
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ownValue } from '../dict.js';
 import { listenHostProblem } from './listen-host.js';
+import { VERSION } from '../version.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -61,9 +61,7 @@ Options:
 `;
 
 function version(): string {
-  const manifest: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-  const number = typeof manifest === 'object' && manifest !== null && 'version' in manifest ? manifest.version : '';
-  return `salt-apid ${String(number)}`;
+  return `salt-apid ${VERSION}`;
 }
 
 function parsePort(text: string): number {

@@ -2,11 +2,11 @@
  * The Fastify application: common headers, CORS, body parsers, error mapping, negotiated replies
  * and the routes (docs/routes.md; the order of the checks: "Request pipeline order").
  */
-import { readFileSync } from 'node:fs';
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Settings } from '../config/types.js';
+import { VERSION } from '../version.js';
 import type { TokenRecord } from '../salt/clear-commands.js';
 import type { SaltMap } from '../salt/codec/values.js';
 import type { LowstateRunner } from '../salt/clients/netapi.js';
@@ -124,10 +124,6 @@ const DETACHED_EVENTS: EventGateway = {
   },
   fire: notConnected,
 };
-
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
 
 interface LoggedRequest {
   method?: string;

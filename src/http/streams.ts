@@ -13,6 +13,9 @@ export interface OpenStream {
   close(reason: string): void;
 }
 
+/** Events a stream may fall behind by before it is cut off as a client that stopped reading. */
+export const STREAM_QUEUE = 1_000;
+
 export interface StreamStats {
   sse: number;
   ws: number;

@@ -9,7 +9,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { SaltError, SlowConsumerError } from '../salt/errors.js';
 import type { SaltEvent } from '../salt/event-frame.js';
 import type { Subscription } from '../salt/subscription.js';
-import { callAt, type StreamRegistry } from './streams.js';
+import { callAt, STREAM_QUEUE, type StreamRegistry } from './streams.js';
 
 /** What the stream uses of a `ws` WebSocket. */
 export interface EventSocket {
@@ -29,8 +29,6 @@ const OPEN = 1;
 const TEXT = { binary: false } as const;
 /** Unsent bytes a client may hold before the stream waits for it. */
 export const HIGH_WATER = 1024 * 1024;
-/** Events a client may fall behind by (while over HIGH_WATER) before it is cut off. */
-export const STREAM_QUEUE = 1_000;
 /** RFC 6455 codes: normal closure, going away, policy violation. */
 const NORMAL_CLOSURE = 1000;
 const TOKEN_EXPIRED = 'token expired';

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { VERSION, buildApp } from '../../src/http/app.js';
+import { buildApp } from '../../src/http/app.js';
+import { VERSION } from '../../src/version.js';
 import { renderErrorPage } from '../../src/http/errors.js';
 import { testSettings, type SettingsOverrides } from '../support/settings.js';
 import {

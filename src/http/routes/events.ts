@@ -11,11 +11,10 @@ import { HttpError, notFoundError, rejectOtherMethods } from '../errors.js';
 import { isSessionIdShape, presentedSessionId } from '../sessions.js';
 import { couldBeSaltToken, saltTokenLength } from '../../salt/token-shape.js';
 import { streamEvents } from '../sse.js';
+import { STREAM_QUEUE } from '../streams.js';
 import { headersSetOn, pathParam, queryValue, refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
 
 const EVENTS_METHODS = ['GET', 'HEAD'] as const;
-/** Events a stream may fall behind by before it counts as not reading. */
-const STREAM_QUEUE = 1_000;
 
 const URL_TOKENS_REFUSED =
   'Tokens in the URL are not accepted on /events: send the token in the X-Auth-Token header or the session_id cookie.';
