@@ -228,6 +228,12 @@ export function installErrorHandling(app: FastifyInstance, options: ErrorHandlin
   }
 
   app.setErrorHandler((error: Error, request, reply) => {
+    // The client left before the answer (a browser closed during a long call): nothing went
+    // wrong here, and nobody is there to read an answer.
+    if (reply.raw.destroyed && !reply.raw.writableFinished) {
+      request.log.info({ reason: error.message }, 'the client went away before the answer');
+      return;
+    }
     const httpError = toHttpError(error);
     if (httpError === undefined) {
       request.log.error({ err: error }, 'unexpected error while handling the request');
