@@ -27,7 +27,7 @@ import { logoutRoutes } from './routes/logout.js';
 import { minionsRoutes } from './routes/minions.js';
 import { rootRoutes } from './routes/root.js';
 import { runRoutes } from './routes/run.js';
-import { mountPath } from './paths.js';
+import { mountPath, pathOf } from './paths.js';
 import { appPageServer, staticRoutes } from './routes/static.js';
 import { statsRoutes } from './routes/stats.js';
 import { tokenRoutes } from './routes/token.js';
@@ -227,10 +227,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const prefix = mountPath(rest.rootPrefix);
   if (prefix !== '') {
     app.addHook('onRequest', async (request, reply) => {
-      const queryStart = request.url.indexOf('?');
-      const path = queryStart < 0 ? request.url : request.url.slice(0, queryStart);
+      const path = pathOf(request.url);
       if (path !== prefix) return;
-      const location = `${prefix}/${queryStart < 0 ? '' : request.url.slice(queryStart)}`;
+      const location = `${prefix}/${request.url.slice(path.length)}`;
       return reply.code(301).header('Location', location).type(HTML_CONTENT_TYPE).send(movedPage(location));
     });
   }

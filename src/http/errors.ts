@@ -10,6 +10,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPM
 import { InvalidRequestError, SaltError } from '../salt/errors.js';
 import { negotiateResponse } from './negotiate.js';
 import { serialize } from './serialize.js';
+import { decodedPath } from './paths.js';
 
 /** Reason phrases and default messages: CherryPy's `httputil.response_codes` (Python 3.11's table). */
 const STATUS_TEXT: Readonly<Record<number, readonly [reason: string, message: string]>> = {
@@ -196,17 +197,6 @@ export interface ErrorHandlingOptions {
   /** `rest_cherrypy.debug`: tracebacks in error pages and in the 500 envelope. */
   debug: boolean;
   version: string;
-}
-
-/** The path of a request URL without its query, percent-decoded as CherryPy's `path_info` is. */
-export function decodedPath(url: string): string {
-  const queryStart = url.indexOf('?');
-  const path = queryStart < 0 ? url : url.slice(0, queryStart);
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    return path;
-  }
 }
 
 export function installErrorHandling(app: FastifyInstance, options: ErrorHandlingOptions): void {

@@ -5,7 +5,7 @@
  * its own API calls, sent with `Accept: application/json`, reach the API.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { decodedPath } from './errors.js';
+import { decodedPath } from './paths.js';
 import { negotiate } from './negotiate.js';
 
 const HTML: readonly ['text/html'] = ['text/html'];

@@ -12,6 +12,16 @@ export function pathOf(url: string): string {
   return query >= 0 ? url.slice(0, query) : url;
 }
 
+/** The path of a request URL without its query, percent-decoded as CherryPy's `path_info` is. */
+export function decodedPath(url: string): string {
+  const path = pathOf(url);
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
 /**
  * Whether a request path is the web app, a static file or the favicon (each under root_prefix):
  * the paths salt-api keeps out of its API checks (authorized_ips, ssl_allowed_cn).

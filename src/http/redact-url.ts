@@ -6,6 +6,7 @@
  * `//EVENTS/<token>` or `/events;x/<token>` are cut as well. A `token` or `salt_token` query
  * parameter is cut from any URL.
  */
+import { pathOf } from './paths.js';
 
 export const REDACTED = '[redacted]';
 
@@ -58,9 +59,8 @@ function tokenRouteAt(segments: readonly string[], prefix: readonly string[]): n
  * A redacted URL is written in its plain form (`<root_prefix>/events/[redacted]`).
  */
 export function redactUrl(url: string, rootPrefix: string): string {
-  const queryStart = url.indexOf('?');
-  const path = queryStart < 0 ? url : url.slice(0, queryStart);
-  const query = queryStart < 0 ? undefined : url.slice(queryStart + 1);
+  const path = pathOf(url);
+  const query = path.length < url.length ? url.slice(path.length + 1) : undefined;
   const prefix = canonicalSegments(rootPrefix);
   const segments = canonicalSegments(path);
   const at = tokenRouteAt(segments, prefix);

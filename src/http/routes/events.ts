@@ -12,6 +12,7 @@ import { isSessionIdShape, presentedSessionId } from '../sessions.js';
 import { couldBeSaltToken, saltTokenLength } from '../../salt/token-shape.js';
 import { streamEvents } from '../sse.js';
 import { STREAM_QUEUE } from '../streams.js';
+import { pathOf } from '../paths.js';
 import { headersSetOn, pathParam, queryValue, refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
 
 const EVENTS_METHODS = ['GET', 'HEAD'] as const;
@@ -33,7 +34,7 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
     const inPath = pathParam(request, 'token');
     if (!eventsUrlTokens) {
       if (Object.keys(request.query as object).length > 0) throw new HttpError(400, URL_TOKENS_REFUSED);
-      if (inPath !== undefined) throw notFoundError(request.url.split('?')[0] ?? request.url);
+      if (inPath !== undefined) throw notFoundError(pathOf(request.url));
       return presentedSessionId(request);
     }
     refuseUndeclaredQuery(request, ['token', 'salt_token'], debug);

@@ -7,7 +7,7 @@ import { isSaltMap } from '../../salt/codec/values.js';
 import { HttpError, rejectOtherMethods } from '../errors.js';
 import { hasControlChars, hookEvent } from '../hook-event.js';
 import { sendAllow, sessionScope } from './common.js';
-import { mountPath } from '../paths.js';
+import { mountPath, pathOf } from '../paths.js';
 
 const HOOK_METHODS = ['POST'] as const;
 const CONTROL_CHARS_REFUSED = 'The hook path must not contain control characters.';
@@ -25,7 +25,7 @@ export async function hookRoutes(app: FastifyInstance): Promise<void> {
   const mounted = mountPath(app.settings.rest.rootPrefix);
 
   async function hook(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    const path = request.url.split('?')[0] ?? '';
+    const path = pathOf(request.url);
     const { tag, data } = hookEvent({
       subPath: path.slice(mounted.length + base.length),
       rawBody: request.rawBody,

@@ -8,7 +8,8 @@ import { stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
-import { decodedPath, HTML_CONTENT_TYPE, HttpError, notFoundError, rejectOtherMethods } from '../errors.js';
+import { HTML_CONTENT_TYPE, HttpError, notFoundError, rejectOtherMethods } from '../errors.js';
+import { decodedPath } from '../paths.js';
 import { sendAllow } from './common.js';
 import { mountPath } from '../paths.js';
 
