@@ -8,7 +8,7 @@ import { genJid } from './jid.js';
 import { JobEventStream } from './job-events.js';
 import { JobWatch } from './job-watch.js';
 import { callArgs, publishLoad, splitLocalChunk, stringParam, type PublishSpec } from './local-load.js';
-import { publishAndWatch } from './local.js';
+import { findJobPublisher, publishAndWatch } from './local.js';
 
 /**
  * `local_batch` (LocalClient.cmd_batch → salt/cli/batch.py; docs/routes.md "Lowstate clients"):
@@ -176,22 +176,7 @@ class BatchDriver {
       kwargs: job.kwargs,
     };
     const pub = await this.ctx.master.commands.publish(publishLoad(spec, this.ctx.settings));
-    const findJob = async (ids: string[]): Promise<string | null> => {
-      const find: PublishSpec = {
-        tgt: ids,
-        fun: 'saltutil.find_job',
-        arg: [this.jid],
-        tgt_type: 'list',
-        ret: '',
-        jid: '',
-        kwargs: job.kwargs,
-      };
-      const reply = await events.track(
-        () => this.ctx.master.commands.publish(publishLoad(find, this.ctx.settings)),
-        (r) => r.jid,
-      );
-      return reply.jid;
-    };
+    const findJob = findJobPublisher(this.ctx, events, this.jid, job.kwargs);
     const expected = pub.jid === null ? [] : pub.minions;
     const missing = pub.jid === null ? [] : pub.missing;
     for (const id of targets) if (!expected.includes(id) && !missing.includes(id)) this.timedOut(id);

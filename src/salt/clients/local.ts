@@ -38,6 +38,34 @@ export function gatherJobTimeoutMs(extras: SaltMap, ctx: ClientContext): number 
 }
 
 /**
+ * The `saltutil.find_job <jid>` publish a job watch sends to its silent minions (a list target,
+ * no returner, a jid of its own), tracked on the job's event stream: the jid of that round.
+ */
+export function findJobPublisher(
+  ctx: ClientContext,
+  events: JobEventStream,
+  jid: string,
+  kwargs: SaltMap,
+): (targets: string[]) => Promise<string | null> {
+  return async (targets) => {
+    const spec: PublishSpec = {
+      tgt: targets,
+      fun: 'saltutil.find_job',
+      arg: [jid],
+      tgt_type: 'list',
+      ret: '',
+      jid: '',
+      kwargs,
+    };
+    const reply = await events.track(
+      () => ctx.master.commands.publish(publishLoad(spec, ctx.settings)),
+      (r) => r.jid,
+    );
+    return reply.jid;
+  };
+}
+
+/**
  * Publishes and waits until the job is finished (job-watch.ts). Null when nothing was
  * published because no minion matched.
  */
@@ -57,22 +85,7 @@ export async function publishAndWatch(
     );
     if (!published(pub)) return null;
     const findJobKwargs = omit(spec.kwargs, NOT_PASSED_TO_FIND_JOB);
-    const findJob = async (targets: string[]): Promise<string | null> => {
-      const findSpec: PublishSpec = {
-        tgt: targets,
-        fun: 'saltutil.find_job',
-        arg: [pub.jid],
-        tgt_type: 'list',
-        ret: '',
-        jid: '',
-        kwargs: findJobKwargs,
-      };
-      const reply = await events.track(
-        () => ctx.master.commands.publish(publishLoad(findSpec, ctx.settings)),
-        (r) => r.jid,
-      );
-      return reply.jid;
-    };
+    const findJob = findJobPublisher(ctx, events, pub.jid, findJobKwargs);
     const watch = new JobWatch({ jid: pub.jid, minions: pub.minions, missing: pub.missing, ...limits, findJob });
     for (;;) {
       const wake = await watch.tick();
