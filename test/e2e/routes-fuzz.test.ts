@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NETAPI_CLIENTS } from '../../src/salt/clients/netapi.js';
 import { login, SALTDEV, startApi, startApiWithoutMaster, type ApiUnderTest } from '../support/api.js';
 import { hostileBytes, hostileForm, hostileText, jsonish, nastyKey } from '../support/fuzz.js';
 
@@ -38,21 +39,7 @@ const anyValue = fc.oneof(jsonish, nastyKey, fc.constantFrom(1e308, -1, 0, 12345
 const chunk = fc
   .record(
     {
-      client: fc.oneof(
-        fc.constantFrom(
-          'local',
-          'local_async',
-          'local_batch',
-          'local_subset',
-          'runner',
-          'runner_async',
-          'wheel',
-          'wheel_async',
-          'ssh',
-          'destroy',
-        ),
-        anyValue,
-      ),
+      client: fc.oneof(fc.constantFrom(...NETAPI_CLIENTS), anyValue),
       fun: fc.oneof(
         fc.constantFrom('test.ping', 'test.arg', 'key.list_all', 'key.finger', ...KNOWN_RUNNERS, 'nope', '', 'key.'),
         anyValue,
