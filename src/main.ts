@@ -7,6 +7,7 @@ import type { DemoMaster } from './demo/demo-master.js';
 import { AccessLogFile } from './http/access-log.js';
 import { createLogger, ErrorLogFile, LogFileError } from './log.js';
 import { StartupError } from './http/tls.js';
+import { PAM_ON_MASTER } from './salt/auth/pam.js';
 import { startServer, type RunningServer, type StartServerOptions } from './server.js';
 
 /** Exit codes: 2 for a usage or configuration error (like salt-api), 1 for a failure to start. */
@@ -124,6 +125,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<CliOutcome> {
     settings,
     logger,
     ...(accessFile && { accessLog: accessFile }),
+    // The demo master simulates its users: PAM logins are its to check.
+    ...(demo && { pam: PAM_ON_MASTER }),
   };
   try {
     server = await startServer(serverOptions);

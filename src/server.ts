@@ -8,6 +8,7 @@ import { tlsOptions } from './http/tls.js';
 import { createNetapi } from './salt/clients/dispatcher.js';
 import type { LowstateRunner } from './salt/clients/netapi.js';
 import { SaltMaster } from './salt/master.js';
+import { pamForSsh, type PamLoad } from './salt/auth/pam.js';
 
 /**
  * salt-apid assembled: the connection to the master, the HTTP application on top of it, and
@@ -53,6 +54,8 @@ export interface StartServerOptions {
   settings: Settings;
   logger: Logger;
   accessLog?: AccessLogSink;
+  /** PAM for the ssh client; by default in this process where authenticate-pam loads. */
+  pam?: PamLoad;
 }
 
 /**
@@ -60,7 +63,7 @@ export interface StartServerOptions {
  * when the TLS settings are incomplete or unusable (docs/routes.md
  * "Configuration, TLS and logging").
  */
-export async function startServer({ settings, logger, accessLog }: StartServerOptions): Promise<RunningServer> {
+export async function startServer({ settings, logger, accessLog, pam }: StartServerOptions): Promise<RunningServer> {
   const https = await tlsOptions(settings.rest);
   if (settings.rest.sslAllowedCn !== undefined && https?.requestCert !== true) {
     logger.warn(
@@ -68,7 +71,13 @@ export async function startServer({ settings, logger, accessLog }: StartServerOp
     );
   }
   const master = SaltMaster.fromSettings(settings.master, logger.child({ component: 'master' })).start();
-  const netapi = createNetapi({ master, settings: settings.master, logger: logger.child({ component: 'netapi' }) });
+  const sshPam = pam ?? pamForSsh(settings.rest.sshPamInProcess);
+  const netapi = createNetapi({
+    master,
+    settings: settings.master,
+    logger: logger.child({ component: 'netapi' }),
+    ...(sshPam && { pam: sshPam }),
+  });
   const sessions = new SessionStore({
     maxSessions: settings.rest.maxSessions,
     maxSessionsPerUser: settings.rest.maxSessionsPerUser,

@@ -17,6 +17,7 @@ const DEFAULTS = {
   retPort: 4506,
   sockDir: '/var/run/salt/master',
   cachedir: '/var/cache/salt/master',
+  pkiDir: '/etc/salt/pki/master',
   tcpMasterPubPort: 4512,
   tcpMasterPullPort: 4513,
   tokenExpire: 43200,
@@ -120,6 +121,12 @@ export function buildMasterSettings(
       master.oneOf('event_pull_framing', EVENT_PULL_FRAMINGS) ??
       'auto',
     externalAuth: readExternalAuth(master),
+    keepAclInToken: master.boolean('keep_acl_in_token') ?? false,
+    pamService: master.string('auth.pam.service') ?? 'login',
+    pkiDir: prependRootDir(rootDir, master.string('pki_dir') ?? DEFAULTS.pkiDir),
+    rosterFile:
+      master.string('roster_file') ??
+      posix.join(configFile === undefined ? '/etc/salt' : posix.dirname(configFile), 'roster'),
     netapiEnableClients: master.stringList('netapi_enable_clients') ?? [],
     netapiAllowRawShell: master.boolean('netapi_allow_raw_shell') ?? false,
     tokenExpire: master.seconds('token_expire') ?? DEFAULTS.tokenExpire,

@@ -59,6 +59,11 @@ export interface RestSettings {
   corsOrigin: string | string[] | undefined;
   /** salt-apid extension: accept `?token=`, `?salt_token=`, `/events/<token>` (default true). */
   eventsUrlTokens: boolean;
+  /**
+   * salt-apid extension `ssh_pam_in_process`: check `eauth: pam` of ssh chunks in this process, as
+   * salt-api does (default true); false leaves it to the master, which also runs PAM's account checks.
+   */
+  sshPamInProcess: boolean;
   /** salt-apid extension `max_sessions`: sessions kept in all (default 10000). */
   maxSessions: number;
   /** salt-apid extension `max_sessions_per_user`: sessions one eauth user may hold (default 100). */
@@ -94,6 +99,14 @@ export interface MasterSettings {
    */
   eventPullFraming: EventFraming | 'auto';
   externalAuth: Record<string, Record<string, unknown[]>>;
+  /** `keep_acl_in_token`: a token carries its user's ACL (`auth_list`), used instead of `external_auth`. */
+  keepAclInToken: boolean;
+  /** `auth.pam.service`: the PAM service eauth `pam` authenticates against (default `login`). */
+  pamService: string;
+  /** `pki_dir`: its `minions/` folder lists the accepted minion keys. */
+  pkiDir: string;
+  /** salt-ssh's flat roster: `roster_file`, else `roster` beside the master config file. */
+  rosterFile: string;
   netapiEnableClients: string[];
   netapiAllowRawShell: boolean;
   tokenExpire: number;

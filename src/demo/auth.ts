@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Float64, isSaltMap, type SaltMap, type SaltValue } from '../salt/codec/values.js';
-import { fillAuthList, type ExternalAuth } from './acl.js';
+import { fillAuthList, type ExternalAuth } from '../salt/auth/acl.js';
 import { sleep } from './sleep.js';
 import { ownValue, safeText } from '../dict.js';
 

@@ -1,5 +1,5 @@
 import type { SaltMap, SaltValue } from '../salt/codec/values.js';
-import { specCheck } from './acl.js';
+import { specCheck } from '../salt/auth/acl.js';
 import { authTypeOf } from './auth.js';
 import type { MasterContext } from './master-context.js';
 import { pythonStr } from './python-compat.js';

@@ -14,7 +14,7 @@ import {
   type DemoMasterOptions,
   type DemoState,
 } from './options.js';
-import type { TargetUniverse } from './targeting.js';
+import type { TargetUniverse } from '../salt/auth/targeting.js';
 
 /** What the master's command handlers share: its stores, its bus and its lifetime. */
 export interface MasterContext {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { EventFraming } from '../salt/event-frame.js';
-import type { ExternalAuth } from './acl.js';
+import type { ExternalAuth } from '../salt/auth/acl.js';
 import type { DemoUser, TokenStore } from './auth.js';
 import type { JobCache } from './jobs.js';
 import type { KeyStore } from './keys.js';

@@ -1,13 +1,16 @@
 import { isSaltMap, type SaltMap, type SaltValue } from '../salt/codec/values.js';
-import { publishAllowed } from './acl.js';
+import { publishAllowed } from '../salt/auth/acl.js';
 import { authTypeOf } from './auth.js';
 import { isoStamp } from './clock.js';
 import { pythonStr } from './python-compat.js';
 import type { MasterContext } from './master-context.js';
 import type { ReturnLoad } from './minions.js';
 import { sleep } from './sleep.js';
-import { checkMinions } from './targeting.js';
+import { checkMinions } from '../salt/auth/targeting.js';
 import { safeText } from '../dict.js';
+
+/** `ClearFuncs.publish` lets anyone ask a minion about its running jobs. */
+const FIND_JOB_WHITELIST = ['saltutil.find_job'];
 
 /**
  * `ClearFuncs.publish`: resolve the target, authenticate and authorise, allocate a jid, fire
@@ -55,12 +58,16 @@ export class Publisher {
     const { authType } = authTypeOf(extra);
     const auth = await this.ctx.auth.checkAuthentication(extra, authType);
     if (auth.error !== undefined) return this.refuse(load, 'AuthenticationError', 'Authentication error occurred.');
-    const allowed = publishAllowed(auth.authList, {
-      fun,
-      arg: required(load, 'arg'),
-      minions,
-      resolve: (expr) => checkMinions(expr, 'compound', this.ctx.universe).minions,
-    });
+    const allowed = publishAllowed(
+      auth.authList,
+      {
+        fun,
+        arg: required(load, 'arg'),
+        minions,
+        resolve: (expr) => checkMinions(expr, 'compound', this.ctx.universe).minions,
+      },
+      FIND_JOB_WHITELIST,
+    );
     if (!allowed) return this.refuse(load, 'AuthorizationError', 'Authorization error occurred.');
 
     if (minions.length === 0) {

@@ -8,7 +8,7 @@ import { formatJidInstance } from './jobs.js';
 import type { MasterContext } from './master-context.js';
 import type { Publisher } from './publisher.js';
 import { sleep } from './sleep.js';
-import { checkMinions } from './targeting.js';
+import { checkMinions } from '../salt/auth/targeting.js';
 import { emptyDict } from '../dict.js';
 
 /**

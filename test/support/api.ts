@@ -3,6 +3,7 @@ import { DemoMaster } from '../../src/demo/demo-master.js';
 import type { DemoMasterOptions } from '../../src/demo/options.js';
 import { settingsForDemo } from '../../src/demo/settings.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import { PAM_ON_MASTER } from '../../src/salt/auth/pam.js';
 import { startDemo } from './demo.js';
 import { freePort } from './net.js';
 import { testSettings, type SettingsOverrides } from './settings.js';
@@ -38,7 +39,12 @@ export async function startApi(options: StartApiOptions = {}): Promise<ApiUnderT
     { ...base, rest: { ...base.rest, host: '127.0.0.1', port: await freePort() } },
     demo,
   );
-  const server = await startServer({ settings, logger: options.logger ?? pino({ level: 'silent' }) });
+  const server = await startServer({
+    settings,
+    logger: options.logger ?? pino({ level: 'silent' }),
+    // The demo master simulates PAM (saltdev/saltdev); the real binding has its own test.
+    pam: PAM_ON_MASTER,
+  });
   await waitFor(() => server.master.available);
   return {
     url: server.url,
@@ -71,7 +77,12 @@ export async function startApiWithoutMaster(options: StartApiOptions = {}): Prom
     { ...base, rest: { ...base.rest, host: '127.0.0.1', port: await freePort() } },
     first,
   );
-  const server = await startServer({ settings, logger: options.logger ?? pino({ level: 'silent' }) });
+  const server = await startServer({
+    settings,
+    logger: options.logger ?? pino({ level: 'silent' }),
+    // The demo master simulates PAM (saltdev/saltdev); the real binding has its own test.
+    pam: PAM_ON_MASTER,
+  });
   let current = first;
   return {
     url: server.url,

@@ -4,6 +4,7 @@ import type { MasterSettings } from '../../src/config/types.js';
 import type { SaltMap } from '../../src/salt/codec/values.js';
 import type { ClientTuning } from '../../src/salt/clients/context.js';
 import { createNetapi } from '../../src/salt/clients/dispatcher.js';
+import { PAM_ON_MASTER, type PamLoad } from '../../src/salt/auth/pam.js';
 import type { LowstateRunner } from '../../src/salt/clients/netapi.js';
 import type { SaltMaster } from '../../src/salt/master.js';
 import { connectTo, startDemo } from './demo.js';
@@ -34,6 +35,8 @@ export interface HarnessOptions {
   demo?: DemoMasterOptions;
   settings?: Partial<MasterSettings>;
   tuning?: Partial<ClientTuning>;
+  /** PAM for the ssh client: by default the demo master's simulated users. */
+  pam?: PamLoad;
 }
 
 export async function harness(options: HarnessOptions = {}): Promise<NetapiHarness> {
@@ -50,8 +53,13 @@ export async function harness(options: HarnessOptions = {}): Promise<NetapiHarne
   const record = await master.commands.mkToken({ username: 'saltdev', password: 'saltdev', eauth: 'pam' });
   if (record === null) throw new Error('the demo master refused saltdev');
   loads.length = 0;
-  const settings = testSettings({ master: { user: 'root', ...options.settings } }).master;
-  const netapi = createNetapi({ master, settings, ...(options.tuning && { tuning: options.tuning }) });
+  const settings = testSettings({ master: { user: 'root', sockDir: demo.sockDir, ...options.settings } }).master;
+  const netapi = createNetapi({
+    master,
+    settings,
+    pam: options.pam ?? PAM_ON_MASTER,
+    ...(options.tuning && { tuning: options.tuning }),
+  });
   return { demo, master, netapi, token: record.token, loads, settings };
 }
 

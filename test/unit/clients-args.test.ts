@@ -4,7 +4,7 @@ import { conditionInput, localTimeoutSeconds, pyStr, pyTruthy } from '../../src/
 import { nodegroupComp, publishLoad, splitLocalChunk } from '../../src/salt/clients/local-load.js';
 import { parseInput, parseKwarg, runnerLoad } from '../../src/salt/clients/runner-args.js';
 import { RUNNER_FUNCTIONS } from '../../src/salt/clients/runner-catalog.js';
-import { optionFlags, sshArgv } from '../../src/salt/clients/ssh.js';
+import { sshArgv, sshOptions } from '../../src/salt/clients/ssh-argv.js';
 import { loadFixture } from '../support/fixtures.js';
 import { testSettings } from '../support/settings.js';
 
@@ -212,7 +212,7 @@ describe('python semantics', () => {
 describe('ssh command line', () => {
   it('turns allow-listed options into flags with their Python coercions', () => {
     expect(
-      optionFlags({
+      sshOptions({
         ssh_port: 22,
         ssh_max_procs: '4',
         ssh_scan_timeout: 'x',
@@ -221,8 +221,21 @@ describe('ssh command line', () => {
         roster: 'flat',
         ssh_priv: 'a ProxyCommand b',
         raw_shell: 1,
-      }),
+      }).flags,
     ).toEqual(['--disable-keepalive', '--max-procs=4', '--raw-shell', '--roster=flat']);
+  });
+
+  it('keeps passwords off the command line: they are secrets for a private Saltfile', () => {
+    const { argv, secrets } = sshArgv(
+      { tgt: 'web1', fun: 'test.ping', ssh_passwd: 's3cret', ssh_priv_passwd: 12, ssh_user: 'deploy' },
+      '20260101000000000000',
+    );
+    expect(argv.join(' ')).not.toMatch(/s3cret|passwd|=12\b/);
+    expect(argv).toContain('--user=deploy');
+    expect([...secrets]).toEqual([
+      ['ssh_passwd', 's3cret'],
+      ['ssh_priv_passwd', '12'],
+    ]);
   });
 
   it('passes list targets comma-joined after --', () => {

@@ -87,6 +87,7 @@ describe('loadSettings defaults', () => {
       favicon: undefined,
       corsOrigin: undefined,
       eventsUrlTokens: true,
+      sshPamInProcess: true,
       maxSessions: 10_000,
       maxSessionsPerUser: 100,
       loginMaxFailures: 5,
@@ -116,6 +117,10 @@ describe('loadSettings defaults', () => {
       user: userInfo().username,
       apiPidfile: '/var/run/salt-api.pid',
       apiLogfile: '/var/log/salt/api',
+      keepAclInToken: false,
+      pamService: 'login',
+      pkiDir: '/etc/salt/pki/master',
+      rosterFile: expect.stringMatching(/\/roster$/),
     });
   });
 
@@ -136,6 +141,10 @@ hash_type: SHA512
 netapi_enable_clients: [local, runner]
 netapi_allow_raw_shell: yes
 user: salt
+keep_acl_in_token: true
+auth.pam.service: salt-api
+pki_dir: /srv/pki
+roster_file: /srv/roster
 event_pull_framing: len32
 external_auth:
   pam:
@@ -159,6 +168,7 @@ rest_cherrypy:
   authorized_ips: [127.0.0.1]
   cors_origin: [https://a.example, https://b.example]
   events_url_tokens: off
+  ssh_pam_in_process: false
   event_pull_framing: bare
   shutdown_timeout: 2.5
   ssl_min_version: TLSv1.3
@@ -179,6 +189,10 @@ rest_cherrypy:
       restTimeout: 30,
       hashType: 'sha512',
       netapiEnableClients: ['local', 'runner'],
+      keepAclInToken: true,
+      pamService: 'salt-api',
+      pkiDir: '/srv/pki',
+      rosterFile: '/srv/roster',
       netapiAllowRawShell: true,
       user: 'salt',
       eventPullFraming: 'bare',
@@ -200,6 +214,7 @@ rest_cherrypy:
       authorizedIps: ['127.0.0.1'],
       corsOrigin: ['https://a.example', 'https://b.example'],
       eventsUrlTokens: false,
+      sshPamInProcess: false,
       shutdownTimeout: 2.5,
       sslMinVersion: 'TLSv1.3',
       sslCiphers: 'ECDHE-ECDSA-AES128-GCM-SHA256',

@@ -3,6 +3,7 @@ import type { MasterSettings } from '../../config/types.js';
 import type { SaltMap, SaltValue } from '../codec/values.js';
 import type { SaltMaster } from '../master.js';
 import type { RunnerNames } from './runner-names.js';
+import type { LoadAuth } from '../auth/load-auth.js';
 
 /** What every lowstate client works with: the shared master connection and the settings. */
 export interface ClientContext {
@@ -12,6 +13,8 @@ export interface ClientContext {
   tuning: ClientTuning;
   /** The master's runner function names, asked of the master once and shared by every call. */
   runnerNames: RunnerNames;
+  /** Who a chunk's credentials belong to and what they may run (the ssh client checks this itself). */
+  loadAuth: LoadAuth;
 }
 
 /** Knobs that have a sensible default and that tests shrink. */
@@ -25,11 +28,17 @@ export interface ClientTuning {
   unknownRunnerStartMs: number;
   /** How long a call waits for the event bus to (re)connect before answering 503. */
   busConnectMs: number;
+  /**
+   * How long after salt-ssh ends the ssh client waits for the per-host events it fired (they pass
+   * through the master) before it falls back on what salt-ssh printed.
+   */
+  sshEventGraceMs: number;
 }
 
 export const DEFAULT_TUNING: ClientTuning = {
   unknownRunnerStartMs: 10_000,
   busConnectMs: 5_000,
+  sshEventGraceMs: 2_000,
 };
 
 /** One lowstate client: a chunk in, the elements it adds to the `return` list out. */

@@ -1,3 +1,5 @@
+import { LoadAuth } from '../auth/load-auth.js';
+import { loadPam, type PamLoad } from '../auth/pam.js';
 import type { Logger } from 'pino';
 import type { MasterSettings } from '../../config/types.js';
 import type { SaltMap, SaltValue } from '../codec/values.js';
@@ -29,6 +31,8 @@ export interface NetapiDeps {
   settings: MasterSettings;
   logger?: Logger;
   tuning?: Partial<ClientTuning>;
+  /** In-process PAM for the ssh client; by default authenticate-pam, where it loads. */
+  pam?: PamLoad;
 }
 
 const CLIENTS: Record<NetapiClientName, LowstateClient> = {
@@ -55,6 +59,12 @@ export function createNetapi(deps: NetapiDeps): LowstateRunner {
     settings: deps.settings,
     logger: deps.logger,
     tuning: { ...DEFAULT_TUNING, ...deps.tuning },
+    loadAuth: new LoadAuth({
+      master: deps.master.commands,
+      settings: deps.settings,
+      pam: () => deps.pam ?? loadPam(),
+      logger: deps.logger,
+    }),
     runnerNames: new RunnerNames(async (credentials) => {
       const [docs] = await runRunner({ ...credentials, client: 'runner', fun: 'doc.runner' }, ctx, undefined);
       return docs;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cannedGrains } from '../../src/demo/grains.js';
-import { checkMinions } from '../../src/demo/targeting.js';
+import { checkMinions } from '../../src/salt/auth/targeting.js';
 
 const ids = ['minion-1', 'minion-2', 'minion-3', 'web-1'];
 const universe = { acceptedIds: ids, grainsOf: (id: string) => cannedGrains(id, ids.indexOf(id)) };

@@ -1,5 +1,5 @@
-import { isSaltMap, type SaltMap, type SaltValue } from '../salt/codec/values.js';
-import { fnmatch, pythonStr, reMatch } from './python-compat.js';
+import { isSaltMap, type SaltMap, type SaltValue } from '../codec/values.js';
+import { fnmatch, pythonStr, reMatch } from '../../demo/python-compat.js';
 
 /**
  * The master's target resolution (`salt.utils.minions.CkMinions.check_minions`) over the

@@ -1,5 +1,5 @@
-import { isSaltMap, type SaltValue } from '../salt/codec/values.js';
-import { fnmatch, pythonStr, reMatch } from './python-compat.js';
+import { isSaltMap, type SaltValue } from '../codec/values.js';
+import { fnmatch, pythonStr, reMatch } from '../../demo/python-compat.js';
 
 /**
  * eauth authorisation as `salt.utils.minions.CkMinions` decides it: `fill_auth_list` builds a
@@ -98,15 +98,29 @@ export interface PublishRequest {
   resolve(expr: string): readonly string[];
 }
 
-const ALWAYS_ALLOWED = ['saltutil.find_job'];
+/** `validate_tgt`: every targeted minion is one the ACL entry's target names. */
+function targetAllowed(valid: string, request: PublishRequest): boolean {
+  if (valid === '*') return true;
+  // No minion ever matches @runner, @wheel and the like.
+  if (valid.startsWith('@')) return false;
+  const allowed = new Set(request.resolve(valid));
+  return request.minions.every((id) => allowed.has(id));
+}
 
-/** `auth_check` with `whitelist=["saltutil.find_job"]`, as `ClearFuncs.publish` calls it. */
-export function publishAllowed(authList: AuthList, request: PublishRequest): boolean {
+/**
+ * `auth_check`: may the caller run `fun` on `minions`? `whitelist` names functions anyone may
+ * call (`ClearFuncs.publish` passes `saltutil.find_job`; the ssh client passes none).
+ */
+export function publishAllowed(
+  authList: AuthList,
+  request: PublishRequest,
+  whitelist: readonly string[] = [],
+): boolean {
   const funs = typeof request.fun === 'string' ? [request.fun] : request.fun;
   const argLists: SaltValue[] =
     typeof request.fun === 'string' ? [request.arg] : Array.isArray(request.arg) ? request.arg : [];
   for (const [num, fun] of funs.entries()) {
-    if (ALWAYS_ALLOWED.includes(fun)) return true;
+    if (whitelist.includes(fun)) return true;
     for (const entry of authList) {
       if (typeof entry === 'string') {
         if (matchCheck(entry, fun)) return true;
@@ -114,9 +128,7 @@ export function publishAllowed(authList: AuthList, request: PublishRequest): boo
       }
       if (!isPlainMap(entry)) continue;
       const target = soleKey(entry);
-      if (target === undefined) continue;
-      const allowed = new Set(request.resolve(target));
-      if (!request.minions.every((id) => allowed.has(id))) continue;
+      if (target === undefined || !targetAllowed(target, request)) continue;
       const rawArgs = argLists[num];
       let funArgs = Array.isArray(rawArgs) ? rawArgs : [];
       let funKwargs: PlainMap | undefined;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { fillAuthList, matchCheck, publishAllowed, specCheck, type PublishRequest } from '../../src/demo/acl.js';
+import { fillAuthList, matchCheck, publishAllowed, specCheck, type PublishRequest } from '../../src/salt/auth/acl.js';
 import type { SaltValue } from '../../src/salt/codec/values.js';
-import { checkMinions } from '../../src/demo/targeting.js';
+import { checkMinions } from '../../src/salt/auth/targeting.js';
 
 const universe = { acceptedIds: ['web1', 'web2', 'db1'], grainsOf: () => undefined };
 const request = (fun: string | string[], arg: SaltValue[], minions: string[]): PublishRequest => ({
@@ -33,9 +33,19 @@ describe('demo master ACLs (salt.utils.minions.CkMinions)', () => {
     expect(publishAllowed(acl, request('cmd.run', ['rm -rf /'], ['web1']))).toBe(false);
   });
 
-  it('always allows saltutil.find_job and refuses an empty ACL otherwise', () => {
-    expect(publishAllowed([], request('saltutil.find_job', ['1'], ['db1']))).toBe(true);
-    expect(publishAllowed([], request('test.ping', [], ['db1']))).toBe(false);
+  it('allows whitelisted functions (publish: saltutil.find_job) and refuses an empty ACL otherwise', () => {
+    expect(publishAllowed([], request('saltutil.find_job', ['1'], ['db1']), ['saltutil.find_job'])).toBe(true);
+    expect(publishAllowed([], request('saltutil.find_job', ['1'], ['db1']))).toBe(false);
+    expect(publishAllowed([], request('test.ping', [], ['db1']), ['saltutil.find_job'])).toBe(false);
+  });
+
+  it("validate_tgt: a '*' target covers any host, even one the master has no key for; '@' targets none", () => {
+    const rosterOnly = { fun: 'test.ping', arg: [], minions: ['ssh-host-1'], resolve: () => [] };
+    expect(publishAllowed([{ '*': ['test.*'] }], rosterOnly)).toBe(true);
+    expect(publishAllowed([{ 'ssh-host-*': ['test.*'] }], rosterOnly)).toBe(false);
+    expect(publishAllowed([{ '@runner': ['test.*'] }], { ...rosterOnly, resolve: () => ['ssh-host-1'] })).toBe(false);
+    // A target that names no host at all passes the target check, as in Salt.
+    expect(publishAllowed([{ 'web*': ['test.*'] }], { ...rosterOnly, minions: [] })).toBe(true);
   });
 
   it('gates runner and wheel calls with @runner, @wheel, @jobs and @<module>', () => {

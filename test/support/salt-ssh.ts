@@ -1,0 +1,63 @@
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+import type { SaltMap } from '../../src/salt/codec/values.js';
+import type { FakeSaltSshScenario } from './fake-salt-ssh.js';
+
+/**
+ * Puts a fake `salt-ssh` (fake-salt-ssh.ts, run from source through ts-loader.mjs) first on PATH
+ * for the tests of the ssh client; `restore()` puts PATH and the environment back.
+ */
+export interface FakeSaltSsh {
+  /** The arguments of the last run. */
+  argv(): Promise<string[]>;
+  /** The Saltfile of the last run and its mode, if it was given one. */
+  saltfile(): Promise<{ text: string; mode: string } | undefined>;
+  restore(): Promise<void>;
+}
+
+export interface FakeRun {
+  stdout: string;
+  exitCode?: number;
+  events?: Record<string, SaltMap>;
+  /** The master's pull socket (the demo master's `pullAddress`). */
+  pullPath: string;
+}
+
+export async function installFakeSaltSsh(run: FakeRun): Promise<FakeSaltSsh> {
+  const dir = await mkdtemp(join(tmpdir(), 'fake-salt-ssh-'));
+  const loader = resolve('test/support/ts-loader.mjs');
+  const script = resolve('test/support/fake-salt-ssh.ts');
+  await writeFile(
+    join(dir, 'salt-ssh'),
+    `#!/bin/sh\nexec "${process.execPath}" --import "${loader}" "${script}" "$@"\n`,
+  );
+  await chmod(join(dir, 'salt-ssh'), 0o755);
+  const scenario: FakeSaltSshScenario = {
+    argsFile: join(dir, 'args'),
+    saltfileCopy: join(dir, 'saltfile-copy'),
+    pullPath: run.pullPath,
+    events: run.events ?? {},
+    stdout: run.stdout,
+    exitCode: run.exitCode ?? 0,
+  };
+  const path = process.env['PATH'];
+  process.env['PATH'] = `${dir}${delimiter}${path ?? ''}`;
+  process.env['FAKE_SALT_SSH'] = JSON.stringify(scenario);
+  return {
+    argv: async () => (await readFile(scenario.argsFile, 'utf8')).trimEnd().split('\n'),
+    saltfile: async () => {
+      try {
+        const text = await readFile(scenario.saltfileCopy, 'utf8');
+        return { text, mode: await readFile(`${scenario.saltfileCopy}.mode`, 'utf8') };
+      } catch {
+        return undefined;
+      }
+    },
+    restore: async () => {
+      process.env['PATH'] = path;
+      delete process.env['FAKE_SALT_SSH'];
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
