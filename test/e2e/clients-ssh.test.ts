@@ -92,6 +92,21 @@ describe('ssh: what each host answered', () => {
       },
       'host-3': { ...failed, jid, _stamp: stamp },
     });
+    // In salt-api's order, as a real 3008 master's salt-api answered for an unreachable host.
+    expect(Object.keys((result as Record<string, object>)['host-2'] ?? {})).toEqual([
+      'stdout',
+      'stderr',
+      'retcode',
+      'parsed',
+      '_error',
+      'id',
+      'fun',
+      'fun_args',
+      'success',
+      'return',
+      'jid',
+      '_stamp',
+    ]);
   });
 
   it('without the events, builds the same fields from what salt-ssh printed', async () => {

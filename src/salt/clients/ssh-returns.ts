@@ -30,10 +30,16 @@ function unreachable(stderr: string, retcode: SaltValue): SaltMap {
   return { stdout: '', stderr, retcode, parsed: null, _error: errorOf(stderr) };
 }
 
+/** The keys run_iter adds to a failed host's result, in the order it adds them. */
+const RUN_ITER_KEYS = ['id', 'fun', 'fun_args', 'retcode', 'success', 'return', 'jid'];
+
 /** From the host's `salt/job/<jid>/ret/<host>` event: salt-api's dictionary, fired as is. */
 export function fromEvent(event: SaltMap, printed: SaltValue): SaltMap {
   if (typeof printed === 'string' && printed.startsWith('ssh:') && !Object.hasOwn(event, 'stderr')) {
-    return { ...unreachable(printed, event['retcode'] ?? 1), ...event };
+    const result = unreachable(printed, event['retcode'] ?? 1);
+    for (const key of RUN_ITER_KEYS)
+      if (Object.hasOwn(event, key) && key !== 'retcode') result[key] = event[key] ?? null;
+    return { ...result, ...event, ...result };
   }
   return event;
 }
