@@ -3,6 +3,7 @@
  * (salt/netapi/rest_cherrypy/app.py) and salt-apid's extensions (`cors_origin`,
  * `events_url_tokens`, `shutdown_timeout`, …).
  */
+import { readEventHub, readWebhookRules } from './webhook-settings.js';
 import type { CertReqs, RestSettings, TlsVersion } from './types.js';
 import { listenHostProblem } from './listen-host.js';
 import { describeValue, type OptionReader } from './option-reader.js';
@@ -43,6 +44,8 @@ const KNOWN_OPTIONS = new Set([
   'cors_origin',
   'events_url_tokens',
   'ssh_pam_in_process',
+  'webhooks',
+  'event_hub',
   'event_pull_framing',
   'max_sessions',
   'max_sessions_per_user',
@@ -161,6 +164,8 @@ export function buildRestSettings(
     corsOrigin: readCorsOrigin(rest),
     eventsUrlTokens: rest.boolean('events_url_tokens') ?? true,
     sshPamInProcess: rest.boolean('ssh_pam_in_process') ?? true,
+    webhooks: readWebhookRules(rest),
+    eventHub: readEventHub(rest),
     maxSessions: rest.integer('max_sessions', 1) ?? 10_000,
     maxSessionsPerUser: rest.integer('max_sessions_per_user', 1) ?? 100,
     loginMaxFailures: rest.integer('login_max_failures', 0) ?? 5,

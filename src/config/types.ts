@@ -5,6 +5,8 @@
  * salt/netapi/rest_cherrypy/app.py).
  */
 
+import type { EventHubSettings, WebhookRule } from './webhook-settings.js';
+
 export type CertReqs = 'CERT_NONE' | 'CERT_OPTIONAL' | 'CERT_REQUIRED';
 
 export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
@@ -64,6 +66,10 @@ export interface RestSettings {
    * salt-api does (default true); false leaves it to the master, which also runs PAM's account checks.
    */
   sshPamInProcess: boolean;
+  /** salt-apid extension `webhooks`: per-path rules for `/hook` deliveries, first match wins. */
+  webhooks: WebhookRule[];
+  /** salt-apid extension `event_hub`: salt-event-hub's `POST /<event>/trigger`; undefined: off. */
+  eventHub: EventHubSettings | undefined;
   /** salt-apid extension `max_sessions`: sessions kept in all (default 10000). */
   maxSessions: number;
   /** salt-apid extension `max_sessions_per_user`: sessions one eauth user may hold (default 100). */

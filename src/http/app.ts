@@ -19,6 +19,7 @@ import { HTML_CONTENT_TYPE, HttpError, installErrorHandling } from './errors.js'
 import { installHtmlOverride } from './html-override.js';
 import { negotiateResponse } from './negotiate.js';
 import { eventsRoutes } from './routes/events.js';
+import { eventHubRoutes } from './routes/event-hub.js';
 import { hookRoutes } from './routes/hook.js';
 import { jobsRoutes } from './routes/jobs.js';
 import { keysRoutes } from './routes/keys.js';
@@ -255,6 +256,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(keysRoutes);
       await api.register(eventsRoutes);
       await api.register(hookRoutes);
+      await api.register(eventHubRoutes);
       await api.register(wsRoutes);
       await api.register(statsRoutes);
       // Without sessions salt-api does not mount these at all (docs/routes.md "Mounting").

@@ -1,13 +1,16 @@
 /**
  * `POST <webhook_url>[/<any/path>]` (docs/routes.md "POST /hook"): fires `salt/netapi/hook/<path>`
  * on the master bus with the body, the parsed body and the request headers, for Salt's reactor.
+ * Paths under a `webhooks` rule are checked by that rule instead (webhooks/delivery.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isSaltMap } from '../../salt/codec/values.js';
 import { HttpError, rejectOtherMethods } from '../errors.js';
-import { hasControlChars, hookEvent } from '../hook-event.js';
+import { HOOK_TAG, hasControlChars, hookEvent, hookTag } from '../hook-event.js';
 import { sendAllow, sessionScope } from './common.js';
 import { mountPath, pathOf } from '../paths.js';
+import { WebhookGate } from '../webhooks/gate.js';
+import { deliveryChecks } from '../webhooks/delivery.js';
 
 const HOOK_METHODS = ['POST'] as const;
 const CONTROL_CHARS_REFUSED = 'The hook path must not contain control characters.';
@@ -19,15 +22,22 @@ function withListArg(body: unknown): unknown {
 }
 
 export async function hookRoutes(app: FastifyInstance): Promise<void> {
-  const { webhookUrl, webhookDisableAuth } = app.settings.rest;
+  const { webhookUrl, webhookDisableAuth, webhooks, maxRequestBodySize } = app.settings.rest;
   const base = webhookUrl === '/' ? '' : webhookUrl.replace(/\/+$/, '');
   // The route is registered under root_prefix; the tag takes only what follows the hook URL.
   const mounted = mountPath(app.settings.rest.rootPrefix);
+  const rawSubPath = (request: FastifyRequest): string => pathOf(request.url).slice(mounted.length + base.length);
+  const gate = new WebhookGate(webhooks, app.log.child({ component: 'webhooks' }));
+  const checks = deliveryChecks({
+    gate,
+    subPathOf: (request) => hookTag(rawSubPath(request)).slice(HOOK_TAG.length + 1),
+    saltAuth: webhookDisableAuth ? undefined : app.authGate,
+    maxBodyBytes: maxRequestBodySize,
+  });
 
   async function hook(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    const path = pathOf(request.url);
     const { tag, data } = hookEvent({
-      subPath: path.slice(mounted.length + base.length),
+      subPath: rawSubPath(request),
       rawBody: request.rawBody,
       parsedBody: withListArg(request.body),
       rawHeaders: request.raw.rawHeaders,
@@ -35,15 +45,35 @@ export async function hookRoutes(app: FastifyInstance): Promise<void> {
     });
     // A CR or LF in the tag would forge lines in every event stream; refuse before firing anything.
     if (hasControlChars(tag)) throw new HttpError(400, CONTROL_CHARS_REFUSED, { shape: 'envelope' });
-    await app.events.fire(tag, data);
+    const delivery = checks.deliveryOf(request);
+    const verified = checks.verifiedMark(delivery);
+    if (delivery === undefined) {
+      await app.events.fire(tag, data);
+      return reply.sendSalt({ success: true });
+    }
+    if (!gate.claim(delivery.matched, delivery.deliveryId)) {
+      gate.count(delivery.matched.rule, 'replayed');
+      request.log.info({ tag, delivery: delivery.deliveryId }, 'webhook delivery seen before: acknowledged, not fired');
+      return reply.sendSalt({ success: true });
+    }
+    try {
+      await app.events.fire(tag, verified === undefined ? data : { ...data, verified: { ...verified } });
+    } catch (error) {
+      gate.release(delivery.matched, delivery.deliveryId);
+      throw error;
+    }
+    gate.count(delivery.matched.rule, 'fired');
     return reply.sendSalt({ success: true });
   }
 
   await sessionScope(app, (scope) => {
     sendAllow(scope, HOOK_METHODS);
-    const onRequest = webhookDisableAuth ? [] : [app.authGate];
+    const hooks = {
+      onRequest: checks.onRequest,
+      preParsing: checks.preParsing,
+    };
     for (const url of [base || '/', `${base}/*`]) {
-      scope.post(url, { onRequest }, hook);
+      scope.post(url, hooks, hook);
       rejectOtherMethods(scope, url, [...HOOK_METHODS]);
     }
   });
