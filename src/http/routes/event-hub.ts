@@ -49,8 +49,8 @@ export async function eventHubRoutes(app: FastifyInstance): Promise<void> {
       // Flask answers a body it cannot read with its own 400; server-side failures stay salt-apid's.
       errorHandler: (error: FastifyError | HttpError, _request, reply) => {
         const status = error instanceof HttpError ? error.status : (error.statusCode ?? 500);
-        if (status >= 400 && status < 500 && status !== 413) return plain(reply, 400, 'Bad Request');
-        throw error;
+        if (status < 400 || status >= 500 || status === 413) throw error;
+        void plain(reply, 400, 'Bad Request');
       },
     },
     async (request, reply) => {

@@ -3,6 +3,7 @@
  * on the master bus with the body, the parsed body and the request headers, for Salt's reactor.
  * Paths under a `webhooks` rule are checked by that rule instead (webhooks/delivery.ts).
  */
+import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isSaltMap } from '../../salt/codec/values.js';
 import { HttpError, rejectOtherMethods } from '../errors.js';
@@ -69,8 +70,9 @@ export async function hookRoutes(app: FastifyInstance): Promise<void> {
   await sessionScope(app, (scope) => {
     sendAllow(scope, HOOK_METHODS);
     const hooks = {
-      onRequest: checks.onRequest,
-      preParsing: checks.preParsing,
+      onRequest: (request: FastifyRequest, reply: FastifyReply) => checks.onRequest(request, reply),
+      preParsing: (request: FastifyRequest, reply: FastifyReply, payload: Readable) =>
+        checks.preParsing(request, reply, payload),
     };
     for (const url of [base || '/', `${base}/*`]) {
       scope.post(url, hooks, hook);
