@@ -10,7 +10,9 @@ import {
   NotAuthenticatedError,
   NotImplementedHereError,
 } from '../errors.js';
-import { argList, conditionInput, pyStr, pyTruthy } from './chunk-args.js';
+import { argList, conditionInput } from './positional-args.js';
+import { pythonStr as pyStr } from '../../python/repr.js';
+import { pythonTruthy as pyTruthy } from '../../python/truthiness.js';
 import { abortReason, type ClientContext, type LowstateClient } from './context.js';
 import { genJid } from './jid.js';
 import { emptyDict, ownValue } from '../../dict.js';
