@@ -5,6 +5,7 @@
  */
 import { lstatSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { fnmatchRegExp } from '../python/fnmatch.js';
 
 const MAGIC = /[*?[]/;
 
@@ -25,34 +26,6 @@ function listDirectory(path: string): string[] {
   } catch {
     return [];
   }
-}
-
-const escapeRegExp = (text: string): string => text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
-
-/** fnmatch.translate: '*' → any run, '?' → one character, '[!x]' → negated class, an unclosed '[' is literal. */
-function fnmatchRegExp(pattern: string): RegExp {
-  let source = '';
-  for (let index = 0; index < pattern.length; index += 1) {
-    const char = pattern.charAt(index);
-    if (char === '*') source += '.*';
-    else if (char === '?') source += '.';
-    else if (char === '[') {
-      let end = index + 1;
-      if (pattern[end] === '!') end += 1;
-      if (pattern[end] === ']') end += 1;
-      while (end < pattern.length && pattern[end] !== ']') end += 1;
-      if (end >= pattern.length) {
-        source += '\\[';
-        continue;
-      }
-      let body = pattern.slice(index + 1, end).replace(/\\/g, '\\\\');
-      if (body.startsWith('!')) body = `^${body.slice(1)}`;
-      else if (body.startsWith('^')) body = `\\${body}`;
-      source += `[${body}]`;
-      index = end;
-    } else source += escapeRegExp(char);
-  }
-  return new RegExp(`^${source}$`, 's');
 }
 
 export function globPaths(pattern: string): string[] {

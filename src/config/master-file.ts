@@ -12,8 +12,8 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { ConfigError } from './errors.js';
 import { globPaths } from './glob.js';
-import { CONFIG_VALUE_LIMITS } from './value-bounds.js';
-import { SALT_YAML_SCHEMA, YamlSyntaxError, loadYaml } from './yaml11.js';
+import { CONFIG_VALUE_LIMITS } from '../value-bounds.js';
+import { SALT_YAML_SCHEMA, YamlSyntaxError, loadYaml } from '../python/yaml11.js';
 import { emptyDict, ownValue, setOwn } from '../dict.js';
 
 export const DEFAULT_INCLUDE = 'master.d/*.conf';

@@ -2,7 +2,7 @@ import type { SaltMap, SaltValue } from '../salt/codec/values.js';
 import { specCheck } from '../salt/auth/acl.js';
 import { authTypeOf } from './auth.js';
 import type { MasterContext } from './master-context.js';
-import { pythonStr } from './python-compat.js';
+import { pythonStr } from '../python/repr.js';
 
 export type AuthorizedCall =
   | { authorized: true; fun: string; username: string; sensitiveKeys: string[] }

@@ -1,6 +1,6 @@
-import { yamlifyArg } from '../config/yamlify.js';
+import { yamlifyArg } from '../python/yamlify.js';
 import { isSaltMap, type SaltMap, type SaltValue } from '../salt/codec/values.js';
-import { pythonStr } from './python-compat.js';
+import { pythonStr } from '../python/repr.js';
 import { emptyDict } from '../dict.js';
 
 /**

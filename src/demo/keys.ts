@@ -1,7 +1,8 @@
 import { createHash, generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { SaltMap, SaltValue } from '../salt/codec/values.js';
-import { fnmatch, pythonStr } from './python-compat.js';
+import { fnmatch } from '../python/fnmatch.js';
+import { pythonStr } from '../python/repr.js';
 
 /**
  * The master's key directories (`salt.key.Key`): minion keys by status plus the master's own

@@ -1,6 +1,6 @@
 import { isSaltMap, type SaltMap, type SaltValue } from '../salt/codec/values.js';
 import type { BoundCall, Signature } from './call-args.js';
-import { pythonStr } from './python-compat.js';
+import { pythonStr } from '../python/repr.js';
 import { DEMO_SALT_VERSION } from './grains.js';
 import { sleep } from './sleep.js';
 

@@ -2,7 +2,7 @@ import { isSaltMap, type SaltMap, type SaltValue } from '../salt/codec/values.js
 import { publishAllowed } from '../salt/auth/acl.js';
 import { authTypeOf } from './auth.js';
 import { isoStamp } from './clock.js';
-import { pythonStr } from './python-compat.js';
+import { pythonStr } from '../python/repr.js';
 import type { MasterContext } from './master-context.js';
 import type { ReturnLoad } from './minions.js';
 import { sleep } from './sleep.js';

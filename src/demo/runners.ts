@@ -2,7 +2,8 @@ import { isSaltMap, type SaltMap, type SaltValue } from '../salt/codec/values.js
 import type { BoundCall, Param } from './call-args.js';
 import { authorizeCall } from './authorize-call.js';
 import { runLow, type MasterFunction } from './client-low.js';
-import { fnmatch, pythonStr } from './python-compat.js';
+import { fnmatch } from '../python/fnmatch.js';
+import { pythonStr } from '../python/repr.js';
 import { DEMO_SALT_VERSION } from './grains.js';
 import { formatJidInstance } from './jobs.js';
 import type { MasterContext } from './master-context.js';

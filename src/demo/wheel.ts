@@ -2,7 +2,7 @@ import type { SaltMap, SaltValue } from '../salt/codec/values.js';
 import { authorizeCall } from './authorize-call.js';
 import { runLow, type MasterFunction } from './client-low.js';
 import { isoStamp } from './clock.js';
-import { pythonStr } from './python-compat.js';
+import { pythonStr } from '../python/repr.js';
 import { generateKeyPairPem, KEY_STATUSES, pemFinger, type KeyStatus } from './keys.js';
 import type { MasterContext } from './master-context.js';
 import { emptyDict, ownValue } from '../dict.js';

@@ -5,10 +5,10 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { assertWithinLimits, REQUEST_VALUE_LIMITS, ValueTooLargeError } from '../config/value-bounds.js';
-import { loadYaml, SALT_REQUEST_YAML_SCHEMA } from '../config/yaml11.js';
+import { assertWithinLimits, REQUEST_VALUE_LIMITS, ValueTooLargeError } from '../value-bounds.js';
+import { loadYaml, SALT_REQUEST_YAML_SCHEMA } from '../python/yaml11.js';
 import { jsonLoads } from '../python/json-loads.js';
-import { yamlifyArg } from '../config/yamlify.js';
+import { yamlifyArg } from '../python/yamlify.js';
 import { HttpError } from './errors.js';
 import { jsonNestingExceeds } from './json-depth.js';
 

@@ -1,7 +1,7 @@
 import { dictFrom, emptyDict, safeText } from '../dict.js';
 import type { SaltMap, SaltValue } from '../salt/codec/values.js';
 import type { SaltEvent } from '../salt/event-frame.js';
-import { toPythonJson } from './serialize.js';
+import { jsonDumps } from '../python/json-dumps.js';
 
 /**
  * The live minions/jobs view that `/ws?format_events` (and rest_tornado's `/formatted_events`)
@@ -150,15 +150,15 @@ export class FormattedEventsView {
       }
       jobs[jid] = view;
     }
-    return toPythonJson({ jobs });
+    return jsonDumps({ jobs });
   }
 
   private minionsFrame(): string {
     if (this.options.minionsAs === 'map') {
       const minions = emptyDict<SaltValue>();
       for (const [id, info] of this.minions) minions[id] = { ...info, id };
-      return toPythonJson({ minions });
+      return jsonDumps({ minions });
     }
-    return toPythonJson({ minions: [...this.minions].map(([id, info]) => ({ ...info, id })) });
+    return jsonDumps({ minions: [...this.minions].map(([id, info]) => ({ ...info, id })) });
   }
 }

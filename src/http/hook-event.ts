@@ -1,5 +1,6 @@
 import type { SaltMap, SaltValue } from '../salt/codec/values.js';
 import { emptyDict } from '../dict.js';
+import { asciiTitle } from '../python/str-title.js';
 
 /**
  * The event salt-api fires for `POST <webhook_url>[/<path>]` (docs/routes.md "POST /hook"):
@@ -46,11 +47,6 @@ export interface HookRequest {
   now?: Date;
 }
 
-/** Python's `str.title()` as CherryPy applies it to header names: `x-auth-token` → `X-Auth-Token`. */
-export function titleCaseHeader(name: string): string {
-  return name.replace(/[A-Za-z]+/g, (word) => word[0]?.toUpperCase() + word.slice(1).toLowerCase());
-}
-
 /** `salt/netapi/hook` + the decoded path segments; empty trailing segments are dropped. */
 export function hookTag(subPath: string): string {
   const segments = subPath.split('/').map((segment) => {
@@ -81,7 +77,7 @@ function headersOf(rawHeaders: readonly string[], remoteAddress: string): SaltMa
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const rawName = rawHeaders[i]!;
     if (isCredentialHeader(rawName)) continue;
-    const name = titleCaseHeader(rawName);
+    const name = asciiTitle(rawName);
     // The peer address comes from the socket; a client's own Remote-Addr header is not believed.
     if (name === 'Remote-Addr') continue;
     const value = rawHeaders[i + 1]!;

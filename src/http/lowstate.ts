@@ -6,6 +6,7 @@
 import { isSaltMap, type SaltMap, type SaltValue } from '../salt/codec/values.js';
 import type { LowstateRunner } from '../salt/clients/netapi.js';
 import { HttpError } from './errors.js';
+import { parseIntText } from '../python/numbers.js';
 
 export const NOT_A_LIST = 'Lowstates must be a list';
 
@@ -25,12 +26,9 @@ export function toLowstate(data: unknown): unknown[] {
   throw new HttpError(400, NOT_A_LIST);
 }
 
-/**
- * Python's `int(value, 16)` succeeds: optional sign and `0x` prefix, hex digits with single
- * underscores between them, surrounding whitespace ignored.
- */
+/** salt-api's check of a chunk's `token`: Python's `int(value, 16)` succeeds. */
 export function isHexToken(value: SaltValue): boolean {
-  return typeof value === 'string' && /^[+-]?(?:0[xX]_?)?[0-9a-fA-F]+(?:_[0-9a-fA-F]+)*$/.test(value.trim());
+  return typeof value === 'string' && parseIntText(value, 16) !== undefined;
 }
 
 function kindOf(value: unknown): string {

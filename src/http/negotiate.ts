@@ -4,6 +4,7 @@
  * text in descending order — so `application/json, application/x-yaml` picks YAML. Clients have
  * come to depend on that, so it is reproduced rather than "fixed".
  */
+import { parseFloatText } from '../python/numbers.js';
 
 export const JSON_MEDIA_TYPE = 'application/json';
 export const YAML_MEDIA_TYPE = 'application/x-yaml';
@@ -21,7 +22,7 @@ export type NegotiationResult<T extends string> =
 interface AcceptRange {
   /** The media range without parameters, e.g. `application/*`. */
   value: string;
-  /** Python's float() of the q parameter. */
+  /** Python's float() of the q parameter (CherryPy applies it). */
   quality: number;
   /** CherryPy's `str(element)`: the range with its parameters, used to order equal q values. */
   text: string;
@@ -67,23 +68,6 @@ function parseHeaderElement(element: string): { value: string; params: Map<strin
   return { value: first.trim(), params };
 }
 
-const DIGITS = String.raw`\d(?:_?\d)*`;
-const PYTHON_FLOAT = new RegExp(
-  String.raw`^[+-]?(?:(?:${DIGITS}(?:\.(?:${DIGITS})?)?|\.${DIGITS})(?:[eE][+-]?${DIGITS})?|inf(?:inity)?|nan)$`,
-  'i',
-);
-
-/** Python's `float(text)`, which is what CherryPy applies to q. */
-function parsePythonFloat(text: string): number | undefined {
-  const trimmed = text.trim();
-  if (!PYTHON_FLOAT.test(trimmed)) return undefined;
-  const lower = trimmed.toLowerCase();
-  const sign = lower.startsWith('-') ? -1 : 1;
-  if (lower.endsWith('inf') || lower.endsWith('infinity')) return sign * Infinity;
-  if (lower.endsWith('nan')) return NaN;
-  return Number(trimmed.replace(/_/g, ''));
-}
-
 const Q_SEPARATOR = /; *q *=/;
 
 /** CherryPy's `AcceptElement.from_str`: the first `;q=` separates media parameters from q. */
@@ -98,7 +82,7 @@ function parseAcceptRange(element: string): AcceptRange | MalformedRange {
     params.set('q', [q.value, ...[...q.params].map(([k, v]) => `;${k}=${v}`)].join(''));
   }
   const text = value + [...params].map(([k, v]) => `;${k}=${v}`).join('');
-  const quality = parsePythonFloat(qValue);
+  const quality = parseFloatText(qValue);
   return quality === undefined ? { quality, text } : { value, quality, text };
 }
 

@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import { SlowConsumerError } from '../salt/errors.js';
 import type { SaltEvent } from '../salt/event-frame.js';
 import type { Subscription } from '../salt/subscription.js';
-import { toPythonJson } from './serialize.js';
+import { jsonDumps } from '../python/json-dumps.js';
 import { callAt } from './streams.js';
 
 /**
@@ -38,7 +38,7 @@ const framed = new WeakMap<SaltEvent, string>();
 export function eventJson(event: SaltEvent): string {
   let json = jsonOf.get(event);
   if (json === undefined) {
-    json = toPythonJson({ data: event.data, tag: event.tag });
+    json = jsonDumps({ data: event.data, tag: event.tag });
     jsonOf.set(event, json);
   }
   return json;

@@ -1,3 +1,6 @@
+import { fnmatchRegExp } from '../python/fnmatch.js';
+import { reMatchRegExp } from '../python/re-match.js';
+
 /**
  * Salt's event tag matching (`event_match_type`, docs/wire-protocol.md "Tag matching"): startswith
  * (the default), endswith, find (substring), regex (anchored at the start, like Python's re.match)
@@ -16,7 +19,7 @@ export function tagMatcher(pattern: string, type: TagMatchType = 'startswith'): 
     case 'find':
       return (tag) => tag.includes(pattern);
     case 'regex': {
-      const re = new RegExp(`^(?:${pattern})`);
+      const re = reMatchRegExp(pattern);
       return (tag) => re.test(tag);
     }
     case 'fnmatch': {
@@ -24,32 +27,4 @@ export function tagMatcher(pattern: string, type: TagMatchType = 'startswith'): 
       return (tag) => re.test(tag);
     }
   }
-}
-
-/** Python's `fnmatch.translate`: `*`, `?`, `[seq]`, `[!seq]`; everything else literal. */
-export function fnmatchRegExp(pattern: string): RegExp {
-  let out = '';
-  const n = pattern.length;
-  let i = 0;
-  while (i < n) {
-    const c = pattern[i++]!;
-    if (c === '*') out += '[\\s\\S]*';
-    else if (c === '?') out += '[\\s\\S]';
-    else if (c === '[') {
-      let j = i;
-      if (pattern[j] === '!') j++;
-      if (pattern[j] === ']') j++;
-      while (j < n && pattern[j] !== ']') j++;
-      if (j >= n) {
-        out += '\\[';
-        continue;
-      }
-      let set = pattern.slice(i, j).replace(/\\/g, '\\\\');
-      i = j + 1;
-      if (set.startsWith('!')) set = `^${set.slice(1)}`;
-      else if (set.startsWith('^') || set.startsWith('[')) set = `\\${set}`;
-      out += `[${set}]`;
-    } else out += c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-  }
-  return new RegExp(`^${out}$`);
 }

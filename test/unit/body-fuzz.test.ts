@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assertWithinLimits, REQUEST_VALUE_LIMITS } from '../../src/config/value-bounds.js';
-import { yamlifyArg } from '../../src/config/yamlify.js';
+import { assertWithinLimits, REQUEST_VALUE_LIMITS } from '../../src/value-bounds.js';
+import { yamlifyArg } from '../../src/python/yamlify.js';
 import { parseBodyText } from '../../src/http/body.js';
 import { HttpError } from '../../src/http/errors.js';
-import { toPythonJson } from '../../src/http/serialize.js';
+import { jsonDumps } from '../../src/python/json-dumps.js';
 import { hostileBytes, hostileForm, hostileText } from '../support/fuzz.js';
 
 /**
@@ -30,7 +30,7 @@ function checkParse(mediaType: string, text: string): void {
     expect(performance.now() - start).toBeLessThan(PER_CALL_MS);
   }
   assertWithinLimits(value, REQUEST_VALUE_LIMITS);
-  expect(typeof toPythonJson(value)).toBe('string');
+  expect(typeof jsonDumps(value)).toBe('string');
 }
 
 describe('body parsers under fuzzing', () => {
@@ -71,7 +71,7 @@ describe('yamlifyArg under fuzzing', () => {
         const value = yamlifyArg(text);
         expect(performance.now() - start).toBeLessThan(PER_CALL_MS);
         assertWithinLimits(value, REQUEST_VALUE_LIMITS);
-        toPythonJson(value);
+        jsonDumps(value);
       }),
       { seed: SEED, numRuns: RUNS },
     );

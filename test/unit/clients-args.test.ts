@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { batchSize } from '../../src/salt/clients/batch.js';
-import { conditionInput, localTimeoutSeconds, pyStr, pyTruthy } from '../../src/salt/clients/chunk-args.js';
+import { intOption, secondsOption } from '../../src/salt/clients/numeric-options.js';
+import { conditionInput } from '../../src/salt/clients/positional-args.js';
+import { localTimeoutSeconds } from '../../src/salt/clients/timeouts.js';
 import { nodegroupComp, publishLoad, splitLocalChunk } from '../../src/salt/clients/local-load.js';
 import { parseInput, parseKwarg, runnerLoad } from '../../src/salt/clients/runner-args.js';
 import { RUNNER_FUNCTIONS } from '../../src/salt/clients/runner-catalog.js';
@@ -201,11 +203,23 @@ describe('batch sizes (get_batch_size)', () => {
   });
 });
 
-describe('python semantics', () => {
-  it('prints and tests values like Python', () => {
-    expect([null, true, 'x', 3, ['a']].map((v) => pyStr(v))).toEqual(['None', 'True', 'x', '3', "['a']"]);
-    expect([0, '', [], {}, null, false].some((v) => pyTruthy(v))).toBe(false);
-    expect(['false', 1, [0], { a: 1 }].every((v) => pyTruthy(v))).toBe(true);
+describe('numeric options', () => {
+  it("reads them with Python's int() and float()", () => {
+    expect([3, 2.9, '1_000', ' 7 ', true].map((v) => intOption(v, 'sub'))).toEqual([3, 2, 1000, 7, 1]);
+    expect([3, '2.5', ' 1e1 ', 'inf', false].map((v) => secondsOption(v, 'timeout'))).toEqual([
+      3,
+      2.5,
+      10,
+      Infinity,
+      0,
+    ]);
+  });
+
+  it('answers 400 naming the option for what Python refuses, and for nan seconds', () => {
+    expect(() => intOption('1.5', 'sub')).toThrow(`'sub' must be a whole number, not "1.5"`);
+    expect(() => intOption(null, 'sub')).toThrow(`'sub' must be a whole number, not "None"`);
+    expect(() => secondsOption('nan', 'timeout')).toThrow(`'timeout' must be a number of seconds, not "nan"`);
+    expect(() => secondsOption('0x10', 'timeout')).toThrow(`'timeout' must be a number of seconds`);
   });
 });
 

@@ -4,9 +4,9 @@ import {
   CONFIG_VALUE_LIMITS,
   REQUEST_VALUE_LIMITS,
   ValueTooLargeError,
-} from '../../src/config/value-bounds.js';
-import { loadYaml, SALT_YAML_SCHEMA, YamlSyntaxError } from '../../src/config/yaml11.js';
-import { yamlifyArg } from '../../src/config/yamlify.js';
+} from '../../src/value-bounds.js';
+import { loadYaml, SALT_YAML_SCHEMA, YamlSyntaxError } from '../../src/python/yaml11.js';
+import { yamlifyArg } from '../../src/python/yamlify.js';
 import { jsonNestingExceeds } from '../../src/http/json-depth.js';
 import { pack } from '../../src/salt/codec/pack.js';
 import type { SaltValue } from '../../src/salt/codec/values.js';

@@ -28,3 +28,25 @@ describe('jsonLoads (json.loads as Python types numbers)', () => {
     for (const text of ['{a: 1}', '[1,]', "'x'", '', '[1] 2']) expect(() => jsonLoads(text)).toThrow(SyntaxError);
   });
 });
+
+describe('jsonLoads of the words Python accepts', () => {
+  it('reads NaN, Infinity and -Infinity as floats, outside strings only', () => {
+    const value = jsonLoads(
+      '[NaN, Infinity, -Infinity, "NaN", {"Infinity": "-Infinity"}, "\\u0000wNaN", {"\\u0000wNaN" : "\\u0000s"}]',
+    ) as unknown[];
+    expect(value[0]).toBeNaN();
+    expect(value.slice(1)).toEqual([
+      Infinity,
+      -Infinity,
+      'NaN',
+      { Infinity: '-Infinity' },
+      '\u0000wNaN',
+      { '\u0000wNaN': '\u0000s' },
+    ]);
+  });
+
+  it('refuses them where they are not a value', () => {
+    for (const text of ['[-NaN]', '[NaNa]', '{NaN: 1}', '[nan]', '[- Infinity]'])
+      expect(() => jsonLoads(text)).toThrow(SyntaxError);
+  });
+});

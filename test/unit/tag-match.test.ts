@@ -23,4 +23,11 @@ describe('tagMatcher', () => {
     expect(tagMatcher('a.c', 'fnmatch')('abc')).toBe(false);
     expect(tagMatcher('[', 'fnmatch')('[')).toBe(true);
   });
+
+  it('matches sets and ranges as fnmatch does: a leading ], a reversed range, astral characters', () => {
+    expect(tagMatcher('salt/[]]', 'fnmatch')('salt/]')).toBe(true);
+    expect(tagMatcher('salt/[z-a]x', 'fnmatch')('salt/ax')).toBe(false);
+    expect(tagMatcher('salt/[!z-a]x', 'fnmatch')('salt/ax')).toBe(true);
+    expect(tagMatcher('salt/?', 'fnmatch')('salt/😀')).toBe(true);
+  });
 });

@@ -8,7 +8,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EventHubSettings } from '../../config/webhook-settings.js';
 import { isSaltMap } from '../../salt/codec/values.js';
-import { fnmatchRegExp } from '../../salt/tag-match.js';
+import { fnmatchRegExp } from '../../python/fnmatch.js';
 import { hasControlChars, saltStamp } from '../hook-event.js';
 import { sameSecret } from '../webhooks/verify.js';
 import { HttpError } from '../errors.js';

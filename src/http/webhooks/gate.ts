@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isIPv4 } from 'node:net';
 import type { WebhookRule } from '../../config/webhook-settings.js';
-import { fnmatchRegExp } from '../../salt/tag-match.js';
+import { fnmatchRegExp } from '../../python/fnmatch.js';
 import { ReplayWindow } from './replay.js';
 import { verifyDelivery, type Verification } from './verify.js';
 

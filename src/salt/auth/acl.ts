@@ -1,5 +1,7 @@
 import { isSaltMap, type SaltValue } from '../codec/values.js';
-import { fnmatch, pythonStr, reMatch } from '../../demo/python-compat.js';
+import { fnmatch } from '../../python/fnmatch.js';
+import { reMatch } from '../../python/re-match.js';
+import { pythonStr } from '../../python/repr.js';
 
 /**
  * eauth authorisation as `salt.utils.minions.CkMinions` decides it: `fill_auth_list` builds a

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { CONFIG_VALUE_LIMITS } from '../../config/value-bounds.js';
-import { loadYaml, SALT_YAML_SCHEMA } from '../../config/yaml11.js';
-import { fnmatch, reMatch } from '../../demo/python-compat.js';
+import { CONFIG_VALUE_LIMITS } from '../../value-bounds.js';
+import { loadYaml, SALT_YAML_SCHEMA } from '../../python/yaml11.js';
+import { fnmatch } from '../../python/fnmatch.js';
+import { reMatch } from '../../python/re-match.js';
 
 /**
  * salt-ssh's flat roster as the master's target check reads it (`salt.roster.flat` through

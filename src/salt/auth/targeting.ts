@@ -1,5 +1,7 @@
 import { isSaltMap, type SaltMap, type SaltValue } from '../codec/values.js';
-import { fnmatch, pythonStr, reMatch } from '../../demo/python-compat.js';
+import { fnmatch } from '../../python/fnmatch.js';
+import { reMatch } from '../../python/re-match.js';
+import { pythonStr } from '../../python/repr.js';
 
 /**
  * The master's target resolution (`salt.utils.minions.CkMinions.check_minions`) over the

@@ -2,7 +2,9 @@ import { isSaltMap, type SaltMap, type SaltValue } from '../codec/values.js';
 import { InvalidRequestError } from '../errors.js';
 import { pythonRepr } from '../../python/repr.js';
 import type { SaltEvent } from '../event-frame.js';
-import { floatSeconds, localTimeoutSeconds, pyInt, pyTruthy, toTimerMs } from './chunk-args.js';
+import { intOption, secondsOption } from './numeric-options.js';
+import { localTimeoutSeconds, toTimerMs } from './timeouts.js';
+import { pythonTruthy } from '../../python/truthiness.js';
 import type { ClientContext, LowstateClient } from './context.js';
 import { genJid } from './jid.js';
 import { JobEventStream } from './job-events.js';
@@ -23,13 +25,13 @@ const CREDENTIALS = ['eauth', 'username', 'password', 'token'];
 /** `salt.utils.batch_state.get_batch_size`. */
 export function batchSize(spec: SaltValue, minions: number): number {
   if (typeof spec === 'string' && spec.includes('%')) {
-    const percent = floatSeconds(spec.replace(/^%+|%+$/g, ''), 'batch');
+    const percent = secondsOption(spec.replace(/^%+|%+$/g, ''), 'batch');
     const size = (percent / 100) * minions;
     return size < 1 ? Math.max(1, Math.ceil(size)) : Math.trunc(size);
   }
   if (typeof spec === 'number' && !Number.isInteger(spec)) return Math.max(1, Math.trunc(spec));
   try {
-    return Math.max(1, pyInt(spec, 'batch'));
+    return Math.max(1, intOption(spec, 'batch'));
   } catch {
     throw new InvalidRequestError(
       `Invalid batch specification ${pythonRepr(spec)}: must be an integer or percentage string like '10' or '25%'.`,
@@ -48,7 +50,7 @@ function retcodeOf(entry: SaltMap): number {
 }
 
 function seconds(value: SaltValue | undefined, fallback: number, name: string): number {
-  return value === undefined || value === null ? fallback : floatSeconds(value, name);
+  return value === undefined || value === null ? fallback : secondsOption(value, name);
 }
 
 export const runLocalBatch: LowstateClient = async (chunk, ctx, signal) => {
@@ -60,9 +62,9 @@ export const runLocalBatch: LowstateClient = async (chunk, ctx, signal) => {
   const spec = named.get('batch') ?? '10%';
   batchSize(spec, 0); // a malformed size is refused before anything is published
   const limits = {
-    waitMs: extras['batch_wait'] === undefined ? 0 : toTimerMs(pyInt(extras['batch_wait'], 'batch_wait')),
+    waitMs: extras['batch_wait'] === undefined ? 0 : toTimerMs(intOption(extras['batch_wait'], 'batch_wait')),
     timeoutMs: toTimerMs(seconds(extras['timeout'], ctx.settings.timeout, 'timeout')),
-    gatherJobTimeoutMs: toTimerMs(pyInt(gatherJobTimeout, 'gather_job_timeout')),
+    gatherJobTimeoutMs: toTimerMs(intOption(gatherJobTimeout, 'gather_job_timeout')),
   };
 
   const ping: PublishSpec = {
@@ -80,7 +82,7 @@ export const runLocalBatch: LowstateClient = async (chunk, ctx, signal) => {
     ping,
     {
       timeoutMs: toTimerMs(localTimeoutSeconds(pingTimeout, ctx.settings.timeout)),
-      gatherJobTimeoutMs: toTimerMs(pyInt(pingGatherJobTimeout, 'gather_job_timeout')),
+      gatherJobTimeoutMs: toTimerMs(intOption(pingGatherJobTimeout, 'gather_job_timeout')),
     },
     signal,
   );
@@ -90,8 +92,8 @@ export const runLocalBatch: LowstateClient = async (chunk, ctx, signal) => {
   const driver = new BatchDriver(ctx, signal, {
     minions,
     size: batchSize(spec, minions.length),
-    raw: pyTruthy(extras['raw'] ?? false),
-    failhard: pyTruthy(extras['failhard'] ?? false),
+    raw: pythonTruthy(extras['raw'] ?? false),
+    failhard: pythonTruthy(extras['failhard'] ?? false),
     ...limits,
     job: {
       fun,

@@ -5,7 +5,8 @@ import type { MasterSettings } from '../../config/types.js';
 import type { SaltMap, SaltValue } from '../codec/values.js';
 import { InvalidRequestError, MasterUnavailableError, NotAuthenticatedError } from '../errors.js';
 import type { SaltMaster } from '../master.js';
-import { pyStr, pyTruthy } from './chunk-args.js';
+import { pythonStr } from '../../python/repr.js';
+import { pythonTruthy } from '../../python/truthiness.js';
 import {
   DEFAULT_TUNING,
   throwIfAborted,
@@ -81,7 +82,7 @@ export function createNetapi(deps: NetapiDeps): LowstateRunner {
       if (!deps.master.available) throw new MasterUnavailableError('no connection to its event bus');
       const client = chunk['client'];
       if (!isClientName(client))
-        throw new InvalidRequestError(`Invalid client specified: '${pyStr(client)}'`, { saltInvocation: true });
+        throw new InvalidRequestError(`Invalid client specified: '${pythonStr(client)}'`, { saltInvocation: true });
       if (!enabled.has(client)) {
         throw new InvalidRequestError(
           `Client disabled: '${client}'. Add to 'netapi_enable_clients' master config option to enable.`,
@@ -91,7 +92,7 @@ export function createNetapi(deps: NetapiDeps): LowstateRunner {
       if (!Object.hasOwn(chunk, 'token') && !Object.hasOwn(chunk, 'eauth')) {
         throw new NotAuthenticatedError('No authentication credentials given');
       }
-      if (pyTruthy(chunk['raw_shell']) && !deps.settings.netapiAllowRawShell) {
+      if (pythonTruthy(chunk['raw_shell']) && !deps.settings.netapiAllowRawShell) {
         throw new NotAuthenticatedError('Raw shell option not allowed.');
       }
       throwIfAborted(options.signal);

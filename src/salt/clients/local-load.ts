@@ -2,7 +2,9 @@ import type { MasterSettings } from '../../config/types.js';
 import type { SaltMap, SaltValue } from '../codec/values.js';
 import type { PublishLoad } from '../clear-commands.js';
 import { InvalidRequestError } from '../errors.js';
-import { argList, conditionInput, pyStr, splitChunk } from './chunk-args.js';
+import { argList, conditionInput } from './positional-args.js';
+import { pythonStr } from '../../python/repr.js';
+import { splitChunk } from './split-chunk.js';
 
 /**
  * From a `local*` chunk to the master's `publish` load, the way LocalClient builds it (`run_job` →
@@ -138,7 +140,7 @@ export function nodegroupComp(
     typeof lookup === 'string'
       ? lookup.split(/\s+/).filter(Boolean)
       : Array.isArray(lookup)
-        ? lookup.map((w) => pyStr(w))
+        ? lookup.map((w) => pythonStr(w))
         : undefined;
   if (words === undefined) return [];
   skip.add(name);

@@ -1,12 +1,16 @@
 import { isSaltMap, type SaltMap, type SaltValue } from '../codec/values.js';
 import type { PublishResult } from '../clear-commands.js';
 import { InvalidRequestError } from '../errors.js';
-import { localTimeoutSeconds, omit, pyInt, pyStr, pyTruthy, setKey, toTimerMs } from './chunk-args.js';
+import { localTimeoutSeconds, toTimerMs } from './timeouts.js';
+import { omit } from './split-chunk.js';
+import { intOption } from './numeric-options.js';
+import { pythonStr } from '../../python/repr.js';
+import { pythonTruthy } from '../../python/truthiness.js';
 import type { ClientContext, LowstateClient } from './context.js';
 import { JobEventStream } from './job-events.js';
 import { JobWatch, type WatchOutcome } from './job-watch.js';
 import { callArgs, publishLoad, publishSpec, splitLocalChunk, stringParam, type PublishSpec } from './local-load.js';
-import { emptyDict } from '../../dict.js';
+import { emptyDict, setOwn } from '../../dict.js';
 
 /**
  * `local`, `local_async` and `local_subset` (salt-api's LocalClient `cmd`, `run_job`, `cmd_subset`
@@ -34,7 +38,7 @@ function published(pub: PublishResult): pub is { jid: string; minions: string[];
 /** The `gather_job_timeout` extra keyword, else the master's. */
 export function gatherJobTimeoutMs(extras: SaltMap, ctx: ClientContext): number {
   const value = extras['gather_job_timeout'];
-  return toTimerMs(value === undefined ? ctx.settings.gatherJobTimeout : pyInt(value, 'gather_job_timeout'));
+  return toTimerMs(value === undefined ? ctx.settings.gatherJobTimeout : intOption(value, 'gather_job_timeout'));
 }
 
 /**
@@ -113,13 +117,13 @@ function noReturnMessage(jid: string): string {
 /** `LocalClient.cmd`'s result map, silent minions included. */
 export function cmdResult(job: WatchedJob, fullReturn: boolean): SaltMap {
   const result = emptyDict<SaltValue>();
-  for (const [id, entry] of job.outcome.returns) setKey(result, id, fullReturn ? entry : (entry['ret'] ?? null));
+  for (const [id, entry] of job.outcome.returns) setOwn(result, id, fullReturn ? entry : (entry['ret'] ?? null));
   const message = noReturnMessage(job.pub.jid);
   for (const id of [...job.outcome.silent, ...job.outcome.missing]) {
     if (!Object.hasOwn(result, id))
-      setKey(result, id, fullReturn ? { out: 'no_return', ret: message, retcode: 1 } : message);
+      setOwn(result, id, fullReturn ? { out: 'no_return', ret: message, retcode: 1 } : message);
   }
-  for (const id of job.pub.minions) if (!Object.hasOwn(result, id)) setKey(result, id, false);
+  for (const id of job.pub.minions) if (!Object.hasOwn(result, id)) setOwn(result, id, false);
   return result;
 }
 
@@ -134,7 +138,7 @@ async function cmd(
   const timeoutSeconds = localTimeoutSeconds(timeout ?? null, ctx.settings.timeout);
   // LocalClient fails on a wait of no time at all (salt-api: 500): a client's mistake, so a 400.
   if (timeoutSeconds <= 0)
-    throw new InvalidRequestError(`'timeout' must be a positive number of seconds, not ${pyStr(timeout)}`);
+    throw new InvalidRequestError(`'timeout' must be a positive number of seconds, not ${pythonStr(timeout)}`);
   const limits = {
     timeoutMs: toTimerMs(timeoutSeconds),
     gatherJobTimeoutMs: gatherJobTimeoutMs(spec.kwargs, ctx),
@@ -146,7 +150,7 @@ async function cmd(
 export const runLocal: LowstateClient = async (chunk, ctx, signal) => {
   const split = splitLocalChunk(chunk, 'local');
   const { named } = split;
-  return [await cmd(ctx, publishSpec(split), named.get('timeout'), pyTruthy(named.get('full_return')), signal)];
+  return [await cmd(ctx, publishSpec(split), named.get('timeout'), pythonTruthy(named.get('full_return')), signal)];
 };
 
 /** `run_job` without listening: `{jid, minions}` at once, `{}` when nothing matched. */
@@ -180,7 +184,9 @@ function offers(functions: SaltValue[] | SaltMap, fun: string | string[]): boole
  */
 export const runLocalSubset: LowstateClient = async (chunk, ctx, signal) => {
   const { named, extras, tgt, fun, tgtType } = splitLocalChunk(chunk, 'local_subset');
-  const subset = named.has('sub') ? pyInt(named.get('sub') ?? null, 'sub') : pyInt(named.get('subset') ?? 3, 'subset');
+  const subset = named.has('sub')
+    ? intOption(named.get('sub') ?? null, 'sub')
+    : intOption(named.get('subset') ?? 3, 'subset');
   const rest = omit(extras, ['timeout', 'jid']);
   const timeout = extras['timeout'];
   const jid = stringParam(extras['jid'], 'jid');
@@ -202,5 +208,5 @@ export const runLocalSubset: LowstateClient = async (chunk, ctx, signal) => {
     jid,
     kwargs: { progress: named.get('progress') ?? false, ...rest },
   };
-  return [await cmd(ctx, spec, timeout, pyTruthy(named.get('full_return')), signal)];
+  return [await cmd(ctx, spec, timeout, pythonTruthy(named.get('full_return')), signal)];
 };

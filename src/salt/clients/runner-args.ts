@@ -1,4 +1,4 @@
-import { yamlifyArg } from '../../config/yamlify.js';
+import { yamlifyArg } from '../../python/yamlify.js';
 import { isSaltMap, type SaltMap, type SaltValue } from '../codec/values.js';
 import { InvalidRequestError } from '../errors.js';
 import type { RunnerSignature } from './runner-catalog.js';

@@ -1,7 +1,10 @@
 import { isSaltMap, type SaltMap } from '../codec/values.js';
 import { InvalidRequestError, JobTimeoutError } from '../errors.js';
 import type { SaltEvent } from '../event-frame.js';
-import { floatSeconds, omit, pyTruthy, toTimerMs } from './chunk-args.js';
+import { secondsOption } from './numeric-options.js';
+import { omit } from './split-chunk.js';
+import { pythonTruthy } from '../../python/truthiness.js';
+import { toTimerMs } from './timeouts.js';
 import type { ClientContext, LowstateClient } from './context.js';
 import { JobEventStream } from './job-events.js';
 import { runnerLoad } from './runner-args.js';
@@ -34,7 +37,7 @@ export const runRunner: LowstateClient = async (chunk, ctx, signal) => {
   const fun = runnerFun(chunk, 'runner');
   const timeout = chunk['timeout'];
   const timeoutMs = toTimerMs(
-    timeout === undefined || timeout === null ? ctx.settings.restTimeout : floatSeconds(timeout, 'timeout'),
+    timeout === undefined || timeout === null ? ctx.settings.restTimeout : secondsOption(timeout, 'timeout'),
   );
   const signature = RUNNER_FUNCTIONS.get(fun);
   const load = runnerLoad(fun, omit(chunk, ['fun', 'timeout', 'full_return']), signature);
@@ -49,7 +52,7 @@ export const runRunner: LowstateClient = async (chunk, ctx, signal) => {
     );
     const startMs = signature === undefined ? ctx.tuning.unknownRunnerStartMs : Infinity;
     const ret = await waitForReturn(events, job.tag, fun, { timeoutMs, startMs, jid: job.jid });
-    if (pyTruthy(chunk['full_return'])) return [{ data: ret.data, tag: ret.tag }];
+    if (pythonTruthy(chunk['full_return'])) return [{ data: ret.data, tag: ret.tag }];
     return [isSaltMap(ret.data) ? ret.data['return'] : null];
   } finally {
     events.close();

@@ -1,6 +1,8 @@
 import { isSaltMap, type SaltMap, type SaltValue } from '../codec/values.js';
 import { InvalidRequestError } from '../errors.js';
-import { argList, conditionInput, pyStr, pyTruthy } from './chunk-args.js';
+import { argList, conditionInput } from './positional-args.js';
+import { pythonStr } from '../../python/repr.js';
+import { pythonTruthy } from '../../python/truthiness.js';
 
 /**
  * The salt-ssh command line for an `ssh` chunk: salt-api's allow list of options
@@ -88,12 +90,12 @@ export function sshOptions(chunk: SaltMap): SshOptions {
     if (!Object.hasOwn(chunk, name) || flag === undefined) continue;
     const value = chunk[name] ?? null;
     if (flag === SECRET) {
-      const text = pyStr(value);
+      const text = pythonStr(value);
       if (safe(text)) secrets.set(name, text);
       continue;
     }
     if (kind === 'bool') {
-      const on = pyTruthy(value);
+      const on = pythonTruthy(value);
       if (name === 'ssh_keepalive' ? !on : on) flags.push(flag);
     } else if (kind === 'int') {
       const n =
@@ -106,7 +108,7 @@ export function sshOptions(chunk: SaltMap): SshOptions {
               : undefined;
       if (n !== undefined && Number.isFinite(n)) flags.push(`${flag}=${n}`);
     } else if (kind === 'str') {
-      const text = pyStr(value);
+      const text = pythonStr(value);
       if (safe(text)) flags.push(`${flag}=${text}`);
     } else if (Array.isArray(value)) {
       for (const item of value) if (typeof item === 'string' && safe(item)) flags.push(`${flag}=${item}`);
@@ -131,7 +133,7 @@ export function sshArgv(
   if (typeof fun !== 'string') throw new InvalidRequestError("'fun' must be a string for salt-ssh");
   const tgtType = typeof chunk['tgt_type'] === 'string' ? chunk['tgt_type'] : 'glob';
   if (!Object.hasOwn(TARGET_FLAGS, tgtType)) throw new InvalidRequestError(`salt-ssh cannot target by '${tgtType}'`);
-  const target = Array.isArray(tgt) ? tgt.map((t) => pyStr(t)).join(',') : pyStr(tgt ?? null);
+  const target = Array.isArray(tgt) ? tgt.map((t) => pythonStr(t)).join(',') : pythonStr(tgt ?? null);
   const funArgs = conditionInput(argList(chunk['arg']), chunk['kwarg']);
   const cliArgs = funArgs.flatMap((a) =>
     isSaltMap(a) && a['__kwarg__'] === true

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CONFIG_VALUE_LIMITS } from '../../config/value-bounds.js';
-import { dumpYaml, loadYaml, SALT_YAML_SCHEMA } from '../../config/yaml11.js';
+import { CONFIG_VALUE_LIMITS } from '../../value-bounds.js';
+import { dumpYaml, loadYaml, SALT_YAML_SCHEMA } from '../../python/yaml11.js';
 import { InvalidRequestError } from '../errors.js';
 
 /**

@@ -11,7 +11,7 @@ import { JobEventStream } from './job-events.js';
 import { sshArgv } from './ssh-argv.js';
 import { authorizeSsh } from './ssh-authorize.js';
 import { writeSecretSaltfile, type SecretSaltfile } from './ssh-saltfile.js';
-import { pyStr } from './chunk-args.js';
+import { pythonStr } from '../../python/repr.js';
 import { fromEvent, fromPrinted } from './ssh-returns.js';
 import { jsonLoads } from '../../python/json-loads.js';
 
@@ -111,7 +111,7 @@ export const runSsh: LowstateClient = async (chunk, ctx, signal) => {
   if (secrets.size > 0) {
     saltfile = await writeSecretSaltfile(
       secrets,
-      Object.hasOwn(chunk, 'saltfile') ? pyStr(chunk['saltfile'] ?? null) : undefined,
+      Object.hasOwn(chunk, 'saltfile') ? pythonStr(chunk['saltfile'] ?? null) : undefined,
     );
   }
   const stream = new JobEventStream(ctx.master.bus, 'salt/job/', signal);

@@ -1,6 +1,8 @@
 import type { SaltMap, SaltValue } from '../codec/values.js';
 import { InvalidRequestError, SaltError } from '../errors.js';
-import { omit, pyStr, pyTruthy } from './chunk-args.js';
+import { omit } from './split-chunk.js';
+import { pythonStr } from '../../python/repr.js';
+import { pythonTruthy } from '../../python/truthiness.js';
 import type { ClientContext, LowstateClient } from './context.js';
 import { genJid, isoStamp } from './jid.js';
 import { tagMatcher } from '../tag-match.js';
@@ -28,13 +30,13 @@ const FUNCTION_NAME = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$/;
  */
 export function functionName(chunk: SaltMap, client: string, kind: 'runner' | 'wheel'): string {
   const fun = requireFun(chunk, client);
-  if (!pyTruthy(fun)) {
+  if (!pythonTruthy(fun)) {
     throw new InvalidRequestError(
       `Must specify a function to run!\nex: ${kind === 'runner' ? 'manage.up' : 'key.list_all'}`,
     );
   }
   if (typeof fun !== 'string' || !FUNCTION_NAME.test(fun)) {
-    throw new InvalidRequestError(`'${pyStr(fun)}' is not a ${kind} function name (expected module.function)`);
+    throw new InvalidRequestError(`'${pythonStr(fun)}' is not a ${kind} function name (expected module.function)`);
   }
   return fun;
 }
@@ -62,7 +64,7 @@ export const runWheelAsync: LowstateClient = (chunk, ctx) => {
   const jid = genJid();
   const tag = `salt/wheel/${jid}`;
   const load: SaltMap = { ...wheelLoad(chunk, fun), __jid__: jid, __user__: 'UNKNOWN', __tag__: tag };
-  void completeInBackground(ctx, load, { fun: `wheel.${pyStr(fun)}`, jid, tag });
+  void completeInBackground(ctx, load, { fun: `wheel.${pythonStr(fun)}`, jid, tag });
   return Promise.resolve([{ tag, jid }]);
 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PYYAML_SAFE_SCHEMA, YamlSyntaxError, dumpYaml, loadYaml } from '../../src/config/yaml11.js';
+import { PYYAML_SAFE_SCHEMA, YamlSyntaxError, dumpYaml, loadYaml } from '../../src/python/yaml11.js';
 
 const pyyaml = (text: string): unknown => loadYaml(text, undefined, PYYAML_SAFE_SCHEMA);
 
@@ -245,5 +245,20 @@ describe('dumpYaml (salt-api YAML responses, docs/routes.md "Responses")', () =>
   it('writes dates like Python’s isoformat and bytes as !!binary', () => {
     expect(dumpYaml({ at: new Date('2026-11-23T08:08:12.269Z') })).toBe('at: 2026-11-23 08:08:12.269000\n');
     expect(dumpYaml({ raw: Buffer.from('hello') })).toBe('raw: !!binary aGVsbG8=\n');
+  });
+});
+
+describe('the explicit !!float tag (PyYAML: float() of the text)', () => {
+  it('loads any text float() reads, and only that', () => {
+    expect(loadYaml('[!!float 0, !!float 1_0, !!float 1e3, !!float inf, !!float -.INF, !!float 1:30]')).toEqual([
+      0,
+      10,
+      1000,
+      Infinity,
+      -Infinity,
+      90,
+    ]);
+    expect(() => loadYaml('!!float 0x10')).toThrow(YamlSyntaxError);
+    expect(() => loadYaml('!!float abc')).toThrow(YamlSyntaxError);
   });
 });

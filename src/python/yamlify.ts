@@ -3,7 +3,7 @@
  * "Request bodies"): how a CLI-style string argument (urlencoded `arg`/`kwarg` values, `name=value`
  * strings) becomes data.
  */
-import { Float64 } from '../python/float.js';
+import { Float64 } from './float.js';
 import { loadYaml, SALT_REQUEST_YAML_SCHEMA } from './yaml11.js';
 
 const DIGITS_AND_UNDERSCORES = /^[0-9_]*$/;

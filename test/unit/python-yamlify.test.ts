@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { yamlifyArg } from '../../src/config/yamlify.js';
+import { yamlifyArg } from '../../src/python/yamlify.js';
 
 // Cases from Salt's tests/pytests/unit/utils/test_args.py::test_yamlify_arg plus
 // docs/routes.md "Request bodies".

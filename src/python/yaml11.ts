@@ -7,6 +7,8 @@ import { FAILSAFE_SCHEMA, YAMLException, dump, load, type LoadOptions, type Sche
 import {
   binaryType,
   boolType,
+  explicitFloatType,
+  explicitRequestFloatType,
   floatType,
   intType,
   mergeType,
@@ -20,14 +22,14 @@ import {
   setType,
   timestampType,
 } from './yaml11-types.js';
-import { assertWithinLimits, REQUEST_VALUE_LIMITS, ValueTooLargeError, type ValueLimits } from './value-bounds.js';
+import { assertWithinLimits, REQUEST_VALUE_LIMITS, ValueTooLargeError, type ValueLimits } from '../value-bounds.js';
 
 const EXPLICIT_TYPES = [binaryType, omapType, pairsType, setType];
 
 /** PyYAML's SafeLoader unchanged: `0755` → 493, `2026-11-23` → Date. */
 export const PYYAML_SAFE_SCHEMA: Schema = FAILSAFE_SCHEMA.extend({
   implicit: [nullType, boolType, intType, floatType, timestampType, mergeType],
-  explicit: EXPLICIT_TYPES,
+  explicit: [...EXPLICIT_TYPES, explicitFloatType],
 });
 
 /**
@@ -37,13 +39,13 @@ export const PYYAML_SAFE_SCHEMA: Schema = FAILSAFE_SCHEMA.extend({
  */
 export const SALT_YAML_SCHEMA: Schema = FAILSAFE_SCHEMA.extend({
   implicit: [nullType, boolType, saltIntType, floatType, saltTimestampType, mergeType],
-  explicit: [...EXPLICIT_TYPES, pythonUnicodeType],
+  explicit: [...EXPLICIT_TYPES, explicitFloatType, pythonUnicodeType],
 });
 
 /** SALT_YAML_SCHEMA for request data (YAML bodies, yamlified form values): integral floats stay floats. */
 export const SALT_REQUEST_YAML_SCHEMA: Schema = FAILSAFE_SCHEMA.extend({
   implicit: [nullType, boolType, saltIntType, requestFloatType, saltTimestampType, mergeType],
-  explicit: [...EXPLICIT_TYPES, pythonUnicodeType],
+  explicit: [...EXPLICIT_TYPES, explicitRequestFloatType, pythonUnicodeType],
 });
 
 /** A YAML document that does not parse; the message is one line. */

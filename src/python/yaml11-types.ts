@@ -4,8 +4,9 @@
  * Resolver regexes are PyYAML's `resolver.py`; constructors follow `constructor.py`.
  */
 import { Type } from 'js-yaml';
-import { Float64, pythonFloat } from '../python/float.js';
-import { pythonFloatRepr } from '../python/float-repr.js';
+import { Float64, pythonFloat } from './float.js';
+import { pythonFloatRepr } from './float-repr.js';
+import { parseFloatText } from './numbers.js';
 
 const NULL_PATTERN = /^(?:~|null|Null|NULL|)$/;
 const BOOL_PATTERN = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
@@ -98,7 +99,20 @@ export function constructFloat(text: string): number {
   if (digits === '.inf') return sign * Infinity;
   if (digits === '.nan') return NaN;
   if (digits.includes(':')) return sign * digits.split(':').reduce((sum, part) => sum * 60 + Number(part), 0);
-  return sign * Number(digits);
+  const value = parseFloatText(digits);
+  if (value === undefined) throw new Error(`invalid float ${JSON.stringify(text)}`);
+  return sign * value;
+}
+
+/** Whether `!!float text` loads: PyYAML converts any text Python's `float()` reads (`1e3`, `0`, `inf`). */
+function explicitFloatResolves(data: unknown): boolean {
+  if (!isString(data)) return false;
+  try {
+    constructFloat(data);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Python's float repr, adjusted the way PyYAML's represent_float keeps it a YAML 1.1 float. */
@@ -133,6 +147,23 @@ export const requestFloatType = new Type('tag:yaml.org,2002:float', {
   construct: (text: string) => pythonFloat(constructFloat(text)),
   predicate: isFloatValue,
   represent: representFloat,
+});
+
+/**
+ * The explicit `!!float` tag: the text need not look like an implicit float (`!!float 0` is 0.0).
+ * Loading only: the implicit float types above write floats.
+ */
+export const explicitFloatType = new Type('tag:yaml.org,2002:float', {
+  kind: 'scalar',
+  resolve: explicitFloatResolves,
+  construct: constructFloat,
+});
+
+/** `!!float` in request data: an integral value stays a float (`Float64`). */
+export const explicitRequestFloatType = new Type('tag:yaml.org,2002:float', {
+  kind: 'scalar',
+  resolve: explicitFloatResolves,
+  construct: (text: string) => pythonFloat(constructFloat(text)),
 });
 
 export const mergeType = new Type('tag:yaml.org,2002:merge', {

@@ -1,0 +1,135 @@
+/**
+ * Python's `json.dumps` with its default `", "` / `": "` separators and non-ASCII text written as
+ * UTF-8, as salt-api's responses carry it: ints of any size, floats as Python's repr (`1.0`,
+ * `1e-05`, `NaN`, `Infinity`), `Float64` as a float, Maps as objects with their keys as text.
+ * Bytes are written as text when they are UTF-8, else as `{"$bytes_b64": "…"}` (Python's json
+ * module cannot write bytes at all).
+ */
+import { Float64 } from './float.js';
+import { pythonFloatRepr } from './float-repr.js';
+
+/**
+ * JSON.stringify cannot emit number text of its own choosing (bigint digits, `1.0`, `NaN`), so the
+ * replacer emits such values as marker strings that {@link addPythonSeparators} turns back into
+ * raw text. A marker is a string value starting with NUL; real string values that start with NUL
+ * are escaped with the `s` marker so they can never be mistaken for one.
+ */
+const MARKER = '\u0000';
+const RAW_MARKER = `${MARKER}r`;
+const ESCAPED_STRING_MARKER = `${MARKER}s`;
+/** How the NUL of a marker appears inside JSON.stringify's output. */
+const ENCODED_MARKER = '\\u0000';
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function bytesValue(bytes: Uint8Array): string | { $bytes_b64: string } {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return { $bytes_b64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') };
+  }
+}
+
+/** A float as `json.dumps` prints it: Python's repr, and `NaN`/`Infinity` for the non-finite ones. */
+function rawNumber(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return 'Infinity';
+  if (value === -Infinity) return '-Infinity';
+  return pythonFloatRepr(value);
+}
+
+/**
+ * Whether JSON.stringify would print this number otherwise than Python: an integer past 2^53 can
+ * only have come from a float (exact integers arrive as bigint), and below 1e-4 Python already
+ * switches to exponents (`1e-05` where JavaScript writes `0.00001`).
+ */
+function printsUnlikePython(value: number): boolean {
+  if (!Number.isFinite(value)) return true;
+  return Number.isInteger(value) ? !Number.isSafeInteger(value) : Math.abs(value) < 1e-4;
+}
+
+/** Python's json.dumps writes non-string dict keys as JSON scalars turned into text. */
+function mapKeyText(key: unknown): string {
+  if (typeof key === 'string') return key;
+  if (key === null || key === undefined) return 'null';
+  if (key instanceof Uint8Array) return Buffer.from(key).toString('latin1');
+  // Keys are scalars (a number, bigint or boolean here); the type is only narrowed to `{}`.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
+  return String(key);
+}
+
+/** A real string value that starts like a marker is marked as a string so it stays one. */
+function escapeMarker(text: string): string {
+  return text.startsWith(MARKER) ? ESCAPED_STRING_MARKER + text : text;
+}
+
+function replacer(this: unknown, key: string, value: unknown): unknown {
+  // toJSON (Buffer, Float64) has already run on `value`; the holder still has the original.
+  const original = (this as Record<string, unknown>)[key];
+  if (original instanceof Uint8Array) {
+    const decoded = bytesValue(original);
+    return typeof decoded === 'string' ? escapeMarker(decoded) : decoded;
+  }
+  if (original instanceof Float64) return RAW_MARKER + rawNumber(original.value);
+  switch (typeof value) {
+    case 'string':
+      return escapeMarker(value);
+    case 'bigint':
+      return RAW_MARKER + value.toString();
+    case 'number':
+      return printsUnlikePython(value) ? RAW_MARKER + rawNumber(value) : value;
+    default:
+      if (value instanceof Map) {
+        return Object.fromEntries([...value].map(([mapKey, mapValue]) => [mapKeyText(mapKey), mapValue]));
+      }
+      return value;
+  }
+}
+
+/** Index of the closing quote of the JSON string whose opening quote is at `open`. */
+function endOfString(json: string, open: number): number {
+  for (let i = open + 1; i < json.length; i++) {
+    const ch = json.charCodeAt(i);
+    if (ch === 0x5c) i++;
+    else if (ch === 0x22) return i;
+  }
+  return json.length;
+}
+
+/**
+ * One pass over compact JSON: a space after every `,` and `:` outside strings, and the markers of
+ * {@link replacer} resolved. Object keys never carry markers (the replacer only sees values), so a
+ * marked string followed by `:` is left as it is.
+ */
+function addPythonSeparators(json: string): string {
+  const out: string[] = [];
+  let copiedUpTo = 0;
+  for (let i = 0; i < json.length; i++) {
+    const ch = json.charCodeAt(i);
+    if (ch === 0x22) {
+      const close = endOfString(json, i);
+      if (json.startsWith(ENCODED_MARKER, i + 1) && json.charCodeAt(close + 1) !== 0x3a) {
+        const kind = json[i + 1 + ENCODED_MARKER.length];
+        out.push(json.slice(copiedUpTo, i));
+        out.push(
+          kind === 'r'
+            ? json.slice(i + 2 + ENCODED_MARKER.length, close)
+            : '"' + json.slice(i + 2 + ENCODED_MARKER.length, close + 1),
+        );
+        copiedUpTo = close + 1;
+      }
+      i = close;
+    } else if (ch === 0x2c || ch === 0x3a) {
+      out.push(json.slice(copiedUpTo, i + 1), ' ');
+      copiedUpTo = i + 1;
+    }
+  }
+  out.push(json.slice(copiedUpTo));
+  return out.join('');
+}
+
+/** `json.dumps(value)` as salt-api calls it: `", "` and `": "`, raw UTF-8, no trailing newline. */
+export function jsonDumps(value: unknown): string {
+  const compact = JSON.stringify(value, replacer) as string | undefined;
+  return compact === undefined ? 'null' : addPythonSeparators(compact);
+}
