@@ -115,8 +115,10 @@ export async function serveFile(
 ): Promise<FastifyReply> {
   const notFound = (): HttpError => notFoundError(decodedPath(request.url));
   // A trailing slash names a directory, and directories are not served.
-  const asDirectory = file.path.endsWith('/');
-  const encoded = encodePath(asDirectory ? file.path.replace(/\/+$/, '') : file.path);
+  let end = file.path.length;
+  while (end > 0 && file.path[end - 1] === '/') end--;
+  const asDirectory = end < file.path.length;
+  const encoded = encodePath(file.path.slice(0, end));
   if (encoded === undefined || file.path.includes('\0')) throw notFound();
   const result = await send(request.raw, encoded, { ...SEND_OPTIONS, root: file.root });
   if (result.type === 'error' || result.type === 'directory' || asDirectory) {
