@@ -6,9 +6,9 @@ import type { Settings } from './config/types.js';
 import type { DemoMaster } from './demo/demo-master.js';
 import { AccessLogFile } from './http/access-log.js';
 import { createLogger, ErrorLogFile, LogFileError } from './log.js';
-import { StartupError } from './http/tls.js';
 import { PAM_ON_MASTER } from './salt/auth/pam.js';
 import { startServer, type RunningServer, type StartServerOptions } from './server.js';
+import { StartupError } from './startup-error.js';
 
 /** Exit codes: 2 for a usage or configuration error (like salt-api), 1 for a failure to start. */
 export const EXIT_OK = 0;

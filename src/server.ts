@@ -59,7 +59,7 @@ export interface StartServerOptions {
 }
 
 /**
- * Starts salt-apid. Refuses to start (StartupError from src/http/tls.ts, before anything is opened)
+ * Starts salt-apid. Refuses to start (StartupError from src/startup-error.ts, before anything is opened)
  * when the TLS settings are incomplete or unusable (docs/routes.md
  * "Configuration, TLS and logging").
  */

@@ -4,8 +4,9 @@
  * the JSON log at info and to `log_access_file` when set. URLs go through `redactUrl`, so a token
  * in the URL never appears.
  */
-import { closeSync, openSync, createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
 import { redactUrl } from './redact-url.js';
 
 export interface AccessRecord {
@@ -84,18 +85,23 @@ export interface AccessLogFileOptions {
   onProblem?: (message: string, err?: Error) => void;
 }
 
+const DEFAULT_MAX_PENDING_BYTES = 1024 * 1024;
+
 /**
- * `log_access_file`: an append-mode file behind an asynchronous stream. Bounded: when the disk
- * cannot keep up, lines are dropped and counted rather than buffered without limit. `reopen()`
- * (SIGHUP) starts a fresh file at the same path after logrotate moved the old one away.
+ * `log_access_file`: an append-mode file behind pino's asynchronous file writer (SonicBoom), the
+ * same writer as `log_error_file`. Bounded: when the disk cannot keep up, the writer drops the
+ * lines that would take its buffer past `maxPendingBytes`, and they are counted; a request never
+ * waits for the disk. A failed write is retried with the next line. `reopen()` (SIGHUP) starts a
+ * fresh file at the same path after logrotate moved the old one away; when the path cannot be
+ * opened, the current file is kept.
  */
 export class AccessLogFile implements AccessLogSink {
-  private stream: WriteStream;
-  private broken = false;
-  private dropping = false;
+  private readonly sonic: ReturnType<typeof pino.destination>;
+  private pending = 0;
   private closed = false;
+  private dropping = false;
+  private failing = false;
   private droppedLines = 0;
-  private readonly maxPendingBytes: number;
   private readonly onProblem: (message: string, err?: Error) => void;
 
   /** Throws (synchronously) when the file cannot be opened for appending. */
@@ -103,9 +109,17 @@ export class AccessLogFile implements AccessLogSink {
     readonly path: string,
     options: AccessLogFileOptions = {},
   ) {
-    this.maxPendingBytes = options.maxPendingBytes ?? 1024 * 1024;
     this.onProblem = options.onProblem ?? (() => {});
-    this.stream = this.open();
+    closeSync(openSync(path, 'a'));
+    this.sonic = pino.destination({
+      dest: path,
+      append: true,
+      sync: false,
+      maxLength: options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
+    });
+    this.sonic.on('drop', () => this.onDrop());
+    this.sonic.on('error', (err: Error) => this.onError(err));
+    this.sonic.on('write', (bytes: number) => this.onWritten(bytes));
   }
 
   /** Lines dropped so far (the file was slow or failing). */
@@ -113,62 +127,65 @@ export class AccessLogFile implements AccessLogSink {
     return this.droppedLines;
   }
 
+  /** Bytes accepted and not yet on disk; never more than `maxPendingBytes`. */
+  get pendingBytes(): number {
+    return this.pending;
+  }
+
   write(line: string): void {
     if (this.closed) return;
-    if (this.broken || this.stream.writableLength > this.maxPendingBytes) {
-      this.droppedLines++;
-      if (!this.dropping && !this.broken) this.onProblem(`${this.path}: access log cannot keep up, dropping lines`);
-      this.dropping = true;
-      return;
-    }
+    const text = `${line}\n`;
+    const droppedBefore = this.droppedLines;
+    this.sonic.write(text);
+    if (this.droppedLines !== droppedBefore) return;
+    this.pending += Buffer.byteLength(text);
     if (this.dropping) {
       this.dropping = false;
       this.onProblem(`${this.path}: access log writing again (${this.droppedLines} lines dropped so far)`);
     }
-    this.stream.write(`${line}\n`);
   }
 
   /** Reopens the file at `path`; on failure the current file is kept and the problem reported. */
   reopen(): void {
     if (this.closed) return;
-    let next: WriteStream;
     try {
-      next = this.open();
+      closeSync(openSync(this.path, 'a'));
     } catch (err) {
       this.onProblem(`${this.path}: cannot reopen the access log`, err instanceof Error ? err : new Error(String(err)));
       return;
     }
-    const previous = this.stream;
-    this.stream = next;
-    this.broken = false;
-    previous.end();
+    this.sonic.reopen();
   }
 
+  /** Writes what is buffered, then closes the file. */
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
-    const stream = this.stream;
     return new Promise((resolve) => {
-      stream.once('close', () => resolve());
-      stream.end();
+      this.sonic.once('close', () => resolve());
+      // A file that cannot be written any more is given up rather than waited for.
+      this.sonic.once('error', () => resolve());
+      this.sonic.end();
     });
   }
 
-  private open(): WriteStream {
-    const fd = openSync(this.path, 'a');
-    let stream: WriteStream;
-    try {
-      stream = createWriteStream(this.path, { fd, flags: 'a' });
-    } catch (err) {
-      closeSync(fd);
-      throw err;
-    }
-    stream.on('error', (err) => {
-      if (stream !== this.stream) return;
-      this.broken = true;
-      this.onProblem(`${this.path}: access log write failed, dropping lines until reopened`, err);
-    });
-    return stream;
+  private onDrop(): void {
+    this.droppedLines++;
+    if (!this.dropping && !this.failing) this.onProblem(`${this.path}: access log cannot keep up, dropping lines`);
+    this.dropping = true;
+  }
+
+  private onError(err: Error): void {
+    if (this.failing) return;
+    this.failing = true;
+    this.onProblem(`${this.path}: access log write failed, retrying with the next line`, err);
+  }
+
+  private onWritten(bytes: number): void {
+    this.pending = Math.max(0, this.pending - bytes);
+    if (!this.failing) return;
+    this.failing = false;
+    this.onProblem(`${this.path}: access log writing again`);
   }
 }
 

@@ -22,9 +22,11 @@ const STATUS_TEXT: Readonly<Record<number, readonly [reason: string, message: st
   406: ['Not Acceptable', 'URI not available in preferred format'],
   408: ['Request Timeout', 'Request timed out; try again later'],
   411: ['Length Required', 'Client must specify Content-Length'],
+  412: ['Precondition Failed', 'Precondition in request header failed'],
   413: ['Request Entity Too Large', 'Entity is too large'],
   414: ['Request-URI Too Long', 'URI is too long'],
   415: ['Unsupported Media Type', 'Entity body in unsupported format'],
+  416: ['Requested Range Not Satisfiable', 'Cannot satisfy request range'],
   429: ['Too Many Requests', 'The user has sent too many requests in a given amount of time ("rate limiting")'],
   500: [
     'Internal Server Error',

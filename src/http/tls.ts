@@ -15,16 +15,9 @@ import type { ServerOptions } from 'node:https';
 import { TLSSocket, createSecureContext } from 'node:tls';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RestSettings } from '../config/types.js';
+import { StartupError } from '../startup-error.js';
 import { HttpError } from './errors.js';
 import { assetPathMatcher, pathOf } from './paths.js';
-
-/** A configuration the server cannot start with; the message is one line, fit for stderr. */
-export class StartupError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StartupError';
-  }
-}
 
 export const CN_NOT_ALLOWED = 'Client certificate CN not allowed';
 

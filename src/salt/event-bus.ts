@@ -1,7 +1,7 @@
-import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { BusStatusFeed, type BusStatus } from './bus-status.js';
 import type { SaltValue } from './codec/values.js';
 import { ClosedError, MasterUnavailableError } from './errors.js';
 import { encodeEventFrame, EventFrameReader, type EventFraming, type SaltEvent } from './event-frame.js';
@@ -10,8 +10,12 @@ import { Subscription, type SubscriptionOptions } from './subscription.js';
 /**
  * The master event bus (docs/wire-protocol.md "Event bus"): one connection to the publisher socket
  * shared by every consumer, and a connection to the pull socket for firing events. Reconnects with
- * backoff when the master goes away; subscriptions survive reconnects.
+ * backoff when the master goes away; subscriptions survive reconnects. Its connection changes are
+ * read through `status()` and `closed()`; calls waiting on a job learn of a lost connection through
+ * `onNextDisconnect()`.
  */
+
+export type { BusStatus } from './bus-status.js';
 
 export type BusAddress = { path: string } | { host: string; port: number };
 
@@ -57,7 +61,7 @@ function openSocket(address: BusAddress): Socket {
   return 'path' in address ? connect({ path: address.path }) : connect({ host: address.host, port: address.port });
 }
 
-export class EventBus extends EventEmitter {
+export class EventBus {
   private readonly options: Required<Omit<EventBusOptions, 'logger'>> & { logger: Logger | undefined };
   private readonly subscribers = new Set<Subscription>();
   private pubSocket: Socket | undefined;
@@ -72,12 +76,13 @@ export class EventBus extends EventEmitter {
   private connections = 0;
   private started = false;
   private counters = { eventsReceived: 0, eventsFired: 0, undecodableFrames: 0, reconnects: 0 };
+  /** Publisher connection attempts since the last success. */
+  private attempts = 0;
+  private readonly feed: BusStatusFeed;
+  private readonly connectedWaiters = new Set<() => void>();
+  private readonly probeListeners = new Set<(tag: string) => void>();
 
   constructor(options: EventBusOptions) {
-    super();
-    // Every call waiting on a job listens for 'disconnected' (job-events.ts): thousands at once
-    // under load is normal, not a leak.
-    this.setMaxListeners(0);
     this.options = {
       reconnectInitialMs: 50,
       reconnectMaxMs: 1_000,
@@ -88,11 +93,37 @@ export class EventBus extends EventEmitter {
       logger: options.logger,
     };
     this.backoffMs = this.options.reconnectInitialMs;
+    this.feed = new BusStatusFeed((err) =>
+      this.options.logger?.error({ err }, 'a disconnect watcher of the event bus failed'),
+    );
     if (options.pullFraming !== 'auto') this.pullFramingKnown = options.pullFraming;
   }
 
   get state(): BusState {
     return this.busState;
+  }
+
+  /** The connection's changes from now on (`connected`, `disconnected`, `reconnecting`, `closed`). */
+  status(): AsyncIterableIterator<BusStatus> {
+    return this.feed.status();
+  }
+
+  /** Settles when the bus is closed: with the reason given to close(), if any. */
+  closed(): Promise<void | Error> {
+    return this.feed.closed();
+  }
+
+  /**
+   * Calls `watcher` once when the publisher connection is next lost (the events a caller waits for
+   * are lost with it); returns the function that cancels. Cheap enough for one per call in flight.
+   */
+  onNextDisconnect(watcher: () => void): () => void {
+    return this.feed.onNextDisconnect(watcher);
+  }
+
+  /** Disconnect watchers waiting now. */
+  get disconnectWatchers(): number {
+    return this.feed.watchers;
   }
 
   /** Starts connecting (and reconnecting) to the publisher; returns at once. */
@@ -113,10 +144,10 @@ export class EventBus extends EventEmitter {
         resolve();
       };
       const timer = setTimeout(() => {
-        this.off('connected', onConnected);
+        this.connectedWaiters.delete(onConnected);
         reject(new MasterUnavailableError(`no event bus connection to ${describeAddress(this.options.pub)}`));
       }, timeoutMs);
-      this.once('connected', onConnected);
+      this.connectedWaiters.add(onConnected);
     });
   }
 
@@ -158,7 +189,8 @@ export class EventBus extends EventEmitter {
     };
   }
 
-  close(): void {
+  /** Ends every subscription and the status readers; `reason` is what closed() settles with. */
+  close(reason?: Error): void {
     if (this.busState === 'closed') return;
     this.busState = 'closed';
     clearTimeout(this.reconnectTimer);
@@ -166,7 +198,10 @@ export class EventBus extends EventEmitter {
     this.pullSocket?.destroy();
     for (const sub of [...this.subscribers]) sub.close();
     this.subscribers.clear();
-    this.emit('closed');
+    this.connectedWaiters.clear();
+    this.probeListeners.clear();
+    const address = describeAddress(this.options.pub);
+    this.feed.publish({ type: 'closed', data: reason ? { address, error: reason } : { address } });
   }
 
   private connectPub(): void {
@@ -178,8 +213,12 @@ export class EventBus extends EventEmitter {
       this.connections++;
       this.busState = 'connected';
       this.backoffMs = this.options.reconnectInitialMs;
+      this.attempts = 0;
       this.options.logger?.info({ pub: describeAddress(this.options.pub) }, 'connected to the master event bus');
-      this.emit('connected');
+      const waiters = [...this.connectedWaiters];
+      this.connectedWaiters.clear();
+      for (const waiter of waiters) waiter();
+      this.publish('connected');
       // Learn the pull framing now, so that the first fire() finds it known.
       if (this.pullFramingKnown === undefined) void this.probePullFraming().catch(() => undefined);
     });
@@ -219,7 +258,7 @@ export class EventBus extends EventEmitter {
 
   private dispatch(event: SaltEvent): void {
     if (event.tag.startsWith(PROBE_TAG_PREFIX)) {
-      this.emit('probe', event.tag);
+      for (const listener of this.probeListeners) listener(event.tag);
       return;
     }
     for (const sub of this.subscribers) sub.push(event);
@@ -236,9 +275,12 @@ export class EventBus extends EventEmitter {
     if (this.options.pullFraming === 'auto') this.pullFramingKnown = undefined;
     if (wasConnected) {
       this.options.logger?.warn({ pub: describeAddress(this.options.pub) }, 'lost the master event bus; reconnecting');
-      this.emit('disconnected');
+      this.publish('disconnected');
     }
     this.counters.reconnects++;
+    this.attempts++;
+    const address = describeAddress(this.options.pub);
+    this.feed.publish({ type: 'reconnecting', data: { address, attempt: this.attempts, delayMs: this.backoffMs } });
     this.reconnectTimer = setTimeout(() => this.connectPub(), this.backoffMs);
     this.backoffMs = Math.min(this.backoffMs * 2, this.options.reconnectMaxMs);
   }
@@ -316,16 +358,20 @@ export class EventBus extends EventEmitter {
         if (seen === tags.bare) resolve('bare');
         else if (seen === tags.len32) resolve('len32');
       };
-      this.on('probe', onProbe);
+      this.probeListeners.add(onProbe);
       timers.push(setTimeout(() => resolve(undefined), this.options.probeTimeoutMs));
       timers.push(setTimeout(() => this.pullFramingKnown ?? send('len32'), this.options.bareProbeMs));
       send('bare');
     });
     const seen = await echoed;
     for (const timer of timers) clearTimeout(timer);
-    if (onProbe) this.off('probe', onProbe);
+    if (onProbe) this.probeListeners.delete(onProbe);
     for (const sock of connections) sock.destroy();
     return seen;
+  }
+
+  private publish(type: 'connected' | 'disconnected'): void {
+    this.feed.publish({ type, data: { address: describeAddress(this.options.pub) } });
   }
 
   private probeTag(): string {

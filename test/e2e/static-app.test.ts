@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import fc from 'fast-check';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
@@ -16,12 +17,15 @@ const WELCOME_JSON =
   ' "runner", "runner_async", "ssh", "wheel", "wheel_async"]}';
 const APP_PAGE = '<!DOCTYPE html><html><body>SaltGUI</body></html>\n';
 const MTIME = new Date('2026-01-02T03:04:05Z');
+const SECRET = 'secret-outside-7d1e';
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
 
 let dir: string;
 let staticDir: string;
 let appFile: string;
 let faviconFile: string;
+/** What the static directory holds, by content: nothing else may come out of it. */
+const STATIC_CONTENTS = new Set<string>();
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'salt-apid-static-'));
@@ -41,9 +45,10 @@ beforeAll(() => {
   };
   for (const [name, content] of Object.entries(files)) {
     writeFileSync(join(staticDir, name), content);
+    STATIC_CONTENTS.add(content);
     utimesSync(join(staticDir, name), MTIME, MTIME);
   }
-  writeFileSync(join(dir, 'secret.txt'), 'secret');
+  writeFileSync(join(dir, 'secret.txt'), SECRET);
   appFile = join(dir, 'index.html');
   writeFileSync(appFile, APP_PAGE);
   faviconFile = join(dir, 'favicon.ico');
@@ -65,11 +70,9 @@ afterEach(async () => {
 });
 
 /** A GET with the path sent exactly as written (inject and fetch normalise `..`). */
-async function rawGet(app: FastifyInstance, path: string): Promise<{ status: number; body: string }> {
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = app.server.address() as AddressInfo;
+function rawGetAt(port: number, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, method: 'GET', agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
@@ -78,6 +81,11 @@ async function rawGet(app: FastifyInstance, path: string): Promise<{ status: num
     req.on('error', reject);
     req.end();
   });
+}
+
+async function rawGet(app: FastifyInstance, path: string): Promise<{ status: number; body: string }> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return rawGetAt((app.server.address() as AddressInfo).port, path);
 }
 
 describe('static files', () => {
@@ -174,6 +182,79 @@ describe('static files', () => {
     const response = await rawGet(app, '/static/sub/..%2fnotes.txt');
     expect(response).toEqual({ status: 200, body: 'text' });
   });
+});
+
+describe('static files: ranges, ETags and traversal', () => {
+  it('answers a Range with 206, the bytes asked for and Content-Range', async () => {
+    const app = await makeApp({ static: staticDir });
+    for (const [range, body, contentRange] of [
+      ['bytes=0-6', 'console', 'bytes 0-6/15'],
+      ['bytes=8-', 'log(1);', 'bytes 8-14/15'],
+      ['bytes=-3', '1);', 'bytes 12-14/15'],
+    ] as const) {
+      const response = await app.inject({ url: '/static/app.js', headers: { range } });
+      expect(response.statusCode, range).toBe(206);
+      expect(response.body).toBe(body);
+      expect(response.headers['content-range']).toBe(contentRange);
+      expect(response.headers['content-length']).toBe(String(body.length));
+      expect(response.headers['content-type']).toBe('text/javascript');
+    }
+  });
+
+  it("answers an unsatisfiable Range with 416 and CherryPy's page", async () => {
+    const app = await makeApp({ static: staticDir });
+    const response = await app.inject({ url: '/static/app.js', headers: { range: 'bytes=100-200' } });
+    expect(response.statusCode).toBe(416);
+    expect(response.headers['content-range']).toBe('bytes */15');
+    expect(response.headers['content-type']).toBe('text/html;charset=utf-8');
+    expect(response.body).toContain('Invalid Range (first-byte-pos greater than Content-Length)');
+    expect(response.body).toContain('416 Requested Range Not Satisfiable');
+  });
+
+  it('answers If-None-Match with the ETag with 304, and another with the file', async () => {
+    const app = await makeApp({ static: staticDir, app: appFile });
+    for (const url of ['/static/app.js', '/app']) {
+      const first = await app.inject({ url });
+      const etag = first.headers.etag;
+      expect(etag, url).toMatch(/^W\/"[0-9a-f]+-[0-9a-f]+"$/);
+      const again = await app.inject({ url, headers: { 'if-none-match': String(etag) } });
+      expect(again.statusCode, url).toBe(304);
+      expect(again.body).toBe('');
+      expect(again.headers['content-type']).toBeUndefined();
+      const other = await app.inject({ url, headers: { 'if-none-match': 'W/"0-0"' } });
+      expect(other.statusCode, url).toBe(200);
+      const precondition = await app.inject({ url, headers: { 'if-match': '"0-0"' } });
+      expect(precondition.statusCode, url).toBe(412);
+    }
+  });
+
+  it('answers HEAD on the app page with its length and no body', async () => {
+    const app = await makeApp({ app: appFile });
+    const response = await app.inject({ method: 'HEAD', url: '/app/deep' });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toBe('');
+    expect(response.headers['content-length']).toBe(String(Buffer.byteLength(APP_PAGE)));
+  });
+
+  it('never serves anything from outside the directory, however the path is spelled', async () => {
+    const app = await makeApp({ static: staticDir, app: appFile, favicon: faviconFile });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    const piece = fc.constantFrom(
+      ...['..', '.', '%2e%2e', '%2E%2e', '.%2e', '%2f', '%2F', '%5c', '\\', '%00', '%252e%252e', '/', '//'],
+      ...['sub', 'secret.txt', 'notes.txt', 'index.html', 'favicon.ico', 'www', '%2e', '..%2f', '%c0%ae'],
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(piece, { minLength: 1, maxLength: 8 }), fc.boolean(), async (pieces, slashes) => {
+        const path = `/static/${pieces.join(slashes ? '/' : '')}`;
+        const { status, body } = await rawGetAt(port, path);
+        expect([200, 400, 403, 404], path).toContain(status);
+        expect(body, path).not.toContain(SECRET);
+        if (status === 200) expect(STATIC_CONTENTS.has(body), `${path} gave ${body}`).toBe(true);
+      }),
+      { seed: 4711, numRuns: 400 },
+    );
+  }, 30_000);
 });
 
 describe('app', () => {

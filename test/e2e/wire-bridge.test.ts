@@ -134,7 +134,7 @@ describe('bridge to the demo master', () => {
     demo.fireEvent('restart/before', {});
     expect((await live.nextWithin(2_000))?.tag).toBe('restart/before');
 
-    const disconnected = new Promise((resolve) => master.bus.once('disconnected', resolve));
+    const disconnected = new Promise<void>((resolve) => master.bus.onNextDisconnect(resolve));
     await demo.stop();
     await disconnected;
     expect(master.available).toBe(false);

@@ -1,9 +1,12 @@
-import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, open, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   AccessLogFile,
+  installAccessLog,
   escapeAtom,
   formatAccessLine,
   formatAccessTime,
@@ -154,6 +157,45 @@ describe('AccessLogFile', () => {
     const written = (await readFile(path, 'utf8')).split('\n').filter(Boolean);
     expect(written.length + file.dropped).toBe(50);
   });
+
+  it('drops and counts lines while the file takes none, and requests never wait for it', async () => {
+    // A FIFO whose reader does not read: once the pipe is full, every write to it blocks.
+    const fifo = join(await mkdtemp(join(tmpdir(), 'salt-apid-access-')), 'access.fifo');
+    dirs.push(join(fifo, '..'));
+    execFileSync('mkfifo', [fifo]);
+    const readerOpening = open(fifo, 'r');
+    const problems: string[] = [];
+    const maxPendingBytes = 16 * 1024;
+    const file = new AccessLogFile(fifo, { maxPendingBytes, onProblem: (message) => problems.push(message) });
+    const reader = await readerOpening;
+    const app = fastify();
+    installAccessLog(app, { rootPrefix: '/', file });
+    app.get('/*', async () => 'ok');
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const requests = 200;
+    const query = 'q'.repeat(4000);
+    try {
+      for (let i = 0; i < requests; i++) {
+        const response = await fetch(`${url}/line-${i}?${query}`);
+        expect(response.status).toBe(200);
+        await response.text();
+        expect(file.pendingBytes).toBeLessThanOrEqual(maxPendingBytes);
+      }
+    } finally {
+      await app.close();
+    }
+    // ~4 KiB lines: the pipe (64 KiB) and the buffer (16 KiB) hold a few dozen of them.
+    expect(file.dropped).toBeGreaterThan(requests / 2);
+    expect(problems.filter((p) => p.includes('cannot keep up'))).toHaveLength(1);
+
+    const chunks: Buffer[] = [];
+    const closing = file.close();
+    for await (const chunk of reader.createReadStream()) chunks.push(Buffer.from(chunk as Buffer));
+    await closing;
+    const lines = Buffer.concat(chunks).toString('utf8').split('\n').filter(Boolean);
+    expect(lines.length + file.dropped).toBe(requests);
+    expect(lines.every((line) => line.includes(`?${query} HTTP/1.1" 200 2 `))).toBe(true);
+  }, 20_000);
 
   it('throws at once when the file cannot be opened', () => {
     expect(() => new AccessLogFile('/nonexistent-dir/salt-apid/access.log')).toThrow(/ENOENT/);

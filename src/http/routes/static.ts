@@ -3,10 +3,8 @@
  * under `static_path`, the `app` page at `app_path` and below it, and the undocumented `favicon` at
  * `/favicon.ico`. No authentication and no session on any of them.
  */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { extname, resolve, sep } from 'node:path';
-import { Readable } from 'node:stream';
+import { basename, dirname, extname } from 'node:path';
+import send from '@fastify/send';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { HTML_CONTENT_TYPE, HttpError, notFoundError, rejectOtherMethods } from '../errors.js';
 import { decodedPath } from '../paths.js';
@@ -52,37 +50,89 @@ export function contentTypeOf(file: string): string {
   return CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
 }
 
-/** Whole seconds, as HTTP dates carry them. */
-const toSeconds = (ms: number): number => Math.floor(ms / 1000);
+/**
+ * How @fastify/send is asked to serve: Range (206, 416), ETag and the conditional requests (304,
+ * 412), Last-Modified. No Cache-Control, no index file, dotfiles served, as CherryPy's `staticdir`
+ * does; the Content-Type is ours (`send` would add a charset to text types).
+ */
+const SEND_OPTIONS = {
+  acceptRanges: true,
+  cacheControl: false,
+  contentType: false,
+  dotfiles: 'allow',
+  etag: true,
+  index: false,
+  lastModified: true,
+} as const;
+
+/** CherryPy's message when no byte of a Range is in the file. */
+const RANGE_NOT_SATISFIABLE = 'Invalid Range (first-byte-pos greater than Content-Length)';
+
+/** A file to answer with: `path` (decoded) under `root`, which it may not leave. */
+export interface FileToServe {
+  root: string;
+  path: string;
+  contentType: (file: string) => string;
+}
+
+/** Percent-encodes each segment, so that `send` decodes back exactly the path asked for. */
+function encodePath(decoded: string): string | undefined {
+  try {
+    return decoded.split('/').map(encodeURIComponent).join('/');
+  } catch {
+    return undefined;
+  }
+}
+
+/** CherryPy's answer for what `send` refused: its error page, never `send`'s own. */
+function refusal(result: send.ErrorSendResult, notFound: () => HttpError): HttpError {
+  switch (result.statusCode) {
+    case 403:
+      return new HttpError(403);
+    case 412:
+      return new HttpError(412);
+    case 416:
+      return new HttpError(416, RANGE_NOT_SATISFIABLE, {
+        headers: { 'Content-Range': String(result.headers['Content-Range']) },
+      });
+    default:
+      // A missing file, or one that cannot be looked at: CherryPy's serve_file says NotFound.
+      return notFound();
+  }
+}
 
 /**
- * CherryPy's `serve_file`: the file with `Content-Type`, `Last-Modified`, `Accept-Ranges`, and a
- * 304 for an `If-Modified-Since` at or after the file's modification time. A missing file or a
- * directory is a 404 naming the request path.
+ * CherryPy's `serve_file` through @fastify/send: the file with its `Content-Type`,
+ * `Last-Modified`, `ETag` and `Accept-Ranges`; 206 for a satisfiable Range, 416 otherwise; 304
+ * (without `Content-Type`) for a matching `If-None-Match` or an `If-Modified-Since` at or after the
+ * modification time. A missing file or a directory is a 404 naming the request path, a path that
+ * leaves `root` a 403.
  */
 export async function serveFile(
   request: FastifyRequest,
   reply: FastifyReply,
-  file: string,
-  contentType: string,
+  file: FileToServe,
 ): Promise<FastifyReply> {
-  const info = await stat(file).catch(() => undefined);
-  if (!info?.isFile()) throw notFoundError(decodedPath(request.url));
-
-  reply.header('Last-Modified', new Date(toSeconds(info.mtimeMs) * 1000).toUTCString());
-  reply.header('Accept-Ranges', 'bytes');
-
-  const since = request.headers['if-modified-since'];
-  if (since !== undefined && (request.method === 'GET' || request.method === 'HEAD')) {
-    const sinceMs = Date.parse(since);
-    // A 304 carries no Content-Type, as CherryPy's does not.
-    if (!Number.isNaN(sinceMs) && toSeconds(info.mtimeMs) <= toSeconds(sinceMs)) return reply.code(304).send();
+  const notFound = (): HttpError => notFoundError(decodedPath(request.url));
+  // A trailing slash names a directory, and directories are not served.
+  let end = file.path.length;
+  while (end > 0 && file.path[end - 1] === '/') end--;
+  const asDirectory = end < file.path.length;
+  const encoded = encodePath(file.path.slice(0, end));
+  if (encoded === undefined || file.path.includes('\0')) throw notFound();
+  const result = await send(request.raw, encoded, { ...SEND_OPTIONS, root: file.root });
+  if (result.type === 'error' || result.type === 'directory' || asDirectory) {
+    result.stream.destroy();
+    throw result.type === 'error' ? refusal(result, notFound) : notFound();
   }
-  reply.header('Content-Type', contentType);
-  reply.header('Content-Length', String(info.size));
-  // An empty stream keeps the Content-Length above (Fastify's HEAD routes count other payloads).
-  if (request.method === 'HEAD') return reply.send(Readable.from([]));
-  return reply.send(createReadStream(file));
+  reply.code(result.statusCode).headers(result.headers);
+  if (result.statusCode === 304) {
+    result.stream.destroy();
+    return reply.send();
+  }
+  reply.header('Content-Type', file.contentType(result.metadata.path));
+  // On HEAD the stream is empty and the Content-Length above stays.
+  return reply.send(result.stream);
 }
 
 /** Stand-in for Salt's bundled demo page, served at `app_path` when `app` is not set. */
@@ -107,21 +157,19 @@ export const DEMO_APP_PAGE = `<!DOCTYPE html>
 export function appPageServer(appFile: string | undefined) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     reply.header('Allow', APP_METHODS.join(', '));
-    if (appFile !== undefined) return serveFile(request, reply, appFile, HTML_CONTENT_TYPE);
+    if (appFile !== undefined)
+      return serveFile(
+        request,
+        reply,
+        singleFile(appFile, () => HTML_CONTENT_TYPE),
+      );
     return reply.type(HTML_CONTENT_TYPE).send(Buffer.from(DEMO_APP_PAGE, 'utf8'));
   };
 }
 
-/**
- * The file under `root` a static request names, or a 403 when the decoded path leaves `root`
- * (`..`, encoded or not, or an encoded `/`), as CherryPy's `staticdir` checks it.
- */
-export function staticFile(root: string, decodedSubPath: string): string {
-  if (decodedSubPath.includes('\0')) throw new HttpError(404);
-  const base = resolve(root);
-  const file = resolve(base, `.${sep}${decodedSubPath.replace(/^[\\/]+/, '')}`);
-  if (file !== base && !file.startsWith(base + sep)) throw new HttpError(403);
-  return file;
+/** One file, served whatever the URL below its path is. */
+function singleFile(path: string, contentType: (file: string) => string): FileToServe {
+  return { root: dirname(path), path: basename(path), contentType };
 }
 
 export async function staticRoutes(app: FastifyInstance): Promise<void> {
@@ -134,8 +182,7 @@ export async function staticRoutes(app: FastifyInstance): Promise<void> {
     const urlBase = prefix + staticPath;
     app.get(`${staticPath}/*`, async (request, reply) => {
       const subPath = decodedPath(request.url).slice(urlBase.length);
-      const file = staticFile(staticDir, subPath);
-      return serveFile(request, reply, file, contentTypeOf(file));
+      return serveFile(request, reply, { root: staticDir, path: subPath, contentType: contentTypeOf });
     });
   }
 
@@ -151,6 +198,6 @@ export async function staticRoutes(app: FastifyInstance): Promise<void> {
 
   const favicon = rest.favicon;
   if (favicon !== undefined) {
-    app.get('/favicon.ico', async (request, reply) => serveFile(request, reply, favicon, contentTypeOf(favicon)));
+    app.get('/favicon.ico', async (request, reply) => serveFile(request, reply, singleFile(favicon, contentTypeOf)));
   }
 }

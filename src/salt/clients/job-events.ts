@@ -23,11 +23,11 @@ export class JobEventStream {
   private readonly onAbort: () => void;
   /** Set when the bus connection drops while the call waits: its returns are lost with it. */
   private lost: MasterUnavailableError | undefined;
-  private readonly onDisconnect: () => void;
+  private readonly stopWatchingDisconnect: () => void;
   private readonly lostWaiters = new Set<(err: Error) => void>();
 
   constructor(
-    private readonly bus: EventBus,
+    bus: EventBus,
     private readonly prefix: 'salt/job/' | 'salt/run/',
     private readonly signal: AbortSignal | undefined,
   ) {
@@ -39,13 +39,12 @@ export class JobEventStream {
     signal?.addEventListener('abort', this.onAbort, { once: true });
     // The master went away (or restarts): fail now with 503 rather than wait out the job's
     // timeout, then find_job rounds and request timeouts against a master that is not there.
-    this.onDisconnect = () => {
+    this.stopWatchingDisconnect = bus.onNextDisconnect(() => {
       this.lost = new MasterUnavailableError('the master went away while the job was running');
       for (const reject of this.lostWaiters) reject(this.lost);
       this.lostWaiters.clear();
       this.sub.close();
-    };
-    bus.once('disconnected', this.onDisconnect);
+    });
   }
 
   /** The jid part of a tag under this stream's prefix. */
@@ -100,7 +99,7 @@ export class JobEventStream {
 
   close(): void {
     this.signal?.removeEventListener('abort', this.onAbort);
-    this.bus.off('disconnected', this.onDisconnect);
+    this.stopWatchingDisconnect();
     this.lostWaiters.clear();
     this.sub.close();
   }
