@@ -88,6 +88,8 @@ describe('loadSettings defaults', () => {
       corsOrigin: undefined,
       eventsUrlTokens: true,
       sshPamInProcess: true,
+      webhooks: [],
+      eventHub: undefined,
       maxSessions: 10_000,
       maxSessionsPerUser: 100,
       loginMaxFailures: 5,
