@@ -7,10 +7,12 @@
  * "Deliberate differences from salt-api").
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import fp from 'fastify-plugin';
 import { InvalidRequestError, SaltError } from '../salt/errors.js';
 import { negotiateResponse } from './negotiate.js';
 import { serialize } from './serialize.js';
 import { decodedPath } from './paths.js';
+import { PLUGIN } from './plugin-names.js';
 
 /** Reason phrases and default messages: CherryPy's `httputil.response_codes` (Python 3.11's table). */
 const STATUS_TEXT: Readonly<Record<number, readonly [reason: string, message: string]>> = {
@@ -199,7 +201,7 @@ export interface ErrorHandlingOptions {
   version: string;
 }
 
-export function installErrorHandling(app: FastifyInstance, options: ErrorHandlingOptions): void {
+async function errorHandling(app: FastifyInstance, options: ErrorHandlingOptions): Promise<void> {
   const tracebackOf = (error: Error): string => (options.debug ? (error.stack ?? '') : '');
 
   function sendPage(reply: FastifyReply, status: number, message: string, traceback: string): void {
@@ -245,6 +247,12 @@ export function installErrorHandling(app: FastifyInstance, options: ErrorHandlin
     throw notFoundError(decodedPath(request.url));
   });
 }
+
+/**
+ * The error handler and the 404 page of the whole application. A route takes the error handler
+ * its instance has when it is registered: every plugin that adds routes comes after this one.
+ */
+export const errorHandlingPlugin = fp(errorHandling, { name: PLUGIN.errorHandling });
 
 /**
  * Answers every method a route does not implement with 405 and its `Allow` list, before the body

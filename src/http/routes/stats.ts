@@ -6,13 +6,13 @@
  * so SaltGUI's frequent polls stay cheap).
  */
 import type { FastifyInstance, HTTPMethods } from 'fastify';
+import fp from 'fastify-plugin';
 import { rejectOtherMethods } from '../errors.js';
 import { refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
 
 const STATS_METHODS: readonly HTTPMethods[] = ['GET', 'HEAD'];
 
-export async function statsRoutes(app: FastifyInstance): Promise<void> {
-  if (!app.hasDecorator('serverStats')) throw new Error('installStats(app) must run before statsRoutes');
+async function routes(app: FastifyInstance): Promise<void> {
   const { debug, statsDisableAuth } = app.settings.rest;
   await sessionScope(app, (scope) => {
     sendAllow(scope, STATS_METHODS);
@@ -24,3 +24,9 @@ export async function statsRoutes(app: FastifyInstance): Promise<void> {
     rejectOtherMethods(scope, '/stats', STATS_METHODS);
   });
 }
+
+export const statsRoutes = fp(routes, {
+  name: 'salt-apid-stats-routes',
+  encapsulate: true,
+  decorators: { fastify: ['serverStats', 'settings', 'authGate'], reply: ['sendSalt'] },
+});
