@@ -6,7 +6,7 @@
  * failures and for the client mistakes salt-api answers with a server error (docs/routes.md
  * "Deliberate differences from salt-api").
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { InvalidRequestError, SaltError } from '../salt/errors.js';
 import { negotiateResponse } from './negotiate.js';
@@ -253,17 +253,3 @@ async function errorHandling(app: FastifyInstance, options: ErrorHandlingOptions
  * its instance has when it is registered: every plugin that adds routes comes after this one.
  */
 export const errorHandlingPlugin = fp(errorHandling, { name: PLUGIN.errorHandling });
-
-/**
- * Answers every method a route does not implement with 405 and its `Allow` list, before the body
- * is read — as CherryPy's MethodDispatcher does. OPTIONS stays with the CORS preflight.
- */
-export function rejectOtherMethods(app: FastifyInstance, url: string, allowed: readonly HTTPMethods[]): void {
-  const allow = allowed.join(', ');
-  const others = app.supportedMethods.filter((method) => method !== 'OPTIONS' && !allowed.includes(method));
-  const refuse = async (): Promise<never> => {
-    throw methodNotAllowedError(allow);
-  };
-  // Refused in onRequest so that no body is read; the handler is never reached.
-  app.route({ method: others, url, onRequest: refuse, handler: refuse });
-}

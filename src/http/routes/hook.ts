@@ -4,9 +4,10 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isSaltMap } from '../../salt/codec/values.js';
-import { HttpError, rejectOtherMethods } from '../errors.js';
+import { HttpError } from '../errors.js';
 import { hasControlChars, hookEvent } from '../hook-event.js';
-import { sendAllow, sessionScope } from './common.js';
+import { rejectOtherMethods, sendAllow } from './methods.js';
+import { sessionScope } from './session-scope.js';
 import { mountPath, pathOf } from '../paths.js';
 
 const HOOK_METHODS = ['POST'] as const;

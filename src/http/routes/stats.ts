@@ -7,8 +7,9 @@
  */
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import fp from 'fastify-plugin';
-import { rejectOtherMethods } from '../errors.js';
-import { refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
+import { rejectOtherMethods, sendAllow } from './methods.js';
+import { refuseUndeclaredQuery, type QueryRoute } from './query.js';
+import { sessionScope } from './session-scope.js';
 
 const STATS_METHODS: readonly HTTPMethods[] = ['GET', 'HEAD'];
 
@@ -17,8 +18,8 @@ async function routes(app: FastifyInstance): Promise<void> {
   await sessionScope(app, (scope) => {
     sendAllow(scope, STATS_METHODS);
     const onRequest = statsDisableAuth ? [] : [app.authGate];
-    scope.get('/stats', { onRequest }, async (request, reply) => {
-      refuseUndeclaredQuery(request, [], debug);
+    scope.get<QueryRoute>('/stats', { onRequest }, async (request, reply) => {
+      refuseUndeclaredQuery(request.query, [], debug);
       return reply.sendSalt(app.serverStats.report(request.ip));
     });
     rejectOtherMethods(scope, '/stats', STATS_METHODS);
