@@ -1,97 +1,40 @@
 /**
- * The Fastify application: common headers, CORS, body parsers, error mapping, negotiated replies
- * and the routes (docs/routes.md; the order of the checks: "Request pipeline order").
+ * The Fastify application: the plugins that make it, registered in the order their dependencies
+ * ask for (plugin-names.ts; docs/routes.md "Request pipeline order").
  */
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyPluginOptions,
+} from 'fastify';
 import type { Logger } from 'pino';
 import type { Settings } from '../config/types.js';
 import { VERSION } from '../version.js';
-import type { TokenRecord } from '../salt/clear-commands.js';
-import type { SaltMap } from '../salt/codec/values.js';
 import type { LowstateRunner } from '../salt/clients/netapi.js';
-import { MasterUnavailableError } from '../salt/errors.js';
-import { Subscription, type SubscriptionOptions } from '../salt/subscription.js';
-import { createAuthGate, type AuthGate } from './auth.js';
-import { installBodyParsers } from './body.js';
-import { installCors } from './cors.js';
-import { HTML_CONTENT_TYPE, HttpError, installErrorHandling } from './errors.js';
-import { installHtmlOverride } from './html-override.js';
-import { negotiateResponse } from './negotiate.js';
-import { eventsRoutes } from './routes/events.js';
-import { eventHubRoutes } from './routes/event-hub.js';
-import { hookRoutes } from './routes/hook.js';
-import { jobsRoutes } from './routes/jobs.js';
-import { keysRoutes } from './routes/keys.js';
-import { loginRoutes } from './routes/login.js';
-import { logoutRoutes } from './routes/logout.js';
-import { minionsRoutes } from './routes/minions.js';
-import { rootRoutes } from './routes/root.js';
-import { runRoutes } from './routes/run.js';
-import { mountPath, pathOf } from './paths.js';
-import { appPageServer, staticRoutes } from './routes/static.js';
-import { statsRoutes } from './routes/stats.js';
-import { tokenRoutes } from './routes/token.js';
-import { wsRoutes } from './routes/ws.js';
-import { serialize } from './serialize.js';
-import { SessionStore } from './sessions.js';
-import { installStats, type MasterStatsProvider } from './stats.js';
-import { installClientCertCheck } from './tls.js';
-import { installAuthorizedIps } from './authorized-ips.js';
-import { installAccessLog, type AccessLogSink } from './access-log.js';
 import { REDACTED_PATHS } from '../log.js';
-import { StreamRegistry } from './streams.js';
-import { CredentialGuard } from './credential-guard.js';
-import { LoginThrottle } from './login-throttle.js';
+import type { AccessLogSink } from './access-log.js';
+import { accessLogPlugin } from './access-log-plugin.js';
+import { authorizedIpsPlugin } from './authorized-ips.js';
+import { bodyParsersPlugin } from './body.js';
+import { appContextPlugin, type EventGateway, type MasterGateway } from './context.js';
+import { corsPlugin } from './cors.js';
+import { errorHandlingPlugin } from './errors.js';
+import { htmlOverridePlugin } from './html-override.js';
+import { mountPath } from './paths.js';
 import { REDACTED, redactUrl } from './redact-url.js';
+import { rootPrefixRedirectPlugin } from './root-prefix.js';
+import { apiRoutesPlugin } from './routes/api.js';
+import { appPageServer } from './routes/static.js';
+import { serverHeadersPlugin } from './server-headers.js';
+import type { SessionStore } from './sessions.js';
+import type { MasterStatsProvider } from './stats.js';
+import { statsPlugin } from './stats-plugin.js';
+import { clientCertCheckPlugin } from './tls.js';
 
 export { redactUrl } from './redact-url.js';
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    settings: Settings;
-    /** The master as the HTTP layer sees it: reachability and the token commands. */
-    master: MasterGateway;
-    /** The lowstate client dispatcher. */
-    netapi: LowstateRunner;
-    sessions: SessionStore;
-    /** Gate of the protected routes: a session whose Salt token the master still honours. */
-    authGate: AuthGate;
-    /** salt-api's own gate: a session holding a Salt token (for /logout, which never asks the master). */
-    sessionGate: AuthGate;
-    /** The master's event bus: subscriptions for the streams, firing for /hook. */
-    events: EventGateway;
-    /** The event streams open now. */
-    streams: StreamRegistry;
-    /** api_acl and the login throttle, wherever credentials are presented. */
-    credentialGuard: CredentialGuard;
-  }
-  interface FastifyReply {
-    /**
-     * Sends `value` as salt-api does: serialised in the format the Accept header picks, with
-     * `Content-Type` exactly `application/json` or `application/x-yaml`. Throws 406 when no
-     * format is acceptable — after the handler ran, as in salt-api
-     * (docs/routes.md "Request pipeline order").
-     */
-    sendSalt(value: unknown): FastifyReply;
-  }
-}
-
-/** What the HTTP layer uses of a SaltMaster (src/salt/master.ts). */
-export interface MasterGateway {
-  /** salt-api's "is the master running" test. */
-  readonly available: boolean;
-  readonly commands: {
-    mkToken(credentials: SaltMap): Promise<TokenRecord | null>;
-    getToken(token: string): Promise<TokenRecord | null>;
-  };
-}
-
-/** What the event routes need from the master's event bus. */
-export interface EventGateway {
-  subscribe(options?: SubscriptionOptions): Subscription;
-  fire(tag: string, data: SaltMap): Promise<void>;
-}
+export type { EventGateway, MasterGateway } from './context.js';
 
 export interface AppDeps {
   settings: Settings;
@@ -108,23 +51,6 @@ export interface AppDeps {
   /** `log_access_file`; access lines also go to the JSON log at info. */
   accessLog?: AccessLogSink;
 }
-
-const notConnected = (): Promise<never> => Promise.reject(new MasterUnavailableError('no master connection'));
-
-/** Stands in for the master when the app is built without one (tests of the HTTP core). */
-const DETACHED_MASTER: MasterGateway = {
-  available: false,
-  commands: { mkToken: notConnected, getToken: notConnected },
-};
-const DETACHED_NETAPI: LowstateRunner = { masterAvailable: false, run: notConnected };
-const DETACHED_EVENTS: EventGateway = {
-  subscribe: () => {
-    const sub = new Subscription();
-    sub.close(new MasterUnavailableError('no master connection'));
-    return sub;
-  },
-  fire: notConnected,
-};
 
 interface LoggedRequest {
   method?: string;
@@ -154,23 +80,48 @@ function httpLogger(logger: Logger, rootPrefix: string): FastifyBaseLogger {
   );
 }
 
-/** CherryPy's 301 body: a pointer to the new location. */
-function movedPage(location: string): Buffer {
-  const href = location.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-  return Buffer.from(`This resource can be found at <a href="${href}">${href}</a>.`, 'utf8');
+/** One of the application's plugins, with the options buildApp gives it. */
+export interface AppPlugin {
+  /** The plugin as registered: its fastify-plugin metadata holds its name and dependencies. */
+  readonly plugin: object;
+  readonly register: (app: FastifyInstance) => PromiseLike<unknown>;
 }
 
-function sendSalt(this: FastifyReply, value: unknown): FastifyReply {
-  const negotiated = negotiateResponse(this.request.headers.accept);
-  if (!negotiated.ok) throw new HttpError(negotiated.status, negotiated.message);
-  let body: string;
-  try {
-    body = serialize(value, negotiated.mediaType);
-  } catch (cause) {
-    throw new HttpError(500, 'Could not serialize the return data from Salt.', { cause });
-  }
-  // A Buffer keeps Fastify from appending `; charset=utf-8` to a JSON Content-Type.
-  return this.type(negotiated.mediaType).send(Buffer.from(body, 'utf8'));
+function use<Options extends FastifyPluginOptions>(plugin: FastifyPluginAsync<Options>, options: Options): AppPlugin {
+  return { plugin, register: (app) => app.register(plugin, options) };
+}
+
+/**
+ * The application's plugins in the order buildApp registers them. Fastify checks each plugin's
+ * dependencies when it loads: registered before one of them, it fails `ready()`.
+ */
+export function appPlugins(deps: AppDeps): AppPlugin[] {
+  const { rest } = deps.settings;
+  const { settings, master, netapi, sessions, events } = deps;
+  const serverVersion = `salt-apid/${VERSION}`;
+  const prefix = mountPath(rest.rootPrefix);
+  return [
+    use(appContextPlugin, { settings, master, netapi, sessions, events }),
+    use(errorHandlingPlugin, { debug: rest.debug, version: VERSION }),
+    use(statsPlugin, { serverVersion, masterStats: deps.masterStats }),
+    use(accessLogPlugin, { rootPrefix: rest.rootPrefix, file: deps.accessLog }),
+    use(serverHeadersPlugin, { server: serverVersion }),
+    use(corsPlugin, { corsOrigin: rest.corsOrigin }),
+    use(bodyParsersPlugin, { limitBytes: rest.maxRequestBodySize }),
+    use(clientCertCheckPlugin, {}),
+    use(authorizedIpsPlugin, {}),
+    use(rootPrefixRedirectPlugin, { prefix }),
+    use(htmlOverridePlugin, {
+      prefix,
+      exempt: [
+        mountPath(rest.appPath) || '/',
+        mountPath(rest.staticPath) || '/',
+        ...(rest.favicon === undefined ? [] : ['/favicon.ico']),
+      ],
+      serve: rest.app === undefined ? undefined : appPageServer(rest.app),
+    }),
+    use(apiRoutesPlugin, { prefix }),
+  ];
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -181,95 +132,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: rest.maxRequestBodySize,
     ...(deps.https && { https: deps.https }),
   });
-
-  const master = deps.master ?? DETACHED_MASTER;
-  const sessions =
-    deps.sessions ?? new SessionStore({ maxSessions: rest.maxSessions, maxSessionsPerUser: rest.maxSessionsPerUser });
-  const gates = createAuthGate({ store: sessions, master });
-  app.decorate('settings', deps.settings);
-  app.decorate('master', master);
-  app.decorate('netapi', deps.netapi ?? DETACHED_NETAPI);
-  app.decorate('sessions', sessions);
-  app.decorate('events', deps.events ?? DETACHED_EVENTS);
-  const streams = new StreamRegistry();
-  app.decorate('streams', streams);
-  sessions.onEnd((id) => streams.closeSession(id, 'session ended'));
-  // Open streams would hold app.close() forever: end them, and wait for their last bytes to go
-  // out, so that Fastify finds their connections idle and closes them at once.
-  app.addHook('preClose', async () => streams.drain('shutting down', 2_000));
-  app.decorate(
-    'credentialGuard',
-    new CredentialGuard({
-      apiAcl: rest.apiAcl,
-      throttle: new LoginThrottle({ maxFailures: rest.loginMaxFailures, windowSeconds: rest.loginFailureWindow }),
-    }),
-  );
-  app.decorate('authGate', gates.gate);
-  app.decorate('sessionGate', gates.sessionGate);
-  app.decorateRequest('saltSession', null);
-  app.decorateReply('sendSalt', sendSalt);
-  // Before every other hook and route, so that every request is counted.
-  installStats(app, { serverVersion: `salt-apid/${VERSION}`, masterStats: deps.masterStats });
-  installAccessLog(app, { rootPrefix: rest.rootPrefix, file: deps.accessLog });
-
-  const serverHeader = `salt-apid/${VERSION}`;
-  app.addHook('onRequest', async (_request, reply) => {
-    reply.header('Server', serverHeader);
-    reply.header('Vary', 'Accept-Encoding');
-  });
-  installCors(app, rest.corsOrigin);
-  installBodyParsers(app, rest.maxRequestBodySize);
-  installErrorHandling(app, { debug: rest.debug, version: VERSION });
-  installClientCertCheck(app, rest.sslAllowedCn, rest);
-  installAuthorizedIps(app, rest.authorizedIps);
-
-  // root_prefix (docs/routes.md "Mounting"): the whole API, the app and the static files are
-  // mounted under it; `/api` answers 301 to `/api/`, and anything outside is the 404 page.
-  const prefix = mountPath(rest.rootPrefix);
-  if (prefix !== '') {
-    app.addHook('onRequest', async (request, reply) => {
-      const path = pathOf(request.url);
-      if (path !== prefix) return;
-      const location = `${prefix}/${request.url.slice(path.length)}`;
-      return reply.code(301).header('Location', location).type(HTML_CONTENT_TYPE).send(movedPage(location));
-    });
-  }
-  // First on every request (docs/routes.md "Request pipeline order"): a browser's request for
-  // HTML gets the app.
-  if (rest.app !== undefined) {
-    installHtmlOverride(app, {
-      prefix,
-      exempt: [
-        mountPath(rest.appPath) || '/',
-        mountPath(rest.staticPath) || '/',
-        ...(rest.favicon === undefined ? [] : ['/favicon.ico']),
-      ],
-      serve: appPageServer(rest.app),
-    });
-  }
-
-  await app.register(
-    async (api) => {
-      await api.register(rootRoutes);
-      await api.register(runRoutes);
-      await api.register(tokenRoutes);
-      await api.register(keysRoutes);
-      await api.register(eventsRoutes);
-      await api.register(hookRoutes);
-      await api.register(eventHubRoutes);
-      await api.register(wsRoutes);
-      await api.register(statsRoutes);
-      // Without sessions salt-api does not mount these at all (docs/routes.md "Mounting").
-      if (rest.enableSessions) {
-        await api.register(loginRoutes);
-        await api.register(logoutRoutes);
-        await api.register(minionsRoutes);
-        await api.register(jobsRoutes);
-      }
-      // Outside every session scope: no cookie on the app, static files and favicon.
-      await api.register(staticRoutes);
-    },
-    { prefix },
-  );
+  for (const { register } of appPlugins(deps)) await register(app);
   return app;
 }

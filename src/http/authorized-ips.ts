@@ -13,8 +13,10 @@
  */
 import { isIPv4 } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { HttpError } from './errors.js';
 import { assetPathMatcher, pathOf } from './paths.js';
+import { PLUGIN } from './plugin-names.js';
 
 export const BAD_IP = 'Bad IP';
 
@@ -30,14 +32,12 @@ export function normalizeAddress(address: string): string {
   return value;
 }
 
-/**
- * Installs the check on `app` (and every route registered in it). `ips` undefined: no check.
- * An empty list refuses every client, as in salt-api.
- */
-export function installAuthorizedIps(app: FastifyInstance, ips: readonly string[] | undefined): void {
-  if (ips === undefined) return;
-  const allowed = new Set(ips.map(normalizeAddress));
-  const isAsset = assetPathMatcher(app.settings.rest);
+/** `authorized_ips` undefined: no check. An empty list refuses every client, as in salt-api. */
+async function authorizedIps(app: FastifyInstance): Promise<void> {
+  const { rest } = app.settings;
+  if (rest.authorizedIps === undefined) return;
+  const allowed = new Set(rest.authorizedIps.map(normalizeAddress));
+  const isAsset = assetPathMatcher(rest);
   app.addHook('preHandler', async (request) => {
     if (isAsset(pathOf(request.raw.url ?? request.url))) return;
     const peer = request.socket.remoteAddress;
@@ -46,3 +46,13 @@ export function installAuthorizedIps(app: FastifyInstance, ips: readonly string[
     }
   });
 }
+
+/**
+ * After the client-certificate check: both are preHandler hooks, and a request refused by both is
+ * told about its certificate.
+ */
+export const authorizedIpsPlugin = fp(authorizedIps, {
+  name: PLUGIN.authorizedIps,
+  dependencies: [PLUGIN.clientCertCheck],
+  decorators: { fastify: ['settings'] },
+});

@@ -5,12 +5,14 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import { assertWithinLimits, REQUEST_VALUE_LIMITS, ValueTooLargeError } from '../value-bounds.js';
 import { loadYaml, SALT_REQUEST_YAML_SCHEMA } from '../python/yaml11.js';
 import { jsonLoads } from '../python/json-loads.js';
 import { yamlifyArg } from '../python/yamlify.js';
 import { HttpError } from './errors.js';
 import { jsonNestingExceeds } from './json-depth.js';
+import { PLUGIN, SEES_EVERY_ANSWER } from './plugin-names.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -162,13 +164,18 @@ function holdsLoneSurrogate(value: unknown): boolean {
   return false;
 }
 
+export interface BodyParsersOptions {
+  /** `max_request_body_size`. */
+  limitBytes: number;
+}
+
 /**
- * Installs the body parsers. `limitBytes` is `max_request_body_size`: a larger declared body is
+ * The body parsers. `limitBytes` is `max_request_body_size`: a larger declared body is
  * refused with 413 before any of it is read. A body that is not read — chunked (salt-api's "no
  * data"), too large, or refused before parsing (401, 404, 405) — is never read afterwards either:
  * the answer closes the connection instead of letting Node drain the rest into the void.
  */
-export function installBodyParsers(app: FastifyInstance, limitBytes: number): void {
+async function bodyParsers(app: FastifyInstance, { limitBytes }: BodyParsersOptions): Promise<void> {
   app.decorateRequest('rawBody', '');
   app.addHook('onSend', async (request, reply) => {
     if (!request.raw.complete) reply.header('Connection', 'close');
@@ -203,3 +210,12 @@ export function installBodyParsers(app: FastifyInstance, limitBytes: number): vo
     return parsed;
   });
 }
+
+/**
+ * After CORS, so that a 411 carries the CORS headers. The routes take their parsers from the
+ * instance they are registered in: they come after this plugin.
+ */
+export const bodyParsersPlugin = fp(bodyParsers, {
+  name: PLUGIN.bodyParsers,
+  dependencies: [...SEES_EVERY_ANSWER, PLUGIN.cors],
+});

@@ -15,7 +15,9 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import { HTML_CONTENT_TYPE } from './errors.js';
+import { PLUGIN, SEES_EVERY_ANSWER } from './plugin-names.js';
 
 const PREFLIGHT_METHODS = ['GET', 'POST'];
 const ANY_ORIGIN = '*';
@@ -57,7 +59,11 @@ export function allowedOrigin(headers: IncomingHttpHeaders, corsOrigin: CorsOrig
   return originAllowed(origin, headers.host, corsOrigin) ? origin : undefined;
 }
 
-export function installCors(app: FastifyInstance, corsOrigin: CorsOrigin): void {
+export interface CorsOptions {
+  corsOrigin: CorsOrigin;
+}
+
+async function cors(app: FastifyInstance, { corsOrigin }: CorsOptions): Promise<void> {
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const origin = allowedOrigin(request.headers, corsOrigin);
     if (origin !== undefined) reply.header('Access-Control-Allow-Origin', origin);
@@ -77,3 +83,9 @@ export function installCors(app: FastifyInstance, corsOrigin: CorsOrigin): void 
     return reply.code(200).type(HTML_CONTENT_TYPE).send('');
   });
 }
+
+/**
+ * The CORS headers on every answer and the preflight route. Its route takes the error handler
+ * (a preflight can be refused by `authorized_ips`), so the error handling comes first.
+ */
+export const corsPlugin = fp(cors, { name: PLUGIN.cors, dependencies: [...SEES_EVERY_ANSWER, PLUGIN.errorHandling] });

@@ -6,11 +6,13 @@
  * failures and for the client mistakes salt-api answers with a server error (docs/routes.md
  * "Deliberate differences from salt-api").
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import { InvalidRequestError, SaltError } from '../salt/errors.js';
 import { negotiateResponse } from './negotiate.js';
 import { serialize } from './serialize.js';
 import { decodedPath } from './paths.js';
+import { PLUGIN } from './plugin-names.js';
 
 /** Reason phrases and default messages: CherryPy's `httputil.response_codes` (Python 3.11's table). */
 const STATUS_TEXT: Readonly<Record<number, readonly [reason: string, message: string]>> = {
@@ -201,7 +203,7 @@ export interface ErrorHandlingOptions {
   version: string;
 }
 
-export function installErrorHandling(app: FastifyInstance, options: ErrorHandlingOptions): void {
+async function errorHandling(app: FastifyInstance, options: ErrorHandlingOptions): Promise<void> {
   const tracebackOf = (error: Error): string => (options.debug ? (error.stack ?? '') : '');
 
   function sendPage(reply: FastifyReply, status: number, message: string, traceback: string): void {
@@ -249,15 +251,7 @@ export function installErrorHandling(app: FastifyInstance, options: ErrorHandlin
 }
 
 /**
- * Answers every method a route does not implement with 405 and its `Allow` list, before the body
- * is read — as CherryPy's MethodDispatcher does. OPTIONS stays with the CORS preflight.
+ * The error handler and the 404 page of the whole application. A route takes the error handler
+ * its instance has when it is registered: every plugin that adds routes comes after this one.
  */
-export function rejectOtherMethods(app: FastifyInstance, url: string, allowed: readonly HTTPMethods[]): void {
-  const allow = allowed.join(', ');
-  const others = app.supportedMethods.filter((method) => method !== 'OPTIONS' && !allowed.includes(method));
-  const refuse = async (): Promise<never> => {
-    throw methodNotAllowedError(allow);
-  };
-  // Refused in onRequest so that no body is read; the handler is never reached.
-  app.route({ method: others, url, onRequest: refuse, handler: refuse });
-}
+export const errorHandlingPlugin = fp(errorHandling, { name: PLUGIN.errorHandling });

@@ -5,8 +5,10 @@
  * its own API calls, sent with `Accept: application/json`, reach the API.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import { decodedPath } from './paths.js';
 import { negotiate } from './negotiate.js';
+import { PLUGIN, SEES_EVERY_ANSWER } from './plugin-names.js';
 
 const HTML: readonly ['text/html'] = ['text/html'];
 
@@ -28,17 +30,18 @@ export interface HtmlOverrideOptions {
    * prefixes as salt-api does: `app_path`, `static_path` — and `/favicon.ico` when it is served.
    */
   exempt: readonly string[];
-  /** Answers the request with the app page. */
-  serve: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
+  /** Answers the request with the app page; undefined when no `app` is configured: no override. */
+  serve: ((request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>) | undefined;
 }
 
 /**
- * Installs the override as an onRequest hook of `app`: it answers before the body is read, before
- * sessions and authentication, for every method. WebSocket handshakes are left alone (browsers
- * may send them without an Accept header; salt-api would break them — a deliberate difference).
+ * The override is an onRequest hook: it answers before the body is read, before sessions and
+ * authentication, for every method. WebSocket handshakes are left alone (browsers may send them
+ * without an Accept header; salt-api would break them — a deliberate difference).
  */
-export function installHtmlOverride(app: FastifyInstance, options: HtmlOverrideOptions): void {
+async function htmlOverride(app: FastifyInstance, options: HtmlOverrideOptions): Promise<void> {
   const { prefix, exempt, serve } = options;
+  if (serve === undefined) return;
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const path = decodedPath(request.url);
     if (prefix !== '' && !path.startsWith(`${prefix}/`)) return;
@@ -49,3 +52,12 @@ export function installHtmlOverride(app: FastifyInstance, options: HtmlOverrideO
     return serve(request, reply);
   });
 }
+
+/**
+ * After CORS (the app page carries the CORS headers) and the body parsers' length check (a POST
+ * that declares no length is a 411 before anything else, as with CherryPy's server).
+ */
+export const htmlOverridePlugin = fp(htmlOverride, {
+  name: PLUGIN.htmlOverride,
+  dependencies: [...SEES_EVERY_ANSWER, PLUGIN.cors, PLUGIN.bodyParsers],
+});

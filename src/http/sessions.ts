@@ -180,7 +180,7 @@ export interface RequestSession {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set on session routes by {@link installSessions}; null elsewhere (decorated in app.ts). */
+    /** Set on session routes by {@link installSessions}; null elsewhere (decorated in context.ts). */
     saltSession: RequestSession | null;
   }
 }

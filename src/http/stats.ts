@@ -6,7 +6,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { StreamStats } from './streams.js';
 
 /** The master connection's own figures (request channel and event bus), e.g. `SaltMaster.stats()`. */
@@ -26,7 +26,7 @@ export interface StatsOptions {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Counters behind `/stats` (installed by installStats). */
+    /** Counters behind `/stats` (decorated by statsPlugin, stats-plugin.ts). */
     serverStats: ServerStats;
   }
   interface FastifyRequest {
@@ -369,42 +369,4 @@ function cherryPyRecord(record: RequestRecord, client: ClientOf): Record<string,
     'Response Status': `${record.status} ${STATUS_CODES[record.status] ?? ''}`.trimEnd(),
     'Start Time': seconds(record.start),
   };
-}
-
-/**
- * Starts counting: call on the root instance before any route is registered, so that its hooks
- * run first for every route (a hook that answers early, like a CORS preflight, still gets counted).
- */
-export function installStats(app: FastifyInstance, options: StatsOptions): ServerStats {
-  const { rest } = app.settings;
-  const stats = new ServerStats({
-    collectStats: rest.collectStats,
-    threadPool: rest.threadPool,
-    serverVersion: options.serverVersion,
-    bindAddress: () => {
-      const address = app.server.address();
-      return typeof address === 'object' && address !== null ? [address.address, address.port] : [rest.host, rest.port];
-    },
-    streams: () => app.streams.stats(),
-    sessions: () => app.sessions.size,
-    masterAvailable: () => app.master.available,
-    masterStats: options.masterStats,
-    slowQueryMs: options.slowQueryMs,
-    slowQueryLimit: options.slowQueryLimit,
-    recentRequests: options.recentRequests,
-  });
-  app.decorate('serverStats', stats);
-  app.decorateRequest('statsRoute', null);
-  app.server.on('connection', (socket: Socket) => stats.connectionOpened(socket));
-  // Fastify answers client errors itself; this listener only counts them.
-  app.server.on('clientError', () => stats.clientError());
-  app.addHook('onRequest', (request, reply, done) => {
-    stats.requestStarted(request, reply);
-    done();
-  });
-  app.addHook('onResponse', (request, reply, done) => {
-    stats.requestFinished(request, reply);
-    done();
-  });
-  return stats;
 }

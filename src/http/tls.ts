@@ -14,10 +14,12 @@ import { join } from 'node:path';
 import type { ServerOptions } from 'node:https';
 import { TLSSocket, createSecureContext } from 'node:tls';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import type { RestSettings } from '../config/types.js';
 import { StartupError } from '../startup-error.js';
 import { HttpError } from './errors.js';
 import { assetPathMatcher, pathOf } from './paths.js';
+import { PLUGIN } from './plugin-names.js';
 
 export const CN_NOT_ALLOWED = 'Client certificate CN not allowed';
 
@@ -156,28 +158,26 @@ export function verifiedClientCns(request: FastifyRequest): string[] {
   return (Array.isArray(cn) ? cn : [cn]).filter((name) => name !== '');
 }
 
-const installed = new WeakSet<FastifyInstance>();
-
 /**
  * `ssl_allowed_cn`: every API route answers 403 "Client certificate CN not allowed" unless the
  * request came with a verified client certificate whose subject CN is in the list (a certificate
  * with several CNs needs all of them listed). `app_path`, `static_path` and `/favicon.ico` are not
  * checked. A preHandler hook, so it runs after the routes' auth gates and body parsing
  * (docs/routes.md "Request pipeline order").
- * Installing twice on the same app is a no-op.
  */
-export function installClientCertCheck(
-  app: FastifyInstance,
-  allowedCn: readonly string[] | undefined,
-  paths: Pick<RestSettings, 'rootPrefix' | 'appPath' | 'staticPath'>,
-): void {
-  if (allowedCn === undefined || installed.has(app)) return;
-  installed.add(app);
-  const allowed = new Set(allowedCn);
-  const isAsset = assetPathMatcher(paths);
+async function clientCertCheck(app: FastifyInstance): Promise<void> {
+  const { rest } = app.settings;
+  if (rest.sslAllowedCn === undefined) return;
+  const allowed = new Set(rest.sslAllowedCn);
+  const isAsset = assetPathMatcher(rest);
   app.addHook('preHandler', async (request) => {
     if (isAsset(pathOf(request.raw.url ?? request.url))) return;
     const cns = verifiedClientCns(request);
     if (cns.length === 0 || !cns.every((cn) => allowed.has(cn))) throw new HttpError(403, CN_NOT_ALLOWED);
   });
 }
+
+export const clientCertCheckPlugin = fp(clientCertCheck, {
+  name: PLUGIN.clientCertCheck,
+  decorators: { fastify: ['settings'] },
+});

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
-import { BAD_IP, installAuthorizedIps, normalizeAddress } from '../../src/http/authorized-ips.js';
+import { BAD_IP, normalizeAddress } from '../../src/http/authorized-ips.js';
 import { json, login, pageMessage, SALTDEV, startApi, type ApiUnderTest } from '../support/api.js';
 
 /**
@@ -10,8 +10,8 @@ import { json, login, pageMessage, SALTDEV, startApi, type ApiUnderTest } from '
  * "Deliberate differences from salt-api"): the socket peer address decides, never a `Remote-Addr` /
  * `X-Forwarded-For` header; 401 before 403.
  *
- * The app is built next to the running server's master, netapi and session store, with the check
- * installed on it, and driven by inject with a chosen peer address.
+ * The app is built next to the running server's master, netapi and session store, with
+ * `authorized_ips` in its settings, and driven by inject with a chosen peer address.
  */
 const apis: ApiUnderTest[] = [];
 const apps: FastifyInstance[] = [];
@@ -24,15 +24,15 @@ async function setup(ips: string[] | undefined): Promise<{ api: ApiUnderTest; ap
   const api = await startApi();
   apis.push(api);
   const { server } = api;
+  const { settings } = server.app;
   const app = await buildApp({
-    settings: server.app.settings,
+    settings: { ...settings, rest: { ...settings.rest, authorizedIps: ips } },
     logger: pino({ level: 'silent' }),
     master: server.master,
     netapi: server.netapi,
     sessions: server.sessions,
     events: server.master.bus,
   });
-  installAuthorizedIps(app, ips);
   await app.ready();
   apps.push(app);
   return { api, app };
@@ -133,6 +133,19 @@ describe('authorized_ips', () => {
       headers: { 'x-auth-token': token, 'content-length': '0' },
     });
     expect(hook.statusCode).toBe(403);
+  });
+
+  it('refuses a CORS preflight with the error page, as any other answer', async () => {
+    const { app } = await setup(['192.0.2.1']);
+    const preflight = await app.inject({
+      method: 'OPTIONS',
+      url: '/',
+      remoteAddress: '10.9.8.7',
+      headers: { origin: 'http://localhost', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.statusCode).toBe(403);
+    expect(preflight.headers['content-type']).toBe('text/html;charset=utf-8');
+    expect(pageMessage(preflight.body)).toBe(BAD_IP);
   });
 
   it('does not check the app page and static files', async () => {

@@ -3,6 +3,7 @@ import { isHexToken, prepareChunks, toLowstate } from '../../src/http/lowstate.j
 import { loginPerms } from '../../src/http/perms.js';
 import { pythonRepr } from '../../src/python/repr.js';
 import { apiAclAllows } from '../../src/http/routes/login.js';
+import { lastValue, refuseUndeclaredQuery } from '../../src/http/routes/query.js';
 import { SessionStore, cookieValue, expiredSessionCookie, sessionCookie } from '../../src/http/sessions.js';
 import type { TokenRecord } from '../../src/salt/clear-commands.js';
 
@@ -129,5 +130,21 @@ describe('login perms', () => {
     expect(loginPerms(auth, record({ name: 'other' }))).toEqual(['a', { a: ['y'] }, { z: ['x'] }]);
     expect(loginPerms({}, record())).toEqual({});
     expect(loginPerms({ rest: {} }, record({ eauth: 'rest', auth_list: ['x.*'] }))).toEqual(['x.*']);
+  });
+});
+
+describe('query strings', () => {
+  it('passes the last value of a repeated parameter, as CherryPy does', () => {
+    expect(lastValue(undefined)).toBeUndefined();
+    expect(lastValue('a')).toBe('a');
+    expect(lastValue(['a', 'b', 'c'])).toBe('c');
+  });
+
+  it('refuses undeclared parameters with 404, naming them only in debug mode', () => {
+    expect(() => refuseUndeclaredQuery({ mid: 'x' }, ['mid'], false)).not.toThrow();
+    const quiet = (): void => refuseUndeclaredQuery({ mid: 'x', other: 'y' }, ['mid'], false);
+    expect(quiet).toThrow(expect.objectContaining({ status: 404, message: expect.not.stringContaining('other') }));
+    const named = (): void => refuseUndeclaredQuery({ a: '1', b: ['2', '3'] }, [], true);
+    expect(named).toThrow('Unexpected query string parameters: a, b');
   });
 });

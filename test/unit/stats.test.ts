@@ -2,7 +2,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MasterGateway } from '../../src/http/app.js';
 import { SessionStore } from '../../src/http/sessions.js';
-import { installStats, REDACTED_CLIENT, type StatsOptions } from '../../src/http/stats.js';
+import { REDACTED_CLIENT, type StatsOptions } from '../../src/http/stats.js';
+import { statsPlugin } from '../../src/http/stats-plugin.js';
 import { StreamRegistry } from '../../src/http/streams.js';
 import { testSettings } from '../support/settings.js';
 
@@ -38,7 +39,7 @@ async function collectingApp(options: Partial<StatsOptions>, collectStats = true
   app.decorate('master', master);
   app.decorate('sessions', new SessionStore());
   app.decorate('streams', new StreamRegistry());
-  installStats(app, { serverVersion: 'test', ...options });
+  await app.register(statsPlugin, { serverVersion: 'test', ...options });
   app.get('/sleep/:ms', async (request) => {
     await sleep(Number((request.params as { ms: string }).ms));
     return 'ok';

@@ -7,13 +7,16 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenRecord } from '../../salt/clear-commands.js';
 import { honouredToken, noPermission } from '../auth.js';
-import { HttpError, notFoundError, rejectOtherMethods } from '../errors.js';
+import { HttpError, notFoundError } from '../errors.js';
 import { isSessionIdShape, presentedSessionId } from '../sessions.js';
 import { couldBeSaltToken, saltTokenLength } from '../../salt/token-shape.js';
 import { streamEvents } from '../sse.js';
 import { STREAM_QUEUE } from '../streams.js';
 import { pathOf } from '../paths.js';
-import { headersSetOn, pathParam, queryValue, refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
+import { rejectOtherMethods, sendAllow } from './methods.js';
+import { lastValue, refuseUndeclaredQuery, type Query } from './query.js';
+import { headersSetOn } from './reply-headers.js';
+import { sessionScope } from './session-scope.js';
 
 const EVENTS_METHODS = ['GET', 'HEAD'] as const;
 
@@ -25,27 +28,33 @@ interface StreamCredentials {
   sessionId: string | undefined;
 }
 
+/** `/events` and `/events/:token`; `?token=` and `?salt_token=` when URL tokens are allowed. */
+interface EventsRoute {
+  Querystring: Query;
+  Params: { token?: string };
+}
+
 export async function eventsRoutes(app: FastifyInstance): Promise<void> {
   const { debug, eventsUrlTokens } = app.settings.rest;
   const tokenLength = saltTokenLength(app.settings.master.hashType);
 
   /** The token a request presents: URL forms first (salt-api's order), then header or cookie. */
-  function presentedToken(request: FastifyRequest): string | undefined {
-    const inPath = pathParam(request, 'token');
+  function presentedToken(request: FastifyRequest<EventsRoute>): string | undefined {
+    const { params, query } = request;
     if (!eventsUrlTokens) {
-      if (Object.keys(request.query as object).length > 0) throw new HttpError(400, URL_TOKENS_REFUSED);
-      if (inPath !== undefined) throw notFoundError(pathOf(request.url));
+      if (Object.keys(query).length > 0) throw new HttpError(400, URL_TOKENS_REFUSED);
+      if (params.token !== undefined) throw notFoundError(pathOf(request.url));
       return presentedSessionId(request);
     }
-    refuseUndeclaredQuery(request, ['token', 'salt_token'], debug);
-    return inPath || queryValue(request, 'token') || queryValue(request, 'salt_token') || presentedSessionId(request);
+    refuseUndeclaredQuery(query, ['token', 'salt_token'], debug);
+    return params.token || lastValue(query['token']) || lastValue(query['salt_token']) || presentedSessionId(request);
   }
 
   /**
    * A session id names its session's Salt token; anything else is taken as a Salt token. What is
    * neither a live session nor of a Salt token's form is refused without asking the master.
    */
-  async function authenticate(request: FastifyRequest): Promise<StreamCredentials> {
+  async function authenticate(request: FastifyRequest<EventsRoute>): Promise<StreamCredentials> {
     const presented = presentedToken(request);
     if (presented === undefined) throw noPermission();
     const session = isSessionIdShape(presented) ? app.sessions.use(presented) : undefined;
@@ -54,7 +63,7 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
     return { token: record, sessionId: session?.id };
   }
 
-  async function events(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  async function events(request: FastifyRequest<EventsRoute>, reply: FastifyReply<EventsRoute>): Promise<void> {
     const { token, sessionId } = await authenticate(request);
     // Hijacked replies skip Fastify's header writing: carry over what the hooks set (CORS, cookie…).
     const headers: OutgoingHttpHeaders = Object.fromEntries(headersSetOn(reply));
@@ -86,8 +95,8 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
 
   await sessionScope(app, (scope) => {
     sendAllow(scope, EVENTS_METHODS);
-    scope.get('/events', events);
-    scope.get('/events/:token', events);
+    scope.get<EventsRoute>('/events', events);
+    scope.get<EventsRoute>('/events/:token', events);
     rejectOtherMethods(scope, '/events', [...EVENTS_METHODS]);
     rejectOtherMethods(scope, '/events/:token', [...EVENTS_METHODS]);
   });

@@ -6,9 +6,10 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isSaltMap } from '../../salt/codec/values.js';
-import { HttpError, rejectOtherMethods } from '../errors.js';
+import { HttpError } from '../errors.js';
 import { HOOK_TAG, hasControlChars, hookEvent, hookTag } from '../hook-event.js';
-import { sendAllow, sessionScope } from './common.js';
+import { rejectOtherMethods, sendAllow } from './methods.js';
+import { sessionScope } from './session-scope.js';
 import { mountPath, pathOf } from '../paths.js';
 import { WebhookGate } from '../webhooks/gate.js';
 import { deliveryChecks } from '../webhooks/delivery.js';

@@ -5,9 +5,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isSaltMap, type SaltMap, type SaltValue } from '../../salt/codec/values.js';
 import { gatedSession } from '../auth.js';
-import { rejectOtherMethods } from '../errors.js';
 import { abortOnDisconnect, prepareChunks, runChunks } from '../lowstate.js';
-import { LOWSTATE_METHODS, pathParam, queryValue, refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
+import { LOWSTATE_METHODS, rejectOtherMethods, sendAllow } from './methods.js';
+import { lastValue, refuseUndeclaredQuery, type Query } from './query.js';
+import { sessionScope } from './session-scope.js';
 import { runWithSession } from './root.js';
 import { emptyDict } from '../../dict.js';
 
@@ -21,13 +22,19 @@ function minionReturns(job: SaltValue): SaltMap {
   return returns;
 }
 
+/** `/jobs`, `/jobs/:jid`, `/jobs/:jid/:timeout` (the timeout is accepted and not used, as in salt-api). */
+interface JobsRoute {
+  Querystring: Query;
+  Params: { jid?: string; timeout?: string };
+}
+
 export async function jobsRoutes(app: FastifyInstance): Promise<void> {
   const { debug } = app.settings.rest;
 
-  async function jobs(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    refuseUndeclaredQuery(request, ['jid', 'timeout'], debug);
+  async function jobs(request: FastifyRequest<JobsRoute>, reply: FastifyReply<JobsRoute>): Promise<FastifyReply> {
+    refuseUndeclaredQuery(request.query, ['jid', 'timeout'], debug);
     const session = gatedSession(request);
-    const jid = pathParam(request, 'jid') ?? queryValue(request, 'jid');
+    const jid = request.params.jid ?? lastValue(request.query['jid']);
     const chunk: SaltMap = jid
       ? { client: 'runner', fun: 'jobs.list_job', jid }
       : { client: 'runner', fun: 'jobs.list_jobs' };
@@ -39,9 +46,9 @@ export async function jobsRoutes(app: FastifyInstance): Promise<void> {
 
   await sessionScope(app, (scope) => {
     sendAllow(scope, LOWSTATE_METHODS);
-    scope.get('/jobs', { onRequest: app.authGate }, jobs);
-    scope.get('/jobs/:jid', { onRequest: app.authGate }, jobs);
-    scope.get('/jobs/:jid/:timeout', { onRequest: app.authGate }, jobs);
+    scope.get<JobsRoute>('/jobs', { onRequest: app.authGate }, jobs);
+    scope.get<JobsRoute>('/jobs/:jid', { onRequest: app.authGate }, jobs);
+    scope.get<JobsRoute>('/jobs/:jid/:timeout', { onRequest: app.authGate }, jobs);
     // salt-api's Jobs inherits the root POST: lowstate with the session.
     scope.post('/jobs', { onRequest: app.authGate }, runWithSession(app));
     for (const url of ['/jobs', '/jobs/:jid', '/jobs/:jid/:timeout']) rejectOtherMethods(scope, url, LOWSTATE_METHODS);

@@ -5,11 +5,13 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isSaltMap, type SaltMap, type SaltValue } from '../../salt/codec/values.js';
-import { HttpError, rejectOtherMethods } from '../errors.js';
+import { HttpError } from '../errors.js';
 import { abortOnDisconnect, NOT_A_LIST, prepareChunks, runChunks, toLowstate } from '../lowstate.js';
 import { attachmentDisposition, minionIdOf } from '../minion-id.js';
 import { tarArchive } from '../tar.js';
-import { LOWSTATE_METHODS, pathParam, queryValue, refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
+import { LOWSTATE_METHODS, rejectOtherMethods, sendAllow } from './methods.js';
+import { lastValue, refuseUndeclaredQuery, type Query } from './query.js';
+import { sessionScope } from './session-scope.js';
 
 /** `result['data']['return']` of a wheel reply, `{}` where a level is missing. */
 function wheelReturn(result: SaltValue): SaltValue {
@@ -36,13 +38,19 @@ function genAcceptChunk(body: unknown): { chunk: SaltMap; id: string } {
   return { chunk: { ...rest, client: 'wheel', fun: 'key.gen_accept', id_: mid }, id };
 }
 
+/** `/keys` and `/keys/:mid`; `?mid=` names the key as the path does. */
+interface KeysRoute {
+  Querystring: Query;
+  Params: { mid?: string };
+}
+
 export async function keysRoutes(app: FastifyInstance): Promise<void> {
   const { debug } = app.settings.rest;
 
   /** Not gated: the session's token if there is one; the dispatcher refuses a chunk without. */
-  async function listKeys(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    refuseUndeclaredQuery(request, ['mid'], debug);
-    const mid = pathParam(request, 'mid') ?? queryValue(request, 'mid');
+  async function listKeys(request: FastifyRequest<KeysRoute>, reply: FastifyReply<KeysRoute>): Promise<FastifyReply> {
+    refuseUndeclaredQuery(request.query, ['mid'], debug);
+    const mid = request.params.mid ?? lastValue(request.query['mid']);
     const chunk: SaltMap = mid
       ? { client: 'wheel', fun: 'key.finger', match: mid }
       : { client: 'wheel', fun: 'key.list_all' };
@@ -73,8 +81,8 @@ export async function keysRoutes(app: FastifyInstance): Promise<void> {
 
   await sessionScope(app, (scope) => {
     sendAllow(scope, LOWSTATE_METHODS);
-    scope.get('/keys', listKeys);
-    scope.get('/keys/:mid', listKeys);
+    scope.get<KeysRoute>('/keys', listKeys);
+    scope.get<KeysRoute>('/keys/:mid', listKeys);
     rejectOtherMethods(scope, '/keys', LOWSTATE_METHODS);
     rejectOtherMethods(scope, '/keys/:mid', LOWSTATE_METHODS);
   });

@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isSaltMap, type SaltMap, type SaltValue } from '../../salt/codec/values.js';
 import { MASTER_UNAVAILABLE, TOKEN_CHECK_CACHE_MS } from '../auth.js';
-import { HttpError, rejectOtherMethods } from '../errors.js';
+import { HttpError } from '../errors.js';
 import { peerAddress } from '../credential-guard.js';
 import { loginPerms } from '../perms.js';
 import type { TokenRecord } from '../../salt/clear-commands.js';
@@ -18,7 +18,9 @@ import {
   type Session,
   type SessionStore,
 } from '../sessions.js';
-import { LOWSTATE_METHODS, refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
+import { LOWSTATE_METHODS, rejectOtherMethods, sendAllow } from './methods.js';
+import { refuseUndeclaredQuery, type QueryRoute } from './query.js';
+import { sessionScope } from './session-scope.js';
 import { emptyDict } from '../../dict.js';
 
 const REFUSED = 'Could not authenticate using provided credentials';
@@ -106,8 +108,8 @@ export async function loginRoutes(app: FastifyInstance): Promise<void> {
 
   await sessionScope(app, (scope) => {
     sendAllow(scope, LOWSTATE_METHODS);
-    scope.get('/login', async (request, reply) => {
-      refuseUndeclaredQuery(request, [], settings.rest.debug);
+    scope.get<QueryRoute>('/login', async (request, reply) => {
+      refuseUndeclaredQuery(request.query, [], settings.rest.debug);
       reply.header('WWW-Authenticate', 'Session');
       return reply.sendSalt({ status: null, return: 'Please log in' });
     });

@@ -5,9 +5,9 @@
  */
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import { gatedSession } from '../auth.js';
-import { rejectOtherMethods } from '../errors.js';
 import { cookieOptionsFor, expiredSessionCookie, setSessionCookie } from '../sessions.js';
-import { sendAllow, sessionScope } from './common.js';
+import { rejectOtherMethods, sendAllow } from './methods.js';
+import { sessionScope } from './session-scope.js';
 
 /** salt-api answers `GET /logout` with a 500; only POST is implemented here, so GET is a 405. */
 const ALLOWED: readonly HTTPMethods[] = ['POST'];

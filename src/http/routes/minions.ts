@@ -5,10 +5,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isSaltMap, type SaltValue } from '../../salt/codec/values.js';
 import { gatedSession } from '../auth.js';
-import { notFoundError, rejectOtherMethods } from '../errors.js';
+import { notFoundError } from '../errors.js';
 import { decodedPath } from '../paths.js';
 import { abortOnDisconnect, prepareChunks, runChunks, toLowstate } from '../lowstate.js';
-import { LOWSTATE_METHODS, pathParam, queryValue, refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
+import { LOWSTATE_METHODS, rejectOtherMethods, sendAllow } from './methods.js';
+import { lastValue, refuseUndeclaredQuery, type Query } from './query.js';
+import { sessionScope } from './session-scope.js';
 
 /** `_links.jobs`: one link per non-empty result (the href ignores `root_prefix`, as in salt-api). */
 function jobLinks(results: readonly SaltValue[]): Array<{ href: string }> {
@@ -19,13 +21,22 @@ function jobLinks(results: readonly SaltValue[]): Array<{ href: string }> {
   return links;
 }
 
+/** `/minions` and `/minions/:mid`; `?mid=` targets as the path does. */
+interface MinionsRoute {
+  Querystring: Query;
+  Params: { mid?: string };
+}
+
 export async function minionsRoutes(app: FastifyInstance): Promise<void> {
   const { debug } = app.settings.rest;
 
-  async function grains(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    refuseUndeclaredQuery(request, ['mid'], debug);
+  async function grains(
+    request: FastifyRequest<MinionsRoute>,
+    reply: FastifyReply<MinionsRoute>,
+  ): Promise<FastifyReply> {
+    refuseUndeclaredQuery(request.query, ['mid'], debug);
     const session = gatedSession(request);
-    const mid = pathParam(request, 'mid') ?? queryValue(request, 'mid');
+    const mid = request.params.mid ?? lastValue(request.query['mid']);
     const chunks = prepareChunks([{ client: 'local', tgt: mid || '*', fun: 'grains.items' }], {
       token: session.token.token,
     });
@@ -42,8 +53,8 @@ export async function minionsRoutes(app: FastifyInstance): Promise<void> {
 
   await sessionScope(app, (scope) => {
     sendAllow(scope, LOWSTATE_METHODS);
-    scope.get('/minions', { onRequest: app.authGate }, grains);
-    scope.get('/minions/:mid', { onRequest: app.authGate }, grains);
+    scope.get<MinionsRoute>('/minions', { onRequest: app.authGate }, grains);
+    scope.get<MinionsRoute>('/minions/:mid', { onRequest: app.authGate }, grains);
     scope.post('/minions', { onRequest: app.authGate }, startJobs);
     // Deeper paths exist for no one, but salt-api asks for credentials before it says so.
     scope.get('/minions/:mid/*', { onRequest: app.authGate }, async (request) => {

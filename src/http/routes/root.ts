@@ -5,17 +5,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NETAPI_CLIENTS } from '../../salt/clients/netapi.js';
 import { gatedSession } from '../auth.js';
-import { rejectOtherMethods } from '../errors.js';
 import { abortOnDisconnect, prepareChunks, runChunks, toLowstate } from '../lowstate.js';
-import { LOWSTATE_METHODS, refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
+import { LOWSTATE_METHODS, rejectOtherMethods, sendAllow } from './methods.js';
+import { refuseUndeclaredQuery, type QueryRoute } from './query.js';
+import { sessionScope } from './session-scope.js';
 
 /**
  * `GET /`, also answered at `GET /run` and `GET /token`, which inherit it in salt-api. `clients`
  * is always the complete list, whatever `netapi_enable_clients` says, `destroy` included.
  */
 export function welcome(app: FastifyInstance) {
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    refuseUndeclaredQuery(request, [], app.settings.rest.debug);
+  return async (request: FastifyRequest<QueryRoute>, reply: FastifyReply<QueryRoute>): Promise<FastifyReply> => {
+    refuseUndeclaredQuery(request.query, [], app.settings.rest.debug);
     return reply.sendSalt({ return: 'Welcome', clients: NETAPI_CLIENTS });
   };
 }
@@ -37,7 +38,7 @@ export function runWithSession(app: FastifyInstance) {
 export async function rootRoutes(app: FastifyInstance): Promise<void> {
   await app.register(async (scope) => {
     sendAllow(scope, LOWSTATE_METHODS);
-    scope.get('/', welcome(app));
+    scope.get<QueryRoute>('/', welcome(app));
   });
 
   await sessionScope(app, (scope) => {

@@ -4,15 +4,15 @@
  * looked at.
  */
 import type { FastifyInstance } from 'fastify';
-import { rejectOtherMethods } from '../errors.js';
 import { abortOnDisconnect, prepareChunks, runChunks, toLowstate } from '../lowstate.js';
-import { LOWSTATE_METHODS, sendAllow } from './common.js';
+import { LOWSTATE_METHODS, rejectOtherMethods, sendAllow } from './methods.js';
+import type { QueryRoute } from './query.js';
 import { welcome } from './root.js';
 
 export async function runRoutes(app: FastifyInstance): Promise<void> {
   await app.register(async (scope) => {
     sendAllow(scope, LOWSTATE_METHODS);
-    scope.get('/run', welcome(app));
+    scope.get<QueryRoute>('/run', welcome(app));
     scope.post('/run', async (request, reply) => {
       const chunks = prepareChunks(toLowstate(request.body));
       app.credentialGuard.admitChunks(request, chunks);

@@ -6,9 +6,9 @@
 import { basename, dirname, extname } from 'node:path';
 import send from '@fastify/send';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
-import { HTML_CONTENT_TYPE, HttpError, notFoundError, rejectOtherMethods } from '../errors.js';
+import { HTML_CONTENT_TYPE, HttpError, notFoundError } from '../errors.js';
 import { decodedPath } from '../paths.js';
-import { sendAllow } from './common.js';
+import { rejectOtherMethods, sendAllow } from './methods.js';
 import { mountPath } from '../paths.js';
 
 const APP_METHODS: readonly HTTPMethods[] = ['GET', 'HEAD'];

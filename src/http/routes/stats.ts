@@ -6,21 +6,28 @@
  * so SaltGUI's frequent polls stay cheap).
  */
 import type { FastifyInstance, HTTPMethods } from 'fastify';
-import { rejectOtherMethods } from '../errors.js';
-import { refuseUndeclaredQuery, sendAllow, sessionScope } from './common.js';
+import fp from 'fastify-plugin';
+import { rejectOtherMethods, sendAllow } from './methods.js';
+import { refuseUndeclaredQuery, type QueryRoute } from './query.js';
+import { sessionScope } from './session-scope.js';
 
 const STATS_METHODS: readonly HTTPMethods[] = ['GET', 'HEAD'];
 
-export async function statsRoutes(app: FastifyInstance): Promise<void> {
-  if (!app.hasDecorator('serverStats')) throw new Error('installStats(app) must run before statsRoutes');
+async function routes(app: FastifyInstance): Promise<void> {
   const { debug, statsDisableAuth } = app.settings.rest;
   await sessionScope(app, (scope) => {
     sendAllow(scope, STATS_METHODS);
     const onRequest = statsDisableAuth ? [] : [app.authGate];
-    scope.get('/stats', { onRequest }, async (request, reply) => {
-      refuseUndeclaredQuery(request, [], debug);
+    scope.get<QueryRoute>('/stats', { onRequest }, async (request, reply) => {
+      refuseUndeclaredQuery(request.query, [], debug);
       return reply.sendSalt(app.serverStats.report(request.ip));
     });
     rejectOtherMethods(scope, '/stats', STATS_METHODS);
   });
 }
+
+export const statsRoutes = fp(routes, {
+  name: 'salt-apid-stats-routes',
+  encapsulate: true,
+  decorators: { fastify: ['serverStats', 'settings', 'authGate'], reply: ['sendSalt'] },
+});

@@ -4,9 +4,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { isSaltMap, type SaltMap } from '../../salt/codec/values.js';
-import { HttpError, rejectOtherMethods } from '../errors.js';
+import { HttpError } from '../errors.js';
 import { abortOnDisconnect, prepareChunks, runChunks, toLowstate } from '../lowstate.js';
-import { LOWSTATE_METHODS, sendAllow } from './common.js';
+import { LOWSTATE_METHODS, rejectOtherMethods, sendAllow } from './methods.js';
+import type { QueryRoute } from './query.js';
 import { welcome } from './root.js';
 
 const CREDENTIALS = ['username', 'password', 'eauth'] as const;
@@ -27,7 +28,7 @@ function mkTokenChunk(creds: unknown): SaltMap {
 export async function tokenRoutes(app: FastifyInstance): Promise<void> {
   await app.register(async (scope) => {
     sendAllow(scope, LOWSTATE_METHODS);
-    scope.get('/token', welcome(app));
+    scope.get<QueryRoute>('/token', welcome(app));
     scope.post('/token', async (request, reply) => {
       const chunks = prepareChunks(toLowstate(request.body).map(mkTokenChunk));
       app.credentialGuard.admitChunks(request, chunks);

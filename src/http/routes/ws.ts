@@ -12,19 +12,30 @@
  */
 import type { IncomingMessage } from 'node:http';
 import websocket from '@fastify/websocket';
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+  RouteOptions,
+} from 'fastify';
 import type { TokenRecord } from '../../salt/clear-commands.js';
 import type { SaltMap } from '../../salt/codec/values.js';
 import type { SaltEvent } from '../../salt/event-frame.js';
 import { honouredToken, noPermission } from '../auth.js';
 import { originAllowed } from '../cors.js';
-import { HttpError, rejectOtherMethods } from '../errors.js';
+import { HttpError } from '../errors.js';
 import { FormattedEventsView } from '../formatted-events.js';
 import { eventJson } from '../sse.js';
 import { STREAM_QUEUE } from '../streams.js';
 import { serveEventSocket, type EventSocket } from '../ws-stream.js';
 import { reapUpgradeSockets } from '../ws-upgrades.js';
-import { headersSetOn, pathParam, queryValue, sendAllow, sessionScope } from './common.js';
+import { rejectOtherMethods, sendAllow } from './methods.js';
+import { lastValue, type Query } from './query.js';
+import { headersSetOn } from './reply-headers.js';
+import { sessionScope } from './session-scope.js';
 import { saltTokenLength, saltTokenPattern } from '../../salt/token-shape.js';
 
 const WS_METHODS = ['GET', 'HEAD'] as const;
@@ -41,6 +52,26 @@ interface SocketCredentials {
 }
 
 type Mode = 'raw' | 'formatted' | 'tornado-all' | 'tornado-formatted';
+
+/** `/ws`, `/ws/:token` (`?token=` as well, `?format_events`), and rest_tornado's `/…/:token`. */
+interface WsRoute {
+  Querystring: Query;
+  Params: { token?: string };
+}
+type WsRequest = FastifyRequest<WsRoute>;
+type WsRouteOptions = RouteOptions<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, WsRoute>;
+
+/** How a handshake proves who opens the socket. */
+type Authenticate = (app: FastifyInstance, request: WsRequest) => Promise<SocketCredentials>;
+
+/** What the routes of this plugin share. */
+interface WsContext {
+  app: FastifyInstance;
+  /** Who opened each socket, found when its handshake was authenticated. */
+  credentials: WeakMap<WsRequest, SocketCredentials>;
+  /** The reply of each handshake in progress: the 101 carries its headers. */
+  upgrades: WeakMap<IncomingMessage, FastifyReply>;
+}
 
 const rawFrames = new WeakMap<SaltEvent, Buffer>();
 const tornadoFrames = new WeakMap<SaltEvent, Buffer>();
@@ -70,6 +101,140 @@ function copyHeadersToUpgrades(app: FastifyInstance, pending: WeakMap<IncomingMe
   });
 }
 
+/**
+ * rest_cherrypy: a token given in the URL (path, or `?token=` as CherryPy maps it to the same
+ * argument) is looked up as a session id only; otherwise the request's own session.
+ */
+async function sessionCredentials(app: FastifyInstance, request: WsRequest): Promise<SocketCredentials> {
+  const inUrl = request.params.token || lastValue(request.query['token']);
+  const session = inUrl ? app.sessions.use(inUrl) : request.saltSession?.session;
+  if (session === undefined) throw noPermission();
+  return { token: await honouredToken(app.master, session.token.token), sessionId: session.id };
+}
+
+/** rest_tornado: the path holds a Salt token (the route pattern already checked its form). */
+async function tokenCredentials(app: FastifyInstance, request: WsRequest): Promise<SocketCredentials> {
+  return { token: await honouredToken(app.master, request.params.token ?? ''), sessionId: undefined };
+}
+
+function startGrains(app: FastifyInstance, request: WsRequest, token: string, tgt: string | string[]): void {
+  const chunk: SaltMap = { client: 'local_async', tgt, fun: 'grains.items', token };
+  if (Array.isArray(tgt)) chunk['tgt_type'] = 'list';
+  app.netapi.run(chunk).catch((err: unknown) => {
+    request.log.debug({ err }, 'could not start grains.items for the formatted events view');
+  });
+}
+
+interface SocketFrames {
+  /** The frames one bus event becomes on this socket. */
+  frames: (event: SaltEvent) => ReadonlyArray<string | Buffer>;
+  /** Called once the client said it is ready. */
+  onReady: (() => void) | undefined;
+}
+
+/** How each kind of socket writes events: raw (shared frames) or through a formatted view. */
+function socketFrames(app: FastifyInstance, mode: Mode, request: WsRequest, token: string): SocketFrames {
+  if (mode === 'raw') {
+    return {
+      frames: (event) => [sharedFrame(rawFrames, event, () => `data: ${eventJson(event)}\n\n`)],
+      onReady: undefined,
+    };
+  }
+  if (mode === 'tornado-all') {
+    return { frames: (event) => [sharedFrame(tornadoFrames, event, () => eventJson(event))], onReady: undefined };
+  }
+  const view = new FormattedEventsView({
+    minionsAs: mode === 'formatted' ? 'list' : 'map',
+    refreshGrains: (ids) => startGrains(app, request, token, ids),
+  });
+  if (mode === 'formatted') return { frames: (event) => view.process(event), onReady: undefined };
+  return {
+    frames: (event) => view.process(event).map((frame) => `${frame}\n\n`),
+    onReady: () => startGrains(app, request, token, '*'),
+  };
+}
+
+function openSocket(context: WsContext, mode: Mode, socket: EventSocket, request: WsRequest): void {
+  const { app } = context;
+  const creds = context.credentials.get(request);
+  if (creds === undefined) {
+    socket.terminate();
+    return;
+  }
+  const { frames, onReady } = socketFrames(app, mode, request, creds.token.token);
+  serveEventSocket({
+    socket,
+    acknowledge: mode === 'raw' || mode === 'formatted',
+    subscribe: () => app.events.subscribe({ maxQueue: STREAM_QUEUE, overflow: 'error' }),
+    frames,
+    onReady,
+    streams: app.streams,
+    sessionId: creds.sessionId,
+    client: `${request.ip}:${request.socket.remotePort ?? '?'}`,
+    endAt: creds.token.expire * 1000,
+    log: request.log,
+  });
+}
+
+/** A WebSocket route whose plain-HTTP face (and HEAD) answers 400 once authenticated. */
+function socketRoute(
+  context: WsContext,
+  authenticate: Authenticate,
+  mode: (request: WsRequest) => Mode,
+): Pick<WsRouteOptions, 'method' | 'preValidation' | 'handler' | 'wsHandler'> {
+  const { app } = context;
+  const corsOrigin = app.settings.rest.corsOrigin;
+  return {
+    method: 'GET',
+    preValidation: async (request, reply) => {
+      const origin = request.headers.origin;
+      if (origin !== undefined && !originAllowed(origin, request.headers.host, corsOrigin)) {
+        throw new HttpError(403, ORIGIN_REFUSED);
+      }
+      context.credentials.set(request, await authenticate(app, request));
+      context.upgrades.set(request.raw, reply);
+    },
+    handler: async () => {
+      throw new HttpError(400, NOT_AN_UPGRADE);
+    },
+    wsHandler: (socket: EventSocket, request) => openSocket(context, mode(request), socket, request),
+  };
+}
+
+/**
+ * rest_cherrypy's `/ws` and `/ws/<session id>`: session routes. Presence of the flag is enough
+ * (`/ws?format_events`); other arguments are accepted and ignored, as CherryPy hands them to the
+ * handler's **kwargs.
+ */
+async function cherryPyRoutes(context: WsContext): Promise<void> {
+  const mode = (request: WsRequest): Mode => (Object.hasOwn(request.query, 'format_events') ? 'formatted' : 'raw');
+  await sessionScope(context.app, (scope) => {
+    sendAllow(scope, WS_METHODS);
+    for (const url of ['/ws', '/ws/:token']) {
+      scope.route<WsRoute>({ url, ...socketRoute(context, sessionCredentials, mode) });
+      rejectOtherMethods(scope, url, [...WS_METHODS]);
+    }
+  });
+}
+
+/**
+ * rest_tornado's URLs (salt-apid extension): a path that is not a token of the right form is not
+ * one of these routes (404), as in Tornado's URL patterns.
+ */
+async function tornadoRoutes(context: WsContext): Promise<void> {
+  const tokenPattern = saltTokenPattern(saltTokenLength(context.app.settings.master.hashType));
+  await context.app.register(async (scope) => {
+    for (const [path, mode] of [
+      ['all_events', 'tornado-all'],
+      ['formatted_events', 'tornado-formatted'],
+    ] as const) {
+      const url = `/${path}/:token(^${tokenPattern}$)`;
+      scope.route<WsRoute>({ url, ...socketRoute(context, tokenCredentials, () => mode) });
+      rejectOtherMethods(scope, url, [...WS_METHODS]);
+    }
+  });
+}
+
 export async function wsRoutes(app: FastifyInstance): Promise<void> {
   await app.register(websocket, {
     options: { perMessageDeflate: false, maxPayload: MAX_MESSAGE_BYTES },
@@ -78,122 +243,9 @@ export async function wsRoutes(app: FastifyInstance): Promise<void> {
       socket.terminate();
     },
   });
-  const credentials = new WeakMap<FastifyRequest, SocketCredentials>();
-  const upgrades = new WeakMap<IncomingMessage, FastifyReply>();
-  copyHeadersToUpgrades(app, upgrades);
+  const context: WsContext = { app, credentials: new WeakMap(), upgrades: new WeakMap() };
+  copyHeadersToUpgrades(app, context.upgrades);
   reapUpgradeSockets(app);
-  const tokenPattern = saltTokenPattern(saltTokenLength(app.settings.master.hashType));
-  const corsOrigin = app.settings.rest.corsOrigin;
-
-  /**
-   * rest_cherrypy: a token given in the URL (path, or `?token=` as CherryPy maps it to the same
-   * argument) is looked up as a session id only; otherwise the request's own session.
-   */
-  async function sessionCredentials(request: FastifyRequest): Promise<SocketCredentials> {
-    const inUrl = pathParam(request, 'token') || queryValue(request, 'token');
-    const session = inUrl ? app.sessions.use(inUrl) : request.saltSession?.session;
-    if (session === undefined) throw noPermission();
-    return { token: await honouredToken(app.master, session.token.token), sessionId: session.id };
-  }
-
-  /** rest_tornado: the path holds a Salt token (the route pattern already checked its form). */
-  async function tokenCredentials(request: FastifyRequest): Promise<SocketCredentials> {
-    return { token: await honouredToken(app.master, pathParam(request, 'token') ?? ''), sessionId: undefined };
-  }
-
-  function startGrains(request: FastifyRequest, token: string, tgt: string | string[]): void {
-    const chunk: SaltMap = { client: 'local_async', tgt, fun: 'grains.items', token };
-    if (Array.isArray(tgt)) chunk['tgt_type'] = 'list';
-    app.netapi.run(chunk).catch((err: unknown) => {
-      request.log.debug({ err }, 'could not start grains.items for the formatted events view');
-    });
-  }
-
-  function open(mode: Mode, socket: EventSocket, request: FastifyRequest): void {
-    const creds = credentials.get(request);
-    if (creds === undefined) {
-      socket.terminate();
-      return;
-    }
-    const token = creds.token.token;
-    let frames: (event: SaltEvent) => ReadonlyArray<string | Buffer>;
-    let onReady: (() => void) | undefined;
-    if (mode === 'raw') {
-      frames = (event) => [sharedFrame(rawFrames, event, () => `data: ${eventJson(event)}\n\n`)];
-    } else if (mode === 'tornado-all') {
-      frames = (event) => [sharedFrame(tornadoFrames, event, () => eventJson(event))];
-    } else if (mode === 'formatted') {
-      const view = new FormattedEventsView({
-        minionsAs: 'list',
-        refreshGrains: (ids) => startGrains(request, token, ids),
-      });
-      frames = (event) => view.process(event);
-    } else {
-      const view = new FormattedEventsView({
-        minionsAs: 'map',
-        refreshGrains: (ids) => startGrains(request, token, ids),
-      });
-      frames = (event) => view.process(event).map((frame) => `${frame}\n\n`);
-      onReady = () => startGrains(request, token, '*');
-    }
-    serveEventSocket({
-      socket,
-      acknowledge: mode === 'raw' || mode === 'formatted',
-      subscribe: () => app.events.subscribe({ maxQueue: STREAM_QUEUE, overflow: 'error' }),
-      frames,
-      onReady,
-      streams: app.streams,
-      sessionId: creds.sessionId,
-      client: `${request.ip}:${request.socket.remotePort ?? '?'}`,
-      endAt: creds.token.expire * 1000,
-      log: request.log,
-    });
-  }
-
-  /** A WebSocket route whose plain-HTTP face (and HEAD) answers 400 once authenticated. */
-  function socketRoute(
-    authenticate: (request: FastifyRequest) => Promise<SocketCredentials>,
-    mode: (request: FastifyRequest) => Mode,
-  ): Pick<RouteOptions, 'method' | 'preValidation' | 'handler' | 'wsHandler'> {
-    return {
-      method: 'GET',
-      preValidation: async (request, reply) => {
-        const origin = request.headers.origin;
-        if (origin !== undefined && !originAllowed(origin, request.headers.host, corsOrigin)) {
-          throw new HttpError(403, ORIGIN_REFUSED);
-        }
-        credentials.set(request, await authenticate(request));
-        upgrades.set(request.raw, reply);
-      },
-      handler: async () => {
-        throw new HttpError(400, NOT_AN_UPGRADE);
-      },
-      wsHandler: (socket: EventSocket, request) => open(mode(request), socket, request),
-    };
-  }
-
-  await sessionScope(app, (scope) => {
-    sendAllow(scope, WS_METHODS);
-    // Presence of the flag is enough (`/ws?format_events`); other arguments are accepted and
-    // ignored, as CherryPy hands them to the handler's **kwargs.
-    const mode = (request: FastifyRequest): Mode =>
-      Object.hasOwn(request.query as object, 'format_events') ? 'formatted' : 'raw';
-    for (const url of ['/ws', '/ws/:token']) {
-      scope.route({ url, ...socketRoute(sessionCredentials, mode) });
-      rejectOtherMethods(scope, url, [...WS_METHODS]);
-    }
-  });
-
-  // rest_tornado's URLs (salt-apid extension): a path that is not a token of the right form is
-  // not one of these routes (404), as in Tornado's URL patterns.
-  await app.register(async (scope) => {
-    for (const [path, mode] of [
-      ['all_events', 'tornado-all'],
-      ['formatted_events', 'tornado-formatted'],
-    ] as const) {
-      const url = `/${path}/:token(^${tokenPattern}$)`;
-      scope.route({ url, ...socketRoute(tokenCredentials, () => mode) });
-      rejectOtherMethods(scope, url, [...WS_METHODS]);
-    }
-  });
+  await cherryPyRoutes(context);
+  await tornadoRoutes(context);
 }

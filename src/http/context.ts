@@ -1,0 +1,141 @@
+/**
+ * The decorations of the application (the context every other plugin reads): the settings, the
+ * master as the HTTP layer sees it, the lowstate dispatcher, the event bus, sessions, open streams,
+ * the credential guard and the auth gates, and `reply.sendSalt`. The HTTP layer reaches the master
+ * only through these; without one, every command answers "Salt Master is not available.".
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Settings } from '../config/types.js';
+import type { TokenRecord } from '../salt/clear-commands.js';
+import type { SaltMap } from '../salt/codec/values.js';
+import type { LowstateRunner } from '../salt/clients/netapi.js';
+import { MasterUnavailableError } from '../salt/errors.js';
+import { Subscription, type SubscriptionOptions } from '../salt/subscription.js';
+import { createAuthGate, type AuthGate } from './auth.js';
+import { CredentialGuard } from './credential-guard.js';
+import { HttpError } from './errors.js';
+import { LoginThrottle } from './login-throttle.js';
+import { negotiateResponse } from './negotiate.js';
+import { PLUGIN } from './plugin-names.js';
+import { serialize } from './serialize.js';
+import { SessionStore } from './sessions.js';
+import { StreamRegistry } from './streams.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    settings: Settings;
+    /** The master as the HTTP layer sees it: reachability and the token commands. */
+    master: MasterGateway;
+    /** The lowstate client dispatcher. */
+    netapi: LowstateRunner;
+    sessions: SessionStore;
+    /** Gate of the protected routes: a session whose Salt token the master still honours. */
+    authGate: AuthGate;
+    /** salt-api's own gate: a session holding a Salt token (for /logout, which never asks the master). */
+    sessionGate: AuthGate;
+    /** The master's event bus: subscriptions for the streams, firing for /hook. */
+    events: EventGateway;
+    /** The event streams open now. */
+    streams: StreamRegistry;
+    /** api_acl and the login throttle, wherever credentials are presented. */
+    credentialGuard: CredentialGuard;
+  }
+  interface FastifyReply {
+    /**
+     * Sends `value` as salt-api does: serialised in the format the Accept header picks, with
+     * `Content-Type` exactly `application/json` or `application/x-yaml`. Throws 406 when no
+     * format is acceptable — after the handler ran, as in salt-api
+     * (docs/routes.md "Request pipeline order").
+     */
+    sendSalt(value: unknown): FastifyReply;
+  }
+}
+
+/** What the HTTP layer uses of a SaltMaster (src/salt/master.ts). */
+export interface MasterGateway {
+  /** salt-api's "is the master running" test. */
+  readonly available: boolean;
+  readonly commands: {
+    mkToken(credentials: SaltMap): Promise<TokenRecord | null>;
+    getToken(token: string): Promise<TokenRecord | null>;
+  };
+}
+
+/** What the event routes need from the master's event bus. */
+export interface EventGateway {
+  subscribe(options?: SubscriptionOptions): Subscription;
+  fire(tag: string, data: SaltMap): Promise<void>;
+}
+
+export interface AppContextOptions {
+  settings: Settings;
+  /** The master connection; without one every command answers "Salt Master is not available.". */
+  master?: MasterGateway | undefined;
+  netapi?: LowstateRunner | undefined;
+  sessions?: SessionStore | undefined;
+  events?: EventGateway | undefined;
+}
+
+const notConnected = (): Promise<never> => Promise.reject(new MasterUnavailableError('no master connection'));
+
+/** Stands in for the master when the app is built without one (tests of the HTTP core). */
+const DETACHED_MASTER: MasterGateway = {
+  available: false,
+  commands: { mkToken: notConnected, getToken: notConnected },
+};
+const DETACHED_NETAPI: LowstateRunner = { masterAvailable: false, run: notConnected };
+const DETACHED_EVENTS: EventGateway = {
+  subscribe: () => {
+    const sub = new Subscription();
+    sub.close(new MasterUnavailableError('no master connection'));
+    return sub;
+  },
+  fire: notConnected,
+};
+
+function sendSalt(this: FastifyReply, value: unknown): FastifyReply {
+  const negotiated = negotiateResponse(this.request.headers.accept);
+  if (!negotiated.ok) throw new HttpError(negotiated.status, negotiated.message);
+  let body: string;
+  try {
+    body = serialize(value, negotiated.mediaType);
+  } catch (cause) {
+    throw new HttpError(500, 'Could not serialize the return data from Salt.', { cause });
+  }
+  // A Buffer keeps Fastify from appending `; charset=utf-8` to a JSON Content-Type.
+  return this.type(negotiated.mediaType).send(Buffer.from(body, 'utf8'));
+}
+
+async function appContext(app: FastifyInstance, options: AppContextOptions): Promise<void> {
+  const { rest } = options.settings;
+  const master = options.master ?? DETACHED_MASTER;
+  const sessions =
+    options.sessions ??
+    new SessionStore({ maxSessions: rest.maxSessions, maxSessionsPerUser: rest.maxSessionsPerUser });
+  const gates = createAuthGate({ store: sessions, master });
+  app.decorate('settings', options.settings);
+  app.decorate('master', master);
+  app.decorate('netapi', options.netapi ?? DETACHED_NETAPI);
+  app.decorate('sessions', sessions);
+  app.decorate('events', options.events ?? DETACHED_EVENTS);
+  const streams = new StreamRegistry();
+  app.decorate('streams', streams);
+  sessions.onEnd((id) => streams.closeSession(id, 'session ended'));
+  // Open streams would hold app.close() forever: end them, and wait for their last bytes to go
+  // out, so that Fastify finds their connections idle and closes them at once.
+  app.addHook('preClose', async () => streams.drain('shutting down', 2_000));
+  app.decorate(
+    'credentialGuard',
+    new CredentialGuard({
+      apiAcl: rest.apiAcl,
+      throttle: new LoginThrottle({ maxFailures: rest.loginMaxFailures, windowSeconds: rest.loginFailureWindow }),
+    }),
+  );
+  app.decorate('authGate', gates.gate);
+  app.decorate('sessionGate', gates.sessionGate);
+  app.decorateRequest('saltSession', null);
+  app.decorateReply('sendSalt', sendSalt);
+}
+
+export const appContextPlugin = fp(appContext, { name: PLUGIN.context });
