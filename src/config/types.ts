@@ -70,6 +70,10 @@ export interface RestSettings {
   webhooks: WebhookRule[];
   /** salt-apid extension `event_hub`: salt-event-hub's `POST /<event>/trigger`; undefined: off. */
   eventHub: EventHubSettings | undefined;
+  /** salt-apid extension `metrics_path`: where Prometheus metrics are served (default `/metrics`). */
+  metricsPath: string;
+  /** salt-apid extension `metrics_disable_auth`: serve metrics without a session or token (default false). */
+  metricsDisableAuth: boolean;
   /** salt-apid extension `max_sessions`: sessions kept in all (default 10000). */
   maxSessions: number;
   /** salt-apid extension `max_sessions_per_user`: sessions one eauth user may hold (default 100). */

@@ -21,6 +21,10 @@ import { PLUGIN } from './plugin-names.js';
 import { serialize } from './serialize.js';
 import { SessionStore } from './sessions.js';
 import { StreamRegistry } from './streams.js';
+import { SaltApidMetrics } from './metrics.js';
+import { Readiness } from './readiness.js';
+import { WebhookGate } from './webhooks/gate.js';
+import type { MasterHealth } from '../salt/master.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -40,6 +44,12 @@ declare module 'fastify' {
     streams: StreamRegistry;
     /** api_acl and the login throttle, wherever credentials are presented. */
     credentialGuard: CredentialGuard;
+    /** The `webhooks` rules of `/hook`, with their counts. */
+    webhooks: WebhookGate;
+    /** Prometheus metrics (`/metrics`). */
+    metrics: SaltApidMetrics;
+    /** `/readyz`'s check of the master connection. */
+    readiness: Readiness;
   }
   interface FastifyReply {
     /**
@@ -60,6 +70,8 @@ export interface MasterGateway {
     mkToken(credentials: SaltMap): Promise<TokenRecord | null>;
     getToken(token: string): Promise<TokenRecord | null>;
   };
+  /** The connection's health, for /readyz and /metrics; absent, /readyz says not ready. */
+  readonly health?: MasterHealth;
 }
 
 /** What the event routes need from the master's event bus. */
@@ -125,13 +137,28 @@ async function appContext(app: FastifyInstance, options: AppContextOptions): Pro
   // Open streams would hold app.close() forever: end them, and wait for their last bytes to go
   // out, so that Fastify finds their connections idle and closes them at once.
   app.addHook('preClose', async () => streams.drain('shutting down', 2_000));
-  app.decorate(
-    'credentialGuard',
-    new CredentialGuard({
-      apiAcl: rest.apiAcl,
-      throttle: new LoginThrottle({ maxFailures: rest.loginMaxFailures, windowSeconds: rest.loginFailureWindow }),
-    }),
-  );
+  const credentialGuard = new CredentialGuard({
+    apiAcl: rest.apiAcl,
+    throttle: new LoginThrottle({ maxFailures: rest.loginMaxFailures, windowSeconds: rest.loginFailureWindow }),
+  });
+  app.decorate('credentialGuard', credentialGuard);
+  const webhooks = new WebhookGate(rest.webhooks, app.log.child({ component: 'webhooks' }));
+  app.decorate('webhooks', webhooks);
+  const metrics = new SaltApidMetrics({
+    sessions: () => sessions.size,
+    streams: () => streams.stats(),
+    credentials: () => credentialGuard.counts(),
+    webhooks: () => webhooks.stats(),
+    bus: () => master.health?.busStats(),
+  });
+  master.health?.observeRequests((command, seconds, outcome) => metrics.observeMaster(command, seconds, outcome));
+  app.decorate('metrics', metrics);
+  // Every answer, the 404 page and early refusals included: registered first, it applies to all.
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.is404 ? undefined : request.routeOptions.url;
+    metrics.observeHttp(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+  });
+  app.decorate('readiness', new Readiness(master.health));
   app.decorate('authGate', gates.gate);
   app.decorate('sessionGate', gates.sessionGate);
   app.decorateRequest('saltSession', null);

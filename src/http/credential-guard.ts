@@ -54,18 +54,33 @@ export interface CredentialGuardOptions {
   throttle: LoginThrottle;
 }
 
+/** What the guard refused and saw fail, since start (for metrics). */
+export interface CredentialGuardCounts {
+  loginFailures: number;
+  throttled: number;
+  apiAclRefused: number;
+}
+
 export class CredentialGuard {
+  private readonly tally: CredentialGuardCounts = { loginFailures: 0, throttled: 0, apiAclRefused: 0 };
+
   constructor(private readonly options: CredentialGuardOptions) {}
+
+  counts(): Readonly<CredentialGuardCounts> {
+    return { ...this.tally };
+  }
 
   /** `api_acl` (401) and the throttle (429) for `user` presenting credentials from the request's address. */
   admit(request: FastifyRequest, user: unknown): void {
     const ip = peerAddress(request);
     if (!apiAclAllows(this.options.apiAcl, user, ip)) {
+      this.tally.apiAclRefused++;
       request.log.info({ user, ip }, '[api_acl] Authentication failed');
       throw new HttpError(401);
     }
     const verdict = this.options.throttle.check(user, ip);
     if (!verdict.allowed) {
+      this.tally.throttled++;
       request.log.warn({ user, ip, by: verdict.reason }, 'login attempt throttled after repeated failures');
       throw new HttpError(429, THROTTLED, {
         shape: 'envelope',
@@ -83,6 +98,7 @@ export class CredentialGuard {
   }
 
   loginFailed(request: FastifyRequest, user: unknown): void {
+    this.tally.loginFailures++;
     this.options.throttle.failed(user, peerAddress(request));
   }
 

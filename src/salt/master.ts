@@ -5,7 +5,7 @@ import { ClearCommands } from './clear-commands.js';
 import { saltTokenLength } from './token-shape.js';
 import { EventBus, type BusAddress, type EventBusStats } from './event-bus.js';
 import type { EventFraming } from './event-frame.js';
-import { RequestChannel, type RequestChannelStats } from './request-channel.js';
+import { RequestChannel, type RequestObserver, type RequestChannelStats } from './request-channel.js';
 
 /**
  * Everything salt-apid holds open towards one master: the request channel, the shared event
@@ -50,6 +50,17 @@ export function masterAddresses(settings: MasterSettings): Pick<SaltMasterOption
   };
 }
 
+/** What health checks and metrics read of the master connection. */
+export interface MasterHealth {
+  busConnected(): boolean;
+  busStats(): EventBusStats;
+  /** When the master last answered a request (performance.now() scale). */
+  lastReplyAt(): number | undefined;
+  /** One cheap round trip (`ping`, which the master answers without authentication). */
+  ping(timeoutMs: number): Promise<unknown>;
+  observeRequests(observer: RequestObserver): void;
+}
+
 export class SaltMaster {
   readonly channel: RequestChannel;
   readonly bus: EventBus;
@@ -89,6 +100,14 @@ export class SaltMaster {
   get available(): boolean {
     return this.bus.state === 'connected';
   }
+
+  readonly health: MasterHealth = {
+    busConnected: () => this.bus.state === 'connected',
+    busStats: () => this.bus.stats(),
+    lastReplyAt: () => this.channel.lastReplyAt,
+    ping: (timeoutMs) => this.commands.ping({}, { timeoutMs }),
+    observeRequests: (observer) => this.channel.observe(observer),
+  };
 
   stats(): SaltMasterStats {
     return { request: this.channel.stats(), bus: this.bus.stats() };

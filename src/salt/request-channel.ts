@@ -28,6 +28,12 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+/** How one request ended, for metrics. */
+export type RequestOutcome = 'ok' | 'timeout' | 'unavailable' | 'error';
+
+/** Told of every request when it ends: the command, its duration and its outcome. */
+export type RequestObserver = (command: string, seconds: number, outcome: RequestOutcome) => void;
+
 export interface RequestChannelStats {
   endpoint: string;
   open: number;
@@ -59,6 +65,9 @@ export class RequestChannel {
   private open = 0;
   private closed = false;
   private counters = { requests: 0, timeouts: 0, unavailable: 0 };
+  /** When the master last answered (performance.now() scale); undefined before its first answer. */
+  #lastReplyAt: number | undefined;
+  private observer: RequestObserver | undefined;
 
   constructor(options: RequestChannelOptions) {
     this.endpoint = options.endpoint;
@@ -68,9 +77,35 @@ export class RequestChannel {
     this.logger = options.logger;
   }
 
+  get lastReplyAt(): number | undefined {
+    return this.#lastReplyAt;
+  }
+
+  /** Sets the one observer told of every request's end (metrics). */
+  observe(observer: RequestObserver | undefined): void {
+    this.observer = observer;
+  }
+
   /** Sends `{enc: "clear", load, version: 3}` and returns the decoded reply. */
   async request(load: SaltMap, options: RequestOptions = {}): Promise<SaltValue> {
     const command = typeof load['cmd'] === 'string' ? load['cmd'] : '?';
+    const started = performance.now();
+    let outcome: RequestOutcome = 'error';
+    try {
+      const reply = await this.exchange(load, command, options);
+      outcome = 'ok';
+      this.#lastReplyAt = performance.now();
+      return reply;
+    } catch (err) {
+      if (err instanceof MasterTimeoutError) outcome = 'timeout';
+      else if (err instanceof MasterUnavailableError) outcome = 'unavailable';
+      throw err;
+    } finally {
+      this.observer?.(command, (performance.now() - started) / 1000, outcome);
+    }
+  }
+
+  private async exchange(load: SaltMap, command: string, options: RequestOptions): Promise<SaltValue> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const deadline = Date.now() + timeoutMs;
     const payload = encodeClearRequest(load);

@@ -90,6 +90,8 @@ describe('loadSettings defaults', () => {
       sshPamInProcess: true,
       webhooks: [],
       eventHub: undefined,
+      metricsPath: '/metrics',
+      metricsDisableAuth: false,
       maxSessions: 10_000,
       maxSessionsPerUser: 100,
       loginMaxFailures: 5,

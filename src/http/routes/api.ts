@@ -19,6 +19,8 @@ import { rootRoutes } from './root.js';
 import { runRoutes } from './run.js';
 import { staticRoutes } from './static.js';
 import { statsRoutes } from './stats.js';
+import { healthRoutes } from './health.js';
+import { metricsRoutes } from './metrics.js';
 import { tokenRoutes } from './token.js';
 import { wsRoutes } from './ws.js';
 
@@ -32,6 +34,8 @@ async function apiRoutes(api: FastifyInstance): Promise<void> {
   await api.register(eventHubRoutes);
   await api.register(wsRoutes);
   await api.register(statsRoutes);
+  await api.register(healthRoutes);
+  await api.register(metricsRoutes);
   // Without sessions salt-api does not mount these at all (docs/routes.md "Mounting").
   if (api.settings.rest.enableSessions) {
     await api.register(loginRoutes);

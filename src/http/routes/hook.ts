@@ -11,7 +11,6 @@ import { HOOK_TAG, hasControlChars, hookEvent, hookTag } from '../hook-event.js'
 import { rejectOtherMethods, sendAllow } from './methods.js';
 import { sessionScope } from './session-scope.js';
 import { mountPath, pathOf } from '../paths.js';
-import { WebhookGate } from '../webhooks/gate.js';
 import { deliveryChecks } from '../webhooks/delivery.js';
 
 const HOOK_METHODS = ['POST'] as const;
@@ -24,12 +23,12 @@ function withListArg(body: unknown): unknown {
 }
 
 export async function hookRoutes(app: FastifyInstance): Promise<void> {
-  const { webhookUrl, webhookDisableAuth, webhooks, maxRequestBodySize } = app.settings.rest;
+  const { webhookUrl, webhookDisableAuth, maxRequestBodySize } = app.settings.rest;
   const base = webhookUrl === '/' ? '' : webhookUrl.replace(/\/+$/, '');
   // The route is registered under root_prefix; the tag takes only what follows the hook URL.
   const mounted = mountPath(app.settings.rest.rootPrefix);
   const rawSubPath = (request: FastifyRequest): string => pathOf(request.url).slice(mounted.length + base.length);
-  const gate = new WebhookGate(webhooks, app.log.child({ component: 'webhooks' }));
+  const gate = app.webhooks;
   const checks = deliveryChecks({
     gate,
     subPathOf: (request) => hookTag(rawSubPath(request)).slice(HOOK_TAG.length + 1),

@@ -1,0 +1,207 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { EventBusStats } from '../salt/event-bus.js';
+import type { RequestOutcome } from '../salt/request-channel.js';
+import type { CredentialGuardCounts } from './credential-guard.js';
+import type { StreamStats } from './streams.js';
+import type { WebhookGate } from './webhooks/gate.js';
+
+/**
+ * salt-apid's Prometheus metrics (prom-client, a registry of its own). Every label takes its values
+ * from a fixed set: routes are the registered route patterns (`unmatched` for anything else),
+ * methods the HTTP methods (`OTHER`), statuses the numeric codes, master commands the clear
+ * commands salt-apid sends (`other`), webhook rules the configured paths. No label ever carries a
+ * token, a user name or a path a client chose.
+ */
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
+const COMMANDS = new Set(['publish', 'runner', 'wheel', 'mk_token', 'get_token', 'ping']);
+
+export interface MetricsSources {
+  sessions(): number;
+  streams(): StreamStats;
+  credentials(): CredentialGuardCounts;
+  webhooks(): ReturnType<WebhookGate['stats']>;
+  /** The master's event bus; undefined without a master connection. */
+  bus(): EventBusStats | undefined;
+}
+
+/** A counter whose value is read from a running total at scrape time. */
+function totalCounter(registry: Registry, name: string, help: string, read: () => number): void {
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
+}
+
+export class SaltApidMetrics {
+  readonly registry = new Registry();
+  private readonly httpRequests: Counter<'route' | 'method' | 'status'>;
+  private readonly httpSeconds: Histogram<'route' | 'method'>;
+  private readonly masterRequests: Counter<'command' | 'outcome'>;
+  private readonly masterSeconds: Histogram<'command'>;
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.httpRequests = new Counter({
+      name: 'saltapid_http_requests_total',
+      help: 'HTTP requests answered, by route pattern, method and status',
+      labelNames: ['route', 'method', 'status'],
+      registers,
+    });
+    this.httpSeconds = new Histogram({
+      name: 'saltapid_http_request_duration_seconds',
+      help: 'Time from request to answer, by route pattern and method',
+      labelNames: ['route', 'method'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
+      registers,
+    });
+    this.masterRequests = new Counter({
+      name: 'saltapid_master_requests_total',
+      help: "Requests to the master's request port, by command and outcome (ok, timeout, unavailable, error)",
+      labelNames: ['command', 'outcome'],
+      registers,
+    });
+    this.masterSeconds = new Histogram({
+      name: 'saltapid_master_request_duration_seconds',
+      help: "Round trips to the master's request port, by command",
+      labelNames: ['command'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers,
+    });
+    this.busMetrics(sources);
+    this.clientMetrics(sources);
+  }
+
+  observeHttp(route: string | undefined, method: string, status: number, seconds: number): void {
+    const labels = { route: route ?? 'unmatched', method: METHODS.has(method) ? method : 'OTHER' };
+    this.httpRequests.inc({ ...labels, status: String(status) });
+    this.httpSeconds.observe(labels, seconds);
+  }
+
+  observeMaster(command: string, seconds: number, outcome: RequestOutcome): void {
+    const name = COMMANDS.has(command) ? command : 'other';
+    this.masterRequests.inc({ command: name, outcome });
+    this.masterSeconds.observe({ command: name }, seconds);
+  }
+
+  private busMetrics(sources: MetricsSources): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'saltapid_event_bus_connected',
+      help: "1 while the master's event bus is connected",
+      registers,
+      collect() {
+        this.set(sources.bus()?.state === 'connected' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'saltapid_event_bus_framing_info',
+      help: 'The framing learned for the publisher and the pull socket (bare or len32)',
+      labelNames: ['socket', 'framing'],
+      registers,
+      collect() {
+        this.reset();
+        const bus = sources.bus();
+        this.set({ socket: 'pub', framing: bus?.pubFraming ?? 'unknown' }, 1);
+        this.set({ socket: 'pull', framing: bus?.pullFraming ?? 'unknown' }, 1);
+      },
+    });
+    const bus = (read: (stats: EventBusStats) => number) => () => {
+      const stats = sources.bus();
+      return stats === undefined ? 0 : read(stats);
+    };
+    totalCounter(
+      this.registry,
+      'saltapid_event_bus_events_received_total',
+      'Events read from the master',
+      bus((s) => s.eventsReceived),
+    );
+    totalCounter(
+      this.registry,
+      'saltapid_event_bus_events_fired_total',
+      'Events fired into the master',
+      bus((s) => s.eventsFired),
+    );
+    totalCounter(
+      this.registry,
+      'saltapid_event_bus_decode_errors_total',
+      'Frames from the master that could not be decoded',
+      bus((s) => s.undecodableFrames),
+    );
+    totalCounter(
+      this.registry,
+      'saltapid_event_bus_reconnects_total',
+      "Reconnections to the master's event bus",
+      bus((s) => s.reconnects),
+    );
+  }
+
+  private clientMetrics(sources: MetricsSources): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'saltapid_streams_open',
+      help: 'Event streams open now, by kind',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        const streams = sources.streams();
+        this.set({ kind: 'sse' }, streams.sse);
+        this.set({ kind: 'ws' }, streams.ws);
+      },
+    });
+    totalCounter(
+      this.registry,
+      'saltapid_streams_opened_total',
+      'Event streams opened',
+      () => sources.streams().opened,
+    );
+    totalCounter(
+      this.registry,
+      'saltapid_streams_slow_clients_cut_total',
+      'Streams cut off because their client stopped reading',
+      () => sources.streams().droppedSlow,
+    );
+    new Gauge({
+      name: 'saltapid_sessions',
+      help: 'Sessions held now',
+      registers,
+      collect() {
+        this.set(sources.sessions());
+      },
+    });
+    totalCounter(
+      this.registry,
+      'saltapid_login_failures_total',
+      'Passwords the master refused',
+      () => sources.credentials().loginFailures,
+    );
+    totalCounter(
+      this.registry,
+      'saltapid_login_throttled_total',
+      'Credentials refused with 429 by the login throttle',
+      () => sources.credentials().throttled,
+    );
+    totalCounter(
+      this.registry,
+      'saltapid_api_acl_refused_total',
+      'Credentials refused by api_acl',
+      () => sources.credentials().apiAclRefused,
+    );
+    new Counter({
+      name: 'saltapid_webhook_deliveries_total',
+      help: 'Webhook deliveries by rule (its path glob) and outcome (fired, replayed, rejected, forbidden)',
+      labelNames: ['rule', 'outcome'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { rule, outcome, count } of sources.webhooks()) this.inc({ rule, outcome }, count);
+      },
+    });
+  }
+}

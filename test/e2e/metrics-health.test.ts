@@ -1,0 +1,134 @@
+import { createHmac } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Secret } from '../../src/config/secret.js';
+import { login, startApi, type ApiUnderTest } from '../support/api.js';
+
+/** /healthz, /readyz and /metrics over the real server and the demo master. */
+
+const apis: ApiUnderTest[] = [];
+afterEach(async () => {
+  for (const api of apis.splice(0)) await api.close();
+});
+
+async function start(options: Parameters<typeof startApi>[0] = {}): Promise<ApiUnderTest> {
+  const api = await startApi(options);
+  apis.push(api);
+  return api;
+}
+
+/** The sample lines of one metric family. */
+function samples(text: string, name: string): string[] {
+  return text.split('\n').filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `));
+}
+
+describe('/healthz and /readyz', () => {
+  it('is healthy while serving, ready while the master answers, 503 with the reason once it is gone', async () => {
+    const api = await start();
+    const health = await api.call('/healthz');
+    expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
+    const ready = await api.call('/readyz');
+    expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready' }]);
+    await api.demo.stop();
+    let last = await api.call('/readyz');
+    for (let tries = 0; last.status !== 503 && tries < 100; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      last = await api.call('/readyz');
+    }
+    expect(last.status).toBe(503);
+    expect(await last.json()).toEqual({ status: 'not ready', reason: "the master's event bus is not connected" });
+    expect((await api.call('/healthz')).status).toBe(200);
+  });
+
+  it('needs no credentials and refuses other methods', async () => {
+    const api = await start();
+    const post = await api.call('/readyz', {
+      method: 'POST',
+      body: '{}',
+      headers: { 'Content-Type': 'application/json' },
+    });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+});
+
+describe('/metrics', () => {
+  it('wants a session or token unless metrics_disable_auth', async () => {
+    const api = await start();
+    expect((await api.call('/metrics')).status).toBe(401);
+    const { token } = await login(api);
+    const res = await api.call('/metrics', { headers: { 'X-Auth-Token': token } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const open = await start({ settings: { rest: { metricsDisableAuth: true, metricsPath: '/internal/metrics' } } });
+    expect((await open.call('/internal/metrics')).status).toBe(200);
+    expect((await open.call('/metrics')).status).toBe(404);
+  });
+
+  it('counts requests, master round trips, the bus, sessions and webhooks with bounded labels', async () => {
+    const secret = 'metrics-webhook-secret';
+    const api = await start({
+      settings: {
+        rest: {
+          metricsDisableAuth: true,
+          webhooks: [
+            {
+              path: 'gh/*',
+              auth: 'github',
+              secret: new Secret(secret),
+              header: 'Authorization',
+              allowFrom: undefined,
+              allowFromText: [],
+              replayWindow: 300,
+            },
+          ],
+        },
+      },
+    });
+    const { token } = await login(api);
+    await api.call('/', {
+      method: 'POST',
+      headers: { 'X-Auth-Token': token, 'Content-Type': 'application/json' },
+      body: '[{"client": "local", "tgt": "*", "fun": "test.ping"}]',
+    });
+    const body = '{"a": 1}';
+    const signature = createHmac('sha256', secret).update(body).digest('hex');
+    const hook = (sig: string) =>
+      api.call('/hook/gh/push', {
+        method: 'POST',
+        body,
+        headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': `sha256=${sig}` },
+      });
+    expect((await hook(signature)).status).toBe(200);
+    expect((await hook('0'.repeat(64))).status).toBe(401);
+    // 10,000 distinct paths nobody registered, some with a token in them.
+    for (let i = 0; i < 10_000; i += 50) {
+      await Promise.all(
+        Array.from({ length: 50 }, (_, j) => api.call(`/no/such/path/${i + j}?token=${token}`).then((r) => r.text())),
+      );
+    }
+    const text = await (await api.call('/metrics')).text();
+    expect(text).not.toContain(token);
+    expect(text).not.toContain('/no/such/path');
+    const http = samples(text, 'saltapid_http_requests_total');
+    expect(http.length).toBeLessThan(30);
+    expect(http).toContainEqual(
+      expect.stringMatching(/^saltapid_http_requests_total\{route="unmatched",method="GET",status="404"\} 10000$/),
+    );
+    expect(http).toContainEqual(expect.stringMatching(/route="\/login",method="POST",status="200"/));
+    expect(samples(text, 'saltapid_master_requests_total')).toContainEqual(
+      expect.stringMatching(/command="mk_token",outcome="ok"\} [1-9]/),
+    );
+    expect(samples(text, 'saltapid_master_requests_total')).toContainEqual(
+      expect.stringMatching(/command="publish",outcome="ok"/),
+    );
+    expect(samples(text, 'saltapid_event_bus_connected')).toEqual(['saltapid_event_bus_connected 1']);
+    expect(samples(text, 'saltapid_sessions')).toEqual(['saltapid_sessions 1']);
+    expect(samples(text, 'saltapid_webhook_deliveries_total').sort()).toEqual([
+      'saltapid_webhook_deliveries_total{rule="gh/*",outcome="fired"} 1',
+      'saltapid_webhook_deliveries_total{rule="gh/*",outcome="rejected"} 1',
+    ]);
+    expect(samples(text, 'saltapid_streams_open')).toHaveLength(2);
+    expect(text).toContain('process_resident_memory_bytes');
+    expect(text).toContain('saltapid_http_request_duration_seconds_bucket');
+  });
+});
