@@ -48,6 +48,8 @@ const KNOWN_OPTIONS = new Set([
   'event_hub',
   'metrics_path',
   'metrics_disable_auth',
+  'events_ids',
+  'events_replay',
   'event_pull_framing',
   'max_sessions',
   'max_sessions_per_user',
@@ -83,6 +85,15 @@ export const DEFAULT_SSL_CIPHERS = [
   'ECDHE-ECDSA-CHACHA20-POLY1305',
   'ECDHE-RSA-CHACHA20-POLY1305',
 ].join(':');
+
+/** `events_replay: {max_events, max_seconds}`: the ring resumable `/events` streams replay from. */
+function readEventsReplay(rest: OptionReader): { maxEvents: number; maxSeconds: number } {
+  const replay = rest.nested('events_replay');
+  return {
+    maxEvents: replay?.integer('max_events', 0, 1_000_000) ?? 10_000,
+    maxSeconds: replay?.integer('max_seconds', 0, 86_400) ?? 300,
+  };
+}
 
 export function unknownRestOptions(rest: OptionReader): string[] {
   return rest.keys().filter((key) => !KNOWN_OPTIONS.has(key));
@@ -170,6 +181,8 @@ export function buildRestSettings(
     eventHub: readEventHub(rest),
     metricsPath: urlPath(rest, 'metrics_path', '/metrics'),
     metricsDisableAuth: rest.boolean('metrics_disable_auth') ?? false,
+    eventsIds: rest.boolean('events_ids') ?? false,
+    eventsReplay: readEventsReplay(rest),
     maxSessions: rest.integer('max_sessions', 1) ?? 10_000,
     maxSessionsPerUser: rest.integer('max_sessions_per_user', 1) ?? 100,
     loginMaxFailures: rest.integer('login_max_failures', 0) ?? 5,

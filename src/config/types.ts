@@ -74,6 +74,10 @@ export interface RestSettings {
   metricsPath: string;
   /** salt-apid extension `metrics_disable_auth`: serve metrics without a session or token (default false). */
   metricsDisableAuth: boolean;
+  /** salt-apid extension `events_ids`: `id:` lines on `/events` and `Last-Event-ID` resumption (default false). */
+  eventsIds: boolean;
+  /** salt-apid extension `events_replay`: how much a resuming `/events` client can get back. */
+  eventsReplay: { maxEvents: number; maxSeconds: number };
   /** salt-apid extension `max_sessions`: sessions kept in all (default 10000). */
   maxSessions: number;
   /** salt-apid extension `max_sessions_per_user`: sessions one eauth user may hold (default 100). */

@@ -24,6 +24,8 @@ import { StreamRegistry } from './streams.js';
 import { SaltApidMetrics } from './metrics.js';
 import { Readiness } from './readiness.js';
 import { WebhookGate } from './webhooks/gate.js';
+import { EventRing } from './event-ring.js';
+import type { SaltEvent } from '../salt/event-frame.js';
 import type { MasterHealth } from '../salt/master.js';
 
 declare module 'fastify' {
@@ -50,6 +52,8 @@ declare module 'fastify' {
     metrics: SaltApidMetrics;
     /** `/readyz`'s check of the master connection. */
     readiness: Readiness;
+    /** `events_ids`: the ring resumable `/events` streams replay from; undefined when off. */
+    eventRing: EventRing | undefined;
   }
   interface FastifyReply {
     /**
@@ -78,6 +82,8 @@ export interface MasterGateway {
 export interface EventGateway {
   subscribe(options?: SubscriptionOptions): Subscription;
   fire(tag: string, data: SaltMap): Promise<void>;
+  /** Every event, synchronously, before any subscription (EventBus.tap). */
+  tap?(listener: (event: SaltEvent) => void): () => void;
 }
 
 export interface AppContextOptions {
@@ -159,6 +165,13 @@ async function appContext(app: FastifyInstance, options: AppContextOptions): Pro
     metrics.observeHttp(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
   });
   app.decorate('readiness', new Readiness(master.health));
+  const events = options.events ?? DETACHED_EVENTS;
+  const ring = rest.eventsIds ? new EventRing(rest.eventsReplay) : undefined;
+  if (ring !== undefined) {
+    const untap = events.tap?.((event) => ring.record(event));
+    app.addHook('onClose', async () => untap?.());
+  }
+  app.decorate('eventRing', ring);
   app.decorate('authGate', gates.gate);
   app.decorate('sessionGate', gates.sessionGate);
   app.decorateRequest('saltSession', null);

@@ -66,6 +66,30 @@ export interface SseStreamOptions {
   logger?: { warn(details: object, message: string): void };
   /** Names the client in the log line written when it is cut off. */
   client?: string;
+  /** `events_ids`: each event's `id:` line (events_ids); undefined writes none, as salt-api. */
+  idOf?: (event: SaltEvent) => string | undefined;
+  /** Written after the preamble, before the live events: a resumed stream's gap notice and replay. */
+  replay?: { gap: string | undefined; events: readonly SaltEvent[] };
+  /** Live events the replay already sent are skipped: true for those. */
+  alreadySent?: (event: SaltEvent) => boolean;
+}
+
+const idBlocks = new WeakMap<SaltEvent, string>();
+
+/** The SSE block of an event with its `id:` line first, shared by every resumable stream. */
+export function sseBlockWithId(event: SaltEvent, id: string | undefined): string {
+  if (id === undefined) return sseBlock(event);
+  let block = idBlocks.get(event);
+  if (block === undefined) {
+    block = `id: ${id}\n${sseBlock(event)}`;
+    idBlocks.set(event, block);
+  }
+  return block;
+}
+
+/** The `event: gap` block that tells a resuming client some events are lost to it. */
+export function gapBlock(missedFrom: string | null, missedTo: string | null): string {
+  return `event: gap\ndata: ${jsonDumps({ missed_from: missedFrom, missed_to: missedTo })}\n\n`;
 }
 
 /** Waits for the socket to drain; or reports why streaming must stop instead. */
@@ -105,10 +129,23 @@ export async function streamEvents(options: SseStreamOptions): Promise<StreamEnd
         }, keepAliveMs)
       : undefined;
   const cancelExpiry = options.endAt !== undefined ? callAt(options.endAt, () => finish('expired')) : undefined;
+  const block = (event: SaltEvent): string => sseBlockWithId(event, options.idOf?.(event));
   try {
     out.write(SSE_PREAMBLE);
+    if (options.replay !== undefined) {
+      if (options.replay.gap !== undefined) out.write(options.replay.gap);
+      for (const event of options.replay.events) {
+        if (out.write(block(event))) continue;
+        const outcome = await waitDrain(out, sub);
+        if (outcome !== 'drained') {
+          finish(outcome);
+          break;
+        }
+      }
+    }
     for await (const event of sub) {
-      if (out.write(sseBlock(event))) continue;
+      if (options.alreadySent?.(event) === true) continue;
+      if (out.write(block(event))) continue;
       const outcome = await waitDrain(out, sub);
       if (outcome !== 'drained') {
         finish(outcome);

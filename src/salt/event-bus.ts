@@ -64,6 +64,7 @@ function openSocket(address: BusAddress): Socket {
 export class EventBus {
   private readonly options: Required<Omit<EventBusOptions, 'logger'>> & { logger: Logger | undefined };
   private readonly subscribers = new Set<Subscription>();
+  private readonly taps = new Set<(event: SaltEvent) => void>();
   private pubSocket: Socket | undefined;
   private reader = new EventFrameReader();
   private busState: BusState = 'connecting';
@@ -149,6 +150,15 @@ export class EventBus {
       }, timeoutMs);
       this.connectedWaiters.add(onConnected);
     });
+  }
+
+  /**
+   * Calls `listener` with every event, synchronously and before any subscription receives it
+   * (the replay ring numbers events this way). The listener must not block. Returns the removal.
+   */
+  tap(listener: (event: SaltEvent) => void): () => void {
+    this.taps.add(listener);
+    return () => this.taps.delete(listener);
   }
 
   subscribe(options: SubscriptionOptions = {}): Subscription {
@@ -261,6 +271,7 @@ export class EventBus {
       for (const listener of this.probeListeners) listener(event.tag);
       return;
     }
+    for (const tap of this.taps) tap(event);
     for (const sub of this.subscribers) sub.push(event);
   }
 

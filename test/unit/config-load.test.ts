@@ -92,6 +92,8 @@ describe('loadSettings defaults', () => {
       eventHub: undefined,
       metricsPath: '/metrics',
       metricsDisableAuth: false,
+      eventsIds: false,
+      eventsReplay: { maxEvents: 10_000, maxSeconds: 300 },
       maxSessions: 10_000,
       maxSessionsPerUser: 100,
       loginMaxFailures: 5,

@@ -10,7 +10,10 @@ import { honouredToken, noPermission } from '../auth.js';
 import { HttpError, notFoundError } from '../errors.js';
 import { isSessionIdShape, presentedSessionId } from '../sessions.js';
 import { couldBeSaltToken, saltTokenLength } from '../../salt/token-shape.js';
-import { streamEvents } from '../sse.js';
+import { gapBlock, streamEvents, type SseStreamOptions } from '../sse.js';
+import type { EventRing } from '../event-ring.js';
+import type { SaltEvent } from '../../salt/event-frame.js';
+import { tagFilter } from '../tag-filter.js';
 import { STREAM_QUEUE } from '../streams.js';
 import { pathOf } from '../paths.js';
 import { rejectOtherMethods, sendAllow } from './methods.js';
@@ -34,6 +37,28 @@ interface EventsRoute {
   Params: { token?: string };
 }
 
+/** `events_ids`: ids on every event and, for a client sending `Last-Event-ID`, what it missed. */
+function resumeFrom(
+  ring: EventRing | undefined,
+  lastEventId: string | string[] | undefined,
+  wanted: (tag: string) => boolean,
+): Pick<SseStreamOptions, 'idOf' | 'replay' | 'alreadySent'> {
+  if (ring === undefined) return {};
+  const idOf = (event: SaltEvent): string | undefined => ring.idOf(event);
+  const last = Array.isArray(lastEventId) ? lastEventId[0] : lastEventId;
+  if (last === undefined || last === '') return { idOf };
+  const resume = ring.resume(last, wanted);
+  const newest = resume.events.length === 0 ? 0 : (ring.seqOf(resume.events[resume.events.length - 1]!) ?? 0);
+  return {
+    idOf,
+    replay: {
+      gap: resume.kind === 'gap' ? gapBlock(resume.missedFrom, resume.missedTo) : undefined,
+      events: resume.events,
+    },
+    alreadySent: (event) => (ring.seqOf(event) ?? Infinity) <= newest,
+  };
+}
+
 export async function eventsRoutes(app: FastifyInstance): Promise<void> {
   const { debug, eventsUrlTokens } = app.settings.rest;
   const tokenLength = saltTokenLength(app.settings.master.hashType);
@@ -42,11 +67,11 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
   function presentedToken(request: FastifyRequest<EventsRoute>): string | undefined {
     const { params, query } = request;
     if (!eventsUrlTokens) {
-      if (Object.keys(query).length > 0) throw new HttpError(400, URL_TOKENS_REFUSED);
+      if (Object.keys(query).some((name) => name !== 'tag')) throw new HttpError(400, URL_TOKENS_REFUSED);
       if (params.token !== undefined) throw notFoundError(pathOf(request.url));
       return presentedSessionId(request);
     }
-    refuseUndeclaredQuery(query, ['token', 'salt_token'], debug);
+    refuseUndeclaredQuery(query, ['token', 'salt_token', 'tag'], debug);
     return params.token || lastValue(query['token']) || lastValue(query['salt_token']) || presentedSessionId(request);
   }
 
@@ -65,6 +90,7 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
 
   async function events(request: FastifyRequest<EventsRoute>, reply: FastifyReply<EventsRoute>): Promise<void> {
     const { token, sessionId } = await authenticate(request);
+    const wanted = tagFilter(request.query['tag']);
     // Hijacked replies skip Fastify's header writing: carry over what the hooks set (CORS, cookie…).
     const headers: OutgoingHttpHeaders = Object.fromEntries(headersSetOn(reply));
     headers['content-type'] = 'text/event-stream;charset=utf-8';
@@ -78,7 +104,13 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
       return;
     }
     const client = `${request.ip}:${request.socket.remotePort ?? '?'}`;
-    const subscription = app.events.subscribe({ maxQueue: STREAM_QUEUE, overflow: 'error' });
+    const subscription = app.events.subscribe({
+      maxQueue: STREAM_QUEUE,
+      overflow: 'error',
+      ...(wanted && { match: wanted }),
+    });
+    // Subscribed first, then the ring read: nothing falls between the replay and the live events.
+    const resumed = resumeFrom(app.eventRing, request.headers['last-event-id'], wanted ?? (() => true));
     const unregister = app.streams.add({
       kind: 'sse',
       sessionId,
@@ -86,7 +118,14 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
       close: () => subscription.close(),
     });
     try {
-      const end = await streamEvents({ subscription, out, endAt: token.expire * 1000, logger: request.log, client });
+      const end = await streamEvents({
+        subscription,
+        out,
+        endAt: token.expire * 1000,
+        logger: request.log,
+        client,
+        ...resumed,
+      });
       if (end === 'slow-consumer') app.streams.noteSlowConsumer();
     } finally {
       unregister();

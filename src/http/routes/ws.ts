@@ -34,6 +34,7 @@ import { serveEventSocket, type EventSocket } from '../ws-stream.js';
 import { reapUpgradeSockets } from '../ws-upgrades.js';
 import { rejectOtherMethods, sendAllow } from './methods.js';
 import { lastValue, type Query } from './query.js';
+import { tagFilter } from '../tag-filter.js';
 import { headersSetOn } from './reply-headers.js';
 import { sessionScope } from './session-scope.js';
 import { saltTokenLength, saltTokenPattern } from '../../salt/token-shape.js';
@@ -165,7 +166,11 @@ function openSocket(context: WsContext, mode: Mode, socket: EventSocket, request
   serveEventSocket({
     socket,
     acknowledge: mode === 'raw' || mode === 'formatted',
-    subscribe: () => app.events.subscribe({ maxQueue: STREAM_QUEUE, overflow: 'error' }),
+    subscribe: () => {
+      // `?tag=` globs (checked before the upgrade, in preValidation).
+      const wanted = tagFilter(request.query['tag']);
+      return app.events.subscribe({ maxQueue: STREAM_QUEUE, overflow: 'error', ...(wanted && { match: wanted }) });
+    },
     frames,
     onReady,
     streams: app.streams,
@@ -191,6 +196,7 @@ function socketRoute(
       if (origin !== undefined && !originAllowed(origin, request.headers.host, corsOrigin)) {
         throw new HttpError(403, ORIGIN_REFUSED);
       }
+      tagFilter(request.query['tag']);
       context.credentials.set(request, await authenticate(app, request));
       context.upgrades.set(request.raw, reply);
     },

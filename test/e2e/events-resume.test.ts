@@ -1,0 +1,142 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { json, login, startApi, type ApiUnderTest } from '../support/api.js';
+import { SseClient } from '../support/sse.js';
+import { READY, terminateWsClients, WsEventClient } from '../support/ws.js';
+
+/**
+ * Resumable `/events` (`events_ids`, `Last-Event-ID`, `events_replay`) and `?tag=` filters on
+ * `/events` and `/ws`, over the real server and the demo master's bus.
+ */
+
+const apis: ApiUnderTest[] = [];
+const streams: SseClient[] = [];
+afterEach(async () => {
+  for (const sse of streams.splice(0)) sse.close();
+  terminateWsClients();
+  for (const api of apis.splice(0)) await api.close();
+});
+
+async function start(rest: Record<string, unknown> = {}): Promise<{ api: ApiUnderTest; token: string }> {
+  const api = await startApi({ settings: { rest } });
+  apis.push(api);
+  const { token } = await login(api);
+  return { api, token };
+}
+
+async function open(api: ApiUnderTest, path: string, headers: Record<string, string>): Promise<SseClient> {
+  const sse = await SseClient.open(api, path, headers);
+  streams.push(sse);
+  await sse.waitFor('retry: 400\n');
+  return sse;
+}
+
+async function fire(api: ApiUnderTest, token: string, path: string): Promise<void> {
+  expect((await api.call(`/hook/${path}`, json({ n: path }, { 'X-Auth-Token': token }))).status).toBe(200);
+}
+
+/** The hook tags in a stream's text, in order. */
+const hookTags = (text: string): string[] =>
+  [...text.matchAll(/^tag: salt\/netapi\/hook\/(\S+)$/gm)].map((match) => match[1] ?? '');
+
+/** The id of the block whose tag is `salt/netapi/hook/<path>`. */
+function idOf(text: string, path: string): string {
+  const match = new RegExp(`^id: (\\S+)\\ntag: salt/netapi/hook/${path}$`, 'm').exec(text);
+  if (match?.[1] === undefined) throw new Error(`no id for ${path} in ${text}`);
+  return match[1];
+}
+
+describe('resumable /events (events_ids)', () => {
+  it('writes no id lines by default, and ignores Last-Event-ID', async () => {
+    const { api, token } = await start();
+    const sse = await open(api, '/events', { 'X-Auth-Token': token, 'Last-Event-ID': 'abcdef01-3' });
+    await fire(api, token, 'plain');
+    await sse.waitFor('tag: salt/netapi/hook/plain\n');
+    expect(sse.text).not.toMatch(/^id: /m);
+    expect(sse.text).not.toContain('event: gap');
+  });
+
+  it('gives every event an id and replays what a reconnecting client missed, then goes on live', async () => {
+    const { api, token } = await start({ eventsIds: true });
+    const first = await open(api, '/events', { 'X-Auth-Token': token });
+    await fire(api, token, 'one');
+    await first.waitFor('tag: salt/netapi/hook/one\n');
+    const lastSeen = idOf(first.text, 'one');
+    expect(lastSeen).toMatch(/^[0-9a-f]{8}-\d+$/);
+    first.close();
+    for (const path of ['two', 'three', 'four']) await fire(api, token, path);
+    const again = await open(api, '/events', { 'X-Auth-Token': token, 'Last-Event-ID': lastSeen });
+    await again.waitFor('tag: salt/netapi/hook/four\n');
+    await fire(api, token, 'five');
+    await again.waitFor('tag: salt/netapi/hook/five\n');
+    expect(hookTags(again.text)).toEqual(['two', 'three', 'four', 'five']);
+    expect(again.text).not.toContain('event: gap');
+    const ids = ['two', 'three', 'four', 'five'].map((path) => Number(idOf(again.text, path).split('-')[1]));
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+  });
+
+  it('says "event: gap" first when the ring no longer holds everything missed', async () => {
+    const { api, token } = await start({ eventsIds: true, eventsReplay: { maxEvents: 2, maxSeconds: 300 } });
+    const first = await open(api, '/events', { 'X-Auth-Token': token });
+    await fire(api, token, 'seen');
+    await first.waitFor('tag: salt/netapi/hook/seen\n');
+    const lastSeen = idOf(first.text, 'seen');
+    first.close();
+    for (const path of ['m1', 'm2', 'm3', 'm4']) await fire(api, token, path);
+    const again = await open(api, '/events', { 'X-Auth-Token': token, 'Last-Event-ID': lastSeen });
+    await again.waitFor('tag: salt/netapi/hook/m4\n');
+    const gapAt = again.text.indexOf('event: gap\n');
+    expect(gapAt).toBeGreaterThan(0);
+    expect(gapAt).toBeLessThan(again.text.indexOf('tag: salt/netapi/hook/m3'));
+    expect(hookTags(again.text)).toEqual(['m3', 'm4']);
+    const gap = /event: gap\ndata: (.*)\n/.exec(again.text)?.[1] ?? '';
+    const [boot, seen] = lastSeen.split('-');
+    expect(JSON.parse(gap)).toMatchObject({ missed_from: `${boot}-${Number(seen) + 1}` });
+  });
+
+  it('treats an id from another run as a gap and replays the ring', async () => {
+    const { api, token } = await start({ eventsIds: true });
+    await fire(api, token, 'kept');
+    const sse = await open(api, '/events', { 'X-Auth-Token': token, 'Last-Event-ID': '00000000-99' });
+    await sse.waitFor('tag: salt/netapi/hook/kept\n');
+    expect(sse.text.indexOf('event: gap\n')).toBeLessThan(sse.text.indexOf('tag: salt/netapi/hook/kept'));
+    expect(sse.text).toContain('"missed_from": null');
+  });
+});
+
+describe('?tag= filters', () => {
+  it('sends /events only the events whose tag matches one of the globs', async () => {
+    const { api, token } = await start();
+    const sse = await open(api, '/events?tag=salt/netapi/hook/a/*&tag=salt/netapi/hook/c', { 'X-Auth-Token': token });
+    for (const path of ['a/1', 'b/1', 'c', 'c/d', 'a/2']) await fire(api, token, path);
+    await sse.waitFor('tag: salt/netapi/hook/a/2\n');
+    expect(hookTags(sse.text)).toEqual(['a/1', 'c', 'a/2']);
+    expect(sse.text).not.toMatch(/^tag: salt\/auth/m);
+  });
+
+  it('filters the replay too, works with events_url_tokens off, and bounds the globs', async () => {
+    const { api, token } = await start({ eventsIds: true, eventsUrlTokens: false });
+    const first = await open(api, '/events', { 'X-Auth-Token': token });
+    await fire(api, token, 'x/0');
+    await first.waitFor('tag: salt/netapi/hook/x/0\n');
+    const lastSeen = idOf(first.text, 'x/0');
+    for (const path of ['x/1', 'y/1', 'x/2']) await fire(api, token, path);
+    const again = await open(api, '/events?tag=salt/netapi/hook/x/*', {
+      'X-Auth-Token': token,
+      'Last-Event-ID': lastSeen,
+    });
+    await again.waitFor('tag: salt/netapi/hook/x/2\n');
+    expect(hookTags(again.text)).toEqual(['x/1', 'x/2']);
+    const many = Array.from({ length: 33 }, (_, i) => `tag=t${i}`).join('&');
+    expect((await api.call(`/events?${many}`, { headers: { 'X-Auth-Token': token } })).status).toBe(400);
+    expect((await api.call(`/events?token=${token}`)).status).toBe(400);
+  });
+
+  it('filters /ws the same way', async () => {
+    const { api, token } = await start();
+    const client = await WsEventClient.open(api, '/ws?tag=salt/netapi/hook/keep/*', { 'X-Auth-Token': token });
+    await client.say(READY);
+    for (const path of ['drop/1', 'keep/1']) await fire(api, token, path);
+    await client.waitFor((m) => m.includes('"tag": "salt/netapi/hook/keep/1"'));
+    expect(client.messages.some((m) => m.includes('salt/netapi/hook/drop/1'))).toBe(false);
+  });
+});
