@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SaltEvent } from '../../src/salt/event-frame.js';
 import { EventRing } from '../../src/http/event-ring.js';
 
-const event = (tag: string): SaltEvent => ({ tag, data: {} }) as SaltEvent;
+const event = (tag: string): SaltEvent => ({ tag, data: {} });
 
 describe('EventRing', () => {
   it('numbers events in order and keeps at most max_events', () => {
