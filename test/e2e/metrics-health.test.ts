@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Secret } from '../../src/config/secret.js';
+import { DemoMaster } from '../../src/demo/demo-master.js';
 import { login, startApi, type ApiUnderTest } from '../support/api.js';
 
 /** /healthz, /readyz and /metrics over the real server and the demo master. */
@@ -37,6 +38,17 @@ describe('/healthz and /readyz', () => {
     expect(last.status).toBe(503);
     expect(await last.json()).toEqual({ status: 'not ready', reason: "the master's event bus is not connected" });
     expect((await api.call('/healthz')).status).toBe(200);
+    // The master comes back on the same sockets and port: salt-apid reconnects and is ready again.
+    const again = await DemoMaster.start({ sockDir: api.demo.sockDir, retPort: api.demo.retPort, returnDelayMs: 1 });
+    try {
+      for (let tries = 0; last.status !== 200 && tries < 200; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        last = await api.call('/readyz');
+      }
+      expect([last.status, await last.json()]).toEqual([200, { status: 'ready' }]);
+    } finally {
+      await again.stop();
+    }
   });
 
   it('needs no credentials and refuses other methods', async () => {
