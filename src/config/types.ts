@@ -70,6 +70,8 @@ export interface RestSettings {
   webhooks: WebhookRule[];
   /** salt-apid extension `event_hub`: salt-event-hub's `POST /<event>/trigger`; undefined: off. */
   eventHub: EventHubSettings | undefined;
+  /** salt-apid extension `metrics`: false turns Prometheus metrics off (no /metrics, no counting). */
+  metrics: boolean;
   /** salt-apid extension `metrics_path`: where Prometheus metrics are served (default `/metrics`). */
   metricsPath: string;
   /** salt-apid extension `metrics_disable_auth`: serve metrics without a session or token (default false). */

@@ -157,13 +157,15 @@ async function appContext(app: FastifyInstance, options: AppContextOptions): Pro
     webhooks: () => webhooks.stats(),
     bus: () => master.health?.busStats(),
   });
-  master.health?.observeRequests((command, seconds, outcome) => metrics.observeMaster(command, seconds, outcome));
   app.decorate('metrics', metrics);
-  // Every answer, the 404 page and early refusals included: registered first, it applies to all.
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.is404 ? undefined : request.routeOptions.url;
-    metrics.observeHttp(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
-  });
+  if (rest.metrics) {
+    master.health?.observeRequests((command, seconds, outcome) => metrics.observeMaster(command, seconds, outcome));
+    // Every answer, the 404 page and early refusals included: registered first, it applies to all.
+    app.addHook('onResponse', async (request, reply) => {
+      const route = request.is404 ? undefined : request.routeOptions.url;
+      metrics.observeHttp(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+    });
+  }
   app.decorate('readiness', new Readiness(master.health));
   const events = options.events ?? DETACHED_EVENTS;
   const ring = rest.eventsIds ? new EventRing(rest.eventsReplay) : undefined;

@@ -74,6 +74,8 @@ describe('/metrics', () => {
     const open = await start({ settings: { rest: { metricsDisableAuth: true, metricsPath: '/internal/metrics' } } });
     expect((await open.call('/internal/metrics')).status).toBe(200);
     expect((await open.call('/metrics')).status).toBe(404);
+    const off = await start({ settings: { rest: { metrics: false, metricsDisableAuth: true } } });
+    expect((await off.call('/metrics')).status).toBe(404);
   });
 
   it('counts requests, master round trips, the bus, sessions and webhooks with bounded labels', async () => {

@@ -90,6 +90,7 @@ describe('loadSettings defaults', () => {
       sshPamInProcess: true,
       webhooks: [],
       eventHub: undefined,
+      metrics: true,
       metricsPath: '/metrics',
       metricsDisableAuth: false,
       eventsIds: false,

@@ -10,7 +10,8 @@ import { sessionScope } from './session-scope.js';
 const METRICS_METHODS: readonly HTTPMethods[] = ['GET', 'HEAD'];
 
 export async function metricsRoutes(app: FastifyInstance): Promise<void> {
-  const { metricsPath, metricsDisableAuth } = app.settings.rest;
+  const { metrics, metricsPath, metricsDisableAuth } = app.settings.rest;
+  if (!metrics) return;
   await sessionScope(app, (scope) => {
     sendAllow(scope, METRICS_METHODS);
     const onRequest = metricsDisableAuth ? [] : [app.authGate];
