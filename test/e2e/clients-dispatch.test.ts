@@ -2,7 +2,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createNetapi } from '../../src/salt/clients/dispatcher.js';
+import { createNetapi } from '../../src/salt/clients/netapi-dispatcher.js';
 import { NETAPI_CLIENTS } from '../../src/salt/clients/netapi.js';
 import { SaltMaster } from '../../src/salt/master.js';
 import { testSettings } from '../support/settings.js';
