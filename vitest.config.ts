@@ -22,6 +22,11 @@ export default defineConfig({
       },
       {
         extends: true,
+        // The HTTP layer through app.inject: no socket, no demo master; one module graph per worker thread.
+        test: { name: 'http', include: ['test/http/**/*.test.ts'], pool: 'threads', isolate: false },
+      },
+      {
+        extends: true,
         // Real sockets, processes and environment variables: each file in its own process.
         test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], pool: 'forks' },
       },
