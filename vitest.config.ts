@@ -1,8 +1,13 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     testTimeout: 20_000,
+    // One test file per core: vitest's default (cores - 1) runs everything in one worker on a 2-core
+    // CI runner, where most e2e files spend their time waiting on sockets and timers. More than one
+    // per core starves the tests that bound a call's time (the fuzzers' per-call limit).
+    maxWorkers: availableParallelism(),
     hookTimeout: 20_000,
     reporters: ['default', './test/support/summary-reporter.ts'],
     coverage: {
