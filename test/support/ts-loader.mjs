@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { register } from 'node:module';
+import { createRequire, register } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,8 @@ export async function resolve(specifier, context, next) {
 
 /** Bump when the transpile options below change: old entries are then never read again. */
 const CACHE_VERSION = '1';
+/** A TypeScript upgrade may transpile differently: its version is part of the key too. */
+let tsVersion;
 const UID = userInfo().uid;
 const CACHE_DIR = join(tmpdir(), `salt-apid-ts-loader-${UID}`);
 let cacheUsable;
@@ -49,7 +51,10 @@ export async function load(url, context, next) {
   if (!url.endsWith('.ts')) return next(url, context);
   const fileName = fileURLToPath(url);
   const source = await readFile(fileName, 'utf8');
-  const key = createHash('sha256').update(`${CACHE_VERSION}\0${fileName}\0${source}`).digest('hex');
+  tsVersion ??= JSON.parse(
+    await readFile(createRequire(import.meta.url).resolve('typescript/package.json'), 'utf8'),
+  ).version;
+  const key = createHash('sha256').update(`${CACHE_VERSION}\0${tsVersion}\0${fileName}\0${source}`).digest('hex');
   const cached = join(CACHE_DIR, `${key}.js`);
   cacheUsable ??= checkCacheDir();
   const useCache = await cacheUsable;
