@@ -44,6 +44,15 @@ export default tseslint.config(
     },
   },
   {
+    // The size limits: a module has one job, a function one step. Tests are not held to them (a
+    // `describe` is as long as its cases).
+    files: ['src/**/*.ts'],
+    rules: {
+      'max-lines': ['error', { max: 400, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       // Vitest's asymmetric matchers (expect.any, expect.stringContaining…) are typed `any` by design; a test

@@ -1,8 +1,13 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     testTimeout: 20_000,
+    // One test file per core: vitest's default (cores - 1) runs everything in one worker on a 2-core
+    // CI runner, where most e2e files spend their time waiting on sockets and timers. More than one
+    // per core starves the tests that bound a call's time (the fuzzers' per-call limit).
+    maxWorkers: availableParallelism(),
     hookTimeout: 20_000,
     reporters: ['default', './test/support/summary-reporter.ts'],
     coverage: {
@@ -17,13 +22,21 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        // Codecs and parsers: pure functions, so one module graph per worker thread is enough.
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], pool: 'threads', isolate: false },
+        // Codecs and parsers: pure functions, so one module graph per worker is enough. Worker processes, not
+        // threads: body-fuzz bounds the growth of the process's RSS, which threads would share.
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], pool: 'forks', isolate: false },
       },
       {
         extends: true,
-        // Real sockets, processes and environment variables: each file in its own process.
-        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], pool: 'forks' },
+        // The HTTP layer through app.inject: no socket, no demo master; one module graph per worker thread.
+        test: { name: 'http', include: ['test/http/**/*.test.ts'], pool: 'threads', isolate: false },
+      },
+      {
+        extends: true,
+        // Real sockets, child processes and native ZeroMQ: worker processes rather than threads. Files share a
+        // worker's module graph (not loading fastify, zeromq and src/ again for each file saves a third of the
+        // e2e time); a file that changes process state (an environment variable) puts it back when done.
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], pool: 'forks', isolate: false },
       },
     ],
   },

@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
-import { CliUsageError, DEMO_CONFIG_FILE, parseCliArgs } from './config/cli-args.js';
+import type { Logger } from 'pino';
+import { CliUsageError, DEMO_CONFIG_FILE, parseCliArgs, type CliArgs } from './config/cli-args.js';
 import { ConfigError } from './config/errors.js';
 import { loadSettings } from './config/load.js';
 import type { Settings } from './config/types.js';
@@ -34,34 +35,68 @@ export interface Daemon {
 
 export type CliOutcome = { exitCode: number } | { daemon: Daemon };
 
-function failure(io: CliIo, message: string, exitCode: number): CliOutcome {
+/** What a step hands on when it stops the start: the outcome to return as it is. */
+class Stop {
+  constructor(readonly outcome: CliOutcome) {}
+}
+
+function failure(io: CliIo, message: string, exitCode: number): Stop {
   io.stderr.write(`salt-apid: ${message}\n`);
-  return { exitCode };
+  return new Stop({ exitCode });
+}
+
+/** The log files of `log_error_file` and `log_access_file`, and the logger that writes to the first. */
+interface LogOutputs {
+  logger: Logger;
+  errorFile: ErrorLogFile | undefined;
+  accessFile: AccessLogFile | undefined;
 }
 
 /** Parses the command line, loads the configuration and starts serving. Never calls process.exit. */
 export async function runCli(argv: string[], io: CliIo): Promise<CliOutcome> {
-  let args;
+  const args = parseArgs(argv, io);
+  if (args instanceof Stop) return args.outcome;
+  const bootLogger = createLogger({ level: args.logLevel, ...(io.log && { destination: io.log }) });
+  const loaded = loadConfig(args, bootLogger, io);
+  if (loaded instanceof Stop) return loaded.outcome;
+  const logs = await openLogFiles(loaded, args, io, bootLogger);
+  if (logs instanceof Stop) return logs.outcome;
+  const { demo, settings } = await startDemo(args, loaded, logs.logger);
+  const server = await listen(settings, demo, logs, io);
+  if (server instanceof Stop) return server.outcome;
+  logs.logger.info(
+    {
+      url: server.url,
+      master: demo ? `demo master (${demo.minionIds.length} simulated minions)` : server.master.channel.endpoint,
+      config: settings.master.configFile,
+    },
+    'salt-apid is listening',
+  );
+  return { daemon: daemonOf(server, demo, settings, logs) };
+}
+
+/** `--help` and `--version` answer here; a usage error is exit 2. */
+function parseArgs(argv: string[], io: CliIo): CliArgs | Stop {
   try {
     const parsed = parseCliArgs(argv);
     if ('help' in parsed) {
       io.stdout.write(parsed.help);
-      return { exitCode: EXIT_OK };
+      return new Stop({ exitCode: EXIT_OK });
     }
     if ('version' in parsed) {
       io.stdout.write(`${parsed.version}\n`);
-      return { exitCode: EXIT_OK };
+      return new Stop({ exitCode: EXIT_OK });
     }
-    args = parsed;
+    return parsed;
   } catch (err) {
     if (err instanceof CliUsageError) return failure(io, `${err.message} (see --help)`, EXIT_USAGE);
     throw err;
   }
+}
 
-  let logger = createLogger({ level: args.logLevel, ...(io.log && { destination: io.log }) });
-  let settings: Settings;
+function loadConfig(args: CliArgs, logger: Logger, io: CliIo): Settings | Stop {
   try {
-    settings = loadSettings({
+    return loadSettings({
       ...(args.demo && { configFile: DEMO_CONFIG_FILE }),
       ...(args.configFile !== undefined && { configFile: args.configFile }),
       ...(args.configDir !== undefined && { configDir: args.configDir }),
@@ -72,8 +107,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<CliOutcome> {
     if (err instanceof ConfigError) return failure(io, err.message, EXIT_USAGE);
     throw err;
   }
+}
 
-  // log_error_file and log_access_file: opened now, so that a bad path stops the start (exit 2).
+/** log_error_file and log_access_file: opened now, so that a bad path stops the start (exit 2). */
+async function openLogFiles(
+  settings: Settings,
+  args: CliArgs,
+  io: CliIo,
+  bootLogger: Logger,
+): Promise<LogOutputs | Stop> {
+  let logger = bootLogger;
   let errorFile: ErrorLogFile | undefined;
   let accessFile: AccessLogFile | undefined;
   const { logErrorFile, logAccessFile } = settings.rest;
@@ -102,37 +145,51 @@ export async function runCli(argv: string[], io: CliIo): Promise<CliOutcome> {
     if (err instanceof LogFileError) return failure(io, err.message, EXIT_USAGE);
     throw err;
   }
-  const closeLogFiles = async (): Promise<void> => {
-    await Promise.all([accessFile?.close(), errorFile?.close()]);
-  };
+  return { logger, errorFile, accessFile };
+}
 
-  let demo: DemoMaster | undefined;
-  if (args.demo) {
-    // Loaded only for --demo: a production process never carries the simulated master.
-    const { DemoMaster } = await import('./demo/demo-master.js');
-    const { settingsForDemo } = await import('./demo/settings.js');
-    demo = await DemoMaster.start({
-      externalAuth: settings.master.externalAuth,
-      tokenExpire: settings.master.tokenExpire,
-      logger: logger.child({ component: 'demo-master' }),
-    });
-    settings = settingsForDemo(settings, demo);
-  }
+async function closeLogFiles(logs: LogOutputs): Promise<void> {
+  await Promise.all([logs.accessFile?.close(), logs.errorFile?.close()]);
+}
 
-  let server: RunningServer;
+/** With `--demo`, the simulated master, and the settings that point at it. */
+async function startDemo(
+  args: CliArgs,
+  settings: Settings,
+  logger: Logger,
+): Promise<{ demo: DemoMaster | undefined; settings: Settings }> {
+  if (!args.demo) return { demo: undefined, settings };
+  // Loaded only for --demo: a production process never carries the simulated master.
+  const { DemoMaster } = await import('./demo/demo-master.js');
+  const { settingsForDemo } = await import('./demo/settings.js');
+  const demo = await DemoMaster.start({
+    externalAuth: settings.master.externalAuth,
+    tokenExpire: settings.master.tokenExpire,
+    logger: logger.child({ component: 'demo-master' }),
+  });
+  return { demo, settings: settingsForDemo(settings, demo) };
+}
+
+/** Starts the server; a start that fails undoes the demo master and the log files. */
+async function listen(
+  settings: Settings,
+  demo: DemoMaster | undefined,
+  logs: LogOutputs,
+  io: CliIo,
+): Promise<RunningServer | Stop> {
   // `accessLog` is taken by startServer and handed to buildApp (installAccessLog).
   const serverOptions: StartServerOptions = {
     settings,
-    logger,
-    ...(accessFile && { accessLog: accessFile }),
+    logger: logs.logger,
+    ...(logs.accessFile && { accessLog: logs.accessFile }),
     // The demo master simulates its users: PAM logins are its to check.
     ...(demo && { pam: PAM_ON_MASTER }),
   };
   try {
-    server = await startServer(serverOptions);
+    return await startServer(serverOptions);
   } catch (err) {
     await demo?.stop();
-    await closeLogFiles();
+    await closeLogFiles(logs);
     if (err instanceof StartupError) return failure(io, err.message, EXIT_USAGE);
     const code = (err as { code?: unknown }).code;
     if (code === 'EADDRINUSE' || code === 'EACCES') {
@@ -145,33 +202,28 @@ export async function runCli(argv: string[], io: CliIo): Promise<CliOutcome> {
     }
     throw err;
   }
-  logger.info(
-    {
-      url: server.url,
-      master: demo ? `demo master (${demo.minionIds.length} simulated minions)` : server.master.channel.endpoint,
-      config: settings.master.configFile,
-    },
-    'salt-apid is listening',
-  );
+}
+
+/** What the signal handlers of cli.ts call: SIGHUP reopens the log files, SIGTERM/SIGINT stop. */
+function daemonOf(server: RunningServer, demo: DemoMaster | undefined, settings: Settings, logs: LogOutputs): Daemon {
+  const { logger } = logs;
   let stopping: Promise<void> | undefined;
   return {
-    daemon: {
-      server,
-      demo,
-      settings,
-      reopenLogs() {
-        accessFile?.reopen();
-        errorFile?.reopen();
-        logger.info('log files reopened');
-      },
-      stop() {
-        if (!stopping) logger.info('shutting down: finishing in-flight requests');
-        stopping ??= server
-          .close()
-          .then(() => demo?.stop())
-          .finally(closeLogFiles);
-        return stopping;
-      },
+    server,
+    demo,
+    settings,
+    reopenLogs() {
+      logs.accessFile?.reopen();
+      logs.errorFile?.reopen();
+      logger.info('log files reopened');
+    },
+    stop() {
+      if (!stopping) logger.info('shutting down: finishing in-flight requests');
+      stopping ??= server
+        .close()
+        .then(() => demo?.stop())
+        .finally(() => closeLogFiles(logs));
+      return stopping;
     },
   };
 }

@@ -5,7 +5,7 @@ import { buildApp } from './http/app.js';
 import { SessionStore } from './http/sessions.js';
 import type { AccessLogSink } from './http/access-log.js';
 import { tlsOptions } from './http/tls.js';
-import { createNetapi } from './salt/clients/dispatcher.js';
+import { createNetapi } from './salt/clients/netapi-dispatcher.js';
 import type { LowstateRunner } from './salt/clients/netapi.js';
 import { SaltMaster } from './salt/master.js';
 import { pamForSsh, type PamLoad } from './salt/auth/pam.js';

@@ -24,6 +24,7 @@ function splitInput(value: SaltValue): string[] {
   return pythonStr(value).split(',');
 }
 
+// eslint-disable-next-line max-lines-per-function -- a data table: the runner functions over their shared context.
 function runnerFunctions(ctx: MasterContext, publisher: Publisher): Map<string, MasterFunction> {
   const ping = async (tgt: SaltValue, tgtType: SaltValue): Promise<string[]> => {
     const returns = await publisher.runInternal({ tgt, tgtType: pythonStr(tgtType), fun: 'test.ping', arg: [] });

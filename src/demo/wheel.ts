@@ -25,6 +25,7 @@ const LIST_STATUS: Record<string, KeyStatus[]> = {
   all: [...KEY_STATUSES],
 };
 
+// eslint-disable-next-line max-lines-per-function -- a data table: the wheel functions over their shared context.
 function wheelFunctions(ctx: MasterContext): Map<string, MasterFunction> {
   const { keys } = ctx;
   const flip = (match: SaltValue, from: readonly KeyStatus[], to: KeyStatus, act: string): SaltMap => {

@@ -1,12 +1,13 @@
 /**
- * The counting behind `/stats` (the counters themselves: ServerStats, stats.ts): two hooks on every
+ * The counting behind `/stats` (the counters themselves: ServerStats, stats-counters.ts): two hooks on every
  * request and the server's `connection` and `clientError` events.
  */
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { PLUGIN } from './plugin-names.js';
-import { ServerStats, type StatsOptions } from './stats.js';
+import { ServerStats } from './stats-counters.js';
+import type { StatsOptions } from './stats.js';
 
 async function startCounting(app: FastifyInstance, options: StatsOptions): Promise<void> {
   const { rest } = app.settings;
@@ -32,11 +33,11 @@ async function startCounting(app: FastifyInstance, options: StatsOptions): Promi
   // Fastify answers client errors itself; this listener only counts them.
   app.server.on('clientError', () => stats.clientError());
   app.addHook('onRequest', (request, reply, done) => {
-    stats.requestStarted(request, reply);
+    request.statsRoute = stats.requestStarted(request, reply);
     done();
   });
   app.addHook('onResponse', (request, reply, done) => {
-    stats.requestFinished(request, reply);
+    stats.requestFinished(request, reply, request.statsRoute);
     done();
   });
 }

@@ -63,6 +63,47 @@ function messageText(data: Buffer | ArrayBuffer | Buffer[]): string {
   return Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
 }
 
+/**
+ * Sends the subscription's events as frames until the stream ends, waiting for the socket to flush
+ * past HIGH_WATER; says why it ended.
+ */
+async function pumpEvents(
+  sub: Subscription,
+  options: EventSocketOptions,
+  socketClosed: () => boolean,
+): Promise<PumpEnd> {
+  const { socket, client, log } = options;
+  let wake: ((end: PumpEnd) => void) | undefined;
+  const endOf = (err: Error | undefined): PumpEnd =>
+    err instanceof SlowConsumerError ? 'slow' : socketClosed() ? 'closed' : 'bus-closed';
+  // One listener for the whole stream: a wait below borrows it rather than adding its own.
+  void sub.whenClosed().then((err) => wake?.(endOf(err)));
+  try {
+    for await (const event of sub) {
+      for (const frame of options.frames(event)) {
+        if (socket.readyState !== OPEN) return 'closed';
+        if (socket.bufferedAmount + frame.length <= HIGH_WATER) {
+          socket.send(frame, TEXT);
+          continue;
+        }
+        const flushed = await new Promise<PumpEnd | 'flushed'>((resolve) => {
+          wake = resolve;
+          socket.send(frame, TEXT, (err) => resolve(err ? 'closed' : 'flushed'));
+        });
+        wake = undefined;
+        if (flushed !== 'flushed') return flushed;
+      }
+    }
+  } catch (err) {
+    if (err instanceof SlowConsumerError) return 'slow';
+    if (!(err instanceof SaltError)) throw err;
+    // The bus closed the subscription (shutting down, no master connection).
+    log.debug({ err, client }, 'event subscription of a WebSocket ended');
+    return 'bus-closed';
+  }
+  return endOf(undefined);
+}
+
 /** Serves the event protocol on an upgraded socket until either side closes it. */
 export function serveEventSocket(options: EventSocketOptions): void {
   const { socket, client, log } = options;
@@ -94,43 +135,11 @@ export function serveEventSocket(options: EventSocketOptions): void {
     setTimeout(() => socket.terminate(), CUT_OFF_GRACE_MS).unref();
   }
 
-  async function pump(sub: Subscription): Promise<PumpEnd> {
-    let wake: ((end: PumpEnd) => void) | undefined;
-    const endOf = (err: Error | undefined): PumpEnd =>
-      err instanceof SlowConsumerError ? 'slow' : socketClosed ? 'closed' : 'bus-closed';
-    // One listener for the whole stream: a wait below borrows it rather than adding its own.
-    void sub.whenClosed().then((err) => wake?.(endOf(err)));
-    try {
-      for await (const event of sub) {
-        for (const frame of options.frames(event)) {
-          if (socket.readyState !== OPEN) return 'closed';
-          if (socket.bufferedAmount + frame.length <= HIGH_WATER) {
-            socket.send(frame, TEXT);
-            continue;
-          }
-          const flushed = await new Promise<PumpEnd | 'flushed'>((resolve) => {
-            wake = resolve;
-            socket.send(frame, TEXT, (err) => resolve(err ? 'closed' : 'flushed'));
-          });
-          wake = undefined;
-          if (flushed !== 'flushed') return flushed;
-        }
-      }
-    } catch (err) {
-      if (err instanceof SlowConsumerError) return 'slow';
-      if (!(err instanceof SaltError)) throw err;
-      // The bus closed the subscription (shutting down, no master connection).
-      log.debug({ err, client }, 'event subscription of a WebSocket ended');
-      return 'bus-closed';
-    }
-    return endOf(undefined);
-  }
-
   function start(): void {
     const sub = options.subscribe();
     subscription = sub;
     options.onReady?.();
-    pump(sub).then(
+    pumpEvents(sub, options, () => socketClosed).then(
       (end) => {
         if (end === 'slow') cutOffSlowClient();
         else if (end === 'bus-closed' && !socketClosed) socket.close(GOING_AWAY, 'event bus closed');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createNetapi } from '../../src/salt/clients/dispatcher.js';
+import { createNetapi } from '../../src/salt/clients/netapi-dispatcher.js';
 import { NETAPI_CLIENTS } from '../../src/salt/clients/netapi.js';
 import { SaltMaster } from '../../src/salt/master.js';
 import { testSettings } from '../support/settings.js';

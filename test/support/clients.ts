@@ -3,7 +3,7 @@ import type { DemoMaster, DemoMasterOptions } from '../../src/demo/demo-master.j
 import type { MasterSettings } from '../../src/config/types.js';
 import type { SaltMap } from '../../src/salt/codec/values.js';
 import type { ClientTuning } from '../../src/salt/clients/context.js';
-import { createNetapi } from '../../src/salt/clients/dispatcher.js';
+import { createNetapi } from '../../src/salt/clients/netapi-dispatcher.js';
 import { PAM_ON_MASTER, type PamLoad } from '../../src/salt/auth/pam.js';
 import type { LowstateRunner } from '../../src/salt/clients/netapi.js';
 import type { SaltMaster } from '../../src/salt/master.js';

@@ -30,3 +30,12 @@ describe('pythonRepr and pythonStr', () => {
     expect(pythonStr(value)).toBe(str);
   });
 });
+
+describe('pythonRepr for login perms', () => {
+  it('writes Python reprs to sort non-string entries', () => {
+    expect(pythonRepr({ '@runner': ['jobs.*'], n: [1, true, null] })).toBe(
+      "{'@runner': ['jobs.*'], 'n': [1, True, None]}",
+    );
+    expect(pythonRepr("it's")).toBe('"it\'s"');
+  });
+});

@@ -1,7 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { TokenRecord } from '../../src/salt/clear-commands.js';
-import { SessionStore, isSessionIdShape, newSessionId, sessionOwner } from '../../src/http/sessions.js';
+import {
+  SessionStore,
+  cookieValue,
+  expiredSessionCookie,
+  isSessionIdShape,
+  newSessionId,
+  sessionCookie,
+  sessionOwner,
+} from '../../src/http/sessions.js';
 
 const HOUR = 3600;
 
@@ -95,5 +103,61 @@ describe('session ids', () => {
     expect(isSessionIdShape(newSessionId())).toBe(true);
     for (const bad of ['', 'ab'.repeat(19), 'AB'.repeat(20), 'ab'.repeat(21), 'zz'.repeat(20)])
       expect(isSessionIdShape(bad)).toBe(false);
+  });
+});
+
+const record = (overrides: Partial<TokenRecord> = {}): TokenRecord => ({
+  token: 'ab'.repeat(32),
+  name: 'saltdev',
+  eauth: 'pam',
+  start: 1000,
+  expire: 2000,
+  ...overrides,
+});
+
+describe('SessionStore lifetime', () => {
+  it('forgets a session idle for longer than its lifetime, and slides on use', () => {
+    let now = 0;
+    const store = new SessionStore({ lifetimeSeconds: 10, now: () => now });
+    store.save('a', record());
+    now = 9_000;
+    expect(store.use('a')).toBeDefined();
+    now = 18_000;
+    expect(store.use('a')).toBeDefined();
+    now = 28_001;
+    expect(store.use('a')).toBeUndefined();
+    expect(store.size).toBe(0);
+  });
+
+  it('evicts the least recently used session past its bound', () => {
+    let now = 0;
+    const store = new SessionStore({ maxSessions: 2, now: () => now++ });
+    store.save('a', record());
+    store.save('b', record());
+    store.use('a');
+    store.save('c', record());
+    expect(store.use('b')).toBeUndefined();
+    expect(store.use('a')).toBeDefined();
+    expect(store.use('c')).toBeDefined();
+  });
+});
+
+describe('session cookie', () => {
+  it("is CherryPy's attribute order with an RFC 1123 date, then HttpOnly and SameSite=Lax", () => {
+    expect(sessionCookie('ab', { now: Date.UTC(2026, 10, 23, 8, 0, 0) })).toBe(
+      'session_id=ab; expires=Mon, 23 Nov 2026 18:00:00 GMT; Max-Age=36000; Path=/; HttpOnly; SameSite=Lax',
+    );
+  });
+
+  it('adds Secure under TLS, and the logout cookie is hardened too', () => {
+    expect(sessionCookie('ab', { secure: true, now: 0 })).toMatch(/; Path=\/; HttpOnly; SameSite=Lax; Secure$/);
+    expect(expiredSessionCookie({ now: 0 })).toMatch(/; Path=\/; HttpOnly; SameSite=Lax$/);
+    expect(expiredSessionCookie({ secure: true, now: 0 })).toMatch(/; HttpOnly; SameSite=Lax; Secure$/);
+  });
+
+  it('is read from the Cookie header, the last one winning', () => {
+    expect(cookieValue('a=1; session_id=abc; b=2', 'session_id')).toBe('abc');
+    expect(cookieValue('session_id=one; session_id="two"', 'session_id')).toBe('two');
+    expect(cookieValue('xsession_id=1', 'session_id')).toBeUndefined();
   });
 });

@@ -2,12 +2,13 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MasterGateway } from '../../src/http/app.js';
 import { SessionStore } from '../../src/http/sessions.js';
-import { REDACTED_CLIENT, type StatsOptions } from '../../src/http/stats.js';
+import type { StatsOptions } from '../../src/http/stats.js';
+import { REDACTED_CLIENT } from '../../src/http/stats-report.js';
 import { statsPlugin } from '../../src/http/stats-plugin.js';
 import { StreamRegistry } from '../../src/http/streams.js';
 import { testSettings } from '../support/settings.js';
 
-/** The collector of src/http/stats.ts on a bare Fastify instance with only what it reads. */
+/** The collector of src/http/stats*.ts on a bare Fastify instance with only what it reads. */
 interface Report {
   'CherryPy Applications': {
     Requests: Record<string, { 'Request-Line': string }>;

@@ -1,6 +1,9 @@
 import type { SaltMap, SaltValue } from '../codec/values.js';
 
 /**
+ * The netapi contract, on its own so the HTTP layer can depend on it without loading any client;
+ * `createNetapi` in `netapi-dispatcher.ts` is its one implementation.
+ *
  * The contract between the HTTP layer and the lowstate clients (the NetapiClient of salt-api): one
  * chunk in, the list of values it contributes to `return` out (`local_batch` may contribute
  * several, or none). Gatekeeping (client name, `netapi_enable_clients`, credentials, raw_shell)

@@ -23,8 +23,8 @@ import { runSsh } from './ssh.js';
 import { runWheel, runWheelAsync } from './wheel.js';
 
 /**
- * salt-api's NetapiClient: gatekeeping in its order with its messages (docs/routes.md
- * "Lowstate clients"), then the named client.
+ * The implementation of `LowstateRunner` (the contract in `netapi.ts`): salt-api's NetapiClient,
+ * gatekeeping in its order with its messages (docs/routes.md "Lowstate clients"), then the named client.
  */
 
 export interface NetapiDeps {
