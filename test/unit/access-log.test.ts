@@ -186,7 +186,10 @@ describe('AccessLogFile', () => {
     }
     // ~4 KiB lines: the pipe (64 KiB) and the buffer (16 KiB) hold a few dozen of them.
     expect(file.dropped).toBeGreaterThan(requests / 2);
-    expect(problems.filter((p) => p.includes('cannot keep up'))).toHaveLength(1);
+    // Warned when dropping starts (again after the pipe took a little), never once per line.
+    const warnings = problems.filter((p) => p.includes('cannot keep up')).length;
+    expect(warnings).toBeGreaterThanOrEqual(1);
+    expect(warnings).toBeLessThan(file.dropped / 10);
 
     const chunks: Buffer[] = [];
     const closing = file.close();
