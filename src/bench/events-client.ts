@@ -13,12 +13,13 @@ export function stamp(): number {
   return performance.timeOrigin + performance.now();
 }
 
-export function openEventsClient(target: Target, token: string, tag: string): Promise<EventsClient> {
+/** Opens `/events` (`query` is appended, e.g. `?tag=…`) and times the events tagged `tag`. */
+export function openEventsClient(target: Target, token: string, tag: string, query = ''): Promise<EventsClient> {
   const latencies: number[] = [];
   const marker = `"tag": "${tag}"`;
   return new Promise((resolve, reject) => {
     const req = get(
-      `${target.base}/events`,
+      `${target.base}/events${query}`,
       { headers: { 'X-Auth-Token': token }, agent: false },
       (res: IncomingMessage) => {
         if (res.statusCode !== 200) return reject(new Error(`/events answered ${res.statusCode}`));

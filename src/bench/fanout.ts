@@ -6,6 +6,10 @@ import { openEventsClient, percentile, sleep, stamp, type EventsClient } from '.
 import type { Target } from './target.js';
 
 export interface FanoutRow {
+  /** `all`: every client reads the whole bus; `filtered`: each asks for the timed tag only. */
+  mode?: 'all' | 'filtered';
+  /** Events fired on other tags for every timed one. */
+  noise?: number;
   clients: number;
   events: number;
   delivered: number;
@@ -16,15 +20,32 @@ export interface FanoutRow {
 
 const FANOUT_TAG = 'salt/netapi/hook/bench/fanout';
 
-export async function sseFanout(target: Target, clients: number, token: string): Promise<FanoutRow> {
+export interface FanoutOptions {
+  /** Ask salt-apid for the timed tag only (`?tag=`), instead of reading the whole bus. */
+  filtered?: boolean;
+  /** Events fired on another tag before each timed one: the traffic a filter spares the clients. */
+  noise?: number;
+}
+
+export async function sseFanout(
+  target: Target,
+  clients: number,
+  token: string,
+  options: FanoutOptions = {},
+): Promise<FanoutRow> {
+  const query = options.filtered === true ? `?tag=${encodeURIComponent(FANOUT_TAG)}` : '';
   const streams: EventsClient[] = await Promise.all(
-    Array.from({ length: clients }, () => openEventsClient(target, token, FANOUT_TAG)),
+    Array.from({ length: clients }, () => openEventsClient(target, token, FANOUT_TAG, query)),
   );
   const events = 30;
+  const noise = options.noise ?? 0;
   const headers = { 'Content-Type': 'application/json', 'X-Auth-Token': token };
+  const post = async (path: string, body: string): Promise<void> => {
+    await (await fetch(`${target.base}/hook/${path}`, { method: 'POST', headers, body })).arrayBuffer();
+  };
   for (let i = 0; i < events; i++) {
-    const body = JSON.stringify({ sent: stamp(), i });
-    await (await fetch(`${target.base}/hook/bench/fanout`, { method: 'POST', headers, body })).arrayBuffer();
+    for (let n = 0; n < noise; n++) await post('bench/noise', JSON.stringify({ n }));
+    await post('bench/fanout', JSON.stringify({ sent: stamp(), i }));
     await sleep(100);
   }
   const delivered = (): number => streams.reduce((sum, s) => sum + s.latencies.length, 0);
@@ -34,6 +55,8 @@ export async function sseFanout(target: Target, clients: number, token: string):
   for (const stream of streams) stream.close();
   const latencies = streams.flatMap((s) => s.latencies).sort((a, b) => a - b);
   return {
+    mode: options.filtered === true ? 'filtered' : 'all',
+    noise,
     clients,
     events,
     delivered: latencies.length,
@@ -44,10 +67,14 @@ export async function sseFanout(target: Target, clients: number, token: string):
 }
 
 export function fanoutTable(rows: FanoutRow[]): string {
-  const lines = ['| SSE clients | events | delivered | p50 ms | p99 ms | RSS MB |', '|---|---|---|---|---|---|'];
+  const lines = [
+    '| SSE clients | reading | other events per timed one | timed events | delivered | p50 ms | p99 ms | RSS MB |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
   for (const r of rows) {
+    const reading = r.mode === 'filtered' ? '`?tag=` the timed tag' : 'the whole bus';
     lines.push(
-      `| ${r.clients} | ${r.events} | ${r.delivered} of ${r.clients * r.events} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.rssMb.toFixed(0)} |`,
+      `| ${r.clients} | ${reading} | ${r.noise ?? 0} | ${r.events} | ${r.delivered} of ${r.clients * r.events} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.rssMb.toFixed(0)} |`,
     );
   }
   return lines.join('\n');

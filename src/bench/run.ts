@@ -42,6 +42,55 @@ function wanted(section: string, byDefault: boolean): boolean {
   return ONLY === undefined ? byDefault : section.includes(ONLY);
 }
 
+interface MetricsCostRow {
+  workload: string;
+  connections: number;
+  withMetrics: number;
+  withoutMetrics: number;
+}
+
+/** GET / and /hook with Prometheus metrics on (the target) and off (a second salt-apid, `metrics: false`). */
+async function measureMetricsCost(withMetrics: Target): Promise<MetricsCostRow[]> {
+  const picked = (target: Target) =>
+    workloads(target.credentials).filter(
+      (w) => w.connections === 32 && (w.path === '/' ? w.method === 'GET' : w.path.startsWith('/hook')),
+    );
+  const without = await startLocalTarget(Number(process.env['BENCH_PORT'] ?? 18080) + 1, { metrics: 'false' });
+  try {
+    const rows: MetricsCostRow[] = [];
+    const tokens = { with: await withMetrics.login(), without: await without.login() };
+    for (const workload of picked(withMetrics)) {
+      process.stderr.write(`metrics cost: ${workload.name} @${workload.connections}… `);
+      const on = await measure(withMetrics, workload, workload.auth ? tokens.with : '', DURATION);
+      const off = await measure(without, workload, workload.auth ? tokens.without : '', DURATION);
+      process.stderr.write(`${on.rps.toFixed(0)} vs ${off.rps.toFixed(0)} req/s\n`);
+      rows.push({
+        workload: workload.name,
+        connections: workload.connections,
+        withMetrics: on.rps,
+        withoutMetrics: off.rps,
+      });
+    }
+    return rows;
+  } finally {
+    await without.close();
+  }
+}
+
+function metricsCostTable(rows: MetricsCostRow[]): string {
+  const lines = [
+    '| workload | connections | req/s, metrics on | req/s, `metrics: false` | cost |',
+    '|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    const cost = ((1 - r.withMetrics / r.withoutMetrics) * 100).toFixed(1);
+    lines.push(
+      `| ${r.workload} | ${r.connections} | ${r.withMetrics.toFixed(0)} | ${r.withoutMetrics.toFixed(0)} | ${cost}% |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
   const target = await openTarget();
   try {
@@ -63,6 +112,16 @@ async function main(): Promise<void> {
         fanout.push(row);
       }
     }
+    if (wanted('SSE filtered fan-out', true)) {
+      // The same 1,000 clients and 9 other events per timed one: reading the whole bus, then `?tag=`.
+      for (const filtered of [false, true]) {
+        process.stderr.write(`SSE fan-out to 1000 clients, ${filtered ? 'filtered' : 'whole bus'}, 9x noise… `);
+        const row = await sseFanout(target, 1_000, await session(), { filtered, noise: 9 });
+        process.stderr.write(`p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms\n`);
+        fanout.push(row);
+      }
+    }
+    const metricsCost = target.local && wanted('metrics cost', true) ? await measureMetricsCost(target) : [];
     const abuse: AbuseRow[] = wanted('abuse', target.local) ? await runAbuse(target) : [];
     const { startupMs, idleRssMb } = target;
     const summary = {
@@ -73,6 +132,7 @@ async function main(): Promise<void> {
       idleRssMb,
       rows,
       fanout,
+      metricsCost,
       abuse,
     };
     await mkdir('.bench', { recursive: true });
@@ -80,6 +140,7 @@ async function main(): Promise<void> {
     const tables = [
       ...(rows.length > 0 ? [workloadTable(rows)] : []),
       ...(fanout.length > 0 ? [fanoutTable(fanout)] : []),
+      ...(metricsCost.length > 0 ? [metricsCostTable(metricsCost)] : []),
       ...(abuse.length > 0 ? [abuseTable(abuse)] : []),
     ];
     const startup = startupMs === undefined ? '' : `Start to first 200 on GET /: ${startupMs} ms; `;

@@ -3,7 +3,7 @@
  * processes (the default), or any salt-api-compatible server named with --url.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -76,8 +76,11 @@ function loginWith(base: string, fallback: Credentials) {
   };
 }
 
-/** salt-apid and the demo master, each in its own process, as in a real deployment. */
-export async function startLocalTarget(port: number): Promise<Target> {
+/**
+ * salt-apid and the demo master, each in its own process, as in a real deployment. `restOptions`
+ * are added to the `rest_cherrypy` section (e.g. `metrics: false`).
+ */
+export async function startLocalTarget(port: number, restOptions: Record<string, string> = {}): Promise<Target> {
   const work = await mkdtemp(join(tmpdir(), 'salt-apid-bench-'));
   const children: ChildProcess[] = [];
   const close = async (): Promise<void> => {
@@ -100,6 +103,9 @@ export async function startLocalTarget(port: number): Promise<Target> {
     );
     children.push(master);
     const { retPort } = JSON.parse(await firstLine(master)) as { retPort: number };
+    // The written config ends with its rest_cherrypy section.
+    const extra = Object.entries(restOptions).map(([key, value]) => `  ${key}: ${value}\n`);
+    if (extra.length > 0) await appendFile(join(work, 'master'), extra.join(''));
     const spawnedAt = Date.now();
     const api = spawn(
       process.execPath,

@@ -78,10 +78,22 @@ export class SaltApidMetrics {
     this.clientMetrics(sources);
   }
 
+  /** Per (route, method, status): the labelled children, so a request costs no label hashing. */
+  private readonly httpSeries = new Map<string, { count: () => void; time: (seconds: number) => void }>();
+
   observeHttp(route: string | undefined, method: string, status: number, seconds: number): void {
-    const labels = { route: route ?? 'unmatched', method: METHODS.has(method) ? method : 'OTHER' };
-    this.httpRequests.inc({ ...labels, status: String(status) });
-    this.httpSeconds.observe(labels, seconds);
+    const routeLabel = route ?? 'unmatched';
+    const methodLabel = METHODS.has(method) ? method : 'OTHER';
+    const key = `${routeLabel}\n${methodLabel}\n${status}`;
+    let series = this.httpSeries.get(key);
+    if (series === undefined) {
+      const counter = this.httpRequests.labels(routeLabel, methodLabel, String(status));
+      const histogram = this.httpSeconds.labels(routeLabel, methodLabel);
+      series = { count: () => counter.inc(), time: (value) => histogram.observe(value) };
+      this.httpSeries.set(key, series);
+    }
+    series.count();
+    series.time(seconds);
   }
 
   observeMaster(command: string, seconds: number, outcome: RequestOutcome): void {
