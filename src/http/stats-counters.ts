@@ -6,18 +6,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { statsReport, type ReportSources, type RequestRecord, type StatsSnapshot } from './stats-report.js';
-
-/** Requests no route matched are counted under this key, never under their URL. */
-export const UNMATCHED_ROUTE = '(no route)';
-
-export class RouteCounter {
-  constructor(readonly url: string) {}
-  requests = 0;
-  completed = 0;
-  clientErrors = 0;
-  serverErrors = 0;
-  timeMs = 0;
-}
+import { RouteCounter, UNMATCHED_ROUTE } from './stats-route.js';
 
 const emptyRecord = (): RequestRecord => ({
   seq: 0,

@@ -4,7 +4,7 @@
  * salt-apid's own block.
  */
 import { STATUS_CODES } from 'node:http';
-import type { RouteCounter } from './stats-counters.js';
+import type { RouteCounter } from './stats-route.js';
 import type { StreamStats } from './streams.js';
 
 /** The master connection's own figures (request channel and event bus), e.g. `SaltMaster.stats()`. */

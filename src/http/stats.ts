@@ -3,7 +3,8 @@
  * are wired to two hooks and the server's `connection` and `clientError` events by statsPlugin
  * (stats-plugin.ts); the document is built from them only when `/stats` is read (stats-report.ts).
  */
-import type { RouteCounter, ServerStats } from './stats-counters.js';
+import type { ServerStats } from './stats-counters.js';
+import type { RouteCounter } from './stats-route.js';
 import type { MasterStatsProvider } from './stats-report.js';
 
 export type { MasterStatsProvider };

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, type MasterGateway } from '../../src/http/app.js';
 import { VERSION } from '../../src/version.js';
 import { SessionStore } from '../../src/http/sessions.js';
-import { UNMATCHED_ROUTE } from '../../src/http/stats-counters.js';
+import { UNMATCHED_ROUTE } from '../../src/http/stats-route.js';
 import { login, startApi, waitUntil, type ApiUnderTest } from '../support/api.js';
 import { testSettings, type SettingsOverrides } from '../support/settings.js';
 
