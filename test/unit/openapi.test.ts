@@ -5,6 +5,16 @@ import { openApiDocument } from '../../src/http/openapi/document.js';
 import { appOperations, documentOperations, openApiPath } from '../support/routes.js';
 import { testSettings } from '../support/settings.js';
 
+interface Parameter {
+  name: string;
+  in: string;
+}
+interface Operation {
+  operationId: string;
+  parameters?: Parameter[];
+}
+type PathItem = Record<string, Operation | Parameter[]>;
+
 /** The demo's settings (event_hub and a webhook rule on), and variants that change the routes. */
 const VARIANTS: Array<[string, Settings]> = [
   ['demo defaults', testSettings()],
@@ -48,6 +58,26 @@ describe('the OpenAPI description', () => {
     const described = documentOperations(openApiDocument(settings));
     expect([...served].filter((key) => !described.has(key)).sort()).toEqual([]);
     expect([...described].filter((key) => !served.has(key)).sort()).toEqual([]);
+  });
+
+  it.each(VARIANTS)('declares each path template parameter, and has unique operation ids (%s)', (_name, settings) => {
+    const paths = openApiDocument(settings)['paths'] as Record<string, PathItem>;
+    const ids: string[] = [];
+    for (const [path, item] of Object.entries(paths)) {
+      const templated = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
+      const shared = (item['parameters'] ?? []) as Parameter[];
+      for (const [method, entry] of Object.entries(item)) {
+        if (Array.isArray(entry)) continue;
+        const op: Operation = entry;
+        ids.push(op.operationId);
+        const declared = [...shared, ...(op.parameters ?? [])]
+          .filter((parameter) => parameter.in === 'path')
+          .map((parameter) => parameter.name)
+          .sort();
+        expect(declared, `${method.toUpperCase()} ${path}`).toEqual(templated);
+      }
+    }
+    expect(new Set(ids).size).toBe(ids.length);
   });
 
   it('follows the settings: server URL, conditional routes', () => {
