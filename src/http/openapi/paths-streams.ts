@@ -146,7 +146,7 @@ function wsPaths(settings: Settings): Record<string, OpenApiObject> {
 }
 
 const WEBHOOK_AUTH_TEXT: Record<string, string> = {
-  salt: 'a session or Salt token, as the hook itself',
+  salt: 'a session, as without a rule',
   none: 'no check',
   token: "the rule's header holds the secret (`Authorization: Bearer <secret>` for Authorization)",
   github: '`X-Hub-Signature-256: sha256=<HMAC-SHA256 of the body>`, delivery id `X-GitHub-Delivery`',
@@ -156,7 +156,7 @@ const WEBHOOK_AUTH_TEXT: Record<string, string> = {
 
 function hookDescription(settings: Settings): string {
   const { webhookDisableAuth, webhooks } = settings.rest;
-  const base = `Fires \`salt/netapi/hook/<path>\` with \`body\`, \`post\`, \`headers\` (credential headers left out) and \`_stamp\`. ${webhookDisableAuth ? 'No authentication (`webhook_disable_auth`).' : 'A session or Salt token (`X-Auth-Token` or the cookie).'}`;
+  const base = `Fires \`salt/netapi/hook/<path>\` with \`body\`, \`post\`, \`headers\` (credential headers left out) and \`_stamp\`. ${webhookDisableAuth ? 'No authentication (`webhook_disable_auth`).' : 'A session (`X-Auth-Token` or the `session_id` cookie).'}`;
   if (webhooks.length === 0) return base;
   const rules = webhooks.map((rule) => `\`${rule.path}\`: ${WEBHOOK_AUTH_TEXT[rule.auth] ?? rule.auth}`).join('; ');
   return `${base} Paths matching a \`webhooks\` rule (first match wins) are checked by that rule instead, over the exact bytes received (401 envelope when unverified; 403 outside \`allow_from\`; a delivery id seen again is answered 200 and not fired): ${rules}.`;
