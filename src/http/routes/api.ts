@@ -21,6 +21,7 @@ import { staticRoutes } from './static.js';
 import { statsRoutes } from './stats.js';
 import { healthRoutes } from './health.js';
 import { metricsRoutes } from './metrics.js';
+import { openApiRoutes } from './openapi.js';
 import { tokenRoutes } from './token.js';
 import { wsRoutes } from './ws.js';
 
@@ -36,6 +37,7 @@ async function apiRoutes(api: FastifyInstance): Promise<void> {
   await api.register(statsRoutes);
   await api.register(healthRoutes);
   await api.register(metricsRoutes);
+  await api.register(openApiRoutes);
   // Without sessions salt-api does not mount these at all (docs/routes.md "Mounting").
   if (api.settings.rest.enableSessions) {
     await api.register(loginRoutes);

@@ -6,6 +6,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { methodNotAllowedError } from '../errors.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Set on the 405 routes of {@link rejectOtherMethods}: they answer methods, they are not operations. */
+    methodNotAllowed?: boolean;
+  }
+}
+
 export const LOWSTATE_METHODS: readonly HTTPMethods[] = ['GET', 'HEAD', 'POST'];
 
 /** An onRequest hook for the whole plugin: `Allow` on every answer, errors included. */
@@ -27,5 +34,5 @@ export function rejectOtherMethods(app: FastifyInstance, url: string, allowed: r
     throw methodNotAllowedError(allow);
   };
   // Refused in onRequest so that no body is read; the handler is never reached.
-  app.route({ method: others, url, onRequest: refuse, handler: refuse });
+  app.route({ method: others, url, config: { methodNotAllowed: true }, onRequest: refuse, handler: refuse });
 }
