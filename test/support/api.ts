@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { expect } from 'vitest';
 import { DemoMaster } from '../../src/demo/demo-master.js';
 import type { DemoMasterOptions } from '../../src/demo/options.js';
 import { settingsForDemo } from '../../src/demo/settings.js';
@@ -6,6 +7,7 @@ import { startServer, type RunningServer } from '../../src/server.js';
 import { PAM_ON_MASTER } from '../../src/salt/auth/pam.js';
 import { startDemo } from './demo.js';
 import { freePort } from './net.js';
+import type { MasterSettings } from '../../src/config/types.js';
 import { testSettings, type SettingsOverrides } from './settings.js';
 
 /** salt-apid on a real socket in front of a demo master, as the API tests drive it. */
@@ -144,3 +146,24 @@ export function cookieSessionId(response: Response): string | undefined {
 export function pageMessage(html: string): string | undefined {
   return /<p>([\s\S]*?)<\/p>/.exec(html)?.[1];
 }
+
+/** The `return` list of a 200 reply (the status is asserted, with the body as the message). */
+export async function returnOf(response: Response): Promise<unknown[]> {
+  const text = await response.text();
+  expect(response.status, text).toBe(200);
+  return (JSON.parse(text) as { return: unknown[] }).return;
+}
+
+/**
+ * An external_auth for the login and session tests: perms come from the API's own external_auth
+ * (user entries, '*', groups, dicts last), and the auto eauth has a user with none.
+ */
+export const AUTH_TEST_EXTERNAL_AUTH: MasterSettings['externalAuth'] = {
+  pam: {
+    saltdev: ['test.*', { 'web*': ['test.ping'] }, '@runner'],
+    '*': ['grains.items', 'test.*'],
+    'saltdev%': [{ '@runner': ['jobs.*'] }, 'sys.doc'],
+    'others%': ['never.this'],
+  },
+  auto: { autouser: ['.*', '@wheel', '@runner', '@jobs'], nobody: [] },
+};

@@ -1,13 +1,12 @@
-import { rm } from 'node:fs/promises';
-import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Dealer, Request } from 'zeromq';
+import { Request } from 'zeromq';
 import { pack } from '../../src/salt/codec/pack.js';
 import { unpack } from '../../src/salt/codec/unpack.js';
 import { isSaltMap, type SaltMap, type SaltValue } from '../../src/salt/codec/values.js';
-import { encodeEventFrame, EventFrameReader, frameBody, type SaltEvent } from '../../src/salt/event-frame.js';
-import { DemoMaster, type BusAddress, type DemoMasterOptions } from '../../src/demo/demo-master.js';
+import { encodeEventFrame } from '../../src/salt/event-frame.js';
+import { DemoMaster } from '../../src/demo/demo-master.js';
 import { bytesOf, loadFixture, toWireValue, type RecordedEvent } from '../support/fixtures.js';
+import { BusReader, push, sleepMs } from '../support/demo-bus.js';
 
 /**
  * The demo master against the recorded fixtures, spoken to with raw ZeroMQ and raw sockets:
@@ -20,8 +19,6 @@ const RECORDED_GOOD_TOKENS = new Set([
   '2d995e4475fe1799d1eb904e8cd46b23450f34ab6b89bb9b49c20758fef1755b',
   '4d102c763ecdbd51239872a7af48cacaecb56b6efebd6ccea443bae1212169d0',
 ]);
-
-const sleepMs = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function roundTrip(endpoint: string, payload: Buffer, timeoutMs = 5000): Promise<Buffer> {
   const sock = new Request({ receiveTimeout: timeoutMs, linger: 0 });
@@ -52,59 +49,6 @@ const normTag = (tag: string): string => tag.replace(/\d{20}/g, '<jid>');
 
 function recordedShapes(events: readonly RecordedEvent[]): unknown[] {
   return events.map((e) => [normTag(e.tag), shapeOf(toWireValue(e.data))]);
-}
-
-/** A raw reader of the publisher: keeps every byte and every decoded event. */
-class BusReader {
-  readonly events: SaltEvent[] = [];
-  raw = Buffer.alloc(0);
-  private readonly frames = new EventFrameReader();
-
-  private constructor(private readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.raw = Buffer.concat([this.raw, chunk]);
-      for (const r of this.frames.push(chunk)) if ('event' in r) this.events.push(r.event);
-    });
-  }
-
-  static async open(master: DemoMaster): Promise<BusReader> {
-    const socket = await openSocket(master.pubAddress);
-    const reader = new BusReader(socket);
-    for (let n = 0; !reader.events.some((e) => e.tag.startsWith('demo/test/ready')); n++) {
-      master.fireEvent(`demo/test/ready/${n}`, {});
-      await sleepMs(10);
-    }
-    return reader;
-  }
-
-  tagged(fragment: string): SaltEvent[] {
-    return this.events.filter((e) => e.tag.includes(fragment));
-  }
-
-  async waitFor(test: () => boolean, timeoutMs = 4000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!test()) {
-      if (Date.now() > deadline) throw new Error(`bus wait timed out; saw ${this.events.map((e) => e.tag).join(', ')}`);
-      await sleepMs(10);
-    }
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
-
-function openSocket(address: BusAddress): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = typeof address === 'string' ? connect(address) : connect(address.port, address.host);
-    socket.once('connect', () => resolve(socket));
-    socket.once('error', reject);
-  });
-}
-
-async function push(address: BusAddress, frame: Buffer): Promise<void> {
-  const socket = await openSocket(address);
-  await new Promise<void>((resolve) => socket.end(frame, () => resolve()));
 }
 
 describe('demo master against the recorded fixtures', () => {
@@ -306,131 +250,5 @@ describe('demo master against the recorded fixtures', () => {
     const data = bus.tagged('demo/test/stamped')[0]!.data;
     expect(Object.keys(data)).toEqual(['a', '_stamp']);
     expect(data['_stamp']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00$/);
-  });
-});
-
-describe('demo master: ZeroMQ framing and concurrency', () => {
-  let master: DemoMaster;
-  beforeAll(async () => {
-    master = await DemoMaster.start({ slowAuthFailures: [300, 400] });
-  });
-  afterAll(() => master.stop());
-
-  async function dealer(): Promise<Dealer> {
-    const sock = new Dealer({ receiveTimeout: 2000, linger: 0 });
-    sock.connect(master.retEndpoint);
-    return sock;
-  }
-
-  it('req_dealer_no_delimiter: silently dropped', async () => {
-    const sock = await dealer();
-    sock.receiveTimeout = 300;
-    const sent = (loadFixture('req_dealer_no_delimiter')['sent'] as { frames_b64: string[] }).frames_b64;
-    await sock.send(sent.map((f) => Buffer.from(f, 'base64')));
-    await expect(sock.receive()).rejects.toThrow();
-    sock.close();
-  });
-
-  it('req_dealer_extra_frame: answered with the recorded Routing error frames', async () => {
-    const fixture = loadFixture('req_dealer_extra_frame') as unknown as {
-      sent: { frames_b64: string[] };
-      received: Array<{ frames_b64: string[] }>;
-    };
-    const sock = await dealer();
-    await sock.send(fixture.sent.frames_b64.map((f) => Buffer.from(f, 'base64')));
-    const frames = await sock.receive();
-    expect(frames.map((f) => f.toString('base64'))).toEqual(fixture.received[0]!.frames_b64);
-    sock.close();
-  });
-
-  it('req_dealer_pipelined: replies in completion order, the slow failed login last', async () => {
-    const sent = loadFixture('req_dealer_pipelined')['sent_in_order'] as Array<{ frames_b64: string[] }>;
-    const sock = await dealer();
-    for (const message of sent) await sock.send(message.frames_b64.map((f) => Buffer.from(f, 'base64')));
-    const replies: SaltValue[] = [];
-    while (replies.length < sent.length) replies.push(unpack((await sock.receive())[1] as Buffer));
-    expect(replies[2]).toBe('');
-    expect(replies.slice(0, 2)).toEqual(
-      expect.arrayContaining([
-        { cmd: 'ping', seq: 1 },
-        { cmd: 'ping', seq: 2 },
-      ]),
-    );
-    sock.close();
-  });
-});
-
-describe('demo master: lifecycle and bus variants', () => {
-  it('restarts on the same addresses under a live client, keeping its tokens', async () => {
-    const first = await DemoMaster.start({});
-    const req = new Request({ receiveTimeout: 15_000, linger: 0 });
-    req.connect(first.retEndpoint);
-    const envelope = (load: SaltMap): Buffer => pack({ enc: 'clear', load, version: 3 }, { useBinType: false });
-    await req.send(envelope({ username: 'saltdev', password: 'saltdev', eauth: 'pam', cmd: 'mk_token' }));
-    const record = unpack((await req.receive())[0] as Buffer) as SaltMap;
-    await first.stop();
-    const second = await DemoMaster.start(first.options);
-    try {
-      expect(second.retEndpoint).toBe(first.retEndpoint);
-      await req.send(envelope({ token: record['token'] ?? '', cmd: 'get_token' }));
-      expect((unpack((await req.receive())[0] as Buffer) as SaltMap)['name']).toBe('saltdev');
-      const reader = await BusReader.open(second);
-      reader.close();
-    } finally {
-      req.close();
-      await second.stop();
-      await rm(second.sockDir, { recursive: true, force: true });
-    }
-  });
-
-  it('tcp mode with a length-prefixed publisher and a bare puller (other releases)', async () => {
-    const options: DemoMasterOptions = { ipcMode: 'tcp', pubFraming: 'len32', pullFraming: 'bare' };
-    const master = await DemoMaster.start(options);
-    try {
-      expect(master.pubAddress).toMatchObject({ host: '127.0.0.1' });
-      const reader = await BusReader.open(master);
-      expect(reader.raw[0]).toBe(0x00);
-      await push(master.pullAddress, encodeEventFrame('demo/test/prefixed', {}, 'len32'));
-      await push(master.pullAddress, encodeEventFrame('demo/test/bare', { x: 1 }, 'bare'));
-      await reader.waitFor(() => reader.tagged('demo/test/bare').length === 1);
-      expect(reader.tagged('demo/test/prefixed')).toEqual([]);
-      reader.close();
-    } finally {
-      await master.stop();
-    }
-  });
-
-  it('cuts off a reader that does not read, without holding up the others', async () => {
-    const master = await DemoMaster.start({ maxPendingBytes: 256 * 1024 });
-    try {
-      const healthy = await BusReader.open(master);
-      const stalled = await openSocket(master.pubAddress);
-      stalled.pause();
-      const closed = new Promise<void>((resolve) => stalled.once('close', () => resolve()));
-      const body = 'x'.repeat(16 * 1024);
-      for (let i = 0; i < 200; i++) {
-        master.fireEvent(`demo/test/flood/${i}`, { body });
-        if (i % 4 === 3) await sleepMs(2);
-      }
-      await healthy.waitFor(() => healthy.tagged('demo/test/flood/').length === 200);
-      stalled.resume();
-      await closed;
-      healthy.close();
-    } finally {
-      await master.stop();
-    }
-  });
-
-  it('republishes a pushed body unchanged in the publisher framing', async () => {
-    const master = await DemoMaster.start({ pubFraming: 'len32' });
-    try {
-      const reader = await BusReader.open(master);
-      const body = Buffer.from('demo/test/raw\n\n\x81\xa1k\xa1v', 'latin1');
-      await push(master.pullAddress, frameBody(body, 'len32'));
-      await reader.waitFor(() => reader.raw.includes(frameBody(body, 'len32')));
-      reader.close();
-    } finally {
-      await master.stop();
-    }
   });
 });
