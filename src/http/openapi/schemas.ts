@@ -2,6 +2,7 @@
  * The schemas of the OpenAPI description: lowstate chunks per client (discriminated by `client`),
  * the reply envelopes and the shapes of salt-apid's own answers.
  */
+import { NETAPI_CLIENTS, type NetapiClientName } from '../../salt/clients/netapi.js';
 
 /** A JSON object of the OpenAPI document. */
 export type OpenApiObject = Record<string, unknown>;
@@ -9,19 +10,11 @@ export type OpenApiObject = Record<string, unknown>;
 export const ref = (name: string): OpenApiObject => ({ $ref: `#/components/schemas/${name}` });
 
 /** The lowstate clients that can run a chunk (`destroy` is listed by `GET /` but never enabled). */
-export const LOWSTATE_CLIENTS = [
-  'local',
-  'local_async',
-  'local_batch',
-  'local_subset',
-  'runner',
-  'runner_async',
-  'wheel',
-  'wheel_async',
-  'ssh',
-] as const;
+export const LOWSTATE_CLIENTS = NETAPI_CLIENTS.filter(
+  (client): client is Exclude<NetapiClientName, 'destroy'> => client !== 'destroy',
+);
 
-type LowstateClient = (typeof LOWSTATE_CLIENTS)[number];
+type LowstateClient = Exclude<NetapiClientName, 'destroy'>;
 
 /** `Lowstate_local`, `Lowstate_runner_async`, … */
 export const chunkSchemaName = (client: LowstateClient): string => `Lowstate_${client}`;
