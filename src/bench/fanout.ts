@@ -34,9 +34,14 @@ export async function sseFanout(
   options: FanoutOptions = {},
 ): Promise<FanoutRow> {
   const query = options.filtered === true ? `?tag=${encodeURIComponent(FANOUT_TAG)}` : '';
-  const streams: EventsClient[] = await Promise.all(
-    Array.from({ length: clients }, () => openEventsClient(target, token, FANOUT_TAG, query)),
-  );
+  // Connected a hundred at a time: salt-apid's accept backlog is socket_queue_size (30) by default.
+  const streams: EventsClient[] = [];
+  for (let opened = 0; opened < clients; opened += 100) {
+    const batch = Math.min(100, clients - opened);
+    streams.push(
+      ...(await Promise.all(Array.from({ length: batch }, () => openEventsClient(target, token, FANOUT_TAG, query)))),
+    );
+  }
   const events = 30;
   const noise = options.noise ?? 0;
   const headers = { 'Content-Type': 'application/json', 'X-Auth-Token': token };
