@@ -87,6 +87,9 @@ export const DEFAULT_SSL_CIPHERS = [
   'ECDHE-RSA-CHACHA20-POLY1305',
 ].join(':');
 
+/** The listen backlog when neither `socket_queue_size` nor `queue_size` is set. */
+export const DEFAULT_SOCKET_QUEUE = 1024;
+
 /** `events_replay: {max_events, max_seconds}`: the ring resumable `/events` streams replay from. */
 function readEventsReplay(rest: OptionReader): { maxEvents: number; maxSeconds: number } {
   const replay = rest.nested('events_replay');
@@ -158,7 +161,9 @@ export function buildRestSettings(
     logAccessFile: rest.string('log_access_file') ?? '',
     logErrorFile: rest.string('log_error_file') ?? '',
     threadPool: rest.integer('thread_pool', 1) ?? 100,
-    socketQueueSize: rest.integer('socket_queue_size', 0) ?? rest.integer('queue_size', 0) ?? 30,
+    // salt-api's default of 30 (CherryPy's, sized for a thread pool) drops a burst of connections to
+    // the kernel's 1 s SYN retry: 1,000 streams reconnecting took 2.8 s instead of 0.65 s.
+    socketQueueSize: rest.integer('socket_queue_size', 0) ?? rest.integer('queue_size', 0) ?? DEFAULT_SOCKET_QUEUE,
     expireResponses: rest.boolean('expire_responses') ?? true,
     maxRequestBodySize: rest.integer('max_request_body_size', 0) ?? 1048576,
     collectStats: rest.boolean('collect_stats') ?? false,

@@ -30,7 +30,7 @@ export interface RestSettings {
   logAccessFile: string;
   logErrorFile: string;
   threadPool: number;
-  /** `socket_queue_size`, with the `queue_size` alias salt-api actually reads. */
+  /** `socket_queue_size`, with the `queue_size` alias salt-api actually reads (default 1024; salt-api: 30). */
   socketQueueSize: number;
   expireResponses: boolean;
   maxRequestBodySize: number;

@@ -56,13 +56,6 @@ export async function honouredRecord(
   return record;
 }
 
-/** {@link honouredRecord}, answering 401 for a token the master does not honour. */
-export async function honouredToken(master: TokenChecker, token: string): Promise<TokenRecord> {
-  const record = await honouredRecord(master, token);
-  if (record === null) throw noPermission();
-  return record;
-}
-
 /** CherryPy's stock 401 ("No permission -- see authorization schemes"). */
 export function noPermission(): HttpError {
   return new HttpError(401);

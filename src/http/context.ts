@@ -25,6 +25,7 @@ import { SaltApidMetrics } from './metrics.js';
 import { Readiness } from './readiness.js';
 import { WebhookGate } from './webhooks/gate.js';
 import { EventRing } from './event-ring.js';
+import { TokenChecks } from './token-checks.js';
 import type { SaltEvent } from '../salt/event-frame.js';
 import type { MasterHealth } from '../salt/master.js';
 
@@ -52,6 +53,8 @@ declare module 'fastify' {
     metrics: SaltApidMetrics;
     /** `/readyz`'s check of the master connection. */
     readiness: Readiness;
+    /** The master's word on Salt tokens presented to the streams, shared between connections. */
+    tokenChecks: TokenChecks;
     /** `events_ids`: the ring resumable `/events` streams replay from; undefined when off. */
     eventRing: EventRing | undefined;
   }
@@ -174,6 +177,7 @@ async function appContext(app: FastifyInstance, options: AppContextOptions): Pro
     app.addHook('onClose', async () => untap?.());
   }
   app.decorate('eventRing', ring);
+  app.decorate('tokenChecks', new TokenChecks(master));
   app.decorate('authGate', gates.gate);
   app.decorate('sessionGate', gates.sessionGate);
   app.decorateRequest('saltSession', null);

@@ -63,6 +63,29 @@ describe('/healthz and /readyz', () => {
   });
 });
 
+describe("streams share the master's word on a token", () => {
+  it('opens 200 /events streams of one session with one get_token round trip', async () => {
+    const api = await start({ settings: { rest: { metricsDisableAuth: true } } });
+    const { token } = await login(api);
+    const opened = await Promise.all(
+      Array.from({ length: 200 }, async () => {
+        const controller = new AbortController();
+        const res = await api.call('/events', { headers: { 'X-Auth-Token': token }, signal: controller.signal });
+        return { status: res.status, close: () => controller.abort() };
+      }),
+    );
+    expect(opened.every((stream) => stream.status === 200)).toBe(true);
+    for (const stream of opened) stream.close();
+    const text = await (await api.call('/metrics')).text();
+    const getToken = samples(text, 'saltapid_master_requests_total').filter((line) =>
+      line.includes('command="get_token"'),
+    );
+    const asked = getToken.reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+    expect(asked).toBeGreaterThanOrEqual(1);
+    expect(asked).toBeLessThanOrEqual(2);
+  });
+});
+
 describe('/metrics', () => {
   it('wants a session or token unless metrics_disable_auth', async () => {
     const api = await start();

@@ -29,7 +29,7 @@ describe('loadSettings defaults', () => {
       logAccessFile: '',
       logErrorFile: '',
       threadPool: 100,
-      socketQueueSize: 30,
+      socketQueueSize: 1024,
       expireResponses: true,
       maxRequestBodySize: 1048576,
       collectStats: false,

@@ -6,7 +6,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenRecord } from '../../salt/clear-commands.js';
-import { honouredToken, noPermission } from '../auth.js';
+import { noPermission } from '../auth.js';
 import { HttpError, notFoundError } from '../errors.js';
 import { isSessionIdShape, presentedSessionId } from '../sessions.js';
 import { couldBeSaltToken, saltTokenLength } from '../../salt/token-shape.js';
@@ -84,7 +84,7 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
     if (presented === undefined) throw noPermission();
     const session = isSessionIdShape(presented) ? app.sessions.use(presented) : undefined;
     if (session === undefined && !couldBeSaltToken(presented, tokenLength)) throw noPermission();
-    const record = await honouredToken(app.master, session?.token.token ?? presented);
+    const record = await app.tokenChecks.require(session?.token.token ?? presented);
     return { token: record, sessionId: session?.id };
   }
 

@@ -24,7 +24,7 @@ import type {
 import type { TokenRecord } from '../../salt/clear-commands.js';
 import type { SaltMap } from '../../salt/codec/values.js';
 import type { SaltEvent } from '../../salt/event-frame.js';
-import { honouredToken, noPermission } from '../auth.js';
+import { noPermission } from '../auth.js';
 import { originAllowed } from '../cors.js';
 import { HttpError } from '../errors.js';
 import { FormattedEventsView } from '../formatted-events.js';
@@ -110,12 +110,12 @@ async function sessionCredentials(app: FastifyInstance, request: WsRequest): Pro
   const inUrl = request.params.token || lastValue(request.query['token']);
   const session = inUrl ? app.sessions.use(inUrl) : request.saltSession?.session;
   if (session === undefined) throw noPermission();
-  return { token: await honouredToken(app.master, session.token.token), sessionId: session.id };
+  return { token: await app.tokenChecks.require(session.token.token), sessionId: session.id };
 }
 
 /** rest_tornado: the path holds a Salt token (the route pattern already checked its form). */
 async function tokenCredentials(app: FastifyInstance, request: WsRequest): Promise<SocketCredentials> {
-  return { token: await honouredToken(app.master, request.params.token ?? ''), sessionId: undefined };
+  return { token: await app.tokenChecks.require(request.params.token ?? ''), sessionId: undefined };
 }
 
 function startGrains(app: FastifyInstance, request: WsRequest, token: string, tgt: string | string[]): void {
