@@ -1,5 +1,5 @@
 import { PackLimitError } from '../errors.js';
-import { Float64, type SaltValue } from './values.js';
+import { Float64, SaltExt, type SaltValue } from './values.js';
 
 /**
  * msgpack encoder that writes exactly what Python's msgpack writes for Salt.
@@ -81,6 +81,7 @@ class Writer {
         return this.string(Buffer.from(value, 'utf8'));
     }
     if (value instanceof Float64) return this.float64(value.value);
+    if (value instanceof SaltExt) return this.ext(value);
     if (value instanceof Uint8Array) {
       return this.useBinType ? this.bin(value) : this.string(value);
     }
@@ -90,6 +91,32 @@ class Writer {
     this.depth++;
     this.container(value);
     this.depth--;
+  }
+
+  /** fixext 1/2/4/8/16 where the length fits, else ext 8/16/32 (msgpack-python's choice). */
+  private ext(value: SaltExt): void {
+    const n = value.data.length;
+    const fixed = new Map([
+      [1, 0xd4],
+      [2, 0xd5],
+      [4, 0xd6],
+      [8, 0xd7],
+      [16, 0xd8],
+    ]).get(n);
+    if (fixed !== undefined) this.byte(fixed);
+    else if (n <= 0xff) {
+      this.byte(0xc7);
+      this.byte(n);
+    } else if (n <= 0xffff) {
+      this.byte(0xc8);
+      this.byte(n >> 8);
+      this.byte(n & 0xff);
+    } else {
+      this.byte(0xc9);
+      for (const shift of [24, 16, 8, 0]) this.byte((n >>> shift) & 0xff);
+    }
+    this.byte(value.type & 0xff);
+    this.bytes(value.data);
   }
 
   private container(value: SaltValue[] | Map<SaltValue, SaltValue> | Record<string, SaltValue>): void {

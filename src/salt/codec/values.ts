@@ -9,6 +9,30 @@ import { Float64 } from '../../python/float.js';
 
 export { Float64 };
 
+/**
+ * A msgpack extension value to send (type and payload), e.g. Salt's datetime (type 78, the text
+ * `%Y%m%dT%H:%M:%S.%f`). Only the packer reads it; the unpacker returns datetimes as that text and
+ * other extensions as bytes.
+ */
+export class SaltExt {
+  constructor(
+    readonly type: number,
+    readonly data: Uint8Array,
+  ) {}
+
+  /**
+   * Salt's datetime extension (`salt.payload`'s `ext_type_encoder`) of a naive local time, as
+   * Python's `datetime.now()` gives it (CherryPy's session expiry is one).
+   */
+  static datetime(at: Date): SaltExt {
+    const two = (n: number): string => String(n).padStart(2, '0');
+    const date = `${at.getFullYear()}${two(at.getMonth() + 1)}${two(at.getDate())}`;
+    const time = `${two(at.getHours())}:${two(at.getMinutes())}:${two(at.getSeconds())}`;
+    const micros = `${String(at.getMilliseconds()).padStart(3, '0')}000`;
+    return new SaltExt(78, Buffer.from(`${date}T${time}.${micros}`, 'ascii'));
+  }
+}
+
 export type SaltValue =
   | null
   | undefined
@@ -18,6 +42,7 @@ export type SaltValue =
   | string
   | Uint8Array
   | Float64
+  | SaltExt
   | SaltValue[]
   | SaltMap
   | Map<SaltValue, SaltValue>;
@@ -33,6 +58,7 @@ export function isSaltMap(value: unknown): value is SaltMap {
     !Array.isArray(value) &&
     !(value instanceof Uint8Array) &&
     !(value instanceof Map) &&
-    !(value instanceof Float64)
+    !(value instanceof Float64) &&
+    !(value instanceof SaltExt)
   );
 }

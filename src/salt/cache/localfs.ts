@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join, normalize } from 'node:path';
+import { pack } from '../codec/pack.js';
+import { unpack } from '../codec/unpack.js';
+import { isSaltMap, type SaltValue } from '../codec/values.js';
+
+/**
+ * Salt's `localfs` cache driver (`salt/cache/localfs.py`) behind `salt.cache.Cache`, byte for
+ * byte: a bank is a folder under the master's `cachedir`, a key the file `<key>.p` holding
+ * `salt.payload.dumps` of the value (msgpack), written to a temporary file in the same folder and
+ * renamed over the old one. A value stored with `expires` is wrapped in `Cache.store`'s envelope
+ * `{"data": value, "_expires": <epoch seconds>}` and reads as missing once that time has passed.
+ * This is where salt-api's `session_store: cache` keeps its sessions (bank `netapi/session`).
+ */
+
+/** Cache files are small; a bigger one is not one of ours. */
+const MAX_FILE_BYTES = 1024 * 1024;
+/** Keys name files: no separators, no dot-names, nothing a path could climb with. */
+const SAFE_KEY = /^[A-Za-z0-9_.-]{1,200}$/;
+
+export class LocalfsCache {
+  constructor(
+    private readonly cachedir: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private bankDir(bank: string): string {
+    const path = normalize(bank);
+    if (path.startsWith('..') || path.startsWith('/')) throw new Error(`bank ${bank} is outside the cache`);
+    return join(this.cachedir, path);
+  }
+
+  private keyFile(bank: string, key: string): string {
+    if (!SAFE_KEY.test(key) || key === '.' || key === '..') throw new Error('a cache key must be a plain file name');
+    return join(this.bankDir(bank), `${key}.p`);
+  }
+
+  /** `Cache.store(bank, key, data, expires)`. */
+  async store(bank: string, key: string, data: SaltValue, expiresSeconds?: number): Promise<void> {
+    const file = this.keyFile(bank, key);
+    const dir = this.bankDir(bank);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const value =
+      expiresSeconds === undefined ? data : { data, _expires: Math.trunc(this.now() / 1000 + expiresSeconds) };
+    // mkstemp's file: private (0600), in the same folder so that the rename is atomic.
+    const temp = join(dir, `tmp${randomBytes(6).toString('hex')}`);
+    const handle = await open(temp, 'wx', 0o600);
+    try {
+      // salt.payload.dumps: msgpack with the bin type (use_bin_type=True).
+      await handle.writeFile(pack(value, { useBinType: true }));
+    } finally {
+      await handle.close();
+    }
+    try {
+      await rename(temp, file);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+
+  /** `Cache.fetch`: the value, or undefined when missing, unreadable or expired. */
+  async fetch(bank: string, key: string): Promise<SaltValue | undefined> {
+    let bytes: Buffer;
+    try {
+      const file = this.keyFile(bank, key);
+      if ((await stat(file)).size > MAX_FILE_BYTES) return undefined;
+      bytes = await readFile(file);
+    } catch {
+      return undefined;
+    }
+    let value: SaltValue;
+    try {
+      value = unpack(bytes);
+    } catch {
+      return undefined;
+    }
+    if (
+      isSaltMap(value) &&
+      Object.keys(value).length === 2 &&
+      Object.hasOwn(value, '_expires') &&
+      Object.hasOwn(value, 'data')
+    ) {
+      const expires = value['_expires'];
+      if (typeof expires === 'number' && expires <= this.now() / 1000) return undefined;
+      return value['data'];
+    }
+    return value;
+  }
+
+  /** `Cache.flush(bank, key)`: true when there was something to remove. */
+  async flush(bank: string, key: string): Promise<boolean> {
+    try {
+      await rm(this.keyFile(bank, key));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** `Cache.list(bank)`: the keys of a bank. */
+  async list(bank: string): Promise<string[]> {
+    try {
+      const names = await readdir(this.bankDir(bank));
+      return names.filter((name) => name.endsWith('.p')).map((name) => name.slice(0, -2));
+    } catch {
+      return [];
+    }
+  }
+}
