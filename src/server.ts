@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Settings } from './config/types.js';
 import { buildApp } from './http/app.js';
-import { SessionStore } from './http/sessions.js';
+import { SessionStore, type SessionStoreOptions } from './http/sessions.js';
+import { CacheSessionBackend } from './http/shared-sessions.js';
+import { honouredRecord } from './http/auth.js';
 import type { AccessLogSink } from './http/access-log.js';
 import { tlsOptions } from './http/tls.js';
 import { createNetapi } from './salt/clients/netapi-dispatcher.js';
@@ -50,6 +52,30 @@ async function closeWithDeadline(app: FastifyInstance, deadlineMs: number, logge
   }
 }
 
+/**
+ * `session_store: cache` with the master's `localfs` cache: sessions in `<cachedir>/netapi/session`,
+ * shared with every salt-apid and salt-api of the master. Other cache drivers are not read yet:
+ * the sessions stay in this process, as before, and the log says so.
+ */
+function sharedSessions(
+  settings: Settings,
+  master: SaltMaster,
+  logger: Logger,
+): Pick<SessionStoreOptions, 'shared' | 'adopt'> {
+  if (settings.rest.sessionStore !== 'cache') return {};
+  if (settings.master.cacheDriver !== 'localfs') {
+    logger.warn(
+      { cache: settings.master.cacheDriver },
+      'session_store: cache needs the localfs cache driver here; sessions stay in this process',
+    );
+    return {};
+  }
+  return {
+    shared: new CacheSessionBackend(settings.master.cachedir),
+    adopt: (token) => honouredRecord(master, token),
+  };
+}
+
 export interface StartServerOptions {
   settings: Settings;
   logger: Logger;
@@ -81,6 +107,7 @@ export async function startServer({ settings, logger, accessLog, pam }: StartSer
   const sessions = new SessionStore({
     maxSessions: settings.rest.maxSessions,
     maxSessionsPerUser: settings.rest.maxSessionsPerUser,
+    ...sharedSessions(settings, master, logger),
   });
   let app: FastifyInstance | undefined;
   try {

@@ -123,6 +123,8 @@ export function buildMasterSettings(
     externalAuth: readExternalAuth(master),
     keepAclInToken: master.boolean('keep_acl_in_token') ?? false,
     pamService: master.string('auth.pam.service') ?? 'login',
+    cachedir: prependRootDir(rootDir, master.string('cachedir') ?? DEFAULTS.cachedir),
+    cacheDriver: master.string('cache') ?? 'localfs',
     pkiDir: prependRootDir(rootDir, master.string('pki_dir') ?? DEFAULTS.pkiDir),
     rosterFile:
       master.string('roster_file') ??

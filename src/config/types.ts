@@ -119,6 +119,10 @@ export interface MasterSettings {
   keepAclInToken: boolean;
   /** `auth.pam.service`: the PAM service eauth `pam` authenticates against (default `login`). */
   pamService: string;
+  /** `cachedir` (with `root_dir`): where Salt's localfs cache keeps its banks. */
+  cachedir: string;
+  /** `cache`: the master's cache driver (`localfs` by default). */
+  cacheDriver: string;
   /** `pki_dir`: its `minions/` folder lists the accepted minion keys. */
   pkiDir: string;
   /** salt-ssh's flat roster: `roster_file`, else `roster` beside the master config file. */

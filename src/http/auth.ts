@@ -90,7 +90,7 @@ export function createAuthGate(options: AuthGateOptions): { gate: AuthGate; sess
     const session = state?.session;
     if (state === null || state === undefined || session === undefined) throw noPermission();
     if (!(await validate(session))) {
-      options.store.delete(session.id);
+      await options.store.remove(session.id);
       state.id = newSessionId();
       state.session = undefined;
       setSessionCookie(reply, sessionCookie(state.id, cookieOptionsFor(request)));

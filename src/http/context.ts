@@ -115,6 +115,34 @@ const DETACHED_EVENTS: EventGateway = {
   fire: notConnected,
 };
 
+/** How often streams check that their shared session still exists (a logout on another instance). */
+const SHARED_SESSION_CHECK_MS = 5_000;
+/** How often expired sessions are flushed from the shared store (localfs keeps them otherwise). */
+const SHARED_SESSION_SWEEP_MS = 600_000;
+
+/**
+ * `session_store: cache`: a session logged out on another instance ends the streams it has open
+ * here within seconds, and sessions past their expiry are flushed from the cache.
+ */
+function watchSharedSessions(app: FastifyInstance, sessions: SessionStore, streams: StreamRegistry): void {
+  const check = setInterval(() => {
+    const ids = streams.sessionIds();
+    if (ids.size > 0)
+      void sessions
+        .endGoneSessions(ids)
+        .catch((error: unknown) => app.log.warn({ error }, 'shared session check failed'));
+  }, SHARED_SESSION_CHECK_MS);
+  const sweep = setInterval(() => {
+    void sessions.sweepShared().catch((error: unknown) => app.log.warn({ error }, 'shared session sweep failed'));
+  }, SHARED_SESSION_SWEEP_MS);
+  check.unref();
+  sweep.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(check);
+    clearInterval(sweep);
+  });
+}
+
 function sendSalt(this: FastifyReply, value: unknown): FastifyReply {
   const negotiated = negotiateResponse(this.request.headers.accept);
   if (!negotiated.ok) throw new HttpError(negotiated.status, negotiated.message);
@@ -146,6 +174,7 @@ async function appContext(app: FastifyInstance, options: AppContextOptions): Pro
   // Open streams would hold app.close() forever: end them, and wait for their last bytes to go
   // out, so that Fastify finds their connections idle and closes them at once.
   app.addHook('preClose', async () => streams.drain('shutting down', 2_000));
+  if (sessions.shared) watchSharedSessions(app, sessions, streams);
   const credentialGuard = new CredentialGuard({
     apiAcl: rest.apiAcl,
     throttle: new LoginThrottle({ maxFailures: rest.loginMaxFailures, windowSeconds: rest.loginFailureWindow }),

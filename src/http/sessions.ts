@@ -27,6 +27,19 @@ export interface Session {
   lastUsed: number;
   /** Epoch ms until which the master's word on the token may be reused (see auth.ts). */
   validatedUntil: number;
+  /** Epoch ms when the shared store (`session_store: cache`) last saved it; 0 when it never did. */
+  persistedAt: number;
+}
+
+/** Where `session_store: cache` keeps sessions for every instance (shared-sessions.ts). */
+export interface SharedSessionBackend {
+  /** Stores (or refreshes) a session, its expiry `SESSION_LIFETIME_SECONDS` from now. */
+  save(session: Session): Promise<void>;
+  /** The Salt token of a live session stored by any instance; undefined when there is none. */
+  tokenOf(id: string): Promise<string | undefined>;
+  remove(id: string): Promise<void>;
+  /** Flushes the stored sessions past their expiry (localfs never drops them itself). */
+  sweep(): Promise<number>;
 }
 
 export interface SessionStoreOptions {
@@ -36,7 +49,14 @@ export interface SessionStoreOptions {
   maxSessionsPerUser?: number;
   lifetimeSeconds?: number;
   now?: () => number;
+  /** `session_store: cache`: where every instance finds the sessions (shared-sessions.ts). */
+  shared?: SharedSessionBackend | undefined;
+  /** The master's record of a Salt token, for a session another instance created. */
+  adopt?: ((token: string) => Promise<TokenRecord | null>) | undefined;
 }
+
+/** A session in use is saved again to the shared store at most this often (its expiry slides). */
+const PERSIST_EVERY_MS = 60_000;
 
 /** Called with the id of every session that ends (logout, expiry, eviction). */
 export type SessionEndListener = (id: string) => void;
@@ -73,7 +93,7 @@ export class SessionStore {
   private readonly now: () => number;
   private readonly endListeners: SessionEndListener[] = [];
 
-  constructor(options: SessionStoreOptions = {}) {
+  constructor(private readonly options: SessionStoreOptions = {}) {
     this.maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
     this.maxPerUser = options.maxSessionsPerUser ?? DEFAULT_MAX_SESSIONS_PER_USER;
     this.lifetimeMs = (options.lifetimeSeconds ?? SESSION_LIFETIME_SECONDS) * 1000;
@@ -118,7 +138,7 @@ export class SessionStore {
     while (this.countOf(owner) >= this.maxPerUser && this.endOldestOf(owner));
     if (this.sessions.size >= this.maxSessions) this.sweepExpiredTokens();
     if (this.sessions.size >= this.maxSessions && !this.endOldestOf(owner)) return undefined;
-    const session: Session = { id, token, owner, lastUsed: this.now(), validatedUntil: 0 };
+    const session: Session = { id, token, owner, lastUsed: this.now(), validatedUntil: 0, persistedAt: 0 };
     this.sessions.set(id, session);
     let owned = this.byOwner.get(owner);
     if (owned === undefined) {
@@ -131,6 +151,67 @@ export class SessionStore {
 
   delete(id: string): void {
     this.end(id);
+  }
+
+  /** Whether sessions are shared with other instances (`session_store: cache`). */
+  get shared(): boolean {
+    return this.options.shared !== undefined;
+  }
+
+  /**
+   * The live session `id` names. Shared: only if the cache still holds it (a logout anywhere
+   * ends it here too), adopting one another instance created; otherwise {@link use}.
+   */
+  async resolve(id: string): Promise<Session | undefined> {
+    const shared = this.options.shared;
+    if (shared === undefined) return this.use(id);
+    const token = await shared.tokenOf(id);
+    if (token === undefined) {
+      this.end(id);
+      return undefined;
+    }
+    const local = this.use(id);
+    if (local?.token.token === token) {
+      if (this.now() - local.persistedAt > PERSIST_EVERY_MS) void this.persist(local).catch(() => undefined);
+      return local;
+    }
+    const record = await this.options.adopt?.(token);
+    if (record === null || record === undefined) return undefined;
+    const adopted = this.save(id, record);
+    if (adopted !== undefined) adopted.persistedAt = this.now();
+    return adopted;
+  }
+
+  /** Saves a new or used session where the other instances find it (no-op without sharing). */
+  async persist(session: Session): Promise<void> {
+    const shared = this.options.shared;
+    if (shared === undefined) return;
+    session.persistedAt = this.now();
+    await shared.save(session);
+  }
+
+  /** Ends a session here and, shared, everywhere. */
+  async remove(id: string): Promise<void> {
+    this.end(id);
+    await this.options.shared?.remove(id);
+  }
+
+  /** Flushes expired sessions from the shared store; how many. */
+  async sweepShared(): Promise<number> {
+    return (await this.options.shared?.sweep()) ?? 0;
+  }
+
+  /** Of `ids`, those the shared store no longer holds, ended here too (their streams close). */
+  async endGoneSessions(ids: Iterable<string>): Promise<string[]> {
+    const shared = this.options.shared;
+    if (shared === undefined) return [];
+    const gone: string[] = [];
+    for (const id of ids) {
+      if ((await shared.tokenOf(id)) !== undefined) continue;
+      this.end(id);
+      gone.push(id);
+    }
+    return gone;
   }
 
   onEnd(listener: SessionEndListener): void {
@@ -256,7 +337,8 @@ export function installSessions(scope: FastifyInstance, store: SessionStore): vo
   scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const presented = presentedSessionId(request);
     // An id of another form cannot be one of ours: no lookup.
-    const session = presented === undefined || !isSessionIdShape(presented) ? undefined : store.use(presented);
+    const session =
+      presented === undefined || !isSessionIdShape(presented) ? undefined : await store.resolve(presented);
     const id = session?.id ?? newSessionId();
     request.saltSession = { id, session };
     setSessionCookie(reply, sessionCookie(id, cookieOptionsFor(request)));

@@ -44,6 +44,13 @@ export class StreamRegistry {
     this.droppedSlow++;
   }
 
+  /** The sessions that have streams open now. */
+  sessionIds(): Set<string> {
+    const ids = new Set<string>();
+    for (const stream of this.open) if (stream.sessionId !== undefined) ids.add(stream.sessionId);
+    return ids;
+  }
+
   closeSession(sessionId: string, reason: string): void {
     for (const stream of [...this.open]) if (stream.sessionId === sessionId) stream.close(reason);
   }

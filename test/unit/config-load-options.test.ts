@@ -87,6 +87,8 @@ describe('loadSettings defaults', () => {
       apiLogfile: '/var/log/salt/api',
       keepAclInToken: false,
       pamService: 'login',
+      cachedir: '/var/cache/salt/master',
+      cacheDriver: 'localfs',
       pkiDir: '/etc/salt/pki/master',
       rosterFile: expect.stringMatching(/\/roster$/),
     });

@@ -82,7 +82,7 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
   async function authenticate(request: FastifyRequest<EventsRoute>): Promise<StreamCredentials> {
     const presented = presentedToken(request);
     if (presented === undefined) throw noPermission();
-    const session = isSessionIdShape(presented) ? app.sessions.use(presented) : undefined;
+    const session = isSessionIdShape(presented) ? await app.sessions.resolve(presented) : undefined;
     if (session === undefined && !couldBeSaltToken(presented, tokenLength)) throw noPermission();
     const record = await app.tokenChecks.require(session?.token.token ?? presented);
     return { token: record, sessionId: session?.id };

@@ -49,8 +49,8 @@ const STORE_FULL_RETRY_SECONDS = 60;
  * handed before logging in (session fixation) is never the one that gets the token; a live
  * session the client presented is ended.
  */
-function startSession(store: SessionStore, state: RequestSession, token: TokenRecord): Session {
-  if (state.session !== undefined) store.delete(state.session.id);
+async function startSession(store: SessionStore, state: RequestSession, token: TokenRecord): Promise<Session> {
+  if (state.session !== undefined) await store.remove(state.session.id);
   const session = store.save(newSessionId(), token);
   if (session === undefined) {
     throw new HttpError(503, 'Too many sessions are open; try again later.', {
@@ -61,6 +61,7 @@ function startSession(store: SessionStore, state: RequestSession, token: TokenRe
   session.validatedUntil = Math.min(Date.now() + TOKEN_CHECK_CACHE_MS, token.expire * 1000);
   state.id = session.id;
   state.session = session;
+  await store.persist(session);
   return session;
 }
 
@@ -88,7 +89,7 @@ export async function loginRoutes(app: FastifyInstance): Promise<void> {
 
     const state = request.saltSession;
     if (state === null) throw new Error('/login is not a session route');
-    const session = startSession(app.sessions, state, token);
+    const session = await startSession(app.sessions, state, token);
     setSessionCookie(reply, sessionCookie(session.id, cookieOptionsFor(request)));
 
     reply.header('X-Auth-Token', state.id);

@@ -17,7 +17,7 @@ export async function logoutRoutes(app: FastifyInstance): Promise<void> {
     sendAllow(scope, ALLOWED);
     scope.post('/logout', { onRequest: app.sessionGate }, async (request, reply) => {
       const session = gatedSession(request);
-      app.sessions.delete(session.id);
+      await app.sessions.remove(session.id);
       setSessionCookie(reply, expiredSessionCookie(cookieOptionsFor(request)));
       return reply.sendSalt({ return: 'Your token has been cleared' });
     });

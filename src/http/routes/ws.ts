@@ -108,7 +108,7 @@ function copyHeadersToUpgrades(app: FastifyInstance, pending: WeakMap<IncomingMe
  */
 async function sessionCredentials(app: FastifyInstance, request: WsRequest): Promise<SocketCredentials> {
   const inUrl = request.params.token || lastValue(request.query['token']);
-  const session = inUrl ? app.sessions.use(inUrl) : request.saltSession?.session;
+  const session = inUrl ? await app.sessions.resolve(inUrl) : request.saltSession?.session;
   if (session === undefined) throw noPermission();
   return { token: await app.tokenChecks.require(session.token.token), sessionId: session.id };
 }

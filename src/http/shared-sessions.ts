@@ -1,0 +1,55 @@
+import { SESSION_LIFETIME_SECONDS, type Session, type SharedSessionBackend } from './sessions.js';
+import { LocalfsCache } from '../salt/cache/localfs.js';
+import { Float64, isSaltMap, SaltExt } from '../salt/codec/values.js';
+
+/**
+ * `session_store: cache`: sessions kept where salt-api keeps them, in the master's Salt cache
+ * (bank `netapi/session`, localfs under `cachedir`), in salt-api's own format (docs/shared-sessions.md),
+ * so that every salt-apid and salt-api of the master accept a session any of them created, and a
+ * logout on one ends it for all.
+ */
+
+export const SESSION_BANK = 'netapi/session';
+
+export class CacheSessionBackend implements SharedSessionBackend {
+  private readonly cache: LocalfsCache;
+
+  constructor(
+    cachedir: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.cache = new LocalfsCache(cachedir, now);
+  }
+
+  async save(session: Session): Promise<void> {
+    const { token } = session;
+    // CherryPy's session: the Salt token and its lifetime in minutes (a Python float), with the
+    // session's expiry as a naive local datetime.
+    const value = {
+      data: { token: token.token, timeout: new Float64((token.expire - token.start) / 60) },
+      expiration: SaltExt.datetime(new Date(this.now() + SESSION_LIFETIME_SECONDS * 1000)),
+    };
+    await this.cache.store(SESSION_BANK, session.id, value, SESSION_LIFETIME_SECONDS);
+  }
+
+  async tokenOf(id: string): Promise<string | undefined> {
+    const stored = await this.cache.fetch(SESSION_BANK, id);
+    if (!isSaltMap(stored) || !isSaltMap(stored['data'])) return undefined;
+    const token = stored['data']['token'];
+    return typeof token === 'string' ? token : undefined;
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.cache.flush(SESSION_BANK, id);
+  }
+
+  async sweep(): Promise<number> {
+    let flushed = 0;
+    for (const id of await this.cache.list(SESSION_BANK)) {
+      if ((await this.cache.fetch(SESSION_BANK, id)) === undefined && (await this.cache.flush(SESSION_BANK, id))) {
+        flushed++;
+      }
+    }
+    return flushed;
+  }
+}
