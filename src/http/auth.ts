@@ -4,8 +4,8 @@
  * must still know it. The master's answer is reused for a few seconds, never past the token's
  * expiry; a token the master no longer knows ends the session.
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { secretsEqual } from './secrets.js';
 import type { TokenRecord } from '../salt/clear-commands.js';
 import { HttpError } from './errors.js';
 import {
@@ -24,15 +24,9 @@ export const MASTER_UNAVAILABLE = 'Salt Master is not available.';
 
 export interface AuthGateOptions {
   store: SessionStore;
-  master: TokenChecker;
+  /** The master's word on a token, shared with the streams (token-checks.ts). */
+  checks: { honoured(token: string): Promise<TokenRecord | null> };
   now?: () => number;
-}
-
-/** Equal strings, compared in time that does not depend on where they differ. */
-export function secretsEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'utf8');
-  const right = Buffer.from(b, 'utf8');
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 /** What the event routes ask of the master about a Salt token presented to them. */
@@ -74,14 +68,8 @@ export function createAuthGate(options: AuthGateOptions): { gate: AuthGate; sess
   const now = options.now ?? Date.now;
 
   async function validate(session: Session): Promise<boolean> {
-    const at = now();
-    const expiresAt = session.token.expire * 1000;
-    if (at >= expiresAt) return false;
-    if (at < session.validatedUntil) return true;
-    const record = await honouredRecord(options.master, session.token.token, now);
-    if (record === null) return false;
-    session.validatedUntil = Math.min(now() + TOKEN_CHECK_CACHE_MS, record.expire * 1000);
-    return true;
+    if (now() >= session.token.expire * 1000) return false;
+    return (await options.checks.honoured(session.token.token)) !== null;
   }
 
   /** Session with a Salt token the master still honours; `Cache-Control: private` on success. */

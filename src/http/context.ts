@@ -162,7 +162,8 @@ async function appContext(app: FastifyInstance, options: AppContextOptions): Pro
   const sessions =
     options.sessions ??
     new SessionStore({ maxSessions: rest.maxSessions, maxSessionsPerUser: rest.maxSessionsPerUser });
-  const gates = createAuthGate({ store: sessions, master });
+  const tokenChecks = new TokenChecks(master);
+  const gates = createAuthGate({ store: sessions, checks: tokenChecks });
   app.decorate('settings', options.settings);
   app.decorate('master', master);
   app.decorate('netapi', options.netapi ?? DETACHED_NETAPI);
@@ -206,7 +207,7 @@ async function appContext(app: FastifyInstance, options: AppContextOptions): Pro
     app.addHook('onClose', async () => untap?.());
   }
   app.decorate('eventRing', ring);
-  app.decorate('tokenChecks', new TokenChecks(master));
+  app.decorate('tokenChecks', tokenChecks);
   app.decorate('authGate', gates.gate);
   app.decorate('sessionGate', gates.sessionGate);
   app.decorateRequest('saltSession', null);

@@ -25,8 +25,6 @@ export interface Session {
   readonly owner: string;
   /** Epoch ms of the last request that used the session. */
   lastUsed: number;
-  /** Epoch ms until which the master's word on the token may be reused (see auth.ts). */
-  validatedUntil: number;
   /** Epoch ms when the shared store (`session_store: cache`) last saved it; 0 when it never did. */
   persistedAt: number;
 }
@@ -138,7 +136,7 @@ export class SessionStore {
     while (this.countOf(owner) >= this.maxPerUser && this.endOldestOf(owner));
     if (this.sessions.size >= this.maxSessions) this.sweepExpiredTokens();
     if (this.sessions.size >= this.maxSessions && !this.endOldestOf(owner)) return undefined;
-    const session: Session = { id, token, owner, lastUsed: this.now(), validatedUntil: 0, persistedAt: 0 };
+    const session: Session = { id, token, owner, lastUsed: this.now(), persistedAt: 0 };
     this.sessions.set(id, session);
     let owned = this.byOwner.get(owner);
     if (owned === undefined) {

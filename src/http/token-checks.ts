@@ -41,18 +41,28 @@ export class TokenChecks {
     return record;
   }
 
+  /** Takes a record the master has just given (a login's token) as confirmed. */
+  confirm(record: TokenRecord): void {
+    this.keep(record);
+  }
+
   get size(): number {
     return this.confirmed.size;
   }
 
   private async ask(token: string): Promise<TokenRecord | null> {
     const record = await honouredRecord(this.master, token, this.now);
-    if (record === null) return null;
+    if (record !== null) this.keep(record);
+    return record;
+  }
+
+  private keep(record: TokenRecord): void {
+    this.confirmed.delete(record.token);
     if (this.confirmed.size >= this.maxTokens) {
       const oldest = this.confirmed.keys().next();
       if (oldest.done !== true) this.confirmed.delete(oldest.value);
     }
-    this.confirmed.set(token, { record, until: Math.min(this.now() + TOKEN_CHECK_CACHE_MS, record.expire * 1000) });
-    return record;
+    const until = Math.min(this.now() + TOKEN_CHECK_CACHE_MS, record.expire * 1000);
+    this.confirmed.set(record.token, { record, until });
   }
 }

@@ -64,7 +64,7 @@ describe('/healthz and /readyz', () => {
 });
 
 describe("streams share the master's word on a token", () => {
-  it('opens 200 /events streams of one session with one get_token round trip', async () => {
+  it('opens 200 /events streams of one session with at most one get_token round trip', async () => {
     const api = await start({ settings: { rest: { metricsDisableAuth: true } } });
     const { token } = await login(api);
     const opened = await Promise.all(
@@ -81,8 +81,8 @@ describe("streams share the master's word on a token", () => {
       line.includes('command="get_token"'),
     );
     const asked = getToken.reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
-    expect(asked).toBeGreaterThanOrEqual(1);
-    expect(asked).toBeLessThanOrEqual(2);
+    // The login's own token needs no round trip at all; one at most if its confirmation lapsed.
+    expect(asked).toBeLessThanOrEqual(1);
   });
 });
 

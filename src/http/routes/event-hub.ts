@@ -10,7 +10,7 @@ import type { EventHubSettings } from '../../config/webhook-settings.js';
 import { isSaltMap } from '../../salt/codec/values.js';
 import { fnmatchRegExp } from '../../python/fnmatch.js';
 import { hasControlChars, saltStamp } from '../hook-event.js';
-import { sameSecret } from '../webhooks/verify.js';
+import { secretsEqual } from '../secrets.js';
 import { HttpError } from '../errors.js';
 
 const TEXT = 'text/html; charset=utf-8';
@@ -41,7 +41,7 @@ export async function eventHubRoutes(app: FastifyInstance): Promise<void> {
       onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
         const presented = request.headers['x-auth-token'];
         const value = Array.isArray(presented) ? presented[0] : presented;
-        if (value === undefined || !sameSecret(Buffer.from(value, 'utf8'), settings.token.bytes)) {
+        if (value === undefined || !secretsEqual(value, settings.token.bytes)) {
           return wrongToken(reply);
         }
         return undefined;

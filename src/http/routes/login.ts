@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isSaltMap, type SaltMap, type SaltValue } from '../../salt/codec/values.js';
-import { MASTER_UNAVAILABLE, TOKEN_CHECK_CACHE_MS } from '../auth.js';
+import { MASTER_UNAVAILABLE } from '../auth.js';
 import { HttpError } from '../errors.js';
 import { peerAddress } from '../credential-guard.js';
 import { loginPerms } from '../perms.js';
@@ -58,7 +58,6 @@ async function startSession(store: SessionStore, state: RequestSession, token: T
       headers: { 'Retry-After': String(STORE_FULL_RETRY_SECONDS) },
     });
   }
-  session.validatedUntil = Math.min(Date.now() + TOKEN_CHECK_CACHE_MS, token.expire * 1000);
   state.id = session.id;
   state.session = session;
   await store.persist(session);
@@ -90,6 +89,8 @@ export async function loginRoutes(app: FastifyInstance): Promise<void> {
     const state = request.saltSession;
     if (state === null) throw new Error('/login is not a session route');
     const session = await startSession(app.sessions, state, token);
+    // The master has just minted it: no need to ask about it on the next requests.
+    app.tokenChecks.confirm(token);
     setSessionCookie(reply, sessionCookie(session.id, cookieOptionsFor(request)));
 
     reply.header('X-Auth-Token', state.id);

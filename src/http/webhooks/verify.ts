@@ -1,4 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { secretsEqual } from '../secrets.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { WebhookRule } from '../../config/webhook-settings.js';
 
@@ -23,14 +24,6 @@ const DELIVERY_HEADERS: Partial<Record<WebhookRule['auth'], string>> = {
 
 /** Delivery ids are short; anything else is not used as one. */
 const DELIVERY_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-const comparisonKey = randomBytes(32);
-
-/** Equal byte strings, in time that depends on neither. */
-export function sameSecret(a: Buffer, b: Buffer): boolean {
-  const digest = (value: Buffer): Buffer => createHmac('sha256', comparisonKey).update(value).digest();
-  return timingSafeEqual(digest(a), digest(b));
-}
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name.toLowerCase()];
@@ -71,7 +64,7 @@ export function verifyDelivery(rule: WebhookRule, body: Buffer, headers: Incomin
     case 'gitlab': {
       const value = header(headers, 'x-gitlab-token');
       if (value === undefined) return fail('no X-Gitlab-Token header');
-      return sameSecret(Buffer.from(value, 'utf8'), secret) ? { ok: true, deliveryId } : fail('wrong token');
+      return secretsEqual(Buffer.from(value, 'utf8'), secret) ? { ok: true, deliveryId } : fail('wrong token');
     }
     case 'token': {
       const value = header(headers, rule.header);
@@ -82,7 +75,7 @@ export function verifyDelivery(rule: WebhookRule, body: Buffer, headers: Incomin
         if (bearer === null) return fail('Authorization is not Bearer <token>');
         presented = bearer[1] ?? '';
       }
-      return sameSecret(Buffer.from(presented, 'utf8'), secret) ? { ok: true, deliveryId } : fail('wrong token');
+      return secretsEqual(Buffer.from(presented, 'utf8'), secret) ? { ok: true, deliveryId } : fail('wrong token');
     }
     default:
       return { ok: true, deliveryId };
