@@ -13,6 +13,15 @@ const outcome = await runCli(process.argv.slice(2), { stdout: process.stdout, st
 
 if ('exitCode' in outcome) {
   process.exitCode = outcome.exitCode;
+} else if ('pool' in outcome) {
+  // `workers: N`: this process only supervises; the workers stop on their own shutdown_timeout.
+  const { pool } = outcome;
+  const stop = (signal: NodeJS.Signals): void => {
+    void pool.stop(signal).then(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGHUP', () => pool.reopenLogs());
 } else {
   const { daemon } = outcome;
   let stopping = false;

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { CliUsageError, DEMO_CONFIG_FILE, parseCliArgs, type CliArgs } from './config/cli-args.js';
@@ -10,6 +11,7 @@ import { createLogger, ErrorLogFile, LogFileError } from './log.js';
 import { PAM_ON_MASTER } from './salt/auth/pam.js';
 import { startServer, type RunningServer, type StartServerOptions } from './server.js';
 import { StartupError } from './startup-error.js';
+import { startWorkerPool, type WorkerPool } from './worker-pool.js';
 
 /** Exit codes: 2 for a usage or configuration error (like salt-api), 1 for a failure to start. */
 export const EXIT_OK = 0;
@@ -33,7 +35,7 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
-export type CliOutcome = { exitCode: number } | { daemon: Daemon };
+export type CliOutcome = { exitCode: number } | { daemon: Daemon } | { pool: WorkerPool };
 
 /** What a step hands on when it stops the start: the outcome to return as it is. */
 class Stop {
@@ -59,6 +61,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<CliOutcome> {
   const bootLogger = createLogger({ level: args.logLevel, ...(io.log && { destination: io.log }) });
   const loaded = loadConfig(args, bootLogger, io);
   if (loaded instanceof Stop) return loaded.outcome;
+  if (loaded.rest.workers > 1 && cluster.isPrimary) {
+    const refusal = workersRefusal(args, loaded);
+    if (refusal !== undefined) return failure(io, refusal, EXIT_USAGE).outcome;
+    return { pool: startWorkerPool(loaded.rest.workers, bootLogger) };
+  }
   const logs = await openLogFiles(loaded, args, io, bootLogger);
   if (logs instanceof Stop) return logs.outcome;
   const { demo, settings } = await startDemo(args, loaded, logs.logger);
@@ -73,6 +80,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<CliOutcome> {
     'salt-apid is listening',
   );
   return { daemon: daemonOf(server, demo, settings, logs) };
+}
+
+/** Why `workers: N` cannot run this configuration, if it cannot. */
+function workersRefusal(args: CliArgs, settings: Settings): string | undefined {
+  if (args.demo) return 'workers cannot be used with --demo: each worker would start its own demo master';
+  if (settings.rest.sessionStore !== 'cache' || settings.master.cacheDriver !== 'localfs') {
+    return (
+      `workers: ${settings.rest.workers} needs session_store: cache (with the localfs cache), so that every ` +
+      'worker knows every session'
+    );
+  }
+  return undefined;
 }
 
 /** `--help` and `--version` answer here; a usage error is exit 2. */

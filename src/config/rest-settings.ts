@@ -3,6 +3,7 @@
  * (salt/netapi/rest_cherrypy/app.py) and salt-apid's extensions (`cors_origin`,
  * `events_url_tokens`, `shutdown_timeout`, …).
  */
+import { availableParallelism } from 'node:os';
 import { readEventHub, readWebhookRules } from './webhook-settings.js';
 import type { CertReqs, RestSettings, TlsVersion } from './types.js';
 import { listenHostProblem } from './listen-host.js';
@@ -50,6 +51,7 @@ const KNOWN_OPTIONS = new Set([
   'metrics_path',
   'metrics_disable_auth',
   'events_ids',
+  'workers',
   'events_replay',
   'event_pull_framing',
   'max_sessions',
@@ -86,6 +88,12 @@ export const DEFAULT_SSL_CIPHERS = [
   'ECDHE-ECDSA-CHACHA20-POLY1305',
   'ECDHE-RSA-CHACHA20-POLY1305',
 ].join(':');
+
+/** `workers`: how many processes serve the port (`auto`: one per CPU the process may use). */
+function readWorkers(rest: OptionReader): number {
+  if (rest.raw('workers') === 'auto') return availableParallelism();
+  return rest.integer('workers', 1, 256) ?? 1;
+}
 
 /** The listen backlog when neither `socket_queue_size` nor `queue_size` is set. */
 export const DEFAULT_SOCKET_QUEUE = 1024;
@@ -189,6 +197,7 @@ export function buildRestSettings(
     metricsPath: urlPath(rest, 'metrics_path', '/metrics'),
     metricsDisableAuth: rest.boolean('metrics_disable_auth') ?? false,
     eventsIds: rest.boolean('events_ids') ?? false,
+    workers: readWorkers(rest),
     eventsReplay: readEventsReplay(rest),
     maxSessions: rest.integer('max_sessions', 1) ?? 10_000,
     maxSessionsPerUser: rest.integer('max_sessions_per_user', 1) ?? 100,

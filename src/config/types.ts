@@ -76,6 +76,8 @@ export interface RestSettings {
   metricsPath: string;
   /** salt-apid extension `metrics_disable_auth`: serve metrics without a session or token (default false). */
   metricsDisableAuth: boolean;
+  /** salt-apid extension `workers`: processes serving the port (default 1; `auto`: one per CPU). */
+  workers: number;
   /** salt-apid extension `events_ids`: `id:` lines on `/events` and `Last-Event-ID` resumption (default false). */
   eventsIds: boolean;
   /** salt-apid extension `events_replay`: how much a resuming `/events` client can get back. */

@@ -29,8 +29,10 @@ export function cliCleanups(): {
   return {
     daemonOf(outcome) {
       if ('exitCode' in outcome) throw new Error(`salt-apid exited with ${outcome.exitCode}`);
-      cleanups.push(() => outcome.daemon.stop());
-      return outcome.daemon;
+      if ('pool' in outcome) throw new Error('salt-apid started workers (tests run workers as processes)');
+      const { daemon } = outcome;
+      cleanups.push(() => daemon.stop());
+      return daemon;
     },
     async tempDir(prefix = 'salt-apid-test-') {
       const dir = await mkdtemp(join(tmpdir(), prefix));
