@@ -85,9 +85,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<CliOutcome> {
 /** Why `workers: N` cannot run this configuration, if it cannot. */
 function workersRefusal(args: CliArgs, settings: Settings): string | undefined {
   if (args.demo) return 'workers cannot be used with --demo: each worker would start its own demo master';
-  if (settings.rest.sessionStore !== 'cache' || settings.master.cacheDriver !== 'localfs') {
+  if (settings.rest.sessionStore !== 'cache' || !['localfs', 'redis'].includes(settings.master.cacheDriver)) {
     return (
-      `workers: ${settings.rest.workers} needs session_store: cache (with the localfs cache), so that every ` +
+      `workers: ${settings.rest.workers} needs session_store: cache (with the localfs or redis cache), so that every ` +
       'worker knows every session'
     );
   }

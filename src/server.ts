@@ -4,6 +4,9 @@ import type { Settings } from './config/types.js';
 import { buildApp } from './http/app.js';
 import { SessionStore, type SessionStoreOptions } from './http/sessions.js';
 import { CacheSessionBackend } from './http/shared-sessions.js';
+import { LocalfsCache } from './salt/cache/localfs.js';
+import { RedisCache } from './salt/cache/redis.js';
+import type { SaltCache } from './salt/cache/salt-cache.js';
 import { honouredRecord } from './http/auth.js';
 import type { AccessLogSink } from './http/access-log.js';
 import { tlsOptions } from './http/tls.js';
@@ -63,17 +66,24 @@ function sharedSessions(
   logger: Logger,
 ): Pick<SessionStoreOptions, 'shared' | 'adopt'> {
   if (settings.rest.sessionStore !== 'cache') return {};
-  if (settings.master.cacheDriver !== 'localfs') {
+  const cache = saltCacheOf(settings.master);
+  if (cache === undefined) {
     logger.warn(
       { cache: settings.master.cacheDriver },
-      'session_store: cache needs the localfs cache driver here; sessions stay in this process',
+      'session_store: cache needs the localfs or redis cache driver; sessions stay in this process',
     );
     return {};
   }
   return {
-    shared: new CacheSessionBackend(settings.master.cachedir),
+    shared: new CacheSessionBackend(cache),
     adopt: (token) => honouredRecord(master, token),
   };
+}
+
+function saltCacheOf(master: Settings['master']): SaltCache | undefined {
+  if (master.cacheDriver === 'localfs') return new LocalfsCache(master.cachedir);
+  if (master.cacheDriver === 'redis' || master.cacheDriver === 'redis_cache') return new RedisCache(master.redisCache);
+  return undefined;
 }
 
 export interface StartServerOptions {
@@ -140,9 +150,10 @@ export async function startServer({ settings, logger, accessLog, pam }: StartSer
     sessions,
     url: `${https ? 'https' : 'http'}://${host}:${port}`,
     close() {
-      closing ??= closeWithDeadline(listening, settings.rest.shutdownTimeout * 1000, logger).finally(() =>
-        master.close(),
-      );
+      closing ??= closeWithDeadline(listening, settings.rest.shutdownTimeout * 1000, logger).finally(async () => {
+        master.close();
+        await sessions.close();
+      });
       return closing;
     },
   };

@@ -101,6 +101,22 @@ function rawSockDir(master: OptionReader): string {
   return sockDir.length > cachedir.length + 10 ? posix.join(cachedir, '.salt-unix') : sockDir;
 }
 
+/** `cache.redis.*` with salt/cache/redis_cache.py's defaults. */
+function readRedisCache(master: OptionReader): MasterSettings['redisCache'] {
+  const db = master.raw('cache.redis.db');
+  return {
+    host: master.string('cache.redis.host') ?? 'localhost',
+    port: master.port('cache.redis.port') ?? 6379,
+    unixSocketPath: master.string('cache.redis.unix_socket_path'),
+    db: typeof db === 'number' ? db : Number(db ?? 0) || 0,
+    password: master.string('cache.redis.password'),
+    separator: master.string('cache.redis.separator') ?? '_',
+    banksPrefix: master.string('cache.redis.banks_prefix') ?? '$BANKS',
+    keysPrefix: master.string('cache.redis.keys_prefix') ?? '$KEYS',
+    timestampPrefix: master.string('cache.redis.timestamp_prefix') ?? '$TSTAMP',
+  };
+}
+
 export function buildMasterSettings(
   master: OptionReader,
   rest: OptionReader | undefined,
@@ -125,6 +141,7 @@ export function buildMasterSettings(
     pamService: master.string('auth.pam.service') ?? 'login',
     cachedir: prependRootDir(rootDir, master.string('cachedir') ?? DEFAULTS.cachedir),
     cacheDriver: master.string('cache') ?? 'localfs',
+    redisCache: readRedisCache(master),
     pkiDir: prependRootDir(rootDir, master.string('pki_dir') ?? DEFAULTS.pkiDir),
     rosterFile:
       master.string('roster_file') ??

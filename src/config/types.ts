@@ -125,6 +125,18 @@ export interface MasterSettings {
   cachedir: string;
   /** `cache`: the master's cache driver (`localfs` by default). */
   cacheDriver: string;
+  /** `cache.redis.*`: where the `redis` cache driver finds its server, and its key layout. */
+  redisCache: {
+    host: string;
+    port: number;
+    unixSocketPath: string | undefined;
+    db: number;
+    password: string | undefined;
+    separator: string;
+    banksPrefix: string;
+    keysPrefix: string;
+    timestampPrefix: string;
+  };
   /** `pki_dir`: its `minions/` folder lists the accepted minion keys. */
   pkiDir: string;
   /** salt-ssh's flat roster: `roster_file`, else `roster` beside the master config file. */

@@ -38,6 +38,8 @@ export interface SharedSessionBackend {
   remove(id: string): Promise<void>;
   /** Flushes the stored sessions past their expiry (localfs never drops them itself). */
   sweep(): Promise<number>;
+  /** Lets go of the store's connection (Redis). */
+  close?(): Promise<void>;
 }
 
 export interface SessionStoreOptions {
@@ -192,6 +194,11 @@ export class SessionStore {
   async remove(id: string): Promise<void> {
     this.end(id);
     await this.options.shared?.remove(id);
+  }
+
+  /** Closes the shared store's connection, if it has one. */
+  async close(): Promise<void> {
+    await this.options.shared?.close?.();
   }
 
   /** Flushes expired sessions from the shared store; how many. */

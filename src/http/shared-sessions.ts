@@ -1,10 +1,10 @@
 import { SESSION_LIFETIME_SECONDS, type Session, type SharedSessionBackend } from './sessions.js';
-import { LocalfsCache } from '../salt/cache/localfs.js';
+import type { SaltCache } from '../salt/cache/salt-cache.js';
 import { Float64, isSaltMap, SaltExt } from '../salt/codec/values.js';
 
 /**
  * `session_store: cache`: sessions kept where salt-api keeps them, in the master's Salt cache
- * (bank `netapi/session`, localfs under `cachedir`), in salt-api's own format (docs/shared-sessions.md),
+ * (bank `netapi/session`, localfs under `cachedir` or Redis), in salt-api's own format (docs/shared-sessions.md),
  * so that every salt-apid and salt-api of the master accept a session any of them created, and a
  * logout on one ends it for all.
  */
@@ -12,14 +12,10 @@ import { Float64, isSaltMap, SaltExt } from '../salt/codec/values.js';
 export const SESSION_BANK = 'netapi/session';
 
 export class CacheSessionBackend implements SharedSessionBackend {
-  private readonly cache: LocalfsCache;
-
   constructor(
-    cachedir: string,
+    private readonly cache: SaltCache,
     private readonly now: () => number = Date.now,
-  ) {
-    this.cache = new LocalfsCache(cachedir, now);
-  }
+  ) {}
 
   async save(session: Session): Promise<void> {
     const { token } = session;
@@ -41,6 +37,10 @@ export class CacheSessionBackend implements SharedSessionBackend {
 
   async remove(id: string): Promise<void> {
     await this.cache.flush(SESSION_BANK, id);
+  }
+
+  async close(): Promise<void> {
+    await this.cache.close?.();
   }
 
   async sweep(): Promise<number> {

@@ -90,6 +90,17 @@ describe('loadSettings defaults', () => {
       pamService: 'login',
       cachedir: '/var/cache/salt/master',
       cacheDriver: 'localfs',
+      redisCache: {
+        host: 'localhost',
+        port: 6379,
+        unixSocketPath: undefined,
+        db: 0,
+        password: undefined,
+        separator: '_',
+        banksPrefix: '$BANKS',
+        keysPrefix: '$KEYS',
+        timestampPrefix: '$TSTAMP',
+      },
       pkiDir: '/etc/salt/pki/master',
       rosterFile: expect.stringMatching(/\/roster$/),
     });

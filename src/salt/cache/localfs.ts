@@ -3,7 +3,8 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import { join, normalize } from 'node:path';
 import { pack } from '../codec/pack.js';
 import { unpack } from '../codec/unpack.js';
-import { isSaltMap, type SaltValue } from '../codec/values.js';
+import type { SaltValue } from '../codec/values.js';
+import { unwrapExpiry, wrapExpiry, type SaltCache } from './salt-cache.js';
 
 /**
  * Salt's `localfs` cache driver (`salt/cache/localfs.py`) behind `salt.cache.Cache`, byte for
@@ -19,7 +20,7 @@ const MAX_FILE_BYTES = 1024 * 1024;
 /** Keys name files: no separators, no dot-names, nothing a path could climb with. */
 const SAFE_KEY = /^[A-Za-z0-9_.-]{1,200}$/;
 
-export class LocalfsCache {
+export class LocalfsCache implements SaltCache {
   constructor(
     private readonly cachedir: string,
     private readonly now: () => number = Date.now,
@@ -41,8 +42,7 @@ export class LocalfsCache {
     const file = this.keyFile(bank, key);
     const dir = this.bankDir(bank);
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const value =
-      expiresSeconds === undefined ? data : { data, _expires: Math.trunc(this.now() / 1000 + expiresSeconds) };
+    const value = wrapExpiry(data, expiresSeconds, this.now);
     // mkstemp's file: private (0600), in the same folder so that the rename is atomic.
     const temp = join(dir, `tmp${randomBytes(6).toString('hex')}`);
     const handle = await open(temp, 'wx', 0o600);
@@ -76,17 +76,7 @@ export class LocalfsCache {
     } catch {
       return undefined;
     }
-    if (
-      isSaltMap(value) &&
-      Object.keys(value).length === 2 &&
-      Object.hasOwn(value, '_expires') &&
-      Object.hasOwn(value, 'data')
-    ) {
-      const expires = value['_expires'];
-      if (typeof expires === 'number' && expires <= this.now() / 1000) return undefined;
-      return value['data'];
-    }
-    return value;
+    return unwrapExpiry(value, this.now);
   }
 
   /** `Cache.flush(bank, key)`: true when there was something to remove. */
