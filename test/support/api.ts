@@ -129,7 +129,10 @@ export interface LoginReply {
 }
 
 /** Logs in and returns the session id (and the whole reply). */
-export async function login(api: ApiUnderTest, credentials: Record<string, string> = SALTDEV): Promise<LoginReply> {
+export async function login(
+  api: Pick<ApiUnderTest, 'call'>,
+  credentials: Record<string, string> = SALTDEV,
+): Promise<LoginReply> {
   const response = await api.call('/login', json(credentials));
   if (response.status !== 200) throw new Error(`login failed: ${response.status} ${await response.text()}`);
   const body = (await response.json()) as { return: [LoginReply] };
