@@ -1,4 +1,5 @@
 import type { createClient } from 'redis';
+import type { MasterSettings } from '../../config/types.js';
 import { pack } from '../codec/pack.js';
 import { unpack } from '../codec/unpack.js';
 import type { SaltValue } from '../codec/values.js';
@@ -12,17 +13,8 @@ import { unwrapExpiry, wrapExpiry, type SaltCache } from './salt-cache.js';
  * `{"data", "_expires"}` envelope applies, as with localfs.
  */
 
-export interface RedisCacheOptions {
-  host: string;
-  port: number;
-  unixSocketPath: string | undefined;
-  db: number;
-  password: string | undefined;
-  separator: string;
-  banksPrefix: string;
-  keysPrefix: string;
-  timestampPrefix: string;
-}
+/** `cache.redis.*` as the master config gives them (host, port, socket, db, password, key layout). */
+export type RedisCacheOptions = MasterSettings['redisCache'];
 
 type Client = ReturnType<typeof createClient>;
 
