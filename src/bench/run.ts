@@ -91,6 +91,55 @@ function metricsCostTable(rows: MetricsCostRow[]): string {
   return lines.join('\n');
 }
 
+interface WorkersRow {
+  workload: string;
+  connections: number;
+  /** req/s by worker count. */
+  rps: Record<number, number>;
+}
+
+/** GET /, /hook and sync local with `workers: 1` and `workers: 2` (sessions in the cache for both). */
+async function measureWorkers(): Promise<WorkersRow[]> {
+  const rows = new Map<string, WorkersRow>();
+  for (const count of [1, 2]) {
+    const target = await startLocalTarget(
+      Number(process.env['BENCH_PORT'] ?? 18080) + 2,
+      { session_store: 'cache', workers: String(count) },
+      { cachedir: '{work}/cache' },
+    );
+    try {
+      const token = await target.login();
+      const picked = workloads(target.credentials).filter(
+        (w) =>
+          w.connections === 32 &&
+          ((w.path === '/' && w.method === 'GET') || w.path.startsWith('/hook') || w.name.includes('sync')),
+      );
+      for (const workload of picked) {
+        process.stderr.write(`workers: ${count}, ${workload.name} @${workload.connections}… `);
+        const row = await measure(target, workload, workload.auth ? token : '', DURATION);
+        process.stderr.write(`${row.rps.toFixed(0)} req/s\n`);
+        const key = `${workload.name}@${workload.connections}`;
+        const entry = rows.get(key) ?? { workload: workload.name, connections: workload.connections, rps: {} };
+        entry.rps[count] = row.rps;
+        rows.set(key, entry);
+      }
+    } finally {
+      await target.close();
+    }
+  }
+  return [...rows.values()];
+}
+
+function workersTable(rows: WorkersRow[]): string {
+  const lines = ['| workload | connections | req/s, 1 worker | req/s, 2 workers |', '|---|---|---|---|'];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.workload} | ${r.connections} | ${(r.rps[1] ?? NaN).toFixed(0)} | ${(r.rps[2] ?? NaN).toFixed(0)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
   const target = await openTarget();
   try {
@@ -122,6 +171,7 @@ async function main(): Promise<void> {
       }
     }
     const metricsCost = target.local && wanted('metrics cost', true) ? await measureMetricsCost(target) : [];
+    const workerRows = target.local && wanted('workers', true) ? await measureWorkers() : [];
     const abuse: AbuseRow[] = wanted('abuse', target.local) ? await runAbuse(target) : [];
     const { startupMs, idleRssMb } = target;
     const summary = {
@@ -133,6 +183,7 @@ async function main(): Promise<void> {
       rows,
       fanout,
       metricsCost,
+      workers: workerRows,
       abuse,
     };
     await mkdir('.bench', { recursive: true });
@@ -141,6 +192,7 @@ async function main(): Promise<void> {
       ...(rows.length > 0 ? [workloadTable(rows)] : []),
       ...(fanout.length > 0 ? [fanoutTable(fanout)] : []),
       ...(metricsCost.length > 0 ? [metricsCostTable(metricsCost)] : []),
+      ...(workerRows.length > 0 ? [workersTable(workerRows)] : []),
       ...(abuse.length > 0 ? [abuseTable(abuse)] : []),
     ];
     const startup = startupMs === undefined ? '' : `Start to first 200 on GET /: ${startupMs} ms; `;

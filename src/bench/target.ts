@@ -80,7 +80,11 @@ function loginWith(base: string, fallback: Credentials) {
  * salt-apid and the demo master, each in its own process, as in a real deployment. `restOptions`
  * are added to the `rest_cherrypy` section (e.g. `metrics: false`).
  */
-export async function startLocalTarget(port: number, restOptions: Record<string, string> = {}): Promise<Target> {
+export async function startLocalTarget(
+  port: number,
+  restOptions: Record<string, string> = {},
+  masterOptions: Record<string, string> = {},
+): Promise<Target> {
   const work = await mkdtemp(join(tmpdir(), 'salt-apid-bench-'));
   const children: ChildProcess[] = [];
   const close = async (): Promise<void> => {
@@ -104,7 +108,11 @@ export async function startLocalTarget(port: number, restOptions: Record<string,
     children.push(master);
     const { retPort } = JSON.parse(await firstLine(master)) as { retPort: number };
     // The written config ends with its rest_cherrypy section.
-    const extra = Object.entries(restOptions).map(([key, value]) => `  ${key}: ${value}\n`);
+    const extra = [
+      ...Object.entries(restOptions).map(([key, value]) => `  ${key}: ${value}\n`),
+      // Top-level keys after the section; `{work}` is this run's private folder.
+      ...Object.entries(masterOptions).map(([key, value]) => `${key}: ${value.replace('{work}', work)}\n`),
+    ];
     if (extra.length > 0) await appendFile(join(work, 'master'), extra.join(''));
     const spawnedAt = Date.now();
     const api = spawn(
