@@ -168,7 +168,8 @@ async function appContext(app: FastifyInstance, options: AppContextOptions): Pro
   app.decorate('master', master);
   app.decorate('netapi', options.netapi ?? DETACHED_NETAPI);
   app.decorate('sessions', sessions);
-  app.decorate('events', options.events ?? DETACHED_EVENTS);
+  const events = options.events ?? DETACHED_EVENTS;
+  app.decorate('events', events);
   const streams = new StreamRegistry();
   app.decorate('streams', streams);
   sessions.onEnd((id) => streams.closeSession(id, 'session ended'));
@@ -200,7 +201,6 @@ async function appContext(app: FastifyInstance, options: AppContextOptions): Pro
     });
   }
   app.decorate('readiness', new Readiness(master.health));
-  const events = options.events ?? DETACHED_EVENTS;
   const ring = rest.eventsIds ? new EventRing(rest.eventsReplay) : undefined;
   if (ring !== undefined) {
     const untap = events.tap?.((event) => ring.record(event));

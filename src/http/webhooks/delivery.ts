@@ -4,6 +4,7 @@ import type { WebhookAuth } from '../../config/webhook-settings.js';
 import { HttpError } from '../errors.js';
 import { pathOf } from '../paths.js';
 import { readBodyBytes, type MatchedRule, type VerifiedMark, type WebhookGate } from './gate.js';
+import { verifyDelivery } from './verify.js';
 
 /**
  * The request side of the `webhooks` rules on `/hook`: before the body is parsed, the sender's
@@ -74,7 +75,7 @@ export function deliveryChecks(options: DeliveryCheckOptions): DeliveryChecks {
         bytes = await readBodyBytes(payload, declared);
         body = Readable.from([bytes]);
       }
-      const verification = gate.verify(delivery.matched.rule, bytes, request.headers);
+      const verification = verifyDelivery(delivery.matched.rule, bytes, request.headers);
       delivery.deliveryId = verification.deliveryId;
       if (!verification.ok) {
         gate.refuse(delivery.matched, 'rejected', details(request, verification.reason, verification.deliveryId));

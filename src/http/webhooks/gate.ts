@@ -1,13 +1,11 @@
-import type { IncomingMessage } from 'node:http';
 import { isIPv4 } from 'node:net';
 import type { WebhookRule } from '../../config/webhook-settings.js';
 import { fnmatchRegExp } from '../../python/fnmatch.js';
 import { ReplayWindow } from './replay.js';
-import { verifyDelivery, type Verification } from './verify.js';
 
 /**
  * The `webhooks` rules at work on `/hook`: which rule a path falls under, whether the sender's
- * address may deliver, whether the delivery verifies, whether it is a replay, and how often each
+ * address may deliver, whether it is a replay, and how often each
  * happened per rule (counted by rule path and outcome: a bounded set of labels).
  */
 
@@ -58,10 +56,6 @@ export class WebhookGate {
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
     const plain = mapped ?? address;
     return rule.allowFrom.check(plain, isIPv4(plain) ? 'ipv4' : 'ipv6');
-  }
-
-  verify(rule: WebhookRule, body: Buffer, headers: IncomingMessage['headers']): Verification {
-    return verifyDelivery(rule, body, headers);
   }
 
   /** True for a delivery to fire now; false for a replay inside the rule's window. */
