@@ -112,6 +112,7 @@ export async function startServer({ settings, logger, accessLog, pam }: StartSer
     master,
     settings: settings.master,
     logger: logger.child({ component: 'netapi' }),
+    coalesceJobChecks: settings.rest.coalesceJobChecks,
     ...(sshPam && { pam: sshPam }),
   });
   const sessions = new SessionStore({

@@ -7,20 +7,27 @@
  *   npm run bench -- --url http://127.0.0.1:8000 --user saltdev --password saltdev [--eauth pam] [--pid N]
  *
  * Prints Markdown tables for BENCHMARKS.md and writes .bench/results.json. BENCH_DURATION (seconds
- * per workload, default 10) and BENCH_ONLY (a substring of workload names, `SSE fan-out` or
- * `abuse`) narrow a run. The abuse section runs against another server only when asked for by
- * name: it is built to stall servers without bounds.
+ * per workload, default 10) and BENCH_ONLY (a substring of workload names, `SSE fan-out`,
+ * `capacity model` or `abuse`) narrow a run. BENCH_CAPACITY sets the demo master's capacity model
+ * for `capacity model` (e.g. `publish=40,return=10,cores=2,job=50,find_job=50,shared=1`) and
+ * BENCH_CAPACITY_DURATION its seconds per row (default 30). The abuse section runs against another
+ * server only when asked for by name: it is built to stall servers without bounds.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { abuseTable, runAbuse, type AbuseRow } from './abuse.js';
+import { capacityTable, measureCapacity, type CapacityRow } from './capacity.js';
 import { fanoutTable, sseFanout, type FanoutRow } from './fanout.js';
 import { DEMO_CREDENTIALS, remoteTarget, startLocalTarget, type Target } from './target.js';
 import { measure, workloadTable, workloads, type Row } from './workloads.js';
 
 const DURATION = Number(process.env['BENCH_DURATION'] ?? 10);
 const ONLY = process.env['BENCH_ONLY'];
+/** The demo master's capacity model for the `capacity model` section (src/demo/capacity.ts). */
+const CAPACITY_MODEL = process.env['BENCH_CAPACITY'] ?? 'default';
+/** Seconds per row there: an overloaded master needs time to show where it settles (default 30). */
+const CAPACITY_DURATION = Number(process.env['BENCH_CAPACITY_DURATION'] ?? 30);
 
 const { values } = parseArgs({
   options: {
@@ -172,6 +179,10 @@ async function main(): Promise<void> {
     }
     const metricsCost = target.local && wanted('metrics cost', true) ? await measureMetricsCost(target) : [];
     const workerRows = target.local && wanted('workers', true) ? await measureWorkers() : [];
+    const capacity: CapacityRow[] =
+      target.local && wanted('capacity model', true)
+        ? await measureCapacity(Number(process.env['BENCH_PORT'] ?? 18080) + 3, CAPACITY_DURATION, CAPACITY_MODEL)
+        : [];
     const abuse: AbuseRow[] = wanted('abuse', target.local) ? await runAbuse(target) : [];
     const { startupMs, idleRssMb } = target;
     const summary = {
@@ -184,6 +195,7 @@ async function main(): Promise<void> {
       fanout,
       metricsCost,
       workers: workerRows,
+      capacity,
       abuse,
     };
     await mkdir('.bench', { recursive: true });
@@ -193,6 +205,7 @@ async function main(): Promise<void> {
       ...(fanout.length > 0 ? [fanoutTable(fanout)] : []),
       ...(metricsCost.length > 0 ? [metricsCostTable(metricsCost)] : []),
       ...(workerRows.length > 0 ? [workersTable(workerRows)] : []),
+      ...(capacity.length > 0 ? [capacityTable(capacity)] : []),
       ...(abuse.length > 0 ? [abuseTable(abuse)] : []),
     ];
     const startup = startupMs === undefined ? '' : `Start to first 200 on GET /: ${startupMs} ms; `;

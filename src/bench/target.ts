@@ -78,12 +78,14 @@ function loginWith(base: string, fallback: Credentials) {
 
 /**
  * salt-apid and the demo master, each in its own process, as in a real deployment. `restOptions`
- * are added to the `rest_cherrypy` section (e.g. `metrics: false`).
+ * are added to the `rest_cherrypy` section (e.g. `metrics: false`), `demoArgs` to the demo
+ * master's command line (e.g. `--capacity default`).
  */
 export async function startLocalTarget(
   port: number,
   restOptions: Record<string, string> = {},
   masterOptions: Record<string, string> = {},
+  demoArgs: string[] = [],
 ): Promise<Target> {
   const work = await mkdtemp(join(tmpdir(), 'salt-apid-bench-'));
   const children: ChildProcess[] = [];
@@ -102,6 +104,7 @@ export async function startLocalTarget(
         join(work, 'master'),
         '--api-port',
         String(port),
+        ...demoArgs,
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );

@@ -80,6 +80,11 @@ export interface RestSettings {
   workers: number;
   /** salt-apid extension `events_ids`: `id:` lines on `/events` and `Last-Event-ID` resumption (default false). */
   eventsIds: boolean;
+  /**
+   * salt-apid extension `coalesce_job_checks`: waiting sync jobs share their liveness checks (one
+   * `saltutil.running` a second) instead of one `saltutil.find_job` each (default true).
+   */
+  coalesceJobChecks: boolean;
   /** salt-apid extension `events_replay`: how much a resuming `/events` client can get back. */
   eventsReplay: { maxEvents: number; maxSeconds: number };
   /** salt-apid extension `max_sessions`: sessions kept in all (default 10000). */

@@ -15,6 +15,7 @@ import {
   type DemoState,
 } from './options.js';
 import type { TargetUniverse } from '../salt/auth/targeting.js';
+import { SimulatedCpu, type CapacityModel } from './capacity.js';
 
 /** What the master's command handlers share: its stores, its bus and its lifetime. */
 export interface MasterContext {
@@ -28,6 +29,8 @@ export interface MasterContext {
   universe: TargetUniverse;
   /** Base delay before a minion answers; each answer adds up to as much again as jitter. */
   returnDelayMs: number;
+  /** The master's simulated processor and its costs, when the demo has a capacity model. */
+  cpu: { model: CapacityModel; master: SimulatedCpu } | undefined;
   hashType: string;
   /** Aborted when the master stops: pending minion returns and runner jobs are dropped. */
   signal: AbortSignal;
@@ -63,10 +66,13 @@ export function createMasterContext(
   const externalAuth = options.externalAuth ?? DEFAULT_EXTERNAL_AUTH;
   const tokenExpire = options.tokenExpire ?? 43200;
   const hashType = options.hashType ?? 'sha256';
+  const capacity = options.capacity;
+  const masterCpu = capacity && new SimulatedCpu(capacity.masterCores, signal);
   const fleet = new MinionFleet({
     live: options.minions ?? DEFAULT_MINIONS,
     dead: options.deadMinions ?? [],
     pending: options.pendingKeys ?? [],
+    ...(capacity && masterCpu && { capacity: { model: capacity, machine: masterCpu, signal } }),
   });
   return {
     fire,
@@ -90,6 +96,7 @@ export function createMasterContext(
       grainsOf: (id) => fleet.grainsOf(id),
     },
     returnDelayMs: options.returnDelayMs ?? DEFAULT_RETURN_DELAY_MS,
+    cpu: capacity && masterCpu && { model: capacity, master: masterCpu },
     hashType,
     signal,
     wheelCallerJid: options.wheelCallerJid ?? 'replaced',

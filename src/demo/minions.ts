@@ -3,6 +3,7 @@ import { bindCall, loadArgsAndKwargs, PythonTypeError, SaltInvocationError } fro
 import { cannedGrains } from './grains.js';
 import { MINION_FUNCTIONS, type MinionContext, type MinionFunction } from './minion-functions.js';
 import { emptyDict, safeText } from '../dict.js';
+import { SimulatedCpu, type CapacityModel } from './capacity.js';
 
 /**
  * Simulated minions: each runs the jobs published to it and produces the return load a real
@@ -31,20 +32,43 @@ export class SimulatedMinion {
   private readonly running = new Map<string, SaltMap>();
   private nextPid: number;
 
+  private readonly cpu: { model: CapacityModel; core: SimulatedCpu; machine: SimulatedCpu | undefined } | undefined;
+
   constructor(
     readonly id: string,
     readonly grains: SaltMap,
     pidBase: number,
+    capacity?: MinionCapacity,
   ) {
     this.nextPid = pidBase;
+    // One core: the minion's jobs run one after the other.
+    this.cpu = capacity && {
+      model: capacity.model,
+      core: new SimulatedCpu(1, capacity.signal),
+      machine: capacity.model.sharedMachine ? capacity.machine : undefined,
+    };
   }
 
-  /** Runs one published job; resolves with the return load once the function finished. */
-  async run(publish: SaltMap, signal: AbortSignal): Promise<ReturnLoad> {
+  /** The minion's CPU time for `fun`, under a capacity model. */
+  private async work(fun: SaltValue): Promise<void> {
+    if (this.cpu === undefined) return;
+    const { model, core, machine } = this.cpu;
+    const liveness = fun === 'saltutil.find_job' || fun === 'saltutil.running';
+    const cost = liveness ? model.findJobMs : model.jobMs;
+    await (machine === undefined ? core.run(cost) : core.hold(() => machine.run(cost)));
+  }
+
+  /**
+   * Runs one published job; resolves with the return load once the function finished and
+   * `send` (the return's trip to the master, which a real minion's job process waits for) ended.
+   */
+  async run(publish: SaltMap, signal: AbortSignal, send?: (ret: ReturnLoad) => Promise<void>): Promise<ReturnLoad> {
     const data = minionJobData(publish);
     const jid = safeText(data['jid']);
     this.running.set(jid, { pid: this.nextPid++, ...data });
     try {
+      // A job counts as running from the moment its process exists, before it gets the CPU.
+      await this.work(data['fun']);
       const ctx: MinionContext = {
         id: this.id,
         grains: this.grains,
@@ -55,7 +79,10 @@ export class SimulatedMinion {
       const ret = Array.isArray(fun)
         ? await this.runMulti(fun, data, ctx)
         : await this.runSingle(safeText(fun), data, ctx);
-      return { cmd: '_return', id: this.id, ...ret };
+      const load: ReturnLoad = { cmd: '_return', id: this.id, ...ret };
+      // Until the master took the return, the job still shows in saltutil.running.
+      await send?.(load);
+      return load;
     } finally {
       this.running.delete(jid);
     }
@@ -143,6 +170,15 @@ export interface FleetOptions {
   dead: readonly string[];
   /** Minions waiting for key acceptance; they answer once accepted. */
   pending: readonly string[];
+  /** Minions that take time to work (capacity.ts). */
+  capacity?: MinionCapacity;
+}
+
+export interface MinionCapacity {
+  model: CapacityModel;
+  /** The master's cores, which minions on a shared machine take their time from. */
+  machine: SimulatedCpu;
+  signal: AbortSignal;
 }
 
 /** The simulated minions by id; only running ones take jobs. */
@@ -153,7 +189,7 @@ export class MinionFleet {
   constructor(options: FleetOptions) {
     const all = [...options.live, ...options.pending, ...options.dead];
     all.forEach((id, index) =>
-      this.minions.set(id, new SimulatedMinion(id, cannedGrains(id, index), 1000 + index * 1000)),
+      this.minions.set(id, new SimulatedMinion(id, cannedGrains(id, index), 1000 + index * 1000, options.capacity)),
     );
     for (const id of [...options.live, ...options.pending]) this.runningIds.add(id);
   }

@@ -4,6 +4,7 @@ import type { ExternalAuth } from '../salt/auth/acl.js';
 import type { DemoUser, TokenStore } from './auth.js';
 import type { JobCache } from './jobs.js';
 import type { KeyStore } from './keys.js';
+import type { CapacityModel } from './capacity.js';
 
 /** Options of the demo master; every one has a default that mirrors the recorded 3008 master. */
 export interface DemoMasterOptions {
@@ -41,6 +42,8 @@ export interface DemoMasterOptions {
   deniedKeys?: string[];
   /** Base delay before a minion returns, plus up to as much again as jitter (default 5). */
   returnDelayMs?: number;
+  /** A master and minions that take time to work (capacity.ts); none (default): work is instant. */
+  capacity?: CapacityModel;
   /**
    * Delay failed password checks like Salt (which holds a worker 3-5 s). `true` for 3000-5000 ms,
    * a `[min, max]` range in ms, or false (default) for none.

@@ -70,6 +70,8 @@ export class Publisher {
     );
     if (!allowed) return this.refuse(load, 'AuthorizationError', 'Authorization error occurred.');
 
+    // The master's work for a publish: the job cache, the events, the publication.
+    await this.ctx.cpu?.master.run(this.ctx.cpu.model.publishMs);
     if (minions.length === 0) {
       return {
         enc: 'clear',
@@ -139,10 +141,10 @@ export class Publisher {
     const { signal, returnDelayMs } = this.ctx;
     try {
       await sleep(returnDelayMs + Math.random() * returnDelayMs, signal);
-      const ret = await minion.run(payload, signal);
-      if (signal.aborted) return undefined;
-      this.receiveReturn(ret);
-      return ret;
+      return await minion.run(payload, signal, async (ret) => {
+        await this.ctx.cpu?.master.run(this.ctx.cpu.model.returnMs);
+        if (!signal.aborted) this.receiveReturn(ret);
+      });
     } catch (err) {
       if (!signal.aborted) this.ctx.logger?.error({ err, id }, 'demo master: simulated minion failed');
       return undefined;

@@ -2,10 +2,12 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DemoMaster } from './demo-master.js';
+import { parseCapacity } from './capacity.js';
 
 /**
  * The demo master as a process of its own, the way a real master runs beside salt-apid:
  *   node dist/demo/standalone.js --sock-dir DIR [--ret-port N] [--write-config FILE --api-port N]
+ *     [--capacity default | publish=40,return=10,cores=2,job=50,find_job=50,shared=1]
  * Prints one JSON line ({retPort, sockDir, pid}) once it listens; SIGTERM stops it. With
  * --write-config it also writes a master config pointing salt-apid at it.
  */
@@ -16,13 +18,17 @@ const { values } = parseArgs({
     'write-config': { type: 'string' },
     'api-port': { type: 'string', default: '8000' },
     'return-delay-ms': { type: 'string', default: '5' },
+    capacity: { type: 'string' },
   },
 });
+
+const capacityText = values.capacity;
 
 const demo = await DemoMaster.start({
   ...(values['sock-dir'] !== undefined && { sockDir: values['sock-dir'] }),
   retPort: Number(values['ret-port']),
   returnDelayMs: Number(values['return-delay-ms']),
+  ...(capacityText !== undefined && { capacity: parseCapacity(capacityText === 'default' ? '' : capacityText) }),
 });
 
 if (values['write-config'] !== undefined) {

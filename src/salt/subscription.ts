@@ -117,6 +117,13 @@ export class Subscription implements AsyncIterableIterator<SaltEvent> {
     }
   }
 
+  /** Ends a pending `nextWithin` early, as if its time had run out; no event is lost. */
+  wake(): void {
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.resolve({ value: undefined, done: true });
+  }
+
   /** Resolves when the subscription ends, with the error that ended it (if any). */
   whenClosed(): Promise<Error | undefined> {
     if (this.done) return Promise.resolve(this.failure);

@@ -82,7 +82,7 @@ describe('local', () => {
   });
 
   it('asks a silent minion with find_job after timeout and reports it after gather_job_timeout', async () => {
-    const h = await harness({ demo: { minions: ['minion-1'], deadMinions: ['dead-1'] } });
+    const h = await harness({ demo: { minions: ['minion-1'], deadMinions: ['dead-1'] }, coalesceJobChecks: false });
     const started = performance.now();
     const [result] = await h.netapi.run({
       client: 'local',
@@ -110,7 +110,7 @@ describe('local', () => {
   });
 
   it('keeps waiting while find_job says the job still runs (test.sleep longer than timeout)', async () => {
-    const h = await harness();
+    const h = await harness({ coalesceJobChecks: false });
     const started = performance.now();
     const [result] = await h.netapi.run({
       client: 'local',

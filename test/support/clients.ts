@@ -37,6 +37,8 @@ export interface HarnessOptions {
   tuning?: Partial<ClientTuning>;
   /** PAM for the ssh client: by default the demo master's simulated users. */
   pam?: PamLoad;
+  /** false: every waiting job asks with its own find_job, as LocalClient does. */
+  coalesceJobChecks?: boolean;
 }
 
 export async function harness(options: HarnessOptions = {}): Promise<NetapiHarness> {
@@ -59,6 +61,7 @@ export async function harness(options: HarnessOptions = {}): Promise<NetapiHarne
     settings,
     pam: options.pam ?? PAM_ON_MASTER,
     ...(options.tuning && { tuning: options.tuning }),
+    ...(options.coalesceJobChecks !== undefined && { coalesceJobChecks: options.coalesceJobChecks }),
   });
   return { demo, master, netapi, token: record.token, loads, settings };
 }

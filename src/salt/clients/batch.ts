@@ -10,7 +10,7 @@ import { genJid } from './jid.js';
 import { JobEventStream } from './job-events.js';
 import { JobWatch } from './job-watch.js';
 import { callArgs, publishLoad, splitLocalChunk, stringParam, type PublishSpec } from './local-load.js';
-import { findJobPublisher, publishAndWatch } from './local.js';
+import { livenessMember, publishAndWatch } from './local.js';
 
 /**
  * `local_batch` (LocalClient.cmd_batch → salt/cli/batch.py; docs/routes.md "Lowstate clients"):
@@ -143,7 +143,7 @@ class BatchDriver {
         await this.dispatch(events);
         let wake = Infinity;
         for (const watch of [...this.watches]) {
-          const next = await watch.tick();
+          const next = watch.tick();
           if (next === 'done') this.finish(watch);
           else wake = Math.min(wake, next);
         }
@@ -178,7 +178,7 @@ class BatchDriver {
       kwargs: job.kwargs,
     };
     const pub = await this.ctx.master.commands.publish(publishLoad(spec, this.ctx.settings));
-    const findJob = findJobPublisher(this.ctx, events, this.jid, job.kwargs);
+    const member = livenessMember(events, this.jid, job.kwargs, this.plan);
     const expected = pub.jid === null ? [] : pub.minions;
     const missing = pub.jid === null ? [] : pub.missing;
     for (const id of targets) if (!expected.includes(id) && !missing.includes(id)) this.timedOut(id);
@@ -189,8 +189,12 @@ class BatchDriver {
       minions: expected,
       timeoutMs: this.plan.timeoutMs,
       gatherJobTimeoutMs: this.plan.gatherJobTimeoutMs,
-      findJob,
-      onReturn: (id, entry, event) => this.returned(id, entry, event),
+      checkLiveness: (pending) => this.ctx.liveness.check(member(pending)),
+      wake: () => events.wake(),
+      onReturn: (id, entry, event) => {
+        this.ctx.liveness.noteReturn(id);
+        this.returned(id, entry, event);
+      },
     });
     this.watches.add(watch);
   }
@@ -205,7 +209,7 @@ class BatchDriver {
       for (const watch of this.watches) if (watch.expects(id)) watch.onJobEvent(event);
       return;
     }
-    for (const watch of this.watches) if (watch.findJobJid === jid) watch.onFindJobEvent(event);
+    for (const watch of this.watches) if (watch.livenessJid === jid) watch.onLivenessEvent(event);
   }
 
   private returned(id: string, entry: SaltMap, event: SaltEvent): void {

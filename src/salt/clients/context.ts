@@ -4,6 +4,7 @@ import type { SaltMap, SaltValue } from '../codec/values.js';
 import type { SaltMaster } from '../master.js';
 import type { RunnerNames } from './runner-names.js';
 import type { LoadAuth } from '../auth/load-auth.js';
+import type { LivenessChecks } from './liveness.js';
 
 /** What every lowstate client works with: the shared master connection and the settings. */
 export interface ClientContext {
@@ -15,6 +16,8 @@ export interface ClientContext {
   runnerNames: RunnerNames;
   /** Who a chunk's credentials belong to and what they may run (the ssh client checks this itself). */
   loadAuth: LoadAuth;
+  /** The liveness checks every waiting job shares (liveness.ts). */
+  liveness: LivenessChecks;
 }
 
 /** Knobs that have a sensible default and that tests shrink. */
@@ -33,12 +36,15 @@ export interface ClientTuning {
    * through the master) before it falls back on what salt-ssh printed.
    */
   sshEventGraceMs: number;
+  /** The least time between two shared liveness checks under the same credentials (liveness.ts). */
+  livenessIntervalMs: number;
 }
 
 export const DEFAULT_TUNING: ClientTuning = {
   unknownRunnerStartMs: 10_000,
   busConnectMs: 5_000,
   sshEventGraceMs: 2_000,
+  livenessIntervalMs: 1_000,
 };
 
 /** One lowstate client: a chunk in, the elements it adds to the `return` list out. */

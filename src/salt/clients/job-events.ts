@@ -15,6 +15,8 @@ import { abortReason } from './context.js';
 /** Events a consumer may fall behind by; they are references to events the bus decoded once. */
 const MAX_QUEUE = 100_000;
 const MAX_TIMER_MS = 2_147_483_647;
+/** Events of not-yet-known jids kept while a request is in flight. */
+const MAX_HELD = 10_000;
 
 export class JobEventStream {
   private readonly jids = new Set<string>();
@@ -25,6 +27,9 @@ export class JobEventStream {
   private lost: MasterUnavailableError | undefined;
   private readonly stopWatchingDisconnect: () => void;
   private readonly lostWaiters = new Set<(err: Error) => void>();
+  private woken = false;
+  /** Events read while a request was in flight, of jids not (yet) tracked. */
+  private held: SaltEvent[] = [];
 
   constructor(
     bus: EventBus,
@@ -79,11 +84,23 @@ export class JobEventStream {
     }
   }
 
-  /** The next event of a tracked jid, or undefined once `ms` have passed. */
+  /** Makes the current (or next) `next` return undefined at once: something else needs a look. */
+  wake(): void {
+    this.woken = true;
+    this.sub.wake();
+  }
+
+  /** The next event of a tracked jid, or undefined once `ms` have passed (or `wake` was called). */
   async next(ms: number): Promise<SaltEvent | undefined> {
     const until = performance.now() + ms;
     for (;;) {
       if (this.signal?.aborted) throw abortReason(this.signal);
+      if (this.woken) {
+        this.woken = false;
+        return undefined;
+      }
+      const early = this.takeHeld();
+      if (early !== undefined) return early;
       const wait = Math.min(Math.max(0, until - performance.now()), MAX_TIMER_MS);
       const event = await this.sub.nextWithin(wait);
       if (this.signal?.aborted) throw abortReason(this.signal);
@@ -94,7 +111,18 @@ export class JobEventStream {
         continue;
       }
       if (this.jids.has(this.jidOf(event.tag))) return event;
+      // A job being started now may be this event's: keep it until its reply names the jid.
+      if (this.inFlight > 0 && this.held.length < MAX_HELD) this.held.push(event);
     }
+  }
+
+  /** The first held event whose jid is now tracked; the rest go once no request is in flight. */
+  private takeHeld(): SaltEvent | undefined {
+    if (this.held.length === 0) return undefined;
+    const index = this.held.findIndex((event) => this.jids.has(this.jidOf(event.tag)));
+    if (index !== -1) return this.held.splice(index, 1)[0];
+    if (this.inFlight === 0) this.held = [];
+    return undefined;
   }
 
   close(): void {

@@ -1,5 +1,6 @@
 import { isSaltMap, type SaltMap, type SaltValue } from '../codec/values.js';
 import type { SaltEvent } from '../event-frame.js';
+import type { LivenessCheck } from './liveness.js';
 
 /**
  * When is a published job finished? LocalClient's `get_iter_returns` (salt/client/__init__.py) as a
@@ -7,13 +8,14 @@ import type { SaltEvent } from '../event-frame.js';
  * "When is a call finished?"):
  * - returns count once per minion; a `new` event may add expected minions (and `missing` ones);
  * - once `timeout` has passed without every expected minion answering, the silent ones are
- *   asked with `saltutil.find_job`; for `gather_job_timeout` their answers are read: a minion
- *   still running the job gets its deadline moved to now + `timeout`, and another round follows
- *   when that window closes;
+ *   asked whether they still run it (`saltutil.find_job`, or a shared `saltutil.running`, see
+ *   liveness.ts); for `gather_job_timeout` after the question went out their answers are read:
+ *   a minion still running the job gets its deadline moved to now + `timeout`, and another round
+ *   follows when that window closes;
  * - finished when every expected minion returned, or when the find_job window closed, nobody
  *   reported the job running and every silent minion's own deadline passed.
- * The caller feeds events (`onJobEvent`, `onFindJobEvent`) and sleeps until the time `tick`
- * names.
+ * The caller feeds events (`onJobEvent`, `onLivenessEvent`) and sleeps until the time `tick`
+ * names, or until `wake` is called.
  */
 
 export interface WatchSpec {
@@ -22,8 +24,14 @@ export interface WatchSpec {
   missing?: readonly string[];
   timeoutMs: number;
   gatherJobTimeoutMs: number;
-  /** Publishes `saltutil.find_job [jid]` to these minions; the jid of that job, or null. */
-  findJob: (targets: string[]) => Promise<string | null>;
+  /**
+   * Asks the silent minions whether they still run the job (liveness.ts): resolves once the
+   * question went out, with its jid and kind, or null when nothing was published. `pending` is
+   * read when it goes out, which may be a little later.
+   */
+  checkLiveness: (pending: () => string[]) => Promise<LivenessCheck | null>;
+  /** Called when a check went out (or failed), so that the caller's wait for events ends. */
+  wake: () => void;
   /** Called for every return as it arrives, with the `{ret, out?, retcode?, jid?}` entry. */
   onReturn?: (id: string, entry: SaltMap, event: SaltEvent) => void;
 }
@@ -50,11 +58,16 @@ function strings(value: SaltValue): string[] {
 }
 
 /** A find_job answer that says the job is still running there (a non-empty job record). */
-function reportsRunning(ret: SaltValue): boolean {
+function findJobReportsRunning(ret: SaltValue): boolean {
   if (Array.isArray(ret)) return ret.length > 0;
   if (!isSaltMap(ret) || Object.keys(ret).length === 0) return false;
   const inner = ret['return'];
   return !(isSaltMap(inner) && Object.keys(inner).length === 0);
+}
+
+/** A `saltutil.running` answer (the minion's job records) that lists `jid`. */
+function runningListsJob(ret: SaltValue, jid: string): boolean {
+  return Array.isArray(ret) && ret.some((job) => isSaltMap(job) && job['jid'] === jid);
 }
 
 export class JobWatch {
@@ -67,7 +80,10 @@ export class JobWatch {
   private readonly deadlines = new Map<string, number>();
   private timeoutAt: number;
   private running = true;
-  private currentFindJob: string | null = null;
+  private currentCheck: LivenessCheck | null = null;
+  /** True from asking for a liveness check until it went out. */
+  private checking = false;
+  private failure: Error | undefined;
 
   constructor(
     private readonly spec: WatchSpec,
@@ -79,9 +95,9 @@ export class JobWatch {
     for (const id of spec.minions) this.expect(id, start);
   }
 
-  /** The jid of the latest find_job round, whose returns `onFindJobEvent` wants. */
-  get findJobJid(): string | null {
-    return this.currentFindJob;
+  /** The jid of the latest liveness check, whose returns `onLivenessEvent` wants. */
+  get livenessJid(): string | null {
+    return this.currentCheck?.jid ?? null;
   }
 
   /** Whether `id` is one of the minions this job waits for. */
@@ -112,11 +128,14 @@ export class JobWatch {
     this.spec.onReturn?.(id, entry, event);
   }
 
-  /** An event of the latest find_job job. */
-  onFindJobEvent(event: SaltEvent, now = performance.now()): void {
+  /** An event of the latest liveness check (a find_job job, or a shared saltutil.running). */
+  onLivenessEvent(event: SaltEvent, now = performance.now()): void {
+    const check = this.currentCheck;
     const data = event.data;
-    if (!isSaltMap(data)) return;
+    if (check === null || !isSaltMap(data)) return;
     const id = returnId(data);
+    // A shared check also asked other jobs' minions: only this job's silent ones count.
+    if (check.kind === 'running' && (id === undefined || !this.waiting.has(id))) return;
     const retcode = data['retcode'];
     if (id !== undefined && typeof retcode === 'number' && retcode > 0) {
       // saltutil itself failed there: Salt stops expecting that minion.
@@ -128,36 +147,58 @@ export class JobWatch {
       for (const m of strings(data['minions'])) this.expect(m, now);
       return;
     }
-    if (id === undefined || !Object.hasOwn(data, 'return') || !reportsRunning(data['return'])) return;
+    if (id === undefined || !Object.hasOwn(data, 'return')) return;
+    const ret = data['return'];
+    const runs = check.kind === 'running' ? runningListsJob(ret, this.jid) : findJobReportsRunning(ret);
+    if (!runs) return;
     this.expect(id, now);
     this.deadlines.set(id, now + this.spec.timeoutMs);
     this.running = true;
   }
 
   /**
-   * Advances the timers (sending find_job when due): 'done', or the time (performance.now()
-   * scale) to call again if no event arrives first.
+   * Advances the timers (asking for a liveness check when due): 'done', or the time
+   * (performance.now() scale) to call again if no event arrives and `wake` is not called first.
    */
-  async tick(): Promise<number | 'done'> {
-    let now = performance.now();
+  tick(now = performance.now()): number | 'done' {
     if (this.finished) return 'done';
+    if (this.failure !== undefined) throw this.failure;
+    if (this.checking) return Infinity;
     if (now > this.timeoutAt && this.running) {
-      const targets = this.pending();
-      this.currentFindJob = targets.length > 0 ? await this.spec.findJob(targets) : null;
-      this.running = false;
-      now = performance.now();
-      this.timeoutAt = now + this.spec.gatherJobTimeoutMs;
+      this.askLiveness();
+      return Infinity;
     }
     if (this.running) return this.timeoutAt + 1;
     let latest = this.timeoutAt;
-    for (const id of this.pending()) latest = Math.max(latest, this.deadlines.get(id) ?? 0);
+    for (const id of this.waiting) latest = Math.max(latest, this.deadlines.get(id) ?? 0);
     return now > latest ? 'done' : latest + 1;
   }
 
   outcome(): WatchOutcome {
-    const silent = this.pending().sort();
+    const silent = [...this.waiting].sort();
     const missing = [...this.missing].filter((id) => !this.returns.has(id)).sort();
     return { returns: this.returns, silent, missing };
+  }
+
+  /** Sends the check; its window of `gather_job_timeout` opens when it went out. */
+  private askLiveness(): void {
+    this.checking = true;
+    this.spec
+      .checkLiveness(() => [...this.waiting])
+      .then(
+        (check) => {
+          this.checking = false;
+          this.currentCheck = check;
+          this.running = false;
+          this.timeoutAt = performance.now() + this.spec.gatherJobTimeoutMs;
+          this.spec.wake();
+        },
+        (err: unknown) => {
+          this.checking = false;
+          this.failure = err instanceof Error ? err : new Error(`liveness check failed: ${String(err)}`);
+          this.spec.wake();
+        },
+      );
   }
 
   /** A minion to wait for; its own deadline starts when it is first expected. */
@@ -165,9 +206,5 @@ export class JobWatch {
     this.expected.add(id);
     if (!this.returns.has(id)) this.waiting.add(id);
     if (!this.deadlines.has(id)) this.deadlines.set(id, now + this.spec.timeoutMs);
-  }
-
-  private pending(): string[] {
-    return [...this.waiting];
   }
 }

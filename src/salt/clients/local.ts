@@ -9,6 +9,7 @@ import { pythonTruthy } from '../../python/truthiness.js';
 import type { ClientContext, LowstateClient } from './context.js';
 import { JobEventStream } from './job-events.js';
 import { JobWatch, type WatchOutcome } from './job-watch.js';
+import type { LivenessMember } from './liveness.js';
 import { callArgs, publishLoad, publishSpec, splitLocalChunk, stringParam, type PublishSpec } from './local-load.js';
 import { emptyDict, setOwn } from '../../dict.js';
 
@@ -41,32 +42,20 @@ export function gatherJobTimeoutMs(extras: SaltMap, ctx: ClientContext): number 
   return toTimerMs(value === undefined ? ctx.settings.gatherJobTimeout : intOption(value, 'gather_job_timeout'));
 }
 
-/**
- * The `saltutil.find_job <jid>` publish a job watch sends to its silent minions (a list target,
- * no returner, a jid of its own), tracked on the job's event stream: the jid of that round.
- */
-export function findJobPublisher(
-  ctx: ClientContext,
+/** A job's part in the liveness checks (liveness.ts): its silent minions and its credentials. */
+export function livenessMember(
   events: JobEventStream,
   jid: string,
-  kwargs: SaltMap,
-): (targets: string[]) => Promise<string | null> {
-  return async (targets) => {
-    const spec: PublishSpec = {
-      tgt: targets,
-      fun: 'saltutil.find_job',
-      arg: [jid],
-      tgt_type: 'list',
-      ret: '',
-      jid: '',
-      kwargs,
-    };
-    const reply = await events.track(
-      () => ctx.master.commands.publish(publishLoad(spec, ctx.settings)),
-      (r) => r.jid,
-    );
-    return reply.jid;
-  };
+  findJobKwargs: SaltMap,
+  limits: WaitLimits,
+): (pending: () => string[]) => LivenessMember {
+  return (pending) => ({
+    jid,
+    pending,
+    kwargs: findJobKwargs,
+    deferLimitMs: limits.gatherJobTimeoutMs,
+    track: (request) => events.track(request, (reply) => reply.jid),
+  });
 }
 
 /**
@@ -88,17 +77,24 @@ export async function publishAndWatch(
       (reply) => reply.jid,
     );
     if (!published(pub)) return null;
-    const findJobKwargs = omit(spec.kwargs, NOT_PASSED_TO_FIND_JOB);
-    const findJob = findJobPublisher(ctx, events, pub.jid, findJobKwargs);
-    const watch = new JobWatch({ jid: pub.jid, minions: pub.minions, missing: pub.missing, ...limits, findJob });
+    const member = livenessMember(events, pub.jid, omit(spec.kwargs, NOT_PASSED_TO_FIND_JOB), limits);
+    const watch = new JobWatch({
+      jid: pub.jid,
+      minions: pub.minions,
+      missing: pub.missing,
+      ...limits,
+      checkLiveness: (pending) => ctx.liveness.check(member(pending)),
+      wake: () => events.wake(),
+      onReturn: (id) => ctx.liveness.noteReturn(id),
+    });
     for (;;) {
-      const wake = await watch.tick();
+      const wake = watch.tick();
       if (wake === 'done') break;
       const event = await events.next(wake - performance.now());
       if (event === undefined) continue;
       const jid = events.jidOf(event.tag);
       if (jid === pub.jid) watch.onJobEvent(event);
-      else if (jid === watch.findJobJid) watch.onFindJobEvent(event);
+      else if (jid === watch.livenessJid) watch.onLivenessEvent(event);
     }
     return { pub, outcome: watch.outcome() };
   } finally {

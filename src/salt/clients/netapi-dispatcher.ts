@@ -19,6 +19,7 @@ import { runLocal, runLocalAsync, runLocalSubset } from './local.js';
 import { NETAPI_CLIENTS, type LowstateRunner, type NetapiClientName, type RunOptions } from './netapi.js';
 import { runRunner, runRunnerAsync } from './runner.js';
 import { RunnerNames } from './runner-names.js';
+import { LivenessChecks } from './liveness.js';
 import { runSsh } from './ssh.js';
 import { runWheel, runWheelAsync } from './wheel.js';
 
@@ -34,6 +35,8 @@ export interface NetapiDeps {
   tuning?: Partial<ClientTuning>;
   /** In-process PAM for the ssh client; by default authenticate-pam, where it loads. */
   pam?: PamLoad;
+  /** Whether waiting jobs share their liveness checks (liveness.ts); default true. */
+  coalesceJobChecks?: boolean;
 }
 
 const CLIENTS: Record<NetapiClientName, LowstateClient> = {
@@ -55,11 +58,16 @@ function isClientName(value: SaltValue): value is NetapiClientName {
 }
 
 export function createNetapi(deps: NetapiDeps): LowstateRunner {
+  const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
   const ctx: ClientContext = {
     master: deps.master,
     settings: deps.settings,
     logger: deps.logger,
-    tuning: { ...DEFAULT_TUNING, ...deps.tuning },
+    tuning,
+    liveness: new LivenessChecks(deps.master.commands, deps.settings, {
+      coalesce: deps.coalesceJobChecks ?? true,
+      intervalMs: tuning.livenessIntervalMs,
+    }),
     loadAuth: new LoadAuth({
       master: deps.master.commands,
       settings: deps.settings,
