@@ -190,6 +190,7 @@ async function appContext(app: FastifyInstance, options: AppContextOptions): Pro
     credentials: () => credentialGuard.counts(),
     webhooks: () => webhooks.stats(),
     bus: () => master.health?.busStats(),
+    liveness: () => app.netapi.livenessChecks?.(),
   });
   app.decorate('metrics', metrics);
   if (rest.metrics) {

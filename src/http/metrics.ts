@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventBusStats } from '../salt/event-bus.js';
 import type { RequestOutcome } from '../salt/request-channel.js';
+import type { LivenessCheckCounts } from '../salt/clients/netapi.js';
 import type { CredentialGuardCounts } from './credential-guard.js';
 import type { StreamStats } from './streams.js';
 import type { WebhookGate } from './webhooks/gate.js';
@@ -23,6 +24,8 @@ export interface MetricsSources {
   webhooks(): ReturnType<WebhookGate['stats']>;
   /** The master's event bus; undefined without a master connection. */
   bus(): EventBusStats | undefined;
+  /** The sync jobs' liveness checks; undefined without lowstate clients. */
+  liveness(): LivenessCheckCounts | undefined;
 }
 
 /** A counter whose value is read from a running total at scrape time. */
@@ -75,6 +78,7 @@ export class SaltApidMetrics {
       registers,
     });
     this.busMetrics(sources);
+    this.livenessMetrics(sources);
     this.clientMetrics(sources);
   }
 
@@ -100,6 +104,27 @@ export class SaltApidMetrics {
     const name = COMMANDS.has(command) ? command : 'other';
     this.masterRequests.inc({ command: name, outcome });
     this.masterSeconds.observe({ command: name }, seconds);
+  }
+
+  private livenessMetrics(sources: MetricsSources): void {
+    new Counter({
+      name: 'saltapid_liveness_checks_total',
+      help: "Checks of waiting sync jobs' silent minions, by kind (shared saltutil.running, per-job find_job)",
+      labelNames: ['kind'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const counts = sources.liveness();
+        this.inc({ kind: 'running' }, counts?.running ?? 0);
+        this.inc({ kind: 'find_job' }, counts?.findJob ?? 0);
+      },
+    });
+    totalCounter(
+      this.registry,
+      'saltapid_liveness_checks_deferred_total',
+      "Times a job's check waited because its silent minions were still returning",
+      () => sources.liveness()?.deferred ?? 0,
+    );
   }
 
   private busMetrics(sources: MetricsSources): void {

@@ -52,6 +52,9 @@ describe('liveness checks of many waiting jobs', () => {
     expect(new Set(running[0]?.['tgt'] as string[])).toEqual(new Set(['minion-1', 'dead-1']));
     expect(running[0]?.['kwargs']).toEqual({ token: shared.token });
     expect(checksSent(shared, 'saltutil.find_job')).toEqual([]);
+    // What /metrics reports (saltapid_liveness_checks_total).
+    expect(shared.netapi.livenessChecks?.()).toMatchObject({ running: running.length, findJob: 0 });
+    expect(perJob.netapi.livenessChecks?.()).toMatchObject({ running: 0, findJob: findJobs });
   });
 
   it('fall back to find_job, with the same answers, for a user who may not run saltutil.running', async () => {

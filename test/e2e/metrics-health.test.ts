@@ -165,6 +165,13 @@ describe('/metrics', () => {
       'saltapid_webhook_deliveries_total{rule="gh/*",outcome="rejected"} 1',
     ]);
     expect(samples(text, 'saltapid_streams_open')).toHaveLength(2);
+    expect(samples(text, 'saltapid_liveness_checks_total').sort()).toEqual([
+      'saltapid_liveness_checks_total{kind="find_job"} 0',
+      'saltapid_liveness_checks_total{kind="running"} 0',
+    ]);
+    expect(samples(text, 'saltapid_liveness_checks_deferred_total')).toEqual([
+      'saltapid_liveness_checks_deferred_total 0',
+    ]);
     expect(text).toContain('process_resident_memory_bytes');
     expect(text).toContain('saltapid_http_request_duration_seconds_bucket');
   });

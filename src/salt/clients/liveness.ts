@@ -5,6 +5,7 @@ import type { PublishLoad, PublishResult } from '../clear-commands.js';
 import { MasterErrorReply } from '../errors.js';
 import { pythonStr } from '../../python/repr.js';
 import { publishLoad, type PublishSpec } from './local-load.js';
+import type { LivenessCheckCounts } from './netapi.js';
 
 /**
  * Liveness checks for the synchronous jobs in flight: "do your silent minions still run it?"
@@ -55,15 +56,6 @@ export interface LivenessOptions {
   intervalMs: number;
 }
 
-export interface LivenessCounts {
-  /** Shared `saltutil.running` checks published. */
-  running: number;
-  /** Per-job `saltutil.find_job` checks published. */
-  findJob: number;
-  /** Times a job's check waited for a later round because its minions were still returning. */
-  deferred: number;
-}
-
 interface Publisher {
   publish(load: PublishLoad): Promise<PublishResult>;
 }
@@ -96,7 +88,7 @@ function prune(table: Map<string, number>, before: number): void {
 }
 
 export class LivenessChecks {
-  readonly counts: LivenessCounts = { running: 0, findJob: 0, deferred: 0 };
+  readonly counts: LivenessCheckCounts = { running: 0, findJob: 0, deferred: 0 };
   /** Rounds waiting to go out, by credential key. */
   private readonly forming = new Map<string, Waiting[]>();
   private readonly lastRound = new Map<string, number>();

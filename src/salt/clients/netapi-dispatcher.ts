@@ -86,6 +86,8 @@ export function createNetapi(deps: NetapiDeps): LowstateRunner {
       return deps.master.available;
     },
 
+    livenessChecks: () => ({ ...ctx.liveness.counts }),
+
     async run(chunk: SaltMap, options: RunOptions = {}): Promise<SaltValue[]> {
       if (!deps.master.available) throw new MasterUnavailableError('no connection to its event bus');
       const client = chunk['client'];

@@ -15,6 +15,17 @@ export interface LowstateRunner {
   /** True while the master is reachable (salt-api's "Salt Master is not available." check). */
   readonly masterAvailable: boolean;
   run(chunk: SaltMap, options?: RunOptions): Promise<SaltValue[]>;
+  /** How the waiting sync jobs asked whether their minions still run them (liveness.ts). */
+  livenessChecks?(): LivenessCheckCounts;
+}
+
+export interface LivenessCheckCounts {
+  /** Shared `saltutil.running` checks published. */
+  running: number;
+  /** Per-job `saltutil.find_job` checks published. */
+  findJob: number;
+  /** Times a job's check waited for a later round because its minions were still returning. */
+  deferred: number;
 }
 
 export interface RunOptions {
