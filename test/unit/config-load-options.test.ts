@@ -55,6 +55,7 @@ describe('loadSettings defaults', () => {
       metricsPath: '/metrics',
       metricsDisableAuth: false,
       eventsIds: false,
+      coalesceJobChecks: true,
       workers: 1,
       eventsReplay: { maxEvents: 10_000, maxSeconds: 300 },
       maxSessions: 10_000,
