@@ -83,4 +83,29 @@ describe('liveness checks of many waiting jobs', () => {
     expect(checksSent(h, 'saltutil.running')).toEqual([]);
     expect(checksSent(h, 'saltutil.find_job')).toEqual([]);
   });
+
+  it('keep every return on an overloaded master (the demo capacity model)', async () => {
+    // One master core: 50 ms a publish, 20 ms a return; 16 jobs queue for about 1.4 s, past timeout.
+    const capacity = { publishMs: 50, returnMs: 20, masterCores: 1, jobMs: 10, findJobMs: 10, sharedMachine: true };
+    const h = await harness({ demo: { minions: ['minion-1', 'minion-2'], capacity } });
+    const started = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: 16 }, () =>
+        h.netapi.run({
+          client: 'local',
+          tgt: '*',
+          fun: 'test.ping',
+          timeout: 1,
+          gather_job_timeout: 1,
+          token: h.token,
+        }),
+      ),
+    );
+    const elapsedMs = performance.now() - started;
+    for (const [result] of results) expect(result).toEqual({ 'minion-1': true, 'minion-2': true });
+    expect(elapsedMs).toBeGreaterThan(16 * 90 - 50);
+    const counts = h.netapi.livenessChecks?.();
+    expect(counts?.findJob).toBe(0);
+    expect(counts?.running ?? 0).toBeLessThanOrEqual(Math.ceil(elapsedMs / 1_000) + 1);
+  });
 });
