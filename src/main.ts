@@ -1,4 +1,3 @@
-import cluster from 'node:cluster';
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { CliUsageError, DEMO_CONFIG_FILE, parseCliArgs, type CliArgs } from './config/cli-args.js';
@@ -11,7 +10,7 @@ import { createLogger, ErrorLogFile, LogFileError } from './log.js';
 import { PAM_ON_MASTER } from './salt/auth/pam.js';
 import { startServer, type RunningServer, type StartServerOptions } from './server.js';
 import { StartupError } from './startup-error.js';
-import { startWorkerPool, type WorkerPool } from './worker-pool.js';
+import type { WorkerPool } from './worker-pool.js';
 
 /** Exit codes: 2 for a usage or configuration error (like salt-api), 1 for a failure to start. */
 export const EXIT_OK = 0;
@@ -61,9 +60,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<CliOutcome> {
   const bootLogger = createLogger({ level: args.logLevel, ...(io.log && { destination: io.log }) });
   const loaded = loadConfig(args, bootLogger, io);
   if (loaded instanceof Stop) return loaded.outcome;
-  if (loaded.rest.workers > 1 && cluster.isPrimary) {
+  if (loaded.rest.workers > 1 && (await import('node:cluster')).default.isPrimary) {
     const refusal = workersRefusal(args, loaded);
     if (refusal !== undefined) return failure(io, refusal, EXIT_USAGE).outcome;
+    const { startWorkerPool } = await import('./worker-pool.js');
     return { pool: startWorkerPool(loaded.rest.workers, bootLogger) };
   }
   const logs = await openLogFiles(loaded, args, io, bootLogger);

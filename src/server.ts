@@ -3,9 +3,6 @@ import type { Logger } from 'pino';
 import type { Settings } from './config/types.js';
 import { buildApp } from './http/app.js';
 import { SessionStore, type SessionStoreOptions } from './http/sessions.js';
-import { CacheSessionBackend } from './http/shared-sessions.js';
-import { LocalfsCache } from './salt/cache/localfs.js';
-import { RedisCache } from './salt/cache/redis.js';
 import type { SaltCache } from './salt/cache/salt-cache.js';
 import { honouredRecord } from './http/auth.js';
 import type { AccessLogSink } from './http/access-log.js';
@@ -58,15 +55,16 @@ async function closeWithDeadline(app: FastifyInstance, deadlineMs: number, logge
 /**
  * `session_store: cache` with the master's `localfs` cache: sessions in `<cachedir>/netapi/session`,
  * shared with every salt-apid and salt-api of the master. Other cache drivers are not read yet:
- * the sessions stay in this process, as before, and the log says so.
+ * the sessions stay in this process, as before, and the log says so. The cache modules are
+ * loaded only here.
  */
-function sharedSessions(
+async function sharedSessions(
   settings: Settings,
   master: SaltMaster,
   logger: Logger,
-): Pick<SessionStoreOptions, 'shared' | 'adopt'> {
+): Promise<Pick<SessionStoreOptions, 'shared' | 'adopt'>> {
   if (settings.rest.sessionStore !== 'cache') return {};
-  const cache = saltCacheOf(settings.master);
+  const cache = await saltCacheOf(settings.master);
   if (cache === undefined) {
     logger.warn(
       { cache: settings.master.cacheDriver },
@@ -74,15 +72,22 @@ function sharedSessions(
     );
     return {};
   }
+  const { CacheSessionBackend } = await import('./http/shared-sessions.js');
   return {
     shared: new CacheSessionBackend(cache),
     adopt: (token) => honouredRecord(master, token),
   };
 }
 
-function saltCacheOf(master: Settings['master']): SaltCache | undefined {
-  if (master.cacheDriver === 'localfs') return new LocalfsCache(master.cachedir);
-  if (master.cacheDriver === 'redis' || master.cacheDriver === 'redis_cache') return new RedisCache(master.redisCache);
+async function saltCacheOf(master: Settings['master']): Promise<SaltCache | undefined> {
+  if (master.cacheDriver === 'localfs') {
+    const { LocalfsCache } = await import('./salt/cache/localfs.js');
+    return new LocalfsCache(master.cachedir);
+  }
+  if (master.cacheDriver === 'redis' || master.cacheDriver === 'redis_cache') {
+    const { RedisCache } = await import('./salt/cache/redis.js');
+    return new RedisCache(master.redisCache);
+  }
   return undefined;
 }
 
@@ -118,7 +123,7 @@ export async function startServer({ settings, logger, accessLog, pam }: StartSer
   const sessions = new SessionStore({
     maxSessions: settings.rest.maxSessions,
     maxSessionsPerUser: settings.rest.maxSessionsPerUser,
-    ...sharedSessions(settings, master, logger),
+    ...(await sharedSessions(settings, master, logger)),
   });
   let app: FastifyInstance | undefined;
   try {

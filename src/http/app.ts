@@ -25,6 +25,7 @@ import { htmlOverridePlugin } from './html-override.js';
 import { mountPath } from './paths.js';
 import { REDACTED, redactUrl } from './redact-url.js';
 import { rootPrefixRedirectPlugin } from './root-prefix.js';
+import { lazySchemaCompilers } from './schema-compilers.js';
 import { apiRoutesPlugin } from './routes/api.js';
 import { appPageServer } from './routes/static.js';
 import { serverHeadersPlugin } from './server-headers.js';
@@ -130,6 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: httpLogger(deps.logger, rest.rootPrefix),
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: rest.maxRequestBodySize,
+    schemaController: { compilersFactory: lazySchemaCompilers() },
     ...(deps.https && { https: deps.https }),
   });
   for (const { register } of appPlugins(deps)) await register(app);

@@ -21,7 +21,7 @@ import { PLUGIN } from './plugin-names.js';
 import { serialize } from './serialize.js';
 import { SessionStore } from './sessions.js';
 import { StreamRegistry } from './streams.js';
-import { SaltApidMetrics } from './metrics.js';
+import type { SaltApidMetrics } from './metrics.js';
 import { Readiness } from './readiness.js';
 import { WebhookGate } from './webhooks/gate.js';
 import { EventRing } from './event-ring.js';
@@ -49,8 +49,8 @@ declare module 'fastify' {
     credentialGuard: CredentialGuard;
     /** The `webhooks` rules of `/hook`, with their counts. */
     webhooks: WebhookGate;
-    /** Prometheus metrics (`/metrics`). */
-    metrics: SaltApidMetrics;
+    /** Prometheus metrics (`/metrics`); undefined with `metrics: false` (prom-client is not even loaded). */
+    metrics: SaltApidMetrics | undefined;
     /** `/readyz`'s check of the master connection. */
     readiness: Readiness;
     /** The master's word on Salt tokens presented to the streams, shared between connections. */
@@ -156,6 +156,41 @@ function sendSalt(this: FastifyReply, value: unknown): FastifyReply {
   return this.type(negotiated.mediaType).send(Buffer.from(body, 'utf8'));
 }
 
+/** What the metrics read their figures from. */
+interface MetricsInputs {
+  sessions: SessionStore;
+  streams: StreamRegistry;
+  credentialGuard: CredentialGuard;
+  webhooks: WebhookGate;
+}
+
+/**
+ * The Prometheus metrics, observing every answer and every request to the master. prom-client is
+ * loaded here, only when `metrics` is on.
+ */
+async function observedMetrics(
+  app: FastifyInstance,
+  master: MasterGateway,
+  { sessions, streams, credentialGuard, webhooks }: MetricsInputs,
+): Promise<SaltApidMetrics> {
+  const { SaltApidMetrics } = await import('./metrics.js');
+  const metrics = new SaltApidMetrics({
+    sessions: () => sessions.size,
+    streams: () => streams.stats(),
+    credentials: () => credentialGuard.counts(),
+    webhooks: () => webhooks.stats(),
+    bus: () => master.health?.busStats(),
+    liveness: () => app.netapi.livenessChecks?.(),
+  });
+  master.health?.observeRequests((command, seconds, outcome) => metrics.observeMaster(command, seconds, outcome));
+  // Every answer, the 404 page and early refusals included: registered first, it applies to all.
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.is404 ? undefined : request.routeOptions.url;
+    metrics.observeHttp(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+  });
+  return metrics;
+}
+
 async function appContext(app: FastifyInstance, options: AppContextOptions): Promise<void> {
   const { rest } = options.settings;
   const master = options.master ?? DETACHED_MASTER;
@@ -184,23 +219,10 @@ async function appContext(app: FastifyInstance, options: AppContextOptions): Pro
   app.decorate('credentialGuard', credentialGuard);
   const webhooks = new WebhookGate(rest.webhooks, app.log.child({ component: 'webhooks' }));
   app.decorate('webhooks', webhooks);
-  const metrics = new SaltApidMetrics({
-    sessions: () => sessions.size,
-    streams: () => streams.stats(),
-    credentials: () => credentialGuard.counts(),
-    webhooks: () => webhooks.stats(),
-    bus: () => master.health?.busStats(),
-    liveness: () => app.netapi.livenessChecks?.(),
-  });
-  app.decorate('metrics', metrics);
-  if (rest.metrics) {
-    master.health?.observeRequests((command, seconds, outcome) => metrics.observeMaster(command, seconds, outcome));
-    // Every answer, the 404 page and early refusals included: registered first, it applies to all.
-    app.addHook('onResponse', async (request, reply) => {
-      const route = request.is404 ? undefined : request.routeOptions.url;
-      metrics.observeHttp(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
-    });
-  }
+  app.decorate(
+    'metrics',
+    rest.metrics ? await observedMetrics(app, master, { sessions, streams, credentialGuard, webhooks }) : undefined,
+  );
   app.decorate('readiness', new Readiness(master.health));
   const ring = rest.eventsIds ? new EventRing(rest.eventsReplay) : undefined;
   if (ring !== undefined) {

@@ -16,9 +16,19 @@ export interface CliProcess {
   kill(): void;
 }
 
+export interface SpawnOptions {
+  /** Options for `node` itself, before the script (e.g. another `--import`). */
+  nodeArgs?: string[];
+  /** Added to this process's environment. */
+  env?: Record<string, string>;
+}
+
 /** Starts `salt-apid <args>`; call `kill()` in a cleanup. */
-export function spawnCli(args: string[]): CliProcess {
-  const child = spawn(process.execPath, ['--import', LOADER, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnCli(args: string[], { nodeArgs = [], env = {} }: SpawnOptions = {}): CliProcess {
+  const child = spawn(process.execPath, ['--import', LOADER, ...nodeArgs, CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   const proc: CliProcess = {
     child,
     stdout: '',

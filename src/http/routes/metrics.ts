@@ -10,13 +10,15 @@ import { sessionScope } from './session-scope.js';
 const METRICS_METHODS: readonly HTTPMethods[] = ['GET', 'HEAD'];
 
 export async function metricsRoutes(app: FastifyInstance): Promise<void> {
-  const { metrics, metricsPath, metricsDisableAuth } = app.settings.rest;
-  if (!metrics) return;
+  const { metricsPath, metricsDisableAuth } = app.settings.rest;
+  // Undefined with `metrics: false`.
+  const { metrics } = app;
+  if (metrics === undefined) return;
+  const { registry } = metrics;
   await sessionScope(app, (scope) => {
     sendAllow(scope, METRICS_METHODS);
     const onRequest = metricsDisableAuth ? [] : [app.authGate];
     scope.get(metricsPath, { onRequest }, async (_request, reply) => {
-      const { registry } = app.metrics;
       return reply
         .header('Cache-Control', 'no-store')
         .type(registry.contentType)

@@ -4,7 +4,7 @@
  * `/favicon.ico`. No authentication and no session on any of them.
  */
 import { basename, dirname, extname } from 'node:path';
-import send from '@fastify/send';
+import type send from '@fastify/send';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { HTML_CONTENT_TYPE, HttpError, notFoundError } from '../errors.js';
 import { decodedPath } from '../paths.js';
@@ -120,7 +120,9 @@ export async function serveFile(
   const asDirectory = end < file.path.length;
   const encoded = encodePath(file.path.slice(0, end));
   if (encoded === undefined || file.path.includes('\0')) throw notFound();
-  const result = await send(request.raw, encoded, { ...SEND_OPTIONS, root: file.root });
+  // Loaded on the first file served: most servers serve none (no `static`, `app` or `favicon`).
+  const { default: sendFile } = await import('@fastify/send');
+  const result = await sendFile(request.raw, encoded, { ...SEND_OPTIONS, root: file.root });
   if (result.type === 'error' || result.type === 'directory' || asDirectory) {
     result.stream.destroy();
     throw result.type === 'error' ? refusal(result, notFound) : notFound();
