@@ -118,6 +118,7 @@ export async function startServer({ settings, logger, accessLog, pam }: StartSer
     settings: settings.master,
     logger: logger.child({ component: 'netapi' }),
     coalesceJobChecks: settings.rest.coalesceJobChecks,
+    adaptiveJobLimit: settings.rest.adaptiveJobLimit,
     ...(sshPam && { pam: sshPam }),
   });
   const sessions = new SessionStore({

@@ -85,6 +85,11 @@ export interface RestSettings {
    * `saltutil.running` a second) instead of one `saltutil.find_job` each (default true).
    */
   coalesceJobChecks: boolean;
+  /**
+   * salt-apid extension `adaptive_job_limit`: sync jobs beyond a limit that follows how fast the
+   * master answers publishes wait in salt-apid (default true).
+   */
+  adaptiveJobLimit: boolean;
   /** salt-apid extension `events_replay`: how much a resuming `/events` client can get back. */
   eventsReplay: { maxEvents: number; maxSeconds: number };
   /** salt-apid extension `max_sessions`: sessions kept in all (default 10000). */

@@ -18,6 +18,13 @@ export interface CapacityModel {
   /** Minion CPU time of a `saltutil.find_job` or `saltutil.running` (ms). */
   findJobMs: number;
   /**
+   * How long a minion waits for the master to take a return before sending it again (Salt's
+   * `return_retry_timer`, 5 s); 0 never sends again.
+   */
+  returnRetryMs: number;
+  /** Copies sent at most (Salt's `return_retry_tries`, 3). */
+  returnRetries: number;
+  /**
    * Whether the minions run on the master's machine and take their CPU time from its cores (as
    * on a test rig with master and minions on one host), rather than each from a core of its own.
    */
@@ -31,12 +38,14 @@ export const DEFAULT_CAPACITY: CapacityModel = {
   masterCores: 2,
   jobMs: 50,
   findJobMs: 50,
+  returnRetryMs: 5_000,
+  returnRetries: 3,
   sharedMachine: true,
 };
 
 /**
- * Reads `publish=40,return=10,cores=2,job=50,find_job=50,shared=1` (any subset; the rest from the
- * default).
+ * Reads `publish=40,return=10,cores=2,job=50,find_job=50,retry=5000,retries=3,shared=1` (any
+ * subset; the rest from the default).
  */
 export function parseCapacity(text: string): CapacityModel {
   const model = { ...DEFAULT_CAPACITY };
@@ -46,6 +55,8 @@ export function parseCapacity(text: string): CapacityModel {
     cores: 'masterCores',
     job: 'jobMs',
     find_job: 'findJobMs',
+    retry: 'returnRetryMs',
+    retries: 'returnRetries',
     shared: 'sharedMachine',
   };
   for (const part of text.split(',').filter((p) => p.trim() !== '')) {

@@ -141,13 +141,39 @@ export class Publisher {
     const { signal, returnDelayMs } = this.ctx;
     try {
       await sleep(returnDelayMs + Math.random() * returnDelayMs, signal);
-      return await minion.run(payload, signal, async (ret) => {
-        await this.ctx.cpu?.master.run(this.ctx.cpu.model.returnMs);
-        if (!signal.aborted) this.receiveReturn(ret);
-      });
+      return await minion.run(payload, signal, (ret) => this.sendReturn(ret));
     } catch (err) {
       if (!signal.aborted) this.ctx.logger?.error({ err, id }, 'demo master: simulated minion failed');
       return undefined;
+    }
+  }
+
+  /**
+   * A minion's return reaching the master. Under a capacity model it waits for the master's CPU;
+   * a return not taken within `returnRetryMs` is sent again (the minion's `return_retry_timer`),
+   * and the master does the work once more for each copy, as a real master does.
+   */
+  private async sendReturn(ret: ReturnLoad): Promise<void> {
+    const { cpu, signal } = this.ctx;
+    if (cpu === undefined) {
+      this.receiveReturn(ret);
+      return;
+    }
+    const { returnMs, returnRetryMs, returnRetries } = cpu.model;
+    let copies = 0;
+    const resend = (): void => {
+      if (copies++ >= returnRetries) return;
+      void cpu.master.run(returnMs).then(
+        () => this.receiveReturn(ret),
+        () => undefined,
+      );
+    };
+    const retry = returnRetryMs > 0 ? setInterval(resend, returnRetryMs) : undefined;
+    try {
+      await cpu.master.run(returnMs);
+      if (!signal.aborted) this.receiveReturn(ret);
+    } finally {
+      clearInterval(retry);
     }
   }
 

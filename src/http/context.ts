@@ -181,6 +181,7 @@ async function observedMetrics(
     webhooks: () => webhooks.stats(),
     bus: () => master.health?.busStats(),
     liveness: () => app.netapi.livenessChecks?.(),
+    admission: () => app.netapi.jobAdmission?.(),
   });
   master.health?.observeRequests((command, seconds, outcome) => metrics.observeMaster(command, seconds, outcome));
   // Every answer, the 404 page and early refusals included: registered first, it applies to all.

@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventBusStats } from '../salt/event-bus.js';
 import type { RequestOutcome } from '../salt/request-channel.js';
-import type { LivenessCheckCounts } from '../salt/clients/netapi.js';
+import type { JobAdmissionStats, LivenessCheckCounts } from '../salt/clients/netapi.js';
 import type { CredentialGuardCounts } from './credential-guard.js';
 import type { StreamStats } from './streams.js';
 import type { WebhookGate } from './webhooks/gate.js';
@@ -26,6 +26,8 @@ export interface MetricsSources {
   bus(): EventBusStats | undefined;
   /** The sync jobs' liveness checks; undefined without lowstate clients. */
   liveness(): LivenessCheckCounts | undefined;
+  /** The sync jobs out at the master and waiting; undefined without lowstate clients. */
+  admission(): JobAdmissionStats | undefined;
 }
 
 /** A counter whose value is read from a running total at scrape time. */
@@ -117,6 +119,25 @@ export class SaltApidMetrics {
         const counts = sources.liveness();
         this.inc({ kind: 'running' }, counts?.running ?? 0);
         this.inc({ kind: 'find_job' }, counts?.findJob ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'saltapid_sync_jobs',
+      help: 'Sync jobs out at the master (running) and waiting in salt-apid for a place (queued)',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        const stats = sources.admission();
+        this.set({ state: 'running' }, stats?.active ?? 0);
+        this.set({ state: 'queued' }, stats?.queued ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'saltapid_sync_job_limit',
+      help: 'How many sync jobs may be out at the master now (adapts to its publish round trips)',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.admission()?.limit ?? 0);
       },
     });
     totalCounter(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SaltMap, SaltValue } from '../../src/salt/codec/values.js';
+import { DEFAULT_CAPACITY } from '../../src/demo/capacity.js';
 import { harness, type NetapiHarness } from '../support/clients.js';
 
 /**
@@ -86,7 +87,7 @@ describe('liveness checks of many waiting jobs', () => {
 
   it('keep every return on an overloaded master (the demo capacity model)', async () => {
     // One master core: 50 ms a publish, 20 ms a return; 16 jobs queue for about 1.4 s, past timeout.
-    const capacity = { publishMs: 50, returnMs: 20, masterCores: 1, jobMs: 10, findJobMs: 10, sharedMachine: true };
+    const capacity = { ...DEFAULT_CAPACITY, publishMs: 50, returnMs: 20, masterCores: 1, jobMs: 10, findJobMs: 10 };
     const h = await harness({ demo: { minions: ['minion-1', 'minion-2'], capacity } });
     const started = performance.now();
     const results = await Promise.all(

@@ -56,6 +56,7 @@ describe('loadSettings defaults', () => {
       metricsDisableAuth: false,
       eventsIds: false,
       coalesceJobChecks: true,
+      adaptiveJobLimit: true,
       workers: 1,
       eventsReplay: { maxEvents: 10_000, maxSeconds: 300 },
       maxSessions: 10_000,

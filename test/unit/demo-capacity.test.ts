@@ -6,12 +6,14 @@ import { DEFAULT_CAPACITY, parseCapacity, SimulatedCpu } from '../../src/demo/ca
 describe('parseCapacity', () => {
   it('reads any subset of the fields over the default', () => {
     expect(parseCapacity('')).toEqual(DEFAULT_CAPACITY);
-    expect(parseCapacity('publish=5, return=1,cores=3,job=2,find_job=0,shared=0')).toEqual({
+    expect(parseCapacity('publish=5, return=1,cores=3,job=2,find_job=0,retry=0,retries=1,shared=0')).toEqual({
       publishMs: 5,
       returnMs: 1,
       masterCores: 3,
       jobMs: 2,
       findJobMs: 0,
+      returnRetryMs: 0,
+      returnRetries: 1,
       sharedMachine: false,
     });
   });

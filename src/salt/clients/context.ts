@@ -5,6 +5,7 @@ import type { SaltMaster } from '../master.js';
 import type { RunnerNames } from './runner-names.js';
 import type { LoadAuth } from '../auth/load-auth.js';
 import type { LivenessChecks } from './liveness.js';
+import type { JobAdmission } from './admission.js';
 
 /** What every lowstate client works with: the shared master connection and the settings. */
 export interface ClientContext {
@@ -18,6 +19,8 @@ export interface ClientContext {
   loadAuth: LoadAuth;
   /** The liveness checks every waiting job shares (liveness.ts). */
   liveness: LivenessChecks;
+  /** How many sync jobs may be out at the master at once (admission.ts). */
+  admission: JobAdmission;
 }
 
 /** Knobs that have a sensible default and that tests shrink. */

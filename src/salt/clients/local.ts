@@ -1,5 +1,5 @@
 import { isSaltMap, type SaltMap, type SaltValue } from '../codec/values.js';
-import type { PublishResult } from '../clear-commands.js';
+import type { PublishLoad, PublishResult } from '../clear-commands.js';
 import { InvalidRequestError } from '../errors.js';
 import { localTimeoutSeconds, toTimerMs } from './timeouts.js';
 import { omit } from './split-chunk.js';
@@ -69,15 +69,32 @@ export async function publishAndWatch(
   signal: AbortSignal | undefined,
 ): Promise<WatchedJob | null> {
   const load = publishLoad(spec, ctx.settings);
+  const release = await ctx.admission.acquire(signal);
+  try {
+    return await publishAndWatchAdmitted(ctx, load, spec.kwargs, limits, signal);
+  } finally {
+    release();
+  }
+}
+
+async function publishAndWatchAdmitted(
+  ctx: ClientContext,
+  load: PublishLoad,
+  kwargs: SaltMap,
+  limits: WaitLimits,
+  signal: AbortSignal | undefined,
+): Promise<WatchedJob | null> {
   await ctx.master.bus.waitConnected(ctx.tuning.busConnectMs);
   const events = new JobEventStream(ctx.master.bus, 'salt/job/', signal);
   try {
+    const sent = performance.now();
     const pub = await events.track(
       () => ctx.master.commands.publish(load),
       (reply) => reply.jid,
     );
+    ctx.admission.observe(performance.now() - sent);
     if (!published(pub)) return null;
-    const member = livenessMember(events, pub.jid, omit(spec.kwargs, NOT_PASSED_TO_FIND_JOB), limits);
+    const member = livenessMember(events, pub.jid, omit(kwargs, NOT_PASSED_TO_FIND_JOB), limits);
     const watch = new JobWatch({
       jid: pub.jid,
       minions: pub.minions,

@@ -20,6 +20,7 @@ import { NETAPI_CLIENTS, type LowstateRunner, type NetapiClientName, type RunOpt
 import { runRunner, runRunnerAsync } from './runner.js';
 import { RunnerNames } from './runner-names.js';
 import { LivenessChecks } from './liveness.js';
+import { DEFAULT_ADMISSION, JobAdmission } from './admission.js';
 import { runSsh } from './ssh.js';
 import { runWheel, runWheelAsync } from './wheel.js';
 
@@ -37,6 +38,8 @@ export interface NetapiDeps {
   pam?: PamLoad;
   /** Whether waiting jobs share their liveness checks (liveness.ts); default true. */
   coalesceJobChecks?: boolean;
+  /** Whether sync jobs wait in salt-apid while the master is behind (admission.ts); default true. */
+  adaptiveJobLimit?: boolean;
 }
 
 const CLIENTS: Record<NetapiClientName, LowstateClient> = {
@@ -68,6 +71,7 @@ export function createNetapi(deps: NetapiDeps): LowstateRunner {
       coalesce: deps.coalesceJobChecks ?? true,
       intervalMs: tuning.livenessIntervalMs,
     }),
+    admission: new JobAdmission({ ...DEFAULT_ADMISSION, enabled: deps.adaptiveJobLimit ?? true }),
     loadAuth: new LoadAuth({
       master: deps.master.commands,
       settings: deps.settings,
@@ -87,6 +91,7 @@ export function createNetapi(deps: NetapiDeps): LowstateRunner {
     },
 
     livenessChecks: () => ({ ...ctx.liveness.counts }),
+    jobAdmission: () => ctx.admission.stats(),
 
     async run(chunk: SaltMap, options: RunOptions = {}): Promise<SaltValue[]> {
       if (!deps.master.available) throw new MasterUnavailableError('no connection to its event bus');

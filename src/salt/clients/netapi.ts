@@ -17,6 +17,14 @@ export interface LowstateRunner {
   run(chunk: SaltMap, options?: RunOptions): Promise<SaltValue[]>;
   /** How the waiting sync jobs asked whether their minions still run them (liveness.ts). */
   livenessChecks?(): LivenessCheckCounts;
+  /** How many sync jobs are out at the master, may be, and wait (admission.ts). */
+  jobAdmission?(): JobAdmissionStats;
+}
+
+export interface JobAdmissionStats {
+  limit: number;
+  active: number;
+  queued: number;
 }
 
 export interface LivenessCheckCounts {

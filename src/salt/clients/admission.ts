@@ -1,0 +1,112 @@
+import { abortReason } from './context.js';
+import type { JobAdmissionStats } from './netapi.js';
+
+/**
+ * How many synchronous jobs salt-apid has out at the master at once (docs/decisions/0015).
+ *
+ * A master's request port serves publishes and minion returns from one queue. When the queue
+ * holds more work than the master gets through in a few seconds, the minions' returns wait past
+ * their `return_retry_timer` (5–10 s). The minions then send them again, the master does the same
+ * work twice, and throughput collapses: 32 concurrent sync calls got a third of what 8 got on this
+ * project's test master, even with no liveness checks at all. Sync calls beyond the limit wait
+ * here, in salt-apid, before their publish, so the master's queue stays short and its returns stay
+ * in time. Each job is timed from its publish, as LocalClient times it.
+ *
+ * The limit adapts (AIMD) to how long the master takes to answer a publish, which is how long
+ * requests wait in its queue:
+ * - a publish answered within `targetMs` raises the limit: by one per answer until the first
+ *   slow answer, then by one per `limit` answers;
+ * - a slower answer cuts it by 30%, at most once per round trip, never below `min`.
+ */
+
+export interface AdmissionOptions {
+  /** false: every job is published at once, as salt-api does. */
+  enabled: boolean;
+  /** The publish round trip above which the master counts as behind (ms). */
+  targetMs: number;
+  initial: number;
+  min: number;
+  max: number;
+}
+
+export const DEFAULT_ADMISSION: AdmissionOptions = { enabled: true, targetMs: 1_000, initial: 8, min: 2, max: 1_024 };
+
+interface Waiter {
+  admit: () => void;
+}
+
+export class JobAdmission {
+  private limit: number;
+  private active = 0;
+  private readonly queue: Waiter[] = [];
+  private congested = false;
+  private lastCut = -Infinity;
+
+  constructor(private readonly options: AdmissionOptions = DEFAULT_ADMISSION) {
+    this.limit = options.initial;
+  }
+
+  stats(): JobAdmissionStats {
+    return { limit: Math.floor(this.limit), active: this.active, queued: this.queue.length };
+  }
+
+  /** Waits for a place (or the signal); resolves with the function that gives it back. */
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    if (signal?.aborted) throw abortReason(signal);
+    if (!this.options.enabled || (this.active < Math.floor(this.limit) && this.queue.length === 0)) {
+      this.active++;
+      return this.releaser();
+    }
+    await new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        admit: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      const onAbort = (): void => {
+        const index = this.queue.indexOf(waiter);
+        if (index !== -1) this.queue.splice(index, 1);
+        if (signal) reject(abortReason(signal));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(waiter);
+    });
+    return this.releaser();
+  }
+
+  /** How long the master took to answer a publish. */
+  observe(roundTripMs: number, now = performance.now()): void {
+    if (!this.options.enabled) return;
+    const { targetMs, min, max } = this.options;
+    if (roundTripMs > targetMs) {
+      this.congested = true;
+      if (now - this.lastCut >= roundTripMs) {
+        this.limit = Math.max(min, this.limit * 0.7);
+        this.lastCut = now;
+      }
+    } else {
+      this.limit = Math.min(max, this.limit + (this.congested ? 1 / this.limit : 1));
+      this.admitWaiting();
+    }
+  }
+
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.active--;
+      this.admitWaiting();
+    };
+  }
+
+  private admitWaiting(): void {
+    while (this.queue.length > 0 && (!this.options.enabled || this.active < Math.floor(this.limit))) {
+      const next = this.queue.shift();
+      if (next === undefined) return;
+      this.active++;
+      next.admit();
+    }
+  }
+}
