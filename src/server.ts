@@ -119,6 +119,7 @@ export async function startServer({ settings, logger, accessLog, pam }: StartSer
     logger: logger.child({ component: 'netapi' }),
     coalesceJobChecks: settings.rest.coalesceJobChecks,
     adaptiveJobLimit: settings.rest.adaptiveJobLimit,
+    maxSyncJobs: settings.rest.maxSyncJobs,
     ...(sshPam && { pam: sshPam }),
   });
   const sessions = new SessionStore({

@@ -90,6 +90,8 @@ export interface RestSettings {
    * master answers publishes wait in salt-apid (default true).
    */
   adaptiveJobLimit: boolean;
+  /** salt-apid extension `max_sync_jobs`: the most sync jobs out at the master at once (default 1024). */
+  maxSyncJobs: number;
   /** salt-apid extension `events_replay`: how much a resuming `/events` client can get back. */
   eventsReplay: { maxEvents: number; maxSeconds: number };
   /** salt-apid extension `max_sessions`: sessions kept in all (default 10000). */

@@ -79,10 +79,13 @@ describe('JobAdmission', () => {
     await expect(admission.acquire(controller.signal)).rejects.toThrow('client gone');
   });
 
-  it('admits everything when turned off', async () => {
-    const admission = new JobAdmission(options({ enabled: false, initial: 1 }));
+  it('keeps the limit at its maximum when not adaptive', async () => {
+    const admission = new JobAdmission(options({ enabled: false, initial: 1, max: 3 }));
     await Promise.all([admission.acquire(), admission.acquire(), admission.acquire()]);
     admission.observe(10_000);
-    expect(admission.stats()).toEqual({ limit: 1, active: 3, queued: 0 });
+    const fourth = admission.acquire();
+    await tick();
+    expect(admission.stats()).toEqual({ limit: 3, active: 3, queued: 1 });
+    void fourth;
   });
 });

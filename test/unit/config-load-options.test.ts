@@ -57,6 +57,7 @@ describe('loadSettings defaults', () => {
       eventsIds: false,
       coalesceJobChecks: true,
       adaptiveJobLimit: true,
+      maxSyncJobs: 1024,
       workers: 1,
       eventsReplay: { maxEvents: 10_000, maxSeconds: 300 },
       maxSessions: 10_000,

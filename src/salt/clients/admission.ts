@@ -20,7 +20,7 @@ import type { JobAdmissionStats } from './netapi.js';
  */
 
 export interface AdmissionOptions {
-  /** false: every job is published at once, as salt-api does. */
+  /** false: the limit stays at `max` (1024 unless `max_sync_jobs` says otherwise). */
   enabled: boolean;
   /** The publish round trip above which the master counts as behind (ms). */
   targetMs: number;
@@ -43,7 +43,7 @@ export class JobAdmission {
   private lastCut = -Infinity;
 
   constructor(private readonly options: AdmissionOptions = DEFAULT_ADMISSION) {
-    this.limit = options.initial;
+    this.limit = options.enabled ? options.initial : options.max;
   }
 
   stats(): JobAdmissionStats {
@@ -53,7 +53,7 @@ export class JobAdmission {
   /** Waits for a place (or the signal); resolves with the function that gives it back. */
   async acquire(signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) throw abortReason(signal);
-    if (!this.options.enabled || (this.active < Math.floor(this.limit) && this.queue.length === 0)) {
+    if (this.active < Math.floor(this.limit) && this.queue.length === 0) {
       this.active++;
       return this.releaser();
     }
@@ -102,7 +102,7 @@ export class JobAdmission {
   }
 
   private admitWaiting(): void {
-    while (this.queue.length > 0 && (!this.options.enabled || this.active < Math.floor(this.limit))) {
+    while (this.queue.length > 0 && this.active < Math.floor(this.limit)) {
       const next = this.queue.shift();
       if (next === undefined) return;
       this.active++;

@@ -20,7 +20,7 @@ import { NETAPI_CLIENTS, type LowstateRunner, type NetapiClientName, type RunOpt
 import { runRunner, runRunnerAsync } from './runner.js';
 import { RunnerNames } from './runner-names.js';
 import { LivenessChecks } from './liveness.js';
-import { DEFAULT_ADMISSION, JobAdmission } from './admission.js';
+import { DEFAULT_ADMISSION, JobAdmission, type AdmissionOptions } from './admission.js';
 import { runSsh } from './ssh.js';
 import { runWheel, runWheelAsync } from './wheel.js';
 
@@ -40,6 +40,8 @@ export interface NetapiDeps {
   coalesceJobChecks?: boolean;
   /** Whether sync jobs wait in salt-apid while the master is behind (admission.ts); default true. */
   adaptiveJobLimit?: boolean;
+  /** The most sync jobs out at the master at once (default 1024). */
+  maxSyncJobs?: number;
 }
 
 const CLIENTS: Record<NetapiClientName, LowstateClient> = {
@@ -56,6 +58,17 @@ const CLIENTS: Record<NetapiClientName, LowstateClient> = {
   wheel_async: runWheelAsync,
 };
 
+function admissionOptions(deps: NetapiDeps): AdmissionOptions {
+  const max = deps.maxSyncJobs ?? DEFAULT_ADMISSION.max;
+  return {
+    ...DEFAULT_ADMISSION,
+    enabled: deps.adaptiveJobLimit ?? true,
+    max,
+    initial: Math.min(DEFAULT_ADMISSION.initial, max),
+    min: Math.min(DEFAULT_ADMISSION.min, max),
+  };
+}
+
 function isClientName(value: SaltValue): value is NetapiClientName {
   return typeof value === 'string' && (NETAPI_CLIENTS as readonly string[]).includes(value);
 }
@@ -71,7 +84,7 @@ export function createNetapi(deps: NetapiDeps): LowstateRunner {
       coalesce: deps.coalesceJobChecks ?? true,
       intervalMs: tuning.livenessIntervalMs,
     }),
-    admission: new JobAdmission({ ...DEFAULT_ADMISSION, enabled: deps.adaptiveJobLimit ?? true }),
+    admission: new JobAdmission(admissionOptions(deps)),
     loadAuth: new LoadAuth({
       master: deps.master.commands,
       settings: deps.settings,
