@@ -12,11 +12,15 @@ import type { JobAdmissionStats } from './netapi.js';
  * here, in salt-apid, before their publish, so the master's queue stays short and its returns stay
  * in time. Each job is timed from its publish, as LocalClient times it.
  *
- * The limit adapts (AIMD) to how long the master takes to answer a publish, which is how long
- * requests wait in its queue:
- * - a publish answered within `targetMs` raises the limit: by one per answer until the first
- *   slow answer, then by one per `limit` answers;
- * - a slower answer cuts it by 30%, at most once per round trip, never below `min`.
+ * The limit adapts (AIMD) to two signs that the master is behind: a publish answered later than
+ * `targetMs` (requests wait in its queue), and a minion's return arriving twice (the minion gave
+ * up waiting for the master and sent it again, which is what happens first on a real master):
+ * - each sign cuts the limit to 70% of the jobs out at that moment, never below `min`; only a job
+ *   sent after the last cut can cut again, so one episode cuts once however late its signs come;
+ * - a publish answered in time raises the limit while the limit is what holds jobs back: by one
+ *   per answer until the first cut, then by one per `limit` answers.
+ * Long-running jobs count as out until they finish; `max_sync_jobs` (the ceiling) is far above
+ * what a master needs for its best throughput, so the limit only binds when the master is behind.
  */
 
 export interface AdmissionOptions {
@@ -39,7 +43,8 @@ export class JobAdmission {
   private limit: number;
   private active = 0;
   private readonly queue: Waiter[] = [];
-  private congested = false;
+  /** Whether the limit was ever cut (slow start ends then). */
+  private cut = false;
   private lastCut = -Infinity;
 
   constructor(private readonly options: AdmissionOptions = DEFAULT_ADMISSION) {
@@ -75,20 +80,25 @@ export class JobAdmission {
     return this.releaser();
   }
 
-  /** How long the master took to answer a publish. */
-  observe(roundTripMs: number, now = performance.now()): void {
+  /** How long the master took to answer a publish sent at `sentAt` (performance.now()). */
+  observe(roundTripMs: number, sentAt = performance.now() - roundTripMs): void {
     if (!this.options.enabled) return;
-    const { targetMs, min, max } = this.options;
-    if (roundTripMs > targetMs) {
-      this.congested = true;
-      if (now - this.lastCut >= roundTripMs) {
-        this.limit = Math.max(min, this.limit * 0.7);
-        this.lastCut = now;
-      }
-    } else {
-      this.limit = Math.min(max, this.limit + (this.congested ? 1 / this.limit : 1));
-      this.admitWaiting();
+    if (roundTripMs > this.options.targetMs) {
+      this.congested(sentAt);
+      return;
     }
+    if (this.active + this.queue.length >= Math.floor(this.limit)) {
+      this.limit = Math.min(this.options.max, this.limit + (this.cut ? 1 / this.limit : 1));
+    }
+    this.admitWaiting();
+  }
+
+  /** A sign that the master is behind, seen by a job sent at `sentAt`. */
+  congested(sentAt: number, now = performance.now()): void {
+    if (!this.options.enabled || sentAt <= this.lastCut) return;
+    this.cut = true;
+    this.limit = Math.max(this.options.min, Math.min(this.limit, Math.max(this.active, 1)) * 0.7);
+    this.lastCut = now;
   }
 
   private releaser(): () => void {

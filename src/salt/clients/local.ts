@@ -92,7 +92,7 @@ async function publishAndWatchAdmitted(
       () => ctx.master.commands.publish(load),
       (reply) => reply.jid,
     );
-    ctx.admission.observe(performance.now() - sent);
+    ctx.admission.observe(performance.now() - sent, sent);
     if (!published(pub)) return null;
     const member = livenessMember(events, pub.jid, omit(kwargs, NOT_PASSED_TO_FIND_JOB), limits);
     const watch = new JobWatch({
@@ -103,6 +103,7 @@ async function publishAndWatchAdmitted(
       checkLiveness: (pending) => ctx.liveness.check(member(pending)),
       wake: () => events.wake(),
       onReturn: (id) => ctx.liveness.noteReturn(id),
+      onDuplicateReturn: () => ctx.admission.congested(sent),
     });
     for (;;) {
       const wake = watch.tick();
