@@ -76,23 +76,6 @@ describe('JobWatch', () => {
     ]);
   });
 
-  it('tells when a minion sends a return again, and counts it once', () => {
-    const duplicates: string[] = [];
-    const watch = new JobWatch({
-      jid: JID,
-      minions: ['a', 'b'],
-      timeoutMs: 30,
-      gatherJobTimeoutMs: 30,
-      checkLiveness: () => Promise.resolve(null),
-      wake: () => undefined,
-      onDuplicateReturn: (id) => duplicates.push(id),
-    });
-    watch.onJobEvent(ret('a', true));
-    watch.onJobEvent(ret('a', true));
-    expect(duplicates).toEqual(['a']);
-    expect(watch.outcome().returns.size).toBe(1);
-  });
-
   it('adds minions from the new event and reports missing ones', async () => {
     const { watch } = watchFor([]);
     watch.onJobEvent({ tag: `salt/job/${JID}/new`, data: { minions: ['a'], missing: ['ghost'] } });

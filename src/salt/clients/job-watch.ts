@@ -34,8 +34,6 @@ export interface WatchSpec {
   wake: () => void;
   /** Called for every return as it arrives, with the `{ret, out?, retcode?, jid?}` entry. */
   onReturn?: (id: string, entry: SaltMap, event: SaltEvent) => void;
-  /** Called when a minion's return arrives once more (it is counted once). */
-  onDuplicateReturn?: (id: string) => void;
 }
 
 export interface WatchOutcome {
@@ -122,12 +120,7 @@ export class JobWatch {
     }
     if (!event.tag.startsWith(`salt/job/${this.jid}/ret/`) || !Object.hasOwn(data, 'return')) return;
     const id = returnId(data);
-    if (id === undefined) return;
-    if (this.returns.has(id)) {
-      // Sent again: the minion gave up waiting for the master to take it.
-      this.spec.onDuplicateReturn?.(id);
-      return;
-    }
+    if (id === undefined || this.returns.has(id)) return;
     const entry: SaltMap = { ret: data['return'] };
     for (const key of ['out', 'retcode', 'jid']) if (Object.hasOwn(data, key)) entry[key] = data[key];
     this.returns.set(id, entry);

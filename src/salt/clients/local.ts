@@ -103,7 +103,6 @@ async function publishAndWatchAdmitted(
       checkLiveness: (pending) => ctx.liveness.check(member(pending)),
       wake: () => events.wake(),
       onReturn: (id) => ctx.liveness.noteReturn(id),
-      onDuplicateReturn: () => ctx.admission.congested(sent),
     });
     for (;;) {
       const wake = watch.tick();

@@ -20,6 +20,7 @@ import { NETAPI_CLIENTS, type LowstateRunner, type NetapiClientName, type RunOpt
 import { runRunner, runRunnerAsync } from './runner.js';
 import { RunnerNames } from './runner-names.js';
 import { LivenessChecks } from './liveness.js';
+import { ReturnEcho } from './return-echo.js';
 import { DEFAULT_ADMISSION, JobAdmission, type AdmissionOptions } from './admission.js';
 import { runSsh } from './ssh.js';
 import { runWheel, runWheelAsync } from './wheel.js';
@@ -97,6 +98,7 @@ export function createNetapi(deps: NetapiDeps): LowstateRunner {
     }),
   };
   const enabled = new Set(deps.settings.netapiEnableClients);
+  deps.master.bus.tap(new ReturnEcho((firstSeenAt) => ctx.admission.congested(firstSeenAt)).onEvent);
 
   return {
     get masterAvailable(): boolean {
