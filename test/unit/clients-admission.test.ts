@@ -6,7 +6,7 @@ import { JobAdmission, type AdmissionOptions } from '../../src/salt/clients/admi
 const options = (overrides: Partial<AdmissionOptions> = {}): AdmissionOptions => ({
   enabled: true,
   targetMs: 100,
-  initial: 2,
+  recoveryMs: 60_000,
   min: 1,
   max: 10,
   ...overrides,
@@ -21,7 +21,7 @@ async function hold(admission: JobAdmission, n: number): Promise<Array<() => voi
 
 describe('JobAdmission', () => {
   it('admits up to the limit and queues the rest in order', async () => {
-    const admission = new JobAdmission(options());
+    const admission = new JobAdmission(options({ max: 2 }));
     const [first] = await hold(admission, 2);
     const order: number[] = [];
     const third = admission.acquire().then((release) => (order.push(3), release));
@@ -38,55 +38,51 @@ describe('JobAdmission', () => {
     expect(order).toEqual([3, 4]);
   });
 
-  it('grows only while the limit holds jobs back: one per answer, then one per limit answers', async () => {
-    const admission = new JobAdmission(options({ initial: 2, max: 100 }));
-    admission.observe(10, 0);
-    expect(admission.stats().limit).toBe(2); // nothing out: the limit held nobody back
-    await hold(admission, 2);
-    for (let i = 0; i < 4; i++) {
-      admission.observe(10, i);
-      await hold(admission, 1);
-    }
-    expect(admission.stats()).toMatchObject({ limit: 6, active: 6 });
-    admission.congested(10, 20);
-    expect(admission.stats().limit).toBe(4); // 70% of the 6 out
-    for (let i = 0; i < 4; i++) admission.observe(10, 30 + i);
+  it('holds nobody back while the master keeps up, however long the jobs run', async () => {
+    const admission = new JobAdmission(options({ max: 1_024 }));
+    await hold(admission, 300);
+    for (let i = 0; i < 50; i++) admission.observe(10, i);
+    expect(admission.stats()).toEqual({ limit: 1_024, active: 300, queued: 0 });
+  });
+
+  it('halves to the jobs out at a sign the master is behind, once per episode', async () => {
+    const admission = new JobAdmission(options());
+    await hold(admission, 8);
+    admission.congested(100, 1_000);
+    admission.congested(900, 1_100); // first seen before that cut: the same episode
+    admission.observe(500, 950); // a slow publish sent before it too
+    expect(admission.stats().limit).toBe(4);
+    admission.observe(500, 1_050); // a slow publish sent after it
+    expect(admission.stats().limit).toBe(2);
+    for (let t = 2_000; t < 10_000; t += 600) admission.congested(t - 1, t);
+    expect(admission.stats().limit).toBe(1);
+  });
+
+  it('grows by one per limit answers while the limit holds jobs back', async () => {
+    const admission = new JobAdmission(options());
+    await hold(admission, 8);
+    admission.congested(1, 2);
+    expect(admission.stats().limit).toBe(4);
+    for (let i = 0; i < 4; i++) admission.observe(10, 10 + i);
+    expect(admission.stats().limit).toBe(4); // 4 + 1/4 + 1/4.25 + ... < 5
+    admission.observe(10, 20);
     expect(admission.stats().limit).toBe(5);
   });
 
-  it('cuts once per episode: only a job sent after the last cut cuts again', async () => {
-    const admission = new JobAdmission(options({ initial: 8, min: 2 }));
-    await hold(admission, 8);
-    admission.congested(100, 1_000);
-    admission.congested(900, 1_100); // sent before that cut: the same episode
-    admission.observe(500, 950); // a slow publish sent before it too
-    expect(admission.stats().limit).toBe(5); // 8 × 0.7
-    admission.congested(1_050, 1_200);
-    expect(admission.stats().limit).toBe(3);
-    for (let t = 2_000; t < 10_000; t += 600) admission.congested(t - 1, t);
-    expect(admission.stats().limit).toBe(2);
-  });
-
-  it('cuts to 70% of the jobs out, not of a limit that was never used', async () => {
-    const admission = new JobAdmission(options({ initial: 10, max: 10 }));
-    await hold(admission, 4);
+  it('lifts the limit after a quiet spell, letting the waiting jobs in', async () => {
+    const admission = new JobAdmission(options({ recoveryMs: 30 }));
+    const releases = await hold(admission, 4);
     admission.congested(1, 2);
-    expect(admission.stats().limit).toBe(2); // 4 × 0.7
-  });
-
-  it('lets waiting jobs in as the limit grows', async () => {
-    const admission = new JobAdmission(options({ initial: 1 }));
-    await admission.acquire();
-    const waiting = admission.acquire();
+    for (const release of releases.slice(0, 2)) release();
+    const waiting = [admission.acquire(), admission.acquire(), admission.acquire()];
     await tick();
-    expect(admission.stats().queued).toBe(1);
-    admission.observe(10);
-    await waiting;
-    expect(admission.stats()).toMatchObject({ active: 2, queued: 0 });
+    expect(admission.stats()).toEqual({ limit: 2, active: 2, queued: 3 });
+    await Promise.all(waiting);
+    expect(admission.stats()).toEqual({ limit: 10, active: 5, queued: 0 });
   });
 
   it('drops a waiting job whose caller went away', async () => {
-    const admission = new JobAdmission(options({ initial: 1 }));
+    const admission = new JobAdmission(options({ max: 1 }));
     const release = await admission.acquire();
     const controller = new AbortController();
     const waiting = admission.acquire(controller.signal);
@@ -100,7 +96,7 @@ describe('JobAdmission', () => {
   });
 
   it('keeps the limit at its maximum when not adaptive', async () => {
-    const admission = new JobAdmission(options({ enabled: false, initial: 1, max: 3 }));
+    const admission = new JobAdmission(options({ enabled: false, max: 3 }));
     await hold(admission, 3);
     admission.observe(10_000);
     admission.congested(1, 2);

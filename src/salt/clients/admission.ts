@@ -7,20 +7,21 @@ import type { JobAdmissionStats } from './netapi.js';
  * A master's request port serves publishes and minion returns from one queue. When the queue
  * holds more work than the master gets through in a few seconds, the minions' returns wait past
  * their `return_retry_timer` (5–10 s). The minions then send them again, the master does the same
- * work twice, and throughput collapses: 32 concurrent sync calls got a third of what 8 got on this
- * project's test master, even with no liveness checks at all. Sync calls beyond the limit wait
+ * work twice, and throughput collapses: 32 concurrent sync calls got under a third of what 8 got on
+ * this project's test master, with no liveness check in the way. Sync calls beyond the limit wait
  * here, in salt-apid, before their publish, so the master's queue stays short and its returns stay
  * in time. Each job is timed from its publish, as LocalClient times it.
  *
  * The limit adapts (AIMD) to two signs that the master is behind: a publish answered later than
  * `targetMs` (requests wait in its queue), and a minion's return arriving twice (the minion gave
  * up waiting for the master and sent it again, which is what happens first on a real master):
- * - each sign cuts the limit to 70% of the jobs out at that moment, never below `min`; only a job
- *   sent after the last cut can cut again, so one episode cuts once however late its signs come;
- * - a publish answered in time raises the limit while the limit is what holds jobs back: by one
- *   per answer until the first cut, then by one per `limit` answers.
- * Long-running jobs count as out until they finish; `max_sync_jobs` (the ceiling) is far above
- * what a master needs for its best throughput, so the limit only binds when the master is behind.
+ * - with no sign for `recoveryMs` there is no limit but `max` (`max_sync_jobs`, 1024): a master
+ *   that keeps up never has a job wait here, however long its jobs run;
+ * - each sign halves the limit, from the jobs out at that moment, never below `min`; only a job
+ *   sent (or a return first seen) after the last cut can cut again, so one episode cuts once
+ *   however late its signs come;
+ * - while the limit holds jobs back, a publish answered in time raises it by one per `limit`
+ *   answers.
  */
 
 export interface AdmissionOptions {
@@ -28,12 +29,19 @@ export interface AdmissionOptions {
   enabled: boolean;
   /** The publish round trip above which the master counts as behind (ms). */
   targetMs: number;
-  initial: number;
+  /** Time without a sign after which the limit is lifted (ms). */
+  recoveryMs: number;
   min: number;
   max: number;
 }
 
-export const DEFAULT_ADMISSION: AdmissionOptions = { enabled: true, targetMs: 1_000, initial: 8, min: 2, max: 1_024 };
+export const DEFAULT_ADMISSION: AdmissionOptions = {
+  enabled: true,
+  targetMs: 1_000,
+  recoveryMs: 30_000,
+  min: 2,
+  max: 1_024,
+};
 
 interface Waiter {
   admit: () => void;
@@ -43,12 +51,11 @@ export class JobAdmission {
   private limit: number;
   private active = 0;
   private readonly queue: Waiter[] = [];
-  /** Whether the limit was ever cut (slow start ends then). */
-  private cut = false;
   private lastCut = -Infinity;
+  private recovery: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: AdmissionOptions = DEFAULT_ADMISSION) {
-    this.limit = options.enabled ? options.initial : options.max;
+    this.limit = options.max;
   }
 
   stats(): JobAdmissionStats {
@@ -88,7 +95,7 @@ export class JobAdmission {
       return;
     }
     if (this.active + this.queue.length >= Math.floor(this.limit)) {
-      this.limit = Math.min(this.options.max, this.limit + (this.cut ? 1 / this.limit : 1));
+      this.limit = Math.min(this.options.max, this.limit + 1 / this.limit);
     }
     this.admitWaiting();
   }
@@ -96,9 +103,14 @@ export class JobAdmission {
   /** A sign that the master is behind, seen by a job sent at `sentAt`. */
   congested(sentAt: number, now = performance.now()): void {
     if (!this.options.enabled || sentAt <= this.lastCut) return;
-    this.cut = true;
-    this.limit = Math.max(this.options.min, Math.min(this.limit, Math.max(this.active, 1)) * 0.7);
+    this.limit = Math.max(this.options.min, Math.min(this.limit, Math.max(this.active, 1)) / 2);
     this.lastCut = now;
+    clearTimeout(this.recovery);
+    this.recovery = setTimeout(() => {
+      this.limit = this.options.max;
+      this.admitWaiting();
+    }, this.options.recoveryMs);
+    this.recovery.unref();
   }
 
   private releaser(): () => void {

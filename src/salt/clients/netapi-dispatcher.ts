@@ -65,7 +65,6 @@ function admissionOptions(deps: NetapiDeps): AdmissionOptions {
     ...DEFAULT_ADMISSION,
     enabled: deps.adaptiveJobLimit ?? true,
     max,
-    initial: Math.min(DEFAULT_ADMISSION.initial, max),
     min: Math.min(DEFAULT_ADMISSION.min, max),
   };
 }
