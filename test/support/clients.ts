@@ -39,6 +39,8 @@ export interface HarnessOptions {
   pam?: PamLoad;
   /** false: every waiting job asks with its own find_job, as LocalClient does. */
   coalesceJobChecks?: boolean;
+  /** false: every sync job is published at once. */
+  adaptiveJobLimit?: boolean;
 }
 
 export async function harness(options: HarnessOptions = {}): Promise<NetapiHarness> {
@@ -62,6 +64,7 @@ export async function harness(options: HarnessOptions = {}): Promise<NetapiHarne
     pam: options.pam ?? PAM_ON_MASTER,
     ...(options.tuning && { tuning: options.tuning }),
     ...(options.coalesceJobChecks !== undefined && { coalesceJobChecks: options.coalesceJobChecks }),
+    ...(options.adaptiveJobLimit !== undefined && { adaptiveJobLimit: options.adaptiveJobLimit }),
   });
   return { demo, master, netapi, token: record.token, loads, settings };
 }

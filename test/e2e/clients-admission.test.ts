@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CAPACITY } from '../../src/demo/capacity.js';
+import { harness } from '../support/clients.js';
+
+/**
+ * The adaptive job limit (admission.ts) against a demo master that falls behind: its minions send
+ * returns again when the master does not take them in time, salt-apid sees the copies on the bus
+ * and holds sync jobs back; every answer stays complete.
+ */
+
+const capacity = {
+  ...DEFAULT_CAPACITY,
+  publishMs: 5,
+  returnMs: 30,
+  masterCores: 1,
+  jobMs: 1,
+  findJobMs: 1,
+  returnRetryMs: 150,
+  sharedMachine: false,
+};
+
+/** Two waves of 24 sync calls; the second starts once the first's copies had time to arrive. */
+async function run(adaptive: boolean) {
+  const h = await harness({ demo: { minions: ['minion-1', 'minion-2'], capacity }, adaptiveJobLimit: adaptive });
+  const wave = () =>
+    Promise.all(
+      Array.from({ length: 24 }, () =>
+        h.netapi.run({ client: 'local', tgt: '*', fun: 'test.ping', token: h.token, timeout: 30 }),
+      ),
+    );
+  const first = await wave();
+  for (let waited = 0; adaptive && waited < 3_000 && (h.netapi.jobAdmission?.().limit ?? 0) >= 1_024; waited += 20) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const limitAfterFirst = h.netapi.jobAdmission?.().limit;
+  let queuedAtMost = 0;
+  const watch = setInterval(() => {
+    queuedAtMost = Math.max(queuedAtMost, h.netapi.jobAdmission?.().queued ?? 0);
+  }, 5);
+  try {
+    const second = await wave();
+    return { results: [...first, ...second], limitAfterFirst, stats: h.netapi.jobAdmission?.(), queuedAtMost };
+  } finally {
+    clearInterval(watch);
+  }
+}
+
+describe('the adaptive job limit', () => {
+  it('holds sync jobs back once returns come twice, and every answer is complete', async () => {
+    const { results, limitAfterFirst, stats, queuedAtMost } = await run(true);
+    for (const [result] of results) expect(result).toEqual({ 'minion-1': true, 'minion-2': true });
+    expect(limitAfterFirst).toBeLessThan(24);
+    expect(queuedAtMost).toBeGreaterThan(0);
+    expect(stats).toMatchObject({ active: 0, queued: 0 });
+  });
+
+  it('publishes every job at once with adaptive_job_limit: false', async () => {
+    const { results, limitAfterFirst, stats, queuedAtMost } = await run(false);
+    for (const [result] of results) expect(result).toEqual({ 'minion-1': true, 'minion-2': true });
+    expect(limitAfterFirst).toBe(1_024);
+    expect(stats?.limit).toBe(1_024);
+    expect(queuedAtMost).toBe(0);
+  });
+});
