@@ -6,6 +6,7 @@ import { JobAdmission, type AdmissionOptions } from '../../src/salt/clients/admi
 const options = (overrides: Partial<AdmissionOptions> = {}): AdmissionOptions => ({
   enabled: true,
   targetMs: 100,
+  growEveryMs: 60_000,
   recoveryMs: 60_000,
   min: 1,
   max: 10,
@@ -58,27 +59,28 @@ describe('JobAdmission', () => {
     expect(admission.stats().limit).toBe(1);
   });
 
-  it('grows by one per limit answers while the limit holds jobs back', async () => {
-    const admission = new JobAdmission(options());
-    await hold(admission, 8);
-    admission.congested(1, 2);
-    expect(admission.stats().limit).toBe(4);
-    for (let i = 0; i < 4; i++) admission.observe(10, 10 + i);
-    expect(admission.stats().limit).toBe(4); // 4 + 1/4 + 1/4.25 + ... < 5
-    admission.observe(10, 20);
-    expect(admission.stats().limit).toBe(5);
+  it('grows by one a tick while jobs are held back, letting them in', async () => {
+    const admission = new JobAdmission(options({ growEveryMs: 20 }));
+    await hold(admission, 4);
+    admission.congested(1, performance.now());
+    expect(admission.stats().limit).toBe(2);
+    const waiting = [admission.acquire(), admission.acquire()];
+    await tick();
+    expect(admission.stats()).toMatchObject({ active: 4, queued: 2 });
+    admission.observe(10); // a quick publish is no reason to grow
+    expect(admission.stats().limit).toBe(2);
+    await Promise.all(waiting); // two ticks: limit 4 → still full, 5, 6
+    expect(admission.stats()).toMatchObject({ active: 6, queued: 0 });
+    expect(admission.stats().limit).toBeGreaterThanOrEqual(6);
   });
 
-  it('lifts the limit after a quiet spell, letting the waiting jobs in', async () => {
-    const admission = new JobAdmission(options({ recoveryMs: 30 }));
-    const releases = await hold(admission, 4);
-    admission.congested(1, 2);
-    for (const release of releases.slice(0, 2)) release();
-    const waiting = [admission.acquire(), admission.acquire(), admission.acquire()];
-    await tick();
-    expect(admission.stats()).toEqual({ limit: 2, active: 2, queued: 3 });
-    await Promise.all(waiting);
-    expect(admission.stats()).toEqual({ limit: 10, active: 5, queued: 0 });
+  it('lifts the limit once no job was held back for the recovery time', async () => {
+    const admission = new JobAdmission(options({ growEveryMs: 10, recoveryMs: 40 }));
+    await hold(admission, 8);
+    admission.congested(1, performance.now());
+    expect(admission.stats().limit).toBe(4);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(admission.stats().limit).toBe(10);
   });
 
   it('drops a waiting job whose caller went away', async () => {

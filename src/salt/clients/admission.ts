@@ -15,13 +15,14 @@ import type { JobAdmissionStats } from './netapi.js';
  * The limit adapts (AIMD) to two signs that the master is behind: a publish answered later than
  * `targetMs` (requests wait in its queue), and a minion's return arriving twice (the minion gave
  * up waiting for the master and sent it again, which is what happens first on a real master):
- * - with no sign for `recoveryMs` there is no limit but `max` (`max_sync_jobs`, 1024): a master
- *   that keeps up never has a job wait here, however long its jobs run;
+ * - before any sign, and once no job was held back for `recoveryMs` (30 s), there is no limit but
+ *   `max` (`max_sync_jobs`, 1024): a master that keeps up never has a job wait here, however
+ *   long its jobs run;
  * - each sign halves the limit, from the jobs out at that moment, never below `min`; only a job
  *   sent (or a return first seen) after the last cut can cut again, so one episode cuts once
  *   however late its signs come;
- * - while the limit holds jobs back, a publish answered in time raises it by one per `limit`
- *   answers.
+ * - while the limit holds jobs back, it grows by one a second (`growEveryMs`), so long-running
+ *   jobs holding every place delay the others by seconds, not by their run time.
  */
 
 export interface AdmissionOptions {
@@ -29,7 +30,9 @@ export interface AdmissionOptions {
   enabled: boolean;
   /** The publish round trip above which the master counts as behind (ms). */
   targetMs: number;
-  /** Time without a sign after which the limit is lifted (ms). */
+  /** While the limit holds jobs back and no sign comes, it grows by one this often (ms). */
+  growEveryMs: number;
+  /** Time without a job held back after which the limit is lifted (ms). */
   recoveryMs: number;
   min: number;
   max: number;
@@ -38,6 +41,7 @@ export interface AdmissionOptions {
 export const DEFAULT_ADMISSION: AdmissionOptions = {
   enabled: true,
   targetMs: 1_000,
+  growEveryMs: 1_000,
   recoveryMs: 30_000,
   min: 2,
   max: 1_024,
@@ -52,7 +56,9 @@ export class JobAdmission {
   private active = 0;
   private readonly queue: Waiter[] = [];
   private lastCut = -Infinity;
-  private recovery: NodeJS.Timeout | undefined;
+  /** When the limit last held a job back. */
+  private lastBinding = -Infinity;
+  private growth: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: AdmissionOptions = DEFAULT_ADMISSION) {
     this.limit = options.max;
@@ -90,14 +96,7 @@ export class JobAdmission {
   /** How long the master took to answer a publish sent at `sentAt` (performance.now()). */
   observe(roundTripMs: number, sentAt = performance.now() - roundTripMs): void {
     if (!this.options.enabled) return;
-    if (roundTripMs > this.options.targetMs) {
-      this.congested(sentAt);
-      return;
-    }
-    if (this.active + this.queue.length >= Math.floor(this.limit)) {
-      this.limit = Math.min(this.options.max, this.limit + 1 / this.limit);
-    }
-    this.admitWaiting();
+    if (roundTripMs > this.options.targetMs) this.congested(sentAt);
   }
 
   /** A sign that the master is behind, seen by a job sent at `sentAt`. */
@@ -105,12 +104,21 @@ export class JobAdmission {
     if (!this.options.enabled || sentAt <= this.lastCut) return;
     this.limit = Math.max(this.options.min, Math.min(this.limit, Math.max(this.active, 1)) / 2);
     this.lastCut = now;
-    clearTimeout(this.recovery);
-    this.recovery = setTimeout(() => {
-      this.limit = this.options.max;
+    this.lastBinding = now;
+    this.growth ??= setInterval(() => this.grow(), this.options.growEveryMs).unref();
+  }
+
+  /** While jobs are held back, one more place; once none was for `recoveryMs`, no limit. */
+  private grow(now = performance.now()): void {
+    if (this.queue.length > 0) {
+      this.lastBinding = now;
+      if (now - this.lastCut >= this.options.growEveryMs) this.limit = Math.min(this.options.max, this.limit + 1);
       this.admitWaiting();
-    }, this.options.recoveryMs);
-    this.recovery.unref();
+    } else if (now - this.lastBinding >= this.options.recoveryMs) {
+      this.limit = this.options.max;
+      clearInterval(this.growth);
+      this.growth = undefined;
+    }
   }
 
   private releaser(): () => void {
