@@ -21,8 +21,8 @@ import type { JobAdmissionStats } from './netapi.js';
  * - each sign halves the limit, from the jobs out at that moment, never below `min`; only a job
  *   sent (or a return first seen) after the last cut can cut again, so one episode cuts once
  *   however late its signs come;
- * - while the limit holds jobs back, it grows by one a second (`growEveryMs`), so long-running
- *   jobs holding every place delay the others by seconds, not by their run time.
+ * - while the limit holds jobs back, it grows by one every 5 s (`growEveryMs`), so long-running
+ *   jobs holding every place delay the others by seconds per place, not by their run time.
  */
 
 export interface AdmissionOptions {
@@ -41,7 +41,7 @@ export interface AdmissionOptions {
 export const DEFAULT_ADMISSION: AdmissionOptions = {
   enabled: true,
   targetMs: 1_000,
-  growEveryMs: 1_000,
+  growEveryMs: 5_000,
   recoveryMs: 30_000,
   min: 2,
   max: 1_024,
