@@ -1,4 +1,4 @@
-import { abortReason } from './context.js';
+import { abortReason } from './abort.js';
 import type { JobAdmissionStats } from './netapi.js';
 
 /**

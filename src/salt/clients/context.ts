@@ -56,12 +56,3 @@ export type LowstateClient = (
   ctx: ClientContext,
   signal: AbortSignal | undefined,
 ) => Promise<SaltValue[]>;
-
-/** Rejects with the abort reason once `signal` aborts (for use in Promise.race). */
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw abortReason(signal);
-}
-
-export function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error('the request was aborted');
-}

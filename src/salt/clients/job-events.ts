@@ -2,7 +2,7 @@ import { ClosedError, MasterUnavailableError } from '../errors.js';
 import type { EventBus } from '../event-bus.js';
 import type { SaltEvent } from '../event-frame.js';
 import type { Subscription } from '../subscription.js';
-import { abortReason } from './context.js';
+import { abortReason } from './abort.js';
 
 /**
  * The events of the jobs one call started (`salt/job/<jid>/…` or `salt/run/<jid>/…`), read from one

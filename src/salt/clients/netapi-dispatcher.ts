@@ -7,13 +7,8 @@ import { InvalidRequestError, MasterUnavailableError, NotAuthenticatedError } fr
 import type { SaltMaster } from '../master.js';
 import { pythonStr } from '../../python/repr.js';
 import { pythonTruthy } from '../../python/truthiness.js';
-import {
-  DEFAULT_TUNING,
-  throwIfAborted,
-  type ClientContext,
-  type ClientTuning,
-  type LowstateClient,
-} from './context.js';
+import { DEFAULT_TUNING, type ClientContext, type ClientTuning, type LowstateClient } from './context.js';
+import { throwIfAborted } from './abort.js';
 import { runLocalBatch } from './batch.js';
 import { runLocal, runLocalAsync, runLocalSubset } from './local.js';
 import { NETAPI_CLIENTS, type LowstateRunner, type NetapiClientName, type RunOptions } from './netapi.js';
