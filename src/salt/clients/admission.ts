@@ -95,7 +95,6 @@ export class JobAdmission {
 
   /** How long the master took to answer a publish sent at `sentAt` (performance.now()). */
   observe(roundTripMs: number, sentAt = performance.now() - roundTripMs): void {
-    if (!this.options.enabled) return;
     if (roundTripMs > this.options.targetMs) this.congested(sentAt);
   }
 

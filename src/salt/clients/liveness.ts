@@ -80,6 +80,11 @@ function authKwargs(kwargs: SaltMap): SaltMap {
   return auth;
 }
 
+/** A liveness publish: `fun arg…` to a list of minions, no returner, a jid of the master's. */
+function checkSpec(fun: string, arg: string[], targets: string[], kwargs: SaltMap): PublishSpec {
+  return { tgt: targets, fun, arg, tgt_type: 'list', ret: '', jid: '', kwargs };
+}
+
 /** Drops entries older than `before` (all of them if that is not enough). */
 function prune(table: Map<string, number>, before: number): void {
   if (table.size < MAX_ENTRIES) return;
@@ -108,7 +113,7 @@ export class LivenessChecks {
   check(member: LivenessMember): Promise<LivenessCheck | null> {
     if (!this.options.coalesce) return this.findJob(member);
     const key = this.credentialKey(member.kwargs);
-    if ((this.refusedUntil.get(key) ?? -Infinity) > performance.now()) return this.findJob(member);
+    if (this.refused(key, performance.now())) return this.findJob(member);
     return new Promise((resolve, reject) => {
       this.enqueue(key, { member, since: performance.now(), resolve, reject });
     });
@@ -142,6 +147,11 @@ export class LivenessChecks {
     setTimeout(() => void this.send(key), Math.max(0, due - performance.now()));
   }
 
+  /** Whether the master refused saltutil.running to these credentials lately. */
+  private refused(key: string, now: number): boolean {
+    return (this.refusedUntil.get(key) ?? -Infinity) > now;
+  }
+
   private returning(id: string, now: number): boolean {
     return now - (this.lastReturn.get(id) ?? -Infinity) < this.options.intervalMs;
   }
@@ -169,20 +179,12 @@ export class LivenessChecks {
     }
     const first = asked[0];
     if (first === undefined) return;
-    if ((this.refusedUntil.get(key) ?? -Infinity) > now) {
+    if (this.refused(key, now)) {
       // Refused while this round was forming.
       for (const waiting of asked) this.findJob(waiting.member).then(waiting.resolve, waiting.reject);
       return;
     }
-    const spec: PublishSpec = {
-      tgt: [...targets],
-      fun: 'saltutil.running',
-      arg: [],
-      tgt_type: 'list',
-      ret: '',
-      jid: '',
-      kwargs: authKwargs(first.member.kwargs),
-    };
+    const spec = checkSpec('saltutil.running', [], [...targets], authKwargs(first.member.kwargs));
     let shared: Promise<PublishResult> | undefined;
     const publish = (): Promise<PublishResult> => {
       if (shared === undefined) {
@@ -219,15 +221,7 @@ export class LivenessChecks {
   private async findJob(member: LivenessMember): Promise<LivenessCheck | null> {
     const targets = member.pending();
     if (targets.length === 0) return null;
-    const spec: PublishSpec = {
-      tgt: targets,
-      fun: 'saltutil.find_job',
-      arg: [member.jid],
-      tgt_type: 'list',
-      ret: '',
-      jid: '',
-      kwargs: member.kwargs,
-    };
+    const spec = checkSpec('saltutil.find_job', [member.jid], targets, member.kwargs);
     this.counts.findJob++;
     const reply = await member.track(() => this.master.publish(publishLoad(spec, this.settings)));
     return reply.jid === null ? null : { jid: reply.jid, kind: 'find_job' };
