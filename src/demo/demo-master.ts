@@ -121,6 +121,11 @@ export class DemoMaster {
     return this.state.keys.idsWith('minions').filter((id) => this.ctx.fleet.isRunning(id));
   }
 
+  /** The minion stops answering jobs, as when its host goes down; its key stays accepted. */
+  stopMinion(id: string): void {
+    this.ctx.fleet.stop(id);
+  }
+
   /** Requests the master has answered: those with this `cmd`, or all of them. */
   requestCount(cmd?: string): number {
     if (cmd !== undefined) return this.requests.handled.get(cmd) ?? 0;

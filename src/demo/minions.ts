@@ -202,6 +202,11 @@ export class MinionFleet {
     return this.runningIds.has(id);
   }
 
+  /** The minion stops answering, as when its host goes down; its key stays accepted. */
+  stop(id: string): void {
+    this.runningIds.delete(id);
+  }
+
   grainsOf(id: string): SaltMap | undefined {
     return this.minions.get(id)?.grains;
   }

@@ -62,3 +62,32 @@ describe('the adaptive job limit', () => {
     expect(queuedAtMost).toBe(0);
   });
 });
+
+describe('a return late for a call that used to be fast', () => {
+  /** A master that falls behind but whose minions never send a return twice. */
+  const noCopies = { ...capacity, returnRetryMs: 0 };
+  const ping = (token: string) => ({ client: 'local', tgt: '*', fun: 'test.ping', token, timeout: 30 });
+
+  it('holds sync jobs back with no return coming twice', async () => {
+    const h = await harness({
+      demo: { minions: ['minion-1', 'minion-2'], capacity: noCopies },
+      callLatency: { floorMs: 200 },
+    });
+    await h.netapi.run(ping(h.token));
+    expect(h.netapi.jobAdmission?.().limit).toBe(1_024);
+    const wave = await Promise.all(Array.from({ length: 24 }, () => h.netapi.run(ping(h.token))));
+    for (const [result] of wave) expect(result).toEqual({ 'minion-1': true, 'minion-2': true });
+    expect(h.netapi.jobAdmission?.().limit).toBeLessThan(24);
+  });
+
+  it('is not a minion that went down: its call waits for it, its returns are in time', async () => {
+    const h = await harness({ demo: { minions: ['minion-1', 'minion-2'] }, callLatency: { floorMs: 200 } });
+    const call = { client: 'local', tgt: '*', fun: 'test.ping', token: h.token, timeout: 1, gather_job_timeout: 1 };
+    await h.netapi.run(call);
+    h.demo.stopMinion('minion-2');
+    const results = await Promise.all(Array.from({ length: 4 }, () => h.netapi.run(call)));
+    for (const [result] of results)
+      expect(result).toMatchObject({ 'minion-1': true, 'minion-2': expect.stringContaining('did not return') });
+    expect(h.netapi.jobAdmission?.().limit).toBe(1_024);
+  });
+});

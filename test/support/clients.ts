@@ -8,6 +8,7 @@ import { PAM_ON_MASTER, type PamLoad } from '../../src/salt/auth/pam.js';
 import type { LowstateRunner } from '../../src/salt/clients/netapi.js';
 import type { SaltMaster } from '../../src/salt/master.js';
 import { connectTo, startDemo } from './demo.js';
+import type { CallLatencyOptions } from '../../src/salt/clients/call-latency.js';
 import { loadFixture } from './fixtures.js';
 import { testSettings } from './settings.js';
 
@@ -41,6 +42,8 @@ export interface HarnessOptions {
   coalesceJobChecks?: boolean;
   /** false: every sync job is published at once. */
   adaptiveJobLimit?: boolean;
+  /** When a return counts as late (call-latency.ts). */
+  callLatency?: Partial<CallLatencyOptions>;
 }
 
 export async function harness(options: HarnessOptions = {}): Promise<NetapiHarness> {
@@ -65,6 +68,7 @@ export async function harness(options: HarnessOptions = {}): Promise<NetapiHarne
     ...(options.tuning && { tuning: options.tuning }),
     ...(options.coalesceJobChecks !== undefined && { coalesceJobChecks: options.coalesceJobChecks }),
     ...(options.adaptiveJobLimit !== undefined && { adaptiveJobLimit: options.adaptiveJobLimit }),
+    ...(options.callLatency && { callLatency: options.callLatency }),
   });
   return { demo, master, netapi, token: record.token, loads, settings };
 }

@@ -12,9 +12,10 @@ import type { JobAdmissionStats } from './netapi.js';
  * here, in salt-apid, before their publish, so the master's queue stays short and its returns stay
  * in time. Each job is timed from its publish, as LocalClient times it.
  *
- * The limit adapts (AIMD) to two signs that the master is behind: a publish answered later than
- * `targetMs` (requests wait in its queue), and a minion's return arriving twice (the minion gave
- * up waiting for the master and sent it again, which is what happens first on a real master):
+ * The limit adapts (AIMD) to three signs that the master is behind: a publish answered later than
+ * `targetMs` (requests wait in its queue), a return late for a call that used to be fast
+ * (call-latency.ts), and a minion's return arriving twice (the minion gave up waiting for the master and sent it
+ * again, which comes 5 s or more into an overload):
  * - before any sign, and once no job was held back for `recoveryMs` (30 s), there is no limit but
  *   `max` (`max_sync_jobs`, 1024): a master that keeps up never has a job wait here, however
  *   long its jobs run;

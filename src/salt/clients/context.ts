@@ -6,6 +6,7 @@ import type { RunnerNames } from './runner-names.js';
 import type { LoadAuth } from '../auth/load-auth.js';
 import type { LivenessChecks } from './liveness.js';
 import type { JobAdmission } from './admission.js';
+import type { CallLatencies } from './call-latency.js';
 
 /** What every lowstate client works with: the shared master connection and the settings. */
 export interface ClientContext {
@@ -21,6 +22,8 @@ export interface ClientContext {
   liveness: LivenessChecks;
   /** How many sync jobs may be out at the master at once (admission.ts). */
   admission: JobAdmission;
+  /** How long each call took at best lately: when a job of it is late (call-latency.ts). */
+  callLatencies: CallLatencies;
 }
 
 /** Knobs that have a sensible default and that tests shrink. */

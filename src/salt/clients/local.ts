@@ -10,6 +10,7 @@ import type { ClientContext, LowstateClient } from './context.js';
 import { JobEventStream } from './job-events.js';
 import { JobWatch, type WatchOutcome } from './job-watch.js';
 import type { LivenessMember } from './liveness.js';
+import { callKey } from './call-latency.js';
 import { callArgs, publishLoad, publishSpec, splitLocalChunk, stringParam, type PublishSpec } from './local-load.js';
 import { emptyDict, setOwn } from '../../dict.js';
 
@@ -94,28 +95,50 @@ async function publishAndWatchAdmitted(
     );
     ctx.admission.observe(performance.now() - sent, sent);
     if (!published(pub)) return null;
+    const call = callKey(load);
+    let lastReturn: number | undefined;
+    const onReturn = (): void => {
+      lastReturn = performance.now();
+      if (lastReturn - sent > ctx.callLatencies.lateAfterMs(call)) ctx.admission.congested(sent, lastReturn);
+    };
     const member = livenessMember(events, pub.jid, omit(kwargs, NOT_PASSED_TO_FIND_JOB), limits);
-    const watch = new JobWatch({
-      jid: pub.jid,
-      minions: pub.minions,
-      missing: pub.missing,
-      ...limits,
-      checkLiveness: (pending) => ctx.liveness.check(member(pending)),
-      wake: () => events.wake(),
-      onReturn: (id) => ctx.liveness.noteReturn(id),
-    });
-    for (;;) {
-      const wake = watch.tick();
-      if (wake === 'done') break;
-      const event = await events.next(wake - performance.now());
-      if (event === undefined) continue;
-      const jid = events.jidOf(event.tag);
-      if (jid === pub.jid) watch.onJobEvent(event);
-      else if (jid === watch.livenessJid) watch.onLivenessEvent(event);
-    }
-    return { pub, outcome: watch.outcome() };
+    const outcome = await watchJob(ctx, events, pub, member, limits, onReturn);
+    if (lastReturn !== undefined) ctx.callLatencies.record(call, lastReturn - sent);
+    return { pub, outcome };
   } finally {
     events.close();
+  }
+}
+
+/** Reads the job's events until every minion returned or is given up on (job-watch.ts). */
+async function watchJob(
+  ctx: ClientContext,
+  events: JobEventStream,
+  pub: WatchedJob['pub'],
+  member: (pending: () => string[]) => LivenessMember,
+  limits: WaitLimits,
+  onReturn: () => void,
+): Promise<WatchOutcome> {
+  const watch = new JobWatch({
+    jid: pub.jid,
+    minions: pub.minions,
+    missing: pub.missing,
+    ...limits,
+    checkLiveness: (pending) => ctx.liveness.check(member(pending)),
+    wake: () => events.wake(),
+    onReturn: (id) => {
+      ctx.liveness.noteReturn(id);
+      onReturn();
+    },
+  });
+  for (;;) {
+    const wake = watch.tick();
+    if (wake === 'done') return watch.outcome();
+    const event = await events.next(wake - performance.now());
+    if (event === undefined) continue;
+    const jid = events.jidOf(event.tag);
+    if (jid === pub.jid) watch.onJobEvent(event);
+    else if (jid === watch.livenessJid) watch.onLivenessEvent(event);
   }
 }
 

@@ -17,6 +17,7 @@ import { RunnerNames } from './runner-names.js';
 import { LivenessChecks } from './liveness.js';
 import { ReturnEcho } from './return-echo.js';
 import { DEFAULT_ADMISSION, JobAdmission, type AdmissionOptions } from './admission.js';
+import { CallLatencies, DEFAULT_CALL_LATENCY, type CallLatencyOptions } from './call-latency.js';
 import { runSsh } from './ssh.js';
 import { runWheel, runWheelAsync } from './wheel.js';
 
@@ -38,6 +39,8 @@ export interface NetapiDeps {
   adaptiveJobLimit?: boolean;
   /** The most sync jobs out at the master at once (default 1024). */
   maxSyncJobs?: number;
+  /** When a return counts as late (call-latency.ts); tests shorten it. */
+  callLatency?: Partial<CallLatencyOptions>;
 }
 
 const CLIENTS: Record<NetapiClientName, LowstateClient> = {
@@ -80,6 +83,7 @@ export function createNetapi(deps: NetapiDeps): LowstateRunner {
       intervalMs: tuning.livenessIntervalMs,
     }),
     admission: new JobAdmission(admissionOptions(deps)),
+    callLatencies: new CallLatencies({ ...DEFAULT_CALL_LATENCY, ...deps.callLatency }),
     loadAuth: new LoadAuth({
       master: deps.master.commands,
       settings: deps.settings,
