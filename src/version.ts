@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { PACKAGE_ROOT } from './package-root.js';
 
 /** salt-apid's version, from package.json, read once for the CLI, the Server header and error pages. */
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+export const VERSION: string = PACKAGE_ROOT.version;

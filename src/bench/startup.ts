@@ -4,17 +4,19 @@
  * and its RSS then, against the demo master in a process of its own (as `npm run bench` starts
  * them), over several starts:
  *
- *   node dist/bench/startup.js [--runs 10] [--rest metrics=false ...]
+ *   node dist/bench/startup.js [--runs 10] [--rest metrics=false ...] [--tsc]
  *
- * Prints one Markdown row (min and median of each figure) for BENCHMARKS.md.
+ * The bundle that ships (dist/bundle/salt-apid.mjs) unless `--tsc` asks for the files tsc writes
+ * (dist/cli.js). Prints one Markdown row (min and median of each figure) for BENCHMARKS.md.
  */
 import { parseArgs } from 'node:util';
-import { startLocalTarget } from './target.js';
+import { CLI_ENTRIES, startLocalTarget } from './target.js';
 
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '10' },
     rest: { type: 'string', multiple: true, default: [] },
+    tsc: { type: 'boolean', default: false },
   },
 });
 
@@ -38,11 +40,13 @@ function minAndMedian(figures: number[]): { min: number; median: number } {
 
 const runs = Number(values.runs);
 const rest = restOptions(values.rest);
+const build = values.tsc ? 'tsc (dist/cli.js)' : 'bundle (dist/bundle/salt-apid.mjs)';
 const startups: number[] = [];
 const rss: number[] = [];
 for (let run = 0; run < runs; run++) {
   // A port of its own each time: the previous server may still be closing.
-  const target = await startLocalTarget(Number(process.env['BENCH_PORT'] ?? 18080) + run, rest);
+  const port = Number(process.env['BENCH_PORT'] ?? 18080) + run;
+  const target = await startLocalTarget(port, rest, {}, [], values.tsc ? CLI_ENTRIES.tsc : CLI_ENTRIES.bundle);
   startups.push(target.startupMs ?? NaN);
   rss.push(target.idleRssMb);
   await target.close();
@@ -51,8 +55,8 @@ const time = minAndMedian(startups);
 const memory = minAndMedian(rss);
 const label = values.rest.length === 0 ? 'defaults' : values.rest.join(', ');
 process.stdout.write(
-  '| configuration | runs | start to first 200, min / median ms | RSS at first 200, min / median MB |\n' +
-    '|---|---|---|---|\n' +
-    `| ${label} | ${runs} | ${time.min.toFixed(0)} / ${time.median.toFixed(0)} | ` +
+  '| build | configuration | runs | start to first 200, min / median ms | RSS at first 200, min / median MB |\n' +
+    '|---|---|---|---|---|\n' +
+    `| ${build} | ${label} | ${runs} | ${time.min.toFixed(0)} / ${time.median.toFixed(0)} | ` +
     `${memory.min.toFixed(1)} / ${memory.median.toFixed(1)} |\n`,
 );

@@ -33,6 +33,12 @@ export interface Target {
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+/** The salt-apid a start runs: the bundle that ships (`bin`, `npm start`), or the files tsc writes. */
+export const CLI_ENTRIES = {
+  bundle: join(DIST, 'bundle', 'salt-apid.mjs'),
+  tsc: join(DIST, 'cli.js'),
+} as const;
+
 export const DEMO_CREDENTIALS: Credentials = { username: 'saltdev', password: 'saltdev', eauth: 'pam' };
 
 export function rssOf(pid: number | undefined): Promise<number> {
@@ -80,13 +86,15 @@ function loginWith(base: string, fallback: Credentials) {
 /**
  * salt-apid and the demo master, each in its own process, as in a real deployment. `restOptions`
  * are added to the `rest_cherrypy` section (e.g. `metrics: false`), `demoArgs` to the demo
- * master's command line (e.g. `--capacity default`).
+ * master's command line (e.g. `--capacity default`); `cli` is the salt-apid started (the bundle
+ * unless told).
  */
 export async function startLocalTarget(
   port: number,
   restOptions: Record<string, string> = {},
   masterOptions: Record<string, string> = {},
   demoArgs: string[] = [],
+  cli: string = CLI_ENTRIES.bundle,
 ): Promise<Target> {
   const work = await mkdtemp(join(tmpdir(), 'salt-apid-bench-'));
   const children: ChildProcess[] = [];
@@ -119,13 +127,9 @@ export async function startLocalTarget(
     ];
     if (extra.length > 0) await appendFile(join(work, 'master'), extra.join(''));
     const spawnedAt = Date.now();
-    const api = spawn(
-      process.execPath,
-      [join(DIST, 'cli.js'), '--config', join(work, 'master'), '--log-level', 'warn'],
-      {
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    );
+    const api = spawn(process.execPath, [cli, '--config', join(work, 'master'), '--log-level', 'warn'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     children.push(api);
     const base = `http://127.0.0.1:${port}`;
     await waitForApi(base, 10_000);

@@ -2,10 +2,11 @@
  * salt-apid's command line, shaped like salt-api's: `-c DIR` reads DIR/master, `-l LEVEL` accepts
  * Salt's level names as well as pino's. Bad usage throws CliUsageError (one-line message; exit 2).
  */
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ownValue } from '../dict.js';
 import { listenHostProblem } from './listen-host.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { VERSION } from '../version.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -24,8 +25,8 @@ export class CliUsageError extends Error {
   override readonly name = 'CliUsageError';
 }
 
-/** Resolves from src/config and dist/config alike. */
-export const DEMO_CONFIG_FILE = fileURLToPath(new URL('../../config/demo.conf', import.meta.url));
+/** The demo master config shipped with salt-apid, wherever its code runs from (src/, dist/ or the bundle). */
+export const DEMO_CONFIG_FILE = join(PACKAGE_ROOT.dir, 'config', 'demo.conf');
 
 const LOG_LEVELS: Record<string, LogLevel> = {
   fatal: 'fatal',

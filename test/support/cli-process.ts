@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 const LOADER = fileURLToPath(new URL('./ts-loader.mjs', import.meta.url));
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
-/** salt-apid as its own process (src/cli.ts run from source), with what it printed so far. */
+/** salt-apid as its own process (src/cli.ts run from source, or a build), with what it printed so far. */
 export interface CliProcess {
   child: ChildProcess;
   stdout: string;
@@ -21,11 +21,14 @@ export interface SpawnOptions {
   nodeArgs?: string[];
   /** Added to this process's environment. */
   env?: Record<string, string>;
+  /** A built salt-apid to run (e.g. the bundle) instead of src/cli.ts through the TypeScript loader. */
+  entry?: string;
 }
 
 /** Starts `salt-apid <args>`; call `kill()` in a cleanup. */
-export function spawnCli(args: string[], { nodeArgs = [], env = {} }: SpawnOptions = {}): CliProcess {
-  const child = spawn(process.execPath, ['--import', LOADER, ...nodeArgs, CLI, ...args], {
+export function spawnCli(args: string[], { nodeArgs = [], env = {}, entry }: SpawnOptions = {}): CliProcess {
+  const script = entry === undefined ? ['--import', LOADER, ...nodeArgs, CLI] : [...nodeArgs, entry];
+  const child = spawn(process.execPath, [...script, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });

@@ -1,0 +1,111 @@
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'rolldown';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLE_DIR, BUNDLE_ENTRY, bundleOptions } from '../../rolldown.config.js';
+import { json, returnOf } from '../support/api.js';
+import { spawnCli } from '../support/cli-process.js';
+import { loadedOf, ONLY_WHEN_USED, startLogged } from '../support/lazy-start.js';
+import { freePort } from '../support/net.js';
+import { SseClient } from '../support/sse.js';
+
+/**
+ * The bundle that ships (rolldown.config.ts), built afresh into a folder of its own under dist/ (so
+ * that it finds salt-apid's package.json and node_modules as dist/bundle/ does) and started as a
+ * process of its own: it serves the demo, and a plain start leaves out what only a mode needs.
+ */
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+interface Bundle {
+  entry: string;
+  /** Each chunk's file name, and the modules (paths) it holds. */
+  chunks: Array<{ fileName: string; modules: string[] }>;
+}
+
+let bundle: Bundle;
+let bundleDir: string;
+
+beforeAll(async () => {
+  await mkdir(join(ROOT, 'dist'), { recursive: true });
+  bundleDir = await mkdtemp(join(ROOT, 'dist', 'bundle-test-'));
+  const { output } = await build({ ...bundleOptions(bundleDir), logLevel: 'silent' });
+  const chunks = output.flatMap((file) =>
+    file.type === 'chunk' ? [{ fileName: file.fileName, modules: file.moduleIds }] : [],
+  );
+  bundle = { entry: join(bundleDir, BUNDLE_ENTRY), chunks };
+}, 60_000);
+
+afterAll(async () => {
+  if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
+});
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+describe('the bundle', () => {
+  it('is what package.json and the systemd unit start', async () => {
+    const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+      scripts: Record<string, string>;
+    };
+    const shipped = `${BUNDLE_DIR}/${BUNDLE_ENTRY}`;
+    expect(manifest.bin['salt-apid']).toBe(shipped);
+    expect(manifest.scripts['start']).toContain(`node ${shipped} `);
+    const unit = await readFile(join(ROOT, 'systemd', 'salt-apid.service'), 'utf8');
+    expect(unit).toMatch(new RegExp(`^ExecStart=/usr/bin/node /opt/salt-apid/${shipped} `, 'm'));
+  });
+
+  it('serves the demo: a login, a command and the event stream', async () => {
+    const port = await freePort();
+    const proc = spawnCli(['--demo', '--port', String(port)], { entry: bundle.entry });
+    cleanups.push(async () => {
+      proc.kill();
+      await proc.exited;
+    });
+    const url = await proc.listening();
+    const call = (path: string, init?: RequestInit) => fetch(`${url.replace(/\/$/, '')}${path}`, init);
+    const root = await call('/');
+    expect(root.status).toBe(200);
+    // The version comes from package.json, found from the bundle's folder.
+    expect(root.headers.get('server')).toMatch(/^salt-apid\/\d+\.\d+\.\d+/);
+
+    const loggedIn = await call('/login', json({ username: 'autouser', password: 'any', eauth: 'auto' }));
+    const token = loggedIn.headers.get('x-auth-token') ?? '';
+    expect([loggedIn.status, token]).toEqual([200, expect.stringMatching(/^[0-9a-f]{40}$/)]);
+
+    const events = await SseClient.open({ url }, `/events?token=${token}`);
+    cleanups.push(() => events.close());
+    expect(events.status).toBe(200);
+    await events.waitFor('retry: ');
+
+    const ping = await call('/', json([{ client: 'local', tgt: '*', fun: 'test.ping' }], { 'x-auth-token': token }));
+    const [minions] = (await returnOf(ping)) as [Record<string, unknown>];
+    expect(Object.values(minions).length).toBeGreaterThan(0);
+    expect(new Set(Object.values(minions))).toEqual(new Set([true]));
+    // The job's events reach the stream.
+    await events.waitFor('salt/job/');
+  }, 30_000);
+
+  it('keeps what only a mode needs out of a plain start', async () => {
+    const api = await startLogged(['metrics: false'], cleanups, bundle.entry);
+    expect((await fetch(`${api.base}/`)).status).toBe(200);
+    const modules = await api.loaded();
+    // The log works: the entry is in it, and the rest of salt-apid with it (no src/ file).
+    expect(loadedOf(modules, new RegExp(`/${BUNDLE_ENTRY.replace('.', '\\.')}$`))).not.toEqual([]);
+    expect(loadedOf(modules, /\/src\//)).toEqual([]);
+    const loadedChunks = bundle.chunks.filter(({ fileName }) => modules.some((m) => m.endsWith(`/${fileName}`)));
+    const early = ONLY_WHEN_USED.map(([pattern, mode]) => ({
+      mode,
+      // Those loaded from node_modules (left out of the bundle), and the chunks holding the others.
+      files: [
+        ...loadedOf(modules, pattern),
+        ...loadedChunks.filter((chunk) => chunk.modules.some((m) => pattern.test(m))).map((c) => c.fileName),
+      ],
+    }));
+    expect(early.filter(({ files }) => files.length > 0)).toEqual([]);
+  }, 30_000);
+});
