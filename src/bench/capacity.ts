@@ -5,7 +5,7 @@
  * liveness checks, the adaptive job limit). The first collapses at c=32 as a real master does.
  */
 import { startLocalTarget } from './target.js';
-import { measure, workloads, type Row } from './workloads.js';
+import { measureVariant, type Row } from './workloads.js';
 
 export interface CapacityRow extends Row {
   mode: string;
@@ -25,18 +25,13 @@ export async function measureCapacity(port: number, durationSeconds: number, mod
   const rows: CapacityRow[] = [];
   for (const mode of MODES) {
     // A fresh master for each mode: the backlog of one run must not slow the next.
-    const target = await startLocalTarget(port, mode.options, {}, ['--capacity', model]);
-    try {
-      const token = await target.login();
-      for (const workload of workloads(target.credentials).filter((w) => w.name === SYNC_PING)) {
-        process.stderr.write(`capacity model, ${mode.mode}: ${workload.name} @${workload.connections}… `);
-        const row = await measure(target, workload, token, durationSeconds);
-        process.stderr.write(`${row.rps.toFixed(1)} req/s, p99 ${row.p99} ms\n`);
-        rows.push({ ...row, mode: mode.mode });
-      }
-    } finally {
-      await target.close();
-    }
+    const measured = await measureVariant(
+      () => startLocalTarget(port, mode.options, {}, ['--capacity', model]),
+      (workload) => workload.name === SYNC_PING,
+      `capacity model, ${mode.mode}`,
+      durationSeconds,
+    );
+    rows.push(...measured.map((row) => ({ ...row, mode: mode.mode })));
   }
   return rows;
 }

@@ -20,7 +20,7 @@ import { abuseTable, runAbuse, type AbuseRow } from './abuse.js';
 import { capacityTable, measureCapacity, type CapacityRow } from './capacity.js';
 import { fanoutTable, sseFanout, type FanoutRow } from './fanout.js';
 import { DEMO_CREDENTIALS, remoteTarget, startLocalTarget, type Target } from './target.js';
-import { measure, workloadTable, workloads, type Row } from './workloads.js';
+import { measure, measureVariant, workloadTable, workloads, type Row } from './workloads.js';
 
 const DURATION = Number(process.env['BENCH_DURATION'] ?? 10);
 const ONLY = process.env['BENCH_ONLY'];
@@ -109,29 +109,24 @@ interface WorkersRow {
 async function measureWorkers(): Promise<WorkersRow[]> {
   const rows = new Map<string, WorkersRow>();
   for (const count of [1, 2]) {
-    const target = await startLocalTarget(
-      Number(process.env['BENCH_PORT'] ?? 18080) + 2,
-      { session_store: 'cache', workers: String(count) },
-      { cachedir: '{work}/cache' },
+    const measured = await measureVariant(
+      () =>
+        startLocalTarget(
+          Number(process.env['BENCH_PORT'] ?? 18080) + 2,
+          { session_store: 'cache', workers: String(count) },
+          { cachedir: '{work}/cache' },
+        ),
+      (w) =>
+        w.connections === 32 &&
+        ((w.path === '/' && w.method === 'GET') || w.path.startsWith('/hook') || w.name.includes('sync')),
+      `workers: ${count}`,
+      DURATION,
     );
-    try {
-      const token = await target.login();
-      const picked = workloads(target.credentials).filter(
-        (w) =>
-          w.connections === 32 &&
-          ((w.path === '/' && w.method === 'GET') || w.path.startsWith('/hook') || w.name.includes('sync')),
-      );
-      for (const workload of picked) {
-        process.stderr.write(`workers: ${count}, ${workload.name} @${workload.connections}… `);
-        const row = await measure(target, workload, workload.auth ? token : '', DURATION);
-        process.stderr.write(`${row.rps.toFixed(0)} req/s\n`);
-        const key = `${workload.name}@${workload.connections}`;
-        const entry = rows.get(key) ?? { workload: workload.name, connections: workload.connections, rps: {} };
-        entry.rps[count] = row.rps;
-        rows.set(key, entry);
-      }
-    } finally {
-      await target.close();
+    for (const row of measured) {
+      const key = `${row.name}@${row.connections}`;
+      const entry = rows.get(key) ?? { workload: row.name, connections: row.connections, rps: {} };
+      entry.rps[count] = row.rps;
+      rows.set(key, entry);
     }
   }
   return [...rows.values()];

@@ -109,6 +109,33 @@ export async function measure(
   };
 }
 
+/**
+ * A target of its own for one variant (`start`): logs in, measures the workloads `pick` keeps one
+ * after the other, printing each as `<label>: <workload> @<connections>… N req/s, p99 M ms`,
+ * and closes the target.
+ */
+export async function measureVariant(
+  start: () => Promise<Target>,
+  pick: (workload: Workload) => boolean,
+  label: string,
+  durationSeconds: number,
+): Promise<Row[]> {
+  const target = await start();
+  try {
+    const token = await target.login();
+    const rows: Row[] = [];
+    for (const workload of workloads(target.credentials).filter(pick)) {
+      process.stderr.write(`${label}: ${workload.name} @${workload.connections}… `);
+      const row = await measure(target, workload, token, durationSeconds);
+      process.stderr.write(`${row.rps.toFixed(1)} req/s, p99 ${row.p99} ms\n`);
+      rows.push(row);
+    }
+    return rows;
+  } finally {
+    await target.close();
+  }
+}
+
 export function workloadTable(rows: Row[]): string {
   const lines = [
     '| workload | conc | req/s | p50 ms | p99 ms | failed | RSS MB after |',

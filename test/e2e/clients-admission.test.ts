@@ -91,3 +91,30 @@ describe('a return late for a call that used to be fast', () => {
     expect(h.netapi.jobAdmission?.().limit).toBe(1_024);
   });
 });
+
+describe('the fast window', () => {
+  it('sends a burst of a call known to be fast out as the master gets through it', async () => {
+    const h = await harness({
+      demo: { minions: ['minion-1', 'minion-2'], capacity: { ...capacity, returnRetryMs: 0 } },
+      callLatency: { floorMs: 60_000 },
+    });
+    const ping = { client: 'local', tgt: '*', fun: 'test.ping', token: h.token, timeout: 30 };
+    await h.netapi.run(ping);
+    let mostOut = 0;
+    let mostQueued = 0;
+    const watch = setInterval(() => {
+      const stats = h.netapi.jobAdmission?.();
+      mostOut = Math.max(mostOut, stats?.active ?? 0);
+      mostQueued = Math.max(mostQueued, stats?.queued ?? 0);
+    }, 2);
+    try {
+      const wave = await Promise.all(Array.from({ length: 24 }, () => h.netapi.run(ping)));
+      for (const [result] of wave) expect(result).toEqual({ 'minion-1': true, 'minion-2': true });
+    } finally {
+      clearInterval(watch);
+    }
+    expect(h.netapi.jobAdmission?.().limit).toBe(1_024);
+    expect(mostQueued).toBeGreaterThan(0);
+    expect(mostOut).toBeLessThan(24);
+  });
+});

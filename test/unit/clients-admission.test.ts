@@ -10,6 +10,8 @@ const options = (overrides: Partial<AdmissionOptions> = {}): AdmissionOptions =>
   recoveryMs: 60_000,
   min: 1,
   max: 10,
+  fastBurst: 2,
+  fastWindowMs: 1_000,
   ...overrides,
 });
 

@@ -25,14 +25,17 @@ describe('CallLatencies', () => {
   it('gives no sign for a call never measured, or never fast', () => {
     const latencies = new CallLatencies();
     expect(latencies.lateAfterMs('a')).toBe(Infinity);
-    latencies.record('a', 1_500, 0);
+    latencies.record('a', 2_500, 0);
     expect(latencies.lateAfterMs('a')).toBe(Infinity);
+    expect(latencies.speed('a')).toBe('slow');
+    expect(latencies.speed('b')).toBe('unmeasured');
   });
 
   it('counts a fast call late past four times its best, and never before the floor', () => {
     const latencies = new CallLatencies();
     latencies.record('fast', 100, 0);
     expect(latencies.lateAfterMs('fast')).toBe(DEFAULT_CALL_LATENCY.floorMs);
+    expect(latencies.speed('fast')).toBe('fast');
     latencies.record('slower', 900, 0);
     expect(latencies.lateAfterMs('slower')).toBe(3_600);
   });
@@ -44,7 +47,7 @@ describe('CallLatencies', () => {
     expect(latencies.lateAfterMs('a')).toBe(400);
     latencies.record('a', 50, 600);
     expect(latencies.lateAfterMs('a')).toBe(200);
-    latencies.record('a', 2_000, 1_700);
+    latencies.record('a', 2_500, 1_700);
     expect(latencies.lateAfterMs('a')).toBe(Infinity);
   });
 

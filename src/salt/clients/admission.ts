@@ -1,5 +1,7 @@
 import { abortReason } from './abort.js';
 import type { JobAdmissionStats } from './netapi.js';
+import { FastWindow, type CallSpeed } from './fast-window.js';
+import { DEFAULT_CALL_LATENCY } from './call-latency.js';
 
 /**
  * How many synchronous jobs salt-apid has out at the master at once (docs/decisions/0015).
@@ -24,6 +26,10 @@ import type { JobAdmissionStats } from './netapi.js';
  *   however late its signs come;
  * - while the limit holds jobs back, it grows by one every 5 s (`growEveryMs`), so long-running
  *   jobs holding every place delay the others by seconds per place, not by their run time.
+ * Jobs of fast calls (and of calls not measured yet, for their first 2 s) also go through the fast
+ * window (fast-window.ts): at most as many out as such jobs finished in the last 2 s, at least 8,
+ * so a burst of them goes out as the master gets through it, before any sign. Slow calls pass
+ * jobs that wait only for the window.
  */
 
 export interface AdmissionOptions {
@@ -37,6 +43,10 @@ export interface AdmissionOptions {
   recoveryMs: number;
   min: number;
   max: number;
+  /** Jobs of fast calls out at once: at least this many (fast-window.ts)... */
+  fastBurst: number;
+  /** ...else as many as finished in this time, which is also the most a fast call takes (ms). */
+  fastWindowMs: number;
 }
 
 export const DEFAULT_ADMISSION: AdmissionOptions = {
@@ -46,15 +56,20 @@ export const DEFAULT_ADMISSION: AdmissionOptions = {
   recoveryMs: 30_000,
   min: 2,
   max: 1_024,
+  fastBurst: 8,
+  // A call fast by call-latency.ts's measure must fit in the window (fast-window.ts).
+  fastWindowMs: DEFAULT_CALL_LATENCY.fastMs,
 };
 
 interface Waiter {
+  speed: CallSpeed;
   admit: () => void;
 }
 
 export class JobAdmission {
   private limit: number;
   private active = 0;
+  private readonly fastWindow: FastWindow;
   private readonly queue: Waiter[] = [];
   private lastCut = -Infinity;
   /** When the limit last held a job back. */
@@ -63,24 +78,28 @@ export class JobAdmission {
 
   constructor(private readonly options: AdmissionOptions = DEFAULT_ADMISSION) {
     this.limit = options.max;
+    this.fastWindow = new FastWindow(options.fastBurst, options.fastWindowMs, () => this.admitWaiting());
   }
 
   stats(): JobAdmissionStats {
     return { limit: Math.floor(this.limit), active: this.active, queued: this.queue.length };
   }
 
-  /** Waits for a place (or the signal); resolves with the function that gives it back. */
-  async acquire(signal?: AbortSignal): Promise<() => void> {
+  /**
+   * Waits for a place (or the signal); resolves with the function that gives it back. `speed`:
+   * what call-latency.ts knows of the job's call.
+   */
+  async acquire(signal?: AbortSignal, speed: CallSpeed = 'slow'): Promise<() => void> {
     if (signal?.aborted) throw abortReason(signal);
-    if (this.active < Math.floor(this.limit) && this.queue.length === 0) {
-      this.active++;
-      return this.releaser();
-    }
-    await new Promise<void>((resolve, reject) => {
+    // Whoever waits does not fit now (admitWaiting runs on every change), so a job that fits
+    // passes only jobs held back by the fast window (fast-window.ts), never the limit's queue.
+    if (this.fits(speed)) return this.take(speed);
+    return new Promise<() => void>((resolve, reject) => {
       const waiter: Waiter = {
+        speed,
         admit: () => {
           signal?.removeEventListener('abort', onAbort);
-          resolve();
+          resolve(this.take(speed));
         },
       };
       const onAbort = (): void => {
@@ -91,7 +110,25 @@ export class JobAdmission {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.push(waiter);
     });
-    return this.releaser();
+  }
+
+  private fits(speed: CallSpeed): boolean {
+    if (this.active >= Math.floor(this.limit)) return false;
+    return speed === 'slow' || !this.options.enabled || this.fastWindow.hasRoom();
+  }
+
+  /** Takes a place; returns the function that gives it back, once. */
+  private take(speed: CallSpeed): () => void {
+    this.active++;
+    const slot = speed === 'slow' || !this.options.enabled ? undefined : this.fastWindow.take(speed);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.active--;
+      slot?.();
+      this.admitWaiting();
+    };
   }
 
   /** How long the master took to answer a publish sent at `sentAt` (performance.now()). */
@@ -121,22 +158,16 @@ export class JobAdmission {
     }
   }
 
-  private releaser(): () => void {
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.active--;
-      this.admitWaiting();
-    };
-  }
-
+  /** Admits waiting jobs that fit, in order, while the limit has room. */
   private admitWaiting(): void {
-    while (this.queue.length > 0 && this.active < Math.floor(this.limit)) {
-      const next = this.queue.shift();
-      if (next === undefined) return;
-      this.active++;
-      next.admit();
+    for (let index = 0; index < this.queue.length && this.active < Math.floor(this.limit);) {
+      const next = this.queue[index];
+      if (next !== undefined && this.fits(next.speed)) {
+        this.queue.splice(index, 1);
+        next.admit();
+      } else {
+        index++;
+      }
     }
   }
 }

@@ -1,15 +1,21 @@
 import { createHash } from 'node:crypto';
 import { pack } from '../codec/pack.js';
 import type { PublishLoad } from '../clear-commands.js';
+import type { CallSpeed } from './fast-window.js';
 
 /**
- * How long each call took at best lately, for the earlier of the two signs that the master is
- * behind (admission.ts, docs/decisions/0015): a call that answered within a second when the
- * master kept up, still out four times as long, and at least 2 s, later. That comes seconds before
- * the minions' returns time out (`return_retry_timer`, 5 s at least) and are sent again, which is
- * the other sign. A call is the same call when its target, target type, function and arguments are
- * the same; a call that was never fast gives no sign (a `state.apply` of minutes, a `cmd.run` of a
- * long script, a call to a minion that is down), so job length alone never counts.
+ * How long each call took at best lately (admission.ts, docs/decisions/0015). A call is the same
+ * call when its target, target type, function and arguments are the same, and its time runs from
+ * its publish to its last return (not to its end: a minion that is down makes a call wait, not
+ * its returns late). Two uses:
+ * - a call that took at most 2 s at best is fast, and jobs of fast calls go out through the fast
+ *   window (fast-window.ts);
+ * - a return of a fast call that comes more than four times its best time, and at least 2 s,
+ *   after its publish is a sign that the master is behind. With a `test.ping` best of 150 ms, that
+ *   comes seconds before the minions' returns time out (`return_retry_timer`, 5 s at least) and
+ *   are sent again, the other sign.
+ * A call that was never fast (a `state.apply` of minutes, a `cmd.run` of a long script) neither
+ * waits in the window nor gives the sign, so the length of a job alone never counts.
  */
 
 export interface CallLatencyOptions {
@@ -26,7 +32,7 @@ export interface CallLatencyOptions {
 }
 
 export const DEFAULT_CALL_LATENCY: CallLatencyOptions = {
-  fastMs: 1_000,
+  fastMs: 2_000,
   factor: 4,
   floorMs: 2_000,
   memoryMs: 300_000,
@@ -48,6 +54,13 @@ export class CallLatencies {
   private readonly best = new Map<string, Best>();
 
   constructor(private readonly options: CallLatencyOptions = DEFAULT_CALL_LATENCY) {}
+
+  /** Fast: the call took at most `fastMs` at best lately. */
+  speed(key: string): CallSpeed {
+    const best = this.best.get(key);
+    if (best === undefined) return 'unmeasured';
+    return best.ms <= this.options.fastMs ? 'fast' : 'slow';
+  }
 
   /** After how long a job of this call counts as late; Infinity for a call never fast lately. */
   lateAfterMs(key: string): number {

@@ -70,9 +70,10 @@ export async function publishAndWatch(
   signal: AbortSignal | undefined,
 ): Promise<WatchedJob | null> {
   const load = publishLoad(spec, ctx.settings);
-  const release = await ctx.admission.acquire(signal);
+  const call = callKey(load);
+  const release = await ctx.admission.acquire(signal, ctx.callLatencies.speed(call));
   try {
-    return await publishAndWatchAdmitted(ctx, load, spec.kwargs, limits, signal);
+    return await publishAndWatchAdmitted(ctx, load, call, spec.kwargs, limits, signal);
   } finally {
     release();
   }
@@ -81,6 +82,7 @@ export async function publishAndWatch(
 async function publishAndWatchAdmitted(
   ctx: ClientContext,
   load: PublishLoad,
+  call: string,
   kwargs: SaltMap,
   limits: WaitLimits,
   signal: AbortSignal | undefined,
@@ -95,7 +97,6 @@ async function publishAndWatchAdmitted(
     );
     ctx.admission.observe(performance.now() - sent, sent);
     if (!published(pub)) return null;
-    const call = callKey(load);
     let lastReturn: number | undefined;
     const onReturn = (): void => {
       lastReturn = performance.now();
