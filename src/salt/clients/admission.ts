@@ -16,8 +16,8 @@ import { DEFAULT_CALL_LATENCY } from './call-latency.js';
  *
  * The limit adapts (AIMD) to three signs that the master is behind: a publish answered later than
  * `targetMs` (requests wait in its queue), a return late for a call that used to be fast
- * (call-latency.ts), and a minion's return arriving twice (the minion gave up waiting for the master and sent it
- * again, which comes 5 s or more into an overload):
+ * (call-latency.ts), and a minion's return arriving twice (the minion gave up waiting for the
+ * master and sent it again, which comes 5 s or more into an overload):
  * - before any sign, and once no job was held back for `recoveryMs` (30 s), there is no limit but
  *   `max` (`max_sync_jobs`, 1024): a master that keeps up never has a job wait here, however
  *   long its jobs run;
