@@ -4,9 +4,8 @@
  * at most `windowMs` at best, that many out keep the master as busy as it can be (by Little's law,
  * its rate times the call's time), so the window can always grow to what the master gets
  * through; more only wait in its queues. `windowMs` must therefore be at least call-latency.ts's
- * `fastMs`. A burst of fast calls after a
- * quiet spell therefore goes out as fast as the master gets through it, not all at once, and a
- * slow call (a `state.apply` of minutes) never takes a place here.
+ * `fastMs`. A burst of fast calls after a quiet spell goes out as fast as the master gets through
+ * it, not all at once, and a slow call (a `state.apply` of minutes) never takes a place here.
  */
 
 /** What call-latency.ts knows of a call: fast, slow, or not measured yet. */
