@@ -112,15 +112,20 @@ export class JobAdmission {
     });
   }
 
+  /** Whether a job of a call this fast goes through the fast window. */
+  private windowed(speed: CallSpeed): speed is Exclude<CallSpeed, 'slow'> {
+    return speed !== 'slow' && this.options.enabled;
+  }
+
   private fits(speed: CallSpeed): boolean {
     if (this.active >= Math.floor(this.limit)) return false;
-    return speed === 'slow' || !this.options.enabled || this.fastWindow.hasRoom();
+    return !this.windowed(speed) || this.fastWindow.hasRoom();
   }
 
   /** Takes a place; returns the function that gives it back, once. */
   private take(speed: CallSpeed): () => void {
     this.active++;
-    const slot = speed === 'slow' || !this.options.enabled ? undefined : this.fastWindow.take(speed);
+    const slot = this.windowed(speed) ? this.fastWindow.take(speed) : undefined;
     let released = false;
     return () => {
       if (released) return;
