@@ -19,15 +19,13 @@ const capacity = {
   sharedMachine: false,
 };
 
+/** A sync `test.ping` on every minion, with time to spare. */
+const ping = (token: string) => ({ client: 'local', tgt: '*', fun: 'test.ping', token, timeout: 30 });
+
 /** Two waves of 24 sync calls; the second starts once the first's copies had time to arrive. */
 async function run(adaptive: boolean) {
   const h = await harness({ demo: { minions: ['minion-1', 'minion-2'], capacity }, adaptiveJobLimit: adaptive });
-  const wave = () =>
-    Promise.all(
-      Array.from({ length: 24 }, () =>
-        h.netapi.run({ client: 'local', tgt: '*', fun: 'test.ping', token: h.token, timeout: 30 }),
-      ),
-    );
+  const wave = () => Promise.all(Array.from({ length: 24 }, () => h.netapi.run(ping(h.token))));
   const first = await wave();
   for (let waited = 0; adaptive && waited < 3_000 && (h.netapi.jobAdmission?.().limit ?? 0) >= 1_024; waited += 20) {
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -66,7 +64,6 @@ describe('the adaptive job limit', () => {
 describe('a return late for a call that used to be fast', () => {
   /** A master that falls behind but whose minions never send a return twice. */
   const noCopies = { ...capacity, returnRetryMs: 0 };
-  const ping = (token: string) => ({ client: 'local', tgt: '*', fun: 'test.ping', token, timeout: 30 });
 
   it('holds sync jobs back with no return coming twice', async () => {
     const h = await harness({
@@ -82,7 +79,7 @@ describe('a return late for a call that used to be fast', () => {
 
   it('is not a minion that went down: its call waits for it, its returns are in time', async () => {
     const h = await harness({ demo: { minions: ['minion-1', 'minion-2'] }, callLatency: { floorMs: 200 } });
-    const call = { client: 'local', tgt: '*', fun: 'test.ping', token: h.token, timeout: 1, gather_job_timeout: 1 };
+    const call = { ...ping(h.token), timeout: 1, gather_job_timeout: 1 };
     await h.netapi.run(call);
     h.demo.stopMinion('minion-2');
     const results = await Promise.all(Array.from({ length: 4 }, () => h.netapi.run(call)));
@@ -98,8 +95,7 @@ describe('the fast window', () => {
       demo: { minions: ['minion-1', 'minion-2'], capacity: { ...capacity, returnRetryMs: 0 } },
       callLatency: { floorMs: 60_000 },
     });
-    const ping = { client: 'local', tgt: '*', fun: 'test.ping', token: h.token, timeout: 30 };
-    await h.netapi.run(ping);
+    await h.netapi.run(ping(h.token));
     let mostOut = 0;
     let mostQueued = 0;
     const watch = setInterval(() => {
@@ -108,7 +104,7 @@ describe('the fast window', () => {
       mostQueued = Math.max(mostQueued, stats?.queued ?? 0);
     }, 2);
     try {
-      const wave = await Promise.all(Array.from({ length: 24 }, () => h.netapi.run(ping)));
+      const wave = await Promise.all(Array.from({ length: 24 }, () => h.netapi.run(ping(h.token))));
       for (const [result] of wave) expect(result).toEqual({ 'minion-1': true, 'minion-2': true });
     } finally {
       clearInterval(watch);
