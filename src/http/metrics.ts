@@ -134,7 +134,7 @@ export class SaltApidMetrics {
     });
     new Gauge({
       name: 'saltapid_sync_job_limit',
-      help: 'How many sync jobs may be out at the master now (adapts to its publish round trips)',
+      help: 'How many sync jobs may be out at the master now (halved when the master shows it is behind)',
       registers: [this.registry],
       collect() {
         this.set(sources.admission()?.limit ?? 0);
