@@ -1,4 +1,4 @@
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import pino, { type Level, type Logger, type LevelWithSilent, type StreamEntry } from 'pino';
 
 /**
@@ -24,30 +24,46 @@ export interface LineSink {
   write(line: string): unknown;
 }
 
+/** A file that gets the log's lines from `level` up: `api_logfile`, `log_error_file`. */
+export interface FileOutput {
+  level: LevelWithSilent;
+  sink: LineSink;
+}
+
 export interface LoggerOptions {
+  /** Level of the main log (stdout or `destination`); info when absent. */
   level?: LevelWithSilent;
   /** Destination stream; stdout when absent. */
   destination?: NodeJS.WritableStream;
-  /** Also receives the error-level (and above) lines: `log_error_file`. */
-  errorDestination?: LineSink;
+  /** Also receive the same lines, each from its own level. */
+  files?: readonly FileOutput[];
+  /** Each line says which process wrote it: the processes of `workers: N` share their outputs. */
+  pid?: boolean;
 }
+
+const levelValue = (level: LevelWithSilent): number => pino.levels.values[level] ?? Infinity;
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? 'info';
   const config = {
     level,
-    base: { service: 'salt-apid' },
+    base: { service: 'salt-apid', ...(options.pid === true && { pid: process.pid }) },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
   };
-  if (options.errorDestination) {
-    // The logger must let error lines through even when the main log is quieter than that.
-    const quieter = pino.levels.values[level] ?? Infinity;
-    const loggerLevel: Level = quieter < pino.levels.values.error! ? (level as Level) : 'error';
-    const streams: StreamEntry[] = [{ level: 'error', stream: options.errorDestination }];
-    if (level !== 'silent') streams.unshift({ level, stream: options.destination ?? pino.destination(1) });
-    return pino({ ...config, level: loggerLevel }, pino.multistream(streams));
-  }
-  return options.destination ? pino(config, options.destination) : pino(config);
+  const files = (options.files ?? []).filter((file) => file.level !== 'silent');
+  if (files.length === 0) return options.destination ? pino(config, options.destination) : pino(config);
+  const outputs: Array<{ level: Level; stream: LineSink }> = files.map((file) => ({
+    level: file.level as Level,
+    stream: file.sink,
+  }));
+  if (level !== 'silent') outputs.unshift({ level, stream: options.destination ?? pino.destination(1) });
+  // The logger lets through what the most talkative output wants; each output then takes its own.
+  const loggerLevel = outputs.reduce<LevelWithSilent>(
+    (lowest, output) => (levelValue(output.level) < levelValue(lowest) ? output.level : lowest),
+    'silent',
+  );
+  const streams: StreamEntry[] = outputs;
+  return pino({ ...config, level: loggerLevel }, pino.multistream(streams));
 }
 
 /** A log file given by an option that cannot be opened for appending. */
@@ -74,29 +90,82 @@ export function checkLogFile(path: string, option: string): void {
 }
 
 /**
- * `log_error_file`: an append-mode file for pino, reopened on SIGHUP (logrotate moves the file
- * away, salt-apid then writes to a fresh one). Lines after close() are dropped, never thrown.
+ * How long a log file trusts that its path still names the file it writes. Python's WatchedFileHandler,
+ * salt-api's, checks before every line; checking at most this often keeps the cost off busy logs.
  */
-export class ErrorLogFile implements LineSink {
+export const LOG_FILE_WATCH_MS = 100;
+
+/**
+ * A log file (`api_logfile`, `log_error_file`): append mode behind pino's asynchronous writer,
+ * reopened on SIGHUP (logrotate moves the file away, salt-apid then writes to a fresh one; when the
+ * path cannot be opened the current file is kept). Like salt-api's WatchedFileHandler it also notices
+ * by itself that the path names another file, or none (Salt's own logrotate rule for /var/log/salt/api
+ * sends no signal), and reopens before the next line. Several processes may append to one file (the
+ * workers of `workers: N`): every line is one write to an O_APPEND descriptor. A failing file is
+ * reported once until it writes again. Lines after close() are dropped, never thrown.
+ */
+export class LogFile implements LineSink {
   private readonly sonic: ReturnType<typeof pino.destination>;
   private closed = false;
+  private failing = false;
+  /** The device and inode the path named when the file was (re)opened. */
+  private identity: string | undefined;
+  private checkedAt: number;
 
+  /** Throws LogFileError, naming `option`, when `path` cannot be opened for appending. */
   constructor(
     readonly path: string,
-    onError: (err: Error) => void = () => {},
+    option: string,
+    private readonly onProblem: (message: string, err: Error) => void = () => {},
+    private readonly now: () => number = Date.now,
   ) {
-    checkLogFile(path, 'log_error_file');
+    checkLogFile(path, option);
+    this.identity = this.pathIdentity();
+    this.checkedAt = now();
     this.sonic = pino.destination({ dest: path, append: true, sync: false });
-    this.sonic.on('error', onError);
+    this.sonic.on('error', (err: Error) => {
+      if (this.failing) return;
+      this.failing = true;
+      this.onProblem(`${path}: log file write failed`, err);
+    });
+    this.sonic.on('write', () => (this.failing = false));
   }
 
   write(line: string): boolean {
     if (this.closed) return false;
+    this.followRotation();
     return this.sonic.write(line);
   }
 
   reopen(): void {
-    if (!this.closed) this.sonic.reopen();
+    if (this.closed) return;
+    try {
+      closeSync(openSync(this.path, 'a'));
+    } catch (err) {
+      this.onProblem(`${this.path}: cannot reopen the log file`, err instanceof Error ? err : new Error(String(err)));
+      // Reported once: the next rotation, or a SIGHUP, tries again.
+      this.identity = this.pathIdentity();
+      return;
+    }
+    this.identity = this.pathIdentity();
+    this.sonic.reopen();
+  }
+
+  private pathIdentity(): string | undefined {
+    try {
+      const stat = statSync(this.path, { throwIfNoEntry: false });
+      return stat && `${stat.dev}:${stat.ino}`;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Reopens when the path no longer names the file being written (moved away, or replaced). */
+  private followRotation(): void {
+    const now = this.now();
+    if (now - this.checkedAt < LOG_FILE_WATCH_MS) return;
+    this.checkedAt = now;
+    if (this.pathIdentity() !== this.identity) this.reopen();
   }
 
   close(): Promise<void> {

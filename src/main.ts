@@ -5,8 +5,23 @@ import { ConfigError } from './config/errors.js';
 import { loadSettings } from './config/load.js';
 import type { Settings } from './config/types.js';
 import type { DemoMaster } from './demo/demo-master.js';
-import { AccessLogFile } from './http/access-log.js';
-import { createLogger, ErrorLogFile, LogFileError } from './log.js';
+import { createLogger, LogFileError } from './log.js';
+import {
+  closeLogOutputs,
+  logFilePaths,
+  openLogOutputs,
+  reopenLogOutputs,
+  type LogOutputs,
+  type ProcessRole,
+} from './log-outputs.js';
+import {
+  planUser,
+  PROCESS_IDENTITY,
+  switchUser,
+  UserSwitchError,
+  type IdentityOps,
+  type UserPlan,
+} from './run-as-user.js';
 import { PAM_ON_MASTER } from './salt/auth/pam.js';
 import { startServer, type RunningServer, type StartServerOptions } from './server.js';
 import { StartupError } from './startup-error.js';
@@ -22,6 +37,8 @@ export interface CliIo {
   stderr: Writable;
   /** Where the JSON log goes; stdout when absent. */
   log?: Writable;
+  /** How the process takes the master config's `user:`; the real process's when absent. */
+  identity?: IdentityOps;
 }
 
 /** A started salt-apid: its server, the in-process demo master if any, and how to stop both. */
@@ -29,7 +46,7 @@ export interface Daemon {
   server: RunningServer;
   demo: DemoMaster | undefined;
   settings: Settings;
-  /** SIGHUP: reopens `log_access_file` and `log_error_file` (after logrotate moved them away). */
+  /** SIGHUP: reopens `api_logfile`, `log_access_file` and `log_error_file` (after logrotate moved them away). */
   reopenLogs(): void;
   stop(): Promise<void>;
 }
@@ -46,31 +63,25 @@ function failure(io: CliIo, message: string, exitCode: number): Stop {
   return new Stop({ exitCode });
 }
 
-/** The log files of `log_error_file` and `log_access_file`, and the logger that writes to the first. */
-interface LogOutputs {
-  logger: Logger;
-  errorFile: ErrorLogFile | undefined;
-  accessFile: AccessLogFile | undefined;
-}
-
 /** Parses the command line, loads the configuration and starts serving. Never calls process.exit. */
 export async function runCli(argv: string[], io: CliIo): Promise<CliOutcome> {
   const args = parseArgs(argv, io);
   if (args instanceof Stop) return args.outcome;
-  const bootLogger = createLogger({ level: args.logLevel, ...(io.log && { destination: io.log }) });
+  const bootLogger = createLogger({ level: args.logLevel ?? 'info', ...(io.log && { destination: io.log }) });
   const loaded = loadConfig(args, bootLogger, io);
   if (loaded instanceof Stop) return loaded.outcome;
-  if (loaded.rest.workers > 1 && (await import('node:cluster')).default.isPrimary) {
-    const refusal = workersRefusal(args, loaded);
-    if (refusal !== undefined) return failure(io, refusal, EXIT_USAGE).outcome;
-    const { startWorkerPool } = await import('./worker-pool.js');
-    return { pool: startWorkerPool(loaded.rest.workers, bootLogger) };
-  }
-  const logs = await openLogFiles(loaded, args, io, bootLogger);
+  const plan = userPlan(loaded, io, bootLogger);
+  if (plan instanceof Stop) return plan.outcome;
+  const role = await processRole(loaded);
+  if (role === 'primary') return startPool(args, loaded, io);
+  const logs = await openLogs(loaded, args, io, role);
   if (logs instanceof Stop) return logs.outcome;
   const { demo, settings } = await startDemo(args, loaded, logs.logger);
   const server = await listen(settings, demo, logs, io);
   if (server instanceof Stop) return server.outcome;
+  const daemon = daemonOf(server, demo, settings, logs);
+  const switched = await runAs(plan, daemon, logs, io);
+  if (switched instanceof Stop) return switched.outcome;
   logs.logger.info(
     {
       url: server.url,
@@ -79,7 +90,65 @@ export async function runCli(argv: string[], io: CliIo): Promise<CliOutcome> {
     },
     'salt-apid is listening',
   );
-  return { daemon: daemonOf(server, demo, settings, logs) };
+  return { daemon };
+}
+
+/** `workers: N` runs this module in the primary and in each worker (Node's cluster). */
+async function processRole(settings: Settings): Promise<ProcessRole> {
+  if (settings.rest.workers <= 1) return 'single';
+  return (await import('node:cluster')).default.isPrimary ? 'primary' : 'worker';
+}
+
+/** `user:`: a user that does not exist is a configuration error; not being root, a failure to start. */
+function userPlan(settings: Settings, io: CliIo, logger: Logger): UserPlan | Stop {
+  const plan = planUser(settings.master.user, settings.master.userFile, io.identity ?? PROCESS_IDENTITY);
+  if (plan.kind === 'unknown') return failure(io, plan.message, EXIT_USAGE);
+  if (plan.kind === 'cannot') {
+    logger.error(plan.message);
+    return failure(io, plan.message, EXIT_FAILURE);
+  }
+  return plan;
+}
+
+/** Once the port is bound and the log files are open: the master config's user, if it is another. */
+async function runAs(plan: UserPlan, daemon: Daemon, logs: LogOutputs, io: CliIo): Promise<undefined | Stop> {
+  if (plan.kind !== 'switch') return undefined;
+  const { entry } = plan;
+  try {
+    switchUser(entry, logFilePaths(logs), io.identity ?? PROCESS_IDENTITY);
+  } catch (err) {
+    if (!(err instanceof UserSwitchError)) throw err;
+    logs.logger.error(err.message);
+    await daemon.stop();
+    return failure(io, err.message, EXIT_FAILURE);
+  }
+  logs.logger.info({ user: entry.name, uid: entry.uid, gid: entry.gid }, `running as user ${entry.name}`);
+  return undefined;
+}
+
+/**
+ * `workers: N`, in the primary: it only supervises, under the user it was started as, logging to
+ * the same log file as the workers. A stop or a reopen of the log files is passed on to the workers.
+ */
+async function startPool(args: CliArgs, settings: Settings, io: CliIo): Promise<CliOutcome> {
+  const refusal = workersRefusal(args, settings);
+  if (refusal !== undefined) return failure(io, refusal, EXIT_USAGE).outcome;
+  const logs = await openLogs(settings, args, io, 'primary');
+  if (logs instanceof Stop) return logs.outcome;
+  const { startWorkerPool } = await import('./worker-pool.js');
+  const pool = startWorkerPool(settings.rest.workers, logs.logger);
+  return {
+    pool: {
+      async stop(signal) {
+        await pool.stop(signal);
+        await closeLogOutputs(logs);
+      },
+      reopenLogs() {
+        reopenLogOutputs(logs);
+        pool.reopenLogs();
+      },
+    },
+  };
 }
 
 /** Why `workers: N` cannot run this configuration, if it cannot. */
@@ -94,7 +163,7 @@ function workersRefusal(args: CliArgs, settings: Settings): string | undefined {
   return undefined;
 }
 
-/** `--help` and `--version` answer here; a usage error is exit 2. */
+/** `--help`, `--version` and `--man` answer here; a usage error is exit 2. */
 function parseArgs(argv: string[], io: CliIo): CliArgs | Stop {
   try {
     const parsed = parseCliArgs(argv);
@@ -104,6 +173,10 @@ function parseArgs(argv: string[], io: CliIo): CliArgs | Stop {
     }
     if ('version' in parsed) {
       io.stdout.write(`${parsed.version}\n`);
+      return new Stop({ exitCode: EXIT_OK });
+    }
+    if ('man' in parsed) {
+      io.stdout.write(parsed.man);
       return new Stop({ exitCode: EXIT_OK });
     }
     return parsed;
@@ -128,47 +201,14 @@ function loadConfig(args: CliArgs, logger: Logger, io: CliIo): Settings | Stop {
   }
 }
 
-/** log_error_file and log_access_file: opened now, so that a bad path stops the start (exit 2). */
-async function openLogFiles(
-  settings: Settings,
-  args: CliArgs,
-  io: CliIo,
-  bootLogger: Logger,
-): Promise<LogOutputs | Stop> {
-  let logger = bootLogger;
-  let errorFile: ErrorLogFile | undefined;
-  let accessFile: AccessLogFile | undefined;
-  const { logErrorFile, logAccessFile } = settings.rest;
+/** The log files: a `log_error_file` or `log_access_file` that cannot be opened stops the start (exit 2). */
+async function openLogs(settings: Settings, args: CliArgs, io: CliIo, role: ProcessRole): Promise<LogOutputs | Stop> {
   try {
-    if (logErrorFile !== '') {
-      errorFile = new ErrorLogFile(logErrorFile, (err) =>
-        logger.warn({ err, file: logErrorFile }, 'log_error_file failed'),
-      );
-      logger = createLogger({
-        level: args.logLevel,
-        ...(io.log && { destination: io.log }),
-        errorDestination: errorFile,
-      });
-    }
-    if (logAccessFile !== '') {
-      try {
-        accessFile = new AccessLogFile(logAccessFile, {
-          onProblem: (message, err) => logger.warn({ ...(err && { err }), file: logAccessFile }, message),
-        });
-      } catch (err) {
-        throw new LogFileError(logAccessFile, 'log_access_file', err);
-      }
-    }
+    return await openLogOutputs(settings, args, { destination: io.log, role });
   } catch (err) {
-    await errorFile?.close();
     if (err instanceof LogFileError) return failure(io, err.message, EXIT_USAGE);
     throw err;
   }
-  return { logger, errorFile, accessFile };
-}
-
-async function closeLogFiles(logs: LogOutputs): Promise<void> {
-  await Promise.all([logs.accessFile?.close(), logs.errorFile?.close()]);
 }
 
 /** With `--demo`, the simulated master, and the settings that point at it. */
@@ -208,7 +248,7 @@ async function listen(
     return await startServer(serverOptions);
   } catch (err) {
     await demo?.stop();
-    await closeLogFiles(logs);
+    await closeLogOutputs(logs);
     if (err instanceof StartupError) return failure(io, err.message, EXIT_USAGE);
     const code = (err as { code?: unknown }).code;
     if (code === 'EADDRINUSE' || code === 'EACCES') {
@@ -232,16 +272,14 @@ function daemonOf(server: RunningServer, demo: DemoMaster | undefined, settings:
     demo,
     settings,
     reopenLogs() {
-      logs.accessFile?.reopen();
-      logs.errorFile?.reopen();
-      logger.info('log files reopened');
+      reopenLogOutputs(logs);
     },
     stop() {
       if (!stopping) logger.info('shutting down: finishing in-flight requests');
       stopping ??= server
         .close()
         .then(() => demo?.stop())
-        .finally(() => closeLogFiles(logs));
+        .finally(() => closeLogOutputs(logs));
       return stopping;
     },
   };

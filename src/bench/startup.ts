@@ -4,10 +4,11 @@
  * and its RSS then, against the demo master in a process of its own (as `npm run bench` starts
  * them), over several starts:
  *
- *   node dist/bench/startup.js [--runs 10] [--rest metrics=false ...] [--tsc]
+ *   node dist/bench/startup.js [--runs 10] [--rest metrics=false ...] [--tsc | --command /usr/bin/salt-apid]
  *
  * The bundle that ships (dist/bundle/salt-apid.mjs) unless `--tsc` asks for the files tsc writes
- * (dist/cli.js). Prints one Markdown row (min and median of each figure) for BENCHMARKS.md.
+ * (dist/cli.js) or `--command` names an installed salt-apid (the packages' launcher and Node.js).
+ * Prints one Markdown row (min and median of each figure) for BENCHMARKS.md.
  */
 import { parseArgs } from 'node:util';
 import { CLI_ENTRIES, startLocalTarget } from './target.js';
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '10' },
     rest: { type: 'string', multiple: true, default: [] },
     tsc: { type: 'boolean', default: false },
+    command: { type: 'string' },
   },
 });
 
@@ -40,13 +42,14 @@ function minAndMedian(figures: number[]): { min: number; median: number } {
 
 const runs = Number(values.runs);
 const rest = restOptions(values.rest);
-const build = values.tsc ? 'tsc (dist/cli.js)' : 'bundle (dist/bundle/salt-apid.mjs)';
+const cli = values.command ?? (values.tsc ? CLI_ENTRIES.tsc : CLI_ENTRIES.bundle);
+const build = values.command ?? (values.tsc ? 'tsc (dist/cli.js)' : 'bundle (dist/bundle/salt-apid.mjs)');
 const startups: number[] = [];
 const rss: number[] = [];
 for (let run = 0; run < runs; run++) {
   // A port of its own each time: the previous server may still be closing.
   const port = Number(process.env['BENCH_PORT'] ?? 18080) + run;
-  const target = await startLocalTarget(port, rest, {}, [], values.tsc ? CLI_ENTRIES.tsc : CLI_ENTRIES.bundle);
+  const target = await startLocalTarget(port, rest, {}, [], cli);
   startups.push(target.startupMs ?? NaN);
   rss.push(target.idleRssMb);
   await target.close();

@@ -94,6 +94,7 @@ export async function startLocalTarget(
   restOptions: Record<string, string> = {},
   masterOptions: Record<string, string> = {},
   demoArgs: string[] = [],
+  /** salt-apid to start: a script (run with this Node.js) or an executable such as /usr/bin/salt-apid. */
   cli: string = CLI_ENTRIES.bundle,
 ): Promise<Target> {
   const work = await mkdtemp(join(tmpdir(), 'salt-apid-bench-'));
@@ -127,7 +128,9 @@ export async function startLocalTarget(
     ];
     if (extra.length > 0) await appendFile(join(work, 'master'), extra.join(''));
     const spawnedAt = Date.now();
-    const api = spawn(process.execPath, [cli, '--config', join(work, 'master'), '--log-level', 'warn'], {
+    // A script runs under this Node.js; anything else (an installed /usr/bin/salt-apid) runs as it is.
+    const [command, ...args] = /\.m?js$/.test(cli) ? [process.execPath, cli] : [cli];
+    const api = spawn(command, [...args, '--config', join(work, 'master'), '--log-level', 'warn'], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     children.push(api);

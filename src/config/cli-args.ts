@@ -1,15 +1,19 @@
 /**
- * salt-apid's command line, shaped like salt-api's: `-c DIR` reads DIR/master, `-l LEVEL` accepts
- * Salt's level names as well as pino's. Bad usage throws CliUsageError (one-line message; exit 2).
+ * salt-apid's command line, shaped like salt-api's: `-c DIR` reads DIR/master, `-l LEVEL` and
+ * `--log-file-level` accept Salt's level names as well as pino's, `--log-file` overrides
+ * `api_logfile`. Bad usage throws CliUsageError (one-line message; exit 2). The options are
+ * described in the manual (manual.ts), which `--help` and `--man` print.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ownValue } from '../dict.js';
 import { listenHostProblem } from './listen-host.js';
+import { logLevelOf, type LogLevel } from './log-level.js';
+import { manDate, manPage } from './man-page.js';
+import { manualText } from './manual-text.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { VERSION } from '../version.js';
 
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type { LogLevel } from './log-level.js';
 
 export interface CliArgs {
   /** `--config FILE`, or the bundled demo master config with `--demo`. */
@@ -18,7 +22,12 @@ export interface CliArgs {
   configDir: string | undefined;
   demo: boolean;
   overrides: { host?: string; port?: number };
-  logLevel: LogLevel;
+  /** `-l`: wins over the config's `log_level` (default info). */
+  logLevel: LogLevel | undefined;
+  /** `--log-file`, absolute: wins over `api_logfile`. */
+  logFile: string | undefined;
+  /** `--log-file-level`: wins over `log_level_logfile`. */
+  logFileLevel: LogLevel | undefined;
 }
 
 export class CliUsageError extends Error {
@@ -28,38 +37,23 @@ export class CliUsageError extends Error {
 /** The demo master config shipped with salt-apid, wherever its code runs from (src/, dist/ or the bundle). */
 export const DEMO_CONFIG_FILE = join(PACKAGE_ROOT.dir, 'config', 'demo.conf');
 
-const LOG_LEVELS: Record<string, LogLevel> = {
-  fatal: 'fatal',
-  critical: 'fatal',
-  error: 'error',
-  warn: 'warn',
-  warning: 'warn',
-  info: 'info',
-  debug: 'debug',
-  profile: 'debug',
-  trace: 'trace',
-  garbage: 'trace',
-  all: 'trace',
-  silent: 'silent',
-  quiet: 'silent',
-};
+/** Every option, as parseArgs reads them; each is described in the manual (manual.ts). */
+export const CLI_OPTIONS = {
+  'config-dir': { type: 'string', short: 'c' },
+  config: { type: 'string' },
+  demo: { type: 'boolean' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'log-level': { type: 'string', short: 'l' },
+  'log-file': { type: 'string' },
+  'log-file-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+  man: { type: 'boolean' },
+} as const;
 
-export const USAGE = `Usage: salt-apid [options]
-
-A drop-in replacement for salt-api (rest_cherrypy). Reads the master config and its
-rest_cherrypy: section like salt-api does.
-
-Options:
-  -c, --config-dir DIR   read DIR/master (default: $SALT_CONFIG_DIR or /etc/salt)
-      --config FILE      read this master config file instead
-      --demo             run with the built-in demo master config
-      --host HOST        listen address (overrides rest_cherrypy.host)
-      --port PORT        listen port (overrides rest_cherrypy.port)
-  -l, --log-level LEVEL  fatal, error, warn, info, debug, trace or silent (Salt's names
-                         such as warning, critical, quiet, all also work; default info)
-  -h, --help             show this help
-      --version          print the version
-`;
+/** `--help`: the manual as plain text. */
+export const USAGE = manualText();
 
 function version(): string {
   return `salt-apid ${VERSION}`;
@@ -72,10 +66,18 @@ function parsePort(text: string): number {
   return port;
 }
 
-function parseLogLevel(text: string): LogLevel {
-  const level = ownValue(LOG_LEVELS, text.toLowerCase());
-  if (level === undefined) throw new CliUsageError(`--log-level: unknown level "${text}"`);
+function parseLogLevel(text: string | undefined, option: string): LogLevel | undefined {
+  if (text === undefined) return undefined;
+  const level = logLevelOf(text);
+  if (level === undefined) throw new CliUsageError(`${option}: unknown level "${text}"`);
   return level;
+}
+
+/** salt-api takes a bare file name as one in the current directory; the path is made absolute here. */
+function parseLogFile(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (text === '') throw new CliUsageError('--log-file must not be empty');
+  return resolve(text);
 }
 
 function readFlags(argv: string[]) {
@@ -84,16 +86,7 @@ function readFlags(argv: string[]) {
       args: argv,
       strict: true,
       allowPositionals: false,
-      options: {
-        'config-dir': { type: 'string', short: 'c' },
-        config: { type: 'string' },
-        demo: { type: 'boolean' },
-        host: { type: 'string' },
-        port: { type: 'string' },
-        'log-level': { type: 'string', short: 'l' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
-      },
+      options: CLI_OPTIONS,
     }).values;
   } catch (error) {
     // Node's messages go on with advice about '--'; the first sentence is the useful part.
@@ -103,10 +96,11 @@ function readFlags(argv: string[]) {
 }
 
 /** `argv` without the node executable and script (process.argv.slice(2)). */
-export function parseCliArgs(argv: string[]): CliArgs | { help: string } | { version: string } {
+export function parseCliArgs(argv: string[]): CliArgs | { help: string } | { version: string } | { man: string } {
   const flags = readFlags(argv);
   if (flags.help === true) return { help: USAGE };
   if (flags.version === true) return { version: version() };
+  if (flags.man === true) return { man: manPage(VERSION, manDate()) };
 
   const sources = [
     flags.demo === true && '--demo',
@@ -127,6 +121,8 @@ export function parseCliArgs(argv: string[]): CliArgs | { help: string } | { ver
     configDir: flags['config-dir'],
     demo: flags.demo === true,
     overrides,
-    logLevel: flags['log-level'] === undefined ? 'info' : parseLogLevel(flags['log-level']),
+    logLevel: parseLogLevel(flags['log-level'], '--log-level'),
+    logFile: parseLogFile(flags['log-file']),
+    logFileLevel: parseLogLevel(flags['log-file-level'], '--log-file-level'),
   };
 }

@@ -56,7 +56,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   }
   const restOptions = rest ?? new OptionReader({}, ['rest_cherrypy'], fileOf);
   return {
-    master: buildMasterSettings(master, rest, configFile),
+    master: buildMasterSettings(master, rest, configFile, warn),
     rest: buildRestSettings(restOptions, port, { host: options.overrides?.host }),
   };
 }

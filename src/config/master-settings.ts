@@ -5,6 +5,7 @@
  */
 import { userInfo } from 'node:os';
 import { posix } from 'node:path';
+import { configLogLevel, type LogLevel } from './log-level.js';
 import { isMapping } from './master-file.js';
 import type { EventFraming, MasterSettings } from './types.js';
 import { describeValue, type OptionReader } from './option-reader.js';
@@ -31,13 +32,43 @@ const DEFAULTS = {
 
 export const EVENT_PULL_FRAMINGS: ReadonlyArray<EventFraming | 'auto'> = ['auto', 'bare', 'len32'];
 
-/** Salt's `_MASTER_USER`: the user running the process. */
-function currentUser(): string {
+/** Salt's `_MASTER_USER` (`salt.utils.user.get_user`): the user running the process. */
+export function currentUser(): string {
   try {
     return userInfo().username;
   } catch {
     return process.env['USER'] ?? String(process.getuid?.() ?? 'root');
   }
+}
+
+/**
+ * `log_level` / `log_level_logfile`: Salt's level names or Python's numbers. A name Salt does not
+ * know is not refused: Salt logs a warning and logs at `error`, and so does salt-apid.
+ */
+function readLogLevel(master: OptionReader, key: string, warn: (message: string) => void): LogLevel | undefined {
+  const raw = master.raw(key);
+  // Python's truthiness, as Salt's parser tests it: an empty value is no value.
+  if (raw === undefined || raw === '') return undefined;
+  const level = typeof raw === 'string' || typeof raw === 'number' ? configLogLevel(raw) : undefined;
+  if (level !== undefined) return level;
+  warn(master.fail(key, `unknown log level ${describeValue(raw)}, logging at error`).message);
+  return 'error';
+}
+
+/** The log options: levels of standard output and of `api_logfile`, and the file itself. */
+function readLogging(
+  master: OptionReader,
+  rootDir: string,
+  warn: (message: string) => void,
+): Pick<MasterSettings, 'apiLogfile' | 'apiLogfileSet' | 'logLevel' | 'logLevelLogfile'> {
+  const apiLogfile = master.string('api_logfile') || undefined;
+  const logLevel = readLogLevel(master, 'log_level', warn);
+  return {
+    apiLogfile: prependRootDir(rootDir, apiLogfile ?? DEFAULTS.apiLogfile),
+    apiLogfileSet: apiLogfile !== undefined,
+    logLevel,
+    logLevelLogfile: readLogLevel(master, 'log_level_logfile', warn) ?? logLevel ?? 'warn',
+  };
 }
 
 /** client_config: a wildcard bind address is contacted on loopback. */
@@ -121,6 +152,7 @@ export function buildMasterSettings(
   master: OptionReader,
   rest: OptionReader | undefined,
   configFile: string | undefined,
+  warn: (message: string) => void = () => {},
 ): MasterSettings {
   const rootDir = master.string('root_dir') ?? DEFAULTS.rootDir;
   return {
@@ -156,7 +188,8 @@ export function buildMasterSettings(
     hashType: (master.string('hash_type') ?? DEFAULTS.hashType).toLowerCase(),
     nodegroups: readNodegroups(master),
     user: master.string('user') ?? currentUser(),
+    userFile: master.raw('user') === undefined ? undefined : master.sourceOf('user'),
     apiPidfile: prependRootDir(rootDir, master.string('api_pidfile') ?? DEFAULTS.apiPidfile),
-    apiLogfile: prependRootDir(rootDir, master.string('api_logfile') ?? DEFAULTS.apiLogfile),
+    ...readLogging(master, rootDir, warn),
   };
 }

@@ -32,8 +32,13 @@ export class OptionReader {
     return Object.hasOwn(this.options, key) ? (this.options[key] ?? undefined) : undefined;
   }
 
+  /** The file that set `key` (the main config file when none did). */
+  sourceOf(key: string): string {
+    return this.fileOf([...this.section, key]);
+  }
+
   fail(key: string, problem: string): ConfigError {
-    return new ConfigError(this.fileOf([...this.section, key]), [...this.section, key].join('.'), problem);
+    return new ConfigError(this.sourceOf(key), [...this.section, key].join('.'), problem);
   }
 
   private invalid(key: string, expected: string): ConfigError {

@@ -5,6 +5,7 @@
  * salt/netapi/rest_cherrypy/app.py).
  */
 
+import type { LogLevel } from './log-level.js';
 import type { EventHubSettings, WebhookRule } from './webhook-settings.js';
 
 export type CertReqs = 'CERT_NONE' | 'CERT_OPTIONAL' | 'CERT_REQUIRED';
@@ -162,10 +163,22 @@ export interface MasterSettings {
   gatherJobTimeout: number;
   hashType: string;
   nodegroups: Record<string, string | string[]>;
-  /** The OS user salt-apid sends as `user` in publish loads (salt-api sends its own user). */
+  /**
+   * `user`: the OS user salt-apid runs as once its port is bound (salt-api's check_user) and sends
+   * as `user` in publish loads; the user running salt-apid when not set.
+   */
   user: string;
+  /** The config file that set `user`; undefined when it was not set. */
+  userFile: string | undefined;
   apiPidfile: string;
+  /** `api_logfile` under `root_dir` (default `/var/log/salt/api`). */
   apiLogfile: string;
+  /** Whether the config set `api_logfile` (`--demo` opens no log file of Salt's default). */
+  apiLogfileSet: boolean;
+  /** `log_level`: the level of the log on standard output (`-l` wins); undefined when not set (info). */
+  logLevel: LogLevel | undefined;
+  /** `log_level_logfile`, else `log_level`, else Salt's default `warning`: the level of api_logfile. */
+  logLevelLogfile: LogLevel;
 }
 
 export interface Settings {

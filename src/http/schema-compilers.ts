@@ -17,14 +17,22 @@ type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaCont
 /** What both packages export: a function that makes a factory (with its pool of compilers). */
 type Factory = (...args: unknown[]) => unknown;
 
-/** Fastify's own dependencies, resolved from where Fastify is (they are not salt-apid's). */
-const fastifyRequire = createRequire(createRequire(import.meta.url).resolve('fastify'));
+let fastifyRequire: NodeJS.Require | undefined;
+
+/**
+ * One of Fastify's own dependencies (they are not salt-apid's), resolved from where Fastify is, when first
+ * needed: the start-up bundle carries Fastify inside it, and the packages ship no node_modules/fastify.
+ */
+function requireFromFastify(packageName: string): unknown {
+  fastifyRequire ??= createRequire(createRequire(import.meta.url).resolve('fastify'));
+  return fastifyRequire(packageName);
+}
 
 /** A factory that loads `packageName` and makes the real factory on its first call, once. */
 function loadedOnFirstCall(packageName: string): Factory {
   let factory: Factory | undefined;
   return (...args) => {
-    factory ??= (fastifyRequire(packageName) as () => Factory)();
+    factory ??= (requireFromFastify(packageName) as () => Factory)();
     return factory(...args);
   };
 }

@@ -47,16 +47,21 @@ afterEach(async () => {
 });
 
 describe('the bundle', () => {
-  it('is what package.json and the systemd unit start', async () => {
+  it('is what package.json starts and ships, and what the packages run', async () => {
     const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
       bin: Record<string, string>;
       scripts: Record<string, string>;
+      files: string[];
     };
     const shipped = `${BUNDLE_DIR}/${BUNDLE_ENTRY}`;
     expect(manifest.bin['salt-apid']).toBe(shipped);
     expect(manifest.scripts['start']).toContain(`node ${shipped} `);
+    expect(manifest.files).toContain(`${BUNDLE_DIR}/*.mjs`);
+    // The .deb/.rpm link /usr/bin/salt-apid to a launcher that runs the bundle with the carried Node.js.
+    const launcher = await readFile(join(ROOT, 'pkg', 'common', 'salt-apid.sh'), 'utf8');
+    expect(launcher).toMatch(new RegExp(`^exec "\\$here/node" "\\$here/\\.\\./${shipped}" "\\$@"$`, 'm'));
     const unit = await readFile(join(ROOT, 'systemd', 'salt-apid.service'), 'utf8');
-    expect(unit).toMatch(new RegExp(`^ExecStart=/usr/bin/node /opt/salt-apid/${shipped} `, 'm'));
+    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/salt-apid$/m);
   });
 
   it('serves the demo: a login, a command and the event stream', async () => {

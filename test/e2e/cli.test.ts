@@ -13,6 +13,16 @@ describe('salt-apid command line', () => {
     const { out, streams } = captureIo();
     await expect(runCli(['--help'], streams)).resolves.toEqual({ exitCode: EXIT_OK });
     expect(out.stdout).toContain('--demo');
+    expect(out.stdout).toContain('--log-file FILE');
+  });
+
+  it('prints the manual as a roff man page with --man and exits 0', async () => {
+    const { out, streams } = captureIo();
+    await expect(runCli(['--man'], streams)).resolves.toEqual({ exitCode: EXIT_OK });
+    expect(out.stdout).toMatch(/^\.\\" salt-apid\(1\)/);
+    expect(out.stdout).toMatch(/^\.TH SALT-APID 1 /m);
+    expect(out.stdout).toContain('\\fB\\-\\-log\\-file\\fR \\fIFILE\\fR');
+    expect(out.stderr).toBe('');
   });
 
   it('refuses an unknown option with one line and exit code 2', async () => {
@@ -64,6 +74,7 @@ describe('salt-apid command line', () => {
         'interface: 127.0.0.1',
         `ret_port: ${demo.retPort}`,
         `sock_dir: ${demo.sockDir}`,
+        `api_logfile: ${join(dir, 'api.log')}`,
         'rest_cherrypy:',
         `  port: ${port}`,
         '  host: 127.0.0.1',

@@ -34,6 +34,7 @@ async function masterConfig(dir: string, port: number, extra: string[]): Promise
       'interface: 127.0.0.1',
       `ret_port: ${demo.retPort}`,
       `sock_dir: ${demo.sockDir}`,
+      `api_logfile: ${join(dir, 'api.log')}`,
       'external_auth:',
       '  pam:',
       '    alice:',

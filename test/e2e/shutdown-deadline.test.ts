@@ -25,7 +25,11 @@ async function demoConfig(extra: string): Promise<string> {
     `  disable_ssl: true\n${extra}`,
   );
   const file = join(dir, 'master');
-  await writeFile(file, `interface: 127.0.0.1\nret_port: ${demo.retPort}\nsock_dir: ${demo.sockDir}\n${demoConf}`);
+  const logFile = join(dir, 'api.log');
+  await writeFile(
+    file,
+    `interface: 127.0.0.1\nret_port: ${demo.retPort}\nsock_dir: ${demo.sockDir}\napi_logfile: ${logFile}\n${demoConf}`,
+  );
   return file;
 }
 

@@ -345,7 +345,7 @@ describe('protocol versions and ciphers (ssl_min_version, ssl_ciphers)', () => {
     const config = file('bad-ciphers.conf');
     await writeFile(
       config,
-      `rest_cherrypy:\n  port: 8000\n  host: 127.0.0.1\n  ssl_crt: ${file('server.crt')}\n  ssl_key: ${file('server.key')}\n  ssl_ciphers: NO-SUCH-CIPHER\n`,
+      `api_logfile: ${file('api.log')}\nrest_cherrypy:\n  port: 8000\n  host: 127.0.0.1\n  ssl_crt: ${file('server.crt')}\n  ssl_key: ${file('server.key')}\n  ssl_ciphers: NO-SUCH-CIPHER\n`,
     );
     const { out, streams } = captureIo();
     const outcome = await runCli(['--config', config, '--log-level', 'silent'], streams);

@@ -31,6 +31,7 @@ async function configFor(rest: string): Promise<{ file: string; port: number }> 
       `ret_port: ${demo.retPort}`,
       `sock_dir: ${demo.sockDir}`,
       `cachedir: ${join(dir, 'cache')}`,
+      `api_logfile: ${join(dir, 'api.log')}`,
       'netapi_enable_clients: [local]',
       'external_auth: {pam: {saltdev: [".*"]}}',
       'rest_cherrypy:',

@@ -23,14 +23,19 @@ export interface SpawnOptions {
   env?: Record<string, string>;
   /** A built salt-apid to run (e.g. the bundle) instead of src/cli.ts through the TypeScript loader. */
   entry?: string;
+  /** Start it as this user and group (the test must run as root). */
+  uid?: number;
+  gid?: number;
 }
 
 /** Starts `salt-apid <args>`; call `kill()` in a cleanup. */
-export function spawnCli(args: string[], { nodeArgs = [], env = {}, entry }: SpawnOptions = {}): CliProcess {
+export function spawnCli(args: string[], { nodeArgs = [], env = {}, entry, uid, gid }: SpawnOptions = {}): CliProcess {
   const script = entry === undefined ? ['--import', LOADER, ...nodeArgs, CLI] : [...nodeArgs, entry];
   const child = spawn(process.execPath, [...script, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
+    ...(uid !== undefined && { uid }),
+    ...(gid !== undefined && { gid }),
   });
   const proc: CliProcess = {
     child,

@@ -51,6 +51,7 @@ export async function startLogged(
       'interface: 127.0.0.1',
       `ret_port: ${await freePort()}`,
       `sock_dir: ${join(dir, 'sock')}`,
+      `api_logfile: ${join(dir, 'api.log')}`,
       'rest_cherrypy:',
       `  port: ${port}`,
       '  host: 127.0.0.1',

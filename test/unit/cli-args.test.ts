@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CliUsageError, DEMO_CONFIG_FILE, parseCliArgs, type CliArgs } from '../../src/config/cli-args.js';
 
 function parseRun(argv: string[]): CliArgs {
   const result = parseCliArgs(argv);
-  if ('help' in result || 'version' in result) throw new Error('expected run arguments');
+  if ('help' in result || 'version' in result || 'man' in result) throw new Error('expected run arguments');
   return result;
 }
 
@@ -21,14 +22,25 @@ function usageError(argv: string[]): string {
 }
 
 describe('parseCliArgs', () => {
-  it('defaults: no config given (salt-api lookup), info level, no overrides', () => {
+  it('defaults: no config given (salt-api lookup), no levels or log file (the config decides), no overrides', () => {
     expect(parseRun([])).toStrictEqual({
       configFile: undefined,
       configDir: undefined,
       demo: false,
       overrides: {},
-      logLevel: 'info',
+      logLevel: undefined,
+      logFile: undefined,
+      logFileLevel: undefined,
     });
+  });
+
+  it('--log-file (made absolute, as salt-api takes a bare name in the current directory) and --log-file-level', () => {
+    expect(parseRun(['--log-file', '/srv/log/api', '--log-file-level', 'debug'])).toMatchObject({
+      logFile: '/srv/log/api',
+      logFileLevel: 'debug',
+    });
+    expect(parseRun(['--log-file=api.log']).logFile).toBe(join(process.cwd(), 'api.log'));
+    expect(parseRun(['--log-file-level=QUIET']).logFileLevel).toBe('silent');
   });
 
   it('reads -c / --config-dir and --config', () => {
@@ -67,9 +79,11 @@ describe('parseCliArgs', () => {
     expect(parseRun([`--log-level=${level}`]).logLevel).toBe(expected);
   });
 
-  it('-h / --help and --version', () => {
+  it('-h / --help, --version and --man', () => {
     const help = parseCliArgs(['-h']);
-    expect('help' in help && help.help).toContain('Usage: salt-apid');
+    expect('help' in help && help.help).toMatch(/^NAME\n {7}salt-apid - /);
+    const man = parseCliArgs(['--man']);
+    expect('man' in man && man.man).toMatch(/^\.TH SALT-APID 1 "\d{4}-\d{2}-\d{2}" "salt-apid \d+\.\d+\.\d+/m);
     expect(parseCliArgs(['--help'])).toHaveProperty('help');
     const version = parseCliArgs(['--version']);
     expect('version' in version && version.version).toMatch(/^salt-apid \d+\.\d+\.\d+/);
@@ -84,6 +98,8 @@ describe('parseCliArgs', () => {
     [['-l', 'loud'], '--log-level: unknown level "loud"'],
     [['-l', 'constructor'], '--log-level: unknown level "constructor"'],
     [['-l', '__proto__'], '--log-level: unknown level "__proto__"'],
+    [['--log-file-level', 'loud'], '--log-file-level: unknown level "loud"'],
+    [['--log-file='], '--log-file must not be empty'],
     [['--demo', '-c', '/etc/salt'], '--demo and -c cannot be used together'],
     [['--config', 'a', '-c', 'b'], '--config and -c cannot be used together'],
     [['--frobnicate'], "Unknown option '--frobnicate'"],

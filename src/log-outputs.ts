@@ -1,0 +1,131 @@
+/**
+ * Where a salt-apid process logs: standard output at `log_level` (`-l` wins; info by default), the
+ * log file `api_logfile` (`--log-file`) at `log_level_logfile` (`--log-file-level`; Salt's default
+ * warning), `log_error_file` at error, and the access lines to `log_access_file`.
+ *
+ * The log file is optional, as in Salt: when it cannot be opened, one warning says so on standard
+ * output and salt-apid goes on without it. `log_error_file` and `log_access_file` are salt-apid's
+ * promise to the operator: one that cannot be opened stops the start (LogFileError, exit 2).
+ */
+import type { Logger } from 'pino';
+import type { CliArgs } from './config/cli-args.js';
+import type { LogLevel } from './config/log-level.js';
+import type { MasterSettings, Settings } from './config/types.js';
+import { AccessLogFile } from './http/access-log.js';
+import { checkLogFile, createLogger, LogFile, LogFileError, type FileOutput } from './log.js';
+
+export interface LogOutputs {
+  logger: Logger;
+  apiFile: LogFile | undefined;
+  errorFile: LogFile | undefined;
+  accessFile: AccessLogFile | undefined;
+}
+
+/** The level of standard output. */
+export function consoleLevel(args: Pick<CliArgs, 'logLevel'>, master: MasterSettings): LogLevel {
+  return args.logLevel ?? master.logLevel ?? 'info';
+}
+
+/**
+ * The log file and its level; none at level quiet, and none with `--demo` unless one is named
+ * (`--log-file`, or `api_logfile` in the config): a try-out writes nothing to /var/log.
+ */
+export function apiLogTarget(
+  args: Pick<CliArgs, 'demo' | 'logFile' | 'logFileLevel'>,
+  master: MasterSettings,
+): { path: string; level: LogLevel } | undefined {
+  const path = args.logFile ?? (args.demo && !master.apiLogfileSet ? undefined : master.apiLogfile);
+  const level = args.logFileLevel ?? master.logLevelLogfile;
+  return path === undefined || level === 'silent' ? undefined : { path, level };
+}
+
+/**
+ * `primary`: the supervisor of `workers: N`, which serves nothing: its `log_access_file` is only
+ * checked. `worker`: its primary already warned about a log file that cannot be opened.
+ */
+export type ProcessRole = 'single' | 'primary' | 'worker';
+
+export interface OpenLogOptions {
+  /** The log stream; stdout when absent. */
+  destination?: NodeJS.WritableStream | undefined;
+  role: ProcessRole;
+}
+
+/** Opens the log files; rejects with LogFileError for `log_error_file` and `log_access_file`. */
+export async function openLogOutputs(settings: Settings, args: CliArgs, options: OpenLogOptions): Promise<LogOutputs> {
+  const level = consoleLevel(args, settings.master);
+  // The processes of `workers: N` share standard output and the files: each line names its writer.
+  const common = {
+    level,
+    ...(options.destination && { destination: options.destination }),
+    pid: options.role !== 'single',
+  };
+  let logger = createLogger(common);
+  const report = (message: string, err?: Error): void => logger.warn({ ...(err && { err }) }, message);
+  const files: FileOutput[] = [];
+  const target = apiLogTarget(args, settings.master);
+  const apiFile = target && openApiLog(target.path, report, options.role === 'worker' ? undefined : logger);
+  if (apiFile && target) files.push({ level: target.level, sink: apiFile });
+  const { logErrorFile, logAccessFile } = settings.rest;
+  let errorFile: LogFile | undefined;
+  let accessFile: AccessLogFile | undefined;
+  try {
+    errorFile = logErrorFile === '' ? undefined : new LogFile(logErrorFile, 'log_error_file', report);
+    if (errorFile) files.push({ level: 'error', sink: errorFile });
+    if (logAccessFile !== '' && options.role === 'primary') checkLogFile(logAccessFile, 'log_access_file');
+    else if (logAccessFile !== '') accessFile = openAccessLog(logAccessFile, report);
+  } catch (err) {
+    await closeLogOutputs({ logger, apiFile, errorFile, accessFile });
+    throw err;
+  }
+  logger = createLogger({ ...common, files });
+  return { logger, apiFile, errorFile, accessFile };
+}
+
+/** The log file, or undefined (said on `console`, in Salt's words) when it cannot be opened. */
+function openApiLog(
+  path: string,
+  report: (message: string, err?: Error) => void,
+  console: Logger | undefined,
+): LogFile | undefined {
+  try {
+    return new LogFile(path, 'api_logfile', report);
+  } catch (err) {
+    if (!(err instanceof LogFileError)) throw err;
+    console?.warn(
+      { file: path, code: errorCode(err.cause) },
+      `Failed to open log file, do you have permission to write to ${path}?`,
+    );
+    return undefined;
+  }
+}
+
+const errorCode = (err: unknown): string | undefined => {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+};
+
+function openAccessLog(path: string, report: (message: string, err?: Error) => void): AccessLogFile {
+  try {
+    return new AccessLogFile(path, { onProblem: report });
+  } catch (err) {
+    throw new LogFileError(path, 'log_access_file', err);
+  }
+}
+
+/** The files open, for a switch of user to hand over. */
+export function logFilePaths(logs: LogOutputs): string[] {
+  return [logs.apiFile, logs.errorFile, logs.accessFile].flatMap((file) => (file ? [file.path] : []));
+}
+
+/** SIGHUP: after logrotate moved the files away, each is opened afresh at its path. */
+export function reopenLogOutputs(logs: LogOutputs): void {
+  logs.apiFile?.reopen();
+  logs.errorFile?.reopen();
+  logs.accessFile?.reopen();
+  logs.logger.info('log files reopened');
+}
+
+export async function closeLogOutputs(logs: LogOutputs): Promise<void> {
+  await Promise.all([logs.apiFile?.close(), logs.errorFile?.close(), logs.accessFile?.close()]);
+}
