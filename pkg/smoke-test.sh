@@ -33,7 +33,10 @@ for lister in deb_files rpm_files tar_files; do
   if $lister | grep -E "$not_running"; then fail "$lister: the files above do not run and must not ship"; fi
 done
 diff <(deb_files) <(rpm_files) || fail "the .rpm does not hold the same files as the .deb"
-rpm -qip "$rpm" | tee /dev/stderr | grep -q "^Version *: ${version}$" || fail "rpm -qip: wrong version"
+# (Not `tee /dev/stderr`: opening it truncates a log file that stderr is redirected to.)
+metadata=$(rpm -qip "$rpm")
+echo "$metadata"
+grep -q "^Version *: ${version}$" <<<"$metadata" || fail "rpm -qip: wrong version"
 rpm -qp --requires "$rpm" | grep -q '^pam' || fail "the .rpm does not require pam"
 say "deb, rpm and tarball: $(deb_files | wc -l) files each, no test, fixture, source or map"
 

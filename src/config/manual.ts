@@ -163,7 +163,8 @@ const SIGNALS: ManualBlock[] = [
   item(
     [{ bold: 'SIGHUP' }],
     'Reopen the log files (api_logfile, log_access_file, log_error_file) after logrotate moved them ' +
-      'away. With workers, the primary process passes it on to every worker.',
+      "away. api_logfile also notices a move by itself, as salt-api's log file does. With workers, the " +
+      'primary process passes it on to every worker.',
   ),
 ];
 

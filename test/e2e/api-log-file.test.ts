@@ -7,6 +7,7 @@ import { spawnCli } from '../support/cli-process.js';
 import { captureIo, cliCleanups } from '../support/cli.js';
 import { startDemo } from '../support/demo.js';
 import { freePort } from '../support/net.js';
+import { masterConfigText } from '../support/master-config.js';
 
 /**
  * The log file salt-api writes, `api_logfile` (default /var/log/salt/api under root_dir), at
@@ -46,19 +47,13 @@ async function masterConfig(
   const port = await freePort();
   await writeFile(
     join(dir, 'master'),
-    [
-      'interface: 127.0.0.1',
-      `ret_port: ${demo.retPort}`,
-      `sock_dir: ${demo.sockDir}`,
-      `cachedir: ${join(dir, 'cache')}`,
-      ...extra(dir),
-      'rest_cherrypy:',
-      `  port: ${port}`,
-      '  host: 127.0.0.1',
-      '  disable_ssl: true',
-      ...rest.map((line) => `  ${line}`),
-      '',
-    ].join('\n'),
+    masterConfigText({
+      retPort: demo.retPort,
+      sockDir: demo.sockDir,
+      port,
+      top: [`cachedir: ${join(dir, 'cache')}`, ...extra(dir)],
+      rest,
+    }),
   );
   return { dir, port };
 }

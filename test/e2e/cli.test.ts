@@ -5,6 +5,7 @@ import { EXIT_OK, EXIT_USAGE, runCli } from '../../src/main.js';
 import { startDemo } from '../support/demo.js';
 import { freePort } from '../support/net.js';
 import { captureIo, cliCleanups } from '../support/cli.js';
+import { masterConfigText } from '../support/master-config.js';
 
 const { daemonOf, tempDir, onCleanup } = cliCleanups();
 
@@ -70,17 +71,12 @@ describe('salt-apid command line', () => {
     const port = await freePort();
     await writeFile(
       join(dir, 'master'),
-      [
-        'interface: 127.0.0.1',
-        `ret_port: ${demo.retPort}`,
-        `sock_dir: ${demo.sockDir}`,
-        `api_logfile: ${join(dir, 'api.log')}`,
-        'rest_cherrypy:',
-        `  port: ${port}`,
-        '  host: 127.0.0.1',
-        '  disable_ssl: true',
-        '',
-      ].join('\n'),
+      masterConfigText({
+        retPort: demo.retPort,
+        sockDir: demo.sockDir,
+        port,
+        top: [`api_logfile: ${join(dir, 'api.log')}`],
+      }),
     );
     const { streams } = captureIo();
     const daemon = daemonOf(await runCli(['-c', dir], streams));

@@ -6,6 +6,7 @@ import { EXIT_USAGE, runCli } from '../../src/main.js';
 import { startDemo } from '../support/demo.js';
 import { freePort } from '../support/net.js';
 import { captureIo, cliCleanups } from '../support/cli.js';
+import { masterConfigText } from '../support/master-config.js';
 
 const { daemonOf, tempDir, onCleanup } = cliCleanups();
 
@@ -22,7 +23,7 @@ async function eventually(path: string, predicate: (text: string) => boolean, ti
   }
 }
 
-async function masterConfig(dir: string, port: number, extra: string[]): Promise<void> {
+async function masterConfig(dir: string, port: number, rest: string[]): Promise<void> {
   const { demo, cleanup } = await startDemo({
     users: { alice: { password: PASSWORD } },
     externalAuth: { pam: { alice: ['.*', '@runner', '@wheel'] } },
@@ -30,22 +31,13 @@ async function masterConfig(dir: string, port: number, extra: string[]): Promise
   onCleanup(cleanup);
   await writeFile(
     join(dir, 'master'),
-    [
-      'interface: 127.0.0.1',
-      `ret_port: ${demo.retPort}`,
-      `sock_dir: ${demo.sockDir}`,
-      `api_logfile: ${join(dir, 'api.log')}`,
-      'external_auth:',
-      '  pam:',
-      '    alice:',
-      "      - '.*'",
-      'rest_cherrypy:',
-      `  port: ${port}`,
-      '  host: 127.0.0.1',
-      '  disable_ssl: true',
-      ...extra,
-      '',
-    ].join('\n'),
+    masterConfigText({
+      retPort: demo.retPort,
+      sockDir: demo.sockDir,
+      port,
+      top: [`api_logfile: ${join(dir, 'api.log')}`, 'external_auth:', '  pam:', '    alice:', "      - '.*'"],
+      rest,
+    }),
   );
 }
 
@@ -55,7 +47,7 @@ describe('log_access_file and log_error_file', () => {
     const port = await freePort();
     const accessPath = join(dir, 'access.log');
     const errorPath = join(dir, 'error.log');
-    await masterConfig(dir, port, [`  log_access_file: ${accessPath}`, `  log_error_file: ${errorPath}`]);
+    await masterConfig(dir, port, [`log_access_file: ${accessPath}`, `log_error_file: ${errorPath}`]);
     const { out, streams } = captureIo();
     const daemon = daemonOf(await runCli(['-c', dir], streams));
     await daemon.server.master.bus.waitConnected(2_000);
@@ -139,7 +131,7 @@ describe('log_access_file and log_error_file', () => {
   ])('a %s that cannot be opened stops the start with one line and exit 2', async (option, name) => {
     const dir = await tempDir('salt-apid-logs-');
     const bad = join(dir, 'missing-dir', name);
-    await masterConfig(dir, await freePort(), [`  ${option}: ${bad}`]);
+    await masterConfig(dir, await freePort(), [`${option}: ${bad}`]);
     const { out, streams } = captureIo();
     await expect(runCli(['-c', dir], streams)).resolves.toEqual({ exitCode: EXIT_USAGE });
     expect(out.stderr.trim().split('\n')).toHaveLength(1);

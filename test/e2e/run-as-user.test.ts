@@ -9,6 +9,7 @@ import { spawnCli, type CliProcess } from '../support/cli-process.js';
 import { captureIo, cliCleanups } from '../support/cli.js';
 import { startDemo } from '../support/demo.js';
 import { freePort } from '../support/net.js';
+import { masterConfigText } from '../support/master-config.js';
 
 /**
  * The master config's `user:`: salt-apid started as root binds its port, opens its log file, then
@@ -39,22 +40,19 @@ async function saltTree(lines: string[], rest: string[] = []): Promise<{ root: s
   await mkdir(join(root, 'var/log/salt'), { recursive: true, mode: 0o755 });
   const configDir = join(root, 'etc/salt');
   await mkdir(configDir, { recursive: true, mode: 0o755 });
-  const config = [
-    `root_dir: ${root}`,
-    'interface: 127.0.0.1',
-    `ret_port: ${demo.retPort}`,
-    'log_level_logfile: info',
-    'netapi_enable_clients: [local]',
-    "external_auth: {pam: {saltdev: ['.*']}}",
-    ...lines,
-    'rest_cherrypy:',
-    `  port: ${await freePort()}`,
-    '  host: 127.0.0.1',
-    '  disable_ssl: true',
-    ...rest.map((line) => `  ${line}`),
-    '',
-  ];
-  await writeFile(join(configDir, 'master'), config.join('\n'), { mode: 0o644 });
+  const config = masterConfigText({
+    retPort: demo.retPort,
+    port: await freePort(),
+    top: [
+      `root_dir: ${root}`,
+      'log_level_logfile: info',
+      'netapi_enable_clients: [local]',
+      "external_auth: {pam: {saltdev: ['.*']}}",
+      ...lines,
+    ],
+    rest,
+  });
+  await writeFile(join(configDir, 'master'), config, { mode: 0o644 });
   return { root, configDir };
 }
 

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spawnCli, type CliProcess } from '../support/cli-process.js';
 import { startDemo } from '../support/demo.js';
 import { freePort } from '../support/net.js';
+import { masterConfigText } from '../support/master-config.js';
 
 /**
  * `workers: N`: several salt-apid processes behind one port, sharing sessions through the cache;
@@ -26,22 +27,18 @@ async function configFor(rest: string): Promise<{ file: string; port: number }> 
   const file = join(dir, 'master');
   await writeFile(
     file,
-    [
-      'interface: 127.0.0.1',
-      `ret_port: ${demo.retPort}`,
-      `sock_dir: ${demo.sockDir}`,
-      `cachedir: ${join(dir, 'cache')}`,
-      `api_logfile: ${join(dir, 'api.log')}`,
-      'netapi_enable_clients: [local]',
-      'external_auth: {pam: {saltdev: [".*"]}}',
-      'rest_cherrypy:',
-      `  port: ${port}`,
-      '  host: 127.0.0.1',
-      '  disable_ssl: true',
-      '  stats_disable_auth: true',
-      ...rest.split('\n').map((line) => `  ${line}`),
-      '',
-    ].join('\n'),
+    masterConfigText({
+      retPort: demo.retPort,
+      sockDir: demo.sockDir,
+      port,
+      top: [
+        `cachedir: ${join(dir, 'cache')}`,
+        `api_logfile: ${join(dir, 'api.log')}`,
+        'netapi_enable_clients: [local]',
+        'external_auth: {pam: {saltdev: [".*"]}}',
+      ],
+      rest: ['stats_disable_auth: true', ...rest.split('\n')],
+    }),
   );
   return { file, port };
 }

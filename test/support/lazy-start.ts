@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnCli } from './cli-process.js';
 import { freePort } from './net.js';
+import { masterConfigText } from './master-config.js';
 
 /**
  * salt-apid started as a process of its own with a module log: which modules a start loaded (no
@@ -47,18 +48,13 @@ export async function startLogged(
   const config = join(dir, 'master');
   await writeFile(
     config,
-    [
-      'interface: 127.0.0.1',
-      `ret_port: ${await freePort()}`,
-      `sock_dir: ${join(dir, 'sock')}`,
-      `api_logfile: ${join(dir, 'api.log')}`,
-      'rest_cherrypy:',
-      `  port: ${port}`,
-      '  host: 127.0.0.1',
-      '  disable_ssl: true',
-      ...rest.map((line) => `  ${line}`),
-      '',
-    ].join('\n'),
+    masterConfigText({
+      retPort: await freePort(),
+      sockDir: join(dir, 'sock'),
+      port,
+      top: [`api_logfile: ${join(dir, 'api.log')}`],
+      rest,
+    }),
   );
   const log = join(dir, 'modules');
   const proc = spawnCli(['--config', config, '--log-level', 'info'], {
