@@ -55,7 +55,16 @@ describe('the bundle', () => {
     };
     const shipped = `${BUNDLE_DIR}/${BUNDLE_ENTRY}`;
     expect(manifest.bin['salt-apid']).toBe(shipped);
-    expect(manifest.scripts['start']).toContain(`node ${shipped} `);
+    // `npm start` runs scripts/start.mjs, which builds when needed and then runs the bundle in its process.
+    expect(manifest.scripts['start']).toBe('node scripts/start.mjs --demo');
+    const starter = await readFile(join(ROOT, 'scripts', 'start.mjs'), 'utf8');
+    expect(starter).toContain(
+      `const BUNDLE = join(ROOT, ${shipped
+        .split('/')
+        .map((part) => `'${part}'`)
+        .join(', ')});`,
+    );
+    expect(starter).toMatch(/^await import\(pathToFileURL\(BUNDLE\)\.href\);$/m);
     expect(manifest.files).toContain(`${BUNDLE_DIR}/*.mjs`);
     // The .deb/.rpm link /usr/bin/salt-apid to a launcher that runs the bundle with the carried Node.js.
     const launcher = await readFile(join(ROOT, 'pkg', 'common', 'salt-apid.sh'), 'utf8');
