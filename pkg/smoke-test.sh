@@ -40,12 +40,27 @@ grep -q "^Version *: ${version}$" <<<"$metadata" || fail "rpm -qip: wrong versio
 rpm -qp --requires "$rpm" | grep -q '^pam' || fail "the .rpm does not require pam"
 say "deb, rpm and tarball: $(deb_files | wc -l) files each, no test, fixture, source or map"
 
+# --- Beside an enabled salt-api: installed, not enabled, and told how to switch --------------------------
+wants=/etc/systemd/system/multi-user.target.wants
+if [ ! -e "$wants/salt-api.service" ] && [ ! -L "$wants/salt-api.service" ]; then
+  mkdir -p "$wants"
+  ln -s /usr/lib/systemd/system/salt-api.service "$wants/salt-api.service"
+  said=$(DEBIAN_FRONTEND=noninteractive apt-get install -y "./$deb" 2>&1)
+  rm "$wants/salt-api.service"
+  grep -q 'systemctl disable --now salt-api && systemctl enable --now salt-apid' <<<"$said" ||
+    fail "installed beside an enabled salt-api without saying how to switch: $said"
+  [ ! -L "$wants/salt-apid.service" ] || fail "salt-apid was enabled beside an enabled salt-api"
+  DEBIAN_FRONTEND=noninteractive apt-get purge -y salt-apid >/dev/null
+  say "beside an enabled salt-api: installed, not enabled, the switch printed"
+fi
+
 # --- Install -----------------------------------------------------------------------------------------
 DEBIAN_FRONTEND=noninteractive apt-get install -y "./$deb" >/dev/null
 dpkg -s salt-apid | grep -q "^Version: ${version}-1$" || fail "dpkg -s: salt-apid ${version}-1 is not installed"
 [ "$(command -v salt-apid)" = /usr/bin/salt-apid ] || fail "salt-apid is not /usr/bin/salt-apid"
 printed=$(salt-apid --version)
 [ "$printed" = "salt-apid ${version}" ] || fail "salt-apid --version printed: $printed"
+[ -L "$wants/salt-apid.service" ] || fail "a fresh install with no salt-api did not enable salt-apid"
 salt-apid --help | grep -q -- '--config-dir' || fail "salt-apid --help does not document --config-dir"
 zcat /usr/share/man/man1/salt-apid.1.gz | grep -q '^\.TH SALT-APID 1' || fail "no man page"
 [ "$(/opt/salt-apid/bin/node --version | cut -d. -f1)" = v24 ] || fail "the carried runtime is not Node.js 24"
