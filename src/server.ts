@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Settings } from './config/types.js';
 import { buildApp } from './http/app.js';
 import { SessionStore, type SessionStoreOptions } from './http/sessions.js';
-import type { SaltCache } from './salt/cache/salt-cache.js';
+import type { CacheHealth, SaltCache } from './salt/cache/salt-cache.js';
 import { honouredRecord } from './http/auth.js';
 import type { AccessLogSink } from './http/access-log.js';
 import { tlsOptions } from './http/tls.js';
@@ -62,9 +62,9 @@ async function sharedSessions(
   settings: Settings,
   master: SaltMaster,
   logger: Logger,
-): Promise<Pick<SessionStoreOptions, 'shared' | 'adopt'>> {
+): Promise<Pick<SessionStoreOptions, 'shared' | 'adopt'> & { cacheHealth?: CacheHealth }> {
   if (settings.rest.sessionStore !== 'cache') return {};
-  const cache = await saltCacheOf(settings.master);
+  const cache = await saltCacheOf(settings, logger);
   if (cache === undefined) {
     logger.warn(
       { cache: settings.master.cacheDriver },
@@ -76,17 +76,23 @@ async function sharedSessions(
   return {
     shared: new CacheSessionBackend(cache),
     adopt: (token) => honouredRecord(master, token),
+    ...(cache.health && { cacheHealth: cache.health }),
   };
 }
 
-async function saltCacheOf(master: Settings['master']): Promise<SaltCache | undefined> {
+async function saltCacheOf({ master, rest }: Settings, logger: Logger): Promise<SaltCache | undefined> {
   if (master.cacheDriver === 'localfs') {
     const { LocalfsCache } = await import('./salt/cache/localfs.js');
     return new LocalfsCache(master.cachedir);
   }
   if (master.cacheDriver === 'redis' || master.cacheDriver === 'redis_cache') {
     const { RedisCache } = await import('./salt/cache/redis.js');
-    return new RedisCache(master.redisCache);
+    const timeoutMs = rest.sessionStoreTimeout * 1000;
+    return new RedisCache(master.redisCache, Date.now, {
+      connectMs: timeoutMs,
+      commandMs: timeoutMs,
+      logger: logger.child({ component: 'session-cache' }),
+    });
   }
   return undefined;
 }
@@ -122,10 +128,11 @@ export async function startServer({ settings, logger, accessLog, pam }: StartSer
     maxSyncJobs: settings.rest.maxSyncJobs,
     ...(sshPam && { pam: sshPam }),
   });
+  const { cacheHealth, ...shared } = await sharedSessions(settings, master, logger);
   const sessions = new SessionStore({
     maxSessions: settings.rest.maxSessions,
     maxSessionsPerUser: settings.rest.maxSessionsPerUser,
-    ...(await sharedSessions(settings, master, logger)),
+    ...shared,
   });
   let app: FastifyInstance | undefined;
   try {
@@ -137,6 +144,7 @@ export async function startServer({ settings, logger, accessLog, pam }: StartSer
       sessions,
       events: master.bus,
       masterStats: () => master.stats(),
+      ...(cacheHealth && { cacheHealth }),
       ...(https && { https }),
       ...(accessLog && { accessLog }),
     });

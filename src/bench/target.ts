@@ -121,8 +121,10 @@ export async function startLocalTarget(
     children.push(master);
     const { retPort } = JSON.parse(await firstLine(master)) as { retPort: number };
     // The written config ends with its rest_cherrypy section.
+    // The fan-out and stuck-client runs open up to 2,000 streams on one session: no stream caps.
+    const rest = { max_streams_per_session: '0', max_streams_per_user: '0', ...restOptions };
     const extra = [
-      ...Object.entries(restOptions).map(([key, value]) => `  ${key}: ${value}\n`),
+      ...Object.entries(rest).map(([key, value]) => `  ${key}: ${value}\n`),
       // Top-level keys after the section; `{work}` is this run's private folder.
       ...Object.entries(masterOptions).map(([key, value]) => `${key}: ${value.replace('{work}', work)}\n`),
     ];

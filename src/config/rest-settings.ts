@@ -39,6 +39,7 @@ const KNOWN_OPTIONS = new Set([
   'webhook_disable_auth',
   'enable_sessions',
   'session_store',
+  'session_store_timeout',
   'api_acl',
   'authorized_ips',
   'favicon',
@@ -59,12 +60,26 @@ const KNOWN_OPTIONS = new Set([
   'event_pull_framing',
   'max_sessions',
   'max_sessions_per_user',
+  'max_streams_per_session',
+  'max_streams_per_user',
   'login_max_failures',
   'login_failure_window',
   'shutdown_timeout',
   'ssl_min_version',
   'ssl_ciphers',
 ]);
+
+/** Seconds the Redis session cache may take to connect or to answer (`session_store_timeout`). */
+export const DEFAULT_SESSION_STORE_TIMEOUT = 2;
+
+/** `session_store_timeout`: a positive number of seconds, at most an hour. */
+function readSessionStoreTimeout(rest: OptionReader): number {
+  const seconds = rest.seconds('session_store_timeout');
+  if (seconds === undefined) return DEFAULT_SESSION_STORE_TIMEOUT;
+  if (seconds <= 0 || seconds > 3600)
+    throw rest.fail('session_store_timeout', 'must be above 0 and at most 3600 seconds');
+  return seconds;
+}
 
 /** Seconds a graceful stop waits for requests in flight (`shutdown_timeout`). */
 export const DEFAULT_SHUTDOWN_TIMEOUT = 10;
@@ -98,15 +113,39 @@ function readWorkers(rest: OptionReader): number {
   return rest.integer('workers', 1, 256) ?? 1;
 }
 
+/**
+ * Event streams (`/events`, `/ws` and rest_tornado's sockets together) one session, or one Salt
+ * token used without a session, may hold open (`max_streams_per_session`; 0: no cap). A browser
+ * holds one per tab and at most six over HTTP/1.1 to one host; 16 leaves room for tabs sharing a
+ * session and a reconnect racing the old stream's close.
+ */
+export const DEFAULT_MAX_STREAMS_PER_SESSION = 16;
+
+/**
+ * Event streams one eauth user (backend + name) may hold open over all their sessions and tokens
+ * (`max_streams_per_user`; 0: no cap). Four sessions' worth: dashboards and scripts sharing a
+ * service account fit; one account can no longer open hundreds, each filtering every bus event.
+ */
+export const DEFAULT_MAX_STREAMS_PER_USER = 64;
+
 /** The listen backlog when neither `socket_queue_size` nor `queue_size` is set. */
 export const DEFAULT_SOCKET_QUEUE = 1024;
 
-/** `events_replay: {max_events, max_seconds}`: the ring resumable `/events` streams replay from. */
-function readEventsReplay(rest: OptionReader): { maxEvents: number; maxSeconds: number } {
+/**
+ * `events_replay.max_bytes` by default: 64 MiB of serialised events. Ordinary events (job returns,
+ * key and auth events) serialise to 0.2–5 KB, so `max_events` (10,000) of them fit inside it and the
+ * byte bound only bites for large events, which otherwise stayed for `max_seconds` whatever their
+ * size (300 hooks of 1 MB took the process from 73 MB to 530 MB).
+ */
+export const DEFAULT_EVENTS_REPLAY_MAX_BYTES = 64 * 1024 * 1024;
+
+/** `events_replay: {max_events, max_seconds, max_bytes}`: the ring resumable `/events` streams replay from. */
+function readEventsReplay(rest: OptionReader): RestSettings['eventsReplay'] {
   const replay = rest.nested('events_replay');
   return {
     maxEvents: replay?.integer('max_events', 0, 1_000_000) ?? 10_000,
     maxSeconds: replay?.integer('max_seconds', 0, 86_400) ?? 300,
+    maxBytes: replay?.integer('max_bytes', 0, 16 * 1024 * 1024 * 1024) ?? DEFAULT_EVENTS_REPLAY_MAX_BYTES,
   };
 }
 
@@ -188,6 +227,7 @@ export function buildRestSettings(
     webhookDisableAuth: rest.boolean('webhook_disable_auth') ?? false,
     enableSessions: rest.boolean('enable_sessions') ?? true,
     sessionStore: rest.oneOf('session_store', ['ram', 'cache'] as const) ?? 'ram',
+    sessionStoreTimeout: readSessionStoreTimeout(rest),
     apiAcl: readApiAcl(rest),
     authorizedIps: rest.stringList('authorized_ips'),
     favicon: rest.string('favicon'),
@@ -207,6 +247,8 @@ export function buildRestSettings(
     eventsReplay: readEventsReplay(rest),
     maxSessions: rest.integer('max_sessions', 1) ?? 10_000,
     maxSessionsPerUser: rest.integer('max_sessions_per_user', 1) ?? 100,
+    maxStreamsPerSession: rest.integer('max_streams_per_session', 0) ?? DEFAULT_MAX_STREAMS_PER_SESSION,
+    maxStreamsPerUser: rest.integer('max_streams_per_user', 0) ?? DEFAULT_MAX_STREAMS_PER_USER,
     loginMaxFailures: rest.integer('login_max_failures', 0) ?? 5,
     loginFailureWindow: rest.integer('login_failure_window', 0) ?? 300,
     shutdownTimeout: rest.seconds('shutdown_timeout') ?? DEFAULT_SHUTDOWN_TIMEOUT,

@@ -49,6 +49,11 @@ export interface RestSettings {
   enableSessions: boolean;
   sessionStore: 'ram' | 'cache';
   /**
+   * salt-apid extension `session_store_timeout`: seconds connecting to the Redis cache of
+   * `session_store: cache`, and each of its commands, may take before the request fails (default 2).
+   */
+  sessionStoreTimeout: number;
+  /**
    * `api_acl.users`: user → allowed client IPs. Undefined when `api_acl` is absent or empty (no
    * check); empty when `api_acl` is set without users (everyone refused, as salt-api does).
    */
@@ -93,12 +98,25 @@ export interface RestSettings {
   adaptiveJobLimit: boolean;
   /** salt-apid extension `max_sync_jobs`: the most sync jobs out at the master at once (default 1024). */
   maxSyncJobs: number;
-  /** salt-apid extension `events_replay`: how much a resuming `/events` client can get back. */
-  eventsReplay: { maxEvents: number; maxSeconds: number };
-  /** salt-apid extension `max_sessions`: sessions kept in all (default 10000). */
+  /**
+   * salt-apid extension `events_replay`: how much a resuming `/events` client can get back: at most
+   * `max_events` (10000), none older than `max_seconds` (300), at most `max_bytes` serialised (64 MiB).
+   */
+  eventsReplay: { maxEvents: number; maxSeconds: number; maxBytes: number };
+  /**
+   * salt-apid extension `max_sessions`: sessions kept in all (default 10000); when full, a login ends
+   * the oldest session unused since its login, else the least recently used one (sessions.ts).
+   */
   maxSessions: number;
   /** salt-apid extension `max_sessions_per_user`: sessions one eauth user may hold (default 100). */
   maxSessionsPerUser: number;
+  /**
+   * salt-apid extension `max_streams_per_session`: event streams (`/events` and WebSockets together)
+   * one session, or one Salt token used without a session, may hold open (default 16; 0: no cap).
+   */
+  maxStreamsPerSession: number;
+  /** salt-apid extension `max_streams_per_user`: event streams one eauth user may hold open (default 64; 0: no cap). */
+  maxStreamsPerUser: number;
   /** salt-apid extension `login_max_failures`: failed logins per user and address before 429 (default 5; 0 = off). */
   loginMaxFailures: number;
   /** salt-apid extension `login_failure_window`: seconds failed logins are remembered (default 300; 0 = off). */

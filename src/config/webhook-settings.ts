@@ -26,7 +26,10 @@ export interface WebhookRule {
   allowFrom: BlockList | undefined;
   /** The `allow_from` entries as written, for logs. */
   allowFromText: string[];
-  /** Seconds a delivery id is remembered; 0 turns replay detection off. */
+  /**
+   * Seconds a delivery of a `github`, `gitea` or `gitlab` rule (the digest of its verified body, not
+   * its unsigned delivery id) is remembered; 0 turns replay detection off.
+   */
   replayWindow: number;
 }
 

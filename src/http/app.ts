@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { Settings } from '../config/types.js';
 import { VERSION } from '../version.js';
 import type { LowstateRunner } from '../salt/clients/netapi.js';
+import type { CacheHealth } from '../salt/cache/salt-cache.js';
 import { REDACTED_PATHS } from '../log.js';
 import type { AccessLogSink } from './access-log.js';
 import { accessLogPlugin } from './access-log-plugin.js';
@@ -47,6 +48,8 @@ export interface AppDeps {
   events?: EventGateway;
   /** The master connection's figures for /stats (`SaltMaster.stats()`). */
   masterStats?: MasterStatsProvider;
+  /** `session_store: cache` on a cache server (Redis): whether it answers, for /readyz and /metrics. */
+  cacheHealth?: CacheHealth;
   /** TLS server options (src/http/tls.ts `tlsOptions`); absent → plain HTTP. */
   https?: HttpsServerOptions;
   /** `log_access_file`; access lines also go to the JSON log at info. */
@@ -98,11 +101,11 @@ function use<Options extends FastifyPluginOptions>(plugin: FastifyPluginAsync<Op
  */
 export function appPlugins(deps: AppDeps): AppPlugin[] {
   const { rest } = deps.settings;
-  const { settings, master, netapi, sessions, events } = deps;
+  const { settings, master, netapi, sessions, events, cacheHealth } = deps;
   const serverVersion = `salt-apid/${VERSION}`;
   const prefix = mountPath(rest.rootPrefix);
   return [
-    use(appContextPlugin, { settings, master, netapi, sessions, events }),
+    use(appContextPlugin, { settings, master, netapi, sessions, events, cacheHealth }),
     use(errorHandlingPlugin, { debug: rest.debug, version: VERSION }),
     use(statsPlugin, { serverVersion, masterStats: deps.masterStats }),
     use(accessLogPlugin, { rootPrefix: rest.rootPrefix, file: deps.accessLog }),

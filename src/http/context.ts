@@ -28,6 +28,7 @@ import { EventRing } from './event-ring.js';
 import { TokenChecks } from './token-checks.js';
 import type { SaltEvent } from '../salt/event-frame.js';
 import type { MasterHealth } from '../salt/master.js';
+import type { CacheHealth } from '../salt/cache/salt-cache.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -96,6 +97,8 @@ export interface AppContextOptions {
   netapi?: LowstateRunner | undefined;
   sessions?: SessionStore | undefined;
   events?: EventGateway | undefined;
+  /** The session store's cache server (Redis), when it has one: /readyz and /metrics watch it. */
+  cacheHealth?: CacheHealth | undefined;
 }
 
 const notConnected = (): Promise<never> => Promise.reject(new MasterUnavailableError('no master connection'));
@@ -162,6 +165,7 @@ interface MetricsInputs {
   streams: StreamRegistry;
   credentialGuard: CredentialGuard;
   webhooks: WebhookGate;
+  cacheHealth: CacheHealth | undefined;
 }
 
 /**
@@ -171,17 +175,22 @@ interface MetricsInputs {
 async function observedMetrics(
   app: FastifyInstance,
   master: MasterGateway,
-  { sessions, streams, credentialGuard, webhooks }: MetricsInputs,
+  { sessions, streams, credentialGuard, webhooks, cacheHealth }: MetricsInputs,
 ): Promise<SaltApidMetrics> {
   const { SaltApidMetrics } = await import('./metrics.js');
   const metrics = new SaltApidMetrics({
     sessions: () => sessions.size,
     streams: () => streams.stats(),
+    streamRefusals: () => streams.refusals(),
+    replay: () => app.eventRing?.stats(),
     credentials: () => credentialGuard.counts(),
     webhooks: () => webhooks.stats(),
     bus: () => master.health?.busStats(),
     liveness: () => app.netapi.livenessChecks?.(),
     admission: () => app.netapi.jobAdmission?.(),
+    sessionCache: () => cacheHealth && { driver: cacheHealth.driver, ...cacheHealth.status() },
+    sessionEvictions: () => sessions.evictions(),
+    tokenLookups: () => app.tokenChecks.lookups(),
   });
   master.health?.observeRequests((command, seconds, outcome) => metrics.observeMaster(command, seconds, outcome));
   // Every answer, the 404 page and early refusals included: registered first, it applies to all.
@@ -198,7 +207,8 @@ async function appContext(app: FastifyInstance, options: AppContextOptions): Pro
   const sessions =
     options.sessions ??
     new SessionStore({ maxSessions: rest.maxSessions, maxSessionsPerUser: rest.maxSessionsPerUser });
-  const tokenChecks = new TokenChecks(master);
+  // A token a session holds is known: only tokens presented bare are held to the lookup limits.
+  const tokenChecks = new TokenChecks(master, { isHeld: (token) => sessions.holdsToken(token) });
   const gates = createAuthGate({ store: sessions, checks: tokenChecks });
   app.decorate('settings', options.settings);
   app.decorate('master', master);
@@ -206,7 +216,7 @@ async function appContext(app: FastifyInstance, options: AppContextOptions): Pro
   app.decorate('sessions', sessions);
   const events = options.events ?? DETACHED_EVENTS;
   app.decorate('events', events);
-  const streams = new StreamRegistry();
+  const streams = new StreamRegistry({ perSession: rest.maxStreamsPerSession, perUser: rest.maxStreamsPerUser });
   app.decorate('streams', streams);
   sessions.onEnd((id) => streams.closeSession(id, 'session ended'));
   // Open streams would hold app.close() forever: end them, and wait for their last bytes to go
@@ -222,9 +232,17 @@ async function appContext(app: FastifyInstance, options: AppContextOptions): Pro
   app.decorate('webhooks', webhooks);
   app.decorate(
     'metrics',
-    rest.metrics ? await observedMetrics(app, master, { sessions, streams, credentialGuard, webhooks }) : undefined,
+    rest.metrics
+      ? await observedMetrics(app, master, {
+          sessions,
+          streams,
+          credentialGuard,
+          webhooks,
+          cacheHealth: options.cacheHealth,
+        })
+      : undefined,
   );
-  app.decorate('readiness', new Readiness(master.health));
+  app.decorate('readiness', new Readiness(master.health, { cache: options.cacheHealth }));
   const ring = rest.eventsIds ? new EventRing(rest.eventsReplay) : undefined;
   if (ring !== undefined) {
     const untap = events.tap?.((event) => ring.record(event));

@@ -2,15 +2,16 @@
  * What happens wherever eauth credentials are presented — `/login`, `/token`, `/run`, `POST
  * /keys` and lowstate chunks carrying `username`/`eauth` on the session routes — before the
  * master sees them: `api_acl` (salt-api checks it only at `/login`), then the login throttle.
- * The outcome of every check the master makes of a password is counted by the throttle.
+ * Every check the master makes of a password holds a place in the throttle while it runs, and its
+ * outcome is counted: a refusal or no answer (time-out, master unavailable) as a failure.
  */
 import type { FastifyRequest } from 'fastify';
 import type { SaltMap, SaltValue } from '../salt/codec/values.js';
 import type { LowstateRunner, RunOptions } from '../salt/clients/netapi.js';
-import { MasterErrorReply, NotAuthenticatedError } from '../salt/errors.js';
+import { MasterErrorReply, NotAuthenticatedError, SaltError } from '../salt/errors.js';
 import { normalizeAddress } from './authorized-ips.js';
 import { HttpError } from './errors.js';
-import type { LoginThrottle } from './login-throttle.js';
+import type { LoginAttempt, LoginThrottle, ThrottleRefusal } from './login-throttle.js';
 
 export const THROTTLED = 'Too many failed logins; try again later.';
 
@@ -49,6 +50,11 @@ export function isCredentialFailure(error: unknown): boolean {
   return error instanceof NotAuthenticatedError && error.message.startsWith('Authentication failure of type "eauth"');
 }
 
+/** The master did not answer (time-out) or could not be reached: the password may have been checked. */
+export function isUnanswered(error: unknown): boolean {
+  return error instanceof SaltError && (error.kind === 'timeout' || error.kind === 'unavailable');
+}
+
 export interface CredentialGuardOptions {
   apiAcl: Readonly<Record<string, readonly string[]>> | undefined;
   throttle: LoginThrottle;
@@ -57,12 +63,19 @@ export interface CredentialGuardOptions {
 /** What the guard refused and saw fail, since start (for metrics). */
 export interface CredentialGuardCounts {
   loginFailures: number;
+  /** Password checks the master did not answer (counted as failures by the throttle). */
+  loginUnanswered: number;
   throttled: number;
   apiAclRefused: number;
 }
 
 export class CredentialGuard {
-  private readonly tally: CredentialGuardCounts = { loginFailures: 0, throttled: 0, apiAclRefused: 0 };
+  private readonly tally: CredentialGuardCounts = {
+    loginFailures: 0,
+    loginUnanswered: 0,
+    throttled: 0,
+    apiAclRefused: 0,
+  };
 
   constructor(private readonly options: CredentialGuardOptions) {}
 
@@ -70,23 +83,14 @@ export class CredentialGuard {
     return { ...this.tally };
   }
 
-  /** `api_acl` (401) and the throttle (429) for `user` presenting credentials from the request's address. */
+  /**
+   * `api_acl` (401) and the throttle (429) for `user` presenting credentials from the request's
+   * address; nothing is reserved (see {@link checked}).
+   */
   admit(request: FastifyRequest, user: unknown): void {
-    const ip = peerAddress(request);
-    if (!apiAclAllows(this.options.apiAcl, user, ip)) {
-      this.tally.apiAclRefused++;
-      request.log.info({ user, ip }, '[api_acl] Authentication failed');
-      throw new HttpError(401);
-    }
+    const ip = this.aclAllowed(request, user);
     const verdict = this.options.throttle.check(user, ip);
-    if (!verdict.allowed) {
-      this.tally.throttled++;
-      request.log.warn({ user, ip, by: verdict.reason }, 'login attempt throttled after repeated failures');
-      throw new HttpError(429, THROTTLED, {
-        shape: 'envelope',
-        headers: { 'Retry-After': String(verdict.retryAfterSeconds) },
-      });
-    }
+    if (!verdict.allowed) this.refuse(request, user, verdict);
   }
 
   /** {@link admit} for every chunk that carries credentials, before any of them runs. */
@@ -97,13 +101,71 @@ export class CredentialGuard {
     }
   }
 
-  loginFailed(request: FastifyRequest, user: unknown): void {
-    this.tally.loginFailures++;
-    this.options.throttle.failed(user, peerAddress(request));
+  /**
+   * Runs `check` — the master checking `user`'s password — after {@link admit}, in a place the
+   * throttle holds for it until it ends, and counts its outcome: `accepted` says whether the
+   * master took the password; a refusal or no answer is a failure.
+   */
+  async checked<T>(
+    request: FastifyRequest,
+    user: unknown,
+    check: () => Promise<T>,
+    accepted: (result: T) => boolean,
+  ): Promise<T> {
+    const admission = this.options.throttle.begin(user, this.aclAllowed(request, user));
+    if (!admission.allowed) this.refuse(request, user, admission);
+    const { attempt } = admission;
+    let result: T;
+    try {
+      result = await check();
+    } catch (error) {
+      this.settle(attempt, error);
+      throw error;
+    }
+    if (accepted(result)) attempt.succeeded();
+    else this.refused(attempt);
+    return result;
   }
 
-  loginSucceeded(request: FastifyRequest, user: unknown): void {
-    this.options.throttle.succeeded(user, peerAddress(request));
+  private refused(attempt: LoginAttempt): void {
+    this.tally.loginFailures++;
+    attempt.failed();
+  }
+
+  /** The outcome of a check that threw: a refusal, no answer (both failures), or nothing said of the password. */
+  private settle(attempt: LoginAttempt, error: unknown): void {
+    if (isCredentialFailure(error)) {
+      this.refused(attempt);
+    } else if (isUnanswered(error)) {
+      this.tally.loginUnanswered++;
+      attempt.failed();
+    } else {
+      attempt.released();
+    }
+  }
+
+  /** The request's address, once `api_acl` lets `user` present credentials from it (else 401). */
+  private aclAllowed(request: FastifyRequest, user: unknown): string {
+    const ip = peerAddress(request);
+    if (!apiAclAllows(this.options.apiAcl, user, ip)) {
+      this.tally.apiAclRefused++;
+      request.log.info({ user, ip }, '[api_acl] Authentication failed');
+      throw new HttpError(401);
+    }
+    return ip;
+  }
+
+  /** The throttle's 429, with Retry-After. */
+  private refuse(request: FastifyRequest, user: unknown, verdict: ThrottleRefusal): never {
+    this.tally.throttled++;
+    request.log.warn(
+      { user, ip: peerAddress(request), by: verdict.reason },
+      'login attempt throttled after repeated failures',
+    );
+    throw new HttpError(429, THROTTLED, {
+      shape: 'envelope',
+      headers: { 'Retry-After': String(verdict.retryAfterSeconds) },
+    });
   }
 
   /** `runner` with the outcome of each chunk whose password the master checks counted. */
@@ -114,15 +176,14 @@ export class CredentialGuard {
       },
       run: async (chunk: SaltMap, options?: RunOptions): Promise<SaltValue[]> => {
         const credentials = chunkCredentials(chunk);
-        if (!credentials?.checked) return runner.run(chunk, options);
-        try {
-          const result = await runner.run(chunk, options);
-          this.loginSucceeded(request, credentials.user);
-          return result;
-        } catch (error) {
-          if (isCredentialFailure(error)) this.loginFailed(request, credentials.user);
-          throw error;
-        }
+        // Without the master the chunk fails before any password is checked.
+        if (!credentials?.checked || !runner.masterAvailable) return runner.run(chunk, options);
+        return this.checked(
+          request,
+          credentials.user,
+          () => runner.run(chunk, options),
+          () => true,
+        );
       },
     };
   }

@@ -10,8 +10,16 @@
  *   user before is not slowed at all, so an attacker cannot lock a user out of their usual
  *   machines, and from a new one they get in within seconds.
  *
+ * Attempts still at the master count as failures until their outcome is known ({@link
+ * LoginThrottle.begin} reserves a place, the {@link LoginAttempt} gives it back): however many
+ * attempts arrive at once, at most `maxFailures` of one (user, address) reach the master. One
+ * refused only because others are in flight gets `Retry-After: 1`. A check the master did not
+ * answer counts as a failure (the caller says so: salt-apid cannot tell a slow refusal from a lost
+ * one, and Salt holds a failing check for seconds).
+ *
  * A successful login clears the (user, address) count. Every map is bounded (`maxKeys`): expired
- * entries are swept from the front (oldest first), and past the bound the oldest entry goes.
+ * entries are swept from the front (oldest first), and past the bound the oldest entry goes; the
+ * counts of attempts in flight hold only as many entries as there are attempts in flight.
  */
 
 export interface LoginThrottleOptions {
@@ -28,18 +36,32 @@ export interface LoginThrottleOptions {
   now?: () => number;
 }
 
-export type ThrottleVerdict =
-  { allowed: true } | { allowed: false; retryAfterSeconds: number; reason: 'address' | 'user' };
+export interface ThrottleRefusal {
+  allowed: false;
+  retryAfterSeconds: number;
+  reason: 'address' | 'user';
+}
+
+export type ThrottleVerdict = { allowed: true } | ThrottleRefusal;
+
+/** A password check the throttle let through, until its outcome is told (once; later calls do nothing). */
+export interface LoginAttempt {
+  /** The master refused the password, or did not answer: a failure. */
+  failed(): void;
+  /** The master accepted it: the pair's count is cleared and the pair trusted. */
+  succeeded(): void;
+  /** The master never judged the password: the place is given back, nothing counted. */
+  released(): void;
+}
+
+export type ThrottleAdmission = { allowed: true; attempt: LoginAttempt } | ThrottleRefusal;
 
 interface FailureWindow {
   start: number;
   failures: number;
 }
 
-interface UserWindow extends FailureWindow {
-  /** When the last attempt was let through while the user is over the per-user threshold. */
-  lastSlowAttempt: number;
-}
+const NO_ATTEMPT: LoginAttempt = { failed: () => {}, succeeded: () => {}, released: () => {} };
 
 const DEFAULT_USER_FACTOR = 4;
 const DEFAULT_MAX_KEYS = 10_000;
@@ -100,9 +122,14 @@ export class LoginThrottle {
   private readonly trustMs: number;
   private readonly now: () => number;
   private readonly pairs: BoundedMap<FailureWindow>;
-  private readonly users: BoundedMap<UserWindow>;
+  private readonly users: BoundedMap<FailureWindow>;
+  /** Users over the per-user threshold → when the last attempt was let through. */
+  private readonly slowed: BoundedMap<number>;
   /** (user, address) pairs that logged in successfully → when they last did. */
   private readonly trusted: BoundedMap<number>;
+  /** Attempts at the master now, per pair and per user. */
+  private readonly pendingPairs = new Map<string, number>();
+  private readonly pendingUsers = new Map<string, number>();
 
   constructor(options: LoginThrottleOptions) {
     this.enabled = options.maxFailures > 0 && options.windowSeconds > 0;
@@ -114,59 +141,106 @@ export class LoginThrottle {
     const maxKeys = options.maxKeys ?? DEFAULT_MAX_KEYS;
     const windowOver = (window: FailureWindow): boolean => this.now() - window.start >= this.windowMs;
     this.pairs = new BoundedMap<FailureWindow>(maxKeys, windowOver);
-    this.users = new BoundedMap<UserWindow>(maxKeys, windowOver);
+    this.users = new BoundedMap<FailureWindow>(maxKeys, windowOver);
+    this.slowed = new BoundedMap(maxKeys, (at) => this.now() - at >= SLOW_ATTEMPT_MS);
     this.trusted = new BoundedMap(maxKeys, (at) => this.now() - at >= this.trustMs);
   }
 
-  /** Whether a login attempt of `user` from `address` may go to the master now. */
+  /** Whether a login attempt of `user` from `address` would be let through now (nothing reserved or counted). */
   check(user: unknown, address: string): ThrottleVerdict {
     if (!this.enabled) return { allowed: true };
+    return this.verdict(throttleUserKey(user), address, this.now());
+  }
+
+  /** Lets an attempt through, holding its place until its outcome is told, or refuses it. */
+  begin(user: unknown, address: string): ThrottleAdmission {
+    if (!this.enabled) return { allowed: true, attempt: NO_ATTEMPT };
     const now = this.now();
     const userKey = throttleUserKey(user);
-    const pair = this.live(this.pairs.get(pairKey(userKey, address)), now);
+    const verdict = this.verdict(userKey, address, now);
+    if (!verdict.allowed) return verdict;
+    if (this.overUserThreshold(userKey, now) && !this.isTrusted(userKey, address, now)) this.slowed.set(userKey, now);
+    const key = pairKey(userKey, address);
+    adjust(this.pendingPairs, key, 1);
+    adjust(this.pendingUsers, userKey, 1);
+    let settled = false;
+    const settle = (outcome: () => void) => () => {
+      if (settled) return;
+      settled = true;
+      adjust(this.pendingPairs, key, -1);
+      adjust(this.pendingUsers, userKey, -1);
+      outcome();
+    };
+    return {
+      allowed: true,
+      attempt: {
+        failed: settle(() => this.failedKey(userKey, address)),
+        succeeded: settle(() => this.succeededKey(userKey, address)),
+        released: settle(() => undefined),
+      },
+    };
+  }
+
+  /** The master refused the credentials (counted without an attempt in flight). */
+  failed(user: unknown, address: string): void {
+    if (this.enabled) this.failedKey(throttleUserKey(user), address);
+  }
+
+  /** The master accepted the credentials: the pair's count is cleared and the pair trusted. */
+  succeeded(user: unknown, address: string): void {
+    if (this.enabled) this.succeededKey(throttleUserKey(user), address);
+  }
+
+  private verdict(userKey: string, address: string, now: number): ThrottleVerdict {
+    const key = pairKey(userKey, address);
+    const pair = this.live(this.pairs.get(key), now);
     if (pair !== undefined && pair.failures >= this.maxFailures) {
       return { allowed: false, reason: 'address', retryAfterSeconds: secondsUntil(pair.start + this.windowMs, now) };
     }
-    const perUser = this.live(this.users.get(userKey), now);
-    if (perUser === undefined || perUser.failures < this.userThreshold || this.isTrusted(userKey, address, now)) {
-      return { allowed: true };
+    // Only attempts still in flight fill the pair's allowance: they may all succeed, so ask again soon.
+    if ((pair?.failures ?? 0) + (this.pendingPairs.get(key) ?? 0) >= this.maxFailures) {
+      return { allowed: false, reason: 'address', retryAfterSeconds: 1 };
     }
-    if (now - perUser.lastSlowAttempt < SLOW_ATTEMPT_MS) {
+    if (!this.overUserThreshold(userKey, now) || this.isTrusted(userKey, address, now)) return { allowed: true };
+    const lastSlowAttempt = this.slowed.get(userKey);
+    if (lastSlowAttempt !== undefined && now - lastSlowAttempt < SLOW_ATTEMPT_MS) {
       return {
         allowed: false,
         reason: 'user',
-        retryAfterSeconds: secondsUntil(perUser.lastSlowAttempt + SLOW_ATTEMPT_MS, now),
+        retryAfterSeconds: secondsUntil(lastSlowAttempt + SLOW_ATTEMPT_MS, now),
       };
     }
-    perUser.lastSlowAttempt = now;
     return { allowed: true };
   }
 
-  /** The master refused the credentials. */
-  failed(user: unknown, address: string): void {
-    if (!this.enabled) return;
+  /** Failures of the user within the window, with the attempts in flight, reach the per-user threshold. */
+  private overUserThreshold(userKey: string, now: number): boolean {
+    const failures = this.live(this.users.get(userKey), now)?.failures ?? 0;
+    return failures + (this.pendingUsers.get(userKey) ?? 0) >= this.userThreshold;
+  }
+
+  private failedKey(userKey: string, address: string): void {
     const now = this.now();
-    const userKey = throttleUserKey(user);
     const key = pairKey(userKey, address);
     const pair = this.live(this.pairs.get(key), now);
     if (pair === undefined) this.pairs.set(key, { start: now, failures: 1 });
     else pair.failures++;
     const perUser = this.live(this.users.get(userKey), now);
-    if (perUser === undefined) this.users.set(userKey, { start: now, failures: 1, lastSlowAttempt: 0 });
+    if (perUser === undefined) this.users.set(userKey, { start: now, failures: 1 });
     else perUser.failures++;
   }
 
-  /** The master accepted the credentials: the pair's count is cleared and the pair trusted. */
-  succeeded(user: unknown, address: string): void {
-    if (!this.enabled) return;
-    const key = pairKey(throttleUserKey(user), address);
+  private succeededKey(userKey: string, address: string): void {
+    const key = pairKey(userKey, address);
     this.pairs.delete(key);
     this.trusted.set(key, this.now());
   }
 
   /** Entries tracked now, for tests and /stats. */
-  get trackedKeys(): { pairs: number; users: number; trusted: number } {
-    return { pairs: this.pairs.size, users: this.users.size, trusted: this.trusted.size };
+  get trackedKeys(): { pairs: number; users: number; trusted: number; inFlight: number } {
+    let inFlight = 0;
+    for (const count of this.pendingPairs.values()) inFlight += count;
+    return { pairs: this.pairs.size, users: this.users.size, trusted: this.trusted.size, inFlight };
   }
 
   private live<W extends FailureWindow>(window: W | undefined, now: number): W | undefined {
@@ -177,6 +251,12 @@ export class LoginThrottle {
     const at = this.trusted.get(pairKey(userKey, address));
     return at !== undefined && now - at < this.trustMs;
   }
+}
+
+function adjust(counts: Map<string, number>, key: string, by: number): void {
+  const count = (counts.get(key) ?? 0) + by;
+  if (count > 0) counts.set(key, count);
+  else counts.delete(key);
 }
 
 function pairKey(userKey: string, address: string): string {

@@ -3,7 +3,10 @@ import type { EventBusStats } from '../salt/event-bus.js';
 import type { RequestOutcome } from '../salt/request-channel.js';
 import type { JobAdmissionStats, LivenessCheckCounts } from '../salt/clients/netapi.js';
 import type { CredentialGuardCounts } from './credential-guard.js';
-import type { StreamStats } from './streams.js';
+import type { SessionEvictions } from './sessions.js';
+import type { TokenLookupCounts } from './token-checks.js';
+import type { ReplayStats } from './event-ring.js';
+import type { StreamRefusal, StreamStats } from './streams.js';
 import type { WebhookGate } from './webhooks/gate.js';
 
 /**
@@ -16,6 +19,7 @@ import type { WebhookGate } from './webhooks/gate.js';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 const COMMANDS = new Set(['publish', 'runner', 'wheel', 'mk_token', 'get_token', 'ping']);
+const EVICTION_REASONS = ['count', 'age', 'bytes', 'too_large'] as const;
 
 export interface MetricsSources {
   sessions(): number;
@@ -28,6 +32,23 @@ export interface MetricsSources {
   liveness(): LivenessCheckCounts | undefined;
   /** The sync jobs out at the master and waiting; undefined without lowstate clients. */
   admission(): JobAdmissionStats | undefined;
+  /** Streams refused (429) by the per-session and per-user caps. */
+  streamRefusals?(): Record<StreamRefusal, number>;
+  /** The replay ring of resumable `/events`; undefined while `events_ids` is off. */
+  replay?(): ReplayStats | undefined;
+  /** `session_store: cache` on a cache server (Redis); undefined without one. */
+  sessionCache?(): SessionCacheStats | undefined;
+  /** Sessions ended to make room for logins. */
+  sessionEvictions?(): SessionEvictions;
+  /** Lookups of Salt tokens salt-apid has not seen (token-checks.ts). */
+  tokenLookups?(): TokenLookupCounts;
+}
+
+/** The session store's cache server: its driver, whether it answers, operations that failed. */
+export interface SessionCacheStats {
+  driver: string;
+  up: boolean;
+  failures: number;
 }
 
 /** A counter whose value is read from a running total at scrape time. */
@@ -82,6 +103,71 @@ export class SaltApidMetrics {
     this.busMetrics(sources);
     this.livenessMetrics(sources);
     this.clientMetrics(sources);
+    this.streamLimitMetrics(sources);
+    this.sessionCacheMetrics(sources);
+    this.guardMetrics(sources);
+  }
+
+  /** Sessions ended to make room, password checks the master left unanswered, unknown tokens looked up. */
+  private guardMetrics(sources: MetricsSources): void {
+    const registers = [this.registry];
+    new Counter({
+      name: 'saltapid_sessions_evicted_total',
+      help: 'Sessions ended to make room for a login, by reason (user_limit: max_sessions_per_user, store_full: max_sessions)',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        this.reset();
+        const evicted = sources.sessionEvictions?.();
+        this.inc({ reason: 'user_limit' }, evicted?.userLimit ?? 0);
+        this.inc({ reason: 'store_full' }, evicted?.storeFull ?? 0);
+      },
+    });
+    totalCounter(
+      this.registry,
+      'saltapid_login_unanswered_total',
+      'Password checks the master did not answer (time-out, unavailable); the login throttle counts them as failures',
+      () => sources.credentials().loginUnanswered,
+    );
+    new Counter({
+      name: 'saltapid_token_lookups_total',
+      help: 'Salt tokens not seen before, presented to the streams, by result (asked: get_token sent, cached_refusal: refused by the master lately, limited: 503, too many lookups)',
+      labelNames: ['result'],
+      registers,
+      collect() {
+        this.reset();
+        const lookups = sources.tokenLookups?.();
+        this.inc({ result: 'asked' }, lookups?.asked ?? 0);
+        this.inc({ result: 'cached_refusal' }, lookups?.cachedRefusals ?? 0);
+        this.inc({ result: 'limited' }, lookups?.limited ?? 0);
+      },
+    });
+  }
+
+  /** Nothing is reported without a cache server (`session_store: ram`, or the localfs cache). */
+  private sessionCacheMetrics(sources: MetricsSources): void {
+    new Gauge({
+      name: 'saltapid_session_cache_up',
+      help: "1 while the session store's cache server (session_store: cache, cache: redis) answers, 0 while it does not",
+      labelNames: ['driver'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const cache = sources.sessionCache?.();
+        if (cache !== undefined) this.set({ driver: cache.driver }, cache.up ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'saltapid_session_cache_errors_total',
+      help: "Operations on the session store's cache server that failed or were refused while it was down",
+      labelNames: ['driver'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const cache = sources.sessionCache?.();
+        if (cache !== undefined) this.inc({ driver: cache.driver }, cache.failures);
+      },
+    });
   }
 
   /** Per (route, method, status): the labelled children, so a request costs no label hashing. */
@@ -106,6 +192,50 @@ export class SaltApidMetrics {
     const name = COMMANDS.has(command) ? command : 'other';
     this.masterRequests.inc({ command: name, outcome });
     this.masterSeconds.observe({ command: name }, seconds);
+  }
+
+  /** The caps on streams per session and user, and the replay ring's bounds. */
+  private streamLimitMetrics(sources: MetricsSources): void {
+    const registers = [this.registry];
+    new Counter({
+      name: 'saltapid_streams_refused_total',
+      help: 'Event streams refused with 429, by the cap they met (session: max_streams_per_session, user: max_streams_per_user)',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        this.reset();
+        const refused = sources.streamRefusals?.();
+        this.inc({ reason: 'session' }, refused?.session ?? 0);
+        this.inc({ reason: 'user' }, refused?.user ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'saltapid_events_replay_bytes',
+      help: 'Serialised bytes of the events the events_ids replay ring holds (at most events_replay.max_bytes)',
+      registers,
+      collect() {
+        this.set(sources.replay?.()?.bytes ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'saltapid_events_replay_events',
+      help: 'Events the events_ids replay ring holds',
+      registers,
+      collect() {
+        this.set(sources.replay?.()?.events ?? 0);
+      },
+    });
+    new Counter({
+      name: 'saltapid_events_replay_evictions_total',
+      help: 'Events the replay ring let go, by reason (count: max_events, age: max_seconds, bytes: max_bytes, too_large: larger than max_bytes, never kept)',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        this.reset();
+        const evicted = sources.replay?.()?.evicted;
+        for (const reason of EVICTION_REASONS) this.inc({ reason }, evicted?.[reason] ?? 0);
+      },
+    });
   }
 
   private livenessMetrics(sources: MetricsSources): void {

@@ -43,7 +43,7 @@ export interface SharedSessionBackend {
 }
 
 export interface SessionStoreOptions {
-  /** Sessions kept in all. */
+  /** Sessions kept in all; when full, a new login ends the session least worth keeping (see {@link SessionStore}). */
   maxSessions?: number;
   /** Sessions one user (eauth backend + name) may hold; their least recently used one makes room. */
   maxSessionsPerUser?: number;
@@ -61,6 +61,14 @@ const PERSIST_EVERY_MS = 60_000;
 /** Called with the id of every session that ends (logout, expiry, eviction). */
 export type SessionEndListener = (id: string) => void;
 
+/** Sessions ended to make room for a login, since start (for metrics). */
+export interface SessionEvictions {
+  /** The user was at `max_sessions_per_user`: their own least recently used session went. */
+  userLimit: number;
+  /** The store was at `max_sessions`: see {@link SessionStore}. */
+  storeFull: number;
+}
+
 /** 20 random bytes as 40 hex digits, like CherryPy's `generate_id`. */
 export function newSessionId(): string {
   return randomBytes(20).toString('hex');
@@ -77,16 +85,24 @@ export function sessionOwner(token: TokenRecord): string {
 }
 
 /**
- * The sessions, bounded per user and in all. A user at their bound makes room by ending their
- * own least recently used session; when the whole store is full of live sessions, a user who has
- * none to give up is refused (see {@link SessionStore.save}) — one user's logins never end
- * another user's session.
+ * The sessions, bounded per user and in all (docs/decisions/0020-login-and-token-abuse.md). A
+ * user at their bound makes room by ending their own least recently used session. A login into a
+ * full store (after sessions idle too long and those whose Salt token expired are cleared) always
+ * succeeds: it ends the oldest session nobody has used since its login, else the least recently
+ * used session of all. A flood of logins under new names — any eauth that takes any name, such
+ * as `auto`, can make them — thus ends its own sessions first and never locks anyone out; a
+ * session in use outlives every session that is not.
  */
 export class SessionStore {
   /** Insertion order is least-recently-used first: a used session is moved to the end. */
   private readonly sessions = new Map<string, Session>();
   /** Each owner's session ids, least recently used first. */
   private readonly byOwner = new Map<string, Set<string>>();
+  /** Ids of the sessions not used since their login, oldest first: the first to go when the store is full. */
+  private readonly unused = new Set<string>();
+  /** How many sessions hold each Salt token (token-checks.ts asks about tokens it has not seen). */
+  private readonly heldTokens = new Map<string, number>();
+  private readonly evicted: SessionEvictions = { userLimit: 0, storeFull: 0 };
   private readonly maxSessions: number;
   private readonly maxPerUser: number;
   private readonly lifetimeMs: number;
@@ -104,6 +120,16 @@ export class SessionStore {
     return this.sessions.size;
   }
 
+  /** Sessions ended to make room for logins, since start. */
+  evictions(): Readonly<SessionEvictions> {
+    return { ...this.evicted };
+  }
+
+  /** Whether a session here holds this Salt token. */
+  holdsToken(token: string): boolean {
+    return this.heldTokens.has(token);
+  }
+
   /** How many sessions `owner` (see {@link sessionOwner}) holds. */
   countOf(owner: string): number {
     return this.byOwner.get(owner)?.size ?? 0;
@@ -119,6 +145,7 @@ export class SessionStore {
       return undefined;
     }
     session.lastUsed = now;
+    this.unused.delete(id);
     this.sessions.delete(id);
     this.sessions.set(id, session);
     const owned = this.byOwner.get(session.owner);
@@ -127,19 +154,18 @@ export class SessionStore {
     return session;
   }
 
-  /**
-   * Stores the session `id` with a freshly minted Salt token. Undefined when the store is full
-   * of other users' live sessions: the caller refuses the login rather than end one of them.
-   */
-  save(id: string, token: TokenRecord): Session | undefined {
+  /** Stores the session `id` with a freshly minted Salt token, making room as the class says. */
+  save(id: string, token: TokenRecord): Session {
     this.end(id);
     this.sweepIdle();
     const owner = sessionOwner(token);
-    while (this.countOf(owner) >= this.maxPerUser && this.endOldestOf(owner));
+    while (this.countOf(owner) >= this.maxPerUser && this.endOldestOf(owner)) this.evicted.userLimit++;
     if (this.sessions.size >= this.maxSessions) this.sweepExpiredTokens();
-    if (this.sessions.size >= this.maxSessions && !this.endOldestOf(owner)) return undefined;
+    while (this.sessions.size >= this.maxSessions && this.endLeastWorthKeeping()) this.evicted.storeFull++;
     const session: Session = { id, token, owner, lastUsed: this.now(), persistedAt: 0 };
     this.sessions.set(id, session);
+    this.unused.add(id);
+    this.heldTokens.set(token.token, (this.heldTokens.get(token.token) ?? 0) + 1);
     let owned = this.byOwner.get(owner);
     if (owned === undefined) {
       owned = new Set();
@@ -178,7 +204,9 @@ export class SessionStore {
     const record = await this.options.adopt?.(token);
     if (record === null || record === undefined) return undefined;
     const adopted = this.save(id, record);
-    if (adopted !== undefined) adopted.persistedAt = this.now();
+    // Adopted by a request that uses it.
+    this.unused.delete(id);
+    adopted.persistedAt = this.now();
     return adopted;
   }
 
@@ -228,11 +256,21 @@ export class SessionStore {
     const session = this.sessions.get(id);
     if (session === undefined) return false;
     this.sessions.delete(id);
+    this.unused.delete(id);
     const owned = this.byOwner.get(session.owner);
     owned?.delete(id);
     if (owned?.size === 0) this.byOwner.delete(session.owner);
+    const holders = this.heldTokens.get(session.token.token);
+    if (holders !== undefined && holders > 1) this.heldTokens.set(session.token.token, holders - 1);
+    else this.heldTokens.delete(session.token.token);
     for (const listener of this.endListeners) listener(id);
     return true;
+  }
+
+  /** Makes room in a full store: the oldest session not used since its login, else the least recently used. */
+  private endLeastWorthKeeping(): boolean {
+    const victim = this.unused.values().next().value ?? this.sessions.keys().next().value;
+    return victim !== undefined && this.end(victim);
   }
 
   private endOldestOf(owner: string): boolean {

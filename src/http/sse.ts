@@ -87,28 +87,72 @@ export function sseBlockWithId(event: SaltEvent, id: string | undefined): string
   return block;
 }
 
+/**
+ * Events whose JSON is at most this long are written as one block built once and shared by every
+ * stream. A larger one is written in pieces around its JSON, so that the only copy kept with the
+ * event is its JSON: a shared block (and its `id:` variant) would be two more copies of a large
+ * event for as long as the event lives, and the replay ring keeps events for minutes.
+ */
+const SHARED_BLOCK_LIMIT = 64 * 1024;
+
+/** Writes an event's block; false when the socket's buffer is full. */
+function writeEvent(out: Writable, event: SaltEvent, id: string | undefined): boolean {
+  const json = eventJson(event);
+  if (json.length <= SHARED_BLOCK_LIMIT) return out.write(sseBlockWithId(event, id));
+  // Not corked: a corked ServerResponse answers false without ever emitting 'drain'. Node's HTTP
+  // layer corks the socket for the rest of the tick anyway, so the pieces leave together.
+  out.write(`${id === undefined ? '' : `id: ${id}\n`}tag: ${tagLineText(event.tag)}\ndata: `);
+  out.write(json);
+  return out.write('\n\n');
+}
+
 /** The `event: gap` block that tells a resuming client some events are lost to it. */
 export function gapBlock(missedFrom: string | null, missedTo: string | null): string {
   return `event: gap\ndata: ${jsonDumps({ missed_from: missedFrom, missed_to: missedTo })}\n\n`;
 }
 
-/** Waits for the socket to drain; or reports why streaming must stop instead. */
-function waitDrain(out: Writable, sub: Subscription): Promise<'drained' | StreamEnd> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const settle = (outcome: 'drained' | StreamEnd): void => {
-      if (settled) return;
-      settled = true;
-      out.off('drain', onDrain);
-      out.off('close', onClose);
-      resolve(outcome);
-    };
-    const onDrain = (): void => settle('drained');
-    const onClose = (): void => settle('client-closed');
-    out.once('drain', onDrain);
-    out.once('close', onClose);
-    void sub.whenClosed().then((err) => settle(err instanceof SlowConsumerError ? 'slow-consumer' : 'bus-closed'));
-  });
+type DrainOutcome = 'drained' | StreamEnd;
+
+/**
+ * Waits for the socket to drain, or reports why streaming must stop instead. One per stream: it
+ * holds a single reaction to the end of the subscription, which each wait borrows, rather than a
+ * reaction per wait — a stream that waits for its socket a million times over the twelve hours of
+ * its token would otherwise keep every one of them (and what they hold) until it ends.
+ */
+class DrainWaiter {
+  private wake: ((outcome: DrainOutcome) => void) | undefined;
+
+  constructor(
+    private readonly out: Writable,
+    private readonly sub: Subscription,
+  ) {
+    void sub.whenClosed().then((err) => this.wake?.(endOf(err)));
+  }
+
+  wait(): Promise<DrainOutcome> {
+    // Closed already (its queue still being written): the reaction above has run, or runs before
+    // anything could wake this wait; ask the settled promise instead.
+    if (this.sub.closed) return this.sub.whenClosed().then(endOf);
+    const { out } = this;
+    return new Promise((resolve) => {
+      const settle = (outcome: DrainOutcome): void => {
+        if (this.wake !== settle) return;
+        this.wake = undefined;
+        out.off('drain', onDrain);
+        out.off('close', onClose);
+        resolve(outcome);
+      };
+      const onDrain = (): void => settle('drained');
+      const onClose = (): void => settle('client-closed');
+      this.wake = settle;
+      out.once('drain', onDrain);
+      out.once('close', onClose);
+    });
+  }
+}
+
+function endOf(err: Error | undefined): StreamEnd {
+  return err instanceof SlowConsumerError ? 'slow-consumer' : 'bus-closed';
 }
 
 /** Streams events until the client leaves, falls behind, the token expires or the bus closes. */
@@ -129,14 +173,15 @@ export async function streamEvents(options: SseStreamOptions): Promise<StreamEnd
         }, keepAliveMs)
       : undefined;
   const cancelExpiry = options.endAt !== undefined ? callAt(options.endAt, () => finish('expired')) : undefined;
-  const block = (event: SaltEvent): string => sseBlockWithId(event, options.idOf?.(event));
+  const write = (event: SaltEvent): boolean => writeEvent(out, event, options.idOf?.(event));
+  const drain = new DrainWaiter(out, sub);
   try {
     out.write(SSE_PREAMBLE);
     if (options.replay !== undefined) {
       if (options.replay.gap !== undefined) out.write(options.replay.gap);
       for (const event of options.replay.events) {
-        if (out.write(block(event))) continue;
-        const outcome = await waitDrain(out, sub);
+        if (write(event)) continue;
+        const outcome = await drain.wait();
         if (outcome !== 'drained') {
           finish(outcome);
           break;
@@ -145,8 +190,8 @@ export async function streamEvents(options: SseStreamOptions): Promise<StreamEnd
     }
     for await (const event of sub) {
       if (options.alreadySent?.(event) === true) continue;
-      if (out.write(block(event))) continue;
-      const outcome = await waitDrain(out, sub);
+      if (write(event)) continue;
+      const outcome = await drain.wait();
       if (outcome !== 'drained') {
         finish(outcome);
         break;

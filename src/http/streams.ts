@@ -1,8 +1,45 @@
+import type { TokenRecord } from '../salt/clear-commands.js';
+import { HttpError } from './errors.js';
+import { sessionOwner } from './sessions.js';
+
 /**
  * The event streams open right now (`/events`, `/ws`…): so that logging out ends the streams of
- * that session, shutting down closes them all, and `/stats` can count them.
+ * that session, shutting down closes them all, and `/stats` can count them. Also the places streams
+ * take before they open, bounded per session and per eauth user (`max_streams_per_session`,
+ * `max_streams_per_user`): each stream filters every bus event, so one account must not open
+ * hundreds of them.
  */
 export type StreamKind = 'sse' | 'ws';
+
+/** Whom a stream is counted against. */
+export interface StreamOwner {
+  /** The session it is opened with or, without one, its Salt token. */
+  session: string;
+  /** The eauth user (backend and name) of its Salt token. */
+  user: string;
+}
+
+/** The owner of a stream opened with `token`, through the session `sessionId` if any. */
+export function streamOwner(token: TokenRecord, sessionId: string | undefined): StreamOwner {
+  return {
+    session: sessionId === undefined ? `token:${token.token}` : `session:${sessionId}`,
+    user: sessionOwner(token),
+  };
+}
+
+/** Streams open at once (0: no cap). */
+export interface StreamLimits {
+  perSession: number;
+  perUser: number;
+}
+
+/** Why a stream was refused: its session's or its user's cap was reached. */
+export type StreamRefusal = 'session' | 'user';
+
+/** A place taken by a stream (from before its answer until it ends); released once. */
+export interface StreamSlot {
+  release(): void;
+}
 
 export interface OpenStream {
   kind: StreamKind;
@@ -23,11 +60,63 @@ export interface StreamStats {
   droppedSlow: number;
 }
 
+const TOO_MANY: Readonly<Record<StreamRefusal, string>> = {
+  session: 'Too many event streams are open for this session (max_streams_per_session); close one first.',
+  user: 'Too many event streams are open for this user (max_streams_per_user); close one first.',
+};
+
+/** Adds `delta` to the count of `key`, forgetting it at zero. */
+function bump(counts: Map<string, number>, key: string, delta: number): void {
+  const count = (counts.get(key) ?? 0) + delta;
+  if (count > 0) counts.set(key, count);
+  else counts.delete(key);
+}
+
 export class StreamRegistry {
   private readonly open = new Set<OpenStream>();
   private opened = 0;
   private droppedSlow = 0;
   private onEmpty: (() => void) | undefined;
+  private readonly bySession = new Map<string, number>();
+  private readonly byUser = new Map<string, number>();
+  private readonly refused: Record<StreamRefusal, number> = { session: 0, user: 0 };
+
+  constructor(private readonly limits: StreamLimits = { perSession: 0, perUser: 0 }) {}
+
+  /** Streams refused (429) since start, by the cap they met. */
+  refusals(): Record<StreamRefusal, number> {
+    return { ...this.refused };
+  }
+
+  /**
+   * Takes a place for a stream of `owner`, or refuses it with 429 (salt-api's envelope, as the login
+   * throttle answers) when the owner's session or user holds as many as allowed. No `Retry-After`:
+   * a place comes free only when the client closes one of its own streams, not after any time.
+   */
+  take(owner: StreamOwner): StreamSlot {
+    const { perSession, perUser } = this.limits;
+    const refusal: StreamRefusal | undefined =
+      perSession > 0 && (this.bySession.get(owner.session) ?? 0) >= perSession
+        ? 'session'
+        : perUser > 0 && (this.byUser.get(owner.user) ?? 0) >= perUser
+          ? 'user'
+          : undefined;
+    if (refusal !== undefined) {
+      this.refused[refusal]++;
+      throw new HttpError(429, TOO_MANY[refusal], { shape: 'envelope' });
+    }
+    bump(this.bySession, owner.session, 1);
+    bump(this.byUser, owner.user, 1);
+    let held = true;
+    return {
+      release: () => {
+        if (!held) return;
+        held = false;
+        bump(this.bySession, owner.session, -1);
+        bump(this.byUser, owner.user, -1);
+      },
+    };
+  }
 
   /** Registers a stream; the returned function unregisters it. */
   add(stream: OpenStream): () => void {

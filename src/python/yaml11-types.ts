@@ -6,7 +6,7 @@
 import { Type } from 'js-yaml';
 import { Float64, pythonFloat } from './float.js';
 import { pythonFloatRepr } from './float-repr.js';
-import { parseFloatText } from './numbers.js';
+import { MAX_INT_DIGITS, parseFloatText } from './numbers.js';
 
 const NULL_PATTERN = /^(?:~|null|Null|NULL|)$/;
 const BOOL_PATTERN = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
@@ -48,6 +48,33 @@ function toIntegerValue(value: bigint): number | bigint {
   return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
 }
 
+const TOO_MANY_DIGITS = `Exceeds the limit (${MAX_INT_DIGITS} digits) for integer string conversion`;
+/** Sexagesimal places past the first that make any value at least 60^2419 > 10^4300. */
+const MAX_SEXAGESIMAL_PLACES = Math.ceil(MAX_INT_DIGITS / Math.log10(60)) - 1;
+let smallestTooLong: bigint | undefined;
+
+/**
+ * Integers Python could not write in decimal (more than {@link MAX_INT_DIGITS} digits). Python's
+ * `int()` refuses such decimal text with ValueError; in other bases it builds the value, which
+ * then fails wherever Salt writes it (`str()`, the msgpack of a request to the master). Both are
+ * refused here, before any conversion whose cost grows faster than the text: decimal digits and
+ * sexagesimal places are counted first, and binary, octal and hex text (linear to read) is
+ * compared once read.
+ */
+function refuseTooLong(magnitude: bigint): bigint {
+  smallestTooLong ??= 10n ** BigInt(MAX_INT_DIGITS);
+  if (magnitude >= smallestTooLong) throw new Error(TOO_MANY_DIGITS);
+  return magnitude;
+}
+
+function sexagesimal(digits: string): bigint {
+  const parts = digits.split(':');
+  if ((parts[0] ?? '').length > MAX_INT_DIGITS || parts.length - 1 > MAX_SEXAGESIMAL_PLACES) {
+    throw new Error(TOO_MANY_DIGITS);
+  }
+  return refuseTooLong(parts.reduce((sum, part) => sum * 60n + BigInt(part), 0n));
+}
+
 /** PyYAML's `construct_yaml_int`; `stripLeadingZeros` adds SaltYamlSafeLoader's construct_scalar override. */
 export function constructInt(text: string, stripLeadingZeros: boolean): number | bigint {
   let value = text;
@@ -64,10 +91,11 @@ export function constructInt(text: string, stripLeadingZeros: boolean): number |
   if (digits === '') throw new Error(`invalid integer ${JSON.stringify(text)}`);
   if (digits === '0') return 0;
   let magnitude: bigint;
-  if (digits.startsWith('0b')) magnitude = BigInt(`0b${digits.slice(2)}`);
-  else if (digits.startsWith('0x')) magnitude = BigInt(`0x${digits.slice(2)}`);
-  else if (digits.startsWith('0')) magnitude = BigInt(`0o${digits.slice(1)}`);
-  else if (digits.includes(':')) magnitude = digits.split(':').reduce((sum, part) => sum * 60n + BigInt(part), 0n);
+  if (digits.startsWith('0b')) magnitude = refuseTooLong(BigInt(`0b${digits.slice(2)}`));
+  else if (digits.startsWith('0x')) magnitude = refuseTooLong(BigInt(`0x${digits.slice(2)}`));
+  else if (digits.startsWith('0')) magnitude = refuseTooLong(BigInt(`0o${digits.slice(1)}`));
+  else if (digits.includes(':')) magnitude = sexagesimal(digits);
+  else if (digits.length > MAX_INT_DIGITS) throw new Error(TOO_MANY_DIGITS);
   else magnitude = BigInt(digits);
   return toIntegerValue(negative ? -magnitude : magnitude);
 }

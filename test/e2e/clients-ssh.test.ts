@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -5,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Pam } from '../../src/salt/auth/pam.js';
 import type { MasterSettings } from '../../src/config/types.js';
+import { SALTFILE_UNUSABLE } from '../../src/salt/clients/ssh-saltfile.js';
 import { harness, type NetapiHarness } from '../support/clients.js';
 import { installFakeSaltSsh, type FakeRun, type FakeSaltSsh } from '../support/salt-ssh.js';
 
@@ -215,6 +217,60 @@ describe('ssh: secrets stay off the command line', () => {
     expect(text).toContain('ssh_user: deploy');
     expect(text).toContain('ssh_passwd: new');
     expect(text).not.toContain('old');
+  });
+});
+
+describe("ssh: a chunk's saltfile tells nothing about the master host's files", () => {
+  it('answers the same whatever keeps it from being used (absent, a directory, a FIFO, a device, unreadable, not YAML, not a mapping)', async () => {
+    const h = await harness({ settings: SSH });
+    const ssh = await fake(h, { stdout: '{}' });
+    const dir = await tempDir();
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const write = async (name: string, text: string, mode = 0o644): Promise<string> => {
+      const file = join(dir, name);
+      await writeFile(file, text, { mode });
+      return file;
+    };
+    const paths = [
+      join(dir, 'absent', 'Saltfile'),
+      dir,
+      fifo,
+      '/dev/null',
+      await write('list', '- a\n- b\n'),
+      await write('scalar', 'just text\n'),
+      await write('broken', 'salt-ssh: [unclosed\n'),
+      // Unreadable for anyone but root (who reads it, and finds no mapping either).
+      await write('unreadable', 'not: [a mapping\n', 0o000),
+    ];
+    const answers = new Set<string>();
+    for (const saltfile of paths) {
+      for (const secret of [{}, { ssh_passwd: 'pw' }]) {
+        const answer = await h.netapi
+          .run({ client: 'ssh', tgt: 'h', fun: 'test.ping', token: h.token, saltfile, ...secret })
+          .then(
+            (value) => `returned ${JSON.stringify(value)}`,
+            (error: unknown) =>
+              `${(error as Error).name} ${(error as { kind?: string }).kind} ${(error as Error).message}`,
+          );
+        answers.add(answer);
+      }
+    }
+    expect([...answers]).toEqual([`InvalidRequestError invalid ${SALTFILE_UNUSABLE}`]);
+    // salt-ssh never saw any of those paths (it never ran).
+    await expect(ssh.argv()).rejects.toThrow();
+  });
+
+  it("hands salt-ssh a private copy of the chunk's usable Saltfile, never its path", async () => {
+    const h = await harness({ settings: SSH });
+    const ssh = await fake(h, { stdout: '{}' });
+    const base = join(await tempDir(), 'Saltfile');
+    await writeFile(base, 'salt-ssh:\n  ssh_user: deploy\n');
+    await h.netapi.run({ client: 'ssh', tgt: 'h', fun: 'test.ping', token: h.token, saltfile: base });
+    const argv = await ssh.argv();
+    expect(argv.filter((arg) => arg.startsWith('--saltfile='))).toHaveLength(1);
+    expect(argv).not.toContain(`--saltfile=${base}`);
+    expect((await ssh.saltfile())?.text).toContain('ssh_user: deploy');
   });
 });
 

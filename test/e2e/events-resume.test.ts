@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { json, login, startApi, type ApiUnderTest } from '../support/api.js';
-import { SseClient } from '../support/sse.js';
+import { parseSse, SseClient } from '../support/sse.js';
 import { READY, terminateWsClients, WsEventClient } from '../support/ws.js';
 
 /**
@@ -30,8 +30,9 @@ async function open(api: ApiUnderTest, path: string, headers: Record<string, str
   return sse;
 }
 
-async function fire(api: ApiUnderTest, token: string, path: string): Promise<void> {
-  expect((await api.call(`/hook/${path}`, json({ n: path }, { 'X-Auth-Token': token }))).status).toBe(200);
+async function fire(api: ApiUnderTest, token: string, path: string, pad?: string): Promise<void> {
+  const body = pad === undefined ? { n: path } : { n: path, pad };
+  expect((await api.call(`/hook/${path}`, json(body, { 'X-Auth-Token': token }))).status).toBe(200);
 }
 
 /** The hook tags in a stream's text, in order. */
@@ -91,6 +92,67 @@ describe('resumable /events (events_ids)', () => {
     const gap = /event: gap\ndata: (.*)\n/.exec(again.text)?.[1] ?? '';
     const [boot, seen] = lastSeen.split('-');
     expect(JSON.parse(gap)).toMatchObject({ missed_from: `${boot}-${Number(seen) + 1}` });
+  });
+
+  it('keeps at most events_replay.max_bytes: a resume from an evicted id gets the gap; /metrics shows it', async () => {
+    const maxBytes = 16_384;
+    const { api, token } = await start({
+      eventsIds: true,
+      eventsReplay: { maxEvents: 10_000, maxSeconds: 300, maxBytes },
+    });
+    const first = await open(api, '/events', { 'X-Auth-Token': token });
+    await fire(api, token, 'seen');
+    await first.waitFor('tag: salt/netapi/hook/seen\n');
+    const lastSeen = idOf(first.text, 'seen');
+    // Each hook event carries its 3 KB body twice (raw and parsed): about 7 KB serialised.
+    const big = ['b1', 'b2', 'b3', 'b4', 'b5', 'b6'];
+    for (const path of big) await fire(api, token, path, 'x'.repeat(3_000));
+    await first.waitFor('tag: salt/netapi/hook/b6\n');
+    const again = await open(api, '/events', { 'X-Auth-Token': token, 'Last-Event-ID': lastSeen });
+    await again.waitFor('tag: salt/netapi/hook/b6\n');
+    const gapAt = again.text.indexOf('event: gap\n');
+    expect(gapAt).toBeGreaterThan(0);
+    const replayed = hookTags(again.text);
+    expect(replayed.length).toBeGreaterThan(0);
+    expect(replayed.length).toBeLessThan(3);
+    expect(replayed).toEqual(big.slice(big.length - replayed.length));
+    expect(gapAt).toBeLessThan(again.text.indexOf(`tag: salt/netapi/hook/${replayed[0] ?? ''}`));
+    const gap = JSON.parse(/event: gap\ndata: (.*)\n/.exec(again.text)?.[1] ?? '') as Record<string, string>;
+    const [boot, seen] = lastSeen.split('-');
+    expect(gap).toMatchObject({ missed_from: `${boot}-${Number(seen) + 1}` });
+
+    const metrics = await (await api.call('/metrics', { headers: { 'X-Auth-Token': token } })).text();
+    const held = Number(/^saltapid_events_replay_bytes (\d+)$/m.exec(metrics)?.[1]);
+    expect(held).toBeGreaterThan(0);
+    expect(held).toBeLessThanOrEqual(maxBytes);
+    expect(metrics).toMatch(/^saltapid_events_replay_evictions_total\{reason="bytes"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^saltapid_events_replay_evictions_total\{reason="too_large"\} 0$/m);
+  });
+
+  it('keeps no event larger than events_replay.max_bytes; a resume across it is told it missed it', async () => {
+    const { api, token } = await start({
+      eventsIds: true,
+      eventsReplay: { maxEvents: 10_000, maxSeconds: 300, maxBytes: 16_384 },
+    });
+    const first = await open(api, '/events', { 'X-Auth-Token': token });
+    await fire(api, token, 'before');
+    // About 80 KB serialised: also written to the live stream in pieces rather than as one shared block.
+    await fire(api, token, 'huge', 'x'.repeat(40_000));
+    await fire(api, token, 'after');
+    await first.waitFor('tag: salt/netapi/hook/after\n');
+    // Live streams get it, whole and with its id.
+    const hugeId = idOf(first.text, 'huge');
+    const block = parseSse(first.text).find((fields) => fields['tag'] === 'salt/netapi/hook/huge');
+    expect(JSON.parse(block?.['data'] ?? '')).toMatchObject({ data: { post: { pad: 'x'.repeat(40_000) } } });
+    const again = await open(api, '/events', { 'X-Auth-Token': token, 'Last-Event-ID': idOf(first.text, 'before') });
+    await again.waitFor('tag: salt/netapi/hook/after\n');
+    expect(hookTags(again.text)).toEqual(['after']);
+    const gap = JSON.parse(/event: gap\ndata: (.*)\n/.exec(again.text)?.[1] ?? '') as Record<string, string>;
+    const seqOf = (id: string | undefined): number => Number(id?.split('-')[1]);
+    expect(seqOf(gap['missed_from'])).toBeLessThanOrEqual(seqOf(hugeId));
+    expect(seqOf(gap['missed_to'])).toBeGreaterThanOrEqual(seqOf(hugeId));
+    const metrics = await (await api.call('/metrics', { headers: { 'X-Auth-Token': token } })).text();
+    expect(metrics).toMatch(/^saltapid_events_replay_evictions_total\{reason="too_large"\} 1$/m);
   });
 
   it('treats an id from another run as a gap and replays the ring', async () => {

@@ -73,6 +73,27 @@ describe('alias bombs and deep nesting', () => {
   });
 });
 
+describe("integers past Python's 4,300 digits", () => {
+  const auto = (password: string): string => `{"username": "autouser", "eauth": "auto", "password": ${password}}`;
+
+  it.each(['/login', '/run', '/token'])(
+    '%s refuses a 1 MB body holding a 900,000-digit integer with 400 "Invalid JSON document", as salt-api',
+    async (path) => {
+      const { status, text } = await timedPost(path, auto('9'.repeat(900_000)), 'application/json');
+      expect(status).toBe(400);
+      expect(pageMessage(text)).toBe('Invalid JSON document');
+      const refused = await timedPost(path, auto('9'.repeat(4_301)), 'application/json');
+      expect(refused.status).toBe(400);
+      expect(pageMessage(refused.text)).toBe('Invalid JSON document');
+    },
+  );
+
+  it('/login takes a password of 4,300 digits as today (the auto backend accepts any)', async () => {
+    const { status, text } = await timedPost('/login', auto('9'.repeat(4_300)), 'application/json');
+    expect(status, text).toBe(200);
+  });
+});
+
 /**
  * Writes a POST of `totalBytes` (chunked, or raw bytes under a Content-Length that says so);
  * resolves with what was written until the server hung up.

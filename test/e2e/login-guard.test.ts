@@ -79,6 +79,34 @@ describe('login throttling', () => {
     }
   });
 
+  it('60 concurrent wrong passwords make at most login_max_failures (5) mk_token calls; the rest 429 with Retry-After', async () => {
+    // The default limit, and Salt's delay of a failed password check (shortened), so that all arrive before any answer.
+    const racing = await startApi({ demo: { slowAuthFailures: [200, 300] } });
+    try {
+      const before = racing.demo.requestCount('mk_token');
+      const responses = await Promise.all(Array.from({ length: 60 }, () => racing.call('/login', json(WRONG))));
+      const asked = racing.demo.requestCount('mk_token') - before;
+      expect(asked).toBeGreaterThan(0);
+      expect(asked).toBeLessThanOrEqual(5);
+      expect(responses.filter((response) => response.status === 401)).toHaveLength(asked);
+      const throttled = responses.filter((response) => response.status === 429);
+      expect(throttled).toHaveLength(60 - asked);
+      for (const response of throttled) expect(response.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+
+      // The same through /run: chunks whose password the master checks hold their places too.
+      const ghost = { username: 'ghost', password: 'x', eauth: 'pam' };
+      const published = racing.demo.requestCount('publish');
+      const runs = await Promise.all(
+        Array.from({ length: 30 }, () => racing.call('/run', json([{ ...ping, ...ghost }]))),
+      );
+      const checks = racing.demo.requestCount('publish') - published;
+      expect(checks).toBeLessThanOrEqual(5);
+      expect(runs.filter((response) => response.status === 429)).toHaveLength(30 - checks);
+    } finally {
+      await racing.close();
+    }
+  });
+
   it('is off with login_max_failures: 0', async () => {
     const off = await startApi({ settings: { rest: { loginMaxFailures: 0 } } });
     try {

@@ -151,17 +151,57 @@ describe('webhooks: GitHub, Gitea, GitLab, token', () => {
     });
   });
 
-  it('acknowledges a replayed delivery id without firing it again', async () => {
+  it('fires a signed delivery once, whatever delivery id its replays carry or leave out', async () => {
     const h = await start();
-    const headers = { 'X-Hub-Signature-256': `sha256=${hmac(GITHUB_SECRET, PUSH)}`, 'X-GitHub-Delivery': 'd-77' };
-    expect((await h.post('/hook/github/push', PUSH, headers)).status).toBe(200);
-    expect((await h.post('/hook/github/push', PUSH, headers)).status).toBe(200);
-    const other = { ...headers, 'X-GitHub-Delivery': 'd-78' };
-    expect((await h.post('/hook/github/push', PUSH, other)).status).toBe(200);
-    const events = await h.events(3, 600);
-    expect(events.map((event) => (event.data as { verified: { delivery: string } }).verified.delivery)).toEqual([
-      'd-77',
-      'd-78',
+    const signed = (body: string) => ({ 'X-Hub-Signature-256': `sha256=${hmac(GITHUB_SECRET, body)}` });
+    // The delivery id header is not signed: a replay may repeat it, change it or leave it out.
+    const ids = ['d-77', 'd-77', 'd-78', undefined, 'another-id', undefined];
+    for (const id of ids) {
+      const headers = id === undefined ? signed(PUSH) : { ...signed(PUSH), 'X-GitHub-Delivery': id };
+      const res = await h.post('/hook/github/push', PUSH, headers);
+      expect([res.status, await res.text()]).toEqual([200, '{"success": true}']);
+    }
+    // Nor is the path: the same body to another path of the rule is the same delivery.
+    expect((await h.post('/hook/github/deploy', PUSH, signed(PUSH))).status).toBe(200);
+    // Another signed body is another delivery; events fire in order, so had a replay fired, it
+    // would be among the first two.
+    const other = PUSH.replace('main', 'release');
+    expect((await h.post('/hook/github/push', other, { ...signed(other), 'X-GitHub-Delivery': 'd-77' })).status).toBe(
+      200,
+    );
+    const events = await h.events(2);
+    expect(events.map((event) => [event.tag, (event.data as { body: string }).body])).toEqual([
+      ['salt/netapi/hook/github/push', PUSH],
+      ['salt/netapi/hook/github/push', other],
+    ]);
+    expect(events.map((event) => (event.data as { verified: unknown }).verified)).toEqual([
+      { auth: 'github', delivery: 'd-77' },
+      { auth: 'github', delivery: 'd-77' },
+    ]);
+    const counts = h.api.server.app.webhooks.stats().filter(({ rule }) => rule === 'github/*');
+    expect(Object.fromEntries(counts.map(({ outcome, count }) => [outcome, count]))).toEqual({ fired: 2, replayed: 6 });
+  });
+
+  it('remembers Gitea and GitLab deliveries by their body too, and token rules not at all', async () => {
+    const h = await start();
+    for (const id of ['g-1', 'g-2', undefined]) {
+      const headers = { 'X-Gitea-Signature': hmac(GITEA_SECRET, PUSH), ...(id && { 'X-Gitea-Delivery': id }) };
+      expect((await h.post('/hook/gitea/push', PUSH, headers)).status).toBe(200);
+    }
+    for (const id of ['l-1', 'l-2']) {
+      const headers = { 'X-Gitlab-Token': GITLAB_SECRET, 'X-Gitlab-Event-UUID': id };
+      expect((await h.post('/hook/gitlab/push', PUSH, headers)).status).toBe(200);
+    }
+    // A script calling a token rule twice with the same body means it twice.
+    for (let i = 0; i < 2; i++) {
+      expect((await h.post('/hook/ci/deploy', PUSH, { Authorization: `Bearer ${CI_SECRET}` })).status).toBe(200);
+    }
+    const events = await h.events(4);
+    expect(events.map((event) => event.tag)).toEqual([
+      'salt/netapi/hook/gitea/push',
+      'salt/netapi/hook/gitlab/push',
+      'salt/netapi/hook/ci/deploy',
+      'salt/netapi/hook/ci/deploy',
     ]);
   });
 

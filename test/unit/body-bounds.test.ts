@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
 import { testSettings } from '../support/settings.js';
 import { deepJson, yamlBomb } from '../support/hostile.js';
+import { jsonLoads } from '../../src/python/json-loads.js';
 
 let app: FastifyInstance;
 
@@ -94,5 +95,46 @@ describe('urlencoded bodies', () => {
     const { response } = await post(`arg=${field}&arg=${field}&arg=${field}`, form);
     expect(response.statusCode).toBe(413);
     expect(response.json()).toEqual({ status: 413, return: 'The request body expands to more than 1000000 nodes.' });
+  });
+});
+
+describe("integer literals past Python's 4,300 digits (int_max_str_digits)", () => {
+  const digits = (n: number): string => `${'9'.repeat(n - 1)}7`;
+
+  it('JSON: 4,301 digits is 400 "Invalid JSON document", as salt-api answers its ValueError; 4,300 parse', async () => {
+    for (const type of ['application/json', 'text/plain']) {
+      const ok = await post(`{"n": ${digits(4_300)}, "m": -${digits(4_300)}}`, type);
+      expect(ok.response.statusCode, type).toBe(200);
+      expect(jsonLoads(ok.response.body)).toEqual({ body: { n: BigInt(digits(4_300)), m: -BigInt(digits(4_300)) } });
+    }
+    for (const body of [`{"n": ${digits(4_301)}}`, `[-${digits(4_301)}]`, `{"password": ${digits(900_000)}}`]) {
+      const { response } = await post(body, 'application/json');
+      expect(response.statusCode).toBe(400);
+      expect(response.body).toContain('<p>Invalid JSON document</p>');
+    }
+    // text/plain is JSON when it parses, else the text itself (salt-api's text_processor).
+    const text = `[${digits(4_301)}]`;
+    const plain = await post(text, 'text/plain');
+    expect(plain.response.statusCode).toBe(200);
+    expect(plain.response.json<{ body: unknown }>().body === text).toBe(true);
+  });
+
+  it('YAML: 4,301 decimal digits is 400 "Invalid YAML document"; 4,300 parse', async () => {
+    const ok = await post(`n: ${digits(4_300)}`, 'application/x-yaml');
+    expect(ok.response.statusCode).toBe(200);
+    expect(jsonLoads(ok.response.body)).toEqual({ body: { n: BigInt(digits(4_300)) } });
+    for (const body of [`n: ${digits(4_301)}`, `n: -${digits(4_301)}`, `n: ${digits(900_000)}`]) {
+      const { response } = await post(body, 'application/x-yaml');
+      expect(response.statusCode).toBe(400);
+      expect(response.body).toContain('<p>Invalid YAML document</p>');
+    }
+  });
+
+  it('urlencoded: a yamlified arg of 4,301 digits stays text (yamlify_arg keeps what it cannot load)', async () => {
+    const { response } = await post(`arg=${digits(4_301)}&arg=${digits(4_300)}`, 'application/x-www-form-urlencoded');
+    expect(response.statusCode).toBe(200);
+    const { arg } = (jsonLoads(response.body) as { body: { arg: unknown[] } }).body;
+    expect(arg.map((value) => typeof value)).toEqual(['string', 'bigint']);
+    expect(arg[0] === digits(4_301) && arg[1] === BigInt(digits(4_300))).toBe(true);
   });
 });

@@ -122,6 +122,11 @@ describe('loadSettings errors name the file and the key', () => {
       'must be one of TLSv1, TLSv1.1, TLSv1.2, TLSv1.3, got "SSLv3"',
     ],
     [
+      'rest_cherrypy: {port: 8000, session_store_timeout: 0}',
+      'rest_cherrypy.session_store_timeout',
+      'must be above 0 and at most 3600 seconds',
+    ],
+    [
       'rest_cherrypy: {port: 8000, shutdown_timeout: -1}',
       'rest_cherrypy.shutdown_timeout',
       'must be a non-negative number of seconds, got -1',

@@ -43,6 +43,7 @@ describe('loadSettings defaults', () => {
       webhookDisableAuth: false,
       enableSessions: true,
       sessionStore: 'ram',
+      sessionStoreTimeout: 2,
       apiAcl: undefined,
       authorizedIps: undefined,
       favicon: undefined,
@@ -59,9 +60,11 @@ describe('loadSettings defaults', () => {
       adaptiveJobLimit: true,
       maxSyncJobs: 1024,
       workers: 1,
-      eventsReplay: { maxEvents: 10_000, maxSeconds: 300 },
+      eventsReplay: { maxEvents: 10_000, maxSeconds: 300, maxBytes: 64 * 1024 * 1024 },
       maxSessions: 10_000,
       maxSessionsPerUser: 100,
+      maxStreamsPerSession: 16,
+      maxStreamsPerUser: 64,
       loginMaxFailures: 5,
       loginFailureWindow: 300,
       shutdownTimeout: 10,
@@ -153,6 +156,7 @@ rest_cherrypy:
   root_prefix: api/
   webhook_url: myhook
   session_store: cache
+  session_store_timeout: 0.5
   api_acl: {users: {saltdev: [127.0.0.1], '*': [10.0.0.1]}}
   authorized_ips: [127.0.0.1]
   cors_origin: [https://a.example, https://b.example]
@@ -200,6 +204,7 @@ rest_cherrypy:
       rootPrefix: '/api',
       webhookUrl: '/myhook',
       sessionStore: 'cache',
+      sessionStoreTimeout: 0.5,
       apiAcl: { saltdev: ['127.0.0.1'], '*': ['10.0.0.1'] },
       authorizedIps: ['127.0.0.1'],
       corsOrigin: ['https://a.example', 'https://b.example'],
@@ -275,6 +280,23 @@ describe('session bounds, login throttling and api_acl options', () => {
       loginFailureWindow: 60,
     });
     expect(loadConfig(dir).warnings).toEqual([]);
+  });
+
+  it('reads the stream caps and the replay ring byte bound, 0 turning a cap off', () => {
+    const dir = writeConfigTree({
+      master:
+        'rest_cherrypy: {port: 8000, max_streams_per_session: 0, max_streams_per_user: 8, events_replay: {max_bytes: 1048576}}\n',
+    });
+    expect(loadConfig(dir).settings.rest).toMatchObject({
+      maxStreamsPerSession: 0,
+      maxStreamsPerUser: 8,
+      eventsReplay: { maxEvents: 10_000, maxSeconds: 300, maxBytes: 1_048_576 },
+    });
+    expect(loadConfig(dir).warnings).toEqual([]);
+    for (const option of ['max_streams_per_user: -1', 'events_replay: {max_bytes: -1}']) {
+      const bad = writeConfigTree({ master: `rest_cherrypy: {port: 8000, ${option}}\n` });
+      expect(() => loadConfig(bad)).toThrow(/max_streams_per_user|max_bytes/);
+    }
   });
 
   it.each([

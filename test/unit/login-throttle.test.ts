@@ -43,7 +43,8 @@ describe('LoginThrottle per user and address', () => {
       const { t } = throttle(options);
       for (let i = 0; i < 50; i++) t.failed('alice', '10.0.0.1');
       expect(t.check('alice', '10.0.0.1').allowed).toBe(true);
-      expect(t.trackedKeys).toEqual({ pairs: 0, users: 0, trusted: 0 });
+      for (let i = 0; i < 50; i++) expect(t.begin('alice', '10.0.0.1').allowed).toBe(true);
+      expect(t.trackedKeys).toEqual({ pairs: 0, users: 0, trusted: 0, inFlight: 0 });
     }
   });
 });
@@ -57,10 +58,13 @@ describe('LoginThrottle per user across addresses', () => {
   it('slows a distributed guesser to one attempt a second for that user, without blocking', () => {
     const { t, clock } = throttle();
     distributedGuessing(t);
+    // check() only tells; begin() takes the second's one attempt.
     expect(t.check('alice', '198.51.100.1').allowed).toBe(true);
+    expect(t.begin('alice', '198.51.100.1').allowed).toBe(true);
     expect(t.check('alice', '198.51.100.2')).toEqual({ allowed: false, reason: 'user', retryAfterSeconds: 1 });
+    expect(t.begin('alice', '198.51.100.2')).toEqual({ allowed: false, reason: 'user', retryAfterSeconds: 1 });
     clock.now += 1_000;
-    expect(t.check('alice', '198.51.100.2').allowed).toBe(true);
+    expect(t.begin('alice', '198.51.100.2').allowed).toBe(true);
     expect(t.check('bob', '198.51.100.2').allowed).toBe(true);
   });
 
@@ -82,15 +86,58 @@ describe('LoginThrottle per user across addresses', () => {
           t.succeeded('alice', '203.0.113.7');
           for (const { ip, ms } of attempts) {
             clock.now += ms;
-            const verdict = t.check('alice', `192.0.2.${ip}`);
-            if (verdict.allowed) t.failed('alice', `192.0.2.${ip}`);
-            else if (verdict.reason === 'user') expect(verdict.retryAfterSeconds).toBe(1);
+            const admission = t.begin('alice', `192.0.2.${ip}`);
+            if (admission.allowed) admission.attempt.failed();
+            else if (admission.reason === 'user') expect(admission.retryAfterSeconds).toBe(1);
             expect(t.check('alice', '203.0.113.7').allowed).toBe(true);
           }
         },
       ),
       { seed: 4242, numRuns: 200 },
     );
+  });
+});
+
+describe('LoginThrottle attempts in flight', () => {
+  it('counts them as failures until told: of 60 at once for one pair, 5 reach the master', () => {
+    const { t } = throttle();
+    const admissions = Array.from({ length: 60 }, () => t.begin('alice', '10.0.0.1'));
+    const through = admissions.flatMap((admission) => (admission.allowed ? [admission.attempt] : []));
+    expect(through).toHaveLength(5);
+    // Refused only because of attempts whose outcome is not known yet: ask again in a second.
+    expect(admissions[5]).toEqual({ allowed: false, reason: 'address', retryAfterSeconds: 1 });
+    expect(t.trackedKeys.inFlight).toBe(5);
+    for (const attempt of through) attempt.failed();
+    expect(t.begin('alice', '10.0.0.1')).toEqual({ allowed: false, reason: 'address', retryAfterSeconds: 300 });
+    expect(t.trackedKeys).toMatchObject({ pairs: 1, inFlight: 0 });
+  });
+
+  it('a success gives its place back and clears the count; a released place counts nothing; a second outcome is ignored', () => {
+    const { t } = throttle();
+    const first = t.begin('alice', '10.0.0.1');
+    const second = t.begin('alice', '10.0.0.1');
+    if (!first.allowed || !second.allowed) throw new Error('refused');
+    for (let i = 0; i < 3; i++) t.failed('alice', '10.0.0.1');
+    expect(t.check('alice', '10.0.0.1').allowed).toBe(false);
+    second.attempt.released();
+    second.attempt.failed();
+    expect(t.check('alice', '10.0.0.1').allowed).toBe(true);
+    first.attempt.succeeded();
+    first.attempt.failed();
+    expect(t.trackedKeys).toMatchObject({ pairs: 0, trusted: 1, inFlight: 0 });
+    for (let i = 0; i < 5; i++) expect(t.begin('alice', '10.0.0.1').allowed).toBe(true);
+    expect(t.begin('alice', '10.0.0.1').allowed).toBe(false);
+  });
+
+  it('attempts in flight of one user from many addresses count toward the per-user threshold', () => {
+    const { t, clock } = throttle();
+    const admissions = Array.from({ length: 100 }, (_, i) => t.begin('alice', `192.0.2.${i}`));
+    // 4 × 5 at once, then one a second.
+    expect(admissions.filter((admission) => admission.allowed)).toHaveLength(21);
+    expect(admissions[21]).toEqual({ allowed: false, reason: 'user', retryAfterSeconds: 1 });
+    clock.now += 1_000;
+    expect(t.begin('alice', '198.51.100.1').allowed).toBe(true);
+    expect(t.begin('alice', '198.51.100.2').allowed).toBe(false);
   });
 });
 

@@ -48,6 +48,15 @@ describe('the OpenAPI description', () => {
     expect(result.valid).toBe(true);
   });
 
+  it.each(VARIANTS)('is valid OpenAPI 3.1 for callers without credentials too (%s)', async (_name, settings) => {
+    const result = await new Validator().validate(openApiDocument(settings, 'public'));
+    expect(result.errors).toBeUndefined();
+    expect(result.valid).toBe(true);
+    expect(documentOperations(openApiDocument(settings, 'public'))).toEqual(
+      documentOperations(openApiDocument(settings)),
+    );
+  });
+
   it('is checked by a validator that refuses a broken document', async () => {
     const { info: _info, ...withoutInfo } = openApiDocument(testSettings());
     expect((await new Validator().validate(withoutInfo)).valid).toBe(false);

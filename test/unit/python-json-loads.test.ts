@@ -27,6 +27,14 @@ describe('jsonLoads (json.loads as Python types numbers)', () => {
   it('refuses what is not JSON', () => {
     for (const text of ['{a: 1}', '[1,]', "'x'", '', '[1] 2']) expect(() => jsonLoads(text)).toThrow(SyntaxError);
   });
+
+  it("refuses integers of more than 4,300 digits as Python's int() does (ValueError), floats of any length not", () => {
+    const digits = '9'.repeat(4_300);
+    expect(jsonLoads(`[${digits}, -${digits}]`)).toEqual([BigInt(digits), -BigInt(digits)]);
+    for (const text of [`[${digits}1]`, `[-${digits}1]`, `{"a": [1, ${'1'.repeat(900_000)}]}`])
+      expect(() => jsonLoads(text)).toThrow('Exceeds the limit (4300 digits) for integer string conversion');
+    expect(jsonLoads(`[${digits}1.5, ${digits}1e-4300]`)).toHaveLength(2);
+  });
 });
 
 describe('jsonLoads of the words Python accepts', () => {

@@ -58,6 +58,30 @@ describe('loadYaml: YAML 1.1 implicit types (PyYAML resolver)', () => {
     expect(loadYaml('9007199254740991')).toBe(9007199254740991);
   });
 
+  it('refuses integers Python cannot write in decimal (more than 4,300 digits), before converting them', () => {
+    const tooLong = 'Exceeds the limit (4300 digits) for integer string conversion';
+    const digits = '9'.repeat(4_300);
+    expect(loadYaml(digits)).toBe(BigInt(digits));
+    expect(loadYaml(`-${digits}`)).toBe(-BigInt(digits));
+    // Salt's loader strips leading zeros first, so they do not count; underscores never do.
+    const sevens = '7'.repeat(4_300);
+    expect(loadYaml(`000${sevens}`)).toBe(BigInt(sevens));
+    expect(() => loadYaml(`000${sevens}7`)).toThrow(tooLong);
+    expect(loadYaml(`${digits.slice(0, 10)}_${digits.slice(10)}`)).toBe(BigInt(digits));
+    for (const text of [`${digits}9`, `-${digits}9`, '9'.repeat(900_000)])
+      expect(() => loadYaml(text)).toThrow(tooLong);
+    // Other bases read in linear time; a value of more than 4,300 decimal digits fails wherever Salt writes it.
+    const hexBelow = (10n ** 4300n - 1n).toString(16);
+    expect(loadYaml(`0x${hexBelow}`)).toBe(10n ** 4300n - 1n);
+    for (const text of [`0x${(10n ** 4300n).toString(16)}`, `0b1${'0'.repeat(900_000)}`, `0${'7'.repeat(900_000)}`])
+      expect(() => pyyaml(text)).toThrow(tooLong);
+    // Sexagesimal: 2,418 places past the first can stay within bounds; 2,419 cannot, and are not computed.
+    expect(typeof loadYaml(`1${':0'.repeat(2_418)}`)).toBe('bigint');
+    expect(() => loadYaml(`59${':59'.repeat(2_418)}`)).toThrow(tooLong);
+    for (const text of [`1${':0'.repeat(2_419)}`, `1${':0'.repeat(400_000)}`, `${digits}9:0`])
+      expect(() => loadYaml(text)).toThrow(tooLong);
+  });
+
   it.each([
     ['1.5', 1.5],
     ['1.', 1],

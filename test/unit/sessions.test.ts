@@ -55,19 +55,51 @@ describe('SessionStore bounds', () => {
     expect(ldap && sessions.use(ldap.id)).toBeDefined();
   });
 
-  it('refuses a new user when the store is full of live sessions of others, and lets a holder replace their own', () => {
-    const { sessions, ended } = store({ maxSessions: 4, maxSessionsPerUser: 2 });
-    const others = ['a', 'a', 'b', 'b'].map((name) => sessions.save(newSessionId(), tokenOf(name)));
+  it('a full store lets a new user in: the oldest session unused since its login goes, not an older one in use', () => {
+    let now = 1_000_000;
+    const { sessions, ended } = store({ maxSessions: 4, maxSessionsPerUser: 2, now: () => now++ });
+    const operator = sessions.save(newSessionId(), tokenOf('operator'));
+    sessions.use(operator.id);
+    const flood = ['m1', 'm2', 'm3'].map((name) => sessions.save(newSessionId(), tokenOf(name, 'auto')));
+    // Older still than the flood, but used: it stays while any session nobody used is left.
+    for (let i = 4; i < 7; i++) {
+      expect(sessions.save(newSessionId(), tokenOf(`m${i}`, 'auto'))).toBeDefined();
+      expect(ended).toEqual(flood.slice(0, i - 3).map((session) => session.id));
+    }
+    expect(sessions.use(operator.id)).toBeDefined();
     expect(sessions.size).toBe(4);
-    expect(sessions.save(newSessionId(), tokenOf('mallory'))).toBeUndefined();
-    expect(ended).toEqual([]);
-    const again = sessions.save(newSessionId(), tokenOf('a'));
-    expect(again).toBeDefined();
-    expect(ended).toEqual([others[0]?.id]);
-    expect(sessions.size).toBe(4);
+    expect(sessions.evictions()).toEqual({ userLimit: 0, storeFull: 3 });
   });
 
-  it('makes room from idle sessions and from sessions whose Salt token has expired before refusing', () => {
+  it('with every session in use, a full store ends the least recently used one of all', () => {
+    let now = 1_000_000;
+    const { sessions, ended } = store({ maxSessions: 3, now: () => now++ });
+    const [a, b, c] = ['a', 'b', 'c'].map((name) => sessions.save(newSessionId(), tokenOf(name)));
+    for (const session of [b, a, c]) sessions.use(session?.id ?? '');
+    sessions.save(newSessionId(), tokenOf('d'));
+    expect(ended).toEqual([b?.id]);
+    expect(sessions.evictions().storeFull).toBe(1);
+  });
+
+  it('counts the sessions a user at max_sessions_per_user gives up', () => {
+    const { sessions } = store({ maxSessionsPerUser: 2 });
+    for (let i = 0; i < 5; i++) sessions.save(newSessionId(), tokenOf('a'));
+    expect(sessions.evictions()).toEqual({ userLimit: 3, storeFull: 0 });
+  });
+
+  it('knows which Salt tokens its sessions hold', () => {
+    const { sessions } = store();
+    const token = tokenOf('a');
+    const first = sessions.save(newSessionId(), token);
+    const second = sessions.save(newSessionId(), token);
+    expect(sessions.holdsToken(token.token)).toBe(true);
+    sessions.delete(first.id);
+    expect(sessions.holdsToken(token.token)).toBe(true);
+    sessions.delete(second.id);
+    expect(sessions.holdsToken(token.token)).toBe(false);
+  });
+
+  it('makes room from idle sessions and from sessions whose Salt token has expired first', () => {
     let now = Date.now();
     const { sessions } = store({ maxSessions: 2, lifetimeSeconds: 60, now: () => now });
     sessions.save(newSessionId(), tokenOf('a', 'pam', HOUR, now));
@@ -77,23 +109,58 @@ describe('SessionStore bounds', () => {
     now += 61_000;
     expect(sessions.save(newSessionId(), tokenOf('d', 'pam', HOUR, now))).toBeDefined();
     expect(sessions.size).toBeLessThanOrEqual(2);
+    expect(sessions.evictions().storeFull).toBe(0);
   });
 
-  it('never lets any sequence of logins end another user’s session or exceed either bound', () => {
+  it('below max_sessions, never lets any sequence of logins end another user’s session or exceed the user bound', () => {
     fc.assert(
       fc.property(fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'e'), { maxLength: 200 }), (logins) => {
-        const { sessions, ended } = store({ maxSessions: 6, maxSessionsPerUser: 3 });
+        const { sessions, ended } = store({ maxSessions: 15, maxSessionsPerUser: 3 });
         const ownerOf = new Map<string, string>();
         for (const name of logins) {
           const endedBefore = ended.length;
           const session = sessions.save(newSessionId(), tokenOf(name));
           for (const id of ended.slice(endedBefore)) expect(ownerOf.get(id)).toBe(name);
-          if (session !== undefined) ownerOf.set(session.id, name);
-          expect(sessions.size).toBeLessThanOrEqual(6);
+          ownerOf.set(session.id, name);
           expect(sessions.countOf(sessionOwner(tokenOf(name)))).toBeLessThanOrEqual(3);
         }
       }),
       { seed: 20261125, numRuns: 200 },
+    );
+  });
+
+  it('at max_sessions, every login gets in, and ends a session in use only when no unused one is left', () => {
+    const step = fc.oneof(
+      fc.record({ login: fc.integer({ min: 0, max: 30 }) }),
+      fc.record({ use: fc.integer({ min: 0, max: 1_000 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 50, maxLength: 300 }), (steps) => {
+        let now = 1_000_000;
+        const { sessions, ended } = store({ maxSessions: 6, maxSessionsPerUser: 3, now: () => now++ });
+        const ownerOf = new Map<string, string>();
+        const used = new Set<string>();
+        for (const item of steps) {
+          const live = [...ownerOf.keys()];
+          if ('use' in item) {
+            const id = live[item.use % Math.max(1, live.length)];
+            if (id !== undefined && sessions.use(id) !== undefined) used.add(id);
+            continue;
+          }
+          const name = `user-${item.login}`;
+          const endedBefore = ended.length;
+          const session = sessions.save(newSessionId(), tokenOf(name));
+          const gone = ended.slice(endedBefore);
+          const othersInUseGone = gone.filter((id) => used.has(id) && ownerOf.get(id) !== name);
+          for (const id of gone) ownerOf.delete(id);
+          // Another user's session in use goes only when every session left has been used.
+          if (othersInUseGone.length > 0) expect([...ownerOf.keys()].filter((id) => !used.has(id))).toEqual([]);
+          ownerOf.set(session.id, name);
+          expect(sessions.size).toBeLessThanOrEqual(6);
+          expect(sessions.countOf(sessionOwner(tokenOf(name)))).toBeLessThanOrEqual(3);
+        }
+      }),
+      { seed: 20261126, numRuns: 200 },
     );
   });
 });

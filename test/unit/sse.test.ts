@@ -1,5 +1,5 @@
 import { PassThrough, Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { eventJson, sseBlock, streamEvents, tagLineText } from '../../src/http/sse.js';
 import { Subscription } from '../../src/salt/subscription.js';
 import { parseSse } from '../support/sse.js';
@@ -74,6 +74,25 @@ describe('SSE framing', () => {
     expect(sub.pending).toBe(0);
   });
 
+  it('writes a large event in pieces, byte for byte the block a small one gets', async () => {
+    const sub = new Subscription();
+    const { out, text } = sink();
+    const large = { tag: 'salt/large', data: { pad: 'y'.repeat(100_000) } };
+    const small = { tag: 'salt/small', data: {} };
+    const ids = new Map([
+      [large, 'abcdef01-1'],
+      [small, 'abcdef01-2'],
+    ]);
+    const done = streamEvents({ subscription: sub, out, keepAliveMs: 0, idOf: (event) => ids.get(event) });
+    sub.push(large);
+    sub.push(small);
+    sub.close();
+    await expect(done).resolves.toBe('bus-closed');
+    expect(text()).toBe(
+      `retry: 400\nid: abcdef01-1\n${sseBlock(large)}id: abcdef01-2\ntag: salt/small\ndata: {"data": {}, "tag": "salt/small"}\n\n`,
+    );
+  });
+
   it('stops when the client goes away', async () => {
     const sub = new Subscription();
     const { out } = sink();
@@ -112,5 +131,58 @@ describe('SSE framing of hostile tags', () => {
     const events = parseSse(sseBlock({ tag: 't', data }));
     expect(events).toHaveLength(1);
     expect(JSON.parse(events[0]?.['data'] ?? '')).toEqual({ data, tag: 't' });
+  });
+});
+
+/** A subscription that counts the reactions registered on the promises `whenClosed()` hands out. */
+class CountingSubscription extends Subscription {
+  reactions = 0;
+
+  override whenClosed(): Promise<Error | undefined> {
+    const promise = super.whenClosed().then((err) => err);
+    const then = promise.then.bind(promise);
+    promise.then = ((onFulfilled, onRejected) => {
+      this.reactions++;
+      return then(onFulfilled, onRejected);
+    }) as typeof promise.then;
+    return promise;
+  }
+}
+
+/** A socket that never takes a write until the test completes it: every write waits for drain. */
+function heldSocket() {
+  const held: Array<() => void> = [];
+  const out = new Writable({
+    highWaterMark: 1,
+    write: (_chunk, _encoding, callback) => {
+      held.push(() => callback());
+    },
+  });
+  return { out, held };
+}
+
+/** Polls often: each wait below is a few microtasks long. */
+const POLL = { interval: 1, timeout: 5_000 };
+
+describe('SSE back-pressure', () => {
+  it('holds one reaction to the end of its subscription however often it waits for drain', async () => {
+    const sub = new CountingSubscription({ maxQueue: 10 });
+    const { out, held } = heldSocket();
+    const done = streamEvents({ subscription: sub, out, keepAliveMs: 0 });
+    const waits = 50;
+    // The preamble's write waits first; then each event's.
+    for (let i = 0; i < waits; i++) {
+      await vi.waitFor(() => expect(held).toHaveLength(1), POLL);
+      sub.push({ tag: `t/${i}`, data: { i } });
+      held.shift()?.();
+      await vi.waitFor(() => expect(held.length + sub.pending).toBeGreaterThan(0), POLL);
+    }
+    expect(sub.reactions).toBeLessThanOrEqual(1);
+    expect(out.listenerCount('drain')).toBeLessThanOrEqual(1);
+    expect(out.listenerCount('close')).toBeLessThanOrEqual(2);
+    sub.close();
+    await vi.waitFor(() => expect(held.length).toBeGreaterThan(0), POLL);
+    held.shift()?.();
+    await expect(done).resolves.toBe('bus-closed');
   });
 });

@@ -11,7 +11,7 @@ import { mountPath } from '../paths.js';
 import { REQUEST_BODIES, RESPONSES, SECURITY_SCHEMES } from './operation.js';
 import { opsPaths } from './paths-ops.js';
 import { saltPaths } from './paths-salt.js';
-import { streamPaths } from './paths-streams.js';
+import { streamPaths, type OpenApiAudience } from './paths-streams.js';
 import { SCHEMAS, type OpenApiObject } from './schemas.js';
 
 const DESCRIPTION = [
@@ -26,7 +26,14 @@ const DESCRIPTION = [
 
 const TAGS = ['Lowstate', 'Sessions', 'Minions and jobs', 'Keys', 'Events', 'Webhooks', 'Operations', 'App'];
 
-export function openApiDocument(settings: Settings): OpenApiObject {
+export type { OpenApiAudience } from './paths-streams.js';
+
+/**
+ * The description for `audience`: `full` (a caller with a session, and docs/openapi.json) or
+ * `public` (no credentials), which describes `<webhook_url>` without the deployment's `webhooks`
+ * rules: which paths check what, and which check nothing, is for logged-in callers.
+ */
+export function openApiDocument(settings: Settings, audience: OpenApiAudience = 'full'): OpenApiObject {
   const { rest } = settings;
   return {
     openapi: '3.1.0',
@@ -38,7 +45,7 @@ export function openApiDocument(settings: Settings): OpenApiObject {
     },
     servers: [{ url: mountPath(rest.rootPrefix) || '/', description: '`root_prefix`' }],
     tags: TAGS.map((name) => ({ name })),
-    paths: { ...saltPaths(rest), ...streamPaths(settings), ...opsPaths(rest) },
+    paths: { ...saltPaths(rest), ...streamPaths(settings, audience), ...opsPaths(rest) },
     components: {
       schemas: SCHEMAS,
       responses: RESPONSES,

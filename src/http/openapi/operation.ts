@@ -23,17 +23,27 @@ const ERRORS: Record<number, string> = {
   406: 'Not acceptable: no reply format matches `Accept`, or the body has an unsupported `Content-Type`.',
   411: 'Length required: a body with neither `Content-Length` nor chunked encoding.',
   413: 'The body is over `max_request_body_size`, or a value is too large to send to the master (envelope).',
-  429: 'Too many failed logins for this user and address; `Retry-After` says when to try again (envelope).',
-  500: 'An unexpected failure: the envelope `{"status": 500, "return": "An unexpected error occurred"}`.',
+  429: 'Too many: failed logins for this user and address (`Retry-After` says when to try again), or open event streams for this session or user (`max_streams_per_session`, `max_streams_per_user`) (envelope).',
+  500: 'An unexpected failure: the envelope `{"status": 500, "return": "An unexpected error occurred"}`; CherryPy\'s error page when the session store (`session_store: cache`) fails or does not answer.',
   501: 'Not implemented: an `ssh` chunk without salt-ssh on this host.',
-  503: 'The Salt master is not available or did not answer in time.',
+  503: 'The Salt master is not available or did not answer in time; or too many checks of unknown tokens at once (`Retry-After`).',
   504: 'A synchronous runner ran past its timeout.',
 };
 
 const ERROR_HEADERS: Record<number, OpenApiObject> = {
   405: { Allow: { description: "The route's methods.", schema: { type: 'string' } } },
-  429: { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' } } },
-  503: { 'Retry-After': { description: 'Only when every session slot is taken.', schema: { type: 'integer' } } },
+  429: {
+    'Retry-After': {
+      description: 'Seconds to wait (failed logins; absent for stream limits).',
+      schema: { type: 'integer' },
+    },
+  },
+  503: {
+    'Retry-After': {
+      description: 'Only when checks of unknown tokens are over their rate.',
+      schema: { type: 'integer' },
+    },
+  },
 };
 
 /** Every error answer: CherryPy's XHTML page, or the negotiated envelope for the cases that use it. */

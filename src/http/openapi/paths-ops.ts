@@ -35,7 +35,8 @@ function operationsPaths(rest: RestSettings): Record<string, OpenApiObject> {
       get: operation({
         operationId: 'readyz',
         omit: [406],
-        summary: "Readiness: the master's event bus is connected and its request port answers",
+        summary:
+          "Readiness: the master's event bus is connected and its request port answers (and the session cache, with `session_store: cache` on Redis)",
         tags: ['Operations'],
         ok: { '200': reply('`{"status": "ready"}`.', json(ref('Readiness'))) },
         ownErrors: { '503': reply('`{"status": "not ready", "reason": ...}`.', json(ref('Readiness'))) },
@@ -62,6 +63,8 @@ function operationsPaths(rest: RestSettings): Record<string, OpenApiObject> {
         operationId: 'openapi',
         omit: [406],
         summary: 'This description, built from the running configuration',
+        description:
+          "No authentication. Without a live session (`X-Auth-Token` or the `session_id` cookie), `<webhook_url>` is described without this server's `webhooks` rules.",
         tags: ['Operations'],
         ok: { '200': reply('OpenAPI 3.1.', json({ type: 'object' })) },
       }),

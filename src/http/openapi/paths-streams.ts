@@ -19,7 +19,7 @@ import { ref, type OpenApiObject } from './schemas.js';
 const TAG = {
   ...queryParameter(
     'tag',
-    'Only events whose tag matches one of these globs (repeatable; at most 32 of 512 characters).',
+    'Only events whose tag matches one of these globs (repeatable; at most 32 of 256 characters; a tag over 2,048 characters matches none).',
     {
       type: 'array',
       items: { type: 'string' },
@@ -73,7 +73,7 @@ function eventsPaths(settings: Settings): Record<string, OpenApiObject> {
           'text/event-stream': { schema: { type: 'string', description: 'SSE blocks, after `retry: 400`.' } },
         }),
       },
-      errors: [400, 401, 404, 503],
+      errors: [400, 401, 404, 429, 503],
       omit: [406],
     });
   const tokenNote = urlTokens
@@ -101,7 +101,7 @@ function wsPaths(settings: Settings): Record<string, OpenApiObject> {
       tags: ['Events'],
       parameters: [UPGRADE, ...parameters],
       ok: SWITCHING,
-      errors: [400, 401, 503],
+      errors: [400, 401, 429, 503],
       omit: [406],
     });
   const cherry = (operationId: string, extra: OpenApiObject[]): OpenApiObject => ({
@@ -154,24 +154,40 @@ const WEBHOOK_AUTH_TEXT: Record<string, string> = {
   gitlab: '`X-Gitlab-Token: <secret>`, delivery id `X-Gitlab-Event-UUID`',
 };
 
+const HOOK_FIRES =
+  'Fires `salt/netapi/hook/<path>` with `body`, `post`, `headers` (credential headers left out) and `_stamp`.';
+const REPLAYED =
+  "on `github`, `gitea` and `gitlab` rules, the same body delivered again within the rule's `replay_window` (whatever its delivery id) is answered 200 and not fired";
+
+/**
+ * What `/openapi.json` tells a caller without credentials about the hook: the same for every
+ * configuration, so that it names no rule path, no check (or lack of one) and no address.
+ */
+const PUBLIC_HOOK_DESCRIPTION = `${HOOK_FIRES} A session (\`X-Auth-Token\` or the \`session_id\` cookie), unless the server's configuration says otherwise for a path (\`webhook_disable_auth\`, or a \`webhooks\` rule that checks a signature or token over the exact bytes received instead: 401 envelope when unverified, 403 from an address the rule does not allow, and ${REPLAYED}). This server's rules are described to a caller with a session.`;
+
 function hookDescription(settings: Settings): string {
   const { webhookDisableAuth, webhooks } = settings.rest;
-  const base = `Fires \`salt/netapi/hook/<path>\` with \`body\`, \`post\`, \`headers\` (credential headers left out) and \`_stamp\`. ${webhookDisableAuth ? 'No authentication (`webhook_disable_auth`).' : 'A session (`X-Auth-Token` or the `session_id` cookie).'}`;
+  const base = `${HOOK_FIRES} ${webhookDisableAuth ? 'No authentication (`webhook_disable_auth`).' : 'A session (`X-Auth-Token` or the `session_id` cookie).'}`;
   if (webhooks.length === 0) return base;
   const rules = webhooks.map((rule) => `\`${rule.path}\`: ${WEBHOOK_AUTH_TEXT[rule.auth] ?? rule.auth}`).join('; ');
-  return `${base} Paths matching a \`webhooks\` rule (first match wins) are checked by that rule instead, over the exact bytes received (401 envelope when unverified; 403 outside \`allow_from\`; a delivery id seen again is answered 200 and not fired): ${rules}.`;
+  return `${base} Paths matching a \`webhooks\` rule (first match wins) are checked by that rule instead, over the exact bytes received (401 envelope when unverified; 403 outside \`allow_from\`; ${REPLAYED}): ${rules}.`;
 }
 
-function hookPaths(settings: Settings): Record<string, OpenApiObject> {
+/** Who the document is for: `public` (no credentials) names none of the deployment's webhook rules. */
+export type OpenApiAudience = 'public' | 'full';
+
+function hookPaths(settings: Settings, audience: OpenApiAudience): Record<string, OpenApiObject> {
   const { webhookUrl, webhookDisableAuth } = settings.rest;
   const base = mountPath(webhookUrl);
+  const open = audience === 'full' && webhookDisableAuth;
   const hook = (operationId: string, parameters: OpenApiObject[]): OpenApiObject =>
     operation({
       operationId,
       summary: 'Fire an event for the reactor',
-      description: hookDescription(settings),
+      description: audience === 'full' ? hookDescription(settings) : PUBLIC_HOOK_DESCRIPTION,
       tags: ['Webhooks'],
-      ...(webhookDisableAuth ? {} : { security: SESSION_SECURITY }),
+      // Public: a session, or (on paths the configuration opens or checks otherwise) none of it.
+      ...(open ? {} : { security: audience === 'full' ? SESSION_SECURITY : [...SESSION_SECURITY, {}] }),
       parameters,
       requestBody: {
         description: 'Any body of a supported type; it is fired as text (`body`) and parsed (`post`).',
@@ -226,6 +242,11 @@ function eventHubPaths(settings: Settings): Record<string, OpenApiObject> {
   };
 }
 
-export function streamPaths(settings: Settings): Record<string, OpenApiObject> {
-  return { ...eventsPaths(settings), ...wsPaths(settings), ...hookPaths(settings), ...eventHubPaths(settings) };
+export function streamPaths(settings: Settings, audience: OpenApiAudience): Record<string, OpenApiObject> {
+  return {
+    ...eventsPaths(settings),
+    ...wsPaths(settings),
+    ...hookPaths(settings, audience),
+    ...eventHubPaths(settings),
+  };
 }

@@ -13,8 +13,8 @@ import { couldBeSaltToken, saltTokenLength } from '../../salt/token-shape.js';
 import { gapBlock, streamEvents, type SseStreamOptions } from '../sse.js';
 import type { EventRing } from '../event-ring.js';
 import type { SaltEvent } from '../../salt/event-frame.js';
-import { tagFilter } from '../tag-filter.js';
-import { STREAM_QUEUE } from '../streams.js';
+import { tagFilter, type TagFilter } from '../tag-filter.js';
+import { STREAM_QUEUE, streamOwner } from '../streams.js';
 import { pathOf } from '../paths.js';
 import { rejectOtherMethods, sendAllow } from './methods.js';
 import { lastValue, refuseUndeclaredQuery, type Query } from './query.js';
@@ -59,6 +59,55 @@ function resumeFrom(
   };
 }
 
+/** Answers 200 and streams the bus as Server-Sent Events until the stream ends. */
+async function stream(
+  app: FastifyInstance,
+  request: FastifyRequest<EventsRoute>,
+  reply: FastifyReply<EventsRoute>,
+  { token, sessionId }: StreamCredentials,
+  wanted: TagFilter | undefined,
+): Promise<void> {
+  // Hijacked replies skip Fastify's header writing: carry over what the hooks set (CORS, cookie…).
+  const headers: OutgoingHttpHeaders = Object.fromEntries(headersSetOn(reply));
+  headers['content-type'] = 'text/event-stream;charset=utf-8';
+  headers['cache-control'] = 'no-cache';
+  headers.connection = 'keep-alive';
+  reply.hijack();
+  const out = reply.raw;
+  out.writeHead(200, headers);
+  if (request.method === 'HEAD') {
+    out.end();
+    return;
+  }
+  const client = `${request.ip}:${request.socket.remotePort ?? '?'}`;
+  const subscription = app.events.subscribe({
+    maxQueue: STREAM_QUEUE,
+    overflow: 'error',
+    ...(wanted && { match: wanted }),
+  });
+  // Subscribed first, then the ring read: nothing falls between the replay and the live events.
+  const resumed = resumeFrom(app.eventRing, request.headers['last-event-id'], wanted ?? (() => true));
+  const unregister = app.streams.add({
+    kind: 'sse',
+    sessionId,
+    client,
+    close: () => subscription.close(),
+  });
+  try {
+    const end = await streamEvents({
+      subscription,
+      out,
+      endAt: token.expire * 1000,
+      logger: request.log,
+      client,
+      ...resumed,
+    });
+    if (end === 'slow-consumer') app.streams.noteSlowConsumer();
+  } finally {
+    unregister();
+  }
+}
+
 export async function eventsRoutes(app: FastifyInstance): Promise<void> {
   const { debug, eventsUrlTokens } = app.settings.rest;
   const tokenLength = saltTokenLength(app.settings.master.hashType);
@@ -91,44 +140,12 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
   async function events(request: FastifyRequest<EventsRoute>, reply: FastifyReply<EventsRoute>): Promise<void> {
     const { token, sessionId } = await authenticate(request);
     const wanted = tagFilter(request.query['tag']);
-    // Hijacked replies skip Fastify's header writing: carry over what the hooks set (CORS, cookie…).
-    const headers: OutgoingHttpHeaders = Object.fromEntries(headersSetOn(reply));
-    headers['content-type'] = 'text/event-stream;charset=utf-8';
-    headers['cache-control'] = 'no-cache';
-    headers.connection = 'keep-alive';
-    reply.hijack();
-    const out = reply.raw;
-    out.writeHead(200, headers);
-    if (request.method === 'HEAD') {
-      out.end();
-      return;
-    }
-    const client = `${request.ip}:${request.socket.remotePort ?? '?'}`;
-    const subscription = app.events.subscribe({
-      maxQueue: STREAM_QUEUE,
-      overflow: 'error',
-      ...(wanted && { match: wanted }),
-    });
-    // Subscribed first, then the ring read: nothing falls between the replay and the live events.
-    const resumed = resumeFrom(app.eventRing, request.headers['last-event-id'], wanted ?? (() => true));
-    const unregister = app.streams.add({
-      kind: 'sse',
-      sessionId,
-      client,
-      close: () => subscription.close(),
-    });
+    // Taken before the answer starts, so that a refusal is an ordinary 429.
+    const slot = app.streams.take(streamOwner(token, sessionId));
     try {
-      const end = await streamEvents({
-        subscription,
-        out,
-        endAt: token.expire * 1000,
-        logger: request.log,
-        client,
-        ...resumed,
-      });
-      if (end === 'slow-consumer') app.streams.noteSlowConsumer();
+      await stream(app, request, reply, { token, sessionId }, wanted);
     } finally {
-      unregister();
+      slot.release();
     }
   }
 

@@ -3,7 +3,8 @@
  * systemd and orchestrators; no authentication, no session, nothing secret in the answer.
  * `/healthz` is 200 while the process serves requests. `/readyz` is 200 only while the master's
  * event bus is connected and its request port answers (readiness.ts: a recent answer, else one
- * shared `ping`), else 503 with the reason. Both bodies are written as every other JSON answer
+ * shared `ping`) and, with `session_store: cache` on Redis, the session cache answers; else 503
+ * with the reason. Both bodies are written as every other JSON answer
  * (Python's `json.dumps`).
  */
 import type { FastifyInstance, HTTPMethods } from 'fastify';

@@ -52,7 +52,7 @@ export async function hookRoutes(app: FastifyInstance): Promise<void> {
       await app.events.fire(tag, data);
       return reply.sendSalt({ success: true });
     }
-    if (!gate.claim(delivery.matched, delivery.deliveryId)) {
+    if (!gate.claim(delivery.matched, delivery.replayKey)) {
       gate.count(delivery.matched.rule, 'replayed');
       request.log.info({ tag, delivery: delivery.deliveryId }, 'webhook delivery seen before: acknowledged, not fired');
       return reply.sendSalt({ success: true });
@@ -60,7 +60,7 @@ export async function hookRoutes(app: FastifyInstance): Promise<void> {
     try {
       await app.events.fire(tag, verified === undefined ? data : { ...data, verified: { ...verified } });
     } catch (error) {
-      gate.release(delivery.matched, delivery.deliveryId);
+      gate.release(delivery.matched, delivery.replayKey);
       throw error;
     }
     gate.count(delivery.matched.rule, 'fired');

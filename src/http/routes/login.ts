@@ -41,23 +41,15 @@ function mkTokenLoad(creds: SaltMap): SaltMap {
   return load;
 }
 
-/** Retry-After of a login refused because every session slot is taken. */
-const STORE_FULL_RETRY_SECONDS = 60;
-
 /**
  * The session a successful login starts: always under a fresh id, so that an id the client was
  * handed before logging in (session fixation) is never the one that gets the token; a live
- * session the client presented is ended.
+ * session the client presented is ended. A full store makes room (SessionStore): a login that
+ * the master accepted is never refused here.
  */
 async function startSession(store: SessionStore, state: RequestSession, token: TokenRecord): Promise<Session> {
   if (state.session !== undefined) await store.remove(state.session.id);
   const session = store.save(newSessionId(), token);
-  if (session === undefined) {
-    throw new HttpError(503, 'Too many sessions are open; try again later.', {
-      shape: 'envelope',
-      headers: { 'Retry-After': String(STORE_FULL_RETRY_SECONDS) },
-    });
-  }
   state.id = session.id;
   state.session = session;
   await store.persist(session);
@@ -75,15 +67,17 @@ export async function loginRoutes(app: FastifyInstance): Promise<void> {
 
     const user = creds['username'];
     const ip = peerAddress(request);
-    app.credentialGuard.admit(request, user);
-
-    const token = await app.master.commands.mkToken(mkTokenLoad(creds));
+    // api_acl and the throttle, which holds a place for this check until the master answers.
+    const token = await app.credentialGuard.checked(
+      request,
+      user,
+      () => app.master.commands.mkToken(mkTokenLoad(creds)),
+      (record) => record !== null,
+    );
     if (token === null) {
-      app.credentialGuard.loginFailed(request, user);
       request.log.info({ user, ip }, 'login refused');
       throw new HttpError(401, REFUSED);
     }
-    app.credentialGuard.loginSucceeded(request, user);
     request.log.info({ user: token.name, eauth: token.eauth, ip }, 'login accepted');
 
     const state = request.saltSession;

@@ -29,12 +29,12 @@ import { originAllowed } from '../cors.js';
 import { HttpError } from '../errors.js';
 import { FormattedEventsView } from '../formatted-events.js';
 import { eventJson } from '../sse.js';
-import { STREAM_QUEUE } from '../streams.js';
+import { STREAM_QUEUE, streamOwner } from '../streams.js';
 import { serveEventSocket, type EventSocket } from '../ws-stream.js';
 import { reapUpgradeSockets } from '../ws-upgrades.js';
 import { rejectOtherMethods, sendAllow } from './methods.js';
 import { lastValue, type Query } from './query.js';
-import { tagFilter } from '../tag-filter.js';
+import { tagFilter, type TagFilter } from '../tag-filter.js';
 import { headersSetOn } from './reply-headers.js';
 import { sessionScope } from './session-scope.js';
 import { saltTokenLength, saltTokenPattern } from '../../salt/token-shape.js';
@@ -68,8 +68,8 @@ type Authenticate = (app: FastifyInstance, request: WsRequest) => Promise<Socket
 /** What the routes of this plugin share. */
 interface WsContext {
   app: FastifyInstance;
-  /** Who opened each socket, found when its handshake was authenticated. */
-  credentials: WeakMap<WsRequest, SocketCredentials>;
+  /** Who opened each socket, found when its handshake was authenticated, and its `?tag=` filter. */
+  credentials: WeakMap<WsRequest, SocketCredentials & { wanted: TagFilter | undefined }>;
   /** The reply of each handshake in progress: the 101 carries its headers. */
   upgrades: WeakMap<IncomingMessage, FastifyReply>;
 }
@@ -77,12 +77,18 @@ interface WsContext {
 const rawFrames = new WeakMap<SaltEvent, Buffer>();
 const tornadoFrames = new WeakMap<SaltEvent, Buffer>();
 
+/**
+ * Frames up to this size are kept with their event; a larger one is encoded for each socket and let
+ * go once sent, so that an event the replay ring keeps for minutes is not kept twice over.
+ */
+const SHARED_FRAME_LIMIT = 64 * 1024;
+
 /** An event's frame, encoded once and shared by every socket of the same kind. */
 function sharedFrame(cache: WeakMap<SaltEvent, Buffer>, event: SaltEvent, text: () => string): Buffer {
   let frame = cache.get(event);
   if (frame === undefined) {
     frame = Buffer.from(text(), 'utf8');
-    cache.set(event, frame);
+    if (frame.length <= SHARED_FRAME_LIMIT) cache.set(event, frame);
   }
   return frame;
 }
@@ -167,8 +173,8 @@ function openSocket(context: WsContext, mode: Mode, socket: EventSocket, request
     socket,
     acknowledge: mode === 'raw' || mode === 'formatted',
     subscribe: () => {
-      // `?tag=` globs (checked before the upgrade, in preValidation).
-      const wanted = tagFilter(request.query['tag']);
+      // `?tag=` globs, compiled before the upgrade (in preValidation).
+      const { wanted } = creds;
       return app.events.subscribe({ maxQueue: STREAM_QUEUE, overflow: 'error', ...(wanted && { match: wanted }) });
     },
     frames,
@@ -179,6 +185,17 @@ function openSocket(context: WsContext, mode: Mode, socket: EventSocket, request
     endAt: creds.token.expire * 1000,
     log: request.log,
   });
+}
+
+/**
+ * A handshake takes its stream's place before the upgrade, so that a refusal is an ordinary 429;
+ * the place is the socket's until it closes, whatever happens to the upgrade.
+ */
+function holdStreamSlot(app: FastifyInstance, request: WsRequest, { token, sessionId }: SocketCredentials): void {
+  const slot = app.streams.take(streamOwner(token, sessionId));
+  const socket = request.raw.socket;
+  socket.once('close', () => slot.release());
+  if (socket.destroyed) slot.release();
 }
 
 /** A WebSocket route whose plain-HTTP face (and HEAD) answers 400 once authenticated. */
@@ -196,8 +213,10 @@ function socketRoute(
       if (origin !== undefined && !originAllowed(origin, request.headers.host, corsOrigin)) {
         throw new HttpError(403, ORIGIN_REFUSED);
       }
-      tagFilter(request.query['tag']);
-      context.credentials.set(request, await authenticate(app, request));
+      const wanted = tagFilter(request.query['tag']);
+      const credentials = await authenticate(app, request);
+      if (request.ws) holdStreamSlot(app, request, credentials);
+      context.credentials.set(request, { ...credentials, wanted });
       context.upgrades.set(request.raw, reply);
     },
     handler: async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { WebhookAuth } from '../../config/webhook-settings.js';
@@ -13,10 +14,23 @@ import { verifyDelivery } from './verify.js';
  */
 
 const VERIFYING: ReadonlySet<WebhookAuth> = new Set(['token', 'github', 'gitea', 'gitlab']);
+/**
+ * The kinds whose deliveries are unique by nature (a CI event), so that the same body twice is a
+ * replay: `replay_window` applies to them. `token` rules (a script's call, which may well send
+ * the same body twice) have none, as before.
+ */
+const REPLAY_CHECKED: ReadonlySet<WebhookAuth> = new Set(['github', 'gitea', 'gitlab']);
 
 export interface Delivery {
   matched: MatchedRule;
+  /** The sender's delivery id header: informative only (logs, `verified.delivery`), never trusted. */
   deliveryId: string | undefined;
+  /**
+   * What `replay_window` remembers: the SHA-256 of the verified body, which is what the signature
+   * covers (GitHub and Gitea sign no timestamp, and the delivery id header is not signed, so a
+   * replay with another id or none is still the same signed body). Undefined: no replay check.
+   */
+  replayKey: string | undefined;
 }
 
 export interface DeliveryChecks {
@@ -60,7 +74,7 @@ export function deliveryChecks(options: DeliveryCheckOptions): DeliveryChecks {
         gate.refuse(matched, 'forbidden', details(request, 'address outside allow_from'));
         throw new HttpError(403, 'This address may not deliver to this webhook.', { shape: 'envelope' });
       }
-      deliveries.set(request, { matched, deliveryId: undefined });
+      deliveries.set(request, { matched, deliveryId: undefined, replayKey: undefined });
     },
 
     async preParsing(request, _reply, payload) {
@@ -80,6 +94,9 @@ export function deliveryChecks(options: DeliveryCheckOptions): DeliveryChecks {
       if (!verification.ok) {
         gate.refuse(delivery.matched, 'rejected', details(request, verification.reason, verification.deliveryId));
         throw new HttpError(401, 'The webhook delivery could not be verified.', { shape: 'envelope' });
+      }
+      if (REPLAY_CHECKED.has(delivery.matched.rule.auth)) {
+        delivery.replayKey = createHash('sha256').update(bytes).digest('hex');
       }
       return body;
     },

@@ -58,15 +58,19 @@ export class WebhookGate {
     return rule.allowFrom.check(plain, isIPv4(plain) ? 'ipv4' : 'ipv6');
   }
 
-  /** True for a delivery to fire now; false for a replay inside the rule's window. */
-  claim(matched: MatchedRule, deliveryId: string | undefined): boolean {
-    if (deliveryId === undefined) return true;
-    return this.replays.claim(`${matched.index}\n${deliveryId}`, matched.rule.replayWindow);
+  /**
+   * True for a delivery to fire now; false for a replay inside the rule's window. `replayKey` is
+   * the digest of what the delivery's signature covers (delivery.ts), remembered per rule: the
+   * same signed body delivered again to any path of the rule is a replay.
+   */
+  claim(matched: MatchedRule, replayKey: string | undefined): boolean {
+    if (replayKey === undefined) return true;
+    return this.replays.claim(`${matched.index}\n${replayKey}`, matched.rule.replayWindow);
   }
 
   /** Gives a claimed delivery back after firing it failed, so the sender's retry fires. */
-  release(matched: MatchedRule, deliveryId: string | undefined): void {
-    if (deliveryId !== undefined) this.replays.release(`${matched.index}\n${deliveryId}`);
+  release(matched: MatchedRule, replayKey: string | undefined): void {
+    if (replayKey !== undefined) this.replays.release(`${matched.index}\n${replayKey}`);
   }
 
   count(rule: WebhookRule, outcome: WebhookOutcome): void {

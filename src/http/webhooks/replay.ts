@@ -1,7 +1,7 @@
 /**
- * Delivery ids seen within a rule's `replay_window`: a delivery whose id was seen inside it is a
- * replay (or a retry of one already fired), acknowledged without firing again. Bounded: past
- * `maxEntries` the oldest ids are forgotten first.
+ * Deliveries seen within a rule's `replay_window`, by the digest of their signed body
+ * (delivery.ts): one seen inside it is a replay (or a retry of one already fired), acknowledged
+ * without firing again. Bounded: past `maxEntries` the oldest are forgotten first.
  */
 export class ReplayWindow {
   /** key → when it may be forgotten (ms, performance.now() scale), in insertion order. */

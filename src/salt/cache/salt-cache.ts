@@ -1,4 +1,15 @@
 import { isSaltMap, type SaltValue } from '../codec/values.js';
+import type { CacheVerdict, CircuitStatus } from './circuit.js';
+
+/** Whether a cache server answers, for `/readyz` and the metrics (drivers that talk to one). */
+export interface CacheHealth {
+  /** The driver's name (`redis`). */
+  readonly driver: string;
+  /** Down while the driver's circuit is open; otherwise a recent answer, else one ping, decides. */
+  check(): Promise<CacheVerdict>;
+  /** What is known now, without asking the server. */
+  status(): CircuitStatus;
+}
 
 /** What salt-apid uses of `salt.cache.Cache`: the same four operations on every driver. */
 export interface SaltCache {
@@ -12,6 +23,8 @@ export interface SaltCache {
   list(bank: string): Promise<string[]>;
   /** Lets go of a connection, for drivers that hold one. */
   close?(): Promise<void>;
+  /** For drivers that talk to a server: whether it answers. */
+  readonly health?: CacheHealth;
 }
 
 /** `Cache.store`'s fallback for drivers without expiry: `{"data": value, "_expires": <epoch s>}`. */

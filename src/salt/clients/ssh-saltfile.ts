@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { chmod, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CONFIG_VALUE_LIMITS } from '../../value-bounds.js';
@@ -13,10 +13,44 @@ import { InvalidRequestError } from '../errors.js';
  * and is deleted when salt-ssh ends. The Saltfile salt-ssh would have read anyway (the chunk's
  * `saltfile`, else `SALT_SALTFILE`, `./Saltfile`, `~/.salt/Saltfile`, salt-ssh's own order) is its
  * base, so passing a password changes nothing else.
+ *
+ * A chunk's `saltfile` is read here, never handed to salt-ssh (whose messages tell an absent path
+ * from an unreadable one), and whatever keeps it from being used — absent, unreadable, not a
+ * regular file (a directory, a FIFO, a device), too large, not YAML, not a mapping — gets the one
+ * answer {@link SALTFILE_UNUSABLE}, so that a caller cannot probe the master host's file system
+ * through it. (salt-api ignores the option: its `SSHClient` copies it into opts, which nothing
+ * reads.)
  */
 
 const MAX_SALTFILE_BYTES = 1024 * 1024;
 const SECTION = 'salt-ssh';
+
+/** The one answer to a Saltfile that cannot be used, whatever the reason. */
+export const SALTFILE_UNUSABLE = 'The Saltfile for salt-ssh could not be read';
+
+/**
+ * The bytes of a regular file of at most {@link MAX_SALTFILE_BYTES}. Opened without blocking and
+ * checked on the open descriptor, so that a FIFO cannot hold the request and a device (an endless
+ * `/dev/zero`) is never read.
+ */
+async function readRegularFile(file: string): Promise<Buffer> {
+  const handle = await open(resolve(file), constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile() || info.size > MAX_SALTFILE_BYTES) throw new Error('not a usable file');
+    const buffer = Buffer.alloc(MAX_SALTFILE_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > MAX_SALTFILE_BYTES) throw new Error('too large');
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    await handle.close();
+  }
+}
 
 /** The Saltfile salt-ssh would pick up without `--saltfile` (`SaltfileMixIn.process_saltfile`). */
 function defaultSaltfile(): string | undefined {
@@ -29,21 +63,24 @@ function defaultSaltfile(): string | undefined {
 }
 
 async function readBase(file: string | undefined): Promise<Map<string, unknown>> {
-  if (file === undefined) return new Map();
+  // salt-ssh reads no Saltfile for an empty `--saltfile`.
+  if (file === undefined || file === '') return new Map();
   let value: unknown;
   try {
-    const bytes = await readFile(resolve(file));
-    if (bytes.length > MAX_SALTFILE_BYTES) throw new Error('too large');
+    const bytes = await readRegularFile(file);
     value = loadYaml(bytes.toString('utf8'), undefined, SALT_YAML_SCHEMA, CONFIG_VALUE_LIMITS);
   } catch {
-    // salt-ssh itself stops on a Saltfile it cannot read; so does this call, without its path.
-    throw new InvalidRequestError('The Saltfile for salt-ssh could not be read');
+    value = undefined;
   }
   if (value === null) return new Map();
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new InvalidRequestError('The Saltfile for salt-ssh is not a mapping');
-  }
+  // salt-ssh itself stops on a Saltfile it cannot use; so does this call, without its path or why.
+  if (typeof value !== 'object' || Array.isArray(value)) throw new InvalidRequestError(SALTFILE_UNUSABLE);
   return new Map(Object.entries(value));
+}
+
+/** Whether an ssh chunk needs a private Saltfile: secrets to pass, or a `saltfile` of its own to read. */
+export function needsPrivateSaltfile(secrets: ReadonlyMap<string, string>, chunkSaltfile: string | undefined): boolean {
+  return secrets.size > 0 || (chunkSaltfile !== undefined && chunkSaltfile !== '');
 }
 
 export interface SecretSaltfile {
@@ -52,7 +89,7 @@ export interface SecretSaltfile {
   remove(): Promise<void>;
 }
 
-/** Writes `secrets` into a private copy of the Saltfile salt-ssh would read. */
+/** Writes `secrets` (if any) into a private copy of the Saltfile salt-ssh would read. */
 export async function writeSecretSaltfile(
   secrets: ReadonlyMap<string, string>,
   chunkSaltfile: string | undefined,

@@ -11,7 +11,7 @@ import { genJid } from './jid.js';
 import { JobEventStream } from './job-events.js';
 import { sshArgv } from './ssh-argv.js';
 import { authorizeSsh } from './ssh-authorize.js';
-import { writeSecretSaltfile, type SecretSaltfile } from './ssh-saltfile.js';
+import { needsPrivateSaltfile, writeSecretSaltfile, type SecretSaltfile } from './ssh-saltfile.js';
 import { pythonStr } from '../../python/repr.js';
 import { fromEvent, fromPrinted } from './ssh-returns.js';
 import { jsonLoads } from '../../python/json-loads.js';
@@ -108,13 +108,11 @@ export const runSsh: LowstateClient = async (chunk, ctx, signal) => {
   const jid = genJid();
   const { argv, fun, funArgs, secrets } = sshArgv(chunk, jid);
   const configDir = ctx.settings.configFile === undefined ? [] : [`--config-dir=${dirname(ctx.settings.configFile)}`];
-  let saltfile: SecretSaltfile | undefined;
-  if (secrets.size > 0) {
-    saltfile = await writeSecretSaltfile(
-      secrets,
-      Object.hasOwn(chunk, 'saltfile') ? pythonStr(chunk['saltfile'] ?? null) : undefined,
-    );
-  }
+  const chunkSaltfile = Object.hasOwn(chunk, 'saltfile') ? pythonStr(chunk['saltfile'] ?? null) : undefined;
+  // The chunk's own Saltfile is read here and handed over as a private copy (ssh-saltfile.ts).
+  const saltfile: SecretSaltfile | undefined = needsPrivateSaltfile(secrets, chunkSaltfile)
+    ? await writeSecretSaltfile(secrets, chunkSaltfile)
+    : undefined;
   const stream = new JobEventStream(ctx.master.bus, 'salt/job/', signal);
   stream.follow(jid);
   try {

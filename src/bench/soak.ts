@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+/**
+ * `npm run soak`: salt-apid under a mixed load for a long time against the standalone demo master,
+ * with faults injected, its memory and descriptors sampled (issue 21):
+ *
+ *   node dist/bench/soak.js [--minutes 30] [--warmup 5] [--sample 5] [--fault-every 120]
+ *                           [--readers 12] [--ws 4] [--workers N] [--redis] [--json FILE]
+ *
+ * Load: logins and logouts, sync and async jobs, runners, hooks of 512 bytes and 256 KB, `/events`
+ * readers (steady, slow, stalling) that resume with Last-Event-ID, `/ws` clients. Faults, in turn:
+ * the master restarted (its event bus dropped with it), Redis stopped and started (`--redis`, which
+ * puts sessions in Redis), a worker killed (`--workers 2`). Every `--sample` seconds: RSS and open
+ * FDs of the serving processes (/proc), heap and active handles (/metrics).
+ * Prints a Markdown report; exits 1 when a check it judges failed.
+ */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { sleep } from './events-client.js';
+import { AnswerLog, Session, startLoad } from './soak/load.js';
+import { markdown, verdicts, type FaultWindow, type Sample } from './soak/report.js';
+import { SoakRig } from './soak/rig.js';
+import { emptyStreamStats, runReader, runWsClient, type ReaderKind } from './soak/streams.js';
+
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '30' },
+    warmup: { type: 'string', default: '5' },
+    sample: { type: 'string', default: '5' },
+    'fault-every': { type: 'string', default: '120' },
+    readers: { type: 'string', default: '12' },
+    ws: { type: 'string', default: '4' },
+    workers: { type: 'string', default: '1' },
+    redis: { type: 'boolean', default: false },
+    json: { type: 'string' },
+  },
+});
+
+const seconds = Number(values.minutes) * 60;
+const warmupSeconds = Math.min(Number(values.warmup) * 60, seconds / 2);
+const rig = await SoakRig.start({ workers: Number(values.workers), redis: values.redis });
+const startedAt = Date.now();
+const elapsed = (): number => (Date.now() - startedAt) / 1000;
+let running = true;
+const isRunning = (): boolean => running;
+
+const log = new AnswerLog();
+const session = new Session(rig.base, log);
+// Streams on sessions of their own: a session may hold 16 (max_streams_per_session).
+const readerSession = new Session(rig.base, log);
+const wsSession = new Session(rig.base, log);
+const streams = emptyStreamStats();
+const readerContext = {
+  base: rig.base,
+  token: () => readerSession.get(),
+  invalidate: () => readerSession.invalidate(),
+  stats: streams,
+  running: isRunning,
+};
+const wsContext = { ...readerContext, token: () => wsSession.get(), invalidate: () => wsSession.invalidate() };
+const kinds: ReaderKind[] = ['steady', 'steady', 'slow', 'stall'];
+const tasks = [
+  ...startLoad({ base: rig.base, log, session, running: isRunning }),
+  ...Array.from({ length: Number(values.readers) }, (_, i) => runReader(readerContext, kinds[i % kinds.length]!)),
+  ...Array.from({ length: Number(values.ws) }, () => runWsClient(wsContext)),
+];
+
+async function sample(): Promise<Sample> {
+  const pids = await rig.servingPids();
+  const { readFile } = await import('node:fs/promises');
+  let rssKb = 0;
+  let fds = 0;
+  for (const pid of pids) {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+    rssKb += Number(/VmRSS:\s+([0-9]+)/.exec(status)?.[1] ?? 0);
+    fds += await rig.openFds(pid);
+  }
+  const metrics = await fetch(`${rig.base}/metrics`).then(
+    (res) => res.text(),
+    () => '',
+  );
+  const metric = (name: string): number => Number(new RegExp(`^${name} ([0-9.e+]+)`, 'm').exec(metrics)?.[1] ?? NaN);
+  return {
+    t: elapsed(),
+    rssMb: rssKb / 1024,
+    fds,
+    heapMb: metric('nodejs_heap_size_used_bytes') / 1024 / 1024,
+    handles: metric('nodejs_active_handles_total'),
+  };
+}
+
+const faultKinds: Array<{ name: string; inject: () => Promise<unknown> }> = [
+  { name: 'master restarted', inject: () => rig.restartMaster(3_000) },
+  ...(values.redis ? [{ name: 'Redis stopped and started', inject: () => rig.restartRedis(5_000) }] : []),
+  ...(Number(values.workers) > 1 ? [{ name: 'worker killed', inject: () => rig.killWorker() }] : []),
+];
+
+const samples: Sample[] = [];
+const faults: FaultWindow[] = [];
+let nextSample = 0;
+let nextFault = Math.max(warmupSeconds, Number(values['fault-every']) / 2);
+while (elapsed() < seconds) {
+  if (elapsed() >= nextSample) {
+    samples.push(await sample());
+    nextSample += Number(values.sample);
+  }
+  if (elapsed() >= nextFault && elapsed() < seconds - 45) {
+    const fault = faultKinds[faults.length % faultKinds.length]!;
+    const from = elapsed();
+    process.stderr.write(`soak: ${from.toFixed(0)} s: ${fault.name}\n`);
+    await fault.inject();
+    faults.push({ name: fault.name, from, to: elapsed() });
+    nextFault += Number(values['fault-every']);
+  }
+  await sleep(250);
+}
+// The load stops first; what is still in flight after that, and the closing itself, is not judged.
+running = false;
+const endedAt = Date.now();
+await Promise.race([Promise.allSettled(tasks), sleep(10_000)]);
+await rig.close();
+
+const judged = (answer: { at: number }): boolean => answer.at <= endedAt;
+const result = {
+  seconds,
+  warmupSeconds,
+  samples,
+  faults,
+  answers: log.answers.filter(judged),
+  failures: log.failures.filter(judged),
+  streams,
+  startedAt,
+};
+if (values.json !== undefined) await writeFile(values.json, JSON.stringify({ ...result, answers: undefined }, null, 1));
+process.stdout.write(markdown(result));
+// Stalled readers and retrying loops may still hold timers: the verdict is in, so end here.
+process.exit(verdicts(result).some((verdict) => verdict.held === false) ? 1 : 0);

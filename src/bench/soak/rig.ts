@@ -1,0 +1,186 @@
+/**
+ * The soak's processes, as in a deployment: the standalone demo master (restartable at the same
+ * sockets and port), salt-apid (the bundle, optionally with `workers`), and Redis for shared sessions
+ * when asked for. Each fault the soak injects is a method here.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { appendFile, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI_ENTRIES } from '../target.js';
+import { sleep } from '../events-client.js';
+
+const DIST = join(CLI_ENTRIES.tsc, '..');
+
+export interface RigOptions {
+  workers: number;
+  redis: boolean;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+async function firstLine(child: ChildProcess): Promise<string> {
+  let text = '';
+  for await (const chunk of child.stdout ?? []) {
+    text += String(chunk);
+    if (text.includes('\n')) return text.slice(0, text.indexOf('\n'));
+  }
+  throw new Error('the process ended before it printed a line');
+}
+
+async function stop(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child === undefined) return;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill(signal);
+  await exited;
+}
+
+export class SoakRig {
+  private master: ChildProcess | undefined;
+  private api: ChildProcess | undefined;
+  private redis: ChildProcess | undefined;
+
+  private constructor(
+    readonly work: string,
+    readonly options: RigOptions,
+    readonly retPort: number,
+    readonly apiPort: number,
+    readonly redisPort: number,
+  ) {}
+
+  static async start(options: RigOptions): Promise<SoakRig> {
+    const work = await mkdtemp(join(tmpdir(), 'salt-apid-soak-'));
+    const rig = new SoakRig(work, options, await freePort(), await freePort(), await freePort());
+    await rig.startMaster(true);
+    await rig.writeConfig();
+    if (options.redis) await rig.startRedis();
+    await rig.startApi();
+    return rig;
+  }
+
+  get base(): string {
+    return `http://127.0.0.1:${this.apiPort}`;
+  }
+
+  get apiPid(): number | undefined {
+    return this.api?.pid;
+  }
+
+  /** The PIDs serving: the process itself, or its workers. */
+  async servingPids(): Promise<number[]> {
+    const pid = this.api?.pid;
+    if (pid === undefined) return [];
+    if (this.options.workers <= 1) return [pid];
+    const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+    return [pid, ...children.split(/\s+/).filter(Boolean).map(Number)];
+  }
+
+  private async startMaster(writeConfig: boolean): Promise<void> {
+    const args = [join(DIST, 'demo', 'standalone.js'), '--sock-dir', join(this.work, 'sock')];
+    args.push('--ret-port', String(this.retPort));
+    if (writeConfig) args.push('--write-config', join(this.work, 'master'), '--api-port', String(this.apiPort));
+    this.master = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    await firstLine(this.master);
+  }
+
+  private async writeConfig(): Promise<void> {
+    const rest = ['events_ids: true', 'metrics_disable_auth: true', 'stats_disable_auth: true'];
+    const top = [`api_logfile: ${join(this.work, 'api.log')}`, `cachedir: ${join(this.work, 'cache')}`];
+    if (this.options.workers > 1) rest.push(`workers: ${this.options.workers}`);
+    if (this.options.redis) {
+      rest.push('session_store: cache');
+      top.push('cache: redis', 'cache.redis.host: 127.0.0.1', `cache.redis.port: ${this.redisPort}`);
+    } else if (this.options.workers > 1) {
+      rest.push('session_store: cache');
+    }
+    // The written config ends with its rest_cherrypy section: its lines first, then top-level ones.
+    await appendFile(
+      join(this.work, 'master'),
+      [...rest.map((line) => `  ${line}`), ...top].map((line) => `${line}\n`).join(''),
+    );
+  }
+
+  private async startRedis(): Promise<void> {
+    const args = ['--port', String(this.redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    this.redis = spawn('redis-server', [...args, '--dir', this.work], { stdio: 'ignore' });
+    await this.waitForPort(this.redisPort);
+  }
+
+  private async startApi(): Promise<void> {
+    const config = join(this.work, 'master');
+    this.api = spawn(process.execPath, [CLI_ENTRIES.bundle, '--config', config, '--log-level', 'warn'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    for (let tries = 0; tries < 200; tries++) {
+      const ok = await fetch(`${this.base}/healthz`).then(
+        (res) => res.ok,
+        () => false,
+      );
+      if (ok) return;
+      await sleep(50);
+    }
+    throw new Error('salt-apid did not answer /healthz within 10 s');
+  }
+
+  private async waitForPort(port: number): Promise<void> {
+    const { connect } = await import('node:net');
+    for (let tries = 0; tries < 200; tries++) {
+      const open = await new Promise<boolean>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.on('error', () => resolve(false));
+      });
+      if (open) return;
+      await sleep(50);
+    }
+    throw new Error(`nothing listens on ${port} after 10 s`);
+  }
+
+  /** Fault: the master goes away for `downMs` (its event bus with it), then starts again. */
+  async restartMaster(downMs: number): Promise<void> {
+    await stop(this.master);
+    await sleep(downMs);
+    await this.startMaster(false);
+  }
+
+  /** Fault: Redis stops for `downMs`, then starts again (empty: sessions made meanwhile are gone). */
+  async restartRedis(downMs: number): Promise<void> {
+    if (!this.redis) return;
+    await stop(this.redis);
+    await sleep(downMs);
+    await this.startRedis();
+  }
+
+  /** Fault: one worker is killed (SIGKILL); the primary replaces it. */
+  async killWorker(): Promise<number | undefined> {
+    const [, victim] = await this.servingPids();
+    if (victim === undefined) return undefined;
+    process.kill(victim, 'SIGKILL');
+    return victim;
+  }
+
+  async openFds(pid: number): Promise<number> {
+    return (await readdir(`/proc/${pid}/fd`).catch(() => [])).length;
+  }
+
+  async close(): Promise<void> {
+    await stop(this.api);
+    await stop(this.master);
+    await stop(this.redis);
+    await rm(this.work, { recursive: true, force: true });
+  }
+}
