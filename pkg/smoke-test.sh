@@ -40,6 +40,13 @@ grep -q "^Version *: ${version}$" <<<"$metadata" || fail "rpm -qip: wrong versio
 rpm -qp --requires "$rpm" | grep -q '^pam' || fail "the .rpm does not require pam"
 say "deb, rpm and tarball: $(deb_files | wc -l) files each, no test, fixture, source or map"
 
+# A salt-apid left installed on this machine (by hand, or a run that was cut short) is purged first: every
+# check below is of a fresh install.
+if dpkg -s salt-apid >/dev/null 2>&1; then
+  say "purging the salt-apid already installed here first"
+  DEBIAN_FRONTEND=noninteractive apt-get purge -y salt-apid >/dev/null
+fi
+
 # --- Beside an enabled salt-api: installed, not enabled, and told how to switch --------------------------
 wants=/etc/systemd/system/multi-user.target.wants
 if [ ! -e "$wants/salt-api.service" ] && [ ! -L "$wants/salt-api.service" ]; then

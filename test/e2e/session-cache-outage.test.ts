@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RedisCacheOptions } from '../../src/salt/cache/redis.js';
+import { redisAt } from '../support/redis-options.js';
 import { startApi, type ApiUnderTest } from '../support/api.js';
 import { freePort } from '../support/net.js';
 
@@ -16,20 +16,6 @@ const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-function redisAt(port: number): RedisCacheOptions {
-  return {
-    host: '127.0.0.1',
-    port,
-    unixSocketPath: undefined,
-    db: 0,
-    password: undefined,
-    separator: '_',
-    banksPrefix: '$BANKS',
-    keysPrefix: '$KEYS',
-    timestampPrefix: '$TSTAMP',
-  };
-}
 
 async function start(redisPort: number, sessionStoreTimeout: number): Promise<ApiUnderTest> {
   const api = await startApi({

@@ -3,7 +3,8 @@ import { createClient, RESP_TYPES } from 'redis';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { settingsForDemo } from '../../src/demo/settings.js';
 import { PAM_ON_MASTER } from '../../src/salt/auth/pam.js';
-import { RedisCache, type RedisCacheOptions } from '../../src/salt/cache/redis.js';
+import { RedisCache } from '../../src/salt/cache/redis.js';
+import { redisAt } from '../support/redis-options.js';
 import { unpack } from '../../src/salt/codec/unpack.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { startDemo } from '../support/demo.js';
@@ -16,17 +17,7 @@ import { testSettings } from '../support/settings.js';
  */
 
 const port = Number(process.env['SALT_APID_TEST_REDIS_PORT']);
-const options: RedisCacheOptions = {
-  host: '127.0.0.1',
-  port,
-  unixSocketPath: undefined,
-  db: 0,
-  password: undefined,
-  separator: '_',
-  banksPrefix: '$BANKS',
-  keysPrefix: '$KEYS',
-  timestampPrefix: '$TSTAMP',
-};
+const options = redisAt(port);
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
