@@ -93,17 +93,12 @@ function openApiLog(
   } catch (err) {
     if (!(err instanceof LogFileError)) throw err;
     console?.warn(
-      { file: path, code: errorCode(err.cause) },
+      { file: path, code: err.code },
       `Failed to open log file, do you have permission to write to ${path}?`,
     );
     return undefined;
   }
 }
-
-const errorCode = (err: unknown): string | undefined => {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' ? code : undefined;
-};
 
 function openAccessLog(path: string, report: (message: string, err?: Error) => void): AccessLogFile {
   try {

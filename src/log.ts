@@ -68,6 +68,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 
 /** A log file given by an option that cannot be opened for appending. */
 export class LogFileError extends Error {
+  /** The system's error code (ENOENT, EACCES…), when the cause has one. */
+  readonly code: string | undefined;
+
   constructor(
     readonly path: string,
     readonly option: string,
@@ -77,6 +80,7 @@ export class LogFileError extends Error {
     const reason = typeof code === 'string' ? code : cause instanceof Error ? cause.message : String(cause);
     super(`cannot open ${option} ${path}: ${reason}`, { cause });
     this.name = 'LogFileError';
+    this.code = typeof code === 'string' ? code : undefined;
   }
 }
 

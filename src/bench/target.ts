@@ -49,14 +49,16 @@ export function rssOf(pid: number | undefined): Promise<number> {
   );
 }
 
-async function firstLine(child: ChildProcess): Promise<string> {
+/** The first line a child process prints (the standalone demo master's `{retPort, sockDir, pid}`). */
+export async function firstLine(child: ChildProcess): Promise<string> {
   if (!child.stdout) throw new Error('child has no stdout');
   const lines = createInterface({ input: child.stdout });
   for await (const line of lines) return line;
   throw new Error('child exited before printing');
 }
 
-async function waitForApi(base: string, timeoutMs: number): Promise<number> {
+/** Waits for `GET /` to answer 200; resolves with the ms it took. */
+export async function waitForApi(base: string, timeoutMs: number): Promise<number> {
   const started = Date.now();
   for (;;) {
     try {

@@ -52,9 +52,6 @@ export const CLI_OPTIONS = {
   man: { type: 'boolean' },
 } as const;
 
-/** `--help`: the manual as plain text. */
-export const USAGE = manualText();
-
 function version(): string {
   return `salt-apid ${VERSION}`;
 }
@@ -98,7 +95,7 @@ function readFlags(argv: string[]) {
 /** `argv` without the node executable and script (process.argv.slice(2)). */
 export function parseCliArgs(argv: string[]): CliArgs | { help: string } | { version: string } | { man: string } {
   const flags = readFlags(argv);
-  if (flags.help === true) return { help: USAGE };
+  if (flags.help === true) return { help: manualText() };
   if (flags.version === true) return { version: version() };
   if (flags.man === true) return { man: manPage(VERSION, manDate()) };
 

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { CLI_OPTIONS, parseCliArgs, USAGE } from '../../src/config/cli-args.js';
+import { CLI_OPTIONS, parseCliArgs } from '../../src/config/cli-args.js';
+import { manualText } from '../../src/config/manual-text.js';
 import { manDate, manPage, roffEscape } from '../../src/config/man-page.js';
 import { OPTIONS } from '../../src/config/manual.js';
 import { TEXT_WIDTH, wrap } from '../../src/config/manual-text.js';
@@ -24,7 +25,7 @@ const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/
 
 /** The lines of one section of the --help text. */
 function helpSection(title: string): string[] {
-  const lines = USAGE.split('\n');
+  const lines = manualText().split('\n');
   const start = lines.indexOf(title);
   const end = lines.findIndex((line, index) => index > start && /^[A-Z]/.test(line));
   return lines.slice(start + 1, end === -1 ? undefined : end);
@@ -34,7 +35,9 @@ const parseOptions = Object.entries(CLI_OPTIONS);
 
 describe('the manual: --help and --man', () => {
   it('has every section, in order, in both forms', () => {
-    const helpTitles = USAGE.split('\n').filter((line) => /^[A-Z]/.test(line));
+    const helpTitles = manualText()
+      .split('\n')
+      .filter((line) => /^[A-Z]/.test(line));
     expect(helpTitles).toEqual(SECTIONS);
     const roffTitles = [...PAGE.matchAll(/^\.SH "([^"]+)"$/gm)].map((match) => match[1]);
     expect(roffTitles).toEqual(SECTIONS);
@@ -70,7 +73,7 @@ describe('the manual: --help and --man', () => {
 
   it('keeps the help within 80 columns', () => {
     expect(TEXT_WIDTH).toBe(80);
-    for (const line of USAGE.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+    for (const line of manualText().split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
   });
 
   it('names the files, signals, exit statuses, environment and examples it promises', () => {
@@ -86,7 +89,7 @@ describe('the manual: --help and --man', () => {
       'salt-apid -c /etc/salt',
       'salt-api(1), salt-master(1)',
     ]) {
-      expect(USAGE).toContain(text);
+      expect(manualText()).toContain(text);
       expect(PAGE).toContain(roffEscape(text));
     }
     expect(helpSection('EXIT STATUS').filter((line) => /^ {7}[0-9]$/.test(line))).toEqual([

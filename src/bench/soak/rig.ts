@@ -9,7 +9,7 @@ import { appendFile, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI_ENTRIES } from '../target.js';
+import { CLI_ENTRIES, firstLine, waitForApi } from '../target.js';
 import { sleep } from '../events-client.js';
 
 const DIST = join(CLI_ENTRIES.tsc, '..');
@@ -28,15 +28,6 @@ export function freePort(): Promise<number> {
       );
     });
   });
-}
-
-async function firstLine(child: ChildProcess): Promise<string> {
-  let text = '';
-  for await (const chunk of child.stdout ?? []) {
-    text += String(chunk);
-    if (text.includes('\n')) return text.slice(0, text.indexOf('\n'));
-  }
-  throw new Error('the process ended before it printed a line');
 }
 
 async function stop(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -123,15 +114,7 @@ export class SoakRig {
     this.api = spawn(process.execPath, [CLI_ENTRIES.bundle, '--config', config, '--log-level', 'warn'], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    for (let tries = 0; tries < 200; tries++) {
-      const ok = await fetch(`${this.base}/healthz`).then(
-        (res) => res.ok,
-        () => false,
-      );
-      if (ok) return;
-      await sleep(50);
-    }
-    throw new Error('salt-apid did not answer /healthz within 10 s');
+    await waitForApi(this.base, 10_000);
   }
 
   private async waitForPort(port: number): Promise<void> {
