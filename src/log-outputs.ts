@@ -1,7 +1,8 @@
 /**
  * Where a salt-apid process logs: standard output at `log_level` (`-l` wins; info by default), the
  * log file `api_logfile` (`--log-file`) at `log_level_logfile` (`--log-file-level`; Salt's default
- * warning), `log_error_file` at error, and the access lines to `log_access_file`.
+ * warning), `log_error_file` at error, and the access lines to `log_access_file`. Standard output
+ * and the log file write JSON lines, or text where `log_fmt_console` / `log_fmt_logfile` is set.
  *
  * The log file is optional, as in Salt: when it cannot be opened, one warning says so on standard
  * output and salt-apid goes on without it. `log_error_file` and `log_access_file` are salt-apid's
@@ -13,6 +14,7 @@ import type { LogLevel } from './config/log-level.js';
 import type { MasterSettings, Settings } from './config/types.js';
 import { AccessLogFile } from './http/access-log.js';
 import { checkLogFile, createLogger, LogFile, LogFileError, type FileOutput } from './log.js';
+import { TextLogFormat, type TextLogSpec } from './log-text.js';
 
 export interface LogOutputs {
   logger: Logger;
@@ -55,9 +57,11 @@ export interface OpenLogOptions {
 export async function openLogOutputs(settings: Settings, args: CliArgs, options: OpenLogOptions): Promise<LogOutputs> {
   const level = consoleLevel(args, settings.master);
   // The processes of `workers: N` share standard output and the files: each line names its writer.
+  const { logText } = settings.master;
   const common = {
     level,
     ...(options.destination && { destination: options.destination }),
+    format: textFormat(logText.console),
     pid: options.role !== 'single',
   };
   let logger = createLogger(common);
@@ -65,7 +69,7 @@ export async function openLogOutputs(settings: Settings, args: CliArgs, options:
   const files: FileOutput[] = [];
   const target = apiLogTarget(args, settings.master);
   const apiFile = target && openApiLog(target.path, report, options.role === 'worker' ? undefined : logger);
-  if (apiFile && target) files.push({ level: target.level, sink: apiFile });
+  if (apiFile && target) files.push({ level: target.level, sink: apiFile, format: textFormat(logText.logfile) });
   const { logErrorFile, logAccessFile } = settings.rest;
   let errorFile: LogFile | undefined;
   let accessFile: AccessLogFile | undefined;
@@ -81,6 +85,9 @@ export async function openLogOutputs(settings: Settings, args: CliArgs, options:
   logger = createLogger({ ...common, files });
   return { logger, apiFile, errorFile, accessFile };
 }
+
+/** The settings were checked when read: compiling cannot fail here. */
+const textFormat = (spec: TextLogSpec | undefined): TextLogFormat | undefined => spec && TextLogFormat.compile(spec);
 
 /** The log file, or undefined (said on `console`, in Salt's words) when it cannot be opened. */
 function openApiLog(

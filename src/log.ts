@@ -1,8 +1,10 @@
 import { closeSync, openSync, statSync } from 'node:fs';
 import pino, { type Level, type Logger, type LevelWithSilent, type StreamEntry } from 'pino';
+import { TextLines, type TextLogFormat } from './log-text.js';
 
 /**
- * The process logger: pino JSON on stdout. Secrets never reach it: any field named like a
+ * The process logger: pino JSON on stdout, or text lines where a Salt log format is set
+ * (log-text.ts). Secrets never reach it: any field named like a
  * password or token, and the request headers that carry them, are censored wherever they appear.
  */
 export const REDACTED_PATHS = [
@@ -28,6 +30,8 @@ export interface LineSink {
 export interface FileOutput {
   level: LevelWithSilent;
   sink: LineSink;
+  /** Text lines in this format instead of JSON (`log_fmt_logfile`). */
+  format?: TextLogFormat | undefined;
 }
 
 export interface LoggerOptions {
@@ -35,6 +39,8 @@ export interface LoggerOptions {
   level?: LevelWithSilent;
   /** Destination stream; stdout when absent. */
   destination?: NodeJS.WritableStream;
+  /** Text lines in this format on the main log instead of JSON (`log_fmt_console`). */
+  format?: TextLogFormat | undefined;
   /** Also receive the same lines, each from its own level. */
   files?: readonly FileOutput[];
   /** Each line says which process wrote it: the processes of `workers: N` share their outputs. */
@@ -51,12 +57,16 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
   };
   const files = (options.files ?? []).filter((file) => file.level !== 'silent');
-  if (files.length === 0) return options.destination ? pino(config, options.destination) : pino(config);
+  const main = (): LineSink => textOrJson(options.destination ?? pino.destination(1), options.format);
+  if (files.length === 0) {
+    if (options.format) return pino(config, main());
+    return options.destination ? pino(config, options.destination) : pino(config);
+  }
   const outputs: Array<{ level: Level; stream: LineSink }> = files.map((file) => ({
     level: file.level as Level,
-    stream: file.sink,
+    stream: textOrJson(file.sink, file.format),
   }));
-  if (level !== 'silent') outputs.unshift({ level, stream: options.destination ?? pino.destination(1) });
+  if (level !== 'silent') outputs.unshift({ level, stream: main() });
   // The logger lets through what the most talkative output wants; each output then takes its own.
   const loggerLevel = outputs.reduce<LevelWithSilent>(
     (lowest, output) => (levelValue(output.level) < levelValue(lowest) ? output.level : lowest),
@@ -64,6 +74,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   );
   const streams: StreamEntry[] = outputs;
   return pino({ ...config, level: loggerLevel }, pino.multistream(streams));
+}
+
+function textOrJson(sink: LineSink, format: TextLogFormat | undefined): LineSink {
+  return format ? new TextLines(sink, format) : sink;
 }
 
 /** A log file given by an option that cannot be opened for appending. */

@@ -82,8 +82,16 @@ async function sharedSessions(
 
 async function saltCacheOf({ master, rest }: Settings, logger: Logger): Promise<SaltCache | undefined> {
   if (master.cacheDriver === 'localfs') {
-    const { LocalfsCache } = await import('./salt/cache/localfs.js');
-    return new LocalfsCache(master.cachedir);
+    const [{ LocalfsCache }, { LocalfsHealth }] = await Promise.all([
+      import('./salt/cache/localfs.js'),
+      import('./salt/cache/localfs-health.js'),
+    ]);
+    const log = logger.child({ component: 'session-cache' });
+    const health = new LocalfsHealth((up, reason) => {
+      if (up) log.info({ cachedir: master.cachedir }, 'the session files can be written again');
+      else log.error({ cachedir: master.cachedir, reason }, 'the session files cannot be written: logins fail');
+    });
+    return new LocalfsCache(master.cachedir, Date.now, health);
   }
   if (master.cacheDriver === 'redis' || master.cacheDriver === 'redis_cache') {
     const { RedisCache } = await import('./salt/cache/redis.js');

@@ -3,28 +3,38 @@
  * `npm run soak`: salt-apid under a mixed load for a long time against the standalone demo master,
  * with faults injected, its memory and descriptors sampled (issue 21):
  *
- *   node dist/bench/soak.js [--minutes 30] [--warmup 5] [--sample 5] [--fault-every 120]
+ *   node dist/bench/soak.js [--minutes 30] [--warmup 10] [--sample 5] [--fault-every 120]
  *                           [--readers 12] [--ws 4] [--workers N] [--redis] [--json FILE]
  *
  * Load: logins and logouts, sync and async jobs, runners, hooks of 512 bytes and 256 KB, `/events`
  * readers (steady, slow, stalling) that resume with Last-Event-ID, `/ws` clients. Faults, in turn:
- * the master restarted (its event bus dropped with it), Redis stopped and started (`--redis`, which
- * puts sessions in Redis), a worker killed (`--workers 2`). Every `--sample` seconds: RSS and open
- * FDs of the serving processes (/proc), heap and active handles (/metrics).
+ * the master restarted (its event bus dropped with it), the bus alone dropped, Redis stopped and
+ * started (`--redis`, which puts sessions in Redis), a worker killed (`--workers 2`; always the
+ * youngest). Every `--sample` seconds: RSS and open FDs of each serving process (/proc), heap
+ * and active handles (/metrics, asked once per worker). Memory is judged per process, for those
+ * that lived through the last 20 minutes; the warm-up (10 min) outlasts the replay ring's 300 s.
  * Prints a Markdown report; exits 1 when a check it judges failed.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { sleep } from './events-client.js';
 import { AnswerLog, Session, startLoad } from './soak/load.js';
-import { markdown, verdicts, type FaultWindow, type Sample } from './soak/report.js';
+import {
+  markdown,
+  verdicts,
+  WORKER_KILLED,
+  type FaultWindow,
+  type HeapSample,
+  type ProcessSample,
+  type Sample,
+} from './soak/report.js';
 import { SoakRig } from './soak/rig.js';
 import { emptyStreamStats, runReader, runWsClient, type ReaderKind } from './soak/streams.js';
 
 const { values } = parseArgs({
   options: {
     minutes: { type: 'string', default: '30' },
-    warmup: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '10' },
     sample: { type: 'string', default: '5' },
     'fault-every': { type: 'string', default: '120' },
     readers: { type: 'string', default: '12' },
@@ -37,7 +47,8 @@ const { values } = parseArgs({
 
 const seconds = Number(values.minutes) * 60;
 const warmupSeconds = Math.min(Number(values.warmup) * 60, seconds / 2);
-const rig = await SoakRig.start({ workers: Number(values.workers), redis: values.redis });
+const workers = Number(values.workers);
+const rig = await SoakRig.start({ workers, redis: values.redis });
 const startedAt = Date.now();
 const elapsed = (): number => (Date.now() - startedAt) / 1000;
 let running = true;
@@ -64,40 +75,61 @@ const tasks = [
   ...Array.from({ length: Number(values.ws) }, () => runWsClient(wsContext)),
 ];
 
-async function sample(): Promise<Sample> {
-  const pids = await rig.servingPids();
-  const { readFile } = await import('node:fs/promises');
-  let rssKb = 0;
-  let fds = 0;
-  for (const pid of pids) {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-    rssKb += Number(/VmRSS:\s+([0-9]+)/.exec(status)?.[1] ?? 0);
-    fds += await rig.openFds(pid);
-  }
-  const metrics = await fetch(`${rig.base}/metrics`).then(
+async function processSample(pid: number): Promise<ProcessSample> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const rssKb = Number(/VmRSS:\s+([0-9]+)/.exec(status)?.[1] ?? 0);
+  return { pid, rssMb: rssKb / 1024, fds: await rig.openFds(pid) };
+}
+
+/** /metrics over a connection of its own, so that the workers' balancer may hand it to any worker. */
+async function metricsText(): Promise<string> {
+  return fetch(`${rig.base}/metrics`, { headers: { Connection: 'close' } }).then(
     (res) => res.text(),
     () => '',
   );
-  const metric = (name: string): number => Number(new RegExp(`^${name} ([0-9.e+]+)`, 'm').exec(metrics)?.[1] ?? NaN);
+}
+
+const metricOf = (metrics: string, name: string): number =>
+  Number(new RegExp(`^${name} ([0-9.e+]+)`, 'm').exec(metrics)?.[1] ?? NaN);
+
+async function sample(): Promise<Sample> {
+  const processes = (await Promise.all((await rig.servingPids()).map(processSample))).filter((p) => p.rssMb > 0);
+  // Twice per worker: the balancer takes turns, so every worker is likely to answer one.
+  const texts: string[] = [];
+  for (let i = 0; i < Math.max(1, workers * 2); i++) texts.push(await metricsText());
+  const heaps = new Map<number, HeapSample>();
+  for (const text of texts) {
+    const startedAt = metricOf(text, 'process_start_time_seconds');
+    if (Number.isNaN(startedAt)) continue;
+    heaps.set(startedAt, { startedAt, heapMb: metricOf(text, 'nodejs_heap_size_used_bytes') / 1024 / 1024 });
+  }
+  const first = texts[0] ?? '';
   return {
     t: elapsed(),
-    rssMb: rssKb / 1024,
-    fds,
-    heapMb: metric('nodejs_heap_size_used_bytes') / 1024 / 1024,
-    handles: metric('nodejs_active_handles_total'),
+    rssMb: processes.reduce((sum, p) => sum + p.rssMb, 0),
+    fds: processes.reduce((sum, p) => sum + p.fds, 0),
+    heapMb: metricOf(first, 'nodejs_heap_size_used_bytes') / 1024 / 1024,
+    handles: metricOf(first, 'nodejs_active_handles_total'),
+    processes,
+    heaps: [...heaps.values()],
   };
 }
 
+// A worker is killed first: the workers forked together share a `process_start_time_seconds` (whole
+// seconds), by which the heap samples tell processes apart; after the first kill, the survivor is alone in it.
 const faultKinds: Array<{ name: string; inject: () => Promise<unknown> }> = [
+  ...(workers > 1 ? [{ name: WORKER_KILLED, inject: () => rig.killWorker() }] : []),
   { name: 'master restarted', inject: () => rig.restartMaster(3_000) },
+  { name: 'bus dropped', inject: () => rig.dropBus(3_000) },
   ...(values.redis ? [{ name: 'Redis stopped and started', inject: () => rig.restartRedis(5_000) }] : []),
-  ...(Number(values.workers) > 1 ? [{ name: 'worker killed', inject: () => rig.killWorker() }] : []),
 ];
 
 const samples: Sample[] = [];
 const faults: FaultWindow[] = [];
 let nextSample = 0;
-let nextFault = Math.max(warmupSeconds, Number(values['fault-every']) / 2);
+// Faults from the start: by the end of the warm-up every kind has struck, and the judged window
+// is a steady run of them rather than the disturbance of the first.
+let nextFault = Number(values['fault-every']) / 2;
 while (elapsed() < seconds) {
   if (elapsed() >= nextSample) {
     samples.push(await sample());

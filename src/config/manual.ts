@@ -82,7 +82,7 @@ export const OPTIONS: readonly ManualOption[] = [
     long: 'log-file',
     value: 'FILE',
     text:
-      'Also log to FILE (the same JSON lines, at their own level); overrides api_logfile. ' +
+      'Also log to FILE (the same lines, at their own level); overrides api_logfile. ' +
       'When it cannot be opened, salt-apid logs a warning and goes on without it.',
     default: 'api_logfile, else /var/log/salt/api under root_dir (none with --demo)',
   },
@@ -127,7 +127,9 @@ const DESCRIPTION: ManualBlock[] = [
   p(
     "Started as root, it binds its port and opens its log files, then switches to the master config's " +
       'user, as salt-api does. Logs are JSON lines on standard output and, at their own level, in the log ' +
-      'file (api_logfile). Passwords and tokens are never logged.',
+      'file (api_logfile): one line per request at the default level, its access line. Where the master ' +
+      "config sets log_fmt_console or log_fmt_logfile, that output is text in Salt's format instead. " +
+      'Passwords and tokens are never logged.',
   ),
 ];
 

@@ -6,6 +6,8 @@
 import { userInfo } from 'node:os';
 import { posix } from 'node:path';
 import { configLogLevel, type LogLevel } from './log-level.js';
+import { PercentFormatError } from '../python/percent-format.js';
+import { SALT_LOG_FORMATS, TextLogFormat, type TextLogSpec } from '../log-text.js';
 import { isMapping } from './master-file.js';
 import type { EventFraming, MasterSettings } from './types.js';
 import { describeValue, type OptionReader } from './option-reader.js';
@@ -55,12 +57,36 @@ function readLogLevel(master: OptionReader, key: string, warn: (message: string)
   return 'error';
 }
 
-/** The log options: levels of standard output and of `api_logfile`, and the file itself. */
+/**
+ * `log_fmt_console` / `log_fmt_logfile` with their date formats: an output whose format is set
+ * writes text in it, the others JSON (docs/decisions/0025-log-formats.md). An empty format is
+ * Salt's default one, as in Salt; a format Python's logging would refuse, or fail on at every line,
+ * stops the start.
+ */
+function readTextLog(
+  master: OptionReader,
+  formatKey: string,
+  datefmtKey: string,
+  defaults: TextLogSpec,
+): TextLogSpec | undefined {
+  const format = master.string(formatKey);
+  if (format === undefined) return undefined;
+  const spec = { format: format || defaults.format, datefmt: master.string(datefmtKey) || defaults.datefmt };
+  try {
+    TextLogFormat.compile(spec);
+  } catch (err) {
+    if (err instanceof PercentFormatError) throw master.fail(formatKey, `${JSON.stringify(format)}: ${err.message}`);
+    throw err;
+  }
+  return spec;
+}
+
+/** The log options: levels and formats of standard output and of `api_logfile`, and the file itself. */
 function readLogging(
   master: OptionReader,
   rootDir: string,
   warn: (message: string) => void,
-): Pick<MasterSettings, 'apiLogfile' | 'apiLogfileSet' | 'logLevel' | 'logLevelLogfile'> {
+): Pick<MasterSettings, 'apiLogfile' | 'apiLogfileSet' | 'logLevel' | 'logLevelLogfile' | 'logText'> {
   const apiLogfile = master.string('api_logfile') || undefined;
   const logLevel = readLogLevel(master, 'log_level', warn);
   return {
@@ -68,6 +94,16 @@ function readLogging(
     apiLogfileSet: apiLogfile !== undefined,
     logLevel,
     logLevelLogfile: readLogLevel(master, 'log_level_logfile', warn) ?? logLevel ?? 'warn',
+    logText: {
+      console: readTextLog(master, 'log_fmt_console', 'log_datefmt', {
+        format: SALT_LOG_FORMATS.console,
+        datefmt: SALT_LOG_FORMATS.datefmt,
+      }),
+      logfile: readTextLog(master, 'log_fmt_logfile', 'log_datefmt_logfile', {
+        format: SALT_LOG_FORMATS.logfile,
+        datefmt: SALT_LOG_FORMATS.datefmtLogfile,
+      }),
+    },
   };
 }
 

@@ -6,6 +6,7 @@
  */
 
 import type { LogLevel } from './log-level.js';
+import type { TextLogSpec } from '../log-text.js';
 import type { EventHubSettings, WebhookRule } from './webhook-settings.js';
 
 export type CertReqs = 'CERT_NONE' | 'CERT_OPTIONAL' | 'CERT_REQUIRED';
@@ -197,6 +198,11 @@ export interface MasterSettings {
   logLevel: LogLevel | undefined;
   /** `log_level_logfile`, else `log_level`, else Salt's default `warning`: the level of api_logfile. */
   logLevelLogfile: LogLevel;
+  /**
+   * Text instead of JSON lines: standard output in `log_fmt_console` (dates by `log_datefmt`),
+   * api_logfile in `log_fmt_logfile` (`log_datefmt_logfile`); undefined where the format is not set.
+   */
+  logText: { console: TextLogSpec | undefined; logfile: TextLogSpec | undefined };
 }
 
 export interface Settings {

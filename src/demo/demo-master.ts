@@ -139,6 +139,16 @@ export class DemoMaster {
     this.ctx.fire(tag, data);
   }
 
+  /** Fault: the event bus goes away (every reader and sender cut off) while requests are still answered. */
+  dropBus(): Promise<void> {
+    return this.events.drop();
+  }
+
+  /** The event bus back at the same addresses after {@link dropBus}. */
+  resumeBus(): Promise<void> {
+    return this.events.resume();
+  }
+
   /** Closes every socket and drops pending minion returns; safe to call twice. */
   stop(): Promise<void> {
     this.stopped ??= this.shutdown();

@@ -87,11 +87,26 @@ export class EventServer {
     }
   }
 
-  async stop(): Promise<void> {
+  /**
+   * The bus goes away while the master still answers requests, as when a master's event publisher
+   * process dies: every connection cut, both sockets closed. {@link resume} brings it back.
+   */
+  async drop(): Promise<void> {
     for (const socket of [...this.readers, ...this.senders]) socket.destroy();
     this.readers.clear();
     this.senders.clear();
     await Promise.all([closeServer(this.pubServer, this.pubAddress), closeServer(this.pullServer, this.pullAddress)]);
+  }
+
+  /** The bus back at the same addresses, as the master's process manager restarts its publisher. */
+  async resume(): Promise<void> {
+    if (this.pubServer.listening) return;
+    await listen(this.pubServer, this.pubAddress, 0o660);
+    await listen(this.pullServer, this.pullAddress, 0o600);
+  }
+
+  async stop(): Promise<void> {
+    await this.drop();
   }
 
   private addReader(socket: Socket): void {
@@ -123,6 +138,7 @@ export class EventServer {
 }
 
 async function closeServer(server: Server, address: BusAddress): Promise<void> {
+  // A server already closed (a dropped bus being stopped) calls back with an error: nothing to do.
   await new Promise<void>((resolve) => server.close(() => resolve()));
   if (typeof address === 'string') await unlink(address).catch(() => undefined);
 }

@@ -8,7 +8,8 @@ import { parseCapacity } from './capacity.js';
  * The demo master as a process of its own, the way a real master runs beside salt-apid:
  *   node dist/demo/standalone.js --sock-dir DIR [--ret-port N] [--write-config FILE --api-port N]
  *     [--capacity default | publish=40,return=10,cores=2,job=50,find_job=50,shared=1]
- * Prints one JSON line ({retPort, sockDir, pid}) once it listens; SIGTERM stops it. With
+ * Prints one JSON line ({retPort, sockDir, pid}) once it listens; SIGTERM stops it; SIGUSR2 drops
+ * its event bus for --bus-down-ms (3000), as when a master's event publisher dies and is restarted. With
  * --write-config it also writes a master config pointing salt-apid at it.
  */
 const { values } = parseArgs({
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     'api-port': { type: 'string', default: '8000' },
     'return-delay-ms': { type: 'string', default: '5' },
     capacity: { type: 'string' },
+    'bus-down-ms': { type: 'string', default: '3000' },
   },
 });
 
@@ -57,4 +59,7 @@ const stop = (): void => {
   void demo.stop().then(() => process.exit(0));
 };
 process.on('SIGTERM', stop);
+process.on('SIGUSR2', () => {
+  void demo.dropBus().then(() => setTimeout(() => void demo.resumeBus(), Number(values['bus-down-ms'])));
+});
 process.on('SIGINT', stop);

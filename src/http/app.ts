@@ -17,6 +17,7 @@ import type { CacheHealth } from '../salt/cache/salt-cache.js';
 import { REDACTED_PATHS } from '../log.js';
 import type { AccessLogSink } from './access-log.js';
 import { accessLogPlugin } from './access-log-plugin.js';
+import { RequestLogController } from './request-log.js';
 import { authorizedIpsPlugin } from './authorized-ips.js';
 import { bodyParsersPlugin } from './body.js';
 import { appContextPlugin, type EventGateway, type MasterGateway } from './context.js';
@@ -106,7 +107,7 @@ export function appPlugins(deps: AppDeps): AppPlugin[] {
   const prefix = mountPath(rest.rootPrefix);
   return [
     use(appContextPlugin, { settings, master, netapi, sessions, events, cacheHealth }),
-    use(errorHandlingPlugin, { debug: rest.debug, version: VERSION }),
+    use(errorHandlingPlugin, { debug: rest.debug, version: VERSION, mountPrefix: prefix }),
     use(statsPlugin, { serverVersion, masterStats: deps.masterStats }),
     use(accessLogPlugin, { rootPrefix: rest.rootPrefix, file: deps.accessLog }),
     use(serverHeadersPlugin, { server: serverVersion }),
@@ -132,6 +133,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { rest } = deps.settings;
   const app = Fastify({
     loggerInstance: httpLogger(deps.logger, rest.rootPrefix),
+    logController: new RequestLogController(),
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: rest.maxRequestBodySize,
     schemaController: { compilersFactory: lazySchemaCompilers() },

@@ -61,9 +61,6 @@ export function parseUrlencoded(form: string): Record<string, unknown> {
   return parsed;
 }
 
-/** Methods whose request CherryPy reads a body for. */
-const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
-
 /** Text that opens a JSON array or object (after whitespace). */
 const LOOKS_LIKE_JSON_CONTAINER = /^\s*[[{]/;
 
@@ -180,15 +177,9 @@ async function bodyParsers(app: FastifyInstance, { limitBytes }: BodyParsersOpti
   app.addHook('onSend', async (request, reply) => {
     if (!request.raw.complete) reply.header('Connection', 'close');
   });
-  // CherryPy reads the body before anything else looks at the request: a POST, PUT or PATCH that
-  // says neither how long its body is nor that it is chunked is a 411 before auth or dispatch.
-  app.addHook('onRequest', async (request) => {
-    if (request.is404 || !BODY_METHODS.has(request.method)) return;
-    const { headers } = request;
-    if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) {
-      throw new HttpError(411, 'Client must specify Content-Length');
-    }
-  });
+  // No 411 here: which request without a length is refused, and after which checks, depends on
+  // the resource (request-length.ts: the 405 routes of routes/methods.ts and the 404 handler). A
+  // route that takes the method reads such a request as one without a body.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', async (request: FastifyRequest, payload: IncomingMessage) => {
     if (request.is404) return undefined;
@@ -212,8 +203,8 @@ async function bodyParsers(app: FastifyInstance, { limitBytes }: BodyParsersOpti
 }
 
 /**
- * After CORS, so that a 411 carries the CORS headers. The routes take their parsers from the
- * instance they are registered in: they come after this plugin.
+ * The routes take their parsers from the instance they are registered in: they come after this
+ * plugin.
  */
 export const bodyParsersPlugin = fp(bodyParsers, {
   name: PLUGIN.bodyParsers,

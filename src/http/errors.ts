@@ -13,6 +13,7 @@ import { negotiateResponse } from './negotiate.js';
 import { serialize } from './serialize.js';
 import { decodedPath } from './paths.js';
 import { PLUGIN } from './plugin-names.js';
+import { lacksRequiredLength } from './request-length.js';
 
 /** Reason phrases and default messages: CherryPy's `httputil.response_codes` (Python 3.11's table). */
 const STATUS_TEXT: Readonly<Record<number, readonly [reason: string, message: string]>> = {
@@ -81,11 +82,24 @@ export function notFoundError(path: string): HttpError {
 }
 
 /**
+ * CherryPy's 404 when the resource exists but its handler cannot take the path (more segments
+ * than it has arguments): the stock message, "Nothing matches the given URI".
+ */
+export function nothingMatchesError(): HttpError {
+  return new HttpError(404);
+}
+
+/**
  * CherryPy's answer to query parameters a handler does not declare: a bare 404, naming the
  * parameters only in debug (development) mode.
  */
 export function unexpectedQueryError(names: readonly string[], debug: boolean): HttpError {
   return new HttpError(404, debug ? `Unexpected query string parameters: ${names.join(', ')}` : undefined);
+}
+
+/** CherryPy's 411 for a request whose body it must read and that declares no length. */
+export function lengthRequiredError(): HttpError {
+  return new HttpError(411);
 }
 
 export function methodNotAllowedError(allow: string): HttpError {
@@ -201,6 +215,12 @@ export interface ErrorHandlingOptions {
   /** `rest_cherrypy.debug`: tracebacks in error pages and in the 500 envelope. */
   debug: boolean;
   version: string;
+  /**
+   * The mount point of `root_prefix` without a trailing `/` (`''` for `/`). Under it an unknown
+   * path is dispatched by CherryPy, which reads a body first (411 without a length); outside it
+   * nothing is mounted and the answer is a 404 whatever the request.
+   */
+  mountPrefix?: string;
 }
 
 async function errorHandling(app: FastifyInstance, options: ErrorHandlingOptions): Promise<void> {
@@ -245,8 +265,12 @@ async function errorHandling(app: FastifyInstance, options: ErrorHandlingOptions
     else sendPage(reply, httpError.status, httpError.message, tracebackOf(httpError));
   });
 
+  const mountPrefix = options.mountPrefix ?? '';
+  const mounted = (path: string): boolean => path === mountPrefix || path.startsWith(`${mountPrefix}/`);
   app.setNotFoundHandler(async (request) => {
-    throw notFoundError(decodedPath(request.url));
+    const path = decodedPath(request.url);
+    if (mounted(path) && lacksRequiredLength(request, 'post-put-patch')) throw lengthRequiredError();
+    throw notFoundError(path);
   });
 }
 

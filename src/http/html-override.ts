@@ -54,8 +54,8 @@ async function htmlOverride(app: FastifyInstance, options: HtmlOverrideOptions):
 }
 
 /**
- * After CORS (the app page carries the CORS headers) and the body parsers' length check (a POST
- * that declares no length is a 411 before anything else, as with CherryPy's server).
+ * After CORS (the app page carries the CORS headers). It answers before any 411: salt-api's
+ * override runs before CherryPy looks at the body, and the app page is served as a GET.
  */
 export const htmlOverridePlugin = fp(htmlOverride, {
   name: PLUGIN.htmlOverride,

@@ -5,9 +5,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { HTML_CONTENT_TYPE } from './errors.js';
+import { HTML_CONTENT_TYPE, lengthRequiredError } from './errors.js';
 import { pathOf } from './paths.js';
 import { PLUGIN, SEES_EVERY_ANSWER } from './plugin-names.js';
+import { lacksRequiredLength } from './request-length.js';
 
 export interface RootPrefixOptions {
   /** The mount point without a trailing `/` (mountPath of `root_prefix`); `''`: mounted at `/`. */
@@ -25,12 +26,14 @@ async function rootPrefixRedirect(app: FastifyInstance, { prefix }: RootPrefixOp
   app.addHook('onRequest', async (request, reply) => {
     const path = pathOf(request.url);
     if (path !== prefix) return;
+    // The prefix is the `/` resource, whose body CherryPy reads before its trailing-slash redirect.
+    if (lacksRequiredLength(request, 'put-patch')) throw lengthRequiredError();
     const location = `${prefix}/${request.url.slice(path.length)}`;
     return reply.code(301).header('Location', location).type(HTML_CONTENT_TYPE).send(movedPage(location));
   });
 }
 
-/** After CORS and the body parsers' length check, as the other early answers. */
+/** After CORS, as the other early answers. */
 export const rootPrefixRedirectPlugin = fp(rootPrefixRedirect, {
   name: PLUGIN.rootPrefixRedirect,
   dependencies: [...SEES_EVERY_ANSWER, PLUGIN.cors, PLUGIN.bodyParsers],

@@ -210,6 +210,19 @@ export class SessionStore {
     return adopted;
   }
 
+  /**
+   * An id for a new session. Shared, it is one the cache does not hold yet, as CherryPy's session
+   * tool makes sure of when it makes one up: a cache that is down fails the request here, before
+   * /login asks the master for a token it could not keep (salt-api's order).
+   */
+  async freshId(): Promise<string> {
+    const shared = this.options.shared;
+    for (;;) {
+      const id = newSessionId();
+      if (shared === undefined || (await shared.tokenOf(id)) === undefined) return id;
+    }
+  }
+
   /** Saves a new or used session where the other instances find it (no-op without sharing). */
   async persist(session: Session): Promise<void> {
     const shared = this.options.shared;

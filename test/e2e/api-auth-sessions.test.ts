@@ -83,8 +83,12 @@ describe('POST /logout', () => {
     expect(again.status).toBe(401);
   });
 
-  it('answers GET with 405 and Allow: POST', async () => {
-    const response = await api.call('/logout');
+  it('answers GET with 405 and Allow: POST, after the gate of the whole resource', async () => {
+    const anonymous = await api.call('/logout');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('allow')).toBe('POST');
+    const { token } = await login(api);
+    const response = await api.call('/logout', { headers: { 'X-Auth-Token': token } });
     expect(response.status).toBe(405);
     expect(response.headers.get('allow')).toBe('POST');
   });

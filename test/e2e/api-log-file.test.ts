@@ -1,13 +1,11 @@
 import { existsSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/main.js';
 import { spawnCli } from '../support/cli-process.js';
-import { captureIo, cliCleanups } from '../support/cli.js';
-import { startDemo } from '../support/demo.js';
+import { captureIo, cliCleanups, eventually, type DemoConfig } from '../support/cli.js';
 import { freePort } from '../support/net.js';
-import { masterConfigText } from '../support/master-config.js';
 
 /**
  * The log file salt-api writes, `api_logfile` (default /var/log/salt/api under root_dir), at
@@ -15,20 +13,9 @@ import { masterConfigText } from '../support/master-config.js';
  * is a warning, not a failure, as in Salt.
  */
 
-const { daemonOf, tempDir, onCleanup } = cliCleanups();
+const { daemonOf, tempDir, onCleanup, demoConfig } = cliCleanups();
 
 const PASSWORD = 'Pw-log-file-4b1d';
-
-const readOrEmpty = async (path: string): Promise<string> => (existsSync(path) ? readFile(path, 'utf8') : '');
-
-/** The file's text once `predicate` holds (the test's timeout bounds the wait). */
-async function eventually(path: string, predicate: (text: string) => boolean): Promise<string> {
-  for (;;) {
-    const text = await readOrEmpty(path);
-    if (predicate(text)) return text;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const messages = (text: string): string[] =>
   text
@@ -37,26 +24,8 @@ const messages = (text: string): string[] =>
     .map((line) => (JSON.parse(line) as { msg: string }).msg);
 
 /** A master config for a demo master run here; `extra(dir)` adds top-level lines, `rest` rest_cherrypy lines. */
-async function masterConfig(
-  extra: (dir: string) => string[],
-  rest: string[] = [],
-): Promise<{ dir: string; port: number }> {
-  const { demo, cleanup } = await startDemo();
-  onCleanup(cleanup);
-  const dir = await tempDir('salt-apid-api-log-');
-  const port = await freePort();
-  await writeFile(
-    join(dir, 'master'),
-    masterConfigText({
-      retPort: demo.retPort,
-      sockDir: demo.sockDir,
-      port,
-      top: [`cachedir: ${join(dir, 'cache')}`, ...extra(dir)],
-      rest,
-    }),
-  );
-  return { dir, port };
-}
+const masterConfig = (extra: (dir: string) => string[], rest: string[] = []): Promise<DemoConfig> =>
+  demoConfig({ prefix: 'salt-apid-api-log-', top: extra, rest });
 
 describe('api_logfile', () => {
   it("gets the log's lines at log_level_logfile (warning by default), redacted, and is reopened", async () => {
@@ -102,9 +71,9 @@ describe('api_logfile', () => {
     const loud = captureIo();
     daemonOf(await runCli(['-c', dir, '-l', 'debug'], loud.streams));
     expect(loud.out.log).toContain('salt-apid is listening');
-    expect(
-      messages(await readFile(join(dir, 'api'), 'utf8')).filter((m) => m === 'salt-apid is listening'),
-    ).toHaveLength(2);
+    // The file is written asynchronously: wait for the second start's line rather than read at once.
+    const listening = (t: string): string[] => messages(t).filter((m) => m === 'salt-apid is listening');
+    expect(listening(await eventually(join(dir, 'api'), (t) => listening(t).length >= 2))).toHaveLength(2);
   });
 
   it('--log-file and --log-file-level win over the config', async () => {

@@ -165,29 +165,6 @@ describe('values quoted in messages as Python prints them', () => {
 });
 
 describe('smaller answers as salt-api gives them', () => {
-  it('PUT or POST without Content-Length (and not chunked) is a 411 before anything else', async () => {
-    const { connect } = await import('node:net');
-    const url = new URL(api.url);
-    for (const [method, path] of [
-      ['PUT', '/'],
-      ['POST', '/'],
-      ['PUT', '/minions'],
-      ['POST', '/login'],
-    ] as const) {
-      const head = await new Promise<string>((resolve, reject) => {
-        const socket = connect(Number(url.port), url.hostname, () => {
-          socket.write(`${method} ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
-        });
-        let text = '';
-        socket.setEncoding('utf8');
-        socket.on('data', (chunk: string) => (text += chunk));
-        socket.on('end', () => resolve(text));
-        socket.on('error', reject);
-      });
-      expect(head.split('\r\n')[0], `${method} ${path}`).toBe('HTTP/1.1 411 Length Required');
-    }
-  });
-
   it('asks for credentials before it says a path under /minions/<id> does not exist', async () => {
     expect((await api.call('/minions/minion-1/extra')).status).toBe(401);
     expect((await api.call('/minions/minion-1/extra', { headers: { 'x-auth-token': session } })).status).toBe(404);

@@ -2,12 +2,10 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT_OK, EXIT_USAGE, runCli } from '../../src/main.js';
-import { startDemo } from '../support/demo.js';
 import { freePort } from '../support/net.js';
 import { captureIo, cliCleanups } from '../support/cli.js';
-import { masterConfigText } from '../support/master-config.js';
 
-const { daemonOf, tempDir, onCleanup } = cliCleanups();
+const { daemonOf, tempDir, demoConfig } = cliCleanups();
 
 describe('salt-apid command line', () => {
   it('prints usage with --help and exits 0', async () => {
@@ -65,19 +63,10 @@ describe('salt-apid command line', () => {
   });
 
   it('serves a master described by a master config file (interface, ret_port, sock_dir)', async () => {
-    const { demo, cleanup } = await startDemo();
-    onCleanup(cleanup);
-    const dir = await tempDir('salt-apid-cli-');
-    const port = await freePort();
-    await writeFile(
-      join(dir, 'master'),
-      masterConfigText({
-        retPort: demo.retPort,
-        sockDir: demo.sockDir,
-        port,
-        top: [`api_logfile: ${join(dir, 'api.log')}`],
-      }),
-    );
+    const { dir, base } = await demoConfig({
+      prefix: 'salt-apid-cli-',
+      top: (d) => [`api_logfile: ${join(d, 'api.log')}`],
+    });
     const { streams } = captureIo();
     const daemon = daemonOf(await runCli(['-c', dir], streams));
     await daemon.server.master.bus.waitConnected(2_000);
@@ -85,6 +74,6 @@ describe('salt-apid command line', () => {
       cmd: 'ping',
       via: 'config',
     });
-    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+    expect((await fetch(`${base}/`)).status).toBe(200);
   });
 });

@@ -1,14 +1,12 @@
 import { existsSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT_USAGE, runCli } from '../../src/main.js';
-import { startDemo } from '../support/demo.js';
 import { freePort } from '../support/net.js';
 import { captureIo, cliCleanups } from '../support/cli.js';
-import { masterConfigText } from '../support/master-config.js';
 
-const { daemonOf, tempDir, onCleanup } = cliCleanups();
+const { daemonOf, tempDir, demoConfig } = cliCleanups();
 
 const PASSWORD = 'Pw-very-secret-7f3c19';
 
@@ -23,22 +21,15 @@ async function eventually(path: string, predicate: (text: string) => boolean, ti
   }
 }
 
+/** A master config in `dir` for a demo master whose PAM user alice may run anything, runners and wheels too. */
 async function masterConfig(dir: string, port: number, rest: string[]): Promise<void> {
-  const { demo, cleanup } = await startDemo({
-    users: { alice: { password: PASSWORD } },
-    externalAuth: { pam: { alice: ['.*', '@runner', '@wheel'] } },
+  await demoConfig({
+    dir,
+    port,
+    demo: { users: { alice: { password: PASSWORD } }, externalAuth: { pam: { alice: ['.*', '@runner', '@wheel'] } } },
+    top: (d) => [`api_logfile: ${join(d, 'api.log')}`, 'external_auth:', '  pam:', '    alice:', "      - '.*'"],
+    rest,
   });
-  onCleanup(cleanup);
-  await writeFile(
-    join(dir, 'master'),
-    masterConfigText({
-      retPort: demo.retPort,
-      sockDir: demo.sockDir,
-      port,
-      top: [`api_logfile: ${join(dir, 'api.log')}`, 'external_auth:', '  pam:', '    alice:', "      - '.*'"],
-      rest,
-    }),
-  );
 }
 
 describe('log_access_file and log_error_file', () => {

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Secret } from '../../src/config/secret.js';
 import { DemoMaster } from '../../src/demo/demo-master.js';
 import { login, startApi, type ApiUnderTest } from '../support/api.js';
+import { SseClient } from '../support/sse.js';
 
 /** /healthz, /readyz and /metrics over the real server and the demo master. */
 
@@ -48,6 +49,39 @@ describe('/healthz and /readyz', () => {
       expect([last.status, await last.json()]).toEqual([200, { status: 'ready' }]);
     } finally {
       await again.stop();
+    }
+  });
+
+  it('is 503 while the bus alone is dropped, and ready with events flowing once it is back', async () => {
+    const api = await start();
+    const { token } = await login(api);
+    const readiness = async (): Promise<number> => (await api.call('/readyz')).status;
+    const until = async (status: number): Promise<void> => {
+      for (let tries = 0; (await readiness()) !== status && tries < 200; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    await api.demo.dropBus();
+    await until(503);
+    const down = await api.call('/readyz');
+    expect([down.status, await down.json()]).toEqual([
+      503,
+      { status: 'not ready', reason: "the master's event bus is not connected" },
+    ]);
+    // salt-api's "is the master running" test is its event bus: without it, 503 even for wheel calls.
+    const keys = (): Promise<Response> =>
+      api.call('/keys', { headers: { 'X-Auth-Token': token, Accept: 'application/json' } });
+    expect((await keys()).status).toBe(503);
+    await api.demo.resumeBus();
+    await until(200);
+    expect(await readiness()).toBe(200);
+    expect((await keys()).status).toBe(200);
+    const sse = await SseClient.open(api, '/events', { 'X-Auth-Token': token });
+    try {
+      api.demo.fireEvent('soak/after-bus-drop', { n: 1 });
+      await sse.waitFor('soak/after-bus-drop');
+    } finally {
+      sse.close();
     }
   });
 

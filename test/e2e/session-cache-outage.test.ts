@@ -71,7 +71,10 @@ describe('session_store: cache on a Redis that cannot be reached', () => {
   it('answers logins and session requests with 500 at once, and /readyz 503, when nothing listens', async () => {
     // An hour: an answer at all (the test's own limit is 20 s) is one that did not wait for it.
     const api = await start(await freePort(), 3600);
+    const asked = api.demo.requestCount('mk_token');
     await expectCherryPy500(await login(api));
+    // As salt-api: the store fails the login before the master is asked for a token nobody could keep.
+    expect(api.demo.requestCount('mk_token')).toBe(asked);
     const session = 'a'.repeat(40);
     await expectCherryPy500(
       await api.call('/minions', { headers: { 'X-Auth-Token': session, Accept: 'application/json' } }),
@@ -94,6 +97,7 @@ describe('session_store: cache on a Redis that cannot be reached', () => {
   it('gives a server that never answers session_store_timeout, then fails at once', async () => {
     const api = await start(await silentServer(), 0.2);
     await expectCherryPy500(await login(api));
+    expect(api.demo.requestCount('mk_token')).toBe(0);
     const ready = await api.call('/readyz');
     expect(ready.status).toBe(503);
     await expectCherryPy500(await login(api));

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile, mkdir, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, writeFile, mkdir, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -155,5 +155,41 @@ describe('session_store: cache (localfs)', () => {
     expect((await ping(a, expired)).status).toBe(401);
     expect(await a.sessions.sweepShared()).toBe(1);
     expect(await readdir(dir)).toEqual([`${live}.p`]);
+  });
+
+  it('fails logins with 500 and /readyz with 503 while the session files cannot be written, and recovers alone', async () => {
+    const c = await cluster();
+    const server = await c.start();
+    const session = await login(server);
+    // The session folder replaced by a file: as a full disk or a folder made unwritable, for root too.
+    const bank = join(c.cachedir, 'netapi', 'session');
+    await rename(bank, `${bank}.aside`);
+    await writeFile(bank, 'not a folder');
+    const failed = await fetch(`${server.url}/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ username: 'saltdev', password: 'saltdev', eauth: 'pam' }),
+    });
+    expect(failed.status).toBe(500);
+    expect(await failed.text()).toContain('<h2>500 Internal Server Error</h2>');
+    const ready = await fetch(`${server.url}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([
+      503,
+      { status: 'not ready', reason: "the session store's cache does not answer (localfs)" },
+    ]);
+    // As salt-api's localfs driver: a session file that cannot be looked at is no session (401), not an error.
+    expect((await ping(server, session)).status).toBe(401);
+    // The folder back: the next readiness probe that may try again finds it writable.
+    await rm(bank);
+    await rename(`${bank}.aside`, bank);
+    let status = 503;
+    for (let tries = 0; status !== 200 && tries < 100; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      status = (await fetch(`${server.url}/readyz`)).status;
+    }
+    expect(status).toBe(200);
+    expect((await ping(server, await login(server))).status).toBe(200);
+    // And the session whose file was there all along is whole again.
+    expect((await ping(server, session)).status).toBe(200);
   });
 });

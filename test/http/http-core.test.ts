@@ -379,7 +379,7 @@ describe('request logging', () => {
         done();
       },
     });
-    const app = await makeApp({}, pino({ level: 'info' }, sink));
+    const app = await makeApp({}, pino({ level: 'debug' }, sink));
     const secret = 'a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2';
     await app.inject({
       method: 'GET',

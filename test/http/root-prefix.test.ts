@@ -69,11 +69,27 @@ describe('root_prefix', () => {
     const post = await app.inject({ method: 'POST', url: '/api/login', payload: { username: 'a' } });
     expect(post.statusCode).toBe(503);
     expect(post.body).toContain('Salt Master is not available.');
+    // The hook resource: its auth gate comes before the 405 of a GET, as salt_auth does.
     const hook = await app.inject({ method: 'GET', url: '/api/hook' });
-    expect(hook.statusCode).toBe(405);
+    expect(hook.statusCode).toBe(401);
+    expect(hook.headers.allow).toBe('POST');
     const unknown = await app.inject({ url: '/api/nowhere' });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.body).toContain("The path '/api/nowhere' was not found.");
+  });
+
+  it('wants a length only where CherryPy would read a body: under the prefix', async () => {
+    const app = await makeApp();
+    const lengthless = async (method: 'POST' | 'PUT', url: string): Promise<number> => {
+      const response = await app.inject({ method, url });
+      expect(response.raw.req.headers['content-length'], `${method} ${url}`).toBeUndefined();
+      return response.statusCode;
+    };
+    expect(await lengthless('POST', '/api/nowhere')).toBe(411);
+    expect(await lengthless('POST', '/nowhere')).toBe(404);
+    // The prefix itself is the `/` resource: a POST is read as empty before the trailing-slash redirect.
+    expect(await lengthless('POST', '/api')).toBe(301);
+    expect(await lengthless('PUT', '/api')).toBe(411);
   });
 
   it('answers 404 outside the prefix', async () => {

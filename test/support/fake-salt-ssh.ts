@@ -2,7 +2,7 @@
  * A stand-in for the `salt-ssh` program, run by a shell wrapper that test/support/salt-ssh.ts puts on
  * PATH. It does what the real one does that salt-apid can see: reads its command line (and a
  * Saltfile, if given), fires each host's `salt/job/<jid>/ret/<host>` event into the master's pull
- * socket, prints `--static` JSON and exits with a status. The scenario comes in FAKE_SALT_SSH.
+ * socket, prints `--static` JSON (and its stderr) and exits with a status. The scenario comes in FAKE_SALT_SSH.
  */
 import { copyFile, stat, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -19,6 +19,8 @@ export interface FakeSaltSshScenario {
   /** Events to fire, by host: the data salt-ssh puts in `salt/job/<jid>/ret/<host>`. */
   events: Record<string, SaltMap>;
   stdout: string;
+  /** What salt-ssh writes on stderr (its log lines, a traceback when it fails). */
+  stderr: string;
   exitCode: number;
 }
 
@@ -42,4 +44,5 @@ if (hosts.length > 0) {
   await new Promise<void>((resolve) => socket.end(resolve));
 }
 process.stdout.write(scenario.stdout);
+process.stderr.write(scenario.stderr);
 process.exitCode = scenario.exitCode;

@@ -17,7 +17,7 @@ export function openApiPath(fastifyUrl: string, prefix: string): string {
 
 /**
  * The operations of the application built with `settings`, collected with an `onRoute` hook.
- * Left out: the 405 routes of `rejectOtherMethods` (config `methodNotAllowed`), the CORS preflight
+ * Left out: the refusal routes of `methods.ts` (config `notAnOperation`: 405s, deeper paths' 404s), the CORS preflight
  * (`OPTIONS *`), and the HEAD route Fastify adds beside every GET. A HEAD without its GET is kept,
  * so that it shows up as undescribed.
  */
@@ -33,7 +33,7 @@ export async function appOperations(settings: Settings): Promise<Set<OperationKe
   const prefix = mountPath(settings.rest.rootPrefix);
   const operations = new Set<OperationKey>();
   for (const route of routes) {
-    if (route.config?.methodNotAllowed === true) continue;
+    if (route.config?.notAnOperation === true) continue;
     if (route.method === 'OPTIONS' && route.url === '*') continue;
     const methods: HTTPMethods[] = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) operations.add(`${method} ${openApiPath(route.url, prefix)}`);

@@ -18,6 +18,7 @@ export interface FakeSaltSsh {
 
 export interface FakeRun {
   stdout: string;
+  stderr?: string;
   exitCode?: number;
   events?: Record<string, SaltMap>;
   /** The master's pull socket (the demo master's `pullAddress`). */
@@ -39,6 +40,7 @@ export async function installFakeSaltSsh(run: FakeRun): Promise<FakeSaltSsh> {
     pullPath: run.pullPath,
     events: run.events ?? {},
     stdout: run.stdout,
+    stderr: run.stderr ?? '',
     exitCode: run.exitCode ?? 0,
   };
   const path = process.env['PATH'];
@@ -61,3 +63,42 @@ export async function installFakeSaltSsh(run: FakeRun): Promise<FakeSaltSsh> {
     },
   };
 }
+
+/** Cleanups a test file runs after each test, last registered first. */
+export type Cleanups = Array<() => Promise<void> | void>;
+
+/** {@link installFakeSaltSsh} on the demo master's pull socket, removed by `cleanups`. */
+export async function fakeSaltSshFor(
+  h: { demo: { pullAddress: unknown } },
+  run: Omit<FakeRun, 'pullPath'>,
+  cleanups: Cleanups,
+): Promise<FakeSaltSsh> {
+  const pullPath = h.demo.pullAddress;
+  if (typeof pullPath !== 'string') throw new Error('the demo master must listen on unix sockets here');
+  const installed = await installFakeSaltSsh({ ...run, pullPath });
+  cleanups.push(() => installed.restore());
+  return installed;
+}
+
+/** A temporary folder, removed by `cleanups`. */
+export async function tempDirFor(prefix: string, cleanups: Cleanups): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** The keys of a failed host's result, in the order salt-api answers them (a real 3008 master's salt-api). */
+export const FAILED_HOST_KEYS = [
+  'stdout',
+  'stderr',
+  'retcode',
+  'parsed',
+  '_error',
+  'id',
+  'fun',
+  'fun_args',
+  'success',
+  'return',
+  'jid',
+  '_stamp',
+];

@@ -96,6 +96,7 @@ describe('loadSettings defaults', () => {
       apiLogfileSet: false,
       logLevel: undefined,
       logLevelLogfile: 'warn',
+      logText: { console: undefined, logfile: undefined },
       keepAclInToken: false,
       pamService: 'login',
       cachedir: '/var/cache/salt/master',

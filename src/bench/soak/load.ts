@@ -6,6 +6,8 @@
 import { sleep } from '../events-client.js';
 
 export interface Answer {
+  /** When the request was sent and when it was answered (or failed), epoch ms. */
+  sent: number;
   at: number;
   kind: string;
   status: number;
@@ -16,8 +18,8 @@ export class AnswerLog {
   /** Requests that got no HTTP answer at all (connection refused or reset, time-out). */
   readonly failures: Answer[] = [];
 
-  record(kind: string, status: number): void {
-    (status === 0 ? this.failures : this.answers).push({ at: Date.now(), kind, status });
+  record(kind: string, status: number, sent: number): void {
+    (status === 0 ? this.failures : this.answers).push({ sent, at: Date.now(), kind, status });
   }
 }
 
@@ -51,12 +53,13 @@ export class Session {
 const TIMEOUT_MS = 30_000;
 
 async function call(log: AnswerLog, kind: string, url: string, init: RequestInit = {}): Promise<Response | undefined> {
+  const sent = Date.now();
   try {
     const res = await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
-    log.record(kind, res.status);
+    log.record(kind, res.status, sent);
     return res;
   } catch {
-    log.record(kind, 0);
+    log.record(kind, 0, sent);
     return undefined;
   }
 }

@@ -148,12 +148,40 @@ export class SoakRig {
     await this.startRedis();
   }
 
-  /** Fault: one worker is killed (SIGKILL); the primary replaces it. */
+  /**
+   * Fault: the master's event bus goes away for `downMs` while it still answers requests (its
+   * event publisher dying and being restarted): SIGUSR2 to the standalone demo master.
+   */
+  async dropBus(downMs: number): Promise<void> {
+    const pid = this.master?.pid;
+    if (pid === undefined) return;
+    process.kill(pid, 'SIGUSR2');
+    await sleep(downMs);
+  }
+
+  /**
+   * Fault: one worker is killed (SIGKILL); the primary replaces it. Always the youngest, so that
+   * the other lives through the whole run and its memory can be judged over the last 20 minutes.
+   */
   async killWorker(): Promise<number | undefined> {
-    const [, victim] = await this.servingPids();
-    if (victim === undefined) return undefined;
+    const [primary, ...workers] = await this.servingPids();
+    const started = await Promise.all(workers.map((pid) => this.startTicks(pid)));
+    let victim: number | undefined;
+    let youngest = -1;
+    workers.forEach((pid, i) => {
+      if (started[i]! > youngest) [victim, youngest] = [pid, started[i]!];
+    });
+    if (victim === undefined || victim === primary) return undefined;
     process.kill(victim, 'SIGKILL');
     return victim;
+  }
+
+  /** When a process started, in clock ticks since boot (/proc/<pid>/stat, field 22). */
+  private async startTicks(pid: number): Promise<number> {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[19] ?? -1);
   }
 
   async openFds(pid: number): Promise<number> {

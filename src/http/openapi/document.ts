@@ -17,7 +17,7 @@ import { SCHEMAS, type OpenApiObject } from './schemas.js';
 const DESCRIPTION = [
   "A drop-in replacement for Salt's `salt-api` (rest_cherrypy), speaking the master's own wire protocol.",
   '',
-  '- Every `GET` also answers `HEAD`; every path answers the CORS preflight (`OPTIONS`); every other method of a described path is a 405 with `Allow`.',
+  "- Every `GET` also answers `HEAD`; every path answers the CORS preflight (`OPTIONS`); every other method of a described path is a 405 with `Allow`, and a path below a resource that its methods do not take is a 404 (both after the resource's authentication; a `PUT` or `PATCH` without `Content-Length` is a 411 before the 405).",
   '- Replies are JSON or YAML by `Accept` (no `Accept`, `*/*` → JSON; `application/x-yaml` → YAML).',
   '- Errors are CherryPy\'s HTML error page, or the envelope `{"status": N, "return": "..."}` in the negotiated format.',
   '- Authentication: the session id from `POST /login` in `X-Auth-Token` or the `session_id` cookie; on `/run`, `/token` and `POST /keys` the credentials travel in the body (`token`, or `username`/`password`/`eauth` in each chunk).',

@@ -144,18 +144,6 @@ function minionsPaths(): Record<string, OpenApiObject> {
       }),
     },
     '/minions/{mid}': { parameters: [MID], get: grains('getMinion', []) },
-    '/minions/{mid}/{path}': {
-      parameters: [MID, pathParameter('path', 'Anything below (may hold `/`).')],
-      get: operation({
-        operationId: 'minionSubPath',
-        summary: 'Not a resource: 404 once authenticated (401 before)',
-        tags: ['Minions and jobs'],
-        security: SESSION_SECURITY,
-        ok: {},
-        errors: [401, 404],
-        omit: [405, 406],
-      }),
-    },
   };
 }
 

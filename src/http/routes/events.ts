@@ -7,7 +7,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenRecord } from '../../salt/clear-commands.js';
 import { noPermission } from '../auth.js';
-import { HttpError, notFoundError } from '../errors.js';
+import { HttpError, nothingMatchesError } from '../errors.js';
 import { isSessionIdShape, presentedSessionId } from '../sessions.js';
 import { couldBeSaltToken, saltTokenLength } from '../../salt/token-shape.js';
 import { gapBlock, streamEvents, type SseStreamOptions } from '../sse.js';
@@ -15,8 +15,7 @@ import type { EventRing } from '../event-ring.js';
 import type { SaltEvent } from '../../salt/event-frame.js';
 import { tagFilter, type TagFilter } from '../tag-filter.js';
 import { STREAM_QUEUE, streamOwner } from '../streams.js';
-import { pathOf } from '../paths.js';
-import { rejectOtherMethods, sendAllow } from './methods.js';
+import { refuseDeeperPaths, rejectOtherMethods, sendAllow } from './methods.js';
 import { lastValue, refuseUndeclaredQuery, type Query } from './query.js';
 import { headersSetOn } from './reply-headers.js';
 import { sessionScope } from './session-scope.js';
@@ -117,7 +116,8 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
     const { params, query } = request;
     if (!eventsUrlTokens) {
       if (Object.keys(query).some((name) => name !== 'tag')) throw new HttpError(400, URL_TOKENS_REFUSED);
-      if (params.token !== undefined) throw notFoundError(pathOf(request.url));
+      // Upstream's handler takes no path argument any more.
+      if (params.token !== undefined) throw nothingMatchesError();
       return presentedSessionId(request);
     }
     refuseUndeclaredQuery(query, ['token', 'salt_token', 'tag'], debug);
@@ -153,7 +153,9 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
     sendAllow(scope, EVENTS_METHODS);
     scope.get<EventsRoute>('/events', events);
     scope.get<EventsRoute>('/events/:token', events);
-    rejectOtherMethods(scope, '/events', [...EVENTS_METHODS]);
-    rejectOtherMethods(scope, '/events/:token', [...EVENTS_METHODS]);
+    refuseDeeperPaths(scope, '/events/:token/*', ['GET']);
+    for (const url of ['/events', '/events/:token', '/events/:token/*']) {
+      rejectOtherMethods(scope, url, [...EVENTS_METHODS]);
+    }
   });
 }

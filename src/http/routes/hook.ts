@@ -76,7 +76,8 @@ export async function hookRoutes(app: FastifyInstance): Promise<void> {
     };
     for (const url of [base || '/', `${base}/*`]) {
       scope.post(url, hooks, hook);
-      rejectOtherMethods(scope, url, [...HOOK_METHODS]);
+      // The hook's check (salt_auth, or the path's rule) covers every method, as salt_auth does.
+      rejectOtherMethods(scope, url, [...HOOK_METHODS], { gate: hooks.onRequest, lengthRule: 'put-patch' });
     }
   });
 }

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isSaltMap, type SaltMap, type SaltValue } from '../../salt/codec/values.js';
 import { gatedSession } from '../auth.js';
 import { abortOnDisconnect, prepareChunks, runChunks } from '../lowstate.js';
-import { LOWSTATE_METHODS, rejectOtherMethods, sendAllow } from './methods.js';
+import { LOWSTATE_METHODS, refuseDeeperPaths, rejectOtherMethods, sendAllow } from './methods.js';
 import { lastValue, refuseUndeclaredQuery, type Query } from './query.js';
 import { sessionScope } from './session-scope.js';
 import { runWithSession } from './root.js';
@@ -51,6 +51,11 @@ export async function jobsRoutes(app: FastifyInstance): Promise<void> {
     scope.get<JobsRoute>('/jobs/:jid/:timeout', { onRequest: app.authGate }, jobs);
     // salt-api's Jobs inherits the root POST: lowstate with the session.
     scope.post('/jobs', { onRequest: app.authGate }, runWithSession(app));
-    for (const url of ['/jobs', '/jobs/:jid', '/jobs/:jid/:timeout']) rejectOtherMethods(scope, url, LOWSTATE_METHODS);
+    refuseDeeperPaths(scope, '/jobs/:jid', ['POST'], app.authGate);
+    refuseDeeperPaths(scope, '/jobs/:jid/:timeout', ['POST'], app.authGate);
+    refuseDeeperPaths(scope, '/jobs/:jid/:timeout/*', ['GET', 'POST'], app.authGate);
+    for (const url of ['/jobs', '/jobs/:jid', '/jobs/:jid/:timeout', '/jobs/:jid/:timeout/*']) {
+      rejectOtherMethods(scope, url, LOWSTATE_METHODS, { gate: app.authGate, lengthRule: 'put-patch' });
+    }
   });
 }

@@ -9,7 +9,7 @@ import { HttpError } from '../errors.js';
 import { abortOnDisconnect, NOT_A_LIST, prepareChunks, runChunks, toLowstate } from '../lowstate.js';
 import { attachmentDisposition, minionIdOf } from '../minion-id.js';
 import { tarArchive } from '../tar.js';
-import { LOWSTATE_METHODS, rejectOtherMethods, sendAllow } from './methods.js';
+import { LOWSTATE_METHODS, refuseDeeperPaths, rejectOtherMethods, sendAllow } from './methods.js';
 import { lastValue, refuseUndeclaredQuery, type Query } from './query.js';
 import { sessionScope } from './session-scope.js';
 
@@ -83,11 +83,14 @@ export async function keysRoutes(app: FastifyInstance): Promise<void> {
     sendAllow(scope, LOWSTATE_METHODS);
     scope.get<KeysRoute>('/keys', listKeys);
     scope.get<KeysRoute>('/keys/:mid', listKeys);
-    rejectOtherMethods(scope, '/keys', LOWSTATE_METHODS);
-    rejectOtherMethods(scope, '/keys/:mid', LOWSTATE_METHODS);
+    refuseDeeperPaths(scope, '/keys/:mid/*', ['GET']);
+    for (const url of ['/keys', '/keys/:mid', '/keys/:mid/*']) {
+      rejectOtherMethods(scope, url, LOWSTATE_METHODS, { lengthRule: 'put-patch' });
+    }
   });
   await app.register(async (scope) => {
     sendAllow(scope, LOWSTATE_METHODS);
     scope.post('/keys', generateKeys);
+    for (const url of ['/keys/:mid', '/keys/:mid/*']) refuseDeeperPaths(scope, url, ['POST']);
   });
 }

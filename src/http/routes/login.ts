@@ -11,14 +11,13 @@ import { loginPerms } from '../perms.js';
 import type { TokenRecord } from '../../salt/clear-commands.js';
 import {
   cookieOptionsFor,
-  newSessionId,
   sessionCookie,
   setSessionCookie,
   type RequestSession,
   type Session,
   type SessionStore,
 } from '../sessions.js';
-import { LOWSTATE_METHODS, rejectOtherMethods, sendAllow } from './methods.js';
+import { LOWSTATE_METHODS, refuseDeeperPaths, rejectOtherMethods, sendAllow } from './methods.js';
 import { refuseUndeclaredQuery, type QueryRoute } from './query.js';
 import { sessionScope } from './session-scope.js';
 import { emptyDict } from '../../dict.js';
@@ -47,9 +46,14 @@ function mkTokenLoad(creds: SaltMap): SaltMap {
  * session the client presented is ended. A full store makes room (SessionStore): a login that
  * the master accepted is never refused here.
  */
-async function startSession(store: SessionStore, state: RequestSession, token: TokenRecord): Promise<Session> {
+async function startSession(
+  store: SessionStore,
+  state: RequestSession,
+  id: string,
+  token: TokenRecord,
+): Promise<Session> {
   if (state.session !== undefined) await store.remove(state.session.id);
-  const session = store.save(newSessionId(), token);
+  const session = store.save(id, token);
   state.id = session.id;
   state.session = session;
   await store.persist(session);
@@ -60,6 +64,9 @@ export async function loginRoutes(app: FastifyInstance): Promise<void> {
   const { settings } = app;
 
   async function login(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    // The new session's id first: a shared store that is down fails the login (500, as CherryPy's
+    // session tool fails it) before anything else, and before the master mints a token it could not keep.
+    const id = await app.sessions.freshId();
     if (!app.master.available) throw new HttpError(503, MASTER_UNAVAILABLE);
     const creds = credentialsOf(request.body);
     // An empty or shapeless body crashes salt-api (500); it is simply a failed login here.
@@ -82,7 +89,7 @@ export async function loginRoutes(app: FastifyInstance): Promise<void> {
 
     const state = request.saltSession;
     if (state === null) throw new Error('/login is not a session route');
-    const session = await startSession(app.sessions, state, token);
+    const session = await startSession(app.sessions, state, id, token);
     // The master has just minted it: no need to ask about it on the next requests.
     app.tokenChecks.confirm(token);
     setSessionCookie(reply, sessionCookie(session.id, cookieOptionsFor(request)));
@@ -110,6 +117,8 @@ export async function loginRoutes(app: FastifyInstance): Promise<void> {
       return reply.sendSalt({ status: null, return: 'Please log in' });
     });
     scope.post('/login', login);
-    rejectOtherMethods(scope, '/login', LOWSTATE_METHODS);
+    rejectOtherMethods(scope, '/login', LOWSTATE_METHODS, { lengthRule: 'put-patch' });
+    refuseDeeperPaths(scope, '/login/*', ['GET', 'POST']);
+    rejectOtherMethods(scope, '/login/*', LOWSTATE_METHODS, { lengthRule: 'put-patch' });
   });
 }

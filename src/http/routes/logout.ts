@@ -6,7 +6,7 @@
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import { gatedSession } from '../auth.js';
 import { cookieOptionsFor, expiredSessionCookie, setSessionCookie } from '../sessions.js';
-import { rejectOtherMethods, sendAllow } from './methods.js';
+import { refuseDeeperPaths, rejectOtherMethods, sendAllow } from './methods.js';
 import { sessionScope } from './session-scope.js';
 
 /** salt-api answers `GET /logout` with a 500; only POST is implemented here, so GET is a 405. */
@@ -21,6 +21,10 @@ export async function logoutRoutes(app: FastifyInstance): Promise<void> {
       setSessionCookie(reply, expiredSessionCookie(cookieOptionsFor(request)));
       return reply.sendSalt({ return: 'Your token has been cleared' });
     });
-    rejectOtherMethods(scope, '/logout', ALLOWED);
+    // salt_auth covers the whole resource: without a session every method is a 401.
+    const refusals = { gate: app.sessionGate, lengthRule: 'put-patch' } as const;
+    rejectOtherMethods(scope, '/logout', ALLOWED, refusals);
+    refuseDeeperPaths(scope, '/logout/*', ALLOWED, app.sessionGate);
+    rejectOtherMethods(scope, '/logout/*', ALLOWED, refusals);
   });
 }

@@ -1,15 +1,22 @@
 /**
- * The methods of a route as CherryPy's MethodDispatcher answers them (docs/routes.md "Request
- * pipeline order"): `Allow` with the route's methods on every answer, errors included, and 405
- * for every other method before the body is read.
+ * The methods and paths of a resource as CherryPy's MethodDispatcher answers them (docs/routes.md
+ * "Request pipeline order", "Requests without a length"): `Allow` with the route's methods on every
+ * answer, errors included; for a method the resource does not implement, its auth gate, then 411
+ * for a request without a length, then 405; for a path deeper than the handler takes, its auth
+ * gate, then 404 "Nothing matches the given URI".
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
-import { methodNotAllowedError } from '../errors.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods, onRequestHookHandler } from 'fastify';
+import type { AuthGate } from '../auth.js';
+import { lengthRequiredError, methodNotAllowedError, nothingMatchesError } from '../errors.js';
+import { lacksRequiredLength, type LengthRule } from '../request-length.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Set on the 405 routes of {@link rejectOtherMethods}: they answer methods, they are not operations. */
-    methodNotAllowed?: boolean;
+    /**
+     * Set on the refusal routes of {@link rejectOtherMethods} and {@link refuseDeeperPaths}: they
+     * answer methods and paths a resource does not have; they are not operations.
+     */
+    notAnOperation?: boolean;
   }
 }
 
@@ -23,16 +30,65 @@ export function sendAllow(scope: FastifyInstance, allowed: readonly HTTPMethods[
   });
 }
 
+export interface RefusalOptions {
+  /** The resource's gate (salt-api's `salt_auth` tool), for every method: a 401 comes before the 411 or 405. */
+  gate?: AuthGate | undefined;
+  /** Which requests without a length are 411 before the 405 (default: POST, PUT and PATCH). */
+  lengthRule?: LengthRule;
+}
+
+function gateHooks(gate: AuthGate | undefined): onRequestHookHandler[] {
+  return gate === undefined ? [] : [gate];
+}
+
 /**
- * Answers every method a route does not implement with 405 and its `Allow` list, before the body
- * is read. OPTIONS stays with the CORS preflight.
+ * Answers every method a route does not implement: the resource's gate, then 411 for a request
+ * without a length (as CherryPy, which reads the body before it calls the handler that answers
+ * 405), then 405 with the `Allow` list. A body that is there is never read. OPTIONS stays with the
+ * CORS preflight.
  */
-export function rejectOtherMethods(app: FastifyInstance, url: string, allowed: readonly HTTPMethods[]): void {
+export function rejectOtherMethods(
+  app: FastifyInstance,
+  url: string,
+  allowed: readonly HTTPMethods[],
+  options: RefusalOptions = {},
+): void {
   const allow = allowed.join(', ');
   const others = app.supportedMethods.filter((method) => method !== 'OPTIONS' && !allowed.includes(method));
-  const refuse = async (): Promise<never> => {
+  const { lengthRule = 'post-put-patch' } = options;
+  const refuse = async (request: FastifyRequest): Promise<never> => {
+    if (lacksRequiredLength(request, lengthRule)) throw lengthRequiredError();
     throw methodNotAllowedError(allow);
   };
   // Refused in onRequest so that no body is read; the handler is never reached.
-  app.route({ method: others, url, config: { methodNotAllowed: true }, onRequest: refuse, handler: refuse });
+  app.route({
+    method: others,
+    url,
+    config: { notAnOperation: true },
+    onRequest: [...gateHooks(options.gate), refuse],
+    handler: refuse,
+  });
+}
+
+/**
+ * The 404 of a path with more segments than the handler of `methods` takes (`/minions/<id>/extra`):
+ * CherryPy finds the resource, runs its tools (the gate; the body is read as for the resource
+ * itself), and only calling the handler fails, with its plain 404. Register the other methods of
+ * the same path with {@link rejectOtherMethods}.
+ */
+export function refuseDeeperPaths(
+  app: FastifyInstance,
+  url: string,
+  methods: readonly HTTPMethods[],
+  gate?: AuthGate,
+): void {
+  app.route({
+    method: [...methods],
+    url,
+    config: { notAnOperation: true },
+    onRequest: gateHooks(gate),
+    handler: async () => {
+      throw nothingMatchesError();
+    },
+  });
 }

@@ -5,10 +5,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isSaltMap, type SaltValue } from '../../salt/codec/values.js';
 import { gatedSession } from '../auth.js';
-import { notFoundError } from '../errors.js';
-import { decodedPath } from '../paths.js';
 import { abortOnDisconnect, prepareChunks, runChunks, toLowstate } from '../lowstate.js';
-import { LOWSTATE_METHODS, rejectOtherMethods, sendAllow } from './methods.js';
+import { LOWSTATE_METHODS, refuseDeeperPaths, rejectOtherMethods, sendAllow } from './methods.js';
 import { lastValue, refuseUndeclaredQuery, type Query } from './query.js';
 import { sessionScope } from './session-scope.js';
 
@@ -57,10 +55,10 @@ export async function minionsRoutes(app: FastifyInstance): Promise<void> {
     scope.get<MinionsRoute>('/minions/:mid', { onRequest: app.authGate }, grains);
     scope.post('/minions', { onRequest: app.authGate }, startJobs);
     // Deeper paths exist for no one, but salt-api asks for credentials before it says so.
-    scope.get('/minions/:mid/*', { onRequest: app.authGate }, async (request) => {
-      throw notFoundError(decodedPath(request.url));
-    });
-    rejectOtherMethods(scope, '/minions', LOWSTATE_METHODS);
-    rejectOtherMethods(scope, '/minions/:mid', LOWSTATE_METHODS);
+    refuseDeeperPaths(scope, '/minions/:mid', ['POST'], app.authGate);
+    refuseDeeperPaths(scope, '/minions/:mid/*', ['GET', 'POST'], app.authGate);
+    for (const url of ['/minions', '/minions/:mid', '/minions/:mid/*']) {
+      rejectOtherMethods(scope, url, LOWSTATE_METHODS, { gate: app.authGate, lengthRule: 'put-patch' });
+    }
   });
 }

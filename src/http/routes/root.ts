@@ -45,6 +45,7 @@ export async function rootRoutes(app: FastifyInstance): Promise<void> {
     sendAllow(scope, LOWSTATE_METHODS);
     // The gate runs before the body is read: an unauthenticated malformed body is a 401.
     scope.post('/', { onRequest: app.authGate }, runWithSession(app));
-    rejectOtherMethods(scope, '/', LOWSTATE_METHODS);
+    // Only POST is behind salt_auth here (GET is the open welcome).
+    rejectOtherMethods(scope, '/', LOWSTATE_METHODS, { lengthRule: 'put-patch' });
   });
 }

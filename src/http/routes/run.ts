@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { abortOnDisconnect, prepareChunks, runChunks, toLowstate } from '../lowstate.js';
-import { LOWSTATE_METHODS, rejectOtherMethods, sendAllow } from './methods.js';
+import { LOWSTATE_METHODS, refuseDeeperPaths, rejectOtherMethods, sendAllow } from './methods.js';
 import type { QueryRoute } from './query.js';
 import { welcome } from './root.js';
 
@@ -19,6 +19,9 @@ export async function runRoutes(app: FastifyInstance): Promise<void> {
       const runner = app.credentialGuard.watching(app.netapi, request);
       return reply.sendSalt({ return: await runChunks(runner, chunks, abortOnDisconnect(reply.raw)) });
     });
-    rejectOtherMethods(scope, '/run', LOWSTATE_METHODS);
+    refuseDeeperPaths(scope, '/run/*', ['GET', 'POST']);
+    for (const url of ['/run', '/run/*']) {
+      rejectOtherMethods(scope, url, LOWSTATE_METHODS, { lengthRule: 'put-patch' });
+    }
   });
 }

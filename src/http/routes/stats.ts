@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import fp from 'fastify-plugin';
-import { rejectOtherMethods, sendAllow } from './methods.js';
+import { refuseDeeperPaths, rejectOtherMethods, sendAllow } from './methods.js';
 import { refuseUndeclaredQuery, type QueryRoute } from './query.js';
 import { sessionScope } from './session-scope.js';
 
@@ -17,12 +17,15 @@ async function routes(app: FastifyInstance): Promise<void> {
   const { debug, statsDisableAuth } = app.settings.rest;
   await sessionScope(app, (scope) => {
     sendAllow(scope, STATS_METHODS);
-    const onRequest = statsDisableAuth ? [] : [app.authGate];
-    scope.get<QueryRoute>('/stats', { onRequest }, async (request, reply) => {
+    const gate = statsDisableAuth ? undefined : app.authGate;
+    scope.get<QueryRoute>('/stats', { onRequest: gate === undefined ? [] : [gate] }, async (request, reply) => {
       refuseUndeclaredQuery(request.query, [], debug);
       return reply.sendSalt(app.serverStats.report(request.ip));
     });
-    rejectOtherMethods(scope, '/stats', STATS_METHODS);
+    refuseDeeperPaths(scope, '/stats/*', ['GET'], gate);
+    for (const url of ['/stats', '/stats/*']) {
+      rejectOtherMethods(scope, url, STATS_METHODS, { gate, lengthRule: 'put-patch' });
+    }
   });
 }
 

@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import { isSaltMap, type SaltMap } from '../../salt/codec/values.js';
 import { HttpError } from '../errors.js';
 import { abortOnDisconnect, prepareChunks, runChunks, toLowstate } from '../lowstate.js';
-import { LOWSTATE_METHODS, rejectOtherMethods, sendAllow } from './methods.js';
+import { LOWSTATE_METHODS, refuseDeeperPaths, rejectOtherMethods, sendAllow } from './methods.js';
+import { sessionScope } from './session-scope.js';
 import type { QueryRoute } from './query.js';
 import { welcome } from './root.js';
 
@@ -35,6 +36,13 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
       const runner = app.credentialGuard.watching(app.netapi, request);
       return reply.sendSalt(await runChunks(runner, chunks, abortOnDisconnect(reply.raw)));
     });
-    rejectOtherMethods(scope, '/token', LOWSTATE_METHODS);
+    refuseDeeperPaths(scope, '/token/*', ['GET', 'POST']);
+  });
+  // Only GET and POST turn salt-api's session tool off: the other methods answer with a cookie.
+  await sessionScope(app, (scope) => {
+    sendAllow(scope, LOWSTATE_METHODS);
+    for (const url of ['/token', '/token/*']) {
+      rejectOtherMethods(scope, url, LOWSTATE_METHODS, { lengthRule: 'put-patch' });
+    }
   });
 }

@@ -32,7 +32,7 @@ import { eventJson } from '../sse.js';
 import { STREAM_QUEUE, streamOwner } from '../streams.js';
 import { serveEventSocket, type EventSocket } from '../ws-stream.js';
 import { reapUpgradeSockets } from '../ws-upgrades.js';
-import { rejectOtherMethods, sendAllow } from './methods.js';
+import { refuseDeeperPaths, rejectOtherMethods, sendAllow } from './methods.js';
 import { lastValue, type Query } from './query.js';
 import { tagFilter, type TagFilter } from '../tag-filter.js';
 import { headersSetOn } from './reply-headers.js';
@@ -237,7 +237,11 @@ async function cherryPyRoutes(context: WsContext): Promise<void> {
     sendAllow(scope, WS_METHODS);
     for (const url of ['/ws', '/ws/:token']) {
       scope.route<WsRoute>({ url, ...socketRoute(context, sessionCredentials, mode) });
-      rejectOtherMethods(scope, url, [...WS_METHODS]);
+    }
+    refuseDeeperPaths(scope, '/ws/:token/*', ['GET']);
+    // salt-api's WebSocket tool refuses every method but GET before the body is considered.
+    for (const url of ['/ws', '/ws/:token', '/ws/:token/*']) {
+      rejectOtherMethods(scope, url, [...WS_METHODS], { lengthRule: 'none' });
     }
   });
 }
@@ -255,7 +259,7 @@ async function tornadoRoutes(context: WsContext): Promise<void> {
     ] as const) {
       const url = `/${path}/:token(^${tokenPattern}$)`;
       scope.route<WsRoute>({ url, ...socketRoute(context, tokenCredentials, () => mode) });
-      rejectOtherMethods(scope, url, [...WS_METHODS]);
+      rejectOtherMethods(scope, url, [...WS_METHODS], { lengthRule: 'none' });
     }
   });
 }

@@ -4,6 +4,7 @@ import { join, normalize } from 'node:path';
 import { pack } from '../codec/pack.js';
 import { unpack } from '../codec/unpack.js';
 import type { SaltValue } from '../codec/values.js';
+import { LocalfsHealth } from './localfs-health.js';
 import { unwrapExpiry, wrapExpiry, type SaltCache } from './salt-cache.js';
 
 /**
@@ -13,6 +14,8 @@ import { unwrapExpiry, wrapExpiry, type SaltCache } from './salt-cache.js';
  * renamed over the old one. A value stored with `expires` is wrapped in `Cache.store`'s envelope
  * `{"data": value, "_expires": <epoch seconds>}` and reads as missing once that time has passed.
  * This is where salt-api's `session_store: cache` keeps its sessions (bank `netapi/session`).
+ * A write or removal the file system refuses (a full disk, a folder made unwritable) fails the
+ * operation, as Salt's driver raises, and makes {@link health} down until one succeeds again.
  */
 
 /** Cache files are small; a bigger one is not one of ours. */
@@ -20,11 +23,27 @@ const MAX_FILE_BYTES = 1024 * 1024;
 /** Keys name files: no separators, no dot-names, nothing a path could climb with. */
 const SAFE_KEY = /^[A-Za-z0-9_.-]{1,200}$/;
 
+/** A file-system error (it has a `code`): what says the files cannot be used, unlike a bad key. */
+const isFsError = (error: unknown): boolean => typeof (error as { code?: unknown } | null)?.code === 'string';
+
 export class LocalfsCache implements SaltCache {
   constructor(
     private readonly cachedir: string,
     private readonly now: () => number = Date.now,
+    readonly health: LocalfsHealth = new LocalfsHealth(),
   ) {}
+
+  /** Runs a file operation, telling {@link health} how it went. */
+  private async onFiles<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      const result = await operation();
+      this.health.succeeded();
+      return result;
+    } catch (error) {
+      if (isFsError(error)) this.health.failed(error);
+      throw error;
+    }
+  }
 
   private bankDir(bank: string): string {
     const path = normalize(bank);
@@ -41,23 +60,26 @@ export class LocalfsCache implements SaltCache {
   async store(bank: string, key: string, data: SaltValue, expiresSeconds?: number): Promise<void> {
     const file = this.keyFile(bank, key);
     const dir = this.bankDir(bank);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    this.health.uses(dir);
     const value = wrapExpiry(data, expiresSeconds, this.now);
-    // mkstemp's file: private (0600), in the same folder so that the rename is atomic.
-    const temp = join(dir, `tmp${randomBytes(6).toString('hex')}`);
-    const handle = await open(temp, 'wx', 0o600);
-    try {
-      // salt.payload.dumps: msgpack with the bin type (use_bin_type=True).
-      await handle.writeFile(pack(value, { useBinType: true }));
-    } finally {
-      await handle.close();
-    }
-    try {
-      await rename(temp, file);
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
+    await this.onFiles(async () => {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      // mkstemp's file: private (0600), in the same folder so that the rename is atomic.
+      const temp = join(dir, `tmp${randomBytes(6).toString('hex')}`);
+      const handle = await open(temp, 'wx', 0o600);
+      try {
+        try {
+          // salt.payload.dumps: msgpack with the bin type (use_bin_type=True).
+          await handle.writeFile(pack(value, { useBinType: true }));
+        } finally {
+          await handle.close();
+        }
+        await rename(temp, file);
+      } catch (error) {
+        await rm(temp, { force: true });
+        throw error;
+      }
+    });
   }
 
   /** `Cache.fetch`: the value, or undefined when missing, unreadable or expired. */
@@ -81,12 +103,23 @@ export class LocalfsCache implements SaltCache {
 
   /** `Cache.flush(bank, key)`: true when there was something to remove. */
   async flush(bank: string, key: string): Promise<boolean> {
+    let file: string;
     try {
-      await rm(this.keyFile(bank, key));
-      return true;
+      file = this.keyFile(bank, key);
     } catch {
+      // No file can have that name: nothing to remove.
       return false;
     }
+    return this.onFiles(async () => {
+      try {
+        await rm(file);
+        return true;
+      } catch (error) {
+        // Nothing to remove is not a failure of the files.
+        if ((error as { code?: unknown }).code === 'ENOENT') return false;
+        throw error;
+      }
+    });
   }
 
   /** `Cache.list(bank)`: the keys of a bank. */

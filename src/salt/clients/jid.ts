@@ -1,7 +1,4 @@
-/**
- * Jids and event stamps as Salt writes them: `YYYYMMDDhhmmssffffff` in local time
- * (`salt.utils.jid.gen_jid`) and `_stamp` as UTC ISO-8601 with an explicit offset.
- */
+/** Jids as Salt writes them: `YYYYMMDDhhmmssffffff` in local time (`salt.utils.jid.gen_jid`). */
 
 function nowMicros(): number {
   return Math.round((performance.timeOrigin + performance.now()) * 1000);
@@ -22,12 +19,4 @@ export function genJid(): string {
     `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}` +
     `${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}${pad(lastJidMicros % 1_000_000, 6)}`
   );
-}
-
-/** `datetime.now(timezone.utc).isoformat()`. */
-export function isoStamp(): string {
-  const micros = nowMicros();
-  const base = new Date(Math.floor(micros / 1000)).toISOString().slice(0, 19);
-  const fraction = micros % 1_000_000;
-  return fraction === 0 ? `${base}+00:00` : `${base}.${pad(fraction, 6)}+00:00`;
 }

@@ -61,7 +61,9 @@ const OPTIONS: ReadonlyArray<[string, Kind, string | typeof SECRET | undefined]>
   ['rand_thin_dir', 'bool', '--rand-thin-dir'],
   ['regen_thin', 'bool', '--regen-thin'],
   ['ssh_run_pre_flight', 'bool', '--pre-flight'],
-  ['saltfile', 'str', '--saltfile'],
+  // salt-api lets it through, but nothing it runs reads it (only salt-ssh's command line does):
+  // ignored here too, so that a caller cannot have the master host's files read.
+  ['saltfile', 'str', undefined],
 ];
 
 const TARGET_FLAGS: Record<string, string | undefined> = {

@@ -10,16 +10,15 @@ import { InvalidRequestError } from '../errors.js';
  * Secrets for salt-ssh (`ssh_passwd`, `ssh_priv_passwd`) travel in a Saltfile, not on the command
  * line: a YAML file of command-line options that salt-ssh reads itself (`salt-ssh:` section, keys
  * named as the options' destinations). The file lives in a fresh private folder (0700, file 0600)
- * and is deleted when salt-ssh ends. The Saltfile salt-ssh would have read anyway (the chunk's
- * `saltfile`, else `SALT_SALTFILE`, `./Saltfile`, `~/.salt/Saltfile`, salt-ssh's own order) is its
- * base, so passing a password changes nothing else.
+ * and is deleted when salt-ssh ends. The Saltfile salt-ssh would have read anyway (`SALT_SALTFILE`,
+ * `./Saltfile`, `~/.salt/Saltfile`, salt-ssh's own order: the operator's, never a caller's) is its
+ * base, so passing a password changes nothing else. A chunk's `saltfile` is ignored, as salt-api
+ * ignores it (its `SSHClient` copies it into opts, which nothing reads): a caller cannot have the
+ * master host's files read, nor learn whether one exists.
  *
- * A chunk's `saltfile` is read here, never handed to salt-ssh (whose messages tell an absent path
- * from an unreadable one), and whatever keeps it from being used — absent, unreadable, not a
+ * The base is opened without blocking, and whatever keeps it from being used — unreadable, not a
  * regular file (a directory, a FIFO, a device), too large, not YAML, not a mapping — gets the one
- * answer {@link SALTFILE_UNUSABLE}, so that a caller cannot probe the master host's file system
- * through it. (salt-api ignores the option: its `SSHClient` copies it into opts, which nothing
- * reads.)
+ * answer {@link SALTFILE_UNUSABLE}.
  */
 
 const MAX_SALTFILE_BYTES = 1024 * 1024;
@@ -78,23 +77,18 @@ async function readBase(file: string | undefined): Promise<Map<string, unknown>>
   return new Map(Object.entries(value));
 }
 
-/** Whether an ssh chunk needs a private Saltfile: secrets to pass, or a `saltfile` of its own to read. */
-export function needsPrivateSaltfile(secrets: ReadonlyMap<string, string>, chunkSaltfile: string | undefined): boolean {
-  return secrets.size > 0 || (chunkSaltfile !== undefined && chunkSaltfile !== '');
-}
-
 export interface SecretSaltfile {
-  /** `--saltfile=<path>`, to replace any `--saltfile` flag of the chunk. */
+  /** `--saltfile=<path>`. */
   flag: string;
   remove(): Promise<void>;
 }
 
-/** Writes `secrets` (if any) into a private copy of the Saltfile salt-ssh would read. */
+/** Writes `secrets` into a private copy of the Saltfile salt-ssh would read. */
 export async function writeSecretSaltfile(
   secrets: ReadonlyMap<string, string>,
-  chunkSaltfile: string | undefined,
+  saltfile: string | undefined = defaultSaltfile(),
 ): Promise<SecretSaltfile> {
-  const base = await readBase(chunkSaltfile ?? defaultSaltfile());
+  const base = await readBase(saltfile);
   const section = base.get(SECTION);
   const options = new Map<string, unknown>(
     section !== null && typeof section === 'object' && !Array.isArray(section) ? Object.entries(section) : [],

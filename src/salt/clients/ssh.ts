@@ -3,7 +3,7 @@ import { constants, existsSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import { isSaltMap, type SaltMap, type SaltValue } from '../codec/values.js';
-import { BadReplyError, JobTimeoutError, NotImplementedHereError } from '../errors.js';
+import { BadReplyError, JobTimeoutError, NotImplementedHereError, SaltError } from '../errors.js';
 import { emptyDict } from '../../dict.js';
 import { abortReason } from './abort.js';
 import type { LowstateClient } from './context.js';
@@ -11,8 +11,7 @@ import { genJid } from './jid.js';
 import { JobEventStream } from './job-events.js';
 import { sshArgv } from './ssh-argv.js';
 import { authorizeSsh } from './ssh-authorize.js';
-import { needsPrivateSaltfile, writeSecretSaltfile, type SecretSaltfile } from './ssh-saltfile.js';
-import { pythonStr } from '../../python/repr.js';
+import { writeSecretSaltfile, type SecretSaltfile } from './ssh-saltfile.js';
 import { fromEvent, fromPrinted } from './ssh-returns.js';
 import { jsonLoads } from '../../python/json-loads.js';
 
@@ -44,8 +43,13 @@ async function findOnPath(program: string): Promise<string | undefined> {
 
 interface SshRun {
   stdout: string;
+  /** The end of what salt-ssh wrote on stderr: its own log lines and, when it fails, the traceback. */
+  stderrTail: string;
   code: number;
 }
+
+/** How much of salt-ssh's stderr is kept for the log when it fails. */
+const STDERR_TAIL_CHARS = 2_000;
 
 function runProgram(program: string, argv: string[], jid: string, timeoutMs: number, signal?: AbortSignal) {
   return new Promise<SshRun>((resolve, reject) => {
@@ -58,10 +62,35 @@ function runProgram(program: string, argv: string[], jid: string, timeoutMs: num
         if (err && (err as { killed?: boolean }).killed) return reject(new JobTimeoutError(jid, timeoutMs));
         if (err && typeof err.code !== 'number')
           return reject(new BadReplyError('salt-ssh', `${err.message}\n${errText}`));
-        resolve({ stdout: out, code: typeof err?.code === 'number' ? err.code : 0 });
+        resolve({
+          stdout: out,
+          stderrTail: errText.slice(-STDERR_TAIL_CHARS),
+          code: typeof err?.code === 'number' ? err.code : 0,
+        });
       },
     );
   });
+}
+
+/**
+ * salt-ssh ended with an error before it had any host's result (no roster, a configuration it
+ * cannot read, a command line it refuses). salt-api raises the same exception inside its own
+ * process and answers it with its 500 envelope; so does salt-apid (the `bad-reply` kind), and
+ * the log says what salt-ssh wrote. Reading the empty output as "no host matched" would answer
+ * `{}`, and the caller could not tell a failure from an empty target.
+ */
+export class SaltSshFailedError extends SaltError {
+  constructor(
+    readonly exitCode: number,
+    readonly stderrTail: string,
+  ) {
+    super('bad-reply', `salt-ssh exited with status ${exitCode} without a result: ${lastLines(stderrTail)}`);
+  }
+}
+
+function lastLines(text: string): string {
+  const lines = text.trimEnd().split('\n');
+  return lines.slice(-3).join('\n') || '(nothing on stderr)';
 }
 
 /** salt-ssh's `--static` JSON output: the hosts, each with what the command line printed for it. */
@@ -108,23 +137,22 @@ export const runSsh: LowstateClient = async (chunk, ctx, signal) => {
   const jid = genJid();
   const { argv, fun, funArgs, secrets } = sshArgv(chunk, jid);
   const configDir = ctx.settings.configFile === undefined ? [] : [`--config-dir=${dirname(ctx.settings.configFile)}`];
-  const chunkSaltfile = Object.hasOwn(chunk, 'saltfile') ? pythonStr(chunk['saltfile'] ?? null) : undefined;
-  // The chunk's own Saltfile is read here and handed over as a private copy (ssh-saltfile.ts).
-  const saltfile: SecretSaltfile | undefined = needsPrivateSaltfile(secrets, chunkSaltfile)
-    ? await writeSecretSaltfile(secrets, chunkSaltfile)
-    : undefined;
+  // Secrets go in a private copy of the Saltfile salt-ssh would read anyway (ssh-saltfile.ts).
+  const saltfile: SecretSaltfile | undefined = secrets.size > 0 ? await writeSecretSaltfile(secrets) : undefined;
   const stream = new JobEventStream(ctx.master.bus, 'salt/job/', signal);
   stream.follow(jid);
   try {
-    const flags =
-      saltfile === undefined ? argv : [saltfile.flag, ...argv.filter((arg) => !arg.startsWith('--saltfile='))];
-    const { stdout, code } = await runProgram(
+    const flags = saltfile === undefined ? argv : [saltfile.flag, ...argv];
+    const { stdout, stderrTail, code } = await runProgram(
       program,
       [...configDir, ...flags],
       jid,
       ctx.settings.restTimeout * 1000,
       signal,
     );
+    // Nothing printed and an error status: salt-ssh failed as a whole (it prints `{}`, status 0,
+    // when the target matches no host).
+    if (stdout.trim() === '' && code !== 0) throw new SaltSshFailedError(code, stderrTail);
     const printed = printedHosts(stdout);
     // salt-ssh fires its events only where it finds the master's pull socket (`SSH.__init__`).
     const fired = existsSync(join(ctx.settings.sockDir, 'master_event_pull.ipc'));

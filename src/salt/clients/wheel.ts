@@ -1,11 +1,10 @@
 import type { SaltMap, SaltValue } from '../codec/values.js';
-import { InvalidRequestError, SaltError } from '../errors.js';
+import { InvalidRequestError } from '../errors.js';
 import { omit } from './split-chunk.js';
 import { pythonStr } from '../../python/repr.js';
 import { pythonTruthy } from '../../python/truthiness.js';
 import type { ClientContext, LowstateClient } from './context.js';
-import { genJid, isoStamp } from './jid.js';
-import { tagMatcher } from '../tag-match.js';
+import { genJid } from './jid.js';
 
 /**
  * `wheel` and `wheel_async` (salt-api's WheelClient; docs/wire-protocol.md
@@ -54,53 +53,26 @@ export const runWheel: LowstateClient = async (chunk, ctx) => {
 
 /**
  * Answers `{tag, jid}` at once and sends the request in the background, with the `__jid__`,
- * `__user__` and `__tag__` keys salt-api's child process adds. Masters of the 3006 and 3007 lines
- * honour them and fire `<tag>/new` and `<tag>/ret` themselves; newer ones run the job under a jid
- * of their own, so there salt-apid fires that pair for the returned tag once the master has
- * answered. Either way the returned tag sees the outcome exactly once.
+ * `__user__` and `__tag__` keys salt-api's child process adds, and puts nothing on the bus itself:
+ * whatever the master fires for the job is all there is, as with salt-api (docs/decisions/0023).
+ * Masters of the 3006 and 3007 lines run the job under the returned jid (and fire a pair of their
+ * own besides); newer ones run it under a jid of their own, so there the returned tag, like
+ * salt-api's, sees no event.
  */
 export const runWheelAsync: LowstateClient = (chunk, ctx) => {
   const fun = functionName(chunk, 'wheel_async', 'wheel');
   const jid = genJid();
   const tag = `salt/wheel/${jid}`;
   const load: SaltMap = { ...wheelLoad(chunk, fun), __jid__: jid, __user__: 'UNKNOWN', __tag__: tag };
-  void completeInBackground(ctx, load, { fun: `wheel.${pythonStr(fun)}`, jid, tag });
+  void sendInBackground(ctx, load, { fun: `wheel.${pythonStr(fun)}`, jid });
   return Promise.resolve([{ tag, jid }]);
 };
 
-/** How long after the reply a master's own `<tag>/new` may still be on its way over the bus. */
-const MASTER_EVENTS_GRACE_MS = 300;
-
-async function completeInBackground(
-  ctx: ClientContext,
-  load: SaltMap,
-  job: { fun: string; jid: string; tag: string },
-): Promise<void> {
-  // The master fires `<tag>/new` before it runs the function, so it is seen by the time the reply is.
-  const ownEvents = ctx.master.bus.subscribe({ match: tagMatcher(`${job.tag}/new`), maxQueue: 4 });
-  let data: SaltMap;
+/** The request of a `wheel_async` call; a failure is only logged, as salt-api's child logs it. */
+async function sendInBackground(ctx: ClientContext, load: SaltMap, job: { fun: string; jid: string }): Promise<void> {
   try {
-    const reply = await ctx.master.commands.wheel(load);
-    data = { ...reply.data, jid: job.jid, tag: job.tag };
+    await ctx.master.commands.wheel(load);
   } catch (err) {
     ctx.logger?.warn({ err, jid: job.jid, fun: job.fun }, 'wheel_async job failed');
-    const message = err instanceof SaltError ? err.message : String(err);
-    data = { fun: job.fun, jid: job.jid, tag: job.tag, user: 'UNKNOWN', return: message, success: false };
-  }
-  const masterFired = (await ownEvents.nextWithin(MASTER_EVENTS_GRACE_MS)) !== undefined;
-  ownEvents.close();
-  if (masterFired) return;
-  const started: SaltMap = {
-    fun: job.fun,
-    jid: job.jid,
-    tag: job.tag,
-    user: data['user'] ?? 'UNKNOWN',
-    _stamp: isoStamp(),
-  };
-  try {
-    await ctx.master.bus.fire(`${job.tag}/new`, started);
-    await ctx.master.bus.fire(`${job.tag}/ret`, { ...data, _stamp: isoStamp() });
-  } catch (err) {
-    ctx.logger?.warn({ err, tag: job.tag }, 'could not fire the wheel_async events');
   }
 }
