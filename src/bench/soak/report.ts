@@ -56,20 +56,23 @@ const SETTLE_S = 15;
 const GRACE_S = 10;
 
 /**
- * Theil–Sen slope of `value` over `t`, per minute: the median of the slopes between every two
- * samples. Memory saws up and down with the garbage collector and with the load a killed worker
- * leaves to the others; a least-squares line tilts with a dip at either end of the window, the
- * median of pairwise slopes does not (up to 29% of the samples may be off without moving it).
+ * How much memory grew over a window, from the peak of its first quarter to the peak of its last.
+ * Memory saws up and down: the heap with the collector, RSS also when the allocator hands pages
+ * back (a worker's RSS drops by 100 MB or more some minutes after a sibling is killed and the
+ * connections move). A line fitted through the samples tilts with a dip near either end of the
+ * window; the peaks do not, and a leak raises them as it raises everything else.
  */
-export function robustSlopePerMinute<P extends { t: number }>(samples: P[], value: (sample: P) => number): number {
-  const slopes: number[] = [];
-  for (let i = 0; i < samples.length; i++) {
-    for (let j = i + 1; j < samples.length; j++) {
-      const dt = samples[j]!.t - samples[i]!.t;
-      if (dt > 0) slopes.push((value(samples[j]!) - value(samples[i]!)) / dt);
-    }
-  }
-  return slopes.length === 0 ? NaN : median(slopes) * 60;
+export function peakGrowth<P extends { t: number }>(
+  samples: P[],
+  value: (sample: P) => number,
+  fromS: number,
+  toS: number,
+): number {
+  const quarter = (toS - fromS) / 4;
+  const peakIn = (start: number): number =>
+    Math.max(...samples.filter((s) => s.t >= start && s.t <= start + quarter).map(value));
+  // The two peaks lie three quarters of the window apart: a steady climb over the whole window is 4/3 of theirs.
+  return ((peakIn(toS - quarter) - peakIn(fromS)) * 4) / 3;
 }
 
 function median(values: number[]): number {
@@ -137,11 +140,9 @@ function growthOfSurvivors(
 ): ProcessGrowth[] {
   const grown: ProcessGrowth[] = [];
   for (const [key, points] of series) {
-    const inWindow = points.filter((p) => p.t >= fromS);
-    if (inWindow.length < 2) continue;
+    if (points.filter((p) => p.t >= fromS).length < 2) continue;
     if (points[0]!.t > fromS + slack || points.at(-1)!.t < toS - slack) continue;
-    const slope = robustSlopePerMinute(inWindow, (p) => p.value);
-    grown.push({ who: label(key), growthMb: (slope * (toS - fromS)) / 60 });
+    grown.push({ who: label(key), growthMb: peakGrowth(points, (p) => p.value, fromS, toS) });
   }
   return grown;
 }
@@ -201,7 +202,8 @@ export function verdicts(result: SoakResult): Verdict[] {
   const steady = result.samples.filter((s) => s.t >= result.warmupSeconds);
   const windowS = Math.min(20 * 60, result.seconds - result.warmupSeconds);
   const last = steady.filter((s) => s.t >= result.seconds - windowS);
-  const growth = (value: (s: Sample) => number): number => robustSlopePerMinute(last, value) * (windowS / 60);
+  const lastT = result.samples.at(-1)?.t ?? 0;
+  const growth = (value: (s: Sample) => number): number => peakGrowth(last, value, result.seconds - windowS, lastT);
   const fromS = result.seconds - windowS;
   const rssGrown = rssGrowthByProcess(result, fromS);
   const heapGrown = heapGrowthByProcess(result, fromS);
