@@ -26,6 +26,7 @@ async function startCounting(app: FastifyInstance, options: StatsOptions): Promi
     slowQueryMs: options.slowQueryMs,
     slowQueryLimit: options.slowQueryLimit,
     recentRequests: options.recentRequests,
+    elapsedMs: options.elapsedMs,
   });
   app.decorate('serverStats', stats);
   app.decorateRequest('statsRoute', null);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SALTDEV, json, login, pageMessage, returnOf, startApi, type ApiUnderTest } from '../support/api.js';
+import { pollUntil } from '../support/poll.js';
 
 let api: ApiUnderTest;
 let session: string;
@@ -25,8 +26,15 @@ describe('a jid as an argument (20 digits: past msgpack uint64 once yamlified)',
     )) as Array<{ jid: string }>;
     const jid = started?.jid ?? '';
     expect(jid).toMatch(/^\d{20}$/);
-    // The async job's return lands in the job cache a few ms later.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The async job's return lands in the job cache a little later (GET /jobs/<jid> shows it then).
+    await pollUntil(
+      async () =>
+        (await (
+          await api.call(`/jobs/${jid}`, { headers: { 'x-auth-token': session, accept: 'application/json' } })
+        ).json()) as { return: [Record<string, unknown>] },
+      (job) => Object.hasOwn(job.return[0], 'minion-1'),
+      { intervalMs: 20 },
+    );
     return jid;
   }
 

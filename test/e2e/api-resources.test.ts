@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SALTDEV, json, login, pageMessage, startApi, type ApiUnderTest } from '../support/api.js';
+import { pollUntil } from '../support/poll.js';
 
 const MINIONS = ['minion-1', 'minion-2', 'minion-3', 'minion-4', 'minion-5'];
 
@@ -100,13 +101,12 @@ describe('/jobs', () => {
       return: [{ jid }],
     } = (await jobsResponse.json()) as { return: [{ jid: string }] };
     // local_async does not wait: poll until the minion's return is in the job cache.
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const job = (await (await api.call(`/jobs/${jid}`, withSession())).json()) as {
-        return: [Record<string, unknown>];
-      };
-      if (Object.hasOwn(job.return[0], 'minion-1')) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await pollUntil(
+      async () =>
+        (await (await api.call(`/jobs/${jid}`, withSession())).json()) as { return: [Record<string, unknown>] },
+      (job) => Object.hasOwn(job.return[0], 'minion-1'),
+      { intervalMs: 20 },
+    );
 
     const list = await api.call('/jobs', withSession());
     expect(list.status).toBe(200);

@@ -75,7 +75,8 @@ describe('local', () => {
       fun: 'test.ping',
       token: h.token,
     });
-    expect(performance.now() - started).toBeLessThan(1_000);
+    // Waiting for it would take the default timeout (5 s) at least; the margin is for a busy machine.
+    expect(performance.now() - started).toBeLessThan(4_000);
     const jid = /(\d{20})$/.exec(String((result as Record<string, unknown>)['ghost-minion']))?.[1] ?? 'none';
     expect(ordered(result)).toBe(ordered({ 'minion-1': true, 'ghost-minion': NO_RETURN(jid) }));
     expect(h.loads.map(ordered)).toEqual(recordedLoads('saltapi_local_list_with_ghost').map(ordered));
@@ -93,8 +94,11 @@ describe('local', () => {
       token: h.token,
     });
     const elapsed = performance.now() - started;
+    // One find_job round (the loads below), after `timeout`, not the default 5 s; the margin between
+    // 2 and 5 s is for a busy machine.
     expect(elapsed).toBeGreaterThan(1_900);
-    expect(elapsed).toBeLessThan(3_500);
+    expect(elapsed).toBeLessThan(4_500);
+    expect(h.loads).toHaveLength(2);
     const jid = String(h.loads[1]?.['arg'] && (h.loads[1]['arg'] as string[])[0]);
     expect(result).toEqual({ 'minion-1': true, 'dead-1': NO_RETURN(jid) });
     expect(h.loads[1]).toMatchObject({
@@ -122,8 +126,10 @@ describe('local', () => {
     });
     const elapsed = performance.now() - started;
     expect(result).toEqual({ 'minion-1': true });
+    // Answered on the return, not at the next round: the loads below are the publish and one find_job
+    // (a second round would add one), so the upper bound only has to tell it from a hang.
     expect(elapsed).toBeGreaterThan(1_900);
-    expect(elapsed).toBeLessThan(3_000);
+    expect(elapsed).toBeLessThan(10_000);
     const recorded = recordedLoads('saltapi_local_timeout_find_job');
     expect(h.loads.map(ordered)).toEqual(
       recorded
@@ -234,10 +240,11 @@ describe('local', () => {
 
 describe('local_async', () => {
   it('answers {jid, minions} at once', async () => {
-    const h = await harness({ demo: { returnDelayMs: 2_000 } });
+    const h = await harness({ demo: { returnDelayMs: 8_000 } });
     const started = performance.now();
     const [result] = await h.netapi.run({ client: 'local_async', tgt: 'minion-1', fun: 'test.ping', token: h.token });
-    expect(performance.now() - started).toBeLessThan(1_000);
+    // Well before the return (8 s), with room for a busy machine.
+    expect(performance.now() - started).toBeLessThan(4_000);
     expect(result).toEqual({ jid: expect.stringMatching(/^\d{20}$/), minions: ['minion-1'] });
     expect(h.loads.map(ordered)).toEqual(recordedLoads('saltapi_local_async').map(ordered));
   });

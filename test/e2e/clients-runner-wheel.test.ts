@@ -67,9 +67,10 @@ describe('runner', () => {
   it('ends with a job-timeout (504) error when the return does not come within timeout', async () => {
     const h = await harness();
     const started = performance.now();
-    const call = h.netapi.run({ client: 'runner', fun: 'test.sleep', s_time: 5, timeout: '0.3', token: h.token });
+    const call = h.netapi.run({ client: 'runner', fun: 'test.sleep', s_time: 10, timeout: '0.3', token: h.token });
     await expect(call).rejects.toMatchObject({ kind: 'job-timeout' });
-    expect(performance.now() - started).toBeLessThan(1_500);
+    // At the timeout, not at the runner's end (10 s): the margin is for a busy machine.
+    expect(performance.now() - started).toBeLessThan(5_000);
   });
 
   it('refuses a non-numeric timeout with 400', async () => {
@@ -86,7 +87,8 @@ describe('runner', () => {
       const started = performance.now();
       const call = h.netapi.run({ client, fun: 'jobs.lookup_jd', jid: '1', token: h.token });
       await expect(call).rejects.toMatchObject({ kind: 'invalid', message: "'jobs.lookup_jd' is not available." });
-      expect(performance.now() - started).toBeLessThan(1_000);
+      // Not after waiting for the runner to start (10 s by default); the margin is for a busy machine.
+      expect(performance.now() - started).toBeLessThan(5_000);
     }
     // One doc.runner for all three calls; the unknown function itself never reached the master.
     expect(h.loads.map((load) => load['fun'])).toEqual(['doc.runner']);
@@ -109,7 +111,8 @@ describe('runner', () => {
     const started = performance.now();
     const call = h.netapi.run({ client: 'runner', fun: 'jobs.lookup_jd', jid: '1', token: h.token });
     await expect(call).rejects.toMatchObject({ kind: 'invalid', message: "'jobs.lookup_jd' is not available." });
-    expect(performance.now() - started).toBeLessThan(1_500);
+    // After 0.3 s, not the runner client's timeout; the margin is for a busy machine.
+    expect(performance.now() - started).toBeLessThan(5_000);
   });
 
   it('refuses a fun that is not a function name at once', async () => {

@@ -136,7 +136,8 @@ describe('/events', () => {
     await sse.waitFor('retry: 400\n');
     const started = Date.now();
     await sse.ended();
-    expect(Date.now() - started).toBeLessThan(3_000);
+    // At the expiry (1 s after the login), not at some later check; the margin is for a busy machine.
+    expect(Date.now() - started).toBeLessThan(8_000);
   });
 
   it('cuts off a client that stops reading while another keeps receiving every event promptly', async () => {

@@ -13,6 +13,7 @@ import { startServer, type RunningServer } from '../../src/server.js';
 import { startDemo } from '../support/demo.js';
 import { freePort } from '../support/net.js';
 import { testSettings } from '../support/settings.js';
+import { pollUntil } from '../support/poll.js';
 
 /**
  * `session_store: cache`: two salt-apid instances of one (demo) master sharing sessions through
@@ -182,11 +183,10 @@ describe('session_store: cache (localfs)', () => {
     // The folder back: the next readiness probe that may try again finds it writable.
     await rm(bank);
     await rename(`${bank}.aside`, bank);
-    let status = 503;
-    for (let tries = 0; status !== 200 && tries < 100; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      status = (await fetch(`${server.url}/readyz`)).status;
-    }
+    const status = await pollUntil(
+      async () => (await fetch(`${server.url}/readyz`)).status,
+      (seen) => seen === 200,
+    );
     expect(status).toBe(200);
     expect((await ping(server, await login(server))).status).toBe(200);
     // And the session whose file was there all along is whole again.

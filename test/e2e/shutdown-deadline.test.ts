@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CONFIG_FILE } from '../../src/config/cli-args.js';
@@ -7,6 +8,8 @@ import { cliCleanups } from '../support/cli.js';
 import { startDemo } from '../support/demo.js';
 import { spawnCli, type CliProcess } from '../support/cli-process.js';
 import { freePort } from '../support/net.js';
+import { pollUntil } from '../support/poll.js';
+import type { DemoMaster } from '../../src/demo/demo-master.js';
 
 /**
  * The stop of a real salt-apid process: SIGTERM waits for requests in flight, but at most
@@ -16,7 +19,7 @@ import { freePort } from '../support/net.js';
 const { tempDir, onCleanup } = cliCleanups();
 
 /** A master config for a demo master run here: config/demo.conf, pointed at it, plus `extra` for rest_cherrypy. */
-async function demoConfig(extra: string): Promise<string> {
+async function demoConfig(extra: string): Promise<{ file: string; demo: DemoMaster }> {
   const { demo, cleanup } = await startDemo();
   onCleanup(cleanup);
   const dir = await tempDir();
@@ -30,24 +33,37 @@ async function demoConfig(extra: string): Promise<string> {
     file,
     `interface: 127.0.0.1\nret_port: ${demo.retPort}\nsock_dir: ${demo.sockDir}\napi_logfile: ${logFile}\n${demoConf}`,
   );
-  return file;
+  return { file, demo };
 }
 
-async function start(extra = ''): Promise<{ proc: CliProcess; url: string }> {
-  const proc = spawnCli([
-    '--config',
-    await demoConfig(extra),
-    '--port',
-    String(await freePort()),
-    '--log-level',
-    'info',
-  ]);
+interface Started {
+  proc: CliProcess;
+  url: string;
+  demo: DemoMaster;
+}
+
+async function start(extra = ''): Promise<Started> {
+  const { file, demo } = await demoConfig(extra);
+  const proc = spawnCli(['--config', file, '--port', String(await freePort()), '--log-level', 'info']);
   onCleanup(async () => proc.kill());
-  return { proc, url: await proc.listening() };
+  return { proc, url: await proc.listening(), demo };
+}
+
+/** Whether a new connection to `url`'s port is refused (the server stopped listening). */
+function refusesConnections(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
 }
 
 /** Logs in and starts a minute-long test.sleep; resolves once the request is in flight. */
-async function slowRequest(url: string): Promise<{ outcome: Promise<string> }> {
+async function slowRequest({ url, demo }: Started): Promise<{ outcome: Promise<string> }> {
   const login = await fetch(`${url}/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json' },
@@ -62,7 +78,13 @@ async function slowRequest(url: string): Promise<{ outcome: Promise<string> }> {
     (response) => `answered ${response.status}`,
     () => 'cut off',
   );
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // In flight once its job is published: a busy machine may take longer than any fixed pause.
+  await pollUntil(
+    () => demo.requestCount('publish'),
+    (count) => count >= 1,
+    { intervalMs: 20 },
+  );
+  expect(demo.requestCount('publish')).toBe(1);
   return { outcome };
 }
 
@@ -78,8 +100,9 @@ describe('stopping salt-apid', { timeout: 60_000 }, () => {
   });
 
   it('a request longer than shutdown_timeout is cut off at the deadline and the process exits', async () => {
-    const { proc, url } = await start('  shutdown_timeout: 2\n');
-    const slow = await slowRequest(url);
+    const started = await start('  shutdown_timeout: 2\n');
+    const { proc } = started;
+    const slow = await slowRequest(started);
     const sent = Date.now();
     proc.child.kill('SIGTERM');
     const exit = await proc.exited;
@@ -92,10 +115,13 @@ describe('stopping salt-apid', { timeout: 60_000 }, () => {
   });
 
   it.each(['SIGTERM', 'SIGINT'] as const)('a second signal (%s) stops at once', async (second) => {
-    const { proc, url } = await start();
-    const slow = await slowRequest(url);
+    const started = await start();
+    const { proc } = started;
+    const slow = await slowRequest(started);
     proc.child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The first signal taken (no more connections accepted) before the second is sent, however busy the
+    // machine; the process still waits for the slow request.
+    expect(await pollUntil(() => refusesConnections(started.url), Boolean, { intervalMs: 20 })).toBe(true);
     expect(proc.child.exitCode).toBeNull();
     const sent = Date.now();
     proc.child.kill(second);

@@ -90,7 +90,7 @@ describe('server.close()', () => {
         body: (await response.json()) as { return: Array<Record<string, unknown>> },
       }));
     // Let the request reach the master before shutting down.
-    await waitUntil(() => api.server.master.channel.stats().requests >= 2, 2_000);
+    await waitUntil(() => api.server.master.channel.stats().requests >= 2, 10_000);
     await new Promise((resolve) => setTimeout(resolve, 100));
 
     const closing = api.server.close();
@@ -102,11 +102,12 @@ describe('server.close()', () => {
     expect(answer.body.return[0]).toEqual({ 'minion-1': true });
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
 
-    // Within a few seconds, not after the 72 s keep-alive timeout of the connection that carried
-    // the slow request (Node's server.close() closes only the connections idle when it is called).
+    // Within seconds (the room is for a busy machine), not after the 72 s keep-alive timeout of the
+    // connection that carried the slow request (Node's server.close() closes only the connections idle
+    // when it is called).
     const closed = await Promise.race([
       closing.then(() => true),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 3_000)),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000)),
     ]);
     if (!closed) api.server.app.server.closeAllConnections();
     expect(closed, 'server.close() still waiting on a keep-alive connection').toBe(true);

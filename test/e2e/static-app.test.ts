@@ -11,6 +11,7 @@ import { buildApp } from '../../src/http/app.js';
 import { wantsHtml } from '../../src/http/html-override.js';
 import { DEMO_APP_PAGE } from '../../src/http/routes/static.js';
 import { testSettings, type SettingsOverrides } from '../support/settings.js';
+import { fuzzRuns } from '../support/fuzz.js';
 
 const WELCOME_JSON =
   '{"return": "Welcome", "clients": ["destroy", "local", "local_async", "local_batch", "local_subset",' +
@@ -252,7 +253,7 @@ describe('static files: ranges, ETags and traversal', () => {
         expect(body, path).not.toContain(SECRET);
         if (status === 200) expect(STATIC_CONTENTS.has(body), `${path} gave ${body}`).toBe(true);
       }),
-      { seed: 4711, numRuns: 400 },
+      fuzzRuns(4711, 400),
     );
   }, 30_000);
 });

@@ -124,7 +124,8 @@ describe('bridge to the demo master', () => {
       // No frame the master's puller chokes on (a real master logs each one as an exception) ...
       expect(demo.pullErrors).toBe(0);
       // ... and no wait for a probe timeout on a bare master (the probe's timeout is 1.5 s).
-      if (pullFraming === 'bare') expect(firedAfterMs).toBeLessThan(750);
+      // (Just under that timeout: the room below it is for a busy machine.)
+      if (pullFraming === 'bare') expect(firedAfterMs).toBeLessThan(1_400);
     },
   );
 

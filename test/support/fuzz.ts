@@ -1,8 +1,54 @@
 /**
- * fast-check generators of hostile request input, shared by the parser and route fuzz suites.
+ * fast-check generators of hostile request input, shared by the parser and route fuzz suites, and the
+ * seeds and run counts of every property test.
  */
 import fc from 'fast-check';
 import { deepJson, yamlBomb } from './hostile.js';
+
+function positiveIntegerFromEnv(name: string): number | undefined {
+  const text = process.env[name];
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, not ${text}`);
+  return value;
+}
+
+/**
+ * How many times more each property runs than in `npm test`: `npm run fuzz` (scripts/fuzz.mjs) sets it,
+ * `npm test` leaves it at 1.
+ */
+export const FUZZ_SCALE = Math.max(1, positiveIntegerFromEnv('FUZZ_SCALE') ?? 1);
+/** The campaign's seed (`npm run fuzz` draws one and prints it); unset in `npm test`. */
+const CAMPAIGN_SEED = positiveIntegerFromEnv('FUZZ_SEED');
+
+/**
+ * fast-check's seed and run count for one property. In `npm test` the property runs `runs` times from
+ * its own fixed `seed`: the same inputs on every machine, in a time that fits the suite. Under
+ * `npm run fuzz` it runs FUZZ_SCALE times as often from FUZZ_SEED mixed with its own seed (so that
+ * properties sharing a generator still see different inputs); `FUZZ_SEED=<n> npm run fuzz` replays a
+ * campaign.
+ */
+export function fuzzRuns(seed: number, runs: number): { seed: number; numRuns: number } {
+  return {
+    seed: CAMPAIGN_SEED === undefined ? seed : (CAMPAIGN_SEED + seed) | 0,
+    numRuns: runs * FUZZ_SCALE,
+  };
+}
+
+/** A fuzz test's own time limit, grown with its run count under `npm run fuzz`. */
+export const fuzzTimeout = (ms: number): number => ms * FUZZ_SCALE;
+
+/**
+ * A stopwatch of the CPU time this thread spends, in milliseconds: what a per-call bound of the fuzzers
+ * measures, as wall time would also count the time that other processes of a busy machine had the CPU.
+ */
+export function threadCpuStopwatch(): () => number {
+  const before = process.threadCpuUsage();
+  return () => {
+    const spent = process.threadCpuUsage(before);
+    return (spent.user + spent.system) / 1000;
+  };
+}
 
 /** Keys that have bitten JavaScript code before. */
 export const nastyKey = fc.constantFrom(

@@ -3,7 +3,7 @@ import { mkdtemp, open, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fastify from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   AccessLogFile,
   installAccessLog,
@@ -136,7 +136,11 @@ describe('AccessLogFile', () => {
     const path = await tempFile();
     const file = new AccessLogFile(path);
     file.write('one');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Rotated once the line is on disk, however long a busy machine takes to write it.
+    await vi.waitFor(async () => expect(await readFile(path, 'utf8').catch(() => '')).toBe('one\n'), {
+      timeout: 10_000,
+      interval: 10,
+    });
     await rename(path, `${path}.1`);
     file.reopen();
     file.write('two');

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { JobAdmission, type AdmissionOptions } from '../../src/salt/clients/admission.js';
 
 /** The adaptive limit on sync jobs out at the master (admission.ts). */
@@ -78,12 +78,20 @@ describe('JobAdmission', () => {
   });
 
   it('lifts the limit once no job was held back for the recovery time', async () => {
-    const admission = new JobAdmission(options({ growEveryMs: 10, recoveryMs: 40 }));
-    await hold(admission, 8);
-    admission.congested(1, performance.now());
-    expect(admission.stats().limit).toBe(4);
-    await new Promise((resolve) => setTimeout(resolve, 120));
-    expect(admission.stats().limit).toBe(10);
+    // Its clock and growth ticks are fake: the recovery time passes when the test says so.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'performance'] });
+    try {
+      const admission = new JobAdmission(options({ growEveryMs: 10, recoveryMs: 40 }));
+      await hold(admission, 8);
+      admission.congested(1, performance.now());
+      expect(admission.stats().limit).toBe(4);
+      vi.advanceTimersByTime(30);
+      expect(admission.stats().limit).toBe(4);
+      vi.advanceTimersByTime(90);
+      expect(admission.stats().limit).toBe(10);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('drops a waiting job whose caller went away', async () => {

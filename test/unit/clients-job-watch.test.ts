@@ -1,9 +1,20 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JobWatch } from '../../src/salt/clients/job-watch.js';
 import type { LivenessCheck } from '../../src/salt/clients/liveness.js';
 import type { SaltMap } from '../../src/salt/codec/values.js';
 
-/** The find_job state machine of job-watch.ts with scripted events and short real timers. */
+/**
+ * The find_job state machine of job-watch.ts with scripted events, on a fake clock: `drive` moves it
+ * on to each time the watch asks to be woken, so that what the tests say about time holds on a busy
+ * machine as well.
+ */
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 const JID = '20260101000000000001';
 
@@ -28,7 +39,7 @@ async function drive(
       answered++;
       continue;
     }
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(wake, 1e6) - performance.now())));
+    await vi.advanceTimersByTimeAsync(Math.max(0, Math.min(wake, 1e6) - performance.now()));
   }
 }
 

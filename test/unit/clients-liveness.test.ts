@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { PublishLoad, PublishResult } from '../../src/salt/clear-commands.js';
 import { MasterErrorReply } from '../../src/salt/errors.js';
 import { LivenessChecks, type LivenessMember } from '../../src/salt/clients/liveness.js';
@@ -33,7 +33,18 @@ function member(jid: string, pending: string[], kwargs = { token: 'tok-1' }, def
   return { jid, pending: () => pending, kwargs, deferLimitMs, track: (request) => request() };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Runs `test` on fake timers and a fake performance.now(): how long a minion has been silent is what
+ * the test says, not what a busy machine lets a real interval keep up with.
+ */
+async function onFakeTime(test: () => Promise<void>): Promise<void> {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'] });
+  try {
+    await test();
+  } finally {
+    vi.useRealTimers();
+  }
+}
 
 describe('LivenessChecks', () => {
   it('answers the jobs that ask together with one saltutil.running to all their silent minions', async () => {
@@ -121,33 +132,45 @@ describe('LivenessChecks', () => {
     await expect(checks.check(member('j1', ['a']))).rejects.toThrow('master gone');
   });
 
-  it('waits while a silent minion is still returning, up to the job limit', async () => {
-    const master = fakeMaster();
-    const checks = new LivenessChecks(master, settings, { coalesce: true, intervalMs: 40 });
-    const started = performance.now();
-    checks.noteReturn('a');
-    const busy = setInterval(() => checks.noteReturn('a'), 10);
-    try {
-      const answer = await checks.check(member('j1', ['a', 'b'], { token: 't' }, 200));
-      expect(answer?.kind).toBe('running');
-    } finally {
+  it('waits while a silent minion is still returning, up to the job limit', () =>
+    onFakeTime(async () => {
+      const master = fakeMaster();
+      const checks = new LivenessChecks(master, settings, { coalesce: true, intervalMs: 40 });
+      const started = performance.now();
+      checks.noteReturn('a');
+      const busy = setInterval(() => checks.noteReturn('a'), 10);
+      let answeredAfter: number | undefined;
+      const answer = checks.check(member('j1', ['a', 'b'], { token: 't' }, 200)).then((found) => {
+        answeredAfter = performance.now() - started;
+        return found;
+      });
+      await vi.advanceTimersByTimeAsync(190);
+      expect(answeredAfter).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(100);
       clearInterval(busy);
-    }
-    expect(performance.now() - started).toBeGreaterThanOrEqual(190);
-    expect(master.loads).toHaveLength(1);
-    expect(checks.counts.deferred).toBeGreaterThan(2);
-  });
+      expect((await answer)?.kind).toBe('running');
+      expect(answeredAfter).toBeGreaterThanOrEqual(190);
+      expect(answeredAfter).toBeLessThan(290);
+      expect(master.loads).toHaveLength(1);
+      expect(checks.counts.deferred).toBeGreaterThan(2);
+    }));
 
-  it('does not wait for a minion whose returns stopped', async () => {
-    const master = fakeMaster();
-    const checks = new LivenessChecks(master, settings, { coalesce: true, intervalMs: 40 });
-    checks.noteReturn('a');
-    await sleep(60);
-    const started = performance.now();
-    await checks.check(member('j1', ['a'], { token: 't' }, 10_000));
-    expect(performance.now() - started).toBeLessThan(30);
-    expect(checks.counts.deferred).toBe(0);
-  });
+  it('does not wait for a minion whose returns stopped', () =>
+    onFakeTime(async () => {
+      const master = fakeMaster();
+      const checks = new LivenessChecks(master, settings, { coalesce: true, intervalMs: 40 });
+      checks.noteReturn('a');
+      await vi.advanceTimersByTimeAsync(60);
+      const started = performance.now();
+      let answeredAfter: number | undefined;
+      const answer = checks.check(member('j1', ['a'], { token: 't' }, 10_000)).then(() => {
+        answeredAfter = performance.now() - started;
+      });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(answeredAfter).toBe(0);
+      await answer;
+      expect(checks.counts.deferred).toBe(0);
+    }));
 
   it('asks with one find_job per job when coalescing is off', async () => {
     const master = fakeMaster();

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CAPACITY, parseCapacity, SimulatedCpu } from '../../src/demo/capacity.js';
 
 /** The demo master's capacity model (src/demo/capacity.ts). */
@@ -28,15 +28,21 @@ describe('parseCapacity', () => {
 
 describe('SimulatedCpu', () => {
   it('runs work first come, first served on its cores', async () => {
-    const cpu = new SimulatedCpu(2, new AbortController().signal);
-    const started = performance.now();
-    const finished: number[] = [];
-    await Promise.all([0, 1, 2, 3].map((n) => cpu.run(40).then(() => finished.push(n))));
-    const elapsed = performance.now() - started;
-    // Two at a time: the first two finish first, and the four take two slots, not one or four.
-    expect(new Set(finished.slice(0, 2))).toEqual(new Set([0, 1]));
-    expect(elapsed).toBeGreaterThanOrEqual(79);
-    expect(elapsed).toBeLessThan(160);
+    // On fake time: the four take two slots, which a busy machine would stretch on real timers.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const cpu = new SimulatedCpu(2, new AbortController().signal);
+      const started = performance.now();
+      const finished: Array<[number, number]> = [];
+      const all = Promise.all([0, 1, 2, 3].map((n) => cpu.run(40).then(() => finished.push([n, performance.now()]))));
+      await vi.advanceTimersByTimeAsync(200);
+      await all;
+      // Two at a time: the first two finish first, at 40 ms, and the other two at 80, not 40 or 160.
+      expect(new Set(finished.slice(0, 2).map(([n]) => n))).toEqual(new Set([0, 1]));
+      expect(finished.map(([, at]) => at - started)).toEqual([40, 40, 80, 80]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('holds a core while other work runs', async () => {

@@ -20,7 +20,10 @@ function harness(options: DemoMasterOptions = {}) {
   const run = (load: SaltMap): Promise<SaltValue> => commands.get(load['cmd'] as string)!(load);
   const tagged = (fragment: string): SaltEvent[] => events.filter((e) => e.tag.includes(fragment));
   const waitFor = async (fragment: string, count = 1): Promise<SaltEvent[]> => {
-    for (let i = 0; i < 400 && tagged(fragment).length < count; i++) await new Promise((r) => setTimeout(r, 5));
+    // A deadline, not a count of tries: a busy machine may take longer than a few hundred short sleeps.
+    for (const deadline = Date.now() + 15_000; tagged(fragment).length < count && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
     return tagged(fragment);
   };
   const login = async (): Promise<string> => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LoginThrottle, throttleUserKey } from '../../src/http/login-throttle.js';
+import { fuzzRuns } from '../support/fuzz.js';
 
 function throttle(options: Partial<ConstructorParameters<typeof LoginThrottle>[0]> = {}): {
   t: LoginThrottle;
@@ -93,7 +94,7 @@ describe('LoginThrottle per user across addresses', () => {
           }
         },
       ),
-      { seed: 4242, numRuns: 200 },
+      fuzzRuns(4242, 200),
     );
   });
 });

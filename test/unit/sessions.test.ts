@@ -10,6 +10,7 @@ import {
   sessionCookie,
   sessionOwner,
 } from '../../src/http/sessions.js';
+import { fuzzRuns } from '../support/fuzz.js';
 
 const HOUR = 3600;
 
@@ -125,7 +126,7 @@ describe('SessionStore bounds', () => {
           expect(sessions.countOf(sessionOwner(tokenOf(name)))).toBeLessThanOrEqual(3);
         }
       }),
-      { seed: 20261125, numRuns: 200 },
+      fuzzRuns(20261125, 200),
     );
   });
 
@@ -160,7 +161,7 @@ describe('SessionStore bounds', () => {
           expect(sessions.countOf(sessionOwner(tokenOf(name)))).toBeLessThanOrEqual(3);
         }
       }),
-      { seed: 20261126, numRuns: 200 },
+      fuzzRuns(20261126, 200),
     );
   });
 });

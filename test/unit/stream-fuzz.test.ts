@@ -6,6 +6,7 @@ import { eventJson, sseBlock, streamEvents } from '../../src/http/sse.js';
 import { decodeEventBody, encodeEventBody, type SaltEvent } from '../../src/salt/event-frame.js';
 import { Subscription } from '../../src/salt/subscription.js';
 import { busEvent, prototypeMembers, type BusEvent } from '../support/event-arbitraries.js';
+import { fuzzRuns } from '../support/fuzz.js';
 import { parseSse } from '../support/sse.js';
 
 /**
@@ -54,7 +55,7 @@ describe('stream views under random bus events', () => {
         }
         expect(prototypeMembers()).toEqual(before);
       }),
-      { seed: SEED, numRuns: RUNS },
+      fuzzRuns(SEED, RUNS),
     );
     expect(seen).toBeGreaterThanOrEqual(1_000);
   });
@@ -77,7 +78,7 @@ describe('stream views under random bus events', () => {
           expect(JSON.parse(`data: ${eventJson(event)}\n\n`.slice('data: '.length))).toEqual(payload);
         });
       }),
-      { seed: SEED + 1, numRuns: RUNS },
+      fuzzRuns(SEED + 1, RUNS),
     );
     expect(seen).toBeGreaterThanOrEqual(1_000);
   });
@@ -104,7 +105,7 @@ describe('stream views under random bus events', () => {
         );
         seen += delivered.length;
       }),
-      { seed: SEED + 2, numRuns: RUNS },
+      fuzzRuns(SEED + 2, RUNS),
     );
     expect(seen).toBeGreaterThanOrEqual(1_000);
   });

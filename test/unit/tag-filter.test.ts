@@ -9,6 +9,7 @@ import {
   tagFilter,
   type MatchMeter,
 } from '../../src/http/tag-filter.js';
+import { fuzzRuns } from '../support/fuzz.js';
 
 /** `?tag=` with these globs, counting its steps in `meter`. */
 function compiled(globs: string | string[], meter?: MatchMeter): (tag: string) => boolean {
@@ -63,7 +64,7 @@ describe('?tag= filters: what they match', () => {
         const reference = fnmatchRegExp(glob === '' ? '*' : glob);
         for (const tag of tags) expect(filter(tag)).toBe(reference.test(tag));
       }),
-      { seed: 21, numRuns: 3_000 },
+      fuzzRuns(21, 3_000),
     );
   });
 

@@ -11,6 +11,7 @@ import { eventHubAllows } from '../../src/http/routes/event-hub.js';
 import { WebhookGate } from '../../src/http/webhooks/gate.js';
 import { ReplayWindow } from '../../src/http/webhooks/replay.js';
 import { verifyDelivery } from '../../src/http/webhooks/verify.js';
+import { fuzzRuns } from '../support/fuzz.js';
 
 const reader = (rest: Record<string, unknown>): OptionReader =>
   new OptionReader(rest, ['rest_cherrypy'], () => '/etc/salt/master');
@@ -45,7 +46,7 @@ describe('webhook signatures', () => {
         const result = verifyDelivery(rule, Buffer.from(body), { 'x-hub-signature-256': signature });
         expect(result.ok).toBe(false);
       }),
-      { seed: 20261125, numRuns: 500 },
+      fuzzRuns(20261125, 500),
     );
   });
 });
