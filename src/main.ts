@@ -221,9 +221,11 @@ async function startDemo(
   // Loaded only for --demo: a production process never carries the simulated master.
   const { DemoMaster } = await import('./demo/demo-master.js');
   const { settingsForDemo } = await import('./demo/settings.js');
+  const { minionIds } = await import('./demo/options.js');
   const demo = await DemoMaster.start({
     externalAuth: settings.master.externalAuth,
     tokenExpire: settings.master.tokenExpire,
+    ...(args.demoMinions !== undefined && { minions: minionIds(args.demoMinions) }),
     logger: logger.child({ component: 'demo-master' }),
   });
   return { demo, settings: settingsForDemo(settings, demo) };

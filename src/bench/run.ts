@@ -8,7 +8,9 @@
  *
  * Prints Markdown tables for BENCHMARKS.md and writes .bench/results.json. BENCH_DURATION (seconds
  * per workload, default 10) and BENCH_ONLY (a substring of workload names, `SSE fan-out`,
- * `capacity model` or `abuse`) narrow a run. BENCH_CAPACITY sets the demo master's capacity model
+ * `capacity model`, `long jobs`, `fleet size` or `abuse`) narrow a run; BENCH_FLEET the fleet sizes
+ * (`100,1000,10000`); BENCH_LONG_SLEEP, BENCH_LONG_BURST and BENCH_LONG_RAND_MAX set the long-jobs
+ * runs' sleep, burst and rand_sleep seconds (8, 15, 10). BENCH_CAPACITY sets the demo master's capacity model
  * for `capacity model` (e.g. `publish=40,return=10,cores=2,job=50,find_job=50,shared=1`) and
  * BENCH_CAPACITY_DURATION its seconds per row (default 30). The abuse section runs against another
  * server only when asked for by name: it is built to stall servers without bounds.
@@ -19,6 +21,8 @@ import { parseArgs } from 'node:util';
 import { abuseTable, runAbuse, type AbuseRow } from './abuse.js';
 import { capacityTable, measureCapacity, type CapacityRow } from './capacity.js';
 import { fanoutTable, sseFanout, type FanoutRow } from './fanout.js';
+import { fleetTable, measureFleet, type FleetRow } from './fleet.js';
+import { longJobsTable, measureLongJobs, type LongJobsRow } from './long-jobs.js';
 import { DEMO_CREDENTIALS, remoteTarget, startLocalTarget, type Target } from './target.js';
 import { measure, measureVariant, workloadTable, workloads, type Row } from './workloads.js';
 
@@ -28,6 +32,8 @@ const ONLY = process.env['BENCH_ONLY'];
 const CAPACITY_MODEL = process.env['BENCH_CAPACITY'] ?? 'default';
 /** Seconds per row there: an overloaded master needs time to show where it settles (default 30). */
 const CAPACITY_DURATION = Number(process.env['BENCH_CAPACITY_DURATION'] ?? 30);
+/** The fleet sizes of the `fleet size` section (simulated minions), e.g. `100,1000,10000`. */
+const FLEET_SIZES = (process.env['BENCH_FLEET'] ?? '100,1000,10000').split(',').map(Number);
 
 const { values } = parseArgs({
   options: {
@@ -142,6 +148,26 @@ function workersTable(rows: WorkersRow[]): string {
   return lines.join('\n');
 }
 
+/**
+ * The long-jobs runs (long-jobs.ts): against a demo master of their own with the capacity model, or
+ * against the `--url` target (a real master behind it) when asked for by name.
+ */
+async function runLongJobs(target: Target): Promise<LongJobsRow[]> {
+  const options = {
+    sleepS: Number(process.env['BENCH_LONG_SLEEP'] ?? 8),
+    burstS: Number(process.env['BENCH_LONG_BURST'] ?? 15),
+    randMaxS: Number(process.env['BENCH_LONG_RAND_MAX'] ?? 10),
+  };
+  if (!target.local) return measureLongJobs(target, await target.login(), options);
+  const port = Number(process.env['BENCH_PORT'] ?? 18080) + 4;
+  const modelled = await startLocalTarget(port, {}, {}, ['--capacity', CAPACITY_MODEL]);
+  try {
+    return await measureLongJobs(modelled, await modelled.login(), options);
+  } finally {
+    await modelled.close();
+  }
+}
+
 async function main(): Promise<void> {
   const target = await openTarget();
   try {
@@ -178,6 +204,11 @@ async function main(): Promise<void> {
       target.local && wanted('capacity model', true)
         ? await measureCapacity(Number(process.env['BENCH_PORT'] ?? 18080) + 3, CAPACITY_DURATION, CAPACITY_MODEL)
         : [];
+    const longJobs: LongJobsRow[] = wanted('long jobs', target.local) ? await runLongJobs(target) : [];
+    const fleet: FleetRow[] =
+      target.local && wanted('fleet size', true)
+        ? await measureFleet(Number(process.env['BENCH_PORT'] ?? 18080) + 5, FLEET_SIZES)
+        : [];
     const abuse: AbuseRow[] = wanted('abuse', target.local) ? await runAbuse(target) : [];
     const { startupMs, idleRssMb } = target;
     const summary = {
@@ -191,6 +222,8 @@ async function main(): Promise<void> {
       metricsCost,
       workers: workerRows,
       capacity,
+      longJobs,
+      fleet,
       abuse,
     };
     await mkdir('.bench', { recursive: true });
@@ -201,6 +234,8 @@ async function main(): Promise<void> {
       ...(metricsCost.length > 0 ? [metricsCostTable(metricsCost)] : []),
       ...(workerRows.length > 0 ? [workersTable(workerRows)] : []),
       ...(capacity.length > 0 ? [capacityTable(capacity)] : []),
+      ...(longJobs.length > 0 ? [longJobsTable(longJobs)] : []),
+      ...(fleet.length > 0 ? [fleetTable(fleet)] : []),
       ...(abuse.length > 0 ? [abuseTable(abuse)] : []),
     ];
     const startup = startupMs === undefined ? '' : `Start to first 200 on GET /: ${startupMs} ms; `;

@@ -5,6 +5,7 @@
  *
  *   node dist/bench/soak.js [--minutes 30] [--warmup 10] [--sample 5] [--fault-every 120]
  *                           [--readers 12] [--ws 4] [--workers N] [--redis] [--json FILE]
+ *                           [--heap-snapshots DIR]
  *
  * Load: logins and logouts, sync and async jobs, runners, hooks of 512 bytes and 256 KB, `/events`
  * readers (steady, slow, stalling) that resume with Last-Event-ID, `/ws` clients. Faults, in turn:
@@ -13,6 +14,9 @@
  * youngest). Every `--sample` seconds: RSS and open FDs of each serving process (/proc), heap
  * and active handles (/metrics, asked once per worker). Memory is judged per process, for those
  * that lived through the last 20 minutes; the warm-up (10 min) outlasts the replay ring's 300 s.
+ * Each sample also counts the answers and stream events since the one before (is the load steady?).
+ * `--heap-snapshots DIR`: each serving process writes a heap snapshot there as the judged window
+ * opens and again before the load stops, to diff in DevTools when memory climbs.
  * Prints a Markdown report; exits 1 when a check it judges failed.
  */
 import { readFile, writeFile } from 'node:fs/promises';
@@ -42,13 +46,15 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '1' },
     redis: { type: 'boolean', default: false },
     json: { type: 'string' },
+    'heap-snapshots': { type: 'string' },
   },
 });
 
 const seconds = Number(values.minutes) * 60;
 const warmupSeconds = Math.min(Number(values.warmup) * 60, seconds / 2);
 const workers = Number(values.workers);
-const rig = await SoakRig.start({ workers, redis: values.redis });
+const heapSnapshotDir = values['heap-snapshots'];
+const rig = await SoakRig.start({ workers, redis: values.redis, heapSnapshotDir });
 const startedAt = Date.now();
 const elapsed = (): number => (Date.now() - startedAt) / 1000;
 let running = true;
@@ -92,6 +98,9 @@ async function metricsText(): Promise<string> {
 const metricOf = (metrics: string, name: string): number =>
   Number(new RegExp(`^${name} ([0-9.e+]+)`, 'm').exec(metrics)?.[1] ?? NaN);
 
+/** Answers and stream events up to the previous sample: each sample counts those since. */
+const counted = { answers: 0, events: 0 };
+
 async function sample(): Promise<Sample> {
   const processes = (await Promise.all((await rig.servingPids()).map(processSample))).filter((p) => p.rssMb > 0);
   // Twice per worker: the balancer takes turns, so every worker is likely to answer one.
@@ -104,8 +113,14 @@ async function sample(): Promise<Sample> {
     heaps.set(startedAt, { startedAt, heapMb: metricOf(text, 'nodejs_heap_size_used_bytes') / 1024 / 1024 });
   }
   const first = texts[0] ?? '';
+  const answered = log.answers.length + log.failures.length;
+  const delivered = streams.delivered;
+  const counts = { answers: answered - counted.answers, events: delivered - counted.events };
+  counted.answers = answered;
+  counted.events = delivered;
   return {
     t: elapsed(),
+    ...counts,
     rssMb: processes.reduce((sum, p) => sum + p.rssMb, 0),
     fds: processes.reduce((sum, p) => sum + p.fds, 0),
     heapMb: metricOf(first, 'nodejs_heap_size_used_bytes') / 1024 / 1024,
@@ -130,7 +145,14 @@ let nextSample = 0;
 // Faults from the start: by the end of the warm-up every kind has struck, and the judged window
 // is a steady run of them rather than the disturbance of the first.
 let nextFault = Number(values['fault-every']) / 2;
+// Heap snapshots (--heap-snapshots): as the judged window opens and just before the load stops.
+const snapshotAt = [warmupSeconds, seconds - 20];
 while (elapsed() < seconds) {
+  if (heapSnapshotDir !== undefined && snapshotAt.length > 0 && elapsed() >= snapshotAt[0]!) {
+    snapshotAt.shift();
+    process.stderr.write(`soak: ${elapsed().toFixed(0)} s: heap snapshots\n`);
+    await rig.heapSnapshots();
+  }
   if (elapsed() >= nextSample) {
     samples.push(await sample());
     nextSample += Number(values.sample);

@@ -23,6 +23,8 @@ export interface Target {
   credentials: Credentials;
   /** Whether the target is salt-apid on the demo master started by the bench. */
   local: boolean;
+  /** The server's process, when known (`--pid` for a remote one). */
+  pid: number | undefined;
   /** The server's RSS in MB, or NaN when its process is not known. */
   rss(): Promise<number>;
   login(credentials?: Credentials): Promise<string>;
@@ -151,6 +153,7 @@ export async function startLocalTarget(
       port,
       credentials: DEMO_CREDENTIALS,
       local: true,
+      pid: api.pid,
       rss: () => rssOf(api.pid),
       login: loginWith(base, DEMO_CREDENTIALS),
       startupMs,
@@ -176,6 +179,7 @@ export async function remoteTarget(url: string, credentials: Credentials, pid: n
     port: Number(parsed.port || 80),
     credentials,
     local: false,
+    pid,
     rss: () => rssOf(pid),
     login: loginWith(base, credentials),
     startupMs: undefined,

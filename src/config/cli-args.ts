@@ -21,6 +21,8 @@ export interface CliArgs {
   /** `-c DIR`; with neither this nor configFile, loadSettings uses salt-api's default lookup. */
   configDir: string | undefined;
   demo: boolean;
+  /** `--minions N` (with `--demo`): how many simulated minions; undefined for the demo's five. */
+  demoMinions: number | undefined;
   overrides: { host?: string; port?: number };
   /** `-l`: wins over the config's `log_level` (default info). */
   logLevel: LogLevel | undefined;
@@ -42,6 +44,7 @@ export const CLI_OPTIONS = {
   'config-dir': { type: 'string', short: 'c' },
   config: { type: 'string' },
   demo: { type: 'boolean' },
+  minions: { type: 'string' },
   host: { type: 'string' },
   port: { type: 'string' },
   'log-level': { type: 'string', short: 'l' },
@@ -61,6 +64,23 @@ function parsePort(text: string): number {
   if (!(port >= 1 && port <= 65535))
     throw new CliUsageError(`--port must be an integer between 1 and 65535, got "${text}"`);
   return port;
+}
+
+/** The most minions `--minions` simulates: enough for a large fleet, bounded for the machine's sake. */
+export const MAX_DEMO_MINIONS = 100_000;
+
+/** `--minions N` of salt-apid and of the standalone demo master. */
+export function parseMinionCount(text: string): number {
+  const count = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  if (!(count >= 1 && count <= MAX_DEMO_MINIONS))
+    throw new CliUsageError(`--minions must be an integer between 1 and ${MAX_DEMO_MINIONS}, got "${text}"`);
+  return count;
+}
+
+function parseMinions(text: string | undefined, demo: boolean): number | undefined {
+  if (text === undefined) return undefined;
+  if (!demo) throw new CliUsageError('--minions only goes with --demo');
+  return parseMinionCount(text);
 }
 
 function parseLogLevel(text: string | undefined, option: string): LogLevel | undefined {
@@ -117,6 +137,7 @@ export function parseCliArgs(argv: string[]): CliArgs | { help: string } | { ver
     configFile: flags.demo === true ? DEMO_CONFIG_FILE : flags.config,
     configDir: flags['config-dir'],
     demo: flags.demo === true,
+    demoMinions: parseMinions(flags.minions, flags.demo === true),
     overrides,
     logLevel: parseLogLevel(flags['log-level'], '--log-level'),
     logFile: parseLogFile(flags['log-file']),

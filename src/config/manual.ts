@@ -60,6 +60,14 @@ export const OPTIONS: readonly ManualOption[] = [
       'Cannot be combined with -c or --config. No log file is opened unless --log-file is given.',
   },
   {
+    long: 'minions',
+    value: 'N',
+    text:
+      'With --demo: simulate N minions (minion-1 to minion-N, 1 to 100000) instead of five, to see ' +
+      'salt-apid with a large fleet.',
+    default: '5',
+  },
+  {
     long: 'host',
     value: 'HOST',
     text: 'Listen address; overrides rest_cherrypy.host.',
@@ -216,7 +224,8 @@ export function manualSections(): ManualSection[] {
       blocks: [
         literal(
           0,
-          'salt-apid [-c DIR | --config FILE | --demo] [--host HOST] [--port PORT]',
+          'salt-apid [-c DIR | --config FILE | --demo [--minions N]]',
+          '          [--host HOST] [--port PORT]',
           '          [-l LEVEL] [--log-file FILE] [--log-file-level LEVEL]',
           'salt-apid -h | --help | --version | --man',
         ),

@@ -72,6 +72,7 @@ export function createMasterContext(
     live: options.minions ?? DEFAULT_MINIONS,
     dead: options.deadMinions ?? [],
     pending: options.pendingKeys ?? [],
+    random: options.random ?? Math.random,
     ...(capacity && masterCpu && { capacity: { model: capacity, machine: masterCpu, signal } }),
   });
   return {

@@ -11,6 +11,8 @@ export interface MinionContext {
   grains: SaltMap;
   /** Info records (`{pid, fun, arg, ...publish}`) of the minion's jobs other than this one. */
   otherJobs(): SaltMap[];
+  /** A random number in [0, 1). */
+  random(): number;
   signal: AbortSignal;
 }
 
@@ -23,7 +25,20 @@ export interface MinionFunction {
   call(call: BoundCall, ctx: MinionContext): SaltValue | Promise<SaltValue>;
 }
 
+/** The most numbers `seq` prints on a simulated minion (about 15 MB of output). */
+const SEQ_MAX = 2_000_000;
+
+/** `seq LAST` or `seq FIRST LAST`: output of any size, up to MBs, as a real command's can be. */
+function seqOutput(first: number, last: number): string {
+  const to = Math.min(last, first + SEQ_MAX - 1);
+  const lines: string[] = [];
+  for (let n = first; n <= to; n++) lines.push(String(n));
+  return lines.join('\n');
+}
+
 function cmdOutput(cmd: string, ctx: MinionContext): string {
+  const seq = /^\s*seq\s+(?:([0-9]{1,9})\s+)?([0-9]{1,9})\s*$/.exec(cmd);
+  if (seq !== null) return seqOutput(Number(seq[1] ?? 1), Number(seq[2]));
   const echo = /^\s*echo\s+(.*)$/s.exec(cmd);
   if (echo !== null) return (echo[1] ?? '').replace(/^(['"])(.*)\1$/s, '$2');
   if (/^\s*hostname\s*$/.test(cmd)) return pythonStr(ctx.grains['host'] ?? ctx.id);
@@ -108,6 +123,17 @@ const FUNCTIONS: Record<string, MinionFunction> = {
     sig: { pyName: 'ping', params: [] },
     doc: 'Used to make sure the minion is up and responding. Not an ICMP ping.',
     call: () => true,
+  },
+  'test.rand_sleep': {
+    sig: { pyName: 'rand_sleep', params: [{ name: 'max', default: 60 }] },
+    doc: 'Sleep for a random number of seconds, used to test long-running commands and minions returning at differing intervals',
+    call: async ({ values }, ctx) => {
+      // random.randint(0, max): whole seconds, both ends included.
+      const max = Math.trunc(Number(values['max']));
+      const seconds = Number.isFinite(max) && max > 0 ? Math.floor(ctx.random() * (max + 1)) : 0;
+      await sleep(seconds * 1000, ctx.signal);
+      return true;
+    },
   },
   'test.sleep': {
     sig: { pyName: 'sleep', params: [{ name: 'length' }, { name: 'fire_event', default: false }] },

@@ -38,6 +38,7 @@ export class SimulatedMinion {
     readonly id: string,
     readonly grains: SaltMap,
     pidBase: number,
+    private readonly random: () => number,
     capacity?: MinionCapacity,
   ) {
     this.nextPid = pidBase;
@@ -73,6 +74,7 @@ export class SimulatedMinion {
         id: this.id,
         grains: this.grains,
         otherJobs: () => [...this.running].filter(([j]) => j !== jid).map(([, info]) => info),
+        random: this.random,
         signal,
       };
       const fun = data['fun'];
@@ -170,6 +172,8 @@ export interface FleetOptions {
   dead: readonly string[];
   /** Minions waiting for key acceptance; they answer once accepted. */
   pending: readonly string[];
+  /** Random numbers in [0, 1) for the minions' functions. */
+  random: () => number;
   /** Minions that take time to work (capacity.ts). */
   capacity?: MinionCapacity;
 }
@@ -189,7 +193,10 @@ export class MinionFleet {
   constructor(options: FleetOptions) {
     const all = [...options.live, ...options.pending, ...options.dead];
     all.forEach((id, index) =>
-      this.minions.set(id, new SimulatedMinion(id, cannedGrains(id, index), 1000 + index * 1000, options.capacity)),
+      this.minions.set(
+        id,
+        new SimulatedMinion(id, cannedGrains(id, index), 1000 + index * 1000, options.random, options.capacity),
+      ),
     );
     for (const id of [...options.live, ...options.pending]) this.runningIds.add(id);
   }

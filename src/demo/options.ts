@@ -44,6 +44,8 @@ export interface DemoMasterOptions {
   returnDelayMs?: number;
   /** A master and minions that take time to work (capacity.ts); none (default): work is instant. */
   capacity?: CapacityModel;
+  /** The minions' random numbers in [0, 1) (`test.rand_sleep`); Math.random by default. */
+  random?: () => number;
   /**
    * Delay failed password checks like Salt (which holds a worker 3-5 s). `true` for 3000-5000 ms,
    * a `[min, max]` range in ms, or false (default) for none.
@@ -70,6 +72,11 @@ export const DEFAULT_EXTERNAL_AUTH: ExternalAuth = {
 export const DEFAULT_USERS: Record<string, DemoUser> = { saltdev: { password: 'saltdev', groups: ['saltdev'] } };
 
 export const DEFAULT_MINIONS = ['minion-1', 'minion-2', 'minion-3', 'minion-4', 'minion-5'];
+
+/** `minion-1` to `minion-<count>`: a fleet of any size (`--minions`). */
+export function minionIds(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `minion-${i + 1}`);
+}
 
 const FAILED_AUTH_DELAY_MS: readonly [number, number] = [3000, 5000];
 

@@ -3,11 +3,13 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DemoMaster } from './demo-master.js';
 import { parseCapacity } from './capacity.js';
+import { minionIds } from './options.js';
+import { parseMinionCount } from '../config/cli-args.js';
 
 /**
  * The demo master as a process of its own, the way a real master runs beside salt-apid:
  *   node dist/demo/standalone.js --sock-dir DIR [--ret-port N] [--write-config FILE --api-port N]
- *     [--capacity default | publish=40,return=10,cores=2,job=50,find_job=50,shared=1]
+ *     [--capacity default | publish=40,return=10,cores=2,job=50,find_job=50,shared=1] [--minions N]
  * Prints one JSON line ({retPort, sockDir, pid}) once it listens; SIGTERM stops it; SIGUSR2 drops
  * its event bus for --bus-down-ms (3000), as when a master's event publisher dies and is restarted. With
  * --write-config it also writes a master config pointing salt-apid at it.
@@ -21,6 +23,7 @@ const { values } = parseArgs({
     'return-delay-ms': { type: 'string', default: '5' },
     capacity: { type: 'string' },
     'bus-down-ms': { type: 'string', default: '3000' },
+    minions: { type: 'string' },
   },
 });
 
@@ -31,6 +34,7 @@ const demo = await DemoMaster.start({
   retPort: Number(values['ret-port']),
   returnDelayMs: Number(values['return-delay-ms']),
   ...(capacityText !== undefined && { capacity: parseCapacity(capacityText === 'default' ? '' : capacityText) }),
+  ...(values.minions !== undefined && { minions: minionIds(parseMinionCount(values.minions)) }),
 });
 
 if (values['write-config'] !== undefined) {

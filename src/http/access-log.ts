@@ -8,6 +8,7 @@ import { closeSync, openSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { redactUrl } from './redact-url.js';
+import { streamedBytes } from './streamed-bytes.js';
 
 export interface AccessRecord {
   ip: string;
@@ -213,7 +214,7 @@ export function installAccessLog(app: FastifyInstance, options: AccessLogOptions
     raw.once('close', () => {
       const upgraded = request.headers.upgrade?.toLowerCase() === 'websocket' && !raw.headersSent;
       // Fastify hands its headers to writeHead, so the raw response does not know them.
-      const length = Number(reply.getHeader('content-length') ?? raw.getHeader('content-length'));
+      const length = Number(reply.getHeader('content-length') ?? raw.getHeader('content-length') ?? streamedBytes(raw));
       const referer = headerValue(request.headers.referer);
       const record: AccessRecord = {
         ip: ip ?? '-',

@@ -18,7 +18,9 @@ import { HttpError } from './errors.js';
 import { LoginThrottle } from './login-throttle.js';
 import { negotiateResponse } from './negotiate.js';
 import { PLUGIN } from './plugin-names.js';
-import { serialize } from './serialize.js';
+import { serializeBody } from './serialize.js';
+import { countStreamedBytes } from './streamed-bytes.js';
+import type { Readable } from 'node:stream';
 import { SessionStore } from './sessions.js';
 import { StreamRegistry } from './streams.js';
 import type { SaltApidMetrics } from './metrics.js';
@@ -149,14 +151,14 @@ function watchSharedSessions(app: FastifyInstance, sessions: SessionStore, strea
 function sendSalt(this: FastifyReply, value: unknown): FastifyReply {
   const negotiated = negotiateResponse(this.request.headers.accept);
   if (!negotiated.ok) throw new HttpError(negotiated.status, negotiated.message);
-  let body: string;
+  let body: Buffer | Readable;
   try {
-    body = serialize(value, negotiated.mediaType);
+    body = serializeBody(value, negotiated.mediaType, countStreamedBytes(this.raw));
   } catch (cause) {
     throw new HttpError(500, 'Could not serialize the return data from Salt.', { cause });
   }
-  // A Buffer keeps Fastify from appending `; charset=utf-8` to a JSON Content-Type.
-  return this.type(negotiated.mediaType).send(Buffer.from(body, 'utf8'));
+  // A Buffer (or a stream of them) keeps Fastify from appending `; charset=utf-8` to a JSON Content-Type.
+  return this.type(negotiated.mediaType).send(body);
 }
 
 /** What the metrics read their figures from. */

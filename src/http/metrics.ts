@@ -253,12 +253,15 @@ export class SaltApidMetrics {
     });
     new Gauge({
       name: 'saltapid_sync_jobs',
-      help: 'Sync jobs out at the master (running) and waiting in salt-apid for a place (queued)',
+      help:
+        'Sync jobs the master is working on (running), out and seen running on their minions (minions), ' +
+        'and waiting in salt-apid for a place (queued)',
       labelNames: ['state'],
       registers: [this.registry],
       collect() {
         const stats = sources.admission();
         this.set({ state: 'running' }, stats?.active ?? 0);
+        this.set({ state: 'minions' }, stats?.withMinions ?? 0);
         this.set({ state: 'queued' }, stats?.queued ?? 0);
       },
     });

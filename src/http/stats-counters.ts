@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { statsReport, type ReportSources, type RequestRecord, type StatsSnapshot } from './stats-report.js';
 import { RouteCounter, UNMATCHED_ROUTE } from './stats-route.js';
+import { streamedBytes } from './streamed-bytes.js';
 
 const emptyRecord = (): RequestRecord => ({
   seq: 0,
@@ -107,7 +108,7 @@ export class ServerStats {
   requestFinished(request: FastifyRequest, reply: FastifyReply, route: RouteCounter | null): void {
     const elapsedMs = this.elapsedMs(reply);
     const status = reply.statusCode;
-    const bytesWritten = byteCount(reply.getHeader('content-length'));
+    const bytesWritten = byteCount(reply.getHeader('content-length')) || (streamedBytes(reply.raw) ?? 0);
     this.completed++;
     this.timeMs += elapsedMs;
     this.bytesOut += bytesWritten;

@@ -22,7 +22,7 @@ const ENCODED_MARKER = '\\u0000';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-function bytesValue(bytes: Uint8Array): string | { $bytes_b64: string } {
+export function bytesValue(bytes: Uint8Array): string | { $bytes_b64: string } {
   try {
     return strictUtf8.decode(bytes);
   } catch {
@@ -31,7 +31,7 @@ function bytesValue(bytes: Uint8Array): string | { $bytes_b64: string } {
 }
 
 /** A float as `json.dumps` prints it: Python's repr, and `NaN`/`Infinity` for the non-finite ones. */
-function rawNumber(value: number): string {
+export function rawNumber(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
   if (value === Infinity) return 'Infinity';
   if (value === -Infinity) return '-Infinity';
@@ -43,13 +43,13 @@ function rawNumber(value: number): string {
  * only have come from a float (exact integers arrive as bigint), and below 1e-4 Python already
  * switches to exponents (`1e-05` where JavaScript writes `0.00001`).
  */
-function printsUnlikePython(value: number): boolean {
+export function printsUnlikePython(value: number): boolean {
   if (!Number.isFinite(value)) return true;
   return Number.isInteger(value) ? !Number.isSafeInteger(value) : Math.abs(value) < 1e-4;
 }
 
 /** Python's json.dumps writes non-string dict keys as JSON scalars turned into text. */
-function mapKeyText(key: unknown): string {
+export function mapKeyText(key: unknown): string {
   if (typeof key === 'string') return key;
   if (key === null || key === undefined) return 'null';
   if (key instanceof Uint8Array) return Buffer.from(key).toString('latin1');

@@ -104,12 +104,12 @@ export function loadYaml(
  * read as another type under YAML 1.1, folded at 80 columns, trailing newline. Keys whose value is
  * undefined are left out, as JSON.stringify does.
  */
-export function dumpYaml(value: unknown): string {
+export function dumpYaml(value: unknown, lineWidth = 80): string {
   return dump(value, {
     schema: SALT_YAML_SCHEMA,
     sortKeys: true,
     noArrayIndent: true,
-    lineWidth: 80,
+    lineWidth,
     quotingType: "'",
     noRefs: true,
     noCompatMode: true,

@@ -62,6 +62,14 @@ describe('salt-apid command line', () => {
     expect(out.log).toContain('salt-apid is listening');
   });
 
+  it('--demo --minions N simulates a fleet of N minions', async () => {
+    const port = await freePort();
+    const { streams } = captureIo();
+    const daemon = daemonOf(await runCli(['--demo', '--minions', '300', '--port', String(port)], streams));
+    expect(daemon.demo?.minionIds).toHaveLength(300);
+    expect(daemon.demo?.minionIds).toContain('minion-300');
+  });
+
   it('serves a master described by a master config file (interface, ret_port, sock_dir)', async () => {
     const { dir, base } = await demoConfig({
       prefix: 'salt-apid-cli-',

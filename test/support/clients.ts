@@ -3,7 +3,7 @@ import type { DemoMaster, DemoMasterOptions } from '../../src/demo/demo-master.j
 import type { MasterSettings } from '../../src/config/types.js';
 import type { SaltMap } from '../../src/salt/codec/values.js';
 import type { ClientTuning } from '../../src/salt/clients/context.js';
-import { createNetapi } from '../../src/salt/clients/netapi-dispatcher.js';
+import { createNetapi, type NetapiDeps } from '../../src/salt/clients/netapi-dispatcher.js';
 import { PAM_ON_MASTER, type PamLoad } from '../../src/salt/auth/pam.js';
 import type { LowstateRunner } from '../../src/salt/clients/netapi.js';
 import type { SaltMaster } from '../../src/salt/master.js';
@@ -42,8 +42,10 @@ export interface HarnessOptions {
   coalesceJobChecks?: boolean;
   /** false: every sync job is published at once. */
   adaptiveJobLimit?: boolean;
-  /** When a return counts as late (call-latency.ts). */
+  /** When a call counts as fast (call-latency.ts). */
   callLatency?: Partial<CallLatencyOptions>;
+  /** The admission's timings (admission.ts). */
+  admission?: NetapiDeps['admission'];
 }
 
 export async function harness(options: HarnessOptions = {}): Promise<NetapiHarness> {
@@ -69,6 +71,7 @@ export async function harness(options: HarnessOptions = {}): Promise<NetapiHarne
     ...(options.coalesceJobChecks !== undefined && { coalesceJobChecks: options.coalesceJobChecks }),
     ...(options.adaptiveJobLimit !== undefined && { adaptiveJobLimit: options.adaptiveJobLimit }),
     ...(options.callLatency && { callLatency: options.callLatency }),
+    ...(options.admission && { admission: options.admission }),
   });
   return { demo, master, netapi, token: record.token, loads, settings };
 }

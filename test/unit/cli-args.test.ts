@@ -27,6 +27,7 @@ describe('parseCliArgs', () => {
       configFile: undefined,
       configDir: undefined,
       demo: false,
+      demoMinions: undefined,
       overrides: {},
       logLevel: undefined,
       logFile: undefined,
@@ -55,6 +56,17 @@ describe('parseCliArgs', () => {
     expect(args.configFile).toBe(DEMO_CONFIG_FILE);
     expect(DEMO_CONFIG_FILE.endsWith('/config/demo.conf')).toBe(true);
     expect(existsSync(DEMO_CONFIG_FILE)).toBe(true);
+  });
+
+  it('--minions sizes the demo fleet, and only with --demo', () => {
+    expect(parseRun(['--demo', '--minions', '10000']).demoMinions).toBe(10_000);
+    expect(parseRun(['--demo']).demoMinions).toBeUndefined();
+    expect(() => parseCliArgs(['--minions', '10'])).toThrow('--minions only goes with --demo');
+    for (const bad of ['0', '100001', '1e3', 'ten', ''])
+      expect(() => parseCliArgs(['--demo', '--minions', bad])).toThrow(
+        '--minions must be an integer between 1 and 100000',
+      );
+    expect(() => parseCliArgs(['--demo', '--minions=-5'])).toThrow('--minions must be an integer');
   });
 
   it('--host and --port override the listen address', () => {

@@ -1,11 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
-import { JobAdmission, type AdmissionOptions } from '../../src/salt/clients/admission.js';
+import { JobAdmission, type AdmissionOptions, type AdmittedJob } from '../../src/salt/clients/admission.js';
 
 /** The adaptive limit on sync jobs out at the master (admission.ts). */
 
 const options = (overrides: Partial<AdmissionOptions> = {}): AdmissionOptions => ({
   enabled: true,
   targetMs: 100,
+  lateCheckMs: 100,
   growEveryMs: 60_000,
   recoveryMs: 60_000,
   min: 1,
@@ -18,7 +19,7 @@ const options = (overrides: Partial<AdmissionOptions> = {}): AdmissionOptions =>
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 /** Takes `n` places at once. */
-async function hold(admission: JobAdmission, n: number): Promise<Array<() => void>> {
+async function hold(admission: JobAdmission, n: number): Promise<AdmittedJob[]> {
   return Promise.all(Array.from({ length: n }, () => admission.acquire()));
 }
 
@@ -27,16 +28,16 @@ describe('JobAdmission', () => {
     const admission = new JobAdmission(options({ max: 2 }));
     const [first] = await hold(admission, 2);
     const order: number[] = [];
-    const third = admission.acquire().then((release) => (order.push(3), release));
-    const fourth = admission.acquire().then((release) => (order.push(4), release));
+    const third = admission.acquire().then((job) => (order.push(3), job));
+    const fourth = admission.acquire().then((job) => (order.push(4), job));
     await tick();
-    expect(admission.stats()).toEqual({ limit: 2, active: 2, queued: 2 });
-    first?.();
-    first?.(); // a second call gives nothing back twice
+    expect(admission.stats()).toEqual({ limit: 2, active: 2, withMinions: 0, queued: 2 });
+    first?.finished();
+    first?.finished(); // a second call gives nothing back twice
     await tick();
     expect(order).toEqual([3]);
-    expect(admission.stats()).toEqual({ limit: 2, active: 2, queued: 1 });
-    (await third)();
+    expect(admission.stats()).toEqual({ limit: 2, active: 2, withMinions: 0, queued: 1 });
+    (await third).finished();
     await fourth;
     expect(order).toEqual([3, 4]);
   });
@@ -45,7 +46,7 @@ describe('JobAdmission', () => {
     const admission = new JobAdmission(options({ max: 1_024 }));
     await hold(admission, 300);
     for (let i = 0; i < 50; i++) admission.observe(10, i);
-    expect(admission.stats()).toEqual({ limit: 1_024, active: 300, queued: 0 });
+    expect(admission.stats()).toEqual({ limit: 1_024, active: 300, withMinions: 0, queued: 0 });
   });
 
   it('halves to the jobs out at a sign the master is behind, once per episode', async () => {
@@ -96,14 +97,14 @@ describe('JobAdmission', () => {
 
   it('drops a waiting job whose caller went away', async () => {
     const admission = new JobAdmission(options({ max: 1 }));
-    const release = await admission.acquire();
+    const job = await admission.acquire();
     const controller = new AbortController();
     const waiting = admission.acquire(controller.signal);
     await tick();
     controller.abort(new Error('client gone'));
     await expect(waiting).rejects.toThrow('client gone');
-    expect(admission.stats()).toEqual({ limit: 1, active: 1, queued: 0 });
-    release();
+    expect(admission.stats()).toEqual({ limit: 1, active: 1, withMinions: 0, queued: 0 });
+    job.finished();
     expect(admission.stats().active).toBe(0);
     await expect(admission.acquire(controller.signal)).rejects.toThrow('client gone');
   });
@@ -115,6 +116,82 @@ describe('JobAdmission', () => {
     admission.congested(1, 2);
     void admission.acquire();
     await tick();
-    expect(admission.stats()).toEqual({ limit: 3, active: 3, queued: 1 });
+    expect(admission.stats()).toEqual({ limit: 3, active: 3, withMinions: 0, queued: 1 });
+  });
+
+  it('cuts at a liveness check answered late, and not at one answered in time', async () => {
+    const admission = new JobAdmission(options());
+    await hold(admission, 8);
+    expect(admission.observeCheck(1_000, 1_100)).toBe(false);
+    expect(admission.stats().limit).toBe(10);
+    expect(admission.observeCheck(1_000, 1_101)).toBe(true);
+    expect(admission.stats().limit).toBe(4);
+  });
+});
+
+describe("jobs in their minions' hands", () => {
+  it('give their place back: the limit counts the jobs the master is working on', async () => {
+    const admission = new JobAdmission(options({ max: 2 }));
+    const [sleeping, other] = await hold(admission, 2);
+    let admitted = false;
+    const waiting = admission.acquire().then((job) => ((admitted = true), job));
+    await tick();
+    expect(admitted).toBe(false);
+    sleeping?.inMinionsHands();
+    await waiting;
+    expect(admission.stats()).toEqual({ limit: 2, active: 2, withMinions: 1, queued: 0 });
+    expect(sleeping?.atMaster).toBe(false);
+    sleeping?.finished();
+    sleeping?.finished();
+    other?.finished();
+    expect(admission.stats()).toEqual({ limit: 2, active: 1, withMinions: 0, queued: 0 });
+  });
+
+  it('are asked for once at the master for the window, and again each window, only while others wait', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const admission = new JobAdmission(options({ max: 1, fastWindowMs: 1_000 }));
+      const job = await admission.acquire();
+      const probes = vi.fn();
+      job.onProbe = probes;
+      vi.advanceTimersByTime(1_500);
+      expect(probes).not.toHaveBeenCalled(); // nobody waits
+      const controller = new AbortController();
+      const waiting = admission.acquire(controller.signal);
+      vi.advanceTimersByTime(0);
+      expect(probes).toHaveBeenCalledTimes(1); // at the master past the window: asked at once
+      vi.advanceTimersByTime(999);
+      expect(probes).toHaveBeenCalledTimes(1);
+      vi.advanceTimersByTime(1);
+      expect(probes).toHaveBeenCalledTimes(2);
+      controller.abort(new Error('gone'));
+      await expect(waiting).rejects.toThrow('gone');
+      vi.advanceTimersByTime(5_000);
+      expect(probes).toHaveBeenCalledTimes(2); // nobody waits any more
+      job.inMinionsHands();
+      void admission.acquire(); // fits: the job holds no place
+      expect(admission.stats()).toMatchObject({ active: 1, withMinions: 1 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("are asked for first at four times their call's last time, when that is longer than the window", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const admission = new JobAdmission(options({ max: 1, fastWindowMs: 1_000 }));
+      const job = await admission.acquire(undefined, 'fast', 600); // a call that took 600 ms last time
+      const probes = vi.fn();
+      job.onProbe = probes;
+      void admission.acquire();
+      vi.advanceTimersByTime(2_399);
+      expect(probes).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(1);
+      expect(probes).toHaveBeenCalledOnce();
+      vi.advanceTimersByTime(1_000); // then every window
+      expect(probes).toHaveBeenCalledTimes(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

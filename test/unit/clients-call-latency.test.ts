@@ -22,43 +22,48 @@ describe('callKey', () => {
 });
 
 describe('CallLatencies', () => {
-  it('gives no sign for a call never measured, or never fast', () => {
+  it('knows a call never measured, fast, or slow', () => {
     const latencies = new CallLatencies();
-    expect(latencies.lateAfterMs('a')).toBe(Infinity);
-    latencies.record('a', 2_500, 0);
-    expect(latencies.lateAfterMs('a')).toBe(Infinity);
-    expect(latencies.speed('a')).toBe('slow');
-    expect(latencies.speed('b')).toBe('unmeasured');
+    latencies.record('fast', 100, false, 0);
+    latencies.record('slow', 2_500, true, 0);
+    expect(latencies.speed('fast', 0)).toBe('fast');
+    expect(latencies.speed('slow', 0)).toBe('slow');
+    expect(latencies.speed('other', 0)).toBe('unmeasured');
   });
 
-  it('counts a fast call late past four times its best, and never before the floor', () => {
+  it("goes by the latest time that was the call's own, however it varies between runs", () => {
     const latencies = new CallLatencies();
-    latencies.record('fast', 100, 0);
-    expect(latencies.lateAfterMs('fast')).toBe(DEFAULT_CALL_LATENCY.floorMs);
-    expect(latencies.speed('fast')).toBe('fast');
-    latencies.record('slower', 900, 0);
-    expect(latencies.lateAfterMs('slower')).toBe(3_600);
+    latencies.record('a', 500, false, 0);
+    latencies.record('a', 5_000, true, 1); // seen running on its minions: the call's own time
+    expect(latencies.speed('a', 1)).toBe('slow');
+    latencies.record('a', 500, false, 2);
+    expect(latencies.speed('a', 2)).toBe('fast');
   });
 
-  it('keeps the best time, until it is older than its memory', () => {
-    const latencies = new CallLatencies({ ...DEFAULT_CALL_LATENCY, floorMs: 0, memoryMs: 1_000 });
-    latencies.record('a', 100, 0);
-    latencies.record('a', 800, 500);
-    expect(latencies.lateAfterMs('a')).toBe(400);
-    latencies.record('a', 50, 600);
-    expect(latencies.lateAfterMs('a')).toBe(200);
-    latencies.record('a', 2_500, 1_700);
-    expect(latencies.lateAfterMs('a')).toBe(Infinity);
+  it('does not record a long time nobody saw the minions spend: the master may have made it long', () => {
+    const latencies = new CallLatencies();
+    latencies.record('ping', 150, false, 0);
+    latencies.record('ping', 6_000, false, 1);
+    expect(latencies.speed('ping', 1)).toBe('fast');
+    latencies.record('new', 6_000, false, 1);
+    expect(latencies.speed('new', 1)).toBe('unmeasured');
   });
 
-  it('forgets the call whose best time is oldest first', () => {
+  it('forgets a time older than its memory', () => {
+    const latencies = new CallLatencies({ ...DEFAULT_CALL_LATENCY, memoryMs: 1_000 });
+    latencies.record('a', 100, false, 0);
+    expect(latencies.speed('a', 1_000)).toBe('fast');
+    expect(latencies.speed('a', 1_001)).toBe('unmeasured');
+  });
+
+  it('forgets the call measured longest ago first', () => {
     const latencies = new CallLatencies({ ...DEFAULT_CALL_LATENCY, maxCalls: 2 });
-    latencies.record('a', 100, 0);
-    latencies.record('b', 100, 1);
-    latencies.record('a', 50, 2);
-    latencies.record('c', 100, 3);
-    expect(latencies.lateAfterMs('b')).toBe(Infinity);
-    expect(latencies.lateAfterMs('a')).not.toBe(Infinity);
-    expect(latencies.lateAfterMs('c')).not.toBe(Infinity);
+    latencies.record('a', 100, false, 0);
+    latencies.record('b', 100, false, 1);
+    latencies.record('a', 50, false, 2);
+    latencies.record('c', 100, false, 3);
+    expect(latencies.speed('b', 3)).toBe('unmeasured');
+    expect(latencies.speed('a', 3)).toBe('fast');
+    expect(latencies.speed('c', 3)).toBe('fast');
   });
 });

@@ -14,16 +14,16 @@ describe('FastWindow', () => {
     const window = new FastWindow(2, 1_000, () => undefined);
     const first = [window.take('fast'), window.take('fast')];
     expect(window.hasRoom()).toBe(false);
-    for (const finish of first) finish();
+    for (const finish of first) finish(true);
     const more = [window.take('fast'), window.take('fast')];
-    more[0]?.();
-    more[0]?.(); // once only
+    more[0]?.(true);
+    more[0]?.(true); // once only
     expect(window.hasRoom()).toBe(true); // 3 finished within the window, 1 out
     window.take('fast');
     window.take('fast');
     expect(window.hasRoom()).toBe(false); // 3 out
     vi.advanceTimersByTime(1_001); // the finished ones leave the window: back to the burst
-    more[1]?.();
+    more[1]?.(true);
     expect(window.hasRoom()).toBe(false); // 2 out, burst 2
   });
 
@@ -35,7 +35,7 @@ describe('FastWindow', () => {
     vi.advanceTimersByTime(1_000);
     expect(freed).toHaveBeenCalledOnce();
     expect(window.hasRoom()).toBe(true);
-    finish(); // finished late: not counted as done, not given back twice
+    finish(true); // finished late: not counted as done, not given back twice
     window.take('fast');
     expect(window.hasRoom()).toBe(false);
   });
@@ -48,12 +48,12 @@ describe('JobAdmission with fast calls', () => {
     const jobs = admission();
     const fast = [await jobs.acquire(undefined, 'fast'), await jobs.acquire(undefined, 'fast')];
     let third = false;
-    const waiting = jobs.acquire(undefined, 'fast').then((release) => ((third = true), release));
+    const waiting = jobs.acquire(undefined, 'fast').then((job) => ((third = true), job));
     await jobs.acquire(undefined, 'slow');
     await Promise.resolve();
     expect(third).toBe(false);
     expect(jobs.stats()).toMatchObject({ active: 3, queued: 1 });
-    fast[0]?.();
+    fast[0]?.finished();
     await waiting;
     expect(third).toBe(true);
   });

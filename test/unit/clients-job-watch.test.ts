@@ -62,7 +62,7 @@ function watchFor(
     gatherJobTimeoutMs,
     checkLiveness: (pending) => {
       targets.push(pending());
-      return Promise.resolve({ jid: `2026010100000000010${targets.length}`, kind });
+      return Promise.resolve({ jid: `2026010100000000010${targets.length}`, kind, sentAt: 0 });
     },
     wake: () => {
       const wake = woken.wake;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ReturnEcho } from '../../src/salt/clients/return-echo.js';
 
 /** Returns the master puts on the bus twice (return-echo.ts). */
@@ -40,5 +40,23 @@ describe('ReturnEcho', () => {
     expect(echoes).toEqual([]);
     echo.onEvent(ret('20000', 'a'));
     expect(echoes).toHaveLength(1);
+  });
+
+  it('forgets a return after two minutes: copies come within seconds', () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    try {
+      const echoes: number[] = [];
+      const echo = new ReturnEcho((first) => echoes.push(first));
+      echo.onEvent(ret('1', 'a'));
+      vi.advanceTimersByTime(60_000);
+      echo.onEvent(ret('1', 'a'));
+      expect(echoes).toHaveLength(1);
+      vi.advanceTimersByTime(60_001);
+      echo.onEvent(ret('2', 'a')); // the next return drops what is too old
+      echo.onEvent(ret('1', 'a'));
+      expect(echoes).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -92,7 +92,13 @@ describe('demo master commands', () => {
     const grains = await ret('grains.items', []);
     expect(grains['return']).toMatchObject({ id: 'minion-1', os: 'Debian', saltversion: '3008.0' });
     expect(grains['out']).toBe('nested');
+    // As large as a small VM's grains: a few KB, most of it cpu_flags.
+    expect(JSON.stringify(grains['return']).length).toBeGreaterThan(3_000);
     expect((await ret('cmd.run', ['echo hello']))['return']).toBe('hello');
+    // Output of any size: seq prints one number a line.
+    const seq = (await ret('cmd.run', ['seq 200000']))['return'];
+    expect(typeof seq === 'string' && seq.length).toBe(1_288_894);
+    expect((await ret('cmd.run', ['seq 3 5']))['return']).toBe('3\n4\n5');
     expect((await ret('test.arg', ['a', 'n=2']))['return']).toMatchObject({
       args: ['a'],
       kwargs: { n: 2, __pub_fun: 'test.arg' },

@@ -54,7 +54,8 @@ describe('the manual: --help and --man', () => {
     const roffShort = short === undefined ? '' : `\\\\fB\\\\-${short}\\\\fR( \\\\fI[A-Z]+\\\\fR)?, `;
     expect(PAGE).toMatch(new RegExp(`^\\.TP\\n${roffShort}${roffLong}( \\\\fI[A-Z]+\\\\fR)?\\n`, 'm'));
     // And the command line takes it.
-    const argv = spec.type === 'string' ? [`--${long}`, long === 'port' ? '8000' : 'info'] : [`--${long}`];
+    const sample: Record<string, string[]> = { port: ['8000'], minions: ['10', '--demo'] };
+    const argv = spec.type === 'string' ? [`--${long}`, ...(sample[long] ?? ['info'])] : [`--${long}`];
     expect(() => parseCliArgs(argv)).not.toThrow();
   });
 

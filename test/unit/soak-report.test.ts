@@ -21,6 +21,8 @@ function run(
     const processes = pidsAt(t).map((pid) => ({ pid, rssMb: rss(pid, t), fds: 40 }));
     samples.push({
       t,
+      answers: 100,
+      events: 500,
       rssMb: processes.reduce((sum, p) => sum + p.rssMb, 0),
       fds: processes.length * 40,
       heapMb: 100,
@@ -57,7 +59,7 @@ describe('soak memory verdicts', () => {
     expect(verdict(result, 'RSS growth over the last 20.0 min, each process')).toEqual(
       expect.objectContaining({ value: 'pid 1: 0.0 MB', held: true }),
     );
-    expect(verdict(result, 'heap growth over the last 20.0 min, each process').held).toBe(true);
+    expect(verdict(result, 'heap growth (its troughs) over the last 20.0 min, each process').held).toBe(true);
     expect(verdict(result, 'RSS growth over the last 20.0 min, all serving').held).toBeUndefined();
   });
 
@@ -91,6 +93,18 @@ describe('soak memory verdicts', () => {
       (pid === 1 && t >= 600 && t < 720 ? 360 : 450) + (Math.floor(t / 10) % 2 === 0 ? 20 : -20);
     const result = run(pids, dipped, [WORKER_KILLED]);
     expect(verdict(result, 'RSS growth over the last 20.0 min, each process').held).toBe(true);
+  });
+
+  it('judges the heap by its troughs: peaks that move with the collector are not a leak, a rising floor is', () => {
+    // Heap samples are half the RSS series (run's convention): a saw whose peaks climb, floor flat...
+    const sawing = (pid: number, t: number): number =>
+      pid === 1 ? (Math.floor(t / 10) % 3 === 0 ? 300 : 600 + Math.min(t - 600, 1200) / 10) : refilling(pid, t);
+    const flatFloor = run(pids, sawing, [WORKER_KILLED]);
+    expect(verdict(flatFloor, 'heap growth (its troughs)').held).toBe(true);
+    // ...and a floor that rises by 6 MB of heap over the window.
+    const rising = (pid: number, t: number): number => (pid === 1 ? 300 + t / 100 : refilling(pid, t));
+    const leaking = run(pids, rising, [WORKER_KILLED]);
+    expect(verdict(leaking, 'heap growth (its troughs)').held).toBe(false);
   });
 
   it('holds a request under way during a fault against the fault, however long it then took to fail', () => {

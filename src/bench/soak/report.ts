@@ -5,6 +5,9 @@ import type { StreamStats } from './streams.js';
 export interface Sample {
   /** Seconds since the load started. */
   t: number;
+  /** Requests answered (or failed) and stream events delivered since the sample before. */
+  answers: number;
+  events: number;
   /** Summed over the serving processes. */
   rssMb: number;
   fds: number;
@@ -56,24 +59,29 @@ const SETTLE_S = 15;
 const GRACE_S = 10;
 
 /**
- * How much memory grew over a window, from the peak of its first quarter to the peak of its last.
- * Memory saws up and down: the heap with the collector, RSS also when the allocator hands pages
- * back (a worker's RSS drops by 100 MB or more some minutes after a sibling is killed and the
- * connections move). A line fitted through the samples tilts with a dip near either end of the
- * window; the peaks do not, and a leak raises them as it raises everything else.
+ * How much memory grew over a window, from its first quarter to its last, each quarter summed up
+ * by `statistic` (a peak or a trough). Memory saws up and down: the heap with the collector, RSS
+ * also when the allocator hands pages back (a worker's RSS drops by 100 MB or more some minutes
+ * after a sibling is killed and the connections move). A line fitted through the samples tilts
+ * with a dip near either end of the window; a quarter's peak does not, nor a quarter's trough of
+ * the heap, which is what the collector could not free: a leak raises both.
  */
-export function peakGrowth<P extends { t: number }>(
+export function quarterGrowth<P extends { t: number }>(
   samples: P[],
   value: (sample: P) => number,
   fromS: number,
   toS: number,
+  statistic: (values: number[]) => number = peak,
 ): number {
   const quarter = (toS - fromS) / 4;
-  const peakIn = (start: number): number =>
-    Math.max(...samples.filter((s) => s.t >= start && s.t <= start + quarter).map(value));
-  // The two peaks lie three quarters of the window apart: a steady climb over the whole window is 4/3 of theirs.
-  return ((peakIn(toS - quarter) - peakIn(fromS)) * 4) / 3;
+  const of = (start: number): number =>
+    statistic(samples.filter((s) => s.t >= start && s.t <= start + quarter).map(value));
+  // The two quarters lie three quarters of the window apart: a steady climb over the whole window is 4/3 of theirs.
+  return ((of(toS - quarter) - of(fromS)) * 4) / 3;
 }
+
+export const peak = (values: number[]): number => Math.max(...values);
+export const trough = (values: number[]): number => Math.min(...values);
 
 function median(values: number[]): number {
   if (values.length === 0) return NaN;
@@ -137,12 +145,13 @@ function growthOfSurvivors(
   toS: number,
   slack: number,
   label: (key: number) => string,
+  statistic: (values: number[]) => number,
 ): ProcessGrowth[] {
   const grown: ProcessGrowth[] = [];
   for (const [key, points] of series) {
     if (points.filter((p) => p.t >= fromS).length < 2) continue;
     if (points[0]!.t > fromS + slack || points.at(-1)!.t < toS - slack) continue;
-    grown.push({ who: label(key), growthMb: peakGrowth(points, (p) => p.value, fromS, toS) });
+    grown.push({ who: label(key), growthMb: quarterGrowth(points, (p) => p.value, fromS, toS, statistic) });
   }
   return grown;
 }
@@ -165,7 +174,7 @@ function seriesOf(result: SoakResult, of: (sample: Sample) => Array<[key: number
 export function rssGrowthByProcess(result: SoakResult, fromS: number): ProcessGrowth[] {
   const series = seriesOf(result, (sample) => sample.processes.map((p) => [p.pid, p.rssMb]));
   const lastT = result.samples.at(-1)?.t ?? 0;
-  return growthOfSurvivors(series, fromS, lastT, sampleSlack(result), (pid) => `pid ${pid}`);
+  return growthOfSurvivors(series, fromS, lastT, sampleSlack(result), (pid) => `pid ${pid}`, peak);
 }
 
 export function heapGrowthByProcess(result: SoakResult, fromS: number): ProcessGrowth[] {
@@ -178,6 +187,8 @@ export function heapGrowthByProcess(result: SoakResult, fromS: number): ProcessG
     lastT,
     sampleSlack(result) * 4,
     (started) => `process started ${new Date(started * 1000).toISOString().slice(11, 19)}`,
+    // The heap's troughs: what the collector could not free (its peaks move with when it ran).
+    trough,
   );
 }
 
@@ -203,7 +214,7 @@ export function verdicts(result: SoakResult): Verdict[] {
   const windowS = Math.min(20 * 60, result.seconds - result.warmupSeconds);
   const last = steady.filter((s) => s.t >= result.seconds - windowS);
   const lastT = result.samples.at(-1)?.t ?? 0;
-  const growth = (value: (s: Sample) => number): number => peakGrowth(last, value, result.seconds - windowS, lastT);
+  const growth = (value: (s: Sample) => number): number => quarterGrowth(last, value, result.seconds - windowS, lastT);
   const fromS = result.seconds - windowS;
   const rssGrown = rssGrowthByProcess(result, fromS);
   const heapGrown = heapGrowthByProcess(result, fromS);
@@ -220,7 +231,7 @@ export function verdicts(result: SoakResult): Verdict[] {
       held: judged ? flat(rssGrown) : undefined,
     },
     {
-      name: `heap growth over the last ${(windowS / 60).toFixed(1)} min, each process that lived through it`,
+      name: `heap growth (its troughs) over the last ${(windowS / 60).toFixed(1)} min, each process that lived through it`,
       value: describeGrowth(heapGrown),
       held: judged ? flat(heapGrown) : undefined,
     },

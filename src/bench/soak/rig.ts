@@ -17,6 +17,8 @@ const DIST = join(CLI_ENTRIES.tsc, '..');
 export interface RigOptions {
   workers: number;
   redis: boolean;
+  /** Where the serving processes write heap snapshots on SIGUSR2 (`--heap-snapshots`); none when unset. */
+  heapSnapshotDir?: string | undefined;
 }
 
 export function freePort(): Promise<number> {
@@ -111,7 +113,10 @@ export class SoakRig {
 
   private async startApi(): Promise<void> {
     const config = join(this.work, 'master');
-    this.api = spawn(process.execPath, [CLI_ENTRIES.bundle, '--config', config, '--log-level', 'warn'], {
+    const dir = this.options.heapSnapshotDir;
+    // Cluster workers inherit the primary's execArgv: each writes its own snapshot.
+    const snapshots = dir === undefined ? [] : ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`];
+    this.api = spawn(process.execPath, [...snapshots, CLI_ENTRIES.bundle, '--config', config, '--log-level', 'warn'], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     await waitForApi(this.base, 10_000);
@@ -182,6 +187,25 @@ export class SoakRig {
     // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return Number(fields[19] ?? -1);
+  }
+
+  /** Each serving process writes a heap snapshot (`--heap-snapshots`); resolves once the files stop growing. */
+  async heapSnapshots(): Promise<void> {
+    const dir = this.options.heapSnapshotDir;
+    if (dir === undefined) return;
+    const before = new Set(await readdir(dir));
+    const pids = await this.servingPids();
+    const targets = this.options.workers > 1 ? pids.slice(1) : pids;
+    for (const pid of targets) process.kill(pid, 'SIGUSR2');
+    const { stat } = await import('node:fs/promises');
+    let sizes = '';
+    for (let tries = 0; tries < 600; tries++) {
+      await sleep(1_000);
+      const written = (await readdir(dir)).filter((name) => !before.has(name));
+      const now = (await Promise.all(written.map((name) => stat(join(dir, name)).then((s) => s.size)))).join(',');
+      if (written.length >= targets.length && now === sizes) return;
+      sizes = now;
+    }
   }
 
   async openFds(pid: number): Promise<number> {

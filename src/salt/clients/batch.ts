@@ -120,10 +120,18 @@ interface BatchPlan {
 class BatchDriver {
   private readonly jid = genJid();
   private readonly pending: string[];
+  /** How many of `pending` went out: the rest wait, in order. */
+  private sent = 0;
   private readonly active = new Set<string>();
-  /** When each batch_wait cool-down ends; a slot stays blocked until then. */
+  /**
+   * When each batch_wait cool-down ends, in the order they began (all last `waitMs`, so also the
+   * order they end); those before `cooledDown` are over. A slot stays blocked until its own ends.
+   */
   private cooldowns: number[] = [];
+  private cooledDown = 0;
   private readonly watches = new Set<JobWatch>();
+  /** The sub-batch each minion went out in: its return goes there. */
+  private readonly watchOf = new Map<string, JobWatch>();
   private readonly results: SaltValue[] = [];
   private halted = false;
 
@@ -139,7 +147,7 @@ class BatchDriver {
     const events = new JobEventStream(this.ctx.master.bus, 'salt/job/', this.signal);
     events.follow(this.jid);
     try {
-      while (!this.halted && (this.pending.length > 0 || this.active.size > 0)) {
+      while (!this.halted && (this.waiting > 0 || this.active.size > 0)) {
         await this.dispatch(events);
         let wake = Infinity;
         for (const watch of [...this.watches]) {
@@ -147,7 +155,8 @@ class BatchDriver {
           if (next === 'done') this.finish(watch);
           else wake = Math.min(wake, next);
         }
-        if (this.pending.length > 0 && this.cooldowns.length > 0) wake = Math.min(wake, (this.cooldowns[0] ?? 0) + 1);
+        const cooling = this.cooldowns[this.cooledDown];
+        if (this.waiting > 0 && cooling !== undefined) wake = Math.min(wake, cooling + 1);
         // No job in flight and nothing to wait for: the next dispatch has free slots (or all is done).
         if (this.watches.size === 0 && wake === Infinity) continue;
         const event = await events.next(wake - performance.now());
@@ -162,10 +171,15 @@ class BatchDriver {
   /** Publishes to as many pending minions as there are free slots. */
   private async dispatch(events: JobEventStream): Promise<void> {
     const now = performance.now();
-    this.cooldowns = this.cooldowns.filter((until) => until > now);
-    const free = this.plan.size - this.active.size - this.cooldowns.length;
-    if (free <= 0 || this.pending.length === 0) return;
-    const targets = this.pending.splice(0, free);
+    while (this.cooledDown < this.cooldowns.length && (this.cooldowns[this.cooledDown] ?? 0) <= now) this.cooledDown++;
+    if (this.cooledDown > 1_024 && this.cooledDown * 2 > this.cooldowns.length) {
+      this.cooldowns = this.cooldowns.slice(this.cooledDown);
+      this.cooledDown = 0;
+    }
+    const free = this.plan.size - this.active.size - (this.cooldowns.length - this.cooledDown);
+    if (free <= 0 || this.waiting === 0) return;
+    const targets = this.pending.slice(this.sent, this.sent + free);
+    this.sent += targets.length;
     for (const id of targets) this.active.add(id);
     const { job } = this.plan;
     const spec: PublishSpec = {
@@ -181,7 +195,8 @@ class BatchDriver {
     const member = livenessMember(events, this.jid, job.kwargs, this.plan);
     const expected = pub.jid === null ? [] : pub.minions;
     const missing = pub.jid === null ? [] : pub.missing;
-    for (const id of targets) if (!expected.includes(id) && !missing.includes(id)) this.timedOut(id);
+    const answerable = new Set([...expected, ...missing]);
+    for (const id of targets) if (!answerable.has(id)) this.timedOut(id);
     for (const id of missing) this.failed(id);
     if (expected.length === 0) return;
     const watch = new JobWatch({
@@ -197,6 +212,12 @@ class BatchDriver {
       },
     });
     this.watches.add(watch);
+    for (const id of expected) this.watchOf.set(id, watch);
+  }
+
+  /** Minions not sent yet. */
+  private get waiting(): number {
+    return this.pending.length - this.sent;
   }
 
   private route(event: SaltEvent, events: JobEventStream): void {
@@ -206,7 +227,8 @@ class BatchDriver {
       const prefix = `salt/job/${jid}/ret/`;
       if (!event.tag.startsWith(prefix)) return;
       const id = event.tag.slice(prefix.length);
-      for (const watch of this.watches) if (watch.expects(id)) watch.onJobEvent(event);
+      const watch = this.watchOf.get(id);
+      if (watch !== undefined && this.watches.has(watch)) watch.onJobEvent(event);
       return;
     }
     for (const watch of this.watches) if (watch.livenessJid === jid) watch.onLivenessEvent(event);

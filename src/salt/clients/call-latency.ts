@@ -4,42 +4,35 @@ import type { PublishLoad } from '../clear-commands.js';
 import type { CallSpeed } from './fast-window.js';
 
 /**
- * How long each call took at best lately (admission.ts, docs/decisions/0015). A call is the same
- * call when its target, target type, function and arguments are the same, and its time runs from
- * its publish to its last return (not to its end: a minion that is down makes a call wait, not
- * its returns late). Two uses:
- * - a call that took at most 2 s at best is fast, and jobs of fast calls go out through the fast
- *   window (fast-window.ts);
- * - a return of a fast call that comes more than four times its best time, and at least 2 s,
- *   after its publish is a sign that the master is behind. With a `test.ping` best of 150 ms, that
- *   comes seconds before the minions' returns time out (`return_retry_timer`, 5 s at least) and
- *   are sent again, the other sign.
- * A call that was never fast (a `state.apply` of minutes, a `cmd.run` of a long script) neither
- * waits in the window nor gives the sign, so the length of a job alone never counts.
+ * How long each call took the last time its time was its own (admission.ts, docs/decisions/0027). A
+ * call is the same call when its target, target type, function and arguments are the same, and
+ * its time runs from its publish to its last return (not to its end: a minion that is down makes
+ * a call wait, not its returns late). A call whose last time was at most 2 s is fast, and jobs of
+ * fast calls go out through the fast window (fast-window.ts).
+ *
+ * A time counts as the call's own when it was at most 2 s, or when its job was seen running on
+ * its minions, the master answering in time (a probe): a job longer than that for want of the
+ * master (its returns waiting in the master's queue) says nothing of the call, and leaves its
+ * record as it was. So a call whose time varies between runs is fast or slow by its latest run,
+ * and how long a job takes is never a sign that the master is behind.
  */
 
 export interface CallLatencyOptions {
-  /** Only calls that took at most this long at best give the sign (ms). */
+  /** Calls whose last time was at most this are fast (ms). */
   fastMs: number;
-  /** A job is late past this many times its call's best time... */
-  factor: number;
-  /** ...and never before this (ms). */
-  floorMs: number;
-  /** A best time older than this gives way to the next time measured, whatever it is (ms). */
+  /** A time older than this is forgotten: the call is not measured any more (ms). */
   memoryMs: number;
-  /** Calls remembered; the one whose best time is oldest is forgotten first. */
+  /** Calls remembered; the one measured longest ago is forgotten first. */
   maxCalls: number;
 }
 
 export const DEFAULT_CALL_LATENCY: CallLatencyOptions = {
   fastMs: 2_000,
-  factor: 4,
-  floorMs: 2_000,
   memoryMs: 300_000,
   maxCalls: 1_000,
 };
 
-interface Best {
+interface Measured {
   ms: number;
   at: number;
 }
@@ -51,33 +44,34 @@ export function callKey(load: Pick<PublishLoad, 'tgt' | 'tgt_type' | 'fun' | 'ar
 }
 
 export class CallLatencies {
-  private readonly best = new Map<string, Best>();
+  private readonly last = new Map<string, Measured>();
 
   constructor(private readonly options: CallLatencyOptions = DEFAULT_CALL_LATENCY) {}
 
-  /** Fast: the call took at most `fastMs` at best lately. */
-  speed(key: string): CallSpeed {
-    const best = this.best.get(key);
-    if (best === undefined) return 'unmeasured';
-    return best.ms <= this.options.fastMs ? 'fast' : 'slow';
+  /** Fast: the call's last time of its own was at most `fastMs`. */
+  speed(key: string, now = performance.now()): CallSpeed {
+    const last = this.last.get(key);
+    if (last === undefined || now - last.at > this.options.memoryMs) return 'unmeasured';
+    return last.ms <= this.options.fastMs ? 'fast' : 'slow';
   }
 
-  /** After how long a job of this call counts as late; Infinity for a call never fast lately. */
-  lateAfterMs(key: string): number {
-    const best = this.best.get(key);
-    if (best === undefined || best.ms > this.options.fastMs) return Infinity;
-    return Math.max(this.options.floorMs, this.options.factor * best.ms);
+  /** The call's last time of its own (ms), 0 when not measured (or forgotten). */
+  lastMs(key: string, now = performance.now()): number {
+    const last = this.last.get(key);
+    return last === undefined || now - last.at > this.options.memoryMs ? 0 : last.ms;
   }
 
-  /** A job of this call took `ms` from its publish to its end. */
-  record(key: string, ms: number, now = performance.now()): void {
-    const best = this.best.get(key);
-    if (best !== undefined && ms > best.ms && now - best.at <= this.options.memoryMs) return;
-    this.best.delete(key);
-    this.best.set(key, { ms, at: now });
-    if (this.best.size > this.options.maxCalls) {
-      const oldest = this.best.keys().next();
-      if (oldest.done !== true) this.best.delete(oldest.value);
+  /**
+   * A job of this call took `ms` from its publish to its last return; `seenOnMinions`: a probe saw
+   * its minions run it. A longer time not seen so is not the call's own and is not recorded.
+   */
+  record(key: string, ms: number, seenOnMinions: boolean, now = performance.now()): void {
+    if (ms > this.options.fastMs && !seenOnMinions) return;
+    this.last.delete(key);
+    this.last.set(key, { ms, at: now });
+    if (this.last.size > this.options.maxCalls) {
+      const oldest = this.last.keys().next();
+      if (oldest.done !== true) this.last.delete(oldest.value);
     }
   }
 }

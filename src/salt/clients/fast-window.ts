@@ -5,7 +5,9 @@
  * its rate times the call's time), so the window can always grow to what the master gets
  * through; more only wait in its queues. `windowMs` must therefore be at least call-latency.ts's
  * `fastMs`. A burst of fast calls after a quiet spell goes out as fast as the master gets through
- * it, not all at once, and a slow call (a `state.apply` of minutes) never takes a place here.
+ * it, not all at once, and a slow call (a `state.apply` of minutes) never takes a place here; a
+ * fast call's job that runs long for its own reasons gives its place back once its minions are
+ * seen running it (admission.ts).
  */
 
 /** What call-latency.ts knows of a call: fast, slow, or not measured yet. */
@@ -33,10 +35,11 @@ export class FastWindow {
   }
 
   /**
-   * Takes a place for a job; returns the function to call when the job is finished. A job of a
-   * call not measured yet gives its place back after `windowMs` if it is still out: it is not fast.
+   * Takes a place for a job; returns the function that gives it back: `finished` when the job
+   * finished (it counts as done), not when its minions were seen running it (admission.ts). A job of
+   * a call not measured yet gives its place back after `windowMs` if it is still out: it is not fast.
    */
-  take(speed: Exclude<CallSpeed, 'slow'>): () => void {
+  take(speed: Exclude<CallSpeed, 'slow'>): (finished: boolean) => void {
     this.out++;
     let held = true;
     const free = (finished: boolean): void => {
@@ -53,6 +56,6 @@ export class FastWindow {
             this.onFree();
           }, this.windowMs).unref()
         : undefined;
-    return () => free(true);
+    return free;
   }
 }

@@ -28,8 +28,12 @@ export class JobEventStream {
   private readonly stopWatchingDisconnect: () => void;
   private readonly lostWaiters = new Set<(err: Error) => void>();
   private woken = false;
-  /** Events read while a request was in flight, of jids not (yet) tracked. */
-  private held: SaltEvent[] = [];
+  /** Events read while a request was in flight, by their jid, not (yet) tracked; how many in all. */
+  private held = new Map<string, SaltEvent[]>();
+  private heldCount = 0;
+  /** Held events of jids tracked since, in their order, to be read before the subscription's. */
+  private ready: SaltEvent[] = [];
+  private readyHead = 0;
 
   constructor(
     bus: EventBus,
@@ -61,7 +65,17 @@ export class JobEventStream {
 
   /** Keeps the events of a jid chosen in advance (local_batch publishes under its own jid). */
   follow(jid: string): void {
+    this.tracked(jid);
+  }
+
+  /** Keeps the events of `jid` from now on, and releases those held for it. */
+  private tracked(jid: string): void {
     this.jids.add(jid);
+    const early = this.held.get(jid);
+    if (early === undefined) return;
+    this.held.delete(jid);
+    this.heldCount -= early.length;
+    for (const event of early) this.ready.push(event);
   }
 
   /** Sends a request that starts a job; the events fired before its reply are kept. */
@@ -76,7 +90,7 @@ export class JobEventStream {
       });
       const reply = await Promise.race([request(), lost]);
       const jid = jidOfReply(reply);
-      if (jid) this.jids.add(jid);
+      if (jid) this.tracked(jid);
       return reply;
     } finally {
       if (rejectLost) this.lostWaiters.delete(rejectLost);
@@ -110,18 +124,34 @@ export class JobEventStream {
         if (performance.now() >= until) return undefined;
         continue;
       }
-      if (this.jids.has(this.jidOf(event.tag))) return event;
+      const jid = this.jidOf(event.tag);
+      if (this.jids.has(jid)) return event;
       // A job being started now may be this event's: keep it until its reply names the jid.
-      if (this.inFlight > 0 && this.held.length < MAX_HELD) this.held.push(event);
+      if (this.inFlight > 0 && this.heldCount < MAX_HELD) this.hold(jid, event);
     }
   }
 
-  /** The first held event whose jid is now tracked; the rest go once no request is in flight. */
+  private hold(jid: string, event: SaltEvent): void {
+    const events = this.held.get(jid);
+    if (events === undefined) this.held.set(jid, [event]);
+    else events.push(event);
+    this.heldCount++;
+  }
+
+  /** The next held event whose jid is tracked now; the rest go once no request is in flight. */
   private takeHeld(): SaltEvent | undefined {
-    if (this.held.length === 0) return undefined;
-    const index = this.held.findIndex((event) => this.jids.has(this.jidOf(event.tag)));
-    if (index !== -1) return this.held.splice(index, 1)[0];
-    if (this.inFlight === 0) this.held = [];
+    if (this.readyHead < this.ready.length) {
+      const event = this.ready[this.readyHead++];
+      if (this.readyHead === this.ready.length) {
+        this.ready = [];
+        this.readyHead = 0;
+      }
+      return event;
+    }
+    if (this.inFlight === 0 && this.heldCount > 0) {
+      this.held = new Map();
+      this.heldCount = 0;
+    }
     return undefined;
   }
 

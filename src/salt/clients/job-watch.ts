@@ -46,7 +46,7 @@ export interface WatchOutcome {
 }
 
 /** `_job_ret_display_id`: the resource id when there is one, else the minion id. */
-function returnId(data: SaltMap): string | undefined {
+export function returnId(data: SaltMap): string | undefined {
   const rid = data['resource_id'];
   if (typeof rid === 'string' && rid !== '') return rid;
   const id = data['id'];
@@ -55,6 +55,21 @@ function returnId(data: SaltMap): string | undefined {
 
 function strings(value: SaltValue): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/**
+ * What a liveness check's answer (the data of one of its events) says of job `jid`: the minion
+ * that answered, and whether it still runs the job; undefined for an event that is not an answer.
+ */
+export function livenessAnswer(
+  check: LivenessCheck,
+  jid: string,
+  data: SaltMap,
+): { id: string; runs: boolean } | undefined {
+  const id = returnId(data);
+  if (id === undefined || !Object.hasOwn(data, 'return')) return undefined;
+  const ret = data['return'];
+  return { id, runs: check.kind === 'running' ? runningListsJob(ret, jid) : findJobReportsRunning(ret) };
 }
 
 /** A find_job answer that says the job is still running there (a non-empty job record). */
@@ -78,6 +93,14 @@ export class JobWatch {
   private readonly missing: Set<string>;
   private readonly returns = new Map<string, SaltMap>();
   private readonly deadlines = new Map<string, number>();
+  /**
+   * The latest deadline among the waiting minions, and how many of them have it: kept as
+   * deadlines move (they only move later) and minions return, and counted again only once all of
+   * those that had it returned, so a return costs the same for 5 minions or 10,000.
+   */
+  private latestDeadline = -Infinity;
+  private atLatest = 0;
+  private latestStale = false;
   private timeoutAt: number;
   private running = true;
   private currentCheck: LivenessCheck | null = null;
@@ -124,7 +147,7 @@ export class JobWatch {
     const entry: SaltMap = { ret: data['return'] };
     for (const key of ['out', 'retcode', 'jid']) if (Object.hasOwn(data, key)) entry[key] = data[key];
     this.returns.set(id, entry);
-    this.waiting.delete(id);
+    this.stopWaiting(id);
     this.spec.onReturn?.(id, entry, event);
   }
 
@@ -140,20 +163,37 @@ export class JobWatch {
     if (id !== undefined && typeof retcode === 'number' && retcode > 0) {
       // saltutil itself failed there: Salt stops expecting that minion.
       this.expected.delete(id);
-      this.waiting.delete(id);
+      this.stopWaiting(id);
       return;
     }
     if (Object.hasOwn(data, 'minions')) {
       for (const m of strings(data['minions'])) this.expect(m, now);
       return;
     }
-    if (id === undefined || !Object.hasOwn(data, 'return')) return;
-    const ret = data['return'];
-    const runs = check.kind === 'running' ? runningListsJob(ret, this.jid) : findJobReportsRunning(ret);
-    if (!runs) return;
-    this.expect(id, now);
-    this.deadlines.set(id, now + this.spec.timeoutMs);
+    const answer = livenessAnswer(check, this.jid, data);
+    if (answer?.runs !== true) return;
+    this.expect(answer.id, now);
+    this.setDeadline(answer.id, now + this.spec.timeoutMs);
     this.running = true;
+  }
+
+  /** The latest liveness check, whose answers `onLivenessEvent` reads. */
+  get livenessCheck(): LivenessCheck | null {
+    return this.currentCheck;
+  }
+
+  /** Expected minions that have not returned yet. */
+  pending(): string[] {
+    return [...this.waiting];
+  }
+
+  /** Whether `id` is an expected minion that has not returned yet. */
+  isPending(id: string): boolean {
+    return this.waiting.has(id);
+  }
+
+  get pendingCount(): number {
+    return this.waiting.size;
   }
 
   /**
@@ -169,8 +209,7 @@ export class JobWatch {
       return Infinity;
     }
     if (this.running) return this.timeoutAt + 1;
-    let latest = this.timeoutAt;
-    for (const id of this.waiting) latest = Math.max(latest, this.deadlines.get(id) ?? 0);
+    const latest = Math.max(this.timeoutAt, this.waitingLatest());
     return now > latest ? 'done' : latest + 1;
   }
 
@@ -204,7 +243,49 @@ export class JobWatch {
   /** A minion to wait for; its own deadline starts when it is first expected. */
   private expect(id: string, now = performance.now()): void {
     this.expected.add(id);
-    if (!this.returns.has(id)) this.waiting.add(id);
-    if (!this.deadlines.has(id)) this.deadlines.set(id, now + this.spec.timeoutMs);
+    if (!this.returns.has(id) && !this.waiting.has(id)) {
+      this.waiting.add(id);
+      this.countDeadline(this.deadlines.get(id));
+    }
+    if (!this.deadlines.has(id)) this.setDeadline(id, now + this.spec.timeoutMs);
+  }
+
+  private stopWaiting(id: string): void {
+    if (!this.waiting.delete(id)) return;
+    if (this.deadlines.get(id) === this.latestDeadline && --this.atLatest === 0) this.latestStale = true;
+  }
+
+  /** A waiting minion's deadline, counted toward the latest. */
+  private countDeadline(deadline: number | undefined): void {
+    if (deadline === undefined) return;
+    if (deadline > this.latestDeadline) {
+      this.latestDeadline = deadline;
+      this.atLatest = 1;
+    } else if (deadline === this.latestDeadline) {
+      this.atLatest++;
+    }
+  }
+
+  private setDeadline(id: string, deadline: number): void {
+    const waiting = this.waiting.has(id);
+    if (waiting) this.stopWaitingCount(this.deadlines.get(id));
+    this.deadlines.set(id, deadline);
+    if (waiting) this.countDeadline(deadline);
+  }
+
+  /** A waiting minion's old deadline no longer counts. */
+  private stopWaitingCount(deadline: number | undefined): void {
+    if (deadline === this.latestDeadline && --this.atLatest === 0) this.latestStale = true;
+  }
+
+  /** The latest deadline of the waiting minions (0 when none has one). */
+  private waitingLatest(): number {
+    if (this.latestStale) {
+      this.latestStale = false;
+      this.latestDeadline = -Infinity;
+      this.atLatest = 0;
+      for (const id of this.waiting) this.countDeadline(this.deadlines.get(id));
+    }
+    return this.waiting.size === 0 ? 0 : Math.max(0, this.latestDeadline);
   }
 }

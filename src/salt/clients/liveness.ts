@@ -35,6 +35,8 @@ export interface LivenessCheck {
   jid: string;
   /** `find_job`: answers about this job only; `running`: each minion's list of running jobs. */
   kind: 'find_job' | 'running';
+  /** When its publish was sent (performance.now()): its answers' lateness is the master's (admission.ts). */
+  sentAt: number;
 }
 
 export interface LivenessMember {
@@ -85,6 +87,18 @@ function checkSpec(fun: string, arg: string[], targets: string[], kwargs: SaltMa
   return { tgt: targets, fun, arg, tgt_type: 'list', ret: '', jid: '', kwargs };
 }
 
+/**
+ * For a table kept in time order (each entry deleted and set again when it changes): drops from
+ * the front what is older than `before`, and the oldest beyond `MAX_ENTRIES`; stops at the first
+ * entry it keeps, so each entry is dropped once and a call costs what it drops.
+ */
+function dropOldest(table: Map<string, number>, before: number): void {
+  for (const [key, at] of table) {
+    if (at >= before && table.size <= MAX_ENTRIES) return;
+    table.delete(key);
+  }
+}
+
 /** Drops entries older than `before` (all of them if that is not enough). */
 function prune(table: Map<string, number>, before: number): void {
   if (table.size < MAX_ENTRIES) return;
@@ -124,7 +138,7 @@ export class LivenessChecks {
     const now = performance.now();
     this.lastReturn.delete(id);
     this.lastReturn.set(id, now);
-    prune(this.lastReturn, now - this.options.intervalMs);
+    dropOldest(this.lastReturn, now - this.options.intervalMs);
   }
 
   private credentialKey(kwargs: SaltMap): string {
@@ -186,9 +200,11 @@ export class LivenessChecks {
     }
     const spec = checkSpec('saltutil.running', [], [...targets], authKwargs(first.member.kwargs));
     let shared: Promise<PublishResult> | undefined;
+    let sentAt = 0;
     const publish = (): Promise<PublishResult> => {
       if (shared === undefined) {
         this.counts.running++;
+        sentAt = performance.now();
         shared = this.master.publish(publishLoad(spec, this.settings));
       }
       return shared;
@@ -196,7 +212,7 @@ export class LivenessChecks {
     await Promise.all(
       asked.map((waiting) =>
         waiting.member.track(publish).then(
-          (reply) => waiting.resolve(reply.jid === null ? null : { jid: reply.jid, kind: 'running' }),
+          (reply) => waiting.resolve(reply.jid === null ? null : { jid: reply.jid, kind: 'running', sentAt }),
           (err: unknown) => this.roundFailed(key, waiting, err),
         ),
       ),
@@ -223,7 +239,8 @@ export class LivenessChecks {
     if (targets.length === 0) return null;
     const spec = checkSpec('saltutil.find_job', [member.jid], targets, member.kwargs);
     this.counts.findJob++;
+    const sentAt = performance.now();
     const reply = await member.track(() => this.master.publish(publishLoad(spec, this.settings)));
-    return reply.jid === null ? null : { jid: reply.jid, kind: 'find_job' };
+    return reply.jid === null ? null : { jid: reply.jid, kind: 'find_job', sentAt };
   }
 }

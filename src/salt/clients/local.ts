@@ -10,6 +10,8 @@ import type { ClientContext, LowstateClient } from './context.js';
 import { JobEventStream } from './job-events.js';
 import { JobWatch, type WatchOutcome } from './job-watch.js';
 import type { LivenessMember } from './liveness.js';
+import type { AdmittedJob } from './admission.js';
+import { JobProbe } from './job-probe.js';
 import { callKey } from './call-latency.js';
 import { callArgs, publishLoad, publishSpec, splitLocalChunk, stringParam, type PublishSpec } from './local-load.js';
 import { emptyDict, setOwn } from '../../dict.js';
@@ -71,11 +73,12 @@ export async function publishAndWatch(
 ): Promise<WatchedJob | null> {
   const load = publishLoad(spec, ctx.settings);
   const call = callKey(load);
-  const release = await ctx.admission.acquire(signal, ctx.callLatencies.speed(call));
+  const { callLatencies } = ctx;
+  const admitted = await ctx.admission.acquire(signal, callLatencies.speed(call), callLatencies.lastMs(call));
   try {
-    return await publishAndWatchAdmitted(ctx, load, call, spec.kwargs, limits, signal);
+    return await publishAndWatchAdmitted(ctx, load, call, spec.kwargs, limits, signal, admitted);
   } finally {
-    release();
+    admitted.finished();
   }
 }
 
@@ -86,6 +89,7 @@ async function publishAndWatchAdmitted(
   kwargs: SaltMap,
   limits: WaitLimits,
   signal: AbortSignal | undefined,
+  admitted: AdmittedJob,
 ): Promise<WatchedJob | null> {
   await ctx.master.bus.waitConnected(ctx.tuning.busConnectMs);
   const events = new JobEventStream(ctx.master.bus, 'salt/job/', signal);
@@ -98,29 +102,41 @@ async function publishAndWatchAdmitted(
     ctx.admission.observe(performance.now() - sent, sent);
     if (!published(pub)) return null;
     let lastReturn: number | undefined;
-    const onReturn = (): void => {
-      lastReturn = performance.now();
-      if (lastReturn - sent > ctx.callLatencies.lateAfterMs(call)) ctx.admission.congested(sent, lastReturn);
-    };
     const member = livenessMember(events, pub.jid, omit(kwargs, NOT_PASSED_TO_FIND_JOB), limits);
-    const outcome = await watchJob(ctx, events, pub, member, limits, onReturn);
-    if (lastReturn !== undefined) ctx.callLatencies.record(call, lastReturn - sent);
+    const watch = newWatch(ctx, events, pub, member, limits, (id) => {
+      lastReturn = performance.now();
+      probe.noteReturn(id);
+    });
+    const probe = new JobProbe({
+      jid: pub.jid,
+      publishedAt: sent,
+      isPending: (id) => watch.isPending(id),
+      pendingCount: () => watch.pendingCount,
+      late: (checkSent, answeredAt) => ctx.admission.observeCheck(checkSent, answeredAt),
+      seenOnMinions: () => admitted.inMinionsHands(),
+    });
+    // A probe asks now, whatever the job's own checks wait for (they defer while minions return).
+    const probeMember = { ...member(() => watch.pending()), deferLimitMs: 0 };
+    admitted.onProbe = () => probe.probe(() => ctx.liveness.check(probeMember));
+    const outcome = await readJob(events, pub, watch, probe);
+    if (lastReturn !== undefined) ctx.callLatencies.record(call, lastReturn - sent, probe.seenRunning);
     return { pub, outcome };
   } finally {
+    admitted.onProbe = undefined;
     events.close();
   }
 }
 
-/** Reads the job's events until every minion returned or is given up on (job-watch.ts). */
-async function watchJob(
+/** The job's watch (job-watch.ts): LocalClient's wait, with shared liveness checks. */
+function newWatch(
   ctx: ClientContext,
   events: JobEventStream,
   pub: WatchedJob['pub'],
   member: (pending: () => string[]) => LivenessMember,
   limits: WaitLimits,
-  onReturn: () => void,
-): Promise<WatchOutcome> {
-  const watch = new JobWatch({
+  onReturn: (id: string) => void,
+): JobWatch {
+  return new JobWatch({
     jid: pub.jid,
     minions: pub.minions,
     missing: pub.missing,
@@ -129,17 +145,31 @@ async function watchJob(
     wake: () => events.wake(),
     onReturn: (id) => {
       ctx.liveness.noteReturn(id);
-      onReturn();
+      onReturn(id);
     },
   });
+}
+
+/** Reads the job's events until every minion returned or is given up on (job-watch.ts). */
+async function readJob(
+  events: JobEventStream,
+  pub: WatchedJob['pub'],
+  watch: JobWatch,
+  probe: JobProbe,
+): Promise<WatchOutcome> {
   for (;;) {
     const wake = watch.tick();
     if (wake === 'done') return watch.outcome();
+    probe.follow(watch.livenessCheck);
     const event = await events.next(wake - performance.now());
     if (event === undefined) continue;
     const jid = events.jidOf(event.tag);
-    if (jid === pub.jid) watch.onJobEvent(event);
-    else if (jid === watch.livenessJid) watch.onLivenessEvent(event);
+    if (jid === pub.jid) {
+      watch.onJobEvent(event);
+      continue;
+    }
+    if (jid === watch.livenessJid) watch.onLivenessEvent(event);
+    probe.onEvent(jid, event);
   }
 }
 

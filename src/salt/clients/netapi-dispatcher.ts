@@ -39,8 +39,10 @@ export interface NetapiDeps {
   adaptiveJobLimit?: boolean;
   /** The most sync jobs out at the master at once (default 1024). */
   maxSyncJobs?: number;
-  /** When a return counts as late (call-latency.ts); tests shorten it. */
+  /** When a call counts as fast (call-latency.ts); tests shorten it, with the window below. */
   callLatency?: Partial<CallLatencyOptions>;
+  /** The admission's timings (admission.ts); tests shorten them. */
+  admission?: Partial<Pick<AdmissionOptions, 'lateCheckMs' | 'fastWindowMs' | 'growEveryMs' | 'recoveryMs'>>;
 }
 
 const CLIENTS: Record<NetapiClientName, LowstateClient> = {
@@ -61,6 +63,7 @@ function admissionOptions(deps: NetapiDeps): AdmissionOptions {
   const max = deps.maxSyncJobs ?? DEFAULT_ADMISSION.max;
   return {
     ...DEFAULT_ADMISSION,
+    ...deps.admission,
     enabled: deps.adaptiveJobLimit ?? true,
     max,
     min: Math.min(DEFAULT_ADMISSION.min, max),

@@ -23,7 +23,10 @@ export interface LowstateRunner {
 
 export interface JobAdmissionStats {
   limit: number;
+  /** Jobs the master is working on: what the limit counts (admission.ts). */
   active: number;
+  /** Jobs out whose minions were seen running them: they hold no place. */
+  withMinions: number;
   queued: number;
 }
 

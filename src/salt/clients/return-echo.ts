@@ -8,8 +8,14 @@ import type { SaltEvent } from '../event-frame.js';
  * Any job's returns count, not only salt-apid's: the master is behind for everyone.
  */
 
-/** Returns remembered to recognise a second copy. */
+/** Returns remembered to recognise a second copy, at most... */
 const REMEMBERED = 20_000;
+/**
+ * ...and for at most this long (ms): a minion sends a copy after its `return_retry_timer` (5–10 s
+ * with Salt's defaults, up to `return_retry_tries` times), so two minutes see every copy, and the
+ * memory stops growing within two minutes of a steady load rather than when the count is reached.
+ */
+const REMEMBERED_MS = 120_000;
 
 export class ReturnEcho {
   /** `<jid>/<minion>` → when its first copy arrived (performance.now()); oldest first. */
@@ -30,10 +36,12 @@ export class ReturnEcho {
       this.onEcho(first);
       return;
     }
-    this.seen.set(key, performance.now());
-    if (this.seen.size > REMEMBERED) {
-      const oldest = this.seen.keys().next();
-      if (oldest.done !== true) this.seen.delete(oldest.value);
+    const now = performance.now();
+    this.seen.set(key, now);
+    // Oldest first: drop from the front while too many or too old.
+    for (const [oldKey, at] of this.seen) {
+      if (this.seen.size <= REMEMBERED && now - at <= REMEMBERED_MS) break;
+      this.seen.delete(oldKey);
     }
   };
 }

@@ -1,0 +1,175 @@
+/**
+ * Fleet size (issue 24): the answers that grow with the number of minions, against a demo master
+ * simulating 100, 1,000 and 10,000 of them (`--minions N`), one fresh salt-apid per size. For
+ * each workload: the answer's time and size, salt-apid's CPU time and peak RSS while it ran, and
+ * what other clients saw meanwhile: the delivery delay of `/events` (stamped hook events posted
+ * every 50 ms) and the time of `GET /` (asked one after another).
+ */
+import { readFile } from 'node:fs/promises';
+import { openEventsClient, percentile, sleep, stamp } from './events-client.js';
+import { startLocalTarget, type Target } from './target.js';
+
+export interface FleetRow {
+  minions: number;
+  workload: string;
+  answerMs: number;
+  answerBytes: number;
+  status: number;
+  apiCpuMs: number;
+  peakRssMb: number;
+  /** Delivery delay of the stamped events during the answer (p99, max). */
+  sseP99Ms: number;
+  sseMaxMs: number;
+  /** `GET /` answered during it (p99, max). */
+  getP99Ms: number;
+  getMaxMs: number;
+}
+
+interface Workload {
+  name: string;
+  request: (target: Target, token: string, jid: string) => Promise<Response>;
+}
+
+const post = (target: Target, token: string, body: Record<string, unknown>): Promise<Response> =>
+  fetch(`${target.base}/`, {
+    method: 'POST',
+    headers: { 'X-Auth-Token': token, 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify({ client: 'local', tgt: '*', timeout: 120, ...body }),
+    signal: AbortSignal.timeout(600_000),
+  });
+
+const get = (target: Target, token: string, path: string): Promise<Response> =>
+  fetch(`${target.base}${path}`, {
+    headers: { 'X-Auth-Token': token, Accept: 'application/json' },
+    signal: AbortSignal.timeout(600_000),
+  });
+
+const WORKLOADS: Workload[] = [
+  { name: 'POST / local test.ping on *', request: (t, token) => post(t, token, { fun: 'test.ping' }) },
+  { name: 'POST / local grains.items on *', request: (t, token) => post(t, token, { fun: 'grains.items' }) },
+  { name: 'GET /minions (every grain)', request: (t, token) => get(t, token, '/minions') },
+  { name: 'GET /jobs/<jid> (the ping)', request: (t, token, jid) => get(t, token, `/jobs/${jid}`) },
+  { name: 'GET /keys', request: (t, token) => get(t, token, '/keys') },
+];
+
+/** CPU time (user + system) of a process in ms: /proc/PID/stat fields 14 and 15, in clock ticks of 10 ms. */
+async function cpuMs(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return NaN;
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Runs `during` in a loop until `stop` says so, collecting what it returns. */
+async function loopUntil<T>(stop: () => boolean, during: () => Promise<T | undefined>): Promise<T[]> {
+  const out: T[] = [];
+  while (!stop()) {
+    const value = await during();
+    if (value !== undefined) out.push(value);
+  }
+  return out;
+}
+
+async function measureOne(target: Target, token: string, minions: number, workload: Workload, jid: string) {
+  const events = await openEventsClient(target, token, 'salt/netapi/hook/fleet/probe');
+  let done = false;
+  const stopped = (): boolean => done;
+  const hooks = loopUntil(stopped, async () => {
+    const res = await fetch(`${target.base}/hook/fleet/probe`, {
+      method: 'POST',
+      headers: { 'X-Auth-Token': token, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ sent: stamp() }),
+    }).catch(() => undefined);
+    await res?.body?.cancel();
+    await sleep(50);
+    return undefined;
+  });
+  const gets = loopUntil(stopped, async () => {
+    const started = performance.now();
+    const res = await fetch(`${target.base}/`).catch(() => undefined);
+    await res?.text();
+    return performance.now() - started;
+  });
+  const rss = loopUntil(stopped, async () => {
+    await sleep(20);
+    return target.rss();
+  });
+  const cpuBefore = await cpuMs(target.pid);
+  const started = performance.now();
+  const res = await workload.request(target, token, jid);
+  const body = await res.arrayBuffer();
+  const answerMs = performance.now() - started;
+  const apiCpuMs = (await cpuMs(target.pid)) - cpuBefore;
+  // Events posted during the answer may still be on their way: a moment for them to arrive.
+  await sleep(200);
+  done = true;
+  const [getTimes, rssSamples] = await Promise.all([gets, rss, hooks]);
+  events.close();
+  const sse = [...events.latencies].sort((a, b) => a - b);
+  const getSorted = getTimes.sort((a, b) => a - b);
+  return {
+    minions,
+    workload: workload.name,
+    answerMs,
+    answerBytes: body.byteLength,
+    status: res.status,
+    apiCpuMs,
+    peakRssMb: Math.max(...rssSamples),
+    sseP99Ms: percentile(sse, 99),
+    sseMaxMs: sse.at(-1) ?? NaN,
+    getP99Ms: percentile(getSorted, 99),
+    getMaxMs: getSorted.at(-1) ?? NaN,
+  } satisfies FleetRow;
+}
+
+/** The jid of a sync ping's job, from the master's job list: what `/jobs/<jid>` then looks up. */
+async function lastJid(target: Target, token: string): Promise<string> {
+  const res = await get(target, token, '/jobs');
+  const body = (await res.json()) as { return?: Array<Record<string, { Function?: string }>> };
+  const jobs = Object.entries(body.return?.[0] ?? {}).filter(([, job]) => job.Function === 'test.ping');
+  return (
+    jobs
+      .map(([jid]) => jid)
+      .sort()
+      .at(-1) ?? ''
+  );
+}
+
+export async function measureFleet(port: number, sizes: number[]): Promise<FleetRow[]> {
+  const rows: FleetRow[] = [];
+  for (const minions of sizes) {
+    const target = await startLocalTarget(port, {}, {}, ['--minions', String(minions)]);
+    try {
+      const token = await target.login();
+      let jid = '';
+      for (const workload of WORKLOADS) {
+        process.stderr.write(`fleet of ${minions}: ${workload.name}… `);
+        const row = await measureOne(target, token, minions, workload, jid);
+        if (jid === '') jid = await lastJid(target, token);
+        process.stderr.write(
+          `${row.answerMs.toFixed(0)} ms, ${(row.answerBytes / 1e6).toFixed(1)} MB, CPU ${row.apiCpuMs} ms, ` +
+            `peak RSS ${row.peakRssMb.toFixed(0)} MB, SSE p99 ${row.sseP99Ms.toFixed(0)} ms, GET / max ${row.getMaxMs.toFixed(0)} ms\n`,
+        );
+        rows.push(row);
+      }
+    } finally {
+      await target.close();
+    }
+  }
+  return rows;
+}
+
+export function fleetTable(rows: FleetRow[]): string {
+  const lines = [
+    '| minions | workload | status | answer | size | API CPU | CPU per minion | peak RSS | SSE p99 / max | GET / p99 / max |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.minions} | ${r.workload} | ${r.status} | ${r.answerMs.toFixed(0)} ms | ${(r.answerBytes / 1e6).toFixed(2)} MB | ` +
+        `${r.apiCpuMs} ms | ${((r.apiCpuMs * 1000) / r.minions).toFixed(0)} µs | ${r.peakRssMb.toFixed(0)} MB | ` +
+        `${r.sseP99Ms.toFixed(0)} / ${r.sseMaxMs.toFixed(0)} ms | ${r.getP99Ms.toFixed(1)} / ${r.getMaxMs.toFixed(0)} ms |`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,140 @@
+/**
+ * `json.dumps` as salt-api writes it (json-dumps.ts), produced in chunks of about `chunkChars`
+ * rather than as one string: an answer of 100 MB is written to the socket as it is serialised,
+ * with one copy of each chunk at a time, and the event loop gets a turn between chunks. The text is
+ * the same, character for character, as {@link jsonDumps} writes (a property test holds them to it).
+ *
+ * A walk with a stack of its own rather than recursion, so that it can stop after any value.
+ */
+import { Float64 } from './float.js';
+import { bytesValue, mapKeyText, printsUnlikePython, rawNumber } from './json-dumps.js';
+
+/** What JSON.stringify leaves out of an object and writes as `null` in an array. */
+function skipped(value: unknown): boolean {
+  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
+}
+
+/** A value as JSON.stringify would see it after `toJSON` and the replacer of json-dumps.ts. */
+type Resolved =
+  | { text: string }
+  | { array: readonly unknown[] }
+  | { entries: ReadonlyArray<readonly [string, unknown]>; source: object }
+  | undefined;
+
+/** JSON.stringify's `toJSON` step, then what the replacer does with the original and the result. */
+function resolve(value: unknown, key: string): Resolved {
+  if (value instanceof Uint8Array) {
+    const decoded = bytesValue(value);
+    return typeof decoded === 'string'
+      ? { text: JSON.stringify(decoded) }
+      : { entries: Object.entries(decoded), source: decoded };
+  }
+  if (value instanceof Float64) return { text: rawNumber(value.value) };
+  let seen = value;
+  if (seen !== null && typeof seen === 'object' && typeof (seen as { toJSON?: unknown }).toJSON === 'function') {
+    seen = (seen as { toJSON: (key: string) => unknown }).toJSON(key);
+  }
+  switch (typeof seen) {
+    case 'string':
+      return { text: JSON.stringify(seen) };
+    case 'bigint':
+      return { text: seen.toString() };
+    case 'number':
+      return { text: printsUnlikePython(seen) ? rawNumber(seen) : JSON.stringify(seen) };
+    case 'boolean':
+      return { text: seen ? 'true' : 'false' };
+    case 'object':
+      if (seen === null) return { text: 'null' };
+      if (Array.isArray(seen)) return { array: seen };
+      if (seen instanceof Map) {
+        // Through an object, as the replacer does: its order (integer-like keys first), and a key
+        // text seen twice keeps its first place and its last value.
+        const mapped = [...(seen as Map<unknown, unknown>)].map(([mapKey, mapValue]) => [mapKeyText(mapKey), mapValue]);
+        return { entries: Object.entries(Object.fromEntries(mapped) as Record<string, unknown>), source: seen };
+      }
+      return { entries: Object.entries(seen), source: seen };
+    default:
+      return undefined;
+  }
+}
+
+interface Frame {
+  /** The container (what `toJSON` and the replacer made of it), for the cycle check. */
+  of: unknown;
+  /** The items of an array, or the entries of an object, and the next one to write. */
+  array?: readonly unknown[];
+  entries?: ReadonlyArray<readonly [string, unknown]>;
+  next: number;
+  /** Whether something was written in this container yet (for the separator). */
+  wrote: boolean;
+}
+
+/** The chunks of `json.dumps(value)`: joined, exactly {@link jsonDumps}'s text. */
+export function* jsonDumpsChunks(value: unknown, chunkChars = 64 * 1024): Generator<string, void, undefined> {
+  let parts: string[] = [];
+  let size = 0;
+  const write = (text: string): void => {
+    parts.push(text);
+    size += text.length;
+  };
+  const stack: Frame[] = [];
+  /** The containers being written, as JSON.stringify keeps them: a value inside itself is an error. */
+  const open = new Set<unknown>();
+  const enter = (container: unknown): void => {
+    if (open.has(container)) throw new TypeError('Converting circular structure to JSON');
+    open.add(container);
+  };
+  /** Writes a scalar, or opens a container (pushed on the stack); what JSON skips is written as null. */
+  const begin = (resolved: Resolved): void => {
+    if (resolved === undefined) {
+      write('null');
+    } else if ('text' in resolved) {
+      write(resolved.text);
+    } else if ('array' in resolved) {
+      enter(resolved.array);
+      write('[');
+      stack.push({ of: resolved.array, array: resolved.array, next: 0, wrote: false });
+    } else {
+      enter(resolved.source);
+      write('{');
+      stack.push({ of: resolved.source, entries: resolved.entries, next: 0, wrote: false });
+    }
+  };
+  begin(skipped(value) ? undefined : resolve(value, ''));
+  while (stack.length > 0) {
+    const frame = stack.at(-1)!;
+    if (frame.array !== undefined) {
+      if (frame.next >= frame.array.length) {
+        write(']');
+        open.delete(stack.pop()?.of);
+      } else {
+        const index = frame.next++;
+        if (frame.wrote) write(', ');
+        frame.wrote = true;
+        const item = frame.array[index];
+        begin(skipped(item) ? undefined : resolve(item, String(index)));
+      }
+    } else {
+      const entries = frame.entries!;
+      if (frame.next >= entries.length) {
+        write('}');
+        open.delete(stack.pop()?.of);
+      } else {
+        const [key, item] = entries[frame.next++]!;
+        const resolved = skipped(item) ? undefined : resolve(item, key);
+        if (resolved === undefined) continue;
+        if (frame.wrote) write(', ');
+        frame.wrote = true;
+        write(JSON.stringify(key));
+        write(': ');
+        begin(resolved);
+      }
+    }
+    if (size >= chunkChars) {
+      yield parts.join('');
+      parts = [];
+      size = 0;
+    }
+  }
+  if (size > 0) yield parts.join('');
+}
