@@ -9,10 +9,11 @@
  * Prints Markdown tables for BENCHMARKS.md and writes .bench/results.json. BENCH_DURATION (seconds
  * per workload, default 10) and BENCH_ONLY (a substring of workload names, `SSE fan-out`,
  * `capacity model`, `long jobs`, `fleet size` or `abuse`) narrow a run; BENCH_FLEET the fleet sizes
- * (`100,1000,10000`); BENCH_LONG_SLEEP, BENCH_LONG_BURST and BENCH_LONG_RAND_MAX set the long-jobs
- * runs' sleep, burst and rand_sleep seconds (8, 15, 10). BENCH_CAPACITY sets the demo master's capacity model
- * for `capacity model` (e.g. `publish=40,return=10,cores=2,job=50,find_job=50,shared=1`) and
- * BENCH_CAPACITY_DURATION its seconds per row (default 30). The abuse section runs against another
+ * (`100,1000,10000`); BENCH_LONG_SLEEP, BENCH_LONG_BURST, BENCH_LONG_RAND_MAX and BENCH_LONG_REST
+ * set the long-jobs runs' sleep, burst, rand_sleep and rest seconds (8, 15, 10, 35). BENCH_CAPACITY
+ * sets the demo master's capacity model for `capacity model` (e.g.
+ * `publish=40,return=10,cores=2,job=50,find_job=50,shared=1`) and BENCH_CAPACITY_DURATION its seconds
+ * per row (default 30). The abuse section runs against another
  * server only when asked for by name: it is built to stall servers without bounds.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -157,6 +158,7 @@ async function runLongJobs(target: Target): Promise<LongJobsRow[]> {
     sleepS: Number(process.env['BENCH_LONG_SLEEP'] ?? 8),
     burstS: Number(process.env['BENCH_LONG_BURST'] ?? 15),
     randMaxS: Number(process.env['BENCH_LONG_RAND_MAX'] ?? 10),
+    restS: Number(process.env['BENCH_LONG_REST'] ?? 35),
   };
   if (!target.local) return measureLongJobs(target, await target.login(), options);
   const port = Number(process.env['BENCH_PORT'] ?? 18080) + 4;

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { mkdir, mkdtemp, rmdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { SaltValue } from '../salt/codec/values.js';
 import { encodeEventBody } from '../salt/event-frame.js';
@@ -14,7 +14,12 @@ import { RequestServer } from './request-server.js';
 export type { DemoMasterOptions, DemoState } from './options.js';
 export type { BusAddress } from './event-server.js';
 
-const DEFAULT_MAX_PENDING_BYTES = 8 * 1024 * 1024;
+/**
+ * Salt's `ipc_write_buffer`: half of 5% of the machine's memory, and at least half of 10 MiB
+ * (`_gather_buffer_space` in salt/config): a master publishes a 10,000-minion answer's returns
+ * faster than any reader takes them, and cuts off only a reader this far behind.
+ */
+const DEFAULT_MAX_PENDING_BYTES = Math.floor(Math.max(totalmem() * 0.05, 10 * 1024 * 1024) * 0.5);
 
 function tcpPort(address: BusAddress): number | undefined {
   return typeof address === 'string' ? undefined : address.port;

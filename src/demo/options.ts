@@ -57,7 +57,7 @@ export interface DemoMasterOptions {
    * master's own `new`/`ret` pair), `'replaced'` (default) as 3008, which runs it under its own jid.
    */
   wheelCallerJid?: 'honoured' | 'replaced';
-  /** A bus reader with more bytes queued than this is disconnected (default 8 MiB). */
+  /** A bus reader with more bytes queued than this is disconnected (default: Salt's `ipc_write_buffer`). */
   maxPendingBytes?: number;
   /** Carried-over tokens, job cache and keys, so a restarted master knows them (see `DemoMaster.state`). */
   state?: DemoState;

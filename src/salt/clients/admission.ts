@@ -17,10 +17,11 @@ import { DEFAULT_CALL_LATENCY } from './call-latency.js';
  * publish until it finished, or until its minions were seen running it (a probe: a liveness check
  * answered in time that lists the job). A job whose minions are busy (a `test.sleep`, a
  * `state.apply` of minutes) costs the master nothing until it returns, and holds no place then.
- * Probes go out only while jobs wait: a job at the master for `fastWindowMs`, or four times its
- * call's last time if that is longer, is probed then, and again every `fastWindowMs` while jobs
- * still wait. A job of a fast call that is late for the master's sake is thus seldom probed, and
- * the probes cost a master that keeps every job in its window nothing.
+ * Probes go out only while jobs wait, and only for jobs of calls not known to be fast: such a job at
+ * the master for `fastWindowMs` is probed then, and again every `fastWindowMs` while jobs still
+ * wait. A job of a fast call that runs long is seen on its minions by LocalClient's own check, at
+ * its `timeout`: probing those would cost a master busy with fast calls a shared check a second,
+ * for jobs that are nearly always late for the master's sake.
  *
  * The limit adapts (AIMD) to signs of the master's own state, never to how long a job runs: a
  * publish answered later than `targetMs` (requests wait in its queue), a liveness check (a probe
@@ -94,9 +95,6 @@ interface Waiter {
   admit: () => void;
 }
 
-/** A job is first probed once at the master this many times its call's last time (or the window). */
-const PROBE_FACTOR = 4;
-
 class Place implements AdmittedJob {
   onProbe: (() => void) | undefined;
   private held = true;
@@ -108,8 +106,8 @@ class Place implements AdmittedJob {
   constructor(
     private readonly admission: JobAdmission,
     private readonly windowSlot: ((finished: boolean) => void) | undefined,
-    /** The call's last time of its own (call-latency.ts), 0 when not known. */
-    private readonly callMs: number,
+    /** Whether it may be probed: not a job of a call known to be fast. */
+    private readonly probeable: boolean,
   ) {}
 
   get atMaster(): boolean {
@@ -132,8 +130,8 @@ class Place implements AdmittedJob {
    * while others wait; with nobody waiting the timer stops (and is armed again when someone does).
    */
   armProbe(everyMs: number, othersWait: () => boolean): void {
-    if (!this.held || this.probeTimer !== undefined) return;
-    this.nextProbeAt ??= this.takenAt + Math.max(everyMs, PROBE_FACTOR * this.callMs);
+    if (!this.held || !this.probeable || this.probeTimer !== undefined) return;
+    this.nextProbeAt ??= this.takenAt + everyMs;
     this.probeTimer = setTimeout(
       () => {
         this.probeTimer = undefined;
@@ -186,20 +184,19 @@ export class JobAdmission {
 
   /**
    * Waits for a place (or the signal); resolves with the admitted job, through which the caller
-   * gives the place back. `speed` and `callMs`: what call-latency.ts knows of the job's call (its
-   * last time of its own, 0 when not known).
+   * gives the place back. `speed`: what call-latency.ts knows of the job's call.
    */
-  async acquire(signal?: AbortSignal, speed: CallSpeed = 'slow', callMs = 0): Promise<AdmittedJob> {
+  async acquire(signal?: AbortSignal, speed: CallSpeed = 'slow'): Promise<AdmittedJob> {
     if (signal?.aborted) throw abortReason(signal);
     // Whoever waits does not fit now (admitWaiting runs on every change), so a job that fits
     // passes only jobs held back by the fast window (fast-window.ts), never the limit's queue.
-    if (this.fits(speed)) return this.take(speed, callMs);
+    if (this.fits(speed)) return this.take(speed);
     return new Promise<AdmittedJob>((resolve, reject) => {
       const waiter: Waiter = {
         speed,
         admit: () => {
           signal?.removeEventListener('abort', onAbort);
-          resolve(this.take(speed, callMs));
+          resolve(this.take(speed));
         },
       };
       const onAbort = (): void => {
@@ -226,8 +223,8 @@ export class JobAdmission {
     return !this.windowed(speed) || this.fastWindow.hasRoom();
   }
 
-  private take(speed: CallSpeed, callMs: number): Place {
-    const place = new Place(this, this.windowed(speed) ? this.fastWindow.take(speed) : undefined, callMs);
+  private take(speed: CallSpeed): Place {
+    const place = new Place(this, this.windowed(speed) ? this.fastWindow.take(speed) : undefined, speed !== 'fast');
     this.atMaster.add(place);
     this.out++;
     place.armProbe(this.options.fastWindowMs, this.othersWait);

@@ -55,12 +55,6 @@ export class CallLatencies {
     return last.ms <= this.options.fastMs ? 'fast' : 'slow';
   }
 
-  /** The call's last time of its own (ms), 0 when not measured (or forgotten). */
-  lastMs(key: string, now = performance.now()): number {
-    const last = this.last.get(key);
-    return last === undefined || now - last.at > this.options.memoryMs ? 0 : last.ms;
-  }
-
   /**
    * A job of this call took `ms` from its publish to its last return; `seenOnMinions`: a probe saw
    * its minions run it. A longer time not seen so is not the call's own and is not recorded.

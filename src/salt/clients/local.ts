@@ -73,8 +73,7 @@ export async function publishAndWatch(
 ): Promise<WatchedJob | null> {
   const load = publishLoad(spec, ctx.settings);
   const call = callKey(load);
-  const { callLatencies } = ctx;
-  const admitted = await ctx.admission.acquire(signal, callLatencies.speed(call), callLatencies.lastMs(call));
+  const admitted = await ctx.admission.acquire(signal, ctx.callLatencies.speed(call));
   try {
     return await publishAndWatchAdmitted(ctx, load, call, spec.kwargs, limits, signal, admitted);
   } finally {
