@@ -110,7 +110,11 @@ async function sample(): Promise<Sample> {
   for (const text of texts) {
     const startedAt = metricOf(text, 'process_start_time_seconds');
     if (Number.isNaN(startedAt)) continue;
-    heaps.set(startedAt, { startedAt, heapMb: metricOf(text, 'nodejs_heap_size_used_bytes') / 1024 / 1024 });
+    heaps.set(startedAt, {
+      startedAt,
+      heapMb: metricOf(text, 'nodejs_heap_size_used_bytes') / 1024 / 1024,
+      keptMb: metricOf(text, 'saltapid_heap_after_gc_bytes') / 1024 / 1024,
+    });
   }
   const first = texts[0] ?? '';
   const answered = log.answers.length + log.failures.length;

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { registerHeapAfterGc } from './heap-after-gc.js';
 import type { EventBusStats } from '../salt/event-bus.js';
 import type { RequestOutcome } from '../salt/request-channel.js';
 import type { JobAdmissionStats, LivenessCheckCounts } from '../salt/clients/netapi.js';
@@ -74,6 +75,7 @@ export class SaltApidMetrics {
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
+    registerHeapAfterGc(this.registry);
     this.httpRequests = new Counter({
       name: 'saltapid_http_requests_total',
       help: 'HTTP requests answered, by route pattern, method and status',

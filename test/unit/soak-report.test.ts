@@ -59,7 +59,7 @@ describe('soak memory verdicts', () => {
     expect(verdict(result, 'RSS growth over the last 20.0 min, each process')).toEqual(
       expect.objectContaining({ value: 'pid 1: 0.0 MB', held: true }),
     );
-    expect(verdict(result, 'heap growth (its troughs) over the last 20.0 min, each process').held).toBe(true);
+    expect(verdict(result, 'heap kept growth over the last 20.0 min, each process').held).toBe(true);
     expect(verdict(result, 'RSS growth over the last 20.0 min, all serving').held).toBeUndefined();
   });
 
@@ -100,11 +100,34 @@ describe('soak memory verdicts', () => {
     const sawing = (pid: number, t: number): number =>
       pid === 1 ? (Math.floor(t / 10) % 3 === 0 ? 300 : 600 + Math.min(t - 600, 1200) / 10) : refilling(pid, t);
     const flatFloor = run(pids, sawing, [WORKER_KILLED]);
-    expect(verdict(flatFloor, 'heap growth (its troughs)').held).toBe(true);
+    expect(verdict(flatFloor, 'heap kept growth').held).toBe(true);
     // ...and a floor that rises by 6 MB of heap over the window.
     const rising = (pid: number, t: number): number => (pid === 1 ? 300 + t / 100 : refilling(pid, t));
     const leaking = run(pids, rising, [WORKER_KILLED]);
-    expect(verdict(leaking, 'heap growth (its troughs)').held).toBe(false);
+    expect(verdict(leaking, 'heap kept growth').held).toBe(false);
+  });
+
+  it('judges the heap by what each process kept after its full collections, when the metric is there', () => {
+    const withKept = (kept: (t: number) => number): SoakResult => {
+      const result = run(pids, refilling, [WORKER_KILLED]);
+      for (const sample of result.samples) {
+        // The heap in use climbs throughout; only the kept figure says whether anything stays.
+        sample.heaps = sample.heaps.map((h) => ({ ...h, heapMb: 100 + sample.t / 10, keptMb: kept(sample.t) }));
+      }
+      return result;
+    };
+    expect(
+      verdict(
+        withKept(() => 150),
+        'heap kept growth',
+      ).held,
+    ).toBe(true);
+    expect(
+      verdict(
+        withKept((t) => 150 + t / 100),
+        'heap kept growth',
+      ).held,
+    ).toBe(false);
   });
 
   it('holds a request under way during a fault against the fault, however long it then took to fail', () => {

@@ -30,6 +30,8 @@ export interface HeapSample {
   /** `process_start_time_seconds`: which process answered. */
   startedAt: number;
   heapMb: number;
+  /** `saltapid_heap_after_gc_bytes`: the heap kept after the latest full collection (NaN before one). */
+  keptMb?: number;
 }
 
 export interface FaultWindow {
@@ -81,6 +83,7 @@ export function quarterGrowth<P extends { t: number }>(
 }
 
 export const peak = (values: number[]): number => Math.max(...values);
+export const middle = (values: number[]): number => median(values);
 export const trough = (values: number[]): number => Math.min(...values);
 
 function median(values: number[]): number {
@@ -177,8 +180,18 @@ export function rssGrowthByProcess(result: SoakResult, fromS: number): ProcessGr
   return growthOfSurvivors(series, fromS, lastT, sampleSlack(result), (pid) => `pid ${pid}`, peak);
 }
 
+/**
+ * The heap each process kept: after its latest full collection where the metric says so (judged by
+ * quarter medians: a leak raises them, a collection's timing does not), else the heap in use
+ * (judged by its quarter troughs: what the collector could not free; its peaks move with when it ran).
+ */
 export function heapGrowthByProcess(result: SoakResult, fromS: number): ProcessGrowth[] {
-  const series = seriesOf(result, (sample) => sample.heaps.map((h) => [h.startedAt, h.heapMb]));
+  const kept = result.samples.some((sample) => sample.heaps.some((h) => Number.isFinite(h.keptMb)));
+  const series = seriesOf(result, (sample) =>
+    sample.heaps
+      .filter((h) => !kept || Number.isFinite(h.keptMb))
+      .map((h) => [h.startedAt, kept ? (h.keptMb ?? NaN) : h.heapMb]),
+  );
   const lastT = result.samples.at(-1)?.t ?? 0;
   // A worker answers /metrics only when the balancer hands it the connection: allow a few misses.
   return growthOfSurvivors(
@@ -187,8 +200,7 @@ export function heapGrowthByProcess(result: SoakResult, fromS: number): ProcessG
     lastT,
     sampleSlack(result) * 4,
     (started) => `process started ${new Date(started * 1000).toISOString().slice(11, 19)}`,
-    // The heap's troughs: what the collector could not free (its peaks move with when it ran).
-    trough,
+    kept ? middle : trough,
   );
 }
 
@@ -231,7 +243,7 @@ export function verdicts(result: SoakResult): Verdict[] {
       held: judged ? flat(rssGrown) : undefined,
     },
     {
-      name: `heap growth (its troughs) over the last ${(windowS / 60).toFixed(1)} min, each process that lived through it`,
+      name: `heap kept growth over the last ${(windowS / 60).toFixed(1)} min, each process that lived through it`,
       value: describeGrowth(heapGrown),
       held: judged ? flat(heapGrown) : undefined,
     },
