@@ -16,6 +16,13 @@ afterEach(async () => {
   for (const api of apis.splice(0)) await api.close();
 });
 
+/** salt-apid on the demo master, closed after the test, and a session on it. */
+async function loggedIn(): Promise<{ api: ApiUnderTest; token: string }> {
+  const api = await startApi();
+  apis.push(api);
+  return { api, token: await login(api) };
+}
+
 async function login(api: ApiUnderTest): Promise<string> {
   const res = await api.call('/login', {
     method: 'POST',
@@ -58,9 +65,7 @@ function readAll(res: IncomingMessage): Promise<string> {
 
 describe('large answers', () => {
   it('streams JSON with the bytes json.dumps writes, and answers others while its reader stalls', async () => {
-    const api = await startApi();
-    apis.push(api);
-    const token = await login(api);
+    const { api, token } = await loggedIn();
     const res = await bigRequest(api, token, 'application/json');
     expect(res.statusCode).toBe(200);
     expect(res.headers['transfer-encoding']).toBe('chunked');
@@ -84,9 +89,7 @@ describe('large answers', () => {
   });
 
   it('streams YAML with the bytes of the whole dump', async () => {
-    const api = await startApi();
-    apis.push(api);
-    const token = await login(api);
+    const { api, token } = await loggedIn();
     const res = await bigRequest(api, token, 'application/x-yaml');
     expect(res.statusCode).toBe(200);
     expect(res.headers['transfer-encoding']).toBe('chunked');
@@ -96,9 +99,7 @@ describe('large answers', () => {
   });
 
   it('keeps a small answer in one piece, with its length', async () => {
-    const api = await startApi();
-    apis.push(api);
-    const token = await login(api);
+    const { api, token } = await loggedIn();
     const res = await api.call('/', {
       method: 'POST',
       headers: { 'X-Auth-Token': token, 'Content-Type': 'application/json', Accept: 'application/json' },

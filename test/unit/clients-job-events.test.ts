@@ -34,15 +34,21 @@ async function drain(stream: JobEventStream): Promise<string[]> {
   }
 }
 
+/** A stream with a request in flight: `answer(jid)` is the master's reply naming the job. */
+function inFlight() {
+  const { bus, fire } = fakeBus();
+  const stream = new JobEventStream(bus, 'salt/job/', undefined);
+  let answer: (jid: string) => void = () => undefined;
+  const reply = stream.track(
+    () => new Promise<string>((resolve) => (answer = resolve)),
+    (jid) => jid,
+  );
+  return { fire, stream, answer: (jid: string) => answer(jid), reply };
+}
+
 describe('JobEventStream', () => {
   it("keeps the events fired before a request's reply names their jid, in order, and drops the others", async () => {
-    const { bus, fire } = fakeBus();
-    const stream = new JobEventStream(bus, 'salt/job/', undefined);
-    let answer: (jid: string) => void = () => undefined;
-    const reply = stream.track(
-      () => new Promise<string>((resolve) => (answer = resolve)),
-      (jid) => jid,
-    );
+    const { fire, stream, answer, reply } = inFlight();
     const tags: Promise<string[]> = (async () => {
       // Interleaved with another job's events while the request is in flight.
       fire(ev('111', 'new'));
@@ -61,13 +67,7 @@ describe('JobEventStream', () => {
   });
 
   it('holds a bounded number of events for jids not known yet', async () => {
-    const { bus, fire } = fakeBus();
-    const stream = new JobEventStream(bus, 'salt/job/', undefined);
-    let answer: (jid: string) => void = () => undefined;
-    const reply = stream.track(
-      () => new Promise<string>((resolve) => (answer = resolve)),
-      (jid) => jid,
-    );
+    const { fire, stream, answer, reply } = inFlight();
     for (let i = 0; i < 10_050; i++) fire(ev('999', `ret/m${i}`));
     await stream.next(0);
     answer('999');

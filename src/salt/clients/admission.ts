@@ -227,7 +227,8 @@ export class JobAdmission {
     const place = new Place(this, this.windowed(speed) ? this.fastWindow.take(speed) : undefined, speed !== 'fast');
     this.atMaster.add(place);
     this.out++;
-    place.armProbe(this.options.fastWindowMs, this.othersWait);
+    // With nobody waiting, no timer: the first to wait arms every place at the master (acquire).
+    if (this.othersWait()) place.armProbe(this.options.fastWindowMs, this.othersWait);
     return place;
   }
 

@@ -251,8 +251,7 @@ export class JobWatch {
   }
 
   private stopWaiting(id: string): void {
-    if (!this.waiting.delete(id)) return;
-    if (this.deadlines.get(id) === this.latestDeadline && --this.atLatest === 0) this.latestStale = true;
+    if (this.waiting.delete(id)) this.stopWaitingCount(this.deadlines.get(id));
   }
 
   /** A waiting minion's deadline, counted toward the latest. */

@@ -6,6 +6,7 @@ import { MasterErrorReply } from '../errors.js';
 import { pythonStr } from '../../python/repr.js';
 import { publishLoad, type PublishSpec } from './local-load.js';
 import type { LivenessCheckCounts } from './netapi.js';
+import { dropOldest } from './oldest-first.js';
 
 /**
  * Liveness checks for the synchronous jobs in flight: "do your silent minions still run it?"
@@ -87,18 +88,6 @@ function checkSpec(fun: string, arg: string[], targets: string[], kwargs: SaltMa
   return { tgt: targets, fun, arg, tgt_type: 'list', ret: '', jid: '', kwargs };
 }
 
-/**
- * For a table kept in time order (each entry deleted and set again when it changes): drops from
- * the front what is older than `before`, and the oldest beyond `MAX_ENTRIES`; stops at the first
- * entry it keeps, so each entry is dropped once and a call costs what it drops.
- */
-function dropOldest(table: Map<string, number>, before: number): void {
-  for (const [key, at] of table) {
-    if (at >= before && table.size <= MAX_ENTRIES) return;
-    table.delete(key);
-  }
-}
-
 /** Drops entries older than `before` (all of them if that is not enough). */
 function prune(table: Map<string, number>, before: number): void {
   if (table.size < MAX_ENTRIES) return;
@@ -138,7 +127,7 @@ export class LivenessChecks {
     const now = performance.now();
     this.lastReturn.delete(id);
     this.lastReturn.set(id, now);
-    dropOldest(this.lastReturn, now - this.options.intervalMs);
+    dropOldest(this.lastReturn, now - this.options.intervalMs, MAX_ENTRIES);
   }
 
   private credentialKey(kwargs: SaltMap): string {

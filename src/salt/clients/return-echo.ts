@@ -1,5 +1,6 @@
 import { isSaltMap } from '../codec/values.js';
 import type { SaltEvent } from '../event-frame.js';
+import { dropOldest } from './oldest-first.js';
 
 /**
  * Notices a minion's return that the master puts on the bus a second time: the minion gave up
@@ -38,10 +39,6 @@ export class ReturnEcho {
     }
     const now = performance.now();
     this.seen.set(key, now);
-    // Oldest first: drop from the front while too many or too old.
-    for (const [oldKey, at] of this.seen) {
-      if (this.seen.size <= REMEMBERED && now - at <= REMEMBERED_MS) break;
-      this.seen.delete(oldKey);
-    }
+    dropOldest(this.seen, now - REMEMBERED_MS, REMEMBERED);
   };
 }
