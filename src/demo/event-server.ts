@@ -46,29 +46,39 @@ export class EventServer {
   /** Frames the puller failed on: each one an exception in a real master's log. */
   pullErrors = 0;
 
-  private constructor(
-    private readonly options: EventServerOptions,
-    private readonly pubServer: Server,
-    private readonly pullServer: Server,
-    readonly pubAddress: BusAddress,
-    readonly pullAddress: BusAddress,
-  ) {}
+  // Each server knows its connections from the start: a reader that connects while the puller is
+  // still being set up (a salt-apid reconnecting every 50 ms does) is one stop() must cut, or the
+  // publisher's close would wait for it forever.
+  private readonly pubServer = createServer((socket) => this.addReader(socket));
+  private readonly pullServer = createServer((socket) => this.addSender(socket));
+  #pubAddress: BusAddress;
+  #pullAddress: BusAddress;
+
+  private constructor(private readonly options: EventServerOptions) {
+    this.#pubAddress = options.pubAddress;
+    this.#pullAddress = options.pullAddress;
+  }
 
   static async start(options: EventServerOptions): Promise<EventServer> {
-    const pubServer = createServer();
-    const pullServer = createServer();
-    const pubAddress = await listen(pubServer, options.pubAddress, 0o660);
-    let pullAddress: BusAddress;
+    const server = new EventServer(options);
+    server.#pubAddress = await listen(server.pubServer, options.pubAddress, 0o660);
     try {
-      pullAddress = await listen(pullServer, options.pullAddress, 0o600);
+      server.#pullAddress = await listen(server.pullServer, options.pullAddress, 0o600);
     } catch (err) {
-      await closeServer(pubServer, options.pubAddress);
+      await server.stop();
       throw err;
     }
-    const server = new EventServer(options, pubServer, pullServer, pubAddress, pullAddress);
-    pubServer.on('connection', (socket) => server.addReader(socket));
-    pullServer.on('connection', (socket) => server.addSender(socket));
     return server;
+  }
+
+  /** Where the publisher listens (its port resolved in tcp mode). */
+  get pubAddress(): BusAddress {
+    return this.#pubAddress;
+  }
+
+  /** Where the puller listens (its port resolved in tcp mode). */
+  get pullAddress(): BusAddress {
+    return this.#pullAddress;
   }
 
   /** Sends event bytes (`tag\n\n` + msgpack data) to every reader, in the pub framing. */
