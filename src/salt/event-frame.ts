@@ -115,7 +115,7 @@ export class EventFrameReader {
   private nextBare(pending: Buffer, offset: number): { body: Buffer; end: number } | { needed: number } {
     if (offset >= pending.length) return { needed: offset + 1 };
     try {
-      const { value, end } = unpackAt(pending, offset);
+      const { value, end } = unpackAt(pending, offset, { binViews: true });
       return { body: wrapperBody(value), end };
     } catch (err) {
       if (err instanceof IncompleteMsgpack) return { needed: err.needed };
@@ -129,7 +129,7 @@ export class EventFrameReader {
     if (length > MAX_FRAME_BYTES) throw new InvalidMsgpack(`event frame of ${length} bytes exceeds the limit`);
     const end = offset + 4 + length;
     if (end > pending.length) return { needed: end };
-    return { body: wrapperBody(unpack(pending.subarray(offset + 4, end))), end };
+    return { body: wrapperBody(unpack(pending.subarray(offset + 4, end), { binViews: true })), end };
   }
 
   private decode(body: Buffer): FrameResult {

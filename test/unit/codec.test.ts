@@ -103,6 +103,39 @@ describe('unpack', () => {
     expect(unpack(Buffer.from('a200ff', 'hex'))).toEqual(Buffer.from([0, 0xff]));
   });
 
+  it('reads text of every length the same whether it is ASCII, other UTF-8 or not UTF-8 at all', () => {
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    for (const length of [0, 1, 23, 24, 25, 31, 32, 200, 70_000]) {
+      for (const bytes of [
+        Buffer.alloc(length, 0x61),
+        Buffer.concat([Buffer.alloc(Math.max(0, length - 2), 0x62), Buffer.from('é')]),
+        Buffer.concat([Buffer.alloc(Math.max(0, length - 1), 0x63), Buffer.from([0xff])]),
+        Buffer.concat([Buffer.from([0xc3]), Buffer.alloc(Math.max(0, length - 1), 0x64)]),
+      ]) {
+        let expected: string | Buffer;
+        try {
+          expected = decoder.decode(bytes);
+        } catch {
+          expected = bytes;
+        }
+        // str family (raw on the request channel) and bin read as text (Salt's raw=True reader).
+        expect(unpack(pack(bytes, { useBinType: false }))).toEqual(expected);
+        expect(unpack(pack(bytes, { useBinType: true }), { binAsString: true })).toEqual(expected);
+      }
+    }
+  });
+
+  it('gives bin values as views into the buffer only when asked', () => {
+    const buf = pack({ body: Buffer.from([1, 2, 3]) }, { useBinType: true });
+    const copied = (unpack(buf) as { body: Buffer }).body;
+    const viewed = (unpack(buf, { binViews: true }) as { body: Buffer }).body;
+    expect([...copied]).toEqual([1, 2, 3]);
+    expect([...viewed]).toEqual([1, 2, 3]);
+    buf[buf.length - 1] = 9;
+    expect([...viewed]).toEqual([1, 2, 9]);
+    expect([...copied]).toEqual([1, 2, 3]);
+  });
+
   it('returns 64-bit integers as numbers when safe and bigint otherwise', () => {
     expect(unpack(Buffer.from('cf0000000100000000', 'hex'))).toBe(2 ** 32);
     expect(unpack(Buffer.from('cf8000000000000000', 'hex'))).toBe(2n ** 63n);

@@ -31,12 +31,20 @@ export class InvalidMsgpack extends Error {
 export interface UnpackOptions {
   /** bin values: keep as bytes (default) or decode like str (Salt's `raw=True` reader). */
   binAsString?: boolean;
+  /**
+   * bin values as views into the buffer rather than copies: for a caller that is done with them
+   * before the buffer changes (the event frame reader, whose wrapper's body is decoded at once).
+   */
+  binViews?: boolean;
 }
 
 /** Salt's datetime extension; its payload is the text `%Y%m%dT%H:%M:%S.%f`. */
 const EXT_DATETIME = 78;
 const MAX_DEPTH = 512;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Text up to this many bytes is read byte by byte when it is ASCII (most keys and short values). */
+const SHORT_TEXT = 24;
 
 function bytesToValue(bytes: Uint8Array): string | Uint8Array {
   try {
@@ -60,8 +68,32 @@ class Reader {
     private readonly buf: Buffer,
     start: number,
     private readonly binAsString: boolean,
+    private readonly binViews: boolean,
   ) {
     this.pos = start;
+  }
+
+  /**
+   * A str (or raw) value of `n` bytes: UTF-8 text, or the bytes when they are not UTF-8. ASCII,
+   * by far the most common, is read without a view and a decoder call.
+   */
+  private text(n: number): string | Uint8Array {
+    this.need(n);
+    const buf = this.buf;
+    const start = this.pos;
+    const end = start + n;
+    this.pos = end;
+    if (n <= SHORT_TEXT) {
+      let out = '';
+      for (let i = start; i < end; i++) {
+        const byte = buf[i]!;
+        if (byte >= 0x80) return bytesToValue(buf.subarray(start, end));
+        out += String.fromCharCode(byte);
+      }
+      return out;
+    }
+    for (let i = start; i < end; i++) if (buf[i]! >= 0x80) return bytesToValue(buf.subarray(start, end));
+    return buf.toString('latin1', start, end);
   }
 
   private need(n: number): void {
@@ -103,7 +135,7 @@ class Reader {
     const b = this.u8();
     if (b < 0x80) return b;
     if (b >= 0xe0) return b - 0x100;
-    if (b >= 0xa0 && b <= 0xbf) return bytesToValue(this.take(b & 0x1f));
+    if (b >= 0xa0 && b <= 0xbf) return this.text(b & 0x1f);
     if (b >= 0x90 && b <= 0x9f) return this.array(b & 0x0f, depth);
     if (b >= 0x80 && b <= 0x8f) return this.map(b & 0x0f, depth);
     switch (b) {
@@ -156,11 +188,11 @@ class Reader {
       case 0xd8:
         return this.ext(16);
       case 0xd9:
-        return bytesToValue(this.take(this.u8()));
+        return this.text(this.u8());
       case 0xda:
-        return bytesToValue(this.take(this.u16()));
+        return this.text(this.u16());
       case 0xdb:
-        return bytesToValue(this.take(this.u32()));
+        return this.text(this.u32());
       case 0xdc:
         return this.array(this.u16(), depth);
       case 0xdd:
@@ -175,8 +207,9 @@ class Reader {
   }
 
   private binary(n: number): string | Uint8Array {
+    if (this.binAsString) return this.text(n);
     const bytes = this.take(n);
-    return this.binAsString ? bytesToValue(bytes) : Buffer.from(bytes);
+    return this.binViews ? bytes : Buffer.from(bytes);
   }
 
   private ext(n: number): SaltValue {
@@ -208,7 +241,7 @@ class Reader {
 
 /** Decodes the msgpack value starting at `offset`; returns it with the offset just past it. */
 export function unpackAt(buf: Buffer, offset: number, options: UnpackOptions = {}): { value: SaltValue; end: number } {
-  const reader = new Reader(buf, offset, options.binAsString ?? false);
+  const reader = new Reader(buf, offset, options.binAsString ?? false, options.binViews ?? false);
   const value = reader.read();
   return { value, end: reader.pos };
 }
