@@ -1,6 +1,7 @@
 import { closeSync, openSync, statSync } from 'node:fs';
 import pino, { type Level, type Logger, type LevelWithSilent, type StreamEntry } from 'pino';
 import { TextLines, type TextLogFormat } from './log-text.js';
+import { errorCode, errorReason } from './error-fields.js';
 
 /**
  * The process logger: pino JSON on stdout, or text lines where a Salt log format is set
@@ -90,11 +91,9 @@ export class LogFileError extends Error {
     readonly option: string,
     cause: unknown,
   ) {
-    const code = (cause as { code?: unknown }).code;
-    const reason = typeof code === 'string' ? code : cause instanceof Error ? cause.message : String(cause);
-    super(`cannot open ${option} ${path}: ${reason}`, { cause });
+    super(`cannot open ${option} ${path}: ${errorReason(cause)}`, { cause });
     this.name = 'LogFileError';
-    this.code = typeof code === 'string' ? code : undefined;
+    this.code = errorCode(cause);
   }
 }
 

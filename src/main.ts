@@ -26,6 +26,7 @@ import { PAM_ON_MASTER } from './salt/auth/pam.js';
 import { startServer, type RunningServer, type StartServerOptions } from './server.js';
 import { StartupError } from './startup-error.js';
 import type { WorkerPool } from './worker-pool.js';
+import { errorCode } from './error-fields.js';
 
 /** Exit codes: 2 for a usage or configuration error (like salt-api), 1 for a failure to start. */
 export const EXIT_OK = 0;
@@ -252,7 +253,7 @@ async function listen(
     await demo?.stop();
     await closeLogOutputs(logs);
     if (err instanceof StartupError) return failure(io, err.message, EXIT_USAGE);
-    const code = (err as { code?: unknown }).code;
+    const code = errorCode(err);
     if (code === 'EADDRINUSE' || code === 'EACCES') {
       return failure(io, `cannot listen on ${settings.rest.host}:${settings.rest.port}: ${String(code)}`, EXIT_FAILURE);
     }

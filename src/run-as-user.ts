@@ -14,6 +14,7 @@
 import { chownSync, statSync } from 'node:fs';
 import { currentUser } from './config/master-settings.js';
 import { lookupUser, type PasswdEntry } from './passwd.js';
+import { errorMessage } from './error-fields.js';
 
 export interface IdentityOps {
   /** The name of the user this process runs as (Salt's `get_user`). */
@@ -94,7 +95,7 @@ export function switchUser(entry: PasswdEntry, files: readonly string[], ops: Id
     ops.setgid(entry.gid);
     ops.setuid(entry.uid);
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = errorMessage(err);
     throw new UserSwitchError(`${cannotSwitch(entry.name)} (${reason})`, { cause: err });
   }
   const values: Record<string, string> = {

@@ -5,9 +5,8 @@
  * what other clients saw meanwhile: the delivery delay of `/events` (stamped hook events posted
  * every 50 ms) and the time of `GET /` (asked one after another).
  */
-import { readFile } from 'node:fs/promises';
 import { openEventsClient, percentile, sleep, stamp } from './events-client.js';
-import { startLocalTarget, type Target } from './target.js';
+import { cpuMsOf, startLocalTarget, type Target } from './target.js';
 
 export interface FleetRow {
   minions: number;
@@ -52,14 +51,6 @@ const WORKLOADS: Workload[] = [
   { name: 'GET /keys', request: (t, token) => get(t, token, '/keys') },
 ];
 
-/** CPU time (user + system) of a process in ms: /proc/PID/stat fields 14 and 15, in clock ticks of 10 ms. */
-async function cpuMs(pid: number | undefined): Promise<number> {
-  if (pid === undefined) return NaN;
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
 /** Runs `during` in a loop until `stop` says so, collecting what it returns. */
 async function loopUntil<T>(stop: () => boolean, during: () => Promise<T | undefined>): Promise<T[]> {
   const out: T[] = [];
@@ -94,12 +85,12 @@ async function measureOne(target: Target, token: string, minions: number, worklo
     await sleep(20);
     return target.rss();
   });
-  const cpuBefore = await cpuMs(target.pid);
+  const cpuBefore = await cpuMsOf(target.pid);
   const started = performance.now();
   const res = await workload.request(target, token, jid);
   const body = await res.arrayBuffer();
   const answerMs = performance.now() - started;
-  const apiCpuMs = (await cpuMs(target.pid)) - cpuBefore;
+  const apiCpuMs = (await cpuMsOf(target.pid)) - cpuBefore;
   // Events posted during the answer may still be on their way: a moment for them to arrive.
   await sleep(200);
   done = true;

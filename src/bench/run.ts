@@ -8,7 +8,7 @@
  *
  * Prints Markdown tables for BENCHMARKS.md and writes .bench/results.json. BENCH_DURATION (seconds
  * per workload, default 10) and BENCH_ONLY (a substring of workload names, `SSE fan-out`,
- * `capacity model`, `long jobs`, `fleet size` or `abuse`) narrow a run; BENCH_FLEET the fleet sizes
+ * `capacity model`, `long jobs`, `fleet size`, `request floor` or `abuse`) narrow a run; BENCH_FLEET the fleet sizes
  * (`100,1000,10000`); BENCH_LONG_SLEEP, BENCH_LONG_BURST, BENCH_LONG_RAND_MAX and BENCH_LONG_REST
  * set the long-jobs runs' sleep, burst, rand_sleep and rest seconds (8, 15, 10, 35). BENCH_CAPACITY
  * sets the demo master's capacity model for `capacity model` (e.g.
@@ -23,6 +23,7 @@ import { abuseTable, runAbuse, type AbuseRow } from './abuse.js';
 import { capacityTable, measureCapacity, type CapacityRow } from './capacity.js';
 import { fanoutTable, sseFanout, type FanoutRow } from './fanout.js';
 import { fleetTable, measureFleet, type FleetRow } from './fleet.js';
+import { floorTable, measureFloor, type FloorResult } from './floor.js';
 import { longJobsTable, measureLongJobs, type LongJobsRow } from './long-jobs.js';
 import { DEMO_CREDENTIALS, remoteTarget, startLocalTarget, type Target } from './target.js';
 import { measure, measureVariant, workloadTable, workloads, type Row } from './workloads.js';
@@ -170,6 +171,31 @@ async function runLongJobs(target: Target): Promise<LongJobsRow[]> {
   }
 }
 
+/** The Markdown tables of what a run measured, in BENCHMARKS.md's order. */
+function tablesOf(run: {
+  rows: Row[];
+  fanout: FanoutRow[];
+  metricsCost: MetricsCostRow[];
+  workers: WorkersRow[];
+  capacity: CapacityRow[];
+  longJobs: LongJobsRow[];
+  fleet: FleetRow[];
+  floor: FloorResult | undefined;
+  abuse: AbuseRow[];
+}): string[] {
+  return [
+    ...(run.rows.length > 0 ? [workloadTable(run.rows)] : []),
+    ...(run.fanout.length > 0 ? [fanoutTable(run.fanout)] : []),
+    ...(run.metricsCost.length > 0 ? [metricsCostTable(run.metricsCost)] : []),
+    ...(run.workers.length > 0 ? [workersTable(run.workers)] : []),
+    ...(run.capacity.length > 0 ? [capacityTable(run.capacity)] : []),
+    ...(run.longJobs.length > 0 ? [longJobsTable(run.longJobs)] : []),
+    ...(run.fleet.length > 0 ? [fleetTable(run.fleet)] : []),
+    ...(run.floor !== undefined ? [floorTable(run.floor)] : []),
+    ...(run.abuse.length > 0 ? [abuseTable(run.abuse)] : []),
+  ];
+}
+
 async function main(): Promise<void> {
   const target = await openTarget();
   try {
@@ -211,6 +237,10 @@ async function main(): Promise<void> {
       target.local && wanted('fleet size', true)
         ? await measureFleet(Number(process.env['BENCH_PORT'] ?? 18080) + 5, FLEET_SIZES)
         : [];
+    const floor: FloorResult | undefined =
+      target.local && wanted('request floor', true)
+        ? await measureFloor(target, Number(process.env['BENCH_PORT'] ?? 18080) + 6, DURATION)
+        : undefined;
     const abuse: AbuseRow[] = wanted('abuse', target.local) ? await runAbuse(target) : [];
     const { startupMs, idleRssMb } = target;
     const summary = {
@@ -226,20 +256,12 @@ async function main(): Promise<void> {
       capacity,
       longJobs,
       fleet,
+      floor,
       abuse,
     };
     await mkdir('.bench', { recursive: true });
     await writeFile(join('.bench', 'results.json'), `${JSON.stringify(summary, null, 2)}\n`);
-    const tables = [
-      ...(rows.length > 0 ? [workloadTable(rows)] : []),
-      ...(fanout.length > 0 ? [fanoutTable(fanout)] : []),
-      ...(metricsCost.length > 0 ? [metricsCostTable(metricsCost)] : []),
-      ...(workerRows.length > 0 ? [workersTable(workerRows)] : []),
-      ...(capacity.length > 0 ? [capacityTable(capacity)] : []),
-      ...(longJobs.length > 0 ? [longJobsTable(longJobs)] : []),
-      ...(fleet.length > 0 ? [fleetTable(fleet)] : []),
-      ...(abuse.length > 0 ? [abuseTable(abuse)] : []),
-    ];
+    const tables = tablesOf(summary);
     const startup = startupMs === undefined ? '' : `Start to first 200 on GET /: ${startupMs} ms; `;
     process.stdout.write(`${tables.join('\n\n')}\n\n${startup}idle RSS ${idleRssMb.toFixed(0)} MB.\n`);
     if (rows.some((r) => r.failures > 0) || fanout.some((r) => r.delivered < r.clients * r.events))

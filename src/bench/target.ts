@@ -43,6 +43,14 @@ export const CLI_ENTRIES = {
 
 export const DEMO_CREDENTIALS: Credentials = { username: 'saltdev', password: 'saltdev', eauth: 'pam' };
 
+/** CPU time (user + system) of a process in ms: /proc/PID/stat fields 14 and 15, in clock ticks of 10 ms. */
+export async function cpuMsOf(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return NaN;
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 export function rssOf(pid: number | undefined): Promise<number> {
   if (pid === undefined) return Promise.resolve(NaN);
   return readFile(`/proc/${pid}/status`, 'utf8').then(

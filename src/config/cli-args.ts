@@ -12,6 +12,7 @@ import { manDate, manPage } from './man-page.js';
 import { manualText } from './manual-text.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { VERSION } from '../version.js';
+import { errorMessage } from '../error-fields.js';
 
 export type { LogLevel } from './log-level.js';
 
@@ -107,7 +108,7 @@ function readFlags(argv: string[]) {
     }).values;
   } catch (error) {
     // Node's messages go on with advice about '--'; the first sentence is the useful part.
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     throw new CliUsageError(message.split(/\.\s|\n/)[0] ?? message);
   }
 }

@@ -15,6 +15,7 @@ import { globPaths } from './glob.js';
 import { CONFIG_VALUE_LIMITS } from '../value-bounds.js';
 import { SALT_YAML_SCHEMA, YamlSyntaxError, loadYaml } from '../python/yaml11.js';
 import { emptyDict, ownValue, setOwn } from '../dict.js';
+import { errorCode } from '../error-fields.js';
 
 export const DEFAULT_INCLUDE = 'master.d/*.conf';
 const MAX_INCLUDE_DEPTH = 16;
@@ -112,7 +113,7 @@ function readText(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errorCode(error);
     throw new ConfigError(
       file,
       undefined,

@@ -3,6 +3,7 @@ import { BlockList, isIP } from 'node:net';
 import { isMapping } from './master-file.js';
 import type { OptionReader } from './option-reader.js';
 import { Secret } from './secret.js';
+import { errorCode } from '../error-fields.js';
 
 /**
  * salt-apid's own `rest_cherrypy` options for webhooks (salt-api ignores them): `webhooks`, a list
@@ -59,7 +60,7 @@ function readSecret(entry: Record<string, unknown>, valueKey: string, fileKey: s
   try {
     bytes = readFileSync(file);
   } catch (error) {
-    throw fail(`${fileKey} ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw fail(`${fileKey} ${file} cannot be read (${errorCode(error) ?? 'error'})`);
   }
   if (bytes.length > MAX_SECRET_BYTES) throw fail(`${fileKey} ${file} is too large for a secret`);
   const text = bytes.toString('utf8').replace(/\r?\n$/, '');

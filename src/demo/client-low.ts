@@ -2,6 +2,7 @@ import type { SaltMap, SaltValue } from '../salt/codec/values.js';
 import { isSaltMap } from '../salt/codec/values.js';
 import { bindCall, formatCall, PythonTypeError, type BoundCall, type Signature } from './call-args.js';
 import { isoStamp } from './clock.js';
+import { errorMessage } from '../error-fields.js';
 
 /**
  * How runner and wheel functions run on the master (`salt.client.mixins.SyncClientMixin.low`):
@@ -49,7 +50,7 @@ const CLIENT_INTERNAL_KEYWORDS = new Set([
 
 function pythonTraceback(err: unknown): string {
   const name = err instanceof Error ? err.name : 'Exception';
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   return `Traceback (most recent call last):\n  File "salt/client/mixins.py", line 400, in low\n${name}: ${message}\n`;
 }
 

@@ -1,5 +1,6 @@
 import { IncompleteMsgpack, unpackAt } from '../salt/codec/unpack.js';
 import type { EventFraming } from '../salt/event-frame.js';
+import { errorMessage } from '../error-fields.js';
 
 /**
  * Reads what event senders write into `master_event_pull.ipc` the way a master of the chosen
@@ -63,7 +64,7 @@ export class PullFrameReader {
       return { end, result };
     } catch (err) {
       if (err instanceof IncompleteMsgpack) return undefined;
-      return this.swallow(`not msgpack: ${err instanceof Error ? err.message : String(err)}`);
+      return this.swallow(`not msgpack: ${errorMessage(err)}`);
     }
   }
 }
@@ -104,6 +105,6 @@ function wrapperBody(wrapper: Buffer): PullResult {
     }
     return body;
   } catch (err) {
-    return { dropped: `bad event frame: ${err instanceof Error ? err.message : String(err)}` };
+    return { dropped: `bad event frame: ${errorMessage(err)}` };
   }
 }

@@ -4,6 +4,7 @@ import { pack } from '../salt/codec/pack.js';
 import { unpack } from '../salt/codec/unpack.js';
 import { isSaltMap, type SaltMap, type SaltValue } from '../salt/codec/values.js';
 import { safeText } from '../dict.js';
+import { errorCode } from '../error-fields.js';
 
 /**
  * The request channel (ret_port): a ROUTER that behaves like 3008's pooled worker router.
@@ -71,7 +72,7 @@ export class RequestServer {
         break;
       } catch (err) {
         // A master restarted on the same port may find it still held for a moment.
-        if (attempt >= BIND_ATTEMPTS || (err as { code?: string }).code !== 'EADDRINUSE') {
+        if (attempt >= BIND_ATTEMPTS || errorCode(err) !== 'EADDRINUSE') {
           router.close();
           throw err;
         }

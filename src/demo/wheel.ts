@@ -6,6 +6,7 @@ import { pythonStr } from '../python/repr.js';
 import { generateKeyPairPem, KEY_STATUSES, pemFinger, type KeyStatus } from './keys.js';
 import type { MasterContext } from './master-context.js';
 import { emptyDict, ownValue } from '../dict.js';
+import { errorMessage } from '../error-fields.js';
 
 /**
  * `ClearFuncs.wheel`: authenticate, check `@wheel` rights, run the wheel function inside the
@@ -220,7 +221,7 @@ export class WheelService {
     } catch (err) {
       if (signal.aborted) throw err;
       const name = err instanceof Error ? err.name : 'Exception';
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       data['return'] = `Exception occurred in wheel ${fun}: ${name}: ${message}`;
       data['success'] = false;
       data['_stamp'] = isoStamp();

@@ -1,5 +1,6 @@
 import type { CacheHealth } from '../salt/cache/salt-cache.js';
 import type { MasterHealth } from '../salt/master.js';
+import { errorMessage } from '../error-fields.js';
 
 /**
  * `/readyz`'s question, cheap enough for a probe every second: is the event bus connected, and
@@ -73,7 +74,7 @@ export class Readiness {
     } catch (error) {
       const verdict: ReadinessVerdict = {
         ready: false,
-        reason: `the master's request port does not answer (${error instanceof Error ? error.message : String(error)})`,
+        reason: `the master's request port does not answer (${errorMessage(error)})`,
       };
       this.failed = { at: this.now(), verdict };
       return verdict;

@@ -20,6 +20,7 @@ import { StartupError } from '../startup-error.js';
 import { HttpError } from './errors.js';
 import { assetPathMatcher, pathOf } from './paths.js';
 import { PLUGIN } from './plugin-names.js';
+import { errorCode } from '../error-fields.js';
 
 export const CN_NOT_ALLOWED = 'Client certificate CN not allowed';
 
@@ -33,12 +34,12 @@ async function readPem(option: string, path: string, what: string): Promise<stri
   try {
     return await readFile(path, 'utf8');
   } catch (cause) {
-    const code = (cause as { code?: unknown }).code;
+    const code = errorCode(cause);
     if (code === 'ENOENT') {
       const hint = option === 'ssl_crt' || option === 'ssl_key' ? `; ${SELF_SIGNED_HINT}` : '';
       throw new StartupError(`Could not find ${what} ${path} (${option})${hint}`, { cause });
     }
-    throw new StartupError(`Cannot read ${what} ${path} (${option}): ${String(code ?? cause)}`, { cause });
+    throw new StartupError(`Cannot read ${what} ${path} (${option}): ${code ?? String(cause)}`, { cause });
   }
 }
 

@@ -23,6 +23,7 @@ import {
   timestampType,
 } from './yaml11-types.js';
 import { assertWithinLimits, REQUEST_VALUE_LIMITS, ValueTooLargeError, type ValueLimits } from '../value-bounds.js';
+import { errorMessage } from '../error-fields.js';
 
 const EXPLICIT_TYPES = [binaryType, omapType, pairsType, setType];
 
@@ -87,7 +88,7 @@ export function loadYaml(
       const mark = error.mark as YAMLException['mark'] | undefined;
       throw new YamlSyntaxError(error.reason, mark ? mark.line + 1 : undefined, mark ? mark.column + 1 : undefined);
     }
-    throw new YamlSyntaxError(error instanceof Error ? error.message : String(error), undefined, undefined);
+    throw new YamlSyntaxError(errorMessage(error), undefined, undefined);
   }
   try {
     assertWithinLimits(value, limits);

@@ -4,6 +4,7 @@ import { pack } from './codec/pack.js';
 import { unpack } from './codec/unpack.js';
 import type { SaltMap, SaltValue } from './codec/values.js';
 import { BadReplyError, ClosedError, MasterTimeoutError, MasterUnavailableError } from './errors.js';
+import { errorCode } from '../error-fields.js';
 
 /**
  * Clear requests to the master's ret_port (docs/wire-protocol.md "Request channel"): ZeroMQ REQ
@@ -51,7 +52,7 @@ export function encodeClearRequest(load: SaltMap): Buffer {
 }
 
 function isEagain(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'EAGAIN';
+  return errorCode(err) === 'EAGAIN';
 }
 
 export class RequestChannel {

@@ -6,6 +6,7 @@
  * background every `retryMs`, and the first one that answers closes the circuit again. An error
  * the server itself answered (a Redis error reply) fails that operation only.
  */
+import { errorMessage } from '../../error-fields.js';
 
 export class CacheUnavailableError extends Error {
   constructor(message: string) {
@@ -65,8 +66,6 @@ export interface CircuitStatus {
   failures: number;
 }
 
-const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-
 export class Circuit<C> {
   private connection: C | undefined;
   private connecting: Promise<C> | undefined;
@@ -105,7 +104,7 @@ export class Circuit<C> {
     } catch (error) {
       this.failures++;
       if (this.driver.answered(error)) throw error;
-      throw this.lose(connection, reasonOf(error));
+      throw this.lose(connection, errorMessage(error));
     }
   }
 
@@ -116,7 +115,7 @@ export class Circuit<C> {
     this.probing ??= this.run((connection) => this.driver.ping(connection))
       .then(
         (): CacheVerdict => ({ up: true }),
-        (error: unknown): CacheVerdict => ({ up: false, reason: this.down ?? reasonOf(error) }),
+        (error: unknown): CacheVerdict => ({ up: false, reason: this.down ?? errorMessage(error) }),
       )
       .finally(() => {
         this.probing = undefined;
@@ -147,7 +146,7 @@ export class Circuit<C> {
         },
         (error: unknown) => {
           this.failures++;
-          throw this.open(reasonOf(error));
+          throw this.open(errorMessage(error));
         },
       )
       .finally(() => {
@@ -213,7 +212,7 @@ export class Circuit<C> {
       this.adopt(connection);
     } catch (error) {
       if (this.closed) return;
-      this.down = reasonOf(error);
+      this.down = errorMessage(error);
       this.scheduleRetry();
       return;
     }

@@ -3,6 +3,7 @@ import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CacheVerdict, CircuitStatus } from './circuit.js';
 import type { CacheHealth } from './salt-cache.js';
+import { errorReason } from '../../error-fields.js';
 
 /**
  * Whether the session files can be written (`session_store: cache` on the localfs driver). There
@@ -11,11 +12,6 @@ import type { CacheHealth } from './salt-cache.js';
  * again, whether a request's or the probe's. A readiness check while down tries one private
  * file in each bank the driver has written to, at most once per `retryMs`.
  */
-
-const reasonOf = (error: unknown): string => {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
-};
 
 export class LocalfsHealth implements CacheHealth {
   readonly driver = 'localfs';
@@ -49,7 +45,7 @@ export class LocalfsHealth implements CacheHealth {
   failed(error: unknown): void {
     this.failures++;
     const wasUp = this.down === undefined;
-    this.down = reasonOf(error);
+    this.down = errorReason(error);
     if (wasUp) this.onChange(false, this.down);
   }
 
@@ -77,7 +73,7 @@ export class LocalfsHealth implements CacheHealth {
       }
     } catch (error) {
       this.failed(error);
-      return { up: false, reason: this.down ?? reasonOf(error) };
+      return { up: false, reason: this.down ?? errorReason(error) };
     }
     this.succeeded();
     return { up: true };

@@ -6,6 +6,7 @@ import { unpack } from '../codec/unpack.js';
 import type { SaltValue } from '../codec/values.js';
 import { LocalfsHealth } from './localfs-health.js';
 import { unwrapExpiry, wrapExpiry, type SaltCache } from './salt-cache.js';
+import { errorCode } from '../../error-fields.js';
 
 /**
  * Salt's `localfs` cache driver (`salt/cache/localfs.py`) behind `salt.cache.Cache`, byte for
@@ -24,7 +25,7 @@ const MAX_FILE_BYTES = 1024 * 1024;
 const SAFE_KEY = /^[A-Za-z0-9_.-]{1,200}$/;
 
 /** A file-system error (it has a `code`): what says the files cannot be used, unlike a bad key. */
-const isFsError = (error: unknown): boolean => typeof (error as { code?: unknown } | null)?.code === 'string';
+const isFsError = (error: unknown): boolean => errorCode(error) !== undefined;
 
 export class LocalfsCache implements SaltCache {
   constructor(
@@ -116,7 +117,7 @@ export class LocalfsCache implements SaltCache {
         return true;
       } catch (error) {
         // Nothing to remove is not a failure of the files.
-        if ((error as { code?: unknown }).code === 'ENOENT') return false;
+        if (errorCode(error) === 'ENOENT') return false;
         throw error;
       }
     });

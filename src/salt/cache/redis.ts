@@ -6,6 +6,7 @@ import { unpack } from '../codec/unpack.js';
 import type { SaltValue } from '../codec/values.js';
 import { Circuit, type CacheVerdict, type CircuitStatus, type CircuitTimers, type Opening } from './circuit.js';
 import { unwrapExpiry, wrapExpiry, type CacheHealth, type SaltCache } from './salt-cache.js';
+import { errorMessage } from '../../error-fields.js';
 
 /**
  * Salt's `redis` cache driver (`salt/cache/redis_cache.py`) through node-redis, in its layout:
@@ -42,8 +43,6 @@ export interface RedisCacheTuning {
 
 type RedisModule = typeof import('redis');
 type Client = ReturnType<typeof createClient>;
-
-const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export class RedisCache implements SaltCache {
   readonly health: CacheHealth;
@@ -107,7 +106,7 @@ export class RedisCache implements SaltCache {
       disableOfflineQueue: true,
       ...(options.password !== undefined && options.password !== '' && { password: options.password }),
     });
-    client.on('error', (error: unknown) => lost(reasonOf(error)));
+    client.on('error', (error: unknown) => lost(errorMessage(error)));
     return { connection: client, ready: client.connect() };
   }
 
