@@ -1,10 +1,17 @@
-import { connect, type Socket } from 'node:net';
-import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { BusStatusFeed, type BusStatus } from './bus-status.js';
 import type { SaltValue } from './codec/values.js';
 import { ClosedError, MasterUnavailableError } from './errors.js';
-import { encodeEventFrame, EventFrameReader, type EventFraming, type SaltEvent } from './event-frame.js';
+import { EventFrameReader, type EventFraming, type SaltEvent } from './event-frame.js';
+import {
+  describeAddress,
+  EventPull,
+  openSocket,
+  PROBE_TAG_PREFIX,
+  type BusAddress,
+  type PublisherView,
+} from './event-pull.js';
 import { Subscription, type SubscriptionOptions } from './subscription.js';
 
 /**
@@ -17,7 +24,7 @@ import { Subscription, type SubscriptionOptions } from './subscription.js';
 
 export type { BusStatus } from './bus-status.js';
 
-export type BusAddress = { path: string } | { host: string; port: number };
+export type { BusAddress } from './event-pull.js';
 
 export interface EventBusOptions {
   pub: BusAddress;
@@ -51,17 +58,7 @@ export interface EventBusStats {
   reconnects: number;
 }
 
-const PROBE_TAG_PREFIX = 'salt/apid/probe/';
-
-function describeAddress(address: BusAddress): string {
-  return 'path' in address ? address.path : `${address.host}:${address.port}`;
-}
-
-function openSocket(address: BusAddress): Socket {
-  return 'path' in address ? connect({ path: address.path }) : connect({ host: address.host, port: address.port });
-}
-
-export class EventBus {
+export class EventBus implements PublisherView {
   private readonly options: Required<Omit<EventBusOptions, 'logger'>> & { logger: Logger | undefined };
   private readonly subscribers = new Set<Subscription>();
   private readonly taps = new Set<(event: SaltEvent) => void>();
@@ -70,18 +67,14 @@ export class EventBus {
   private busState: BusState = 'connecting';
   private backoffMs: number;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  private pullSocket: Socket | undefined;
-  private pullFramingKnown: EventFraming | undefined;
-  private probing: Promise<EventFraming> | undefined;
-  /** Counts publisher connections, so that a probe spanning a reconnect is not believed. */
-  private connections = 0;
+  private readonly pull: EventPull;
+  private connectionCount = 0;
   private started = false;
   private counters = { eventsReceived: 0, eventsFired: 0, undecodableFrames: 0, reconnects: 0 };
   /** Publisher connection attempts since the last success. */
   private attempts = 0;
   private readonly feed: BusStatusFeed;
   private readonly connectedWaiters = new Set<() => void>();
-  private readonly probeListeners = new Set<(tag: string) => void>();
 
   constructor(options: EventBusOptions) {
     this.options = {
@@ -97,11 +90,21 @@ export class EventBus {
     this.feed = new BusStatusFeed((err) =>
       this.options.logger?.error({ err }, 'a disconnect watcher of the event bus failed'),
     );
-    if (options.pullFraming !== 'auto') this.pullFramingKnown = options.pullFraming;
+    const { pull, pullFraming, probeTimeoutMs, bareProbeMs, maxPullBacklog, logger } = this.options;
+    this.pull = new EventPull({ pull, pullFraming, probeTimeoutMs, bareProbeMs, maxPullBacklog, logger }, this);
   }
 
   get state(): BusState {
     return this.busState;
+  }
+
+  /** Counts publisher connections, so that a probe spanning a reconnect is not believed. */
+  get connections(): number {
+    return this.connectionCount;
+  }
+
+  get connected(): boolean {
+    return this.busState === 'connected';
   }
 
   /** The connection's changes from now on (`connected`, `disconnected`, `reconnecting`, `closed`). */
@@ -171,21 +174,7 @@ export class EventBus {
   /** Fires an event through the master's pull socket; the master republishes it to every listener. */
   async fire(tag: string, data: SaltValue): Promise<void> {
     if (this.busState === 'closed') throw new ClosedError('event bus');
-    const framing = this.pullFramingKnown ?? (await this.probePullFraming());
-    const sock = await this.pullConnection();
-    if (sock.writableLength > this.options.maxPullBacklog) {
-      throw new MasterUnavailableError(`the master is not reading ${describeAddress(this.options.pull)}`);
-    }
-    const frame = encodeEventFrame(tag, data, framing);
-    await new Promise<void>((resolve, reject) => {
-      sock.write(frame, (err) =>
-        err
-          ? reject(
-              new MasterUnavailableError(`writing to ${describeAddress(this.options.pull)} failed`, { cause: err }),
-            )
-          : resolve(),
-      );
-    });
+    await this.pull.fire(tag, data);
     this.counters.eventsFired++;
   }
 
@@ -193,7 +182,7 @@ export class EventBus {
     return {
       state: this.busState,
       pubFraming: this.reader.framing,
-      pullFraming: this.pullFramingKnown,
+      pullFraming: this.pull.framing,
       subscribers: this.subscribers.size,
       ...this.counters,
     };
@@ -205,11 +194,10 @@ export class EventBus {
     this.busState = 'closed';
     clearTimeout(this.reconnectTimer);
     this.pubSocket?.destroy();
-    this.pullSocket?.destroy();
+    this.pull.close();
     for (const sub of [...this.subscribers]) sub.close();
     this.subscribers.clear();
     this.connectedWaiters.clear();
-    this.probeListeners.clear();
     const address = describeAddress(this.options.pub);
     this.feed.publish({ type: 'closed', data: reason ? { address, error: reason } : { address } });
   }
@@ -220,7 +208,7 @@ export class EventBus {
     this.pubSocket = sock;
     this.reader = new EventFrameReader();
     sock.on('connect', () => {
-      this.connections++;
+      this.connectionCount++;
       this.busState = 'connected';
       this.backoffMs = this.options.reconnectInitialMs;
       this.attempts = 0;
@@ -229,8 +217,7 @@ export class EventBus {
       this.connectedWaiters.clear();
       for (const waiter of waiters) waiter();
       this.publish('connected');
-      // Learn the pull framing now, so that the first fire() finds it known.
-      if (this.pullFramingKnown === undefined) void this.probePullFraming().catch(() => undefined);
+      this.pull.publisherConnected();
     });
     sock.on('data', (chunk: Buffer) => this.onData(sock, chunk));
     sock.on('error', (err) => {
@@ -258,17 +245,14 @@ export class EventBus {
         continue;
       }
       this.counters.eventsReceived++;
-      if (this.reader.framing === 'len32' && this.pullFramingKnown === undefined) {
-        // A master that prefixes its publisher frames reads prefixed frames too (3006.26+).
-        this.pullFramingKnown = 'len32';
-      }
+      this.pull.publisherFramed(this.reader.framing);
       this.dispatch(result.event);
     }
   }
 
   private dispatch(event: SaltEvent): void {
     if (event.tag.startsWith(PROBE_TAG_PREFIX)) {
-      for (const listener of this.probeListeners) listener(event.tag);
+      this.pull.probeSeen(event.tag);
       return;
     }
     for (const tap of this.taps) tap(event);
@@ -280,10 +264,7 @@ export class EventBus {
     const wasConnected = this.busState === 'connected';
     this.busState = 'connecting';
     this.pubSocket = undefined;
-    this.pullSocket?.destroy();
-    this.pullSocket = undefined;
-    // The master may have been replaced by another release: learn its pull framing again.
-    if (this.options.pullFraming === 'auto') this.pullFramingKnown = undefined;
+    this.pull.reset();
     if (wasConnected) {
       this.options.logger?.warn({ pub: describeAddress(this.options.pub) }, 'lost the master event bus; reconnecting');
       this.publish('disconnected');
@@ -296,96 +277,7 @@ export class EventBus {
     this.backoffMs = Math.min(this.backoffMs * 2, this.options.reconnectMaxMs);
   }
 
-  private pullConnection(): Promise<Socket> {
-    const existing = this.pullSocket;
-    if (existing && !existing.destroyed && !existing.connecting) return Promise.resolve(existing);
-    return new Promise((resolve, reject) => {
-      const sock = existing && !existing.destroyed ? existing : openSocket(this.options.pull);
-      this.pullSocket = sock;
-      if (!sock.connecting) return resolve(sock);
-      const onError = (err: Error): void => {
-        sock.off('connect', onConnect);
-        if (this.pullSocket === sock) this.pullSocket = undefined;
-        reject(new MasterUnavailableError(`cannot connect to ${describeAddress(this.options.pull)}`, { cause: err }));
-      };
-      const onConnect = (): void => {
-        sock.off('error', onError);
-        sock.on('error', (err) => this.options.logger?.debug({ err }, 'event pull connection error'));
-        sock.on('close', () => {
-          if (this.pullSocket === sock) this.pullSocket = undefined;
-        });
-        resolve(sock);
-      };
-      sock.once('error', onError);
-      sock.once('connect', onConnect);
-    });
-  }
-
-  /**
-   * Learns the framing of the master's pull socket without a stall and without an error in the
-   * master's log. A bare frame is harmless to either reader: a bare master republishes it, a
-   * length-prefix master takes its first bytes as a ~2 GB length and waits in silence until the
-   * probe connection is closed. So the bare probe goes first; only when it has not come back after
-   * `bareProbeMs` does a prefixed probe follow (which a bare master would log as an exception, so
-   * only a bare master slower than that ever sees one). The first probe to come back decides.
-   */
-  private probePullFraming(): Promise<EventFraming> {
-    this.probing ??= this.runProbe().finally(() => {
-      this.probing = undefined;
-    });
-    return this.probing;
-  }
-
-  private async runProbe(): Promise<EventFraming> {
-    for (;;) {
-      await this.waitConnected(this.options.probeTimeoutMs);
-      if (this.pullFramingKnown) return this.pullFramingKnown;
-      const connection = this.connections;
-      const seen = await this.probeOnce();
-      if (this.pullFramingKnown) return this.pullFramingKnown;
-      // The master went away meanwhile (and may be another release now): ask the new one.
-      if (connection !== this.connections || this.busState !== 'connected') continue;
-      const framing: EventFraming = seen ?? 'bare';
-      this.pullFramingKnown = framing;
-      this.options.logger?.info({ framing, probed: seen !== undefined }, 'learned the master event pull framing');
-      return framing;
-    }
-  }
-
-  /** One bare probe, then a prefixed one: the framing whose probe came back first, if any. */
-  private async probeOnce(): Promise<EventFraming | undefined> {
-    const tags = { bare: this.probeTag(), len32: this.probeTag() };
-    const connections: Socket[] = [];
-    const send = (framing: EventFraming): void => {
-      const sock = openSocket(this.options.pull);
-      sock.on('error', () => undefined);
-      sock.write(encodeEventFrame(tags[framing], {}, framing));
-      connections.push(sock);
-    };
-    let onProbe: ((seen: string) => void) | undefined;
-    const timers: NodeJS.Timeout[] = [];
-    const echoed = new Promise<EventFraming | undefined>((resolve) => {
-      onProbe = (seen: string): void => {
-        if (seen === tags.bare) resolve('bare');
-        else if (seen === tags.len32) resolve('len32');
-      };
-      this.probeListeners.add(onProbe);
-      timers.push(setTimeout(() => resolve(undefined), this.options.probeTimeoutMs));
-      timers.push(setTimeout(() => this.pullFramingKnown ?? send('len32'), this.options.bareProbeMs));
-      send('bare');
-    });
-    const seen = await echoed;
-    for (const timer of timers) clearTimeout(timer);
-    if (onProbe) this.probeListeners.delete(onProbe);
-    for (const sock of connections) sock.destroy();
-    return seen;
-  }
-
   private publish(type: 'connected' | 'disconnected'): void {
     this.feed.publish({ type, data: { address: describeAddress(this.options.pub) } });
-  }
-
-  private probeTag(): string {
-    return `${PROBE_TAG_PREFIX}${randomBytes(8).toString('hex')}`;
   }
 }

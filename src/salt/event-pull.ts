@@ -1,0 +1,201 @@
+import { randomBytes } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { SaltValue } from './codec/values.js';
+import { MasterUnavailableError } from './errors.js';
+import { encodeEventFrame, type EventFraming } from './event-frame.js';
+
+/**
+ * The master's pull socket (`master_event_pull.ipc`): where salt-apid fires events, which the
+ * master republishes to every reader of its publisher. One connection, reopened when it drops,
+ * and the socket's framing learned from the master itself when configured `auto`
+ * (docs/wire-protocol.md "How salt-apid detects the framing").
+ */
+
+export type BusAddress = { path: string } | { host: string; port: number };
+
+/** Tags of the framing probes: the publisher side hands them here and to nobody else. */
+export const PROBE_TAG_PREFIX = 'salt/apid/probe/';
+
+export function describeAddress(address: BusAddress): string {
+  return 'path' in address ? address.path : `${address.host}:${address.port}`;
+}
+
+export function openSocket(address: BusAddress): Socket {
+  return 'path' in address ? connect({ path: address.path }) : connect({ host: address.host, port: address.port });
+}
+
+/** What the pull side needs to know of the publisher connection. */
+export interface PublisherView {
+  /** Resolves once the publisher is connected; rejects after `timeoutMs`. */
+  waitConnected(timeoutMs: number): Promise<void>;
+  /** Counts publisher connections, so that a probe spanning a reconnect is not believed. */
+  readonly connections: number;
+  readonly connected: boolean;
+}
+
+export interface EventPullOptions {
+  pull: BusAddress;
+  pullFraming: EventFraming | 'auto';
+  /** How long `auto` waits for its probe to come back on the publisher. */
+  probeTimeoutMs: number;
+  /** How long `auto` waits for its bare probe before it also sends a length-prefixed one. */
+  bareProbeMs: number;
+  /** Bytes allowed to wait unsent on the pull connection before fire() fails. */
+  maxPullBacklog: number;
+  logger: Logger | undefined;
+}
+
+export class EventPull {
+  private socket: Socket | undefined;
+  private framingKnown: EventFraming | undefined;
+  private probing: Promise<EventFraming> | undefined;
+  private readonly probeListeners = new Set<(tag: string) => void>();
+
+  constructor(
+    private readonly options: EventPullOptions,
+    private readonly publisher: PublisherView,
+  ) {
+    if (options.pullFraming !== 'auto') this.framingKnown = options.pullFraming;
+  }
+
+  get framing(): EventFraming | undefined {
+    return this.framingKnown;
+  }
+
+  /** Encodes and writes one event; fails when the master does not read what was sent before. */
+  async fire(tag: string, data: SaltValue): Promise<void> {
+    const framing = this.framingKnown ?? (await this.learnFraming());
+    const sock = await this.connection();
+    if (sock.writableLength > this.options.maxPullBacklog) {
+      throw new MasterUnavailableError(`the master is not reading ${describeAddress(this.options.pull)}`);
+    }
+    const frame = encodeEventFrame(tag, data, framing);
+    await new Promise<void>((resolve, reject) => {
+      sock.write(frame, (err) =>
+        err
+          ? reject(
+              new MasterUnavailableError(`writing to ${describeAddress(this.options.pull)} failed`, { cause: err }),
+            )
+          : resolve(),
+      );
+    });
+  }
+
+  /** The publisher connected: learn the pull framing now, so that the first fire() finds it known. */
+  publisherConnected(): void {
+    if (this.framingKnown === undefined) void this.learnFraming().catch(() => undefined);
+  }
+
+  /** The publisher's frames are length-prefixed: so are the puller's (3006.26+). */
+  publisherFramed(framing: EventFraming | undefined): void {
+    if (framing === 'len32' && this.framingKnown === undefined) this.framingKnown = 'len32';
+  }
+
+  /** A probe's event came back on the publisher. */
+  probeSeen(tag: string): void {
+    for (const listener of this.probeListeners) listener(tag);
+  }
+
+  /** The publisher went away: so does this connection, and the master may be another release now. */
+  reset(): void {
+    this.socket?.destroy();
+    this.socket = undefined;
+    if (this.options.pullFraming === 'auto') this.framingKnown = undefined;
+  }
+
+  close(): void {
+    this.socket?.destroy();
+    this.socket = undefined;
+    this.probeListeners.clear();
+  }
+
+  private connection(): Promise<Socket> {
+    const existing = this.socket;
+    if (existing && !existing.destroyed && !existing.connecting) return Promise.resolve(existing);
+    return new Promise((resolve, reject) => {
+      const sock = existing && !existing.destroyed ? existing : openSocket(this.options.pull);
+      this.socket = sock;
+      if (!sock.connecting) return resolve(sock);
+      const onError = (err: Error): void => {
+        sock.off('connect', onConnect);
+        if (this.socket === sock) this.socket = undefined;
+        reject(new MasterUnavailableError(`cannot connect to ${describeAddress(this.options.pull)}`, { cause: err }));
+      };
+      const onConnect = (): void => {
+        sock.off('error', onError);
+        sock.on('error', (err) => this.options.logger?.debug({ err }, 'event pull connection error'));
+        sock.on('close', () => {
+          if (this.socket === sock) this.socket = undefined;
+        });
+        resolve(sock);
+      };
+      sock.once('error', onError);
+      sock.once('connect', onConnect);
+    });
+  }
+
+  /**
+   * Learns the framing of the master's pull socket without a stall and without an error in the
+   * master's log. A bare frame is harmless to either reader: a bare master republishes it, a
+   * length-prefix master takes its first bytes as a ~2 GB length and waits in silence until the
+   * probe connection is closed. So the bare probe goes first; only when it has not come back after
+   * `bareProbeMs` does a prefixed probe follow (which a bare master would log as an exception, so
+   * only a bare master slower than that ever sees one). The first probe to come back decides.
+   */
+  private learnFraming(): Promise<EventFraming> {
+    this.probing ??= this.runProbe().finally(() => {
+      this.probing = undefined;
+    });
+    return this.probing;
+  }
+
+  private async runProbe(): Promise<EventFraming> {
+    for (;;) {
+      await this.publisher.waitConnected(this.options.probeTimeoutMs);
+      if (this.framingKnown) return this.framingKnown;
+      const connection = this.publisher.connections;
+      const seen = await this.probeOnce();
+      if (this.framingKnown) return this.framingKnown;
+      // The master went away meanwhile (and may be another release now): ask the new one.
+      if (connection !== this.publisher.connections || !this.publisher.connected) continue;
+      const framing: EventFraming = seen ?? 'bare';
+      this.framingKnown = framing;
+      this.options.logger?.info({ framing, probed: seen !== undefined }, 'learned the master event pull framing');
+      return framing;
+    }
+  }
+
+  /** One bare probe, then a prefixed one: the framing whose probe came back first, if any. */
+  private async probeOnce(): Promise<EventFraming | undefined> {
+    const tags = { bare: probeTag(), len32: probeTag() };
+    const connections: Socket[] = [];
+    const send = (framing: EventFraming): void => {
+      const sock = openSocket(this.options.pull);
+      sock.on('error', () => undefined);
+      sock.write(encodeEventFrame(tags[framing], {}, framing));
+      connections.push(sock);
+    };
+    let onProbe: ((seen: string) => void) | undefined;
+    const timers: NodeJS.Timeout[] = [];
+    const echoed = new Promise<EventFraming | undefined>((resolve) => {
+      onProbe = (seen: string): void => {
+        if (seen === tags.bare) resolve('bare');
+        else if (seen === tags.len32) resolve('len32');
+      };
+      this.probeListeners.add(onProbe);
+      timers.push(setTimeout(() => resolve(undefined), this.options.probeTimeoutMs));
+      timers.push(setTimeout(() => this.framingKnown ?? send('len32'), this.options.bareProbeMs));
+      send('bare');
+    });
+    const seen = await echoed;
+    for (const timer of timers) clearTimeout(timer);
+    if (onProbe) this.probeListeners.delete(onProbe);
+    for (const sock of connections) sock.destroy();
+    return seen;
+  }
+}
+
+function probeTag(): string {
+  return `${PROBE_TAG_PREFIX}${randomBytes(8).toString('hex')}`;
+}
