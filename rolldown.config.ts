@@ -15,7 +15,7 @@ export const BUNDLE_ENTRY = 'salt-apid.mjs';
  * - zeromq and authenticate-pam: native addons, which find their binaries from their own folder;
  * - redis: only for `session_store: cache` with the Redis driver, 0.9 MB a plain start would not use;
  * - what Fastify requires only when asked: its schema compilers (salt-apid hands it its own
- *   factories, src/http/schema-compilers.ts) and light-my-request (`inject`, which the tests use).
+ *   factories, src/http/transport/schema-compilers.ts) and light-my-request (`inject`, which the tests use).
  */
 export const EXTERNAL_PACKAGES: readonly string[] = [
   'zeromq',

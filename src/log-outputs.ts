@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { CliArgs } from './config/cli-args.js';
 import type { LogLevel } from './config/log-level.js';
 import type { MasterSettings, Settings } from './config/types.js';
-import { AccessLogFile } from './http/access-log.js';
+import { AccessLogFile } from './http/stats/access-log.js';
 import { checkLogFile, createLogger, LogFile, LogFileError, type FileOutput } from './log.js';
 import { TextLogFormat, type TextLogSpec } from './log-text.js';
 

@@ -2,11 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Settings } from './config/types.js';
 import { buildApp } from './http/app.js';
-import { SessionStore, type SessionStoreOptions } from './http/sessions.js';
+import { SessionStore, type SessionStoreOptions } from './http/auth/sessions.js';
 import type { CacheHealth, SaltCache } from './salt/cache/salt-cache.js';
-import { honouredRecord } from './http/auth.js';
-import type { AccessLogSink } from './http/access-log.js';
-import { tlsOptions } from './http/tls.js';
+import { honouredRecord } from './http/auth/auth.js';
+import type { AccessLogSink } from './http/stats/access-log.js';
+import { tlsOptions } from './http/transport/tls.js';
 import { createNetapi } from './salt/clients/netapi-dispatcher.js';
 import type { LowstateRunner } from './salt/clients/netapi.js';
 import { SaltMaster } from './salt/master.js';
@@ -72,7 +72,7 @@ async function sharedSessions(
     );
     return {};
   }
-  const { CacheSessionBackend } = await import('./http/shared-sessions.js');
+  const { CacheSessionBackend } = await import('./http/auth/shared-sessions.js');
   return {
     shared: new CacheSessionBackend(cache),
     adopt: (token) => honouredRecord(master, token),

@@ -15,28 +15,28 @@ import { VERSION } from '../version.js';
 import type { LowstateRunner } from '../salt/clients/netapi.js';
 import type { CacheHealth } from '../salt/cache/salt-cache.js';
 import { REDACTED_PATHS } from '../log.js';
-import type { AccessLogSink } from './access-log.js';
-import { accessLogPlugin } from './access-log-plugin.js';
-import { RequestLogController } from './request-log.js';
-import { authorizedIpsPlugin } from './authorized-ips.js';
-import { bodyParsersPlugin } from './body.js';
+import type { AccessLogSink } from './stats/access-log.js';
+import { accessLogPlugin } from './stats/access-log-plugin.js';
+import { RequestLogController } from './stats/request-log.js';
+import { authorizedIpsPlugin } from './auth/authorized-ips.js';
+import { bodyParsersPlugin } from './transport/body.js';
 import { appContextPlugin, type EventGateway, type MasterGateway } from './context.js';
-import { corsPlugin } from './cors.js';
-import { errorHandlingPlugin } from './errors.js';
-import { htmlOverridePlugin } from './html-override.js';
-import { mountPath } from './paths.js';
-import { REDACTED, redactUrl } from './redact-url.js';
-import { rootPrefixRedirectPlugin } from './root-prefix.js';
-import { lazySchemaCompilers } from './schema-compilers.js';
+import { corsPlugin } from './transport/cors.js';
+import { errorHandlingPlugin } from './transport/errors.js';
+import { htmlOverridePlugin } from './transport/html-override.js';
+import { mountPath } from './transport/paths.js';
+import { REDACTED, redactUrl } from './stats/redact-url.js';
+import { rootPrefixRedirectPlugin } from './transport/root-prefix.js';
+import { lazySchemaCompilers } from './transport/schema-compilers.js';
 import { apiRoutesPlugin } from './routes/api.js';
 import { appPageServer } from './routes/static.js';
-import { serverHeadersPlugin } from './server-headers.js';
-import type { SessionStore } from './sessions.js';
-import type { MasterStatsProvider } from './stats.js';
-import { statsPlugin } from './stats-plugin.js';
-import { clientCertCheckPlugin } from './tls.js';
+import { serverHeadersPlugin } from './transport/server-headers.js';
+import type { SessionStore } from './auth/sessions.js';
+import type { MasterStatsProvider } from './stats/stats.js';
+import { statsPlugin } from './stats/stats-plugin.js';
+import { clientCertCheckPlugin } from './transport/tls.js';
 
-export { redactUrl } from './redact-url.js';
+export { redactUrl } from './stats/redact-url.js';
 export type { EventGateway, MasterGateway } from './context.js';
 
 export interface AppDeps {
@@ -51,7 +51,7 @@ export interface AppDeps {
   masterStats?: MasterStatsProvider;
   /** `session_store: cache` on a cache server (Redis): whether it answers, for /readyz and /metrics. */
   cacheHealth?: CacheHealth;
-  /** TLS server options (src/http/tls.ts `tlsOptions`); absent → plain HTTP. */
+  /** TLS server options (src/http/transport/tls.ts `tlsOptions`); absent → plain HTTP. */
   https?: HttpsServerOptions;
   /** `log_access_file`; access lines also go to the JSON log at info. */
   accessLog?: AccessLogSink;

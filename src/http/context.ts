@@ -12,22 +12,22 @@ import type { SaltMap } from '../salt/codec/values.js';
 import type { LowstateRunner } from '../salt/clients/netapi.js';
 import { MasterUnavailableError } from '../salt/errors.js';
 import { Subscription, type SubscriptionOptions } from '../salt/subscription.js';
-import { createAuthGate, type AuthGate } from './auth.js';
-import { CredentialGuard } from './credential-guard.js';
-import { HttpError } from './errors.js';
-import { LoginThrottle } from './login-throttle.js';
-import { negotiateResponse } from './negotiate.js';
+import { createAuthGate, type AuthGate } from './auth/auth.js';
+import { CredentialGuard } from './auth/credential-guard.js';
+import { HttpError } from './transport/errors.js';
+import { LoginThrottle } from './auth/login-throttle.js';
+import { negotiateResponse } from './transport/negotiate.js';
 import { PLUGIN } from './plugin-names.js';
-import { serializeBody } from './serialize.js';
-import { countStreamedBytes } from './streamed-bytes.js';
+import { serializeBody } from './transport/serialize.js';
+import { countStreamedBytes } from './stats/streamed-bytes.js';
 import type { Readable } from 'node:stream';
-import { SessionStore } from './sessions.js';
-import { StreamRegistry } from './streams.js';
-import type { SaltApidMetrics } from './metrics.js';
-import { Readiness } from './readiness.js';
+import { SessionStore } from './auth/sessions.js';
+import { StreamRegistry } from './streams/streams.js';
+import type { SaltApidMetrics } from './stats/metrics.js';
+import { Readiness } from './stats/readiness.js';
 import { WebhookGate } from './webhooks/gate.js';
-import { EventRing } from './event-ring.js';
-import { TokenChecks } from './token-checks.js';
+import { EventRing } from './streams/event-ring.js';
+import { TokenChecks } from './auth/token-checks.js';
 import type { SaltEvent } from '../salt/event-frame.js';
 import type { MasterHealth } from '../salt/master.js';
 import type { CacheHealth } from '../salt/cache/salt-cache.js';
@@ -179,7 +179,7 @@ async function observedMetrics(
   master: MasterGateway,
   { sessions, streams, credentialGuard, webhooks, cacheHealth }: MetricsInputs,
 ): Promise<SaltApidMetrics> {
-  const { SaltApidMetrics } = await import('./metrics.js');
+  const { SaltApidMetrics } = await import('./stats/metrics.js');
   const metrics = new SaltApidMetrics({
     sessions: () => sessions.size,
     streams: () => streams.stats(),

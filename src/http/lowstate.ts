@@ -5,7 +5,7 @@
  */
 import { isSaltMap, type SaltMap, type SaltValue } from '../salt/codec/values.js';
 import type { LowstateRunner } from '../salt/clients/netapi.js';
-import { HttpError } from './errors.js';
+import { HttpError } from './transport/errors.js';
 import { parseIntText } from '../python/numbers.js';
 
 export const NOT_A_LIST = 'Lowstates must be a list';

@@ -1,6 +1,6 @@
 /**
  * One error hierarchy for everything that can go wrong talking to the master. The HTTP layer
- * maps these to status codes in a single place (src/http/errors.ts) by `kind`.
+ * maps these to status codes in a single place (src/http/transport/errors.ts) by `kind`.
  */
 
 export type SaltErrorKind =

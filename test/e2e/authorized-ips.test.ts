@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
-import { BAD_IP, normalizeAddress } from '../../src/http/authorized-ips.js';
+import { BAD_IP, normalizeAddress } from '../../src/http/auth/authorized-ips.js';
 import { json, login, pageMessage, SALTDEV, startApi, type ApiUnderTest } from '../support/api.js';
 
 /**

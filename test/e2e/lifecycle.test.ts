@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MASTER_UNAVAILABLE } from '../../src/http/auth.js';
+import { MASTER_UNAVAILABLE } from '../../src/http/auth/auth.js';
 import { json, login, SALTDEV, startApi, startApiWithoutMaster, waitUntil, type ApiUnderTest } from '../support/api.js';
 import { DemoMaster } from '../../src/demo/demo-master.js';
 import { WebSocket, type WsClient } from '../support/ws.js';

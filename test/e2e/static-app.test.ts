@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
-import { wantsHtml } from '../../src/http/html-override.js';
+import { wantsHtml } from '../../src/http/transport/html-override.js';
 import { DEMO_APP_PAGE } from '../../src/http/routes/static.js';
 import { testSettings, type SettingsOverrides } from '../support/settings.js';
 import { fuzzRuns } from '../support/fuzz.js';

@@ -4,8 +4,8 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, type MasterGateway } from '../../src/http/app.js';
 import { VERSION } from '../../src/version.js';
-import { SessionStore } from '../../src/http/sessions.js';
-import { UNMATCHED_ROUTE } from '../../src/http/stats-route.js';
+import { SessionStore } from '../../src/http/auth/sessions.js';
+import { UNMATCHED_ROUTE } from '../../src/http/stats/stats-route.js';
 import { login, startApi, waitUntil, type ApiUnderTest } from '../support/api.js';
 import { testSettings, type SettingsOverrides } from '../support/settings.js';
 

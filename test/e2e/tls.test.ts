@@ -9,7 +9,7 @@ import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RestSettings } from '../../src/config/types.js';
-import { tlsOptions } from '../../src/http/tls.js';
+import { tlsOptions } from '../../src/http/transport/tls.js';
 import { StartupError } from '../../src/startup-error.js';
 import { startServer } from '../../src/server.js';
 import { runCli, EXIT_USAGE } from '../../src/main.js';

@@ -4,7 +4,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
 import { VERSION } from '../../src/version.js';
-import { renderErrorPage } from '../../src/http/errors.js';
+import { renderErrorPage } from '../../src/http/transport/errors.js';
 import { testSettings, type SettingsOverrides } from '../support/settings.js';
 import {
   InvalidRequestError,

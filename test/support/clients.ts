@@ -8,7 +8,7 @@ import { PAM_ON_MASTER, type PamLoad } from '../../src/salt/auth/pam.js';
 import type { LowstateRunner } from '../../src/salt/clients/netapi.js';
 import type { SaltMaster } from '../../src/salt/master.js';
 import { connectTo, startDemo } from './demo.js';
-import type { CallLatencyOptions } from '../../src/salt/clients/call-latency.js';
+import type { CallLatencyOptions } from '../../src/salt/clients/admission/call-latency.js';
 import { loadFixture } from './fixtures.js';
 import { testSettings } from './settings.js';
 

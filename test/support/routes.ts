@@ -2,7 +2,7 @@ import Fastify, { type HTTPMethods, type RouteOptions } from 'fastify';
 import pino from 'pino';
 import type { Settings } from '../../src/config/types.js';
 import { appPlugins } from '../../src/http/app.js';
-import { mountPath } from '../../src/http/paths.js';
+import { mountPath } from '../../src/http/transport/paths.js';
 
 /** `GET /minions/{mid}`: one operation, as the OpenAPI document names it. */
 export type OperationKey = string;

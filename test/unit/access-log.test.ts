@@ -12,7 +12,7 @@ import {
   formatAccessTime,
   redactReferer,
   type AccessRecord,
-} from '../../src/http/access-log.js';
+} from '../../src/http/stats/access-log.js';
 import { redactUrl } from '../../src/http/app.js';
 
 const record = (overrides: Partial<AccessRecord> = {}): AccessRecord => ({

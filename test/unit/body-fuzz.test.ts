@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assertWithinLimits, REQUEST_VALUE_LIMITS } from '../../src/value-bounds.js';
 import { yamlifyArg } from '../../src/python/yamlify.js';
-import { parseBodyText } from '../../src/http/body.js';
-import { HttpError } from '../../src/http/errors.js';
+import { parseBodyText } from '../../src/http/transport/body.js';
+import { HttpError } from '../../src/http/transport/errors.js';
 import { jsonDumps } from '../../src/python/json-dumps.js';
 import { fuzzRuns, hostileBytes, hostileForm, hostileText, threadCpuStopwatch } from '../support/fuzz.js';
 

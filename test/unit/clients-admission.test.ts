@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { JobAdmission, type AdmissionOptions, type AdmittedJob } from '../../src/salt/clients/admission.js';
+import { JobAdmission, type AdmissionOptions, type AdmittedJob } from '../../src/salt/clients/admission/admission.js';
 
 /** The adaptive limit on sync jobs out at the master (admission.ts). */
 

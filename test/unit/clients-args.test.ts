@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { batchSize } from '../../src/salt/clients/batch.js';
+import { batchSize } from '../../src/salt/clients/local/batch.js';
 import { intOption, secondsOption } from '../../src/salt/clients/numeric-options.js';
 import { conditionInput } from '../../src/salt/clients/positional-args.js';
 import { localTimeoutSeconds } from '../../src/salt/clients/timeouts.js';
-import { nodegroupComp, publishLoad, splitLocalChunk } from '../../src/salt/clients/local-load.js';
-import { parseInput, parseKwarg, runnerLoad } from '../../src/salt/clients/runner-args.js';
-import { RUNNER_FUNCTIONS } from '../../src/salt/clients/runner-catalog.js';
-import { sshArgv, sshOptions } from '../../src/salt/clients/ssh-argv.js';
+import { nodegroupComp, publishLoad, splitLocalChunk } from '../../src/salt/clients/local/local-load.js';
+import { parseInput, parseKwarg, runnerLoad } from '../../src/salt/clients/runner/runner-args.js';
+import { RUNNER_FUNCTIONS } from '../../src/salt/clients/runner/runner-catalog.js';
+import { sshArgv, sshOptions } from '../../src/salt/clients/ssh/ssh-argv.js';
 import { loadFixture } from '../support/fixtures.js';
 import { testSettings } from '../support/settings.js';
 

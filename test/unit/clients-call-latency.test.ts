@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CallLatencies, DEFAULT_CALL_LATENCY, callKey } from '../../src/salt/clients/call-latency.js';
+import { CallLatencies, DEFAULT_CALL_LATENCY, callKey } from '../../src/salt/clients/admission/call-latency.js';
 
 const ping = { tgt: '*', tgt_type: 'glob', fun: 'test.ping', arg: [] };
 

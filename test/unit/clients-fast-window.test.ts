@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FastWindow } from '../../src/salt/clients/fast-window.js';
-import { JobAdmission, DEFAULT_ADMISSION } from '../../src/salt/clients/admission.js';
+import { FastWindow } from '../../src/salt/clients/admission/fast-window.js';
+import { JobAdmission, DEFAULT_ADMISSION } from '../../src/salt/clients/admission/admission.js';
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'] });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JobEventStream } from '../../src/salt/clients/job-events.js';
+import { JobEventStream } from '../../src/salt/clients/local/job-events.js';
 import type { EventBus } from '../../src/salt/event-bus.js';
 import type { SaltEvent } from '../../src/salt/event-frame.js';
 import { Subscription, type SubscriptionOptions } from '../../src/salt/subscription.js';

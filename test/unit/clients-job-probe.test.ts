@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { JobProbe } from '../../src/salt/clients/job-probe.js';
-import type { LivenessCheck } from '../../src/salt/clients/liveness.js';
+import { JobProbe } from '../../src/salt/clients/admission/job-probe.js';
+import type { LivenessCheck } from '../../src/salt/clients/local/liveness.js';
 import type { SaltEvent } from '../../src/salt/event-frame.js';
 
 /** Reading a sync job's liveness checks for the admission (job-probe.ts). */

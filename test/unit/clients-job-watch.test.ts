@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { JobWatch } from '../../src/salt/clients/job-watch.js';
-import type { LivenessCheck } from '../../src/salt/clients/liveness.js';
+import { JobWatch } from '../../src/salt/clients/local/job-watch.js';
+import type { LivenessCheck } from '../../src/salt/clients/local/liveness.js';
 import type { SaltMap } from '../../src/salt/codec/values.js';
 
 /**

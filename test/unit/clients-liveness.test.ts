@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { PublishLoad, PublishResult } from '../../src/salt/clear-commands.js';
 import { MasterErrorReply } from '../../src/salt/errors.js';
-import { LivenessChecks, type LivenessMember } from '../../src/salt/clients/liveness.js';
+import { LivenessChecks, type LivenessMember } from '../../src/salt/clients/local/liveness.js';
 import { testSettings } from '../support/settings.js';
 
 /** The shared liveness checks of liveness.ts, with a scripted master. */

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ReturnEcho } from '../../src/salt/clients/return-echo.js';
+import { ReturnEcho } from '../../src/salt/clients/local/return-echo.js';
 
 /** Returns the master puts on the bus twice (return-echo.ts). */
 

@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { CredentialGuard, apiAclAllows } from '../../src/http/credential-guard.js';
-import { HttpError } from '../../src/http/errors.js';
-import { LoginThrottle } from '../../src/http/login-throttle.js';
+import { CredentialGuard, apiAclAllows } from '../../src/http/auth/credential-guard.js';
+import { HttpError } from '../../src/http/transport/errors.js';
+import { LoginThrottle } from '../../src/http/auth/login-throttle.js';
 import { InvalidRequestError, MasterTimeoutError, MasterUnavailableError } from '../../src/salt/errors.js';
 
 describe('api_acl', () => {

@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JobEventStream } from '../../src/salt/clients/job-events.js';
+import { JobEventStream } from '../../src/salt/clients/local/job-events.js';
 import { MasterUnavailableError } from '../../src/salt/errors.js';
 import { EventBus, type BusStatus } from '../../src/salt/event-bus.js';
 

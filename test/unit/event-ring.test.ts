@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SaltEvent } from '../../src/salt/event-frame.js';
-import { EventRing } from '../../src/http/event-ring.js';
+import { EventRing } from '../../src/http/streams/event-ring.js';
 
 const event = (tag: string): SaltEvent => ({ tag, data: {} });
 

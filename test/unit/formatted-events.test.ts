@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FormattedEventsView } from '../../src/http/formatted-events.js';
+import { FormattedEventsView } from '../../src/http/streams/formatted-events.js';
 import { loadFixture, toWireValue } from '../support/fixtures.js';
 import type { SaltMap } from '../../src/salt/codec/values.js';
 

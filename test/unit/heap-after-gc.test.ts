@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { registerHeapAfterGc } from '../../src/http/heap-after-gc.js';
+import { registerHeapAfterGc } from '../../src/http/stats/heap-after-gc.js';
 import { pollUntil } from '../support/poll.js';
 
 /** The heap kept after a full collection (heap-after-gc.ts). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseUrlencoded } from '../../src/http/body.js';
-import { CREDENTIAL_HEADERS, hookEvent, hookTag, saltStamp } from '../../src/http/hook-event.js';
+import { parseUrlencoded } from '../../src/http/transport/body.js';
+import { CREDENTIAL_HEADERS, hookEvent, hookTag, saltStamp } from '../../src/http/webhooks/hook-event.js';
 import { loadFixture } from '../support/fixtures.js';
 import { loadYaml } from '../../src/python/yaml11.js';
 

@@ -7,7 +7,7 @@ import {
 } from '../../src/value-bounds.js';
 import { loadYaml, SALT_YAML_SCHEMA, YamlSyntaxError } from '../../src/python/yaml11.js';
 import { yamlifyArg } from '../../src/python/yamlify.js';
-import { jsonNestingExceeds } from '../../src/http/json-depth.js';
+import { jsonNestingExceeds } from '../../src/http/transport/json-depth.js';
 import { pack } from '../../src/salt/codec/pack.js';
 import type { SaltValue } from '../../src/salt/codec/values.js';
 import { PackLimitError, SaltError } from '../../src/salt/errors.js';

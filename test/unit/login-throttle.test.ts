@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LoginThrottle, throttleUserKey } from '../../src/http/login-throttle.js';
+import { LoginThrottle, throttleUserKey } from '../../src/http/auth/login-throttle.js';
 import { fuzzRuns } from '../support/fuzz.js';
 
 function throttle(options: Partial<ConstructorParameters<typeof LoginThrottle>[0]> = {}): {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { negotiate, negotiateResponse } from '../../src/http/negotiate.js';
+import { negotiate, negotiateResponse } from '../../src/http/transport/negotiate.js';
 
 const JSON_TYPE = 'application/json';
 const YAML_TYPE = 'application/x-yaml';

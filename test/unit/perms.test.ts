@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loginPerms } from '../../src/http/perms.js';
+import { loginPerms } from '../../src/http/auth/perms.js';
 import type { TokenRecord } from '../../src/salt/clear-commands.js';
 
 const record = (overrides: Partial<TokenRecord> = {}): TokenRecord => ({

@@ -5,7 +5,7 @@ import { appPlugins, type AppPlugin } from '../../src/http/app.js';
 import { appContextPlugin } from '../../src/http/context.js';
 import { PLUGIN } from '../../src/http/plugin-names.js';
 import { statsRoutes } from '../../src/http/routes/stats.js';
-import { statsPlugin } from '../../src/http/stats-plugin.js';
+import { statsPlugin } from '../../src/http/stats/stats-plugin.js';
 import { testSettings } from '../support/settings.js';
 
 /**

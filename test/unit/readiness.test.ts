@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MasterHealth } from '../../src/salt/master.js';
-import { Readiness } from '../../src/http/readiness.js';
+import { Readiness } from '../../src/http/stats/readiness.js';
 
 /** /readyz's check: cached, one shared ping, a failure believed for a while. */
 

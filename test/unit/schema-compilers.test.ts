@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { lazySchemaCompilers } from '../../src/http/schema-compilers.js';
+import { lazySchemaCompilers } from '../../src/http/transport/schema-compilers.js';
 
 /** The compilers loaded on first use still do what Fastify's defaults do, should a route declare a schema. */
 describe('lazySchemaCompilers', () => {

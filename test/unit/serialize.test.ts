@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Float64 } from '../../src/salt/codec/values.js';
-import { serialize } from '../../src/http/serialize.js';
+import { serialize } from '../../src/http/transport/serialize.js';
 import { dictFrom } from '../../src/dict.js';
 
 describe('serialize', () => {

@@ -9,7 +9,7 @@ import {
   newSessionId,
   sessionCookie,
   sessionOwner,
-} from '../../src/http/sessions.js';
+} from '../../src/http/auth/sessions.js';
 import { fuzzRuns } from '../support/fuzz.js';
 
 const HOUR = 3600;

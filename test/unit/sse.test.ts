@@ -1,6 +1,6 @@
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
-import { eventJson, sseBlock, streamEvents, tagLineText } from '../../src/http/sse.js';
+import { eventJson, sseBlock, streamEvents, tagLineText } from '../../src/http/streams/sse.js';
 import { Subscription } from '../../src/salt/subscription.js';
 import { parseSse } from '../support/sse.js';
 

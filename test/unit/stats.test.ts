@@ -1,11 +1,11 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MasterGateway } from '../../src/http/app.js';
-import { SessionStore } from '../../src/http/sessions.js';
-import type { StatsOptions } from '../../src/http/stats.js';
-import { REDACTED_CLIENT } from '../../src/http/stats-report.js';
-import { statsPlugin } from '../../src/http/stats-plugin.js';
-import { StreamRegistry } from '../../src/http/streams.js';
+import { SessionStore } from '../../src/http/auth/sessions.js';
+import type { StatsOptions } from '../../src/http/stats/stats.js';
+import { REDACTED_CLIENT } from '../../src/http/stats/stats-report.js';
+import { statsPlugin } from '../../src/http/stats/stats-plugin.js';
+import { StreamRegistry } from '../../src/http/streams/streams.js';
 import { testSettings } from '../support/settings.js';
 
 /** The collector of src/http/stats*.ts on a bare Fastify instance with only what it reads. */

@@ -1,8 +1,8 @@
 import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FormattedEventsView } from '../../src/http/formatted-events.js';
-import { eventJson, sseBlock, streamEvents } from '../../src/http/sse.js';
+import { FormattedEventsView } from '../../src/http/streams/formatted-events.js';
+import { eventJson, sseBlock, streamEvents } from '../../src/http/streams/sse.js';
 import { decodeEventBody, encodeEventBody, type SaltEvent } from '../../src/salt/event-frame.js';
 import { Subscription } from '../../src/salt/subscription.js';
 import { busEvent, prototypeMembers, type BusEvent } from '../support/event-arbitraries.js';

@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fnmatchRegExp } from '../../src/python/fnmatch.js';
-import { HttpError } from '../../src/http/errors.js';
+import { HttpError } from '../../src/http/transport/errors.js';
 import {
   MAX_FILTERED_TAG_LENGTH,
   MAX_GLOB_LENGTH,
   MAX_GLOBS,
   tagFilter,
   type MatchMeter,
-} from '../../src/http/tag-filter.js';
+} from '../../src/http/streams/tag-filter.js';
 import { fuzzRuns } from '../support/fuzz.js';
 
 /** `?tag=` with these globs, counting its steps in `meter`. */

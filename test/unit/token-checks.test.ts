@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { TokenRecord } from '../../src/salt/clear-commands.js';
-import { TOKEN_CHECK_CACHE_MS } from '../../src/http/auth.js';
-import { TOO_MANY_LOOKUPS, TokenChecks } from '../../src/http/token-checks.js';
+import { TOKEN_CHECK_CACHE_MS } from '../../src/http/auth/auth.js';
+import { TOO_MANY_LOOKUPS, TokenChecks } from '../../src/http/auth/token-checks.js';
 import { MasterTimeoutError } from '../../src/salt/errors.js';
 
 /** The token checks the streams share: one round trip per token, however many connections. */

@@ -7,7 +7,7 @@
  */
 import type { Settings } from '../../config/types.js';
 import { VERSION } from '../../version.js';
-import { mountPath } from '../paths.js';
+import { mountPath } from '../transport/paths.js';
 import { REQUEST_BODIES, RESPONSES, SECURITY_SCHEMES } from './operation.js';
 import { opsPaths } from './paths-ops.js';
 import { saltPaths } from './paths-salt.js';

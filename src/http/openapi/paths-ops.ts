@@ -3,7 +3,7 @@
  * `/openapi.json`) and the web app, static files and favicon when configured.
  */
 import type { RestSettings } from '../../config/types.js';
-import { mountPath } from '../paths.js';
+import { mountPath } from '../transport/paths.js';
 import { SESSION_SECURITY, negotiated, operation, pathParameter, reply } from './operation.js';
 import { ref, type OpenApiObject } from './schemas.js';
 

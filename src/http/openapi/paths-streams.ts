@@ -3,7 +3,7 @@
  * the routes that fire events (`<webhook_url>`, `event_hub`'s `/<event>/trigger`).
  */
 import type { Settings } from '../../config/types.js';
-import { mountPath } from '../paths.js';
+import { mountPath } from '../transport/paths.js';
 import { saltTokenLength, saltTokenPattern } from '../../salt/token-shape.js';
 import {
   BODY_ERRORS,

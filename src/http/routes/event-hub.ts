@@ -9,9 +9,9 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { EventHubSettings } from '../../config/webhook-settings.js';
 import { isSaltMap } from '../../salt/codec/values.js';
 import { fnmatchRegExp } from '../../python/fnmatch.js';
-import { hasControlChars, saltStamp } from '../hook-event.js';
-import { secretsEqual } from '../secrets.js';
-import { HttpError } from '../errors.js';
+import { hasControlChars, saltStamp } from '../webhooks/hook-event.js';
+import { secretsEqual } from '../auth/secrets.js';
+import { HttpError } from '../transport/errors.js';
 
 const TEXT = 'text/html; charset=utf-8';
 

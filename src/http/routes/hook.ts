@@ -6,11 +6,11 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isSaltMap } from '../../salt/codec/values.js';
-import { HttpError } from '../errors.js';
-import { HOOK_TAG, hasControlChars, hookEvent, hookTag } from '../hook-event.js';
+import { HttpError } from '../transport/errors.js';
+import { HOOK_TAG, hasControlChars, hookEvent, hookTag } from '../webhooks/hook-event.js';
 import { rejectOtherMethods, sendAllow } from './methods.js';
 import { sessionScope } from './session-scope.js';
-import { mountPath, pathOf } from '../paths.js';
+import { mountPath, pathOf } from '../transport/paths.js';
 import { deliveryChecks } from '../webhooks/delivery.js';
 
 const HOOK_METHODS = ['POST'] as const;

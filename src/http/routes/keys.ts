@@ -5,10 +5,10 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isSaltMap, type SaltMap, type SaltValue } from '../../salt/codec/values.js';
-import { HttpError } from '../errors.js';
+import { HttpError } from '../transport/errors.js';
 import { abortOnDisconnect, NOT_A_LIST, prepareChunks, runChunks, toLowstate } from '../lowstate.js';
-import { attachmentDisposition, minionIdOf } from '../minion-id.js';
-import { tarArchive } from '../tar.js';
+import { attachmentDisposition, minionIdOf } from '../keys/minion-id.js';
+import { tarArchive } from '../keys/tar.js';
 import { LOWSTATE_METHODS, refuseDeeperPaths, rejectOtherMethods, sendAllow } from './methods.js';
 import { lastValue, refuseUndeclaredQuery, type Query } from './query.js';
 import { sessionScope } from './session-scope.js';

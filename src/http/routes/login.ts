@@ -4,10 +4,10 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isSaltMap, type SaltMap, type SaltValue } from '../../salt/codec/values.js';
-import { MASTER_UNAVAILABLE } from '../auth.js';
-import { HttpError } from '../errors.js';
-import { peerAddress } from '../credential-guard.js';
-import { loginPerms } from '../perms.js';
+import { MASTER_UNAVAILABLE } from '../auth/auth.js';
+import { HttpError } from '../transport/errors.js';
+import { peerAddress } from '../auth/credential-guard.js';
+import { loginPerms } from '../auth/perms.js';
 import type { TokenRecord } from '../../salt/clear-commands.js';
 import {
   cookieOptionsFor,
@@ -16,7 +16,7 @@ import {
   type RequestSession,
   type Session,
   type SessionStore,
-} from '../sessions.js';
+} from '../auth/sessions.js';
 import { LOWSTATE_METHODS, refuseDeeperPaths, rejectOtherMethods, sendAllow } from './methods.js';
 import { refuseUndeclaredQuery, type QueryRoute } from './query.js';
 import { sessionScope } from './session-scope.js';
@@ -24,7 +24,7 @@ import { emptyDict } from '../../dict.js';
 
 const REFUSED = 'Could not authenticate using provided credentials';
 
-export { apiAclAllows, peerAddress } from '../credential-guard.js';
+export { apiAclAllows, peerAddress } from '../auth/credential-guard.js';
 
 /** The posted credentials: the body's mapping, or the first chunk of a list. */
 function credentialsOf(body: unknown): SaltMap | undefined {

@@ -4,8 +4,8 @@
  * itself stays valid on the master until it expires, as in salt-api.
  */
 import type { FastifyInstance, HTTPMethods } from 'fastify';
-import { gatedSession } from '../auth.js';
-import { cookieOptionsFor, expiredSessionCookie, setSessionCookie } from '../sessions.js';
+import { gatedSession } from '../auth/auth.js';
+import { cookieOptionsFor, expiredSessionCookie, setSessionCookie } from '../auth/sessions.js';
 import { refuseDeeperPaths, rejectOtherMethods, sendAllow } from './methods.js';
 import { sessionScope } from './session-scope.js';
 

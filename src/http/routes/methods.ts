@@ -6,9 +6,9 @@
  * gate, then 404 "Nothing matches the given URI".
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods, onRequestHookHandler } from 'fastify';
-import type { AuthGate } from '../auth.js';
-import { lengthRequiredError, methodNotAllowedError, nothingMatchesError } from '../errors.js';
-import { lacksRequiredLength, type LengthRule } from '../request-length.js';
+import type { AuthGate } from '../auth/auth.js';
+import { lengthRequiredError, methodNotAllowedError, nothingMatchesError } from '../transport/errors.js';
+import { lacksRequiredLength, type LengthRule } from '../transport/request-length.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

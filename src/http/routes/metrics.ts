@@ -1,5 +1,5 @@
 /**
- * `GET <metrics_path>` (default `/metrics`): Prometheus' text exposition of src/http/metrics.ts.
+ * `GET <metrics_path>` (default `/metrics`): Prometheus' text exposition of src/http/stats/metrics.ts.
  * Behind the gate of every protected route (a session or Salt token) unless
  * `metrics_disable_auth`, for a scraper on a private network.
  */

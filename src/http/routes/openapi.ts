@@ -10,7 +10,7 @@
 import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify';
 import type { Settings } from '../../config/types.js';
 import type { OpenApiAudience } from '../openapi/document.js';
-import { isSessionIdShape, presentedSessionId } from '../sessions.js';
+import { isSessionIdShape, presentedSessionId } from '../auth/sessions.js';
 import { rejectOtherMethods, sendAllow } from './methods.js';
 
 const OPENAPI_METHODS: readonly HTTPMethods[] = ['GET', 'HEAD'];

@@ -1,6 +1,6 @@
 /** Query strings as CherryPy hands them to a handler: declared parameters only, the last value wins. */
 import type { RouteGenericInterface } from 'fastify';
-import { unexpectedQueryError } from '../errors.js';
+import { unexpectedQueryError } from '../transport/errors.js';
 
 /** A query string as Fastify parses it: a repeated name gives an array. */
 export type Query = Readonly<Record<string, string | string[] | undefined>>;

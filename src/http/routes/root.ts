@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NETAPI_CLIENTS } from '../../salt/clients/netapi.js';
-import { gatedSession } from '../auth.js';
+import { gatedSession } from '../auth/auth.js';
 import { abortOnDisconnect, prepareChunks, runChunks, toLowstate } from '../lowstate.js';
 import { LOWSTATE_METHODS, rejectOtherMethods, sendAllow } from './methods.js';
 import { refuseUndeclaredQuery, type QueryRoute } from './query.js';

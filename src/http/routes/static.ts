@@ -6,10 +6,10 @@
 import { basename, dirname, extname } from 'node:path';
 import type send from '@fastify/send';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
-import { HTML_CONTENT_TYPE, HttpError, notFoundError } from '../errors.js';
-import { decodedPath } from '../paths.js';
+import { HTML_CONTENT_TYPE, HttpError, notFoundError } from '../transport/errors.js';
+import { decodedPath } from '../transport/paths.js';
 import { rejectOtherMethods, sendAllow } from './methods.js';
-import { mountPath } from '../paths.js';
+import { mountPath } from '../transport/paths.js';
 
 const APP_METHODS: readonly HTTPMethods[] = ['GET', 'HEAD'];
 

@@ -1,5 +1,5 @@
 /**
- * `GET /stats` (docs/routes.md "GET /stats"): the counters of src/http/stats.ts in the negotiated
+ * `GET /stats` (docs/routes.md "GET /stats"): the counters of src/http/stats/stats.ts in the negotiated
  * format. A session route behind the gate of every protected route unless `stats_disable_auth`:
  * salt-api only looks for a token in the session, so a session whose Salt token has expired could
  * go on reading; here the token must be live (the master's word on it is reused for a few seconds,

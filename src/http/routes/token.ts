@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { isSaltMap, type SaltMap } from '../../salt/codec/values.js';
-import { HttpError } from '../errors.js';
+import { HttpError } from '../transport/errors.js';
 import { abortOnDisconnect, prepareChunks, runChunks, toLowstate } from '../lowstate.js';
 import { LOWSTATE_METHODS, refuseDeeperPaths, rejectOtherMethods, sendAllow } from './methods.js';
 import { sessionScope } from './session-scope.js';

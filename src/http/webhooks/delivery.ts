@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { WebhookAuth } from '../../config/webhook-settings.js';
-import { HttpError } from '../errors.js';
-import { pathOf } from '../paths.js';
+import { HttpError } from '../transport/errors.js';
+import { pathOf } from '../transport/paths.js';
 import { readBodyBytes, type MatchedRule, type VerifiedMark, type WebhookGate } from './gate.js';
 import { verifyDelivery } from './verify.js';
 

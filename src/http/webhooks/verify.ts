@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { secretsEqual } from '../secrets.js';
+import { secretsEqual } from '../auth/secrets.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { WebhookRule } from '../../config/webhook-settings.js';
 

@@ -2,11 +2,11 @@ import type { Logger } from 'pino';
 import type { MasterSettings } from '../../config/types.js';
 import type { SaltMap, SaltValue } from '../codec/values.js';
 import type { SaltMaster } from '../master.js';
-import type { RunnerNames } from './runner-names.js';
+import type { RunnerNames } from './runner/runner-names.js';
 import type { LoadAuth } from '../auth/load-auth.js';
-import type { LivenessChecks } from './liveness.js';
-import type { JobAdmission } from './admission.js';
-import type { CallLatencies } from './call-latency.js';
+import type { LivenessChecks } from './local/liveness.js';
+import type { JobAdmission } from './admission/admission.js';
+import type { CallLatencies } from './admission/call-latency.js';
 
 /** What every lowstate client works with: the shared master connection and the settings. */
 export interface ClientContext {

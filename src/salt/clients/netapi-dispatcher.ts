@@ -9,16 +9,16 @@ import { pythonStr } from '../../python/repr.js';
 import { pythonTruthy } from '../../python/truthiness.js';
 import { DEFAULT_TUNING, type ClientContext, type ClientTuning, type LowstateClient } from './context.js';
 import { throwIfAborted } from './abort.js';
-import { runLocalBatch } from './batch.js';
-import { runLocal, runLocalAsync, runLocalSubset } from './local.js';
+import { runLocalBatch } from './local/batch.js';
+import { runLocal, runLocalAsync, runLocalSubset } from './local/local.js';
 import { NETAPI_CLIENTS, type LowstateRunner, type NetapiClientName, type RunOptions } from './netapi.js';
-import { runRunner, runRunnerAsync } from './runner.js';
-import { RunnerNames } from './runner-names.js';
-import { LivenessChecks } from './liveness.js';
-import { ReturnEcho } from './return-echo.js';
-import { DEFAULT_ADMISSION, JobAdmission, type AdmissionOptions } from './admission.js';
-import { CallLatencies, DEFAULT_CALL_LATENCY, type CallLatencyOptions } from './call-latency.js';
-import { runSsh } from './ssh.js';
+import { runRunner, runRunnerAsync } from './runner/runner.js';
+import { RunnerNames } from './runner/runner-names.js';
+import { LivenessChecks } from './local/liveness.js';
+import { ReturnEcho } from './local/return-echo.js';
+import { DEFAULT_ADMISSION, JobAdmission, type AdmissionOptions } from './admission/admission.js';
+import { CallLatencies, DEFAULT_CALL_LATENCY, type CallLatencyOptions } from './admission/call-latency.js';
+import { runSsh } from './ssh/ssh.js';
 import { runWheel, runWheelAsync } from './wheel.js';
 
 /**

@@ -1,0 +1,48 @@
+/**
+ * Response bodies exactly as salt-api writes them (docs/routes.md "Responses"): Python's
+ * `json.dumps` or salt-api's YAML.
+ */
+import { Readable } from 'node:stream';
+import { jsonDumps } from '../../python/json-dumps.js';
+import { jsonDumpsChunks } from '../../python/json-chunks.js';
+import { dumpYamlChunks } from '../../python/yaml-chunks.js';
+import { dumpYaml } from '../../python/yaml11.js';
+import { YAML_MEDIA_TYPE, type ResponseMediaType } from './negotiate.js';
+
+export function serialize(value: unknown, mediaType: ResponseMediaType): string {
+  return mediaType === YAML_MEDIA_TYPE ? dumpYaml(value) : jsonDumps(value);
+}
+
+/**
+ * A response body: one Buffer when the text is small (with a Content-Length, as before), else a
+ * stream of the text as it is written (json-chunks.ts, yaml-chunks.ts), pulled by the socket: a
+ * 100 MB answer is never one string, and other requests and streams get the event loop between its
+ * chunks. The first two chunks are written here, so that a value that cannot be written fails
+ * before anything is sent.
+ */
+export function serializeBody(
+  value: unknown,
+  mediaType: ResponseMediaType,
+  /** Told the bytes written so far as a stream goes out (the access log and /stats count them). */
+  onBytes: (written: number) => void = () => undefined,
+): Buffer | Readable {
+  const chunks = mediaType === YAML_MEDIA_TYPE ? dumpYamlChunks(value) : jsonDumpsChunks(value);
+  const first = chunks.next();
+  const head = first.done === true ? '' : first.value;
+  const second = chunks.next();
+  if (second.done === true) return Buffer.from(head, 'utf8');
+  let written = 0;
+  const counted = (text: string): Buffer => {
+    const bytes = Buffer.from(text, 'utf8');
+    onBytes((written += bytes.length));
+    return bytes;
+  };
+  return Readable.from(
+    (function* (): Generator<Buffer> {
+      yield counted(head);
+      yield counted(second.value);
+      for (const chunk of chunks) yield counted(chunk);
+    })(),
+    { objectMode: false },
+  );
+}
