@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { CliArgs } from './config/cli-args.js';
 import type { LogLevel } from './config/log-level.js';
 import type { MasterSettings, Settings } from './config/types.js';
-import { AccessLogFile } from './http/stats/access-log.js';
+import { ACCESS_LOG_MAX_PENDING_BYTES } from './http/stats/access-log.js';
 import { checkLogFile, createLogger, LogFile, LogFileError, type FileOutput } from './log.js';
 import { TextLogFormat, type TextLogSpec } from './log-text.js';
 
@@ -20,7 +20,7 @@ export interface LogOutputs {
   logger: Logger;
   apiFile: LogFile | undefined;
   errorFile: LogFile | undefined;
-  accessFile: AccessLogFile | undefined;
+  accessFile: LogFile | undefined;
 }
 
 /** The level of standard output. */
@@ -72,9 +72,9 @@ export async function openLogOutputs(settings: Settings, args: CliArgs, options:
   if (apiFile && target) files.push({ level: target.level, sink: apiFile, format: textFormat(logText.logfile) });
   const { logErrorFile, logAccessFile } = settings.rest;
   let errorFile: LogFile | undefined;
-  let accessFile: AccessLogFile | undefined;
+  let accessFile: LogFile | undefined;
   try {
-    errorFile = logErrorFile === '' ? undefined : new LogFile(logErrorFile, 'log_error_file', report);
+    errorFile = logErrorFile === '' ? undefined : new LogFile(logErrorFile, 'log_error_file', { onProblem: report });
     if (errorFile) files.push({ level: 'error', sink: errorFile });
     if (logAccessFile !== '' && options.role === 'primary') checkLogFile(logAccessFile, 'log_access_file');
     else if (logAccessFile !== '') accessFile = openAccessLog(logAccessFile, report);
@@ -96,7 +96,7 @@ function openApiLog(
   console: Logger | undefined,
 ): LogFile | undefined {
   try {
-    return new LogFile(path, 'api_logfile', report);
+    return new LogFile(path, 'api_logfile', { onProblem: report });
   } catch (err) {
     if (!(err instanceof LogFileError)) throw err;
     console?.warn(
@@ -107,12 +107,12 @@ function openApiLog(
   }
 }
 
-function openAccessLog(path: string, report: (message: string, err?: Error) => void): AccessLogFile {
-  try {
-    return new AccessLogFile(path, { onProblem: report });
-  } catch (err) {
-    throw new LogFileError(path, 'log_access_file', err);
-  }
+function openAccessLog(path: string, report: (message: string, err?: Error) => void): LogFile {
+  return new LogFile(path, 'log_access_file', {
+    onProblem: report,
+    maxPendingBytes: ACCESS_LOG_MAX_PENDING_BYTES,
+    name: 'access log',
+  });
 }
 
 /** The files open, for a switch of user to hand over. */

@@ -112,19 +112,42 @@ export function checkLogFile(path: string, option: string): void {
  */
 export const LOG_FILE_WATCH_MS = 100;
 
+export interface LogFileOptions {
+  /** Told when the file fails and writes again, and when lines start being dropped. */
+  onProblem?: (message: string, err?: Error) => void;
+  now?: () => number;
+  /**
+   * Lines waiting for the disk beyond this many bytes are dropped and counted (the access log: a
+   * request never waits for the disk); without it, nothing is dropped.
+   */
+  maxPendingBytes?: number;
+  /** What the messages call the file: `log file` unless said. */
+  name?: string;
+}
+
 /**
- * A log file (`api_logfile`, `log_error_file`): append mode behind pino's asynchronous writer,
- * reopened on SIGHUP (logrotate moves the file away, salt-apid then writes to a fresh one; when the
- * path cannot be opened the current file is kept). Like salt-api's WatchedFileHandler it also notices
- * by itself that the path names another file, or none (Salt's own logrotate rule for /var/log/salt/api
- * sends no signal), and reopens before the next line. Several processes may append to one file (the
- * workers of `workers: N`): every line is one write to an O_APPEND descriptor. A failing file is
- * reported once until it writes again. Lines after close() are dropped, never thrown.
+ * A log file (`api_logfile`, `log_error_file`, `log_access_file`): append mode behind pino's
+ * asynchronous writer, reopened on SIGHUP (logrotate moves the file away, salt-apid then writes to a
+ * fresh one; when the path cannot be opened the current file is kept). Like salt-api's
+ * WatchedFileHandler it also notices by itself that the path names another file, or none (Salt's own
+ * logrotate rule for /var/log/salt/api sends no signal), and reopens before the next line. Several
+ * processes may append to one file (the workers of `workers: N`): every line is one write to an
+ * O_APPEND descriptor. A failing file is reported once until it writes again; a failed write is
+ * retried with the next line. With `maxPendingBytes`, lines that would take the writer's buffer past
+ * it are dropped and counted, reported when dropping starts and when it stops. Lines after close()
+ * are dropped, never thrown.
  */
 export class LogFile implements LineSink {
   private readonly sonic: ReturnType<typeof pino.destination>;
+  private readonly onProblem: (message: string, err?: Error) => void;
+  private readonly now: () => number;
+  private readonly bounded: boolean;
+  private readonly name: string;
   private closed = false;
   private failing = false;
+  private dropping = false;
+  private droppedLines = 0;
+  private pending = 0;
   /** The device and inode the path named when the file was (re)opened. */
   private identity: string | undefined;
   private checkedAt: number;
@@ -133,25 +156,50 @@ export class LogFile implements LineSink {
   constructor(
     readonly path: string,
     option: string,
-    private readonly onProblem: (message: string, err: Error) => void = () => {},
-    private readonly now: () => number = Date.now,
+    options: LogFileOptions = {},
   ) {
     checkLogFile(path, option);
+    this.onProblem = options.onProblem ?? (() => {});
+    this.now = options.now ?? Date.now;
+    this.name = options.name ?? 'log file';
+    this.bounded = options.maxPendingBytes !== undefined;
     this.identity = this.pathIdentity();
-    this.checkedAt = now();
-    this.sonic = pino.destination({ dest: path, append: true, sync: false });
-    this.sonic.on('error', (err: Error) => {
-      if (this.failing) return;
-      this.failing = true;
-      this.onProblem(`${path}: log file write failed`, err);
+    this.checkedAt = this.now();
+    this.sonic = pino.destination({
+      dest: path,
+      append: true,
+      sync: false,
+      ...(options.maxPendingBytes !== undefined && { maxLength: options.maxPendingBytes }),
     });
-    this.sonic.on('write', () => (this.failing = false));
+    this.sonic.on('drop', () => this.onDrop());
+    this.sonic.on('error', (err: Error) => this.onError(err));
+    this.sonic.on('write', (bytes: number) => this.onWritten(bytes));
   }
 
+  /** Lines dropped so far (the file was slow or failing). */
+  get dropped(): number {
+    return this.droppedLines;
+  }
+
+  /** Bytes accepted and not yet on disk (counted with `maxPendingBytes`, which they never pass). */
+  get pendingBytes(): number {
+    return this.pending;
+  }
+
+  /** Writes one line (its newline included); false when it was not taken. */
   write(line: string): boolean {
     if (this.closed) return false;
     this.followRotation();
-    return this.sonic.write(line);
+    const droppedBefore = this.droppedLines;
+    const taken = this.sonic.write(line);
+    if (!this.bounded) return taken;
+    if (this.droppedLines !== droppedBefore) return false;
+    this.pending += Buffer.byteLength(line);
+    if (this.dropping) {
+      this.dropping = false;
+      this.onProblem(`${this.path}: ${this.name} writing again (${this.droppedLines} lines dropped so far)`);
+    }
+    return taken;
   }
 
   reopen(): void {
@@ -159,13 +207,28 @@ export class LogFile implements LineSink {
     try {
       closeSync(openSync(this.path, 'a'));
     } catch (err) {
-      this.onProblem(`${this.path}: cannot reopen the log file`, err instanceof Error ? err : new Error(String(err)));
+      this.onProblem(
+        `${this.path}: cannot reopen the ${this.name}`,
+        err instanceof Error ? err : new Error(String(err)),
+      );
       // Reported once: the next rotation, or a SIGHUP, tries again.
       this.identity = this.pathIdentity();
       return;
     }
     this.identity = this.pathIdentity();
     this.sonic.reopen();
+  }
+
+  /** Writes what is buffered, then closes the file. */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    return new Promise((resolve) => {
+      this.sonic.once('close', () => resolve());
+      // A file that cannot be written any more is given up rather than waited for.
+      this.sonic.once('error', () => resolve());
+      this.sonic.end();
+    });
   }
 
   private pathIdentity(): string | undefined {
@@ -185,13 +248,22 @@ export class LogFile implements LineSink {
     if (this.pathIdentity() !== this.identity) this.reopen();
   }
 
-  close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    this.closed = true;
-    return new Promise((resolve) => {
-      this.sonic.once('close', () => resolve());
-      this.sonic.once('error', () => resolve());
-      this.sonic.end();
-    });
+  private onDrop(): void {
+    this.droppedLines++;
+    if (!this.dropping && !this.failing) this.onProblem(`${this.path}: ${this.name} cannot keep up, dropping lines`);
+    this.dropping = true;
+  }
+
+  private onError(err: Error): void {
+    if (this.failing) return;
+    this.failing = true;
+    this.onProblem(`${this.path}: ${this.name} write failed, retrying with the next line`, err);
+  }
+
+  private onWritten(bytes: number): void {
+    if (this.bounded) this.pending = Math.max(0, this.pending - bytes);
+    if (!this.failing) return;
+    this.failing = false;
+    this.onProblem(`${this.path}: ${this.name} writing again`);
   }
 }

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fastify from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { LogFile, type LogFileOptions } from '../../src/log.js';
 import {
-  AccessLogFile,
+  ACCESS_LOG_MAX_PENDING_BYTES,
   installAccessLog,
   escapeAtom,
   formatAccessLine,
@@ -14,6 +15,14 @@ import {
   type AccessRecord,
 } from '../../src/http/stats/access-log.js';
 import { redactUrl } from '../../src/http/app.js';
+
+/** `log_access_file` as log-outputs.ts opens it, with what a test sets. */
+const accessLogFile = (path: string, options: LogFileOptions = {}): LogFile =>
+  new LogFile(path, 'log_access_file', {
+    maxPendingBytes: ACCESS_LOG_MAX_PENDING_BYTES,
+    name: 'access log',
+    ...options,
+  });
 
 const record = (overrides: Partial<AccessRecord> = {}): AccessRecord => ({
   ip: '10.1.2.3',
@@ -125,7 +134,7 @@ describe('access line redaction', () => {
   });
 });
 
-describe('AccessLogFile', () => {
+describe('the access log file (a LogFile with a bound)', () => {
   async function tempFile(): Promise<string> {
     const dir = await mkdtemp(join(tmpdir(), 'salt-apid-access-'));
     dirs.push(dir);
@@ -134,8 +143,8 @@ describe('AccessLogFile', () => {
 
   it('appends lines, and after reopen writes a fresh file at the same path', async () => {
     const path = await tempFile();
-    const file = new AccessLogFile(path);
-    file.write('one');
+    const file = accessLogFile(path);
+    file.write('one\n');
     // Rotated once the line is on disk, however long a busy machine takes to write it.
     await vi.waitFor(async () => expect(await readFile(path, 'utf8').catch(() => '')).toBe('one\n'), {
       timeout: 10_000,
@@ -143,7 +152,7 @@ describe('AccessLogFile', () => {
     });
     await rename(path, `${path}.1`);
     file.reopen();
-    file.write('two');
+    file.write('two\n');
     await file.close();
     expect(await readFile(`${path}.1`, 'utf8')).toBe('one\n');
     expect(await readFile(path, 'utf8')).toBe('two\n');
@@ -152,9 +161,9 @@ describe('AccessLogFile', () => {
   it('drops and counts lines instead of buffering without limit', async () => {
     const path = await tempFile();
     const problems: string[] = [];
-    const file = new AccessLogFile(path, { maxPendingBytes: 100, onProblem: (message) => problems.push(message) });
+    const file = accessLogFile(path, { maxPendingBytes: 100, onProblem: (message) => problems.push(message) });
     const line = 'x'.repeat(60);
-    for (let i = 0; i < 50; i++) file.write(line);
+    for (let i = 0; i < 50; i++) file.write(`${line}\n`);
     expect(file.dropped).toBeGreaterThan(0);
     expect(problems.some((p) => p.includes('dropping'))).toBe(true);
     await file.close();
@@ -170,7 +179,7 @@ describe('AccessLogFile', () => {
     const readerOpening = open(fifo, 'r');
     const problems: string[] = [];
     const maxPendingBytes = 16 * 1024;
-    const file = new AccessLogFile(fifo, { maxPendingBytes, onProblem: (message) => problems.push(message) });
+    const file = accessLogFile(fifo, { maxPendingBytes, onProblem: (message) => problems.push(message) });
     const reader = await readerOpening;
     const app = fastify();
     installAccessLog(app, { rootPrefix: '/', file });
@@ -205,6 +214,6 @@ describe('AccessLogFile', () => {
   }, 20_000);
 
   it('throws at once when the file cannot be opened', () => {
-    expect(() => new AccessLogFile('/nonexistent-dir/salt-apid/access.log')).toThrow(/ENOENT/);
+    expect(() => accessLogFile('/nonexistent-dir/salt-apid/access.log')).toThrow(/ENOENT/);
   });
 });

@@ -103,7 +103,7 @@ describe('LogFile', () => {
     const path = join(dir, 'api');
     writeFileSync(path, 'before\n');
     const problems: string[] = [];
-    const file = new LogFile(path, 'api_logfile', (message) => problems.push(message));
+    const file = new LogFile(path, 'api_logfile', { onProblem: (message) => problems.push(message) });
     file.write('one\n');
     await until(() => readFileSync(path, 'utf8').includes('one'));
     renameSync(path, `${path}.1`);
@@ -126,12 +126,7 @@ describe('LogFile', () => {
     const dir = tempDir();
     const path = join(dir, 'api');
     let now = 1_000;
-    const file = new LogFile(
-      path,
-      'api_logfile',
-      () => {},
-      () => now,
-    );
+    const file = new LogFile(path, 'api_logfile', { now: () => now });
     file.write('one\n');
     await until(() => readFileSync(path, 'utf8') === 'one\n');
     // logrotate without `create`: the path is gone until the next line recreates it.

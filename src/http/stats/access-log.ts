@@ -4,9 +4,8 @@
  * the JSON log at info and to `log_access_file` when set. URLs go through `redactUrl`, so a token
  * in the URL never appears.
  */
-import { closeSync, openSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
+import type { LineSink } from '../../log.js';
 import { redactUrl } from './redact-url.js';
 import { streamedBytes } from './streamed-bytes.js';
 
@@ -74,121 +73,11 @@ export function redactReferer(referer: string, rootPrefix: string): string {
   return redacted === pathAndQuery ? referer : `${url.origin}${redacted}`;
 }
 
-/** Where access lines go besides the JSON log. */
-export interface AccessLogSink {
-  write(line: string): void;
-}
+/** Where access lines go besides the JSON log (`log_access_file`: a LogFile), each with its newline. */
+export type AccessLogSink = LineSink;
 
-export interface AccessLogFileOptions {
-  /** Lines waiting for the disk beyond this many bytes are dropped (default 1 MiB). */
-  maxPendingBytes?: number;
-  /** Told when the file fails, and when lines start being dropped. */
-  onProblem?: (message: string, err?: Error) => void;
-}
-
-const DEFAULT_MAX_PENDING_BYTES = 1024 * 1024;
-
-/**
- * `log_access_file`: an append-mode file behind pino's asynchronous file writer (SonicBoom), the
- * same writer as `log_error_file`. Bounded: when the disk cannot keep up, the writer drops the
- * lines that would take its buffer past `maxPendingBytes`, and they are counted; a request never
- * waits for the disk. A failed write is retried with the next line. `reopen()` (SIGHUP) starts a
- * fresh file at the same path after logrotate moved the old one away; when the path cannot be
- * opened, the current file is kept.
- */
-export class AccessLogFile implements AccessLogSink {
-  private readonly sonic: ReturnType<typeof pino.destination>;
-  private pending = 0;
-  private closed = false;
-  private dropping = false;
-  private failing = false;
-  private droppedLines = 0;
-  private readonly onProblem: (message: string, err?: Error) => void;
-
-  /** Throws (synchronously) when the file cannot be opened for appending. */
-  constructor(
-    readonly path: string,
-    options: AccessLogFileOptions = {},
-  ) {
-    this.onProblem = options.onProblem ?? (() => {});
-    closeSync(openSync(path, 'a'));
-    this.sonic = pino.destination({
-      dest: path,
-      append: true,
-      sync: false,
-      maxLength: options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
-    });
-    this.sonic.on('drop', () => this.onDrop());
-    this.sonic.on('error', (err: Error) => this.onError(err));
-    this.sonic.on('write', (bytes: number) => this.onWritten(bytes));
-  }
-
-  /** Lines dropped so far (the file was slow or failing). */
-  get dropped(): number {
-    return this.droppedLines;
-  }
-
-  /** Bytes accepted and not yet on disk; never more than `maxPendingBytes`. */
-  get pendingBytes(): number {
-    return this.pending;
-  }
-
-  write(line: string): void {
-    if (this.closed) return;
-    const text = `${line}\n`;
-    const droppedBefore = this.droppedLines;
-    this.sonic.write(text);
-    if (this.droppedLines !== droppedBefore) return;
-    this.pending += Buffer.byteLength(text);
-    if (this.dropping) {
-      this.dropping = false;
-      this.onProblem(`${this.path}: access log writing again (${this.droppedLines} lines dropped so far)`);
-    }
-  }
-
-  /** Reopens the file at `path`; on failure the current file is kept and the problem reported. */
-  reopen(): void {
-    if (this.closed) return;
-    try {
-      closeSync(openSync(this.path, 'a'));
-    } catch (err) {
-      this.onProblem(`${this.path}: cannot reopen the access log`, err instanceof Error ? err : new Error(String(err)));
-      return;
-    }
-    this.sonic.reopen();
-  }
-
-  /** Writes what is buffered, then closes the file. */
-  close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    this.closed = true;
-    return new Promise((resolve) => {
-      this.sonic.once('close', () => resolve());
-      // A file that cannot be written any more is given up rather than waited for.
-      this.sonic.once('error', () => resolve());
-      this.sonic.end();
-    });
-  }
-
-  private onDrop(): void {
-    this.droppedLines++;
-    if (!this.dropping && !this.failing) this.onProblem(`${this.path}: access log cannot keep up, dropping lines`);
-    this.dropping = true;
-  }
-
-  private onError(err: Error): void {
-    if (this.failing) return;
-    this.failing = true;
-    this.onProblem(`${this.path}: access log write failed, retrying with the next line`, err);
-  }
-
-  private onWritten(bytes: number): void {
-    this.pending = Math.max(0, this.pending - bytes);
-    if (!this.failing) return;
-    this.failing = false;
-    this.onProblem(`${this.path}: access log writing again`);
-  }
-}
+/** Lines waiting for the disk beyond this are dropped: a request never waits for the disk. */
+export const ACCESS_LOG_MAX_PENDING_BYTES = 1024 * 1024;
 
 export interface AccessLogOptions {
   rootPrefix: string;
@@ -243,7 +132,7 @@ export function installAccessLog(app: FastifyInstance, options: AccessLogOptions
         },
         line,
       );
-      options.file?.write(line);
+      options.file?.write(`${line}\n`);
     });
     done();
   });
