@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,15 @@ afterEach(async () => {
 const startWith = (rest: string[]) => startLogged(rest, cleanups);
 
 describe('modules loaded at start', () => {
+  it('names modules that exist: every pattern of our own files matches one', () => {
+    const files = execFileSync('git', ['ls-files', 'src'], { encoding: 'utf8' })
+      .split('\n')
+      .map((file) => `/${file}`);
+    const own = ONLY_WHEN_USED.filter(([pattern]) => pattern.source.startsWith('\\/src'));
+    expect(own.length).toBeGreaterThan(0);
+    expect(own.filter(([pattern]) => !files.some((file) => pattern.test(file))).map(([p]) => p.source)).toEqual([]);
+  });
+
   it('leave out everything only a mode needs', async () => {
     const api = await startWith(['metrics: false']);
     expect((await fetch(`${api.base}/`)).status).toBe(200);

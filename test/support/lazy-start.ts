@@ -24,7 +24,7 @@ export const ONLY_WHEN_USED: ReadonlyArray<[RegExp, string]> = [
   [/\/src\/worker-pool\.ts$/, 'workers: N'],
   [/^node:cluster$/, 'workers: N'],
   [/\/src\/salt\/cache\//, 'session_store: cache'],
-  [/\/src\/http\/shared-sessions\.ts$/, 'session_store: cache'],
+  [/\/src\/http\/auth\/shared-sessions\.ts$/, 'session_store: cache'],
 ];
 
 export interface LoggedStart {

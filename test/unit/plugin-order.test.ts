@@ -54,20 +54,23 @@ describe('plugin order', () => {
     await expect(appWith(plugins()).ready()).resolves.toBeDefined();
   });
 
-  it('declares the order that matters', () => {
+  it('declares the order that matters, and no order that does not', () => {
     const edges = dependencyEdges();
     for (const edge of [
       [PLUGIN.cors, PLUGIN.stats],
       [PLUGIN.cors, PLUGIN.accessLog],
       [PLUGIN.cors, PLUGIN.errorHandling],
-      [PLUGIN.bodyParsers, PLUGIN.cors],
       [PLUGIN.authorizedIps, PLUGIN.clientCertCheck],
-      [PLUGIN.htmlOverride, PLUGIN.bodyParsers],
+      [PLUGIN.htmlOverride, PLUGIN.cors],
+      [PLUGIN.api, PLUGIN.bodyParsers],
       [PLUGIN.api, PLUGIN.authorizedIps],
       [PLUGIN.api, PLUGIN.htmlOverride],
     ]) {
       expect(edges).toContainEqual(edge);
     }
+    // The body parsers answer nothing before a route is found (decision 0022): no early place.
+    expect(edges.filter(([name]) => name === PLUGIN.bodyParsers)).toEqual([]);
+    expect(edges).not.toContainEqual([PLUGIN.htmlOverride, PLUGIN.bodyParsers]);
   });
 
   it.each(dependencyEdges())('fails ready() when %s comes before %s', async (name, dependency) => {

@@ -54,10 +54,10 @@ async function htmlOverride(app: FastifyInstance, options: HtmlOverrideOptions):
 }
 
 /**
- * After CORS (the app page carries the CORS headers). It answers before any 411: salt-api's
- * override runs before CherryPy looks at the body, and the app page is served as a GET.
+ * After CORS (the app page carries the CORS headers). Its answer comes before any body is looked
+ * at, as salt-api's override runs before CherryPy reads the body: the app page is served as a GET.
  */
 export const htmlOverridePlugin = fp(htmlOverride, {
   name: PLUGIN.htmlOverride,
-  dependencies: [...SEES_EVERY_ANSWER, PLUGIN.cors, PLUGIN.bodyParsers],
+  dependencies: [...SEES_EVERY_ANSWER, PLUGIN.cors],
 });

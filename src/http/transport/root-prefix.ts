@@ -36,5 +36,5 @@ async function rootPrefixRedirect(app: FastifyInstance, { prefix }: RootPrefixOp
 /** After CORS, as the other early answers. */
 export const rootPrefixRedirectPlugin = fp(rootPrefixRedirect, {
   name: PLUGIN.rootPrefixRedirect,
-  dependencies: [...SEES_EVERY_ANSWER, PLUGIN.cors, PLUGIN.bodyParsers],
+  dependencies: [...SEES_EVERY_ANSWER, PLUGIN.cors],
 });
