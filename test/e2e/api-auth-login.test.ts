@@ -1,27 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  AUTH_TEST_EXTERNAL_AUTH,
-  SALTDEV,
-  cookieSessionId,
-  json,
-  login,
-  pageMessage,
-  startApi,
-  type ApiUnderTest,
-} from '../support/api.js';
+import { describe, expect, it } from 'vitest';
+import { SALTDEV, authTestApiForFile, cookieSessionId, json, login, pageMessage, startApi } from '../support/api.js';
 
 const SESSION_COOKIE =
   /^session_id=([0-9a-f]{40}); expires=(\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT); Max-Age=36000; Path=\/; HttpOnly; SameSite=Lax$/;
 
-let api: ApiUnderTest;
-
-beforeAll(async () => {
-  api = await startApi({ settings: { master: { externalAuth: AUTH_TEST_EXTERNAL_AUTH } } });
-});
-
-afterAll(async () => {
-  await api.close();
-});
+const api = authTestApiForFile();
 
 describe('POST /login', () => {
   it("answers the session with salt-api's fields, header and cookie", async () => {

@@ -1,24 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  AUTH_TEST_EXTERNAL_AUTH,
-  SALTDEV,
-  cookieSessionId,
-  json,
-  login,
-  pageMessage,
-  startApi,
-  type ApiUnderTest,
-} from '../support/api.js';
+import { describe, expect, it } from 'vitest';
+import { SALTDEV, authTestApiForFile, cookieSessionId, json, login, pageMessage, startApi } from '../support/api.js';
 
-let api: ApiUnderTest;
-
-beforeAll(async () => {
-  api = await startApi({ settings: { master: { externalAuth: AUTH_TEST_EXTERNAL_AUTH } } });
-});
-
-afterAll(async () => {
-  await api.close();
-});
+const api = authTestApiForFile();
 
 const ping = [{ client: 'local', tgt: 'minion-1', fun: 'test.ping' }];
 

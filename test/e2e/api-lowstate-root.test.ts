@@ -1,24 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, login, pageMessage, returnOf, startApi, type ApiUnderTest } from '../support/api.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { apiForFile, json, login, pageMessage, returnOf, rootPoster, startApi } from '../support/api.js';
 
 const MINIONS = ['minion-1', 'minion-2', 'minion-3', 'minion-4', 'minion-5'];
 
-let api: ApiUnderTest;
+const api = apiForFile();
 let session: string;
 
 beforeAll(async () => {
-  api = await startApi();
   session = (await login(api)).token;
 });
 
-afterAll(async () => {
-  await api.close();
-});
-
 /** POST / with the session. */
-function post(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return api.call('/', json(body, { 'x-auth-token': session, ...headers }));
-}
+const post = rootPoster(api, () => session);
 
 describe('POST /', () => {
   it('runs several chunks in order and concatenates their results', async () => {

@@ -1,16 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SALTDEV, json, login, pageMessage, returnOf, startApi, type ApiUnderTest } from '../support/api.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SALTDEV, apiForFile, json, login, pageMessage, returnOf } from '../support/api.js';
 
-let api: ApiUnderTest;
+const api = apiForFile();
 let session: string;
 
 beforeAll(async () => {
-  api = await startApi();
   session = (await login(api)).token;
-});
-
-afterAll(async () => {
-  await api.close();
 });
 
 describe('POST /run', () => {

@@ -1,22 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SALTDEV, json, login, pageMessage, returnOf, startApi, type ApiUnderTest } from '../support/api.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SALTDEV, apiForFile, json, login, pageMessage, returnOf, rootPoster } from '../support/api.js';
 import { pollUntil } from '../support/poll.js';
 
-let api: ApiUnderTest;
+const api = apiForFile();
 let session: string;
 
 beforeAll(async () => {
-  api = await startApi();
   session = (await login(api)).token;
 });
 
-afterAll(async () => {
-  await api.close();
-});
-
 /** POST / with the session. */
-function post(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return api.call('/', json(body, { 'x-auth-token': session, ...headers }));
+const post = rootPoster(api, () => session);
+
+/** POST / with the session: `body` as a form, answered in JSON. */
+function postForm(body: string): Promise<Response> {
+  const headers = {
+    'content-type': 'application/x-www-form-urlencoded',
+    'x-auth-token': session,
+    accept: 'application/json',
+  };
+  return api.call('/', { method: 'POST', headers, body });
 }
 
 describe('a jid as an argument (20 digits: past msgpack uint64 once yamlified)', () => {
@@ -45,15 +48,7 @@ describe('a jid as an argument (20 digits: past msgpack uint64 once yamlified)',
         { 'minion-1': true },
       ]);
     }
-    const form = await api.call('/', {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-auth-token': session,
-        accept: 'application/json',
-      },
-      body: `client=runner&fun=jobs.lookup_jid&arg=${jid}`,
-    });
+    const form = await postForm(`client=runner&fun=jobs.lookup_jid&arg=${jid}`);
     expect(await returnOf(form)).toEqual([{ 'minion-1': true }]);
     const [async] = (await returnOf(
       await post([{ client: 'runner_async', fun: 'jobs.list_job', arg: [jid] }]),
@@ -66,15 +61,7 @@ describe('a jid as an argument (20 digits: past msgpack uint64 once yamlified)',
 
   it('is sent to minions as text when a yamlified local argument is past 64 bits', async () => {
     const big = '123456789012345678901234567890';
-    const form = await api.call('/', {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-auth-token': session,
-        accept: 'application/json',
-      },
-      body: `client=local&tgt=minion-1&fun=test.arg&arg=${big}&arg=-99999999999999999999`,
-    });
+    const form = await postForm(`client=local&tgt=minion-1&fun=test.arg&arg=${big}&arg=-99999999999999999999`);
     const text = await form.text();
     expect(form.status, text).toBe(200);
     expect(text).toContain(`"args": ["${big}", "-99999999999999999999"]`);

@@ -1,19 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SALTDEV, json, login, pageMessage, startApi, type ApiUnderTest } from '../support/api.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SALTDEV, apiForFile, json, login, pageMessage } from '../support/api.js';
 import { pollUntil } from '../support/poll.js';
 
 const MINIONS = ['minion-1', 'minion-2', 'minion-3', 'minion-4', 'minion-5'];
 
-let api: ApiUnderTest;
+const api = apiForFile({ demo: { pendingKeys: ['pending-1'] } });
 let session: string;
 
 beforeAll(async () => {
-  api = await startApi({ demo: { pendingKeys: ['pending-1'] } });
   session = (await login(api)).token;
-});
-
-afterAll(async () => {
-  await api.close();
 });
 
 const withSession = (headers: Record<string, string> = {}): RequestInit => ({

@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SALTDEV, json, login, pageMessage, startApi, type ApiUnderTest } from '../support/api.js';
+import { describe, expect, it } from 'vitest';
+import { SALTDEV, apiForFile, json, login, pageMessage, startApi } from '../support/api.js';
 
 /**
  * Credentials that cannot be valid — a session id or Salt token of the wrong form — are refused
  * without a round trip to the master; the master is asked only about what could be valid.
  */
 
-let api: ApiUnderTest;
-beforeAll(async () => {
-  api = await startApi();
-});
-afterAll(async () => {
-  await api.close();
-});
+const api = apiForFile();
 
 /** The answer of `call` and how many requests the master got while it ran. */
 async function counted(call: () => Promise<Response>): Promise<{ response: Response; masterCalls: number }> {

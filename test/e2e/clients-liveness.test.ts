@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SaltMap, SaltValue } from '../../src/salt/codec/values.js';
 import { DEFAULT_CAPACITY } from '../../src/demo/capacity.js';
-import { harness, type NetapiHarness } from '../support/clients.js';
+import { harness, shortPingAll, type NetapiHarness } from '../support/clients.js';
 
 /**
  * Many synchronous `local` jobs waiting at once, their liveness checks shared (liveness.ts) or
@@ -90,18 +90,7 @@ describe('liveness checks of many waiting jobs', () => {
     const capacity = { ...DEFAULT_CAPACITY, publishMs: 50, returnMs: 20, masterCores: 1, jobMs: 10, findJobMs: 10 };
     const h = await harness({ demo: { minions: ['minion-1', 'minion-2'], capacity } });
     const started = performance.now();
-    const results = await Promise.all(
-      Array.from({ length: 16 }, () =>
-        h.netapi.run({
-          client: 'local',
-          tgt: '*',
-          fun: 'test.ping',
-          timeout: 1,
-          gather_job_timeout: 1,
-          token: h.token,
-        }),
-      ),
-    );
+    const results = await Promise.all(Array.from({ length: 16 }, () => h.netapi.run(shortPingAll(h.token))));
     const elapsedMs = performance.now() - started;
     for (const [result] of results) expect(result).toEqual({ 'minion-1': true, 'minion-2': true });
     expect(elapsedMs).toBeGreaterThan(16 * 90 - 50);

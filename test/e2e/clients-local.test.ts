@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MasterErrorReply } from '../../src/salt/errors.js';
-import { harness, ordered, recordedLoads, recordedReturn } from '../support/clients.js';
+import { harness, ordered, recordedLoads, recordedReturn, shortPingAll } from '../support/clients.js';
 
 /** The `local`, `local_async` and `local_subset` clients against the demo master. */
 
@@ -85,14 +85,7 @@ describe('local', () => {
   it('asks a silent minion with find_job after timeout and reports it after gather_job_timeout', async () => {
     const h = await harness({ demo: { minions: ['minion-1'], deadMinions: ['dead-1'] }, coalesceJobChecks: false });
     const started = performance.now();
-    const [result] = await h.netapi.run({
-      client: 'local',
-      tgt: '*',
-      fun: 'test.ping',
-      timeout: 1,
-      gather_job_timeout: 1,
-      token: h.token,
-    });
+    const [result] = await h.netapi.run(shortPingAll(h.token));
     const elapsed = performance.now() - started;
     // One find_job round (the loads below), after `timeout`, not the default 5 s; the margin between
     // 2 and 5 s is for a busy machine.

@@ -1,8 +1,8 @@
 import { connect, type Socket } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { afterEach, describe, expect, it } from 'vitest';
-import { json, login, SALTDEV, startApi, waitUntil, type ApiUnderTest } from '../support/api.js';
+import { describe, expect, it } from 'vitest';
+import { apiPerTest, json, login, SALTDEV, waitUntil } from '../support/api.js';
 import { SseClient } from '../support/sse.js';
 
 /**
@@ -16,16 +16,7 @@ function collectGarbage(): void {
   (runInNewContext('gc') as () => void)();
 }
 
-const apis: ApiUnderTest[] = [];
-afterEach(async () => {
-  for (const api of apis.splice(0)) await api.close();
-});
-
-async function start(options: Parameters<typeof startApi>[0] = {}): Promise<ApiUnderTest> {
-  const api = await startApi(options);
-  apis.push(api);
-  return api;
-}
+const start = apiPerTest();
 
 describe('/events', () => {
   it('streams a /hook event in salt-api framing (retry, tag, data with {"data", "tag"})', async () => {

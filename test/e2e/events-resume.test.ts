@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { json, login, startApi, type ApiUnderTest } from '../support/api.js';
+import { apiPerTest, json, login, type ApiUnderTest } from '../support/api.js';
 import { parseSse, SseClient } from '../support/sse.js';
 import { READY, terminateWsClients, WsEventClient } from '../support/ws.js';
 
@@ -8,17 +8,16 @@ import { READY, terminateWsClients, WsEventClient } from '../support/ws.js';
  * `/events` and `/ws`, over the real server and the demo master's bus.
  */
 
-const apis: ApiUnderTest[] = [];
+const startForTest = apiPerTest();
 const streams: SseClient[] = [];
-afterEach(async () => {
+// After hooks run last registered first: the streams close before the APIs do.
+afterEach(() => {
   for (const sse of streams.splice(0)) sse.close();
   terminateWsClients();
-  for (const api of apis.splice(0)) await api.close();
 });
 
 async function start(rest: Record<string, unknown> = {}): Promise<{ api: ApiUnderTest; token: string }> {
-  const api = await startApi({ settings: { rest } });
-  apis.push(api);
+  const api = await startForTest({ settings: { rest } });
   const { token } = await login(api);
   return { api, token };
 }

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SALTDEV, json, login, pageMessage, startApi, type ApiUnderTest } from '../support/api.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SALTDEV, apiForFile, json, login, pageMessage } from '../support/api.js';
 import { threadCpuStopwatch } from '../support/fuzz.js';
 import { deepJson, yamlBomb } from '../support/hostile.js';
 
@@ -8,16 +8,11 @@ import { deepJson, yamlBomb } from '../support/hostile.js';
  * Hostile inputs over the real server and the demo master: alias bombs and deep nesting on every
  * route that reads a body, chunked bodies on a raw socket, minion ids in POST /keys, bad `fun`s.
  */
-let api: ApiUnderTest;
+const api = apiForFile({ settings: { rest: { webhookDisableAuth: true } } });
 let session: string;
 
 beforeAll(async () => {
-  api = await startApi({ settings: { rest: { webhookDisableAuth: true } } });
   session = (await login(api)).token;
-});
-
-afterAll(async () => {
-  await api.close();
 });
 
 const BODY_ROUTES = ['/login', '/run', '/token', '/keys', '/hook/bomb', '/'];

@@ -1,6 +1,6 @@
 import { load } from 'js-yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SALTDEV, json, login, pageMessage, startApi, type ApiUnderTest } from '../support/api.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SALTDEV, apiForFile, json, login, pageMessage, startApi } from '../support/api.js';
 
 /** Failed-login throttling and api_acl wherever credentials are presented. */
 
@@ -8,13 +8,7 @@ const WRONG = { ...SALTDEV, password: 'wrong' };
 const ping = { client: 'local', tgt: 'minion-1', fun: 'test.ping' };
 
 describe('login throttling', () => {
-  let api: ApiUnderTest;
-  beforeAll(async () => {
-    api = await startApi({ settings: { rest: { loginMaxFailures: 3, loginFailureWindow: 60 } } });
-  });
-  afterAll(async () => {
-    await api.close();
-  });
+  const api = apiForFile({ settings: { rest: { loginMaxFailures: 3, loginFailureWindow: 60 } } });
 
   it('/login: after login_max_failures failures, 429 with Retry-After in the negotiated envelope, without asking the master', async () => {
     const user = { username: 'autouser', password: 'x', eauth: 'auto' };
@@ -119,14 +113,10 @@ describe('login throttling', () => {
 });
 
 describe('api_acl wherever credentials are presented', () => {
-  let api: ApiUnderTest;
+  const api = apiForFile({ settings: { rest: { apiAcl: { saltdev: ['10.0.0.1'], autouser: ['127.0.0.1'] } } } });
   let session: string;
   beforeAll(async () => {
-    api = await startApi({ settings: { rest: { apiAcl: { saltdev: ['10.0.0.1'], autouser: ['127.0.0.1'] } } } });
     session = (await login(api, { username: 'autouser', password: 'x', eauth: 'auto' })).token;
-  });
-  afterAll(async () => {
-    await api.close();
   });
 
   it.each([

@@ -1,23 +1,14 @@
 import { createHmac } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Secret } from '../../src/config/secret.js';
 import { DemoMaster } from '../../src/demo/demo-master.js';
-import { login, startApi, type ApiUnderTest } from '../support/api.js';
+import { apiPerTest, login } from '../support/api.js';
 import { SseClient } from '../support/sse.js';
 import { pollUntil } from '../support/poll.js';
 
 /** /healthz, /readyz and /metrics over the real server and the demo master. */
 
-const apis: ApiUnderTest[] = [];
-afterEach(async () => {
-  for (const api of apis.splice(0)) await api.close();
-});
-
-async function start(options: Parameters<typeof startApi>[0] = {}): Promise<ApiUnderTest> {
-  const api = await startApi(options);
-  apis.push(api);
-  return api;
-}
+const start = apiPerTest();
 
 /** The sample lines of one metric family. */
 function samples(text: string, name: string): string[] {

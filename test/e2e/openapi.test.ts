@@ -1,18 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { BlockList } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Secret } from '../../src/config/secret.js';
 import type { WebhookRule } from '../../src/config/webhook-settings.js';
-import { login, startApi, type ApiUnderTest } from '../support/api.js';
+import { apiForFile, login } from '../support/api.js';
 
 const COMMITTED = new URL('../../docs/openapi.json', import.meta.url);
 
 describe('GET /openapi.json', () => {
-  let api: ApiUnderTest;
-  beforeAll(async () => {
-    api = await startApi();
-  });
-  afterAll(async () => api.close());
+  const api = apiForFile();
 
   it('serves the description without authentication, as JSON', async () => {
     const response = await api.call('/openapi.json');
@@ -38,11 +34,7 @@ describe('GET /openapi.json', () => {
 });
 
 describe('GET <root_prefix>/openapi.json', () => {
-  let api: ApiUnderTest;
-  beforeAll(async () => {
-    api = await startApi({ settings: { rest: { rootPrefix: '/api', enableSessions: false } } });
-  });
-  afterAll(async () => api.close());
+  const api = apiForFile({ settings: { rest: { rootPrefix: '/api', enableSessions: false } } });
 
   it('is served under root_prefix and describes that configuration', async () => {
     expect((await api.call('/openapi.json')).status).toBe(404);
@@ -69,21 +61,17 @@ describe('GET /openapi.json and the webhooks rules', () => {
     replayWindow: 300,
     ...extra,
   });
-  let api: ApiUnderTest;
-  beforeAll(async () => {
-    api = await startApi({
-      settings: {
-        rest: {
-          webhooks: [
-            rule('deploy-github/*', 'github'),
-            rule('unchecked-intranet/*', 'none', { allowFrom, allowFromText: ['10.20.0.0/16'] }),
-            rule('ci-bearer/*', 'token'),
-          ],
-        },
+  const api = apiForFile({
+    settings: {
+      rest: {
+        webhooks: [
+          rule('deploy-github/*', 'github'),
+          rule('unchecked-intranet/*', 'none', { allowFrom, allowFromText: ['10.20.0.0/16'] }),
+          rule('ci-bearer/*', 'token'),
+        ],
       },
-    });
+    },
   });
-  afterAll(async () => api.close());
 
   /** Whatever the document says that only the rules could have told. */
   const ruleDetails = (text: string): string[] =>

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { login, pageMessage, startApi, type ApiUnderTest } from '../support/api.js';
+import { describe, expect, it } from 'vitest';
+import { apiForFile, login, pageMessage, startApi, type ApiUnderTest } from '../support/api.js';
 import { SseClient } from '../support/sse.js';
 
 /**
@@ -117,15 +117,7 @@ const page = (status: number, message: string, rest: Partial<Expected> = {}): Ex
   ...rest,
 });
 
-let api: ApiUnderTest;
-
-beforeAll(async () => {
-  api = await startApi();
-});
-
-afterAll(async () => {
-  await api.close();
-});
+const api = apiForFile();
 
 describe('a POST without a length', () => {
   /** salt-api's answer, by route and credentials (the session is a fresh login each time). */

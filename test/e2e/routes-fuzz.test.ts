@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NETAPI_CLIENTS } from '../../src/salt/clients/netapi.js';
-import { login, SALTDEV, startApi, startApiWithoutMaster, type ApiUnderTest } from '../support/api.js';
+import { apiForFile, login, SALTDEV, startApiWithoutMaster } from '../support/api.js';
 import { fuzzRuns, fuzzTimeout, hostileBytes, hostileForm, hostileText, jsonish, nastyKey } from '../support/fuzz.js';
 
 /**
@@ -15,16 +15,11 @@ const RUNS = 200;
 const PER_REQUEST_MS = 5_000;
 const SEED = 20261125;
 
-let api: ApiUnderTest;
+const api = apiForFile({ settings: { rest: { webhookDisableAuth: false } } });
 let session = '';
 
 beforeAll(async () => {
-  api = await startApi({ settings: { rest: { webhookDisableAuth: false } } });
   session = (await login(api)).token;
-});
-
-afterAll(async () => {
-  await api.close();
 });
 
 const KNOWN_RUNNERS = ['manage.status', 'manage.up', 'jobs.list_jobs', 'jobs.lookup_jid', 'test.arg', 'test.get_opts'];

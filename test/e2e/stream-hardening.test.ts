@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SaltValue } from '../../src/salt/codec/values.js';
-import { json, login, SALTDEV, startApi, waitUntil, type ApiUnderTest } from '../support/api.js';
+import { apiPerTest, json, login, SALTDEV, waitUntil, type ApiUnderTest } from '../support/api.js';
 import { parseSse, SseClient } from '../support/sse.js';
 import { READY, terminateWsClients, WsEventClient } from '../support/ws.js';
 
@@ -11,17 +11,9 @@ import { READY, terminateWsClients, WsEventClient } from '../support/ws.js';
  * layer and demo master bus.
  */
 
-const apis: ApiUnderTest[] = [];
-afterEach(async () => {
-  terminateWsClients();
-  for (const api of apis.splice(0)) await api.close();
-});
-
-async function start(options: Parameters<typeof startApi>[0] = {}): Promise<ApiUnderTest> {
-  const api = await startApi(options);
-  apis.push(api);
-  return api;
-}
+const start = apiPerTest();
+// After hooks run last registered first: the WebSocket clients close before the APIs do.
+afterEach(terminateWsClients);
 
 const PROTO_NAMES = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty'] as const;
 

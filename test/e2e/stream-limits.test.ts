@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RestSettings } from '../../src/config/types.js';
-import { login, startApi, type ApiUnderTest } from '../support/api.js';
+import { apiPerTest, login, type ApiUnderTest } from '../support/api.js';
 import { SseClient } from '../support/sse.js';
 import { terminateWsClients, WebSocket, WsEventClient, wsUrl } from '../support/ws.js';
 
@@ -9,18 +9,16 @@ import { terminateWsClients, WebSocket, WsEventClient, wsUrl } from '../support/
  * and `/ws` counted together, over the real server and the demo master.
  */
 
-const apis: ApiUnderTest[] = [];
+const startForTest = apiPerTest();
 const streams: SseClient[] = [];
-afterEach(async () => {
+// After hooks run last registered first: the streams close before the APIs do.
+afterEach(() => {
   for (const sse of streams.splice(0)) sse.close();
   terminateWsClients();
-  for (const api of apis.splice(0)) await api.close();
 });
 
-async function start(rest: Partial<RestSettings>): Promise<ApiUnderTest> {
-  const api = await startApi({ settings: { rest } });
-  apis.push(api);
-  return api;
+function start(rest: Partial<RestSettings>): Promise<ApiUnderTest> {
+  return startForTest({ settings: { rest } });
 }
 
 /** Opens `/events`; the client is closed after the test. */

@@ -1,20 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SALTDEV, json, startApi, type ApiUnderTest } from '../support/api.js';
+import { describe, expect, it } from 'vitest';
+import { SALTDEV, apiForFile, json, startApi } from '../support/api.js';
 
 /**
  * Salt tokens presented bare to `/events` (docs/decisions/0020): tokens never seen cost the master
  * at most 8 lookups at once and 20 a second, refusals are remembered, and a real token still works.
  */
-let api: ApiUnderTest;
-
-beforeAll(async () => {
-  api = await startApi();
-});
-
-afterAll(async () => {
-  await api.close();
-});
+const api = apiForFile();
 
 const randomToken = (): string => randomBytes(32).toString('hex');
 

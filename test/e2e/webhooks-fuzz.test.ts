@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Secret } from '../../src/config/secret.js';
 import type { WebhookRule } from '../../src/config/webhook-settings.js';
 import type { Subscription } from '../../src/salt/subscription.js';
-import { startApi, type ApiUnderTest } from '../support/api.js';
+import { apiForFile } from '../support/api.js';
 import { fuzzRuns, fuzzTimeout, hostileBytes, hostileText } from '../support/fuzz.js';
 
 /**
@@ -48,26 +48,21 @@ function rule(path: string, auth: WebhookRule['auth'], secret: string): WebhookR
   };
 }
 
-let api: ApiUnderTest;
+const api = apiForFile({
+  settings: {
+    rest: {
+      webhooks: [rule('github/*', 'github', GITHUB), rule('ci/*', 'token', TOKEN)],
+      eventHub: { token: new Secret(HUB), allowedTags: undefined },
+    },
+  },
+});
 let fired: Subscription;
 
 beforeAll(async () => {
-  api = await startApi({
-    settings: {
-      rest: {
-        webhooks: [rule('github/*', 'github', GITHUB), rule('ci/*', 'token', TOKEN)],
-        eventHub: { token: new Secret(HUB), allowedTags: undefined },
-      },
-    },
-  });
   fired = api.server.master.bus.subscribe({
     match: (tag) => tag.startsWith('salt/netapi/hook/') || tag.startsWith('fuzz') || tag.startsWith(SENTINEL),
     maxQueue: 10_000,
   });
-});
-
-afterAll(async () => {
-  await api.close();
 });
 
 const sign = (body: Buffer): string => `sha256=${createHmac('sha256', GITHUB).update(body).digest('hex')}`;

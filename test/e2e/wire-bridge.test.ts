@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DemoMaster } from '../../src/demo/demo-master.js';
 import { MasterErrorReply, MasterUnavailableError } from '../../src/salt/errors.js';
+import type { PublishLoad } from '../../src/salt/clear-commands.js';
+import type { SaltMap } from '../../src/salt/codec/values.js';
 import type { SaltMaster } from '../../src/salt/master.js';
 import { tagMatcher } from '../../src/salt/tag-match.js';
 import { connectTo, startDemo } from '../support/demo.js';
@@ -22,6 +24,11 @@ async function setup(options: Parameters<typeof startDemo>[0] = {}): Promise<{ d
   return { demo, master };
 }
 
+/** The publish load of a test.ping of every minion, as root, with `kwargs` (the token among them). */
+function pingLoad(kwargs: SaltMap): PublishLoad {
+  return { tgt: '*', fun: 'test.ping', arg: [], tgt_type: 'glob', ret: '', jid: '', kwargs, user: 'root' };
+}
+
 describe('bridge to the demo master', () => {
   it('gets a token, publishes test.ping and receives every minion return on the bus', async () => {
     const { demo, master } = await setup();
@@ -31,16 +38,7 @@ describe('bridge to the demo master', () => {
     expect((await master.commands.getToken(token?.token ?? ''))?.name).toBe('saltdev');
 
     const jobEvents = master.bus.subscribe({ match: tagMatcher('salt/job/') });
-    const published = await master.commands.publish({
-      tgt: '*',
-      fun: 'test.ping',
-      arg: [],
-      tgt_type: 'glob',
-      ret: '',
-      jid: '',
-      kwargs: { client: 'local', token: token?.token ?? '' },
-      user: 'root',
-    });
+    const published = await master.commands.publish(pingLoad({ client: 'local', token: token?.token ?? '' }));
     expect(published).toMatchObject({ minions: demo.minionIds, missing: [] });
     const jid = published.jid!;
     const returns = new Map<string, unknown>();
@@ -59,16 +57,7 @@ describe('bridge to the demo master', () => {
     const { master } = await setup();
     await expect(master.commands.mkToken({ username: 'saltdev', password: 'wrong', eauth: 'pam' })).resolves.toBeNull();
     await expect(master.commands.getToken('ab'.repeat(32))).resolves.toBeNull();
-    const load = {
-      tgt: '*',
-      fun: 'test.ping',
-      arg: [],
-      tgt_type: 'glob',
-      ret: '',
-      jid: '',
-      kwargs: { token: 'ab'.repeat(32) },
-      user: 'root',
-    };
+    const load = pingLoad({ token: 'ab'.repeat(32) });
     const refused = master.commands.publish(load);
     await expect(refused).rejects.toBeInstanceOf(MasterErrorReply);
     await expect(refused).rejects.toMatchObject({

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { json, login, SALTDEV, startApi, waitUntil, type ApiUnderTest } from '../support/api.js';
+import { apiPerTest, json, login, SALTDEV, waitUntil, type ApiUnderTest } from '../support/api.js';
 import { ACK, READY, terminateWsClients, WebSocket, wsUrl, WsEventClient, type WsClient } from '../support/ws.js';
 
 /**
@@ -7,19 +7,13 @@ import { ACK, READY, terminateWsClients, WebSocket, wsUrl, WsEventClient, type W
  * and rest_tornado's /all_events and /formatted_events (docs/routes.md "GET /ws").
  */
 
-const apis: ApiUnderTest[] = [];
+const start = apiPerTest();
 const sockets: WsClient[] = [];
-afterEach(async () => {
+// After hooks run last registered first: the sockets close before the APIs do.
+afterEach(() => {
   terminateWsClients();
   for (const socket of sockets.splice(0)) socket.terminate();
-  for (const api of apis.splice(0)) await api.close();
 });
-
-async function start(options: Parameters<typeof startApi>[0] = {}): Promise<ApiUnderTest> {
-  const api = await startApi(options);
-  apis.push(api);
-  return api;
-}
 
 /** The HTTP answer to an upgrade the server refuses. */
 function refused(

@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { DemoMaster } from '../../src/demo/demo-master.js';
 import type { DemoMasterOptions } from '../../src/demo/options.js';
 import { settingsForDemo } from '../../src/demo/settings.js';
@@ -34,19 +34,24 @@ async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<voi
   }
 }
 
-export async function startApi(options: StartApiOptions = {}): Promise<ApiUnderTest> {
-  const { demo, cleanup } = await startDemo(options.demo);
+/** salt-apid on a free port of 127.0.0.1, in front of `demo`, with the test settings and `options` on top. */
+async function serveDemo(demo: DemoMaster, options: StartApiOptions): Promise<RunningServer> {
   const base = testSettings(options.settings);
   const settings = settingsForDemo(
     { ...base, rest: { ...base.rest, host: '127.0.0.1', port: await freePort() } },
     demo,
   );
-  const server = await startServer({
+  return startServer({
     settings,
     logger: options.logger ?? pino({ level: 'silent' }),
     // The demo master simulates PAM (saltdev/saltdev); the real binding has its own test.
     pam: PAM_ON_MASTER,
   });
+}
+
+export async function startApi(options: StartApiOptions = {}): Promise<ApiUnderTest> {
+  const { demo, cleanup } = await startDemo(options.demo);
+  const server = await serveDemo(demo, options);
   await waitFor(() => server.master.available);
   return {
     url: server.url,
@@ -57,6 +62,50 @@ export async function startApi(options: StartApiOptions = {}): Promise<ApiUnderT
       await server.close();
       await cleanup();
     },
+  };
+}
+
+/**
+ * salt-apid for all the tests of a file: started beforeAll, closed afterAll. The handle passes every use on to
+ * the running API, so tests and hooks use it (not the file's top level).
+ */
+export function apiForFile(options: StartApiOptions = {}): ApiUnderTest {
+  let running: ApiUnderTest | undefined;
+  beforeAll(async () => {
+    running = await startApi(options);
+  });
+  afterAll(async () => {
+    await running?.close();
+  });
+  const current = (): ApiUnderTest => {
+    if (running === undefined) throw new Error('apiForFile: salt-apid starts in beforeAll; use it in tests and hooks');
+    return running;
+  };
+  return {
+    get url() {
+      return current().url;
+    },
+    get server() {
+      return current().server;
+    },
+    get demo() {
+      return current().demo;
+    },
+    call: (path, init) => current().call(path, init),
+    close: () => current().close(),
+  };
+}
+
+/** A `start` for files whose tests each start their own salt-apid: what it started is closed afterEach. */
+export function apiPerTest(): (options?: StartApiOptions) => Promise<ApiUnderTest> {
+  const apis: ApiUnderTest[] = [];
+  afterEach(async () => {
+    for (const api of apis.splice(0)) await api.close();
+  });
+  return async (options) => {
+    const api = await startApi(options);
+    apis.push(api);
+    return api;
   };
 }
 
@@ -74,17 +123,7 @@ export async function startApiWithoutMaster(options: StartApiOptions = {}): Prom
   const { demo: first, cleanup } = await startDemo(options.demo);
   const demoOptions = first.options;
   await first.stop();
-  const base = testSettings(options.settings);
-  const settings = settingsForDemo(
-    { ...base, rest: { ...base.rest, host: '127.0.0.1', port: await freePort() } },
-    first,
-  );
-  const server = await startServer({
-    settings,
-    logger: options.logger ?? pino({ level: 'silent' }),
-    // The demo master simulates PAM (saltdev/saltdev); the real binding has its own test.
-    pam: PAM_ON_MASTER,
-  });
+  const server = await serveDemo(first, options);
   let current = first;
   return {
     url: server.url,
@@ -139,6 +178,14 @@ export async function login(
   return body.return[0];
 }
 
+/** `post(body, headers)`: POST / with `body` as JSON and `session()` as X-Auth-Token (`headers` on top). */
+export function rootPoster(
+  api: Pick<ApiUnderTest, 'call'>,
+  session: () => string,
+): (body: unknown, headers?: Record<string, string>) => Promise<Response> {
+  return (body, headers = {}) => api.call('/', json(body, { 'x-auth-token': session(), ...headers }));
+}
+
 /** The `session_id` a response's Set-Cookie names. */
 export function cookieSessionId(response: Response): string | undefined {
   const cookie = response.headers.getSetCookie().find((c) => c.startsWith('session_id='));
@@ -170,3 +217,8 @@ export const AUTH_TEST_EXTERNAL_AUTH: MasterSettings['externalAuth'] = {
   },
   auto: { autouser: ['.*', '@wheel', '@runner', '@jobs'], nobody: [] },
 };
+
+/** apiForFile with AUTH_TEST_EXTERNAL_AUTH: the API of the login and session tests. */
+export function authTestApiForFile(): ApiUnderTest {
+  return apiForFile({ settings: { master: { externalAuth: AUTH_TEST_EXTERNAL_AUTH } } });
+}

@@ -76,6 +76,11 @@ export async function harness(options: HarnessOptions = {}): Promise<NetapiHarne
   return { demo, master, netapi, token: record.token, loads, settings };
 }
 
+/** A local test.ping of every minion: 1 s for returns (`timeout`), then 1 s for find_job (`gather_job_timeout`). */
+export function shortPingAll(token: string): SaltMap {
+  return { client: 'local', tgt: '*', fun: 'test.ping', timeout: 1, gather_job_timeout: 1, token };
+}
+
 /** The loads salt-api sent for a recorded `saltapi_*` case, in order. */
 export function recordedLoads(fixture: string): SaltMap[] {
   const exchanges = loadFixture(fixture)['exchanges'] as Array<{ request: { decoded: { load: SaltMap } } }>;

@@ -1,16 +1,7 @@
 import type { RedisCacheOptions } from '../../src/salt/cache/redis.js';
+import { testSettings } from './settings.js';
 
-/** The Redis cache driver's options for a server on 127.0.0.1:`port`, with salt/cache/redis_cache.py's defaults. */
+/** Redis cache options for a server on 127.0.0.1:`port`; the rest are the loader's defaults (redis_cache.py's). */
 export function redisAt(port: number): RedisCacheOptions {
-  return {
-    host: '127.0.0.1',
-    port,
-    unixSocketPath: undefined,
-    db: 0,
-    password: undefined,
-    separator: '_',
-    banksPrefix: '$BANKS',
-    keysPrefix: '$KEYS',
-    timestampPrefix: '$TSTAMP',
-  };
+  return { ...testSettings().master.redisCache, host: '127.0.0.1', port };
 }

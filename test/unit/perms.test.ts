@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loginPerms } from '../../src/http/auth/perms.js';
-import type { TokenRecord } from '../../src/salt/clear-commands.js';
-
-const record = (overrides: Partial<TokenRecord> = {}): TokenRecord => ({
-  token: 'ab'.repeat(32),
-  name: 'saltdev',
-  eauth: 'pam',
-  start: 1000,
-  expire: 2000,
-  ...overrides,
-});
+import { tokenRecord as record } from '../support/token-record.js';
 
 describe('login perms', () => {
   it("gathers user, '*' and group entries, de-duplicated", () => {

@@ -11,6 +11,7 @@ import {
   sessionOwner,
 } from '../../src/http/auth/sessions.js';
 import { fuzzRuns } from '../support/fuzz.js';
+import { tokenRecord as record } from '../support/token-record.js';
 
 const HOUR = 3600;
 
@@ -172,15 +173,6 @@ describe('session ids', () => {
     for (const bad of ['', 'ab'.repeat(19), 'AB'.repeat(20), 'ab'.repeat(21), 'zz'.repeat(20)])
       expect(isSessionIdShape(bad)).toBe(false);
   });
-});
-
-const record = (overrides: Partial<TokenRecord> = {}): TokenRecord => ({
-  token: 'ab'.repeat(32),
-  name: 'saltdev',
-  eauth: 'pam',
-  start: 1000,
-  expire: 2000,
-  ...overrides,
 });
 
 describe('SessionStore lifetime', () => {
