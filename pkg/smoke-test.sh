@@ -118,6 +118,8 @@ answer=$(curl -sf "http://127.0.0.1:$port/" -H "X-Auth-Token: $token" -H 'Accept
   -d client=local -d tgt='*' -d fun=test.ping)
 echo "$answer" | grep -q '"minion-1": true' || fail "test.ping through the installed salt-apid: $answer"
 say "login and local test.ping through the installed salt-apid: $answer"
+tr '\0' '\n' <"/proc/$api_pid/environ" | grep -qx 'MALLOC_ARENA_MAX=2' ||
+  fail "the installed salt-apid does not run with MALLOC_ARENA_MAX=2 (the launcher sets it)"
 [ -s "$work/var/log/salt/api" ] || fail "nothing was written to api_logfile ($work/var/log/salt/api)"
 say "api_logfile: $(wc -l <"$work/var/log/salt/api") lines in <root_dir>/var/log/salt/api"
 kill -TERM "$api_pid"

@@ -3,4 +3,8 @@
 # No NODE_OPTIONS or other node settings from the environment change how it runs.
 here=$(dirname "$(readlink -f "$0")")
 unset NODE_OPTIONS NODE_PATH
+# Two malloc arenas, not glibc's eight per core: with more, the memory of freed allocations made by
+# Node's helper threads stays spread over many arenas and the resident size creeps up for hours
+# (docs/decisions/0029-malloc-arenas.md). An operator's own value is kept.
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 exec "$here/node" "$here/../dist/bundle/salt-apid.mjs" "$@"

@@ -116,8 +116,11 @@ export class SoakRig {
     const dir = this.options.heapSnapshotDir;
     // Cluster workers inherit the primary's execArgv: each writes its own snapshot.
     const snapshots = dir === undefined ? [] : ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`];
+    // As the packages' launcher runs it (pkg/common/salt-apid.sh, decision 0029), unless set here.
+    const env = { ...process.env, MALLOC_ARENA_MAX: process.env['MALLOC_ARENA_MAX'] ?? '2' };
     this.api = spawn(process.execPath, [...snapshots, CLI_ENTRIES.bundle, '--config', config, '--log-level', 'warn'], {
       stdio: ['ignore', 'ignore', 'inherit'],
+      env,
     });
     await waitForApi(this.base, 10_000);
   }
