@@ -18,7 +18,7 @@ import { HttpError } from './transport/errors.js';
 import { LoginThrottle } from './auth/login-throttle.js';
 import { negotiateResponse } from './transport/negotiate.js';
 import { PLUGIN } from './plugin-names.js';
-import { serializeBody } from './transport/serialize.js';
+import { serialize, serializeBody } from './transport/serialize.js';
 import { countStreamedBytes } from './stats/streamed-bytes.js';
 import type { Readable } from 'node:stream';
 import { SessionStore } from './auth/sessions.js';
@@ -69,6 +69,11 @@ declare module 'fastify' {
      * (docs/routes.md "Request pipeline order").
      */
     sendSalt(value: unknown): FastifyReply;
+    /**
+     * sendSalt for a value that never changes (the welcome document): serialised once per media
+     * type, then the same bytes every time.
+     */
+    sendSaltConstant(value: object): FastifyReply;
   }
 }
 
@@ -146,6 +151,20 @@ function watchSharedSessions(app: FastifyInstance, sessions: SessionStore, strea
     clearInterval(check);
     clearInterval(sweep);
   });
+}
+
+/** The bytes of the constant answers, by value and media type. */
+const constantBodies = new WeakMap<object, Map<string, Buffer>>();
+
+function sendSaltConstant(this: FastifyReply, value: object): FastifyReply {
+  const negotiated = negotiateResponse(this.request.headers.accept);
+  if (!negotiated.ok) throw new HttpError(negotiated.status, negotiated.message);
+  let bodies = constantBodies.get(value);
+  if (bodies === undefined) constantBodies.set(value, (bodies = new Map<string, Buffer>()));
+  let body = bodies.get(negotiated.mediaType);
+  if (body === undefined)
+    bodies.set(negotiated.mediaType, (body = Buffer.from(serialize(value, negotiated.mediaType))));
+  return this.type(negotiated.mediaType).send(body);
 }
 
 function sendSalt(this: FastifyReply, value: unknown): FastifyReply {
@@ -256,6 +275,7 @@ async function appContext(app: FastifyInstance, options: AppContextOptions): Pro
   app.decorate('sessionGate', gates.sessionGate);
   app.decorateRequest('saltSession', null);
   app.decorateReply('sendSalt', sendSalt);
+  app.decorateReply('sendSaltConstant', sendSaltConstant);
 }
 
 export const appContextPlugin = fp(appContext, { name: PLUGIN.context });

@@ -78,4 +78,15 @@ describe('negotiateResponse (CherryPy accept rules, docs/routes.md "Responses")'
     expect(negotiate('text/*;q=0.5', ['text/html'])).toEqual({ ok: true, mediaType: 'text/html' });
     expect(negotiate('application/json', ['text/html']).ok).toBe(false);
   });
+
+  it('answers a header seen before as it did, and keeps no more than a bounded table of them', () => {
+    const first = negotiateResponse('application/x-yaml, application/json;q=0.5');
+    expect(negotiateResponse('application/x-yaml, application/json;q=0.5')).toEqual(first);
+    // Thousands of different headers: each still answered right.
+    for (let i = 0; i < 2_000; i++) {
+      expect(negotiateResponse(`text/x-${i}, application/json`)).toEqual({ ok: true, mediaType: 'application/json' });
+    }
+    expect(negotiateResponse('application/x-yaml, application/json;q=0.5')).toEqual(first);
+    expect(negotiateResponse('text/plain').ok).toBe(false);
+  });
 });

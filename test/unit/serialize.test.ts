@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Float64 } from '../../src/salt/codec/values.js';
-import { serialize } from '../../src/http/transport/serialize.js';
+import { Readable } from 'node:stream';
+import { serialize, serializeBody } from '../../src/http/transport/serialize.js';
 import { dictFrom } from '../../src/dict.js';
 
 describe('serialize', () => {
@@ -47,5 +48,27 @@ describe('floats as Python prints them', () => {
     [0.5, '0.5'],
   ])('YAML: %s → %s', (value, text) => {
     expect(serialize({ v: value }, 'application/x-yaml')).toBe(`v: ${text}\n`);
+  });
+
+  it('gives a small answer as one Buffer and a large one as a stream, the same text either way', async () => {
+    const small = { return: [{ 'minion-1': true, 'minion-2': 'x'.repeat(1_000) }] };
+    const wide = { return: [Object.fromEntries(Array.from({ length: 6_000 }, (_, i) => [`minion-${i}`, true]))] };
+    const long = { return: ['y'.repeat(70_000)] };
+    for (const mediaType of ['application/json', 'application/x-yaml'] as const) {
+      const body = serializeBody(small, mediaType);
+      if (!Buffer.isBuffer(body)) throw new Error('a small answer was not one Buffer');
+      expect(body.toString('utf8')).toBe(serialize(small, mediaType));
+      const streamed = serializeBody(wide, mediaType);
+      expect(streamed).toBeInstanceOf(Readable);
+      const chunks: Buffer[] = [];
+      for await (const chunk of streamed as Readable) chunks.push(chunk as Buffer);
+      expect(Buffer.concat(chunks).toString('utf8')).toBe(serialize(wide, mediaType));
+      // One long text, past the small bound, written whichever way: the same bytes.
+      const single = serializeBody(long, mediaType);
+      const pieces: Buffer[] = [];
+      if (Buffer.isBuffer(single)) pieces.push(single);
+      else for await (const chunk of single) pieces.push(chunk as Buffer);
+      expect(Buffer.concat(pieces).toString('utf8')).toBe(serialize(long, mediaType));
+    }
   });
 });

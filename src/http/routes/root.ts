@@ -14,10 +14,12 @@ import { sessionScope } from './session-scope.js';
  * `GET /`, also answered at `GET /run` and `GET /token`, which inherit it in salt-api. `clients`
  * is always the complete list, whatever `netapi_enable_clients` says, `destroy` included.
  */
+const WELCOME = Object.freeze({ return: 'Welcome', clients: NETAPI_CLIENTS });
+
 export function welcome(app: FastifyInstance) {
   return async (request: FastifyRequest<QueryRoute>, reply: FastifyReply<QueryRoute>): Promise<FastifyReply> => {
     refuseUndeclaredQuery(request.query, [], app.settings.rest.debug);
-    return reply.sendSalt({ return: 'Welcome', clients: NETAPI_CLIENTS });
+    return reply.sendSaltConstant(WELCOME);
   };
 }
 

@@ -4,7 +4,8 @@
  * the JSON log at info and to `log_access_file` when set. URLs go through `redactUrl`, so a token
  * in the URL never appears.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import type { LineSink } from '../../log.js';
 import { redactUrl } from './redact-url.js';
 import { streamedBytes } from './streamed-bytes.js';
@@ -93,8 +94,18 @@ function headerValue(value: string | string[] | undefined): string | undefined {
  * Logs every request when its response ends. Install before the other hooks (one of them may
  * answer early). A WebSocket's line is written when its socket closes, with status 101.
  */
+/** Whether a logger writes info lines (a logger that cannot say is taken to write them). */
+function infoEnabled(log: FastifyBaseLogger): boolean {
+  return (log as Partial<Pick<Logger, 'isLevelEnabled'>>).isLevelEnabled?.('info') ?? true;
+}
+
 export function installAccessLog(app: FastifyInstance, options: AccessLogOptions): void {
   app.addHook('onRequest', (request, reply, done) => {
+    // A line nobody reads is not made: the log is above info and there is no access file.
+    if (options.file === undefined && !infoEnabled(request.log)) {
+      done();
+      return;
+    }
     const raw = reply.raw;
     // Read now: by 'close' the socket may be gone (and injected requests have no address).
     const ip: string | undefined = request.ip;

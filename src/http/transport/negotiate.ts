@@ -131,7 +131,22 @@ export function negotiate<T extends string>(
   };
 }
 
+/** Clients send the same few Accept headers again and again: their answers, kept (bounded). */
+const RESPONSE_CHOICES = new Map<string, NegotiationResult<ResponseMediaType>>();
+const MAX_REMEMBERED_CHOICES = 256;
+const MAX_REMEMBERED_HEADER = 256;
+
 /** The JSON-or-YAML choice every salt-api route with response formatting makes. */
 export function negotiateResponse(acceptHeader: string | undefined): NegotiationResult<ResponseMediaType> {
-  return negotiate(acceptHeader, RESPONSE_MEDIA_TYPES);
+  if (acceptHeader === undefined || acceptHeader.length > MAX_REMEMBERED_HEADER) {
+    return negotiate(acceptHeader, RESPONSE_MEDIA_TYPES);
+  }
+  let result = RESPONSE_CHOICES.get(acceptHeader);
+  if (result === undefined) {
+    result = negotiate(acceptHeader, RESPONSE_MEDIA_TYPES);
+    // A full table starts over: a client sending endless different headers costs a parse each, no memory.
+    if (RESPONSE_CHOICES.size >= MAX_REMEMBERED_CHOICES) RESPONSE_CHOICES.clear();
+    RESPONSE_CHOICES.set(acceptHeader, result);
+  }
+  return result;
 }

@@ -13,6 +13,42 @@ export function serialize(value: unknown, mediaType: ResponseMediaType): string 
   return mediaType === YAML_MEDIA_TYPE ? dumpYaml(value) : jsonDumps(value);
 }
 
+/** Below these, an answer is written whole, in one call (most answers: a login, a ping, GET /). */
+const SMALL_NODES = 512;
+const SMALL_TEXT = 64 * 1024;
+
+/**
+ * Whether a value is small enough to be written whole: at most {@link SMALL_NODES} values and
+ * {@link SMALL_TEXT} characters of text, counted with a walk that stops as soon as either is passed
+ * (so a large answer costs a few hundred steps to tell, never a walk of its own).
+ */
+function isSmall(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  let nodes = 0;
+  let text = 0;
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (++nodes > SMALL_NODES) return false;
+    if (typeof item === 'string') {
+      if ((text += item.length) > SMALL_TEXT) return false;
+    } else if (item instanceof Uint8Array) {
+      if ((text += item.length * 2) > SMALL_TEXT) return false;
+    } else if (Array.isArray(item)) {
+      if (item.length > SMALL_NODES) return false;
+      for (const entry of item) pending.push(entry);
+    } else if (item instanceof Map) {
+      if (item.size > SMALL_NODES) return false;
+      for (const [key, entry] of item) pending.push(key, entry);
+    } else if (item !== null && typeof item === 'object') {
+      for (const key in item) {
+        text += key.length;
+        pending.push((item as Record<string, unknown>)[key]);
+      }
+    }
+  }
+  return true;
+}
+
 /**
  * A response body: one Buffer when the text is small (with a Content-Length, as before), else a
  * stream of the text as it is written (json-chunks.ts, yaml-chunks.ts), pulled by the socket: a
@@ -26,6 +62,7 @@ export function serializeBody(
   /** Told the bytes written so far as a stream goes out (the access log and /stats count them). */
   onBytes: (written: number) => void = () => undefined,
 ): Buffer | Readable {
+  if (isSmall(value)) return Buffer.from(serialize(value, mediaType), 'utf8');
   const chunks = mediaType === YAML_MEDIA_TYPE ? dumpYamlChunks(value) : jsonDumpsChunks(value);
   const first = chunks.next();
   const head = first.done === true ? '' : first.value;
