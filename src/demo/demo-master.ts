@@ -7,6 +7,7 @@ import { encodeEventBody } from '../salt/event-frame.js';
 import { clearFuncs } from './clear-funcs.js';
 import { isoStamp } from './clock.js';
 import { EventServer, type BusAddress } from './event-server.js';
+import { PresenceSockets } from './presence-sockets.js';
 import { createMasterContext, newDemoState, type MasterContext } from './master-context.js';
 import type { DemoMasterOptions, DemoState } from './options.js';
 import { RequestServer } from './request-server.js';
@@ -43,6 +44,7 @@ export class DemoMaster {
     private readonly events: EventServer,
     private readonly abort: AbortController,
     private readonly ownsSockDir: boolean,
+    private readonly presence: PresenceSockets | undefined,
   ) {}
 
   static async start(options: DemoMasterOptions = {}): Promise<DemoMaster> {
@@ -58,6 +60,7 @@ export class DemoMaster {
       maxPendingBytes: options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
       logger: options.logger,
     });
+    const presence = tcp ? undefined : await PresenceSockets.open(sockDir);
     const abort = new AbortController();
     // Every simulated return in flight waits on this signal (and lets go when done): thousands
     // at once under load is normal, not a leak.
@@ -78,6 +81,7 @@ export class DemoMaster {
     } catch (err) {
       abort.abort();
       await events.stop();
+      await presence?.close();
       throw err;
     }
     const retPort = Number(new URL(requests.endpoint).port);
@@ -90,7 +94,7 @@ export class DemoMaster {
       pullPort: tcpPort(events.pullAddress),
       state,
     };
-    return new DemoMaster(resolved, state, ctx, requests, events, abort, ownsSockDir);
+    return new DemoMaster(resolved, state, ctx, requests, events, abort, ownsSockDir, presence);
   }
 
   /** Where to send requests, e.g. `tcp://127.0.0.1:45123`. */
@@ -164,6 +168,7 @@ export class DemoMaster {
     this.abort.abort();
     await this.requests.stop();
     await this.events.stop();
+    await this.presence?.close();
     if (this.ownsSockDir) await rmdir(this.sockDir).catch(() => undefined);
   }
 }

@@ -4,6 +4,7 @@ import { Authenticator, TokenStore } from './auth.js';
 import type { FireEvent } from './client-low.js';
 import { JidGenerator } from './clock.js';
 import { JobCache } from './jobs.js';
+import { JobCacheFiles } from './job-cache-files.js';
 import { KeyStore } from './keys.js';
 import { MinionFleet } from './minions.js';
 import {
@@ -23,6 +24,8 @@ export interface MasterContext {
   auth: Authenticator;
   jids: JidGenerator;
   jobs: JobCache;
+  /** The job cache on disk, when the demo has a `cachedir`. */
+  jobFiles: JobCacheFiles | undefined;
   keys: KeyStore;
   fleet: MinionFleet;
   /** Accepted keys and their cached grains, for target resolution. */
@@ -88,6 +91,7 @@ export function createMasterContext(
     }),
     jids: new JidGenerator(),
     jobs: state.jobs,
+    jobFiles: options.cachedir === undefined ? undefined : new JobCacheFiles(options.cachedir, hashType),
     keys: state.keys,
     fleet,
     universe: {
@@ -105,6 +109,7 @@ export function createMasterContext(
       interface: options.interface ?? '127.0.0.1',
       ret_port: options.retPort ?? 0,
       sock_dir: options.sockDir ?? '',
+      ...(options.cachedir !== undefined && { cachedir: options.cachedir }),
       ipc_mode: options.ipcMode ?? 'ipc',
       token_expire: tokenExpire,
       hash_type: hashType,

@@ -59,6 +59,11 @@ export interface DemoMasterOptions {
   wheelCallerJid?: 'honoured' | 'replaced';
   /** A bus reader with more bytes queued than this is disconnected (default: Salt's `ipc_write_buffer`). */
   maxPendingBytes?: number;
+  /**
+   * The master's `cachedir`: each published job's load and minions are written there as Salt's
+   * `local_cache` writes them (job-cache-files.ts), for the original salt-api's LocalClient.
+   */
+  cachedir?: string;
   /** Carried-over tokens, job cache and keys, so a restarted master knows them (see `DemoMaster.state`). */
   state?: DemoState;
   logger?: Logger;

@@ -86,6 +86,10 @@ export class Publisher {
       tgt_type: required(load, 'tgt_type'),
       ret: required(load, 'ret'),
     };
+    // As the master's save_load: on disk before the publish is answered, for a LocalClient that reads it.
+    await this.ctx.jobFiles?.save(jid, { ...job, jid }, minions).catch((err: unknown) => {
+      this.ctx.logger?.warn({ err, jid }, 'demo master: job cache file not written');
+    });
     this.start(jid, job, extra, minions, missing).catch((err: unknown) => {
       this.ctx.logger?.error({ err, jid }, 'demo master: job failed');
     });

@@ -10,9 +10,12 @@ import { parseMinionCount } from '../config/cli-args.js';
  * The demo master as a process of its own, the way a real master runs beside salt-apid:
  *   node dist/demo/standalone.js --sock-dir DIR [--ret-port N] [--write-config FILE --api-port N]
  *     [--capacity default | publish=40,return=10,cores=2,job=50,find_job=50,shared=1] [--minions N]
+ *     [--cachedir DIR]
  * Prints one JSON line ({retPort, sockDir, pid}) once it listens; SIGTERM stops it; SIGUSR2 drops
  * its event bus for --bus-down-ms (3000), as when a master's event publisher dies and is restarted. With
- * --write-config it also writes a master config pointing salt-apid at it.
+ * --write-config it also writes a master config pointing salt-apid at it. With --cachedir it keeps its
+ * job cache there too, as Salt's local_cache does, so that the original salt-api (whose LocalClient
+ * reads it) can be pointed at it as well.
  */
 const { values } = parseArgs({
   options: {
@@ -24,6 +27,7 @@ const { values } = parseArgs({
     capacity: { type: 'string' },
     'bus-down-ms': { type: 'string', default: '3000' },
     minions: { type: 'string' },
+    cachedir: { type: 'string' },
   },
 });
 
@@ -35,6 +39,7 @@ const demo = await DemoMaster.start({
   returnDelayMs: Number(values['return-delay-ms']),
   ...(capacityText !== undefined && { capacity: parseCapacity(capacityText === 'default' ? '' : capacityText) }),
   ...(values.minions !== undefined && { minions: minionIds(parseMinionCount(values.minions)) }),
+  ...(values.cachedir !== undefined && { cachedir: values.cachedir }),
 });
 
 if (values['write-config'] !== undefined) {
@@ -43,6 +48,7 @@ if (values['write-config'] !== undefined) {
     'interface: 127.0.0.1',
     `ret_port: ${demo.retPort}`,
     `sock_dir: ${demo.sockDir}`,
+    ...(values.cachedir !== undefined ? [`cachedir: ${values.cachedir}`] : []),
     'netapi_enable_clients: [local, local_async, local_batch, local_subset, runner, runner_async, wheel, wheel_async]',
     'external_auth:',
     '  pam:',

@@ -1,4 +1,6 @@
-import { rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Request } from 'zeromq';
 import { pack } from '../../src/salt/codec/pack.js';
@@ -6,6 +8,7 @@ import { unpack } from '../../src/salt/codec/unpack.js';
 import { type SaltMap } from '../../src/salt/codec/values.js';
 import { encodeEventFrame, frameBody } from '../../src/salt/event-frame.js';
 import { DemoMaster, type DemoMasterOptions } from '../../src/demo/demo-master.js';
+import { JobCacheFiles } from '../../src/demo/job-cache-files.js';
 import { BusReader, openSocket, push, sleepMs } from '../support/demo-bus.js';
 
 describe('demo master: lifecycle and bus variants', () => {
@@ -80,5 +83,44 @@ describe('demo master: lifecycle and bus variants', () => {
     } finally {
       await master.stop();
     }
+  });
+});
+
+describe('demo master: what the original salt-api looks for besides the protocol', () => {
+  it('keeps workers.ipc and publish_pull.ipc in sock_dir while it runs, and its job cache on disk', async () => {
+    const cachedir = await mkdtemp(join(tmpdir(), 'salt-demo-cachedir-'));
+    const master = await DemoMaster.start({ cachedir });
+    const req = new Request({ receiveTimeout: 15_000, linger: 0 });
+    try {
+      for (const name of ['workers.ipc', 'publish_pull.ipc']) {
+        expect((await stat(join(master.sockDir, name))).isSocket()).toBe(true);
+      }
+      req.connect(master.retEndpoint);
+      const envelope = (load: SaltMap): Buffer => pack({ enc: 'clear', load, version: 3 }, { useBinType: false });
+      await req.send(
+        envelope({
+          cmd: 'publish',
+          tgt: '*',
+          fun: 'test.ping',
+          arg: [],
+          tgt_type: 'glob',
+          ret: '',
+          jid: '',
+          user: 'saltdev',
+          kwargs: { username: 'saltdev', password: 'saltdev', eauth: 'pam' },
+        }),
+      );
+      const reply = unpack((await req.receive())[0] as Buffer) as { load: { jid: string; minions: string[] } };
+      const { jid, minions } = reply.load;
+      // Written before the publish was answered, as the master's save_load.
+      const dir = new JobCacheFiles(cachedir, 'sha256').dirOf(jid);
+      expect({ ...(unpack(await readFile(join(dir, '.load.p'))) as object) }).toMatchObject({ fun: 'test.ping', jid });
+      expect(unpack(await readFile(join(dir, '.minions.p')))).toEqual(minions);
+    } finally {
+      req.close();
+      await master.stop();
+      await rm(cachedir, { recursive: true, force: true });
+    }
+    await expect(stat(join(master.sockDir, 'workers.ipc'))).rejects.toThrow(/ENOENT/);
   });
 });

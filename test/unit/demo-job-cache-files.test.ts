@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { JobCacheFiles } from '../../src/demo/job-cache-files.js';
+import { unpack } from '../../src/salt/codec/unpack.js';
+
+/** The demo master's job cache on disk, in Salt's local_cache layout. */
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+describe('JobCacheFiles', () => {
+  it('writes a job where salt.utils.jid.jid_dir looks: the load, the minions and the jid', async () => {
+    const cachedir = await mkdtemp(join(tmpdir(), 'salt-demo-cache-'));
+    dirs.push(cachedir);
+    const files = new JobCacheFiles(cachedir, 'sha256');
+    const jid = '20261207040000123456';
+    const load = { fun: 'test.ping', arg: [], tgt: '*', tgt_type: 'glob', user: 'saltdev', jid };
+    await files.save(jid, load, ['minion-1', 'minion-2']);
+    const digest = createHash('sha256').update(jid).digest('hex');
+    const dir = join(cachedir, 'jobs', digest.slice(0, 2), digest.slice(2));
+    expect(files.dirOf(jid)).toBe(dir);
+    expect(await readFile(join(dir, 'jid'), 'utf8')).toBe(jid);
+    expect({ ...(unpack(await readFile(join(dir, '.load.p'))) as object) }).toEqual(load);
+    expect(unpack(await readFile(join(dir, '.minions.p')))).toEqual(['minion-1', 'minion-2']);
+  });
+});
