@@ -126,23 +126,31 @@ async function lastJid(target: Target, token: string): Promise<string> {
   );
 }
 
+/** The fleet workloads against one target whose master simulates `minions` minions. */
+export async function measureFleetOn(target: Target, minions: number): Promise<FleetRow[]> {
+  const rows: FleetRow[] = [];
+  const token = await target.login();
+  let jid = '';
+  for (const workload of WORKLOADS) {
+    process.stderr.write(`fleet of ${minions}: ${workload.name}… `);
+    const row = await measureOne(target, token, minions, workload, jid);
+    if (jid === '') jid = await lastJid(target, token);
+    process.stderr.write(
+      `${row.answerMs.toFixed(0)} ms, ${(row.answerBytes / 1e6).toFixed(1)} MB, CPU ${row.apiCpuMs} ms, ` +
+        `peak RSS ${row.peakRssMb.toFixed(0)} MB, SSE p99 ${row.sseP99Ms.toFixed(0)} ms, GET / max ${row.getMaxMs.toFixed(0)} ms\n`,
+    );
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** A fresh salt-apid and demo master for each fleet size. */
 export async function measureFleet(port: number, sizes: number[]): Promise<FleetRow[]> {
   const rows: FleetRow[] = [];
   for (const minions of sizes) {
     const target = await startLocalTarget(port, {}, {}, ['--minions', String(minions)]);
     try {
-      const token = await target.login();
-      let jid = '';
-      for (const workload of WORKLOADS) {
-        process.stderr.write(`fleet of ${minions}: ${workload.name}… `);
-        const row = await measureOne(target, token, minions, workload, jid);
-        if (jid === '') jid = await lastJid(target, token);
-        process.stderr.write(
-          `${row.answerMs.toFixed(0)} ms, ${(row.answerBytes / 1e6).toFixed(1)} MB, CPU ${row.apiCpuMs} ms, ` +
-            `peak RSS ${row.peakRssMb.toFixed(0)} MB, SSE p99 ${row.sseP99Ms.toFixed(0)} ms, GET / max ${row.getMaxMs.toFixed(0)} ms\n`,
-        );
-        rows.push(row);
-      }
+      rows.push(...(await measureFleetOn(target, minions)));
     } finally {
       await target.close();
     }

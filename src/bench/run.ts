@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { abuseTable, runAbuse, type AbuseRow } from './abuse.js';
 import { capacityTable, measureCapacity, type CapacityRow } from './capacity.js';
 import { fanoutTable, sseFanout, type FanoutRow } from './fanout.js';
-import { fleetTable, measureFleet, type FleetRow } from './fleet.js';
+import { fleetTable, measureFleet, measureFleetOn, type FleetRow } from './fleet.js';
 import { floorTable, measureFloor, type FloorResult } from './floor.js';
 import { longJobsTable, measureLongJobs, type LongJobsRow } from './long-jobs.js';
 import { DEMO_CREDENTIALS, remoteTarget, startLocalTarget, type Target } from './target.js';
@@ -233,10 +233,13 @@ async function main(): Promise<void> {
         ? await measureCapacity(Number(process.env['BENCH_PORT'] ?? 18080) + 3, CAPACITY_DURATION, CAPACITY_MODEL)
         : [];
     const longJobs: LongJobsRow[] = wanted('long jobs', target.local) ? await runLongJobs(target) : [];
-    const fleet: FleetRow[] =
-      target.local && wanted('fleet size', true)
+    // Against `--url`, when asked for by name: the server's master simulates the first BENCH_FLEET size
+    // (a standalone demo master with `--minions N --cachedir DIR`, which the original salt-api can use).
+    const fleet: FleetRow[] = !wanted('fleet size', target.local)
+      ? []
+      : target.local
         ? await measureFleet(Number(process.env['BENCH_PORT'] ?? 18080) + 5, FLEET_SIZES)
-        : [];
+        : await measureFleetOn(target, FLEET_SIZES[0] ?? 0);
     const floor: FloorResult | undefined =
       target.local && wanted('request floor', true)
         ? await measureFloor(target, Number(process.env['BENCH_PORT'] ?? 18080) + 6, DURATION)
