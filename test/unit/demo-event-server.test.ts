@@ -1,21 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EventServer } from '../../src/demo/event-server.js';
+import { tempDirsPerTest } from '../support/temp-dirs.js';
 
 /** The demo master's event bus: its sockets' life cycle. */
 
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirsPerTest('salt-demo-bus-');
 
 describe('the demo event server', () => {
   it('stops even when a reader connected while it was still starting', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'salt-demo-bus-'));
-    dirs.push(dir);
+    const dir = await tempDir();
     const pubAddress = join(dir, 'master_event_pub.ipc');
     // A reader that retries at once, as a reconnecting salt-apid does: it is connected before the
     // puller listens, and stays until the server cuts it.

@@ -1,22 +1,18 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { JobCacheFiles } from '../../src/demo/job-cache-files.js';
 import { unpack } from '../../src/salt/codec/unpack.js';
+import { tempDirsPerTest } from '../support/temp-dirs.js';
 
 /** The demo master's job cache on disk, in Salt's local_cache layout. */
 
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirsPerTest('salt-demo-cache-');
 
 describe('JobCacheFiles', () => {
   it('writes a job where salt.utils.jid.jid_dir looks: the load, the minions and the jid', async () => {
-    const cachedir = await mkdtemp(join(tmpdir(), 'salt-demo-cache-'));
-    dirs.push(cachedir);
+    const cachedir = await tempDir();
     const files = new JobCacheFiles(cachedir, 'sha256');
     const jid = '20261207040000123456';
     const load = { fun: 'test.ping', arg: [], tgt: '*', tgt_type: 'glob', user: 'saltdev', jid };
