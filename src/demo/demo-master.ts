@@ -60,7 +60,6 @@ export class DemoMaster {
       maxPendingBytes: options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
       logger: options.logger,
     });
-    const presence = tcp ? undefined : await PresenceSockets.open(sockDir);
     const abort = new AbortController();
     // Every simulated return in flight waits on this signal (and lets go when done): thousands
     // at once under load is normal, not a leak.
@@ -72,7 +71,9 @@ export class DemoMaster {
     const ctx = createMasterContext({ ...options, sockDir }, state, fire, abort.signal);
     const iface = options.interface ?? '127.0.0.1';
     let requests: RequestServer;
+    let presence: PresenceSockets | undefined;
     try {
+      presence = tcp ? undefined : await PresenceSockets.open(sockDir);
       requests = await RequestServer.start({
         endpoint: `tcp://${iface}:${options.retPort ?? 0}`,
         commands: clearFuncs(ctx),

@@ -1,7 +1,7 @@
-import { chmod, unlink } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { frameBody, type EventFraming } from '../salt/event-frame.js';
+import { closeServer, listen, type BusAddress } from './listen.js';
 import { PullFrameReader } from './pull-reader.js';
 
 /**
@@ -10,7 +10,7 @@ import { PullFrameReader } from './pull-reader.js';
  * republishes their event bytes unchanged. Unix sockets, or 127.0.0.1 TCP ports in tcp mode.
  */
 
-export type BusAddress = string | { host: string; port: number };
+export type { BusAddress } from './listen.js';
 
 export interface EventServerOptions {
   pubAddress: BusAddress;
@@ -20,24 +20,6 @@ export interface EventServerOptions {
   /** A reader with more than this many bytes queued is cut off so it cannot stall the bus. */
   maxPendingBytes: number;
   logger: Logger | undefined;
-}
-
-async function listen(server: Server, address: BusAddress, mode: number): Promise<BusAddress> {
-  if (typeof address === 'string') await unlink(address).catch(() => undefined);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    const ready = (): void => {
-      server.off('error', reject);
-      resolve();
-    };
-    if (typeof address === 'string') server.listen(address, ready);
-    else server.listen(address.port, address.host, ready);
-  });
-  if (typeof address === 'string') {
-    await chmod(address, mode);
-    return address;
-  }
-  return { host: address.host, port: (server.address() as AddressInfo).port };
 }
 
 export class EventServer {
@@ -145,10 +127,4 @@ export class EventServer {
       }
     });
   }
-}
-
-async function closeServer(server: Server, address: BusAddress): Promise<void> {
-  // A server already closed (a dropped bus being stopped) calls back with an error: nothing to do.
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address === 'string') await unlink(address).catch(() => undefined);
 }

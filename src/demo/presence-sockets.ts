@@ -1,6 +1,6 @@
-import { unlink } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { closeServer, listen } from './listen.js';
 
 /**
  * Sockets a real master keeps in its `sock_dir` that salt-api looks for before it sends anything:
@@ -11,39 +11,25 @@ import { join } from 'node:path';
 const PRESENCE_SOCKETS = ['workers.ipc', 'publish_pull.ipc'];
 
 export class PresenceSockets {
-  private constructor(private readonly servers: Array<{ server: Server; path: string }>) {}
+  private readonly servers: Array<{ server: Server; path: string }> = [];
 
   static async open(sockDir: string): Promise<PresenceSockets> {
-    const servers: Array<{ server: Server; path: string }> = [];
+    const presence = new PresenceSockets();
     for (const name of PRESENCE_SOCKETS) {
-      const path = join(sockDir, name);
-      await unlink(path).catch(() => undefined);
       const server = createServer((socket) => socket.destroy());
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(path, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      servers.push({ server, path });
+      const path = join(sockDir, name);
+      try {
+        await listen(server, path, 0o660);
+      } catch (err) {
+        await presence.close();
+        throw err;
+      }
+      presence.servers.push({ server, path });
     }
-    return new PresenceSockets(servers);
+    return presence;
   }
 
   async close(): Promise<void> {
-    await Promise.all(
-      this.servers.map(
-        ({ server, path }) =>
-          new Promise<void>((resolve) =>
-            server.close(
-              () =>
-                void unlink(path)
-                  .catch(() => undefined)
-                  .then(() => resolve()),
-            ),
-          ),
-      ),
-    );
+    await Promise.all(this.servers.splice(0).map(({ server, path }) => closeServer(server, path)));
   }
 }

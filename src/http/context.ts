@@ -16,7 +16,7 @@ import { createAuthGate, type AuthGate } from './auth/auth.js';
 import { CredentialGuard } from './auth/credential-guard.js';
 import { HttpError } from './transport/errors.js';
 import { LoginThrottle } from './auth/login-throttle.js';
-import { negotiateResponse } from './transport/negotiate.js';
+import { negotiateResponse, type ResponseMediaType } from './transport/negotiate.js';
 import { PLUGIN } from './plugin-names.js';
 import { serialize, serializeBody } from './transport/serialize.js';
 import { countStreamedBytes } from './stats/streamed-bytes.js';
@@ -156,28 +156,32 @@ function watchSharedSessions(app: FastifyInstance, sessions: SessionStore, strea
 /** The bytes of the constant answers, by value and media type. */
 const constantBodies = new WeakMap<object, Map<string, Buffer>>();
 
-function sendSaltConstant(this: FastifyReply, value: object): FastifyReply {
-  const negotiated = negotiateResponse(this.request.headers.accept);
+/** The media type the request's Accept header picks, or the 400/406 salt-api answers instead. */
+function answerMediaType(reply: FastifyReply): ResponseMediaType {
+  const negotiated = negotiateResponse(reply.request.headers.accept);
   if (!negotiated.ok) throw new HttpError(negotiated.status, negotiated.message);
+  return negotiated.mediaType;
+}
+
+function sendSaltConstant(this: FastifyReply, value: object): FastifyReply {
+  const mediaType = answerMediaType(this);
   let bodies = constantBodies.get(value);
   if (bodies === undefined) constantBodies.set(value, (bodies = new Map<string, Buffer>()));
-  let body = bodies.get(negotiated.mediaType);
-  if (body === undefined)
-    bodies.set(negotiated.mediaType, (body = Buffer.from(serialize(value, negotiated.mediaType))));
-  return this.type(negotiated.mediaType).send(body);
+  let body = bodies.get(mediaType);
+  if (body === undefined) bodies.set(mediaType, (body = Buffer.from(serialize(value, mediaType))));
+  return this.type(mediaType).send(body);
 }
 
 function sendSalt(this: FastifyReply, value: unknown): FastifyReply {
-  const negotiated = negotiateResponse(this.request.headers.accept);
-  if (!negotiated.ok) throw new HttpError(negotiated.status, negotiated.message);
+  const mediaType = answerMediaType(this);
   let body: Buffer | Readable;
   try {
-    body = serializeBody(value, negotiated.mediaType, countStreamedBytes(this.raw));
+    body = serializeBody(value, mediaType, countStreamedBytes(this.raw));
   } catch (cause) {
     throw new HttpError(500, 'Could not serialize the return data from Salt.', { cause });
   }
   // A Buffer (or a stream of them) keeps Fastify from appending `; charset=utf-8` to a JSON Content-Type.
-  return this.type(negotiated.mediaType).send(body);
+  return this.type(mediaType).send(body);
 }
 
 /** What the metrics read their figures from. */

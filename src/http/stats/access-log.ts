@@ -90,15 +90,15 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-/**
- * Logs every request when its response ends. Install before the other hooks (one of them may
- * answer early). A WebSocket's line is written when its socket closes, with status 101.
- */
 /** Whether a logger writes info lines (a logger that cannot say is taken to write them). */
 function infoEnabled(log: FastifyBaseLogger): boolean {
   return (log as Partial<Pick<Logger, 'isLevelEnabled'>>).isLevelEnabled?.('info') ?? true;
 }
 
+/**
+ * Logs every request when its response ends. Install before the other hooks (one of them may
+ * answer early). A WebSocket's line is written when its socket closes, with status 101.
+ */
 export function installAccessLog(app: FastifyInstance, options: AccessLogOptions): void {
   app.addHook('onRequest', (request, reply, done) => {
     // A line nobody reads is not made: the log is above info and there is no access file.

@@ -19,30 +19,32 @@ const SMALL_TEXT = 64 * 1024;
 
 /**
  * Whether a value is small enough to be written whole: at most {@link SMALL_NODES} values and
- * {@link SMALL_TEXT} characters of text, counted with a walk that stops as soon as either is passed
- * (so a large answer costs a few hundred steps to tell, never a walk of its own).
+ * {@link SMALL_TEXT} characters of text, counted as the walk meets them and stopped as soon as
+ * either is passed (so a large answer, however wide, costs a few hundred steps to tell).
  */
 function isSmall(value: unknown): boolean {
   const pending: unknown[] = [value];
-  let nodes = 0;
+  let nodes = 1;
   let text = 0;
+  /** Counts one more value to look at; false once there are too many. */
+  const meet = (entry: unknown): boolean => {
+    pending.push(entry);
+    return ++nodes <= SMALL_NODES;
+  };
   while (pending.length > 0) {
     const item = pending.pop();
-    if (++nodes > SMALL_NODES) return false;
     if (typeof item === 'string') {
       if ((text += item.length) > SMALL_TEXT) return false;
     } else if (item instanceof Uint8Array) {
       if ((text += item.length * 2) > SMALL_TEXT) return false;
     } else if (Array.isArray(item)) {
-      if (item.length > SMALL_NODES) return false;
-      for (const entry of item) pending.push(entry);
+      for (const entry of item) if (!meet(entry)) return false;
     } else if (item instanceof Map) {
-      if (item.size > SMALL_NODES) return false;
-      for (const [key, entry] of item) pending.push(key, entry);
+      for (const [key, entry] of item) if (!meet(key) || !meet(entry)) return false;
     } else if (item !== null && typeof item === 'object') {
       for (const key in item) {
-        text += key.length;
-        pending.push((item as Record<string, unknown>)[key]);
+        if ((text += key.length) > SMALL_TEXT) return false;
+        if (!meet((item as Record<string, unknown>)[key])) return false;
       }
     }
   }
