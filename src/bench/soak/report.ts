@@ -83,10 +83,9 @@ export function quarterGrowth<P extends { t: number }>(
 }
 
 export const peak = (values: number[]): number => Math.max(...values);
-export const middle = (values: number[]): number => median(values);
 export const trough = (values: number[]): number => Math.min(...values);
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
@@ -200,7 +199,7 @@ export function heapGrowthByProcess(result: SoakResult, fromS: number): ProcessG
     lastT,
     sampleSlack(result) * 4,
     (started) => `process started ${new Date(started * 1000).toISOString().slice(11, 19)}`,
-    kept ? middle : trough,
+    kept ? median : trough,
   );
 }
 
