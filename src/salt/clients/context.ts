@@ -53,9 +53,16 @@ export const DEFAULT_TUNING: ClientTuning = {
   livenessIntervalMs: 1_000,
 };
 
-/** One lowstate client: a chunk in, the elements it adds to the `return` list out. */
+/** Told the jid of each job a call starts, as soon as the master gave it (RunOptions.onJid). */
+export type JidSink = (jid: string) => void;
+
+/**
+ * One lowstate client: a chunk in, the elements it adds to the `return` list out. `onJid` hears of
+ * every job the call starts (the audit log's `jids`).
+ */
 export type LowstateClient = (
   chunk: SaltMap,
   ctx: ClientContext,
   signal: AbortSignal | undefined,
+  onJid?: JidSink,
 ) => Promise<SaltValue[]>;

@@ -127,7 +127,7 @@ export function createNetapi(deps: NetapiDeps): LowstateRunner {
         throw new NotAuthenticatedError('Raw shell option not allowed.');
       }
       throwIfAborted(options.signal);
-      return CLIENTS[client](chunk, ctx, options.signal);
+      return CLIENTS[client](chunk, ctx, options.signal, options.onJid);
     },
   };
 }

@@ -42,6 +42,8 @@ export interface LivenessCheckCounts {
 export interface RunOptions {
   /** Aborted when the HTTP client goes away; long waits (sync local, runner) stop early. */
   signal?: AbortSignal;
+  /** Told the jid of every job the chunk starts, once the master gave it (the audit log's `jids`). */
+  onJid?: (jid: string) => void;
 }
 
 /** Every client name salt-api knows, in `GET /`'s order (docs/routes.md "GET /"). */

@@ -45,9 +45,11 @@ function wheelLoad(chunk: SaltMap, fun: SaltValue): SaltMap {
 }
 
 /** The whole reply envelope `{tag, data: {fun, jid, tag, user, return, success}}`. */
-export const runWheel: LowstateClient = async (chunk, ctx) => {
+export const runWheel: LowstateClient = async (chunk, ctx, _signal, onJid) => {
   const fun = functionName(chunk, 'wheel', 'wheel');
   const reply = await ctx.master.commands.wheel(wheelLoad(chunk, fun));
+  const jid = reply.data['jid'];
+  if (typeof jid === 'string') onJid?.(jid);
   return [{ tag: reply.tag, data: reply.data }];
 };
 
@@ -59,9 +61,10 @@ export const runWheel: LowstateClient = async (chunk, ctx) => {
  * own besides); newer ones run it under a jid of their own, so there the returned tag, like
  * salt-api's, sees no event.
  */
-export const runWheelAsync: LowstateClient = (chunk, ctx) => {
+export const runWheelAsync: LowstateClient = (chunk, ctx, _signal, onJid) => {
   const fun = functionName(chunk, 'wheel_async', 'wheel');
   const jid = genJid();
+  onJid?.(jid);
   const tag = `salt/wheel/${jid}`;
   const load: SaltMap = { ...wheelLoad(chunk, fun), __jid__: jid, __user__: 'UNKNOWN', __tag__: tag };
   void sendInBackground(ctx, load, { fun: `wheel.${pythonStr(fun)}`, jid });

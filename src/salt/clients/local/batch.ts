@@ -53,7 +53,7 @@ function seconds(value: SaltValue | undefined, fallback: number, name: string): 
   return value === undefined || value === null ? fallback : secondsOption(value, name);
 }
 
-export const runLocalBatch: LowstateClient = async (chunk, ctx, signal) => {
+export const runLocalBatch: LowstateClient = async (chunk, ctx, signal, onJid) => {
   const { named, extras, tgt, fun, tgtType } = splitLocalChunk(chunk, 'local_batch');
   const eauth: SaltMap = {};
   for (const key of CREDENTIALS) if (Object.hasOwn(extras, key)) eauth[key] = extras[key];
@@ -85,6 +85,7 @@ export const runLocalBatch: LowstateClient = async (chunk, ctx, signal) => {
       gatherJobTimeoutMs: toTimerMs(intOption(pingGatherJobTimeout, 'gather_job_timeout')),
     },
     signal,
+    onJid,
   );
   const minions = presence === null ? [] : [...presence.outcome.returns.keys()];
   if (minions.length === 0) return [];
@@ -102,6 +103,7 @@ export const runLocalBatch: LowstateClient = async (chunk, ctx, signal) => {
       kwargs: { raw: extras['raw'] ?? false, gather_job_timeout: gatherJobTimeout, ...eauth, yield_pub_data: true },
     },
   });
+  onJid?.(driver.jid);
   return driver.run();
 };
 
@@ -118,7 +120,8 @@ interface BatchPlan {
 
 /** The rolling window of `salt.utils.batch_state.progress_batch`, driven by events and timers. */
 class BatchDriver {
-  private readonly jid = genJid();
+  /** The one jid every sub-batch runs under. */
+  readonly jid = genJid();
   private readonly pending: string[];
   /** How many of `pending` went out: the rest wait, in order. */
   private sent = 0;

@@ -6,7 +6,7 @@ import { omit } from '../split-chunk.js';
 import { intOption } from '../numeric-options.js';
 import { pythonStr } from '../../../python/repr.js';
 import { pythonTruthy } from '../../../python/truthiness.js';
-import type { ClientContext, LowstateClient } from '../context.js';
+import type { ClientContext, JidSink, LowstateClient } from '../context.js';
 import { JobEventStream } from './job-events.js';
 import { JobWatch, type WatchOutcome } from './job-watch.js';
 import type { LivenessMember } from './liveness.js';
@@ -63,19 +63,20 @@ export function livenessMember(
 
 /**
  * Publishes and waits until the job is finished (job-watch.ts). Null when nothing was
- * published because no minion matched.
+ * published because no minion matched. `onJid` hears the job's jid as soon as it is published.
  */
 export async function publishAndWatch(
   ctx: ClientContext,
   spec: PublishSpec,
   limits: WaitLimits,
   signal: AbortSignal | undefined,
+  onJid?: JidSink,
 ): Promise<WatchedJob | null> {
   const load = publishLoad(spec, ctx.settings);
   const call = callKey(load);
   const admitted = await ctx.admission.acquire(signal, ctx.callLatencies.speed(call));
   try {
-    return await publishAndWatchAdmitted(ctx, load, call, spec.kwargs, limits, signal, admitted);
+    return await publishAndWatchAdmitted(ctx, load, call, spec.kwargs, limits, signal, admitted, onJid);
   } finally {
     admitted.finished();
   }
@@ -89,6 +90,7 @@ async function publishAndWatchAdmitted(
   limits: WaitLimits,
   signal: AbortSignal | undefined,
   admitted: AdmittedJob,
+  onJid: JidSink | undefined,
 ): Promise<WatchedJob | null> {
   await ctx.master.bus.waitConnected(ctx.tuning.busConnectMs);
   const events = new JobEventStream(ctx.master.bus, 'salt/job/', signal);
@@ -100,6 +102,7 @@ async function publishAndWatchAdmitted(
     );
     ctx.admission.observe(performance.now() - sent, sent);
     if (!published(pub)) return null;
+    onJid?.(pub.jid);
     let lastReturn: number | undefined;
     const member = livenessMember(events, pub.jid, omit(kwargs, NOT_PASSED_TO_FIND_JOB), limits);
     const watch = newWatch(ctx, events, pub, member, limits, (id) => {
@@ -200,6 +203,7 @@ async function cmd(
   timeout: SaltValue,
   fullReturn: boolean,
   signal: AbortSignal | undefined,
+  onJid: JidSink | undefined,
 ): Promise<SaltMap> {
   const timeoutSeconds = localTimeoutSeconds(timeout ?? null, ctx.settings.timeout);
   // LocalClient fails on a wait of no time at all (salt-api: 500): a client's mistake, so a 400.
@@ -209,21 +213,24 @@ async function cmd(
     timeoutMs: toTimerMs(timeoutSeconds),
     gatherJobTimeoutMs: gatherJobTimeoutMs(spec.kwargs, ctx),
   };
-  const job = await publishAndWatch(ctx, spec, limits, signal);
+  const job = await publishAndWatch(ctx, spec, limits, signal, onJid);
   return job === null ? {} : cmdResult(job, fullReturn);
 }
 
-export const runLocal: LowstateClient = async (chunk, ctx, signal) => {
+export const runLocal: LowstateClient = async (chunk, ctx, signal, onJid) => {
   const split = splitLocalChunk(chunk, 'local');
   const { named } = split;
-  return [await cmd(ctx, publishSpec(split), named.get('timeout'), pythonTruthy(named.get('full_return')), signal)];
+  const fullReturn = pythonTruthy(named.get('full_return'));
+  return [await cmd(ctx, publishSpec(split), named.get('timeout'), fullReturn, signal, onJid)];
 };
 
 /** `run_job` without listening: `{jid, minions}` at once, `{}` when nothing matched. */
-export const runLocalAsync: LowstateClient = async (chunk, ctx) => {
+export const runLocalAsync: LowstateClient = async (chunk, ctx, _signal, onJid) => {
   const spec = publishSpec(splitLocalChunk(chunk, 'local_async'));
   const pub = await ctx.master.commands.publish(publishLoad(spec, ctx.settings));
-  return [published(pub) ? { jid: pub.jid, minions: pub.minions } : {}];
+  if (!published(pub)) return [{}];
+  onJid?.(pub.jid);
+  return [{ jid: pub.jid, minions: pub.minions }];
 };
 
 function shuffle<T>(items: T[]): T[] {
@@ -248,7 +255,7 @@ function offers(functions: SaltValue[] | SaltMap, fun: string | string[]): boole
  * `cmd_subset`: `sys.list_functions` on the target, then the call on `subset` (legacy `sub`,
  * default 3) random minions that offer `fun`, as a list target with `progress` in kwargs.
  */
-export const runLocalSubset: LowstateClient = async (chunk, ctx, signal) => {
+export const runLocalSubset: LowstateClient = async (chunk, ctx, signal, onJid) => {
   const { named, extras, tgt, fun, tgtType } = splitLocalChunk(chunk, 'local_subset');
   const subset = named.has('sub')
     ? intOption(named.get('sub') ?? null, 'sub')
@@ -257,7 +264,7 @@ export const runLocalSubset: LowstateClient = async (chunk, ctx, signal) => {
   const timeout = extras['timeout'];
   const jid = stringParam(extras['jid'], 'jid');
   const probe: PublishSpec = { tgt, fun: 'sys.list_functions', arg: [], tgt_type: tgtType, ret: '', jid, kwargs: rest };
-  const lists = await cmd(ctx, probe, timeout, false, signal);
+  const lists = await cmd(ctx, probe, timeout, false, signal, onJid);
   const chosen: string[] = [];
   for (const id of shuffle(Object.keys(lists))) {
     const functions = lists[id] ?? null;
@@ -274,5 +281,5 @@ export const runLocalSubset: LowstateClient = async (chunk, ctx, signal) => {
     jid,
     kwargs: { progress: named.get('progress') ?? false, ...rest },
   };
-  return [await cmd(ctx, spec, timeout, pythonTruthy(named.get('full_return')), signal)];
+  return [await cmd(ctx, spec, timeout, pythonTruthy(named.get('full_return')), signal, onJid)];
 };

@@ -33,7 +33,7 @@ async function refuseUnknown(fun: string, chunk: SaltMap, ctx: ClientContext): P
   if ((await ctx.runnerNames.has(fun, chunk)) === false) throw new InvalidRequestError(`'${fun}' is not available.`);
 }
 
-export const runRunner: LowstateClient = async (chunk, ctx, signal) => {
+export const runRunner: LowstateClient = async (chunk, ctx, signal, onJid) => {
   const fun = runnerFun(chunk, 'runner');
   const timeout = chunk['timeout'];
   const timeoutMs = toTimerMs(
@@ -50,6 +50,7 @@ export const runRunner: LowstateClient = async (chunk, ctx, signal) => {
       () => ctx.master.commands.runner(load),
       (reply) => reply.jid,
     );
+    onJid?.(job.jid);
     const startMs = signature === undefined ? ctx.tuning.unknownRunnerStartMs : Infinity;
     const ret = await waitForReturn(events, job.tag, fun, { timeoutMs, startMs, jid: job.jid });
     if (pythonTruthy(chunk['full_return'])) return [{ data: ret.data, tag: ret.tag }];
@@ -60,11 +61,12 @@ export const runRunner: LowstateClient = async (chunk, ctx, signal) => {
 };
 
 /** The master's `{tag, jid}` as is; the runner fires `<tag>/new` and `<tag>/ret` later. */
-export const runRunnerAsync: LowstateClient = async (chunk, ctx) => {
+export const runRunnerAsync: LowstateClient = async (chunk, ctx, _signal, onJid) => {
   const fun = runnerFun(chunk, 'runner_async');
   const load = runnerLoad(fun, omit(chunk, ['fun']), RUNNER_FUNCTIONS.get(fun));
   await refuseUnknown(fun, chunk, ctx);
   const job = await ctx.master.commands.runner(load);
+  onJid?.(job.jid);
   return [{ tag: job.tag, jid: job.jid }];
 };
 

@@ -124,7 +124,7 @@ async function hostEvents(
   return found;
 }
 
-export const runSsh: LowstateClient = async (chunk, ctx, signal) => {
+export const runSsh: LowstateClient = async (chunk, ctx, signal, onJid) => {
   // Credentials first, as salt-api checks them before it looks at anything else (a caller without
   // them learns nothing about this host, salt-ssh included).
   await authorizeSsh(chunk, ctx);
@@ -135,6 +135,7 @@ export const runSsh: LowstateClient = async (chunk, ctx, signal) => {
     );
   }
   const jid = genJid();
+  onJid?.(jid);
   const { argv, fun, funArgs, secrets } = sshArgv(chunk, jid);
   const configDir = ctx.settings.configFile === undefined ? [] : [`--config-dir=${dirname(ctx.settings.configFile)}`];
   // Secrets go in a private copy of the Saltfile salt-ssh would read anyway (ssh-saltfile.ts).
