@@ -4,6 +4,7 @@
  * `events_url_tokens`, `shutdown_timeout`, …).
  */
 import { availableParallelism } from 'node:os';
+import proxyaddr from '@fastify/proxy-addr';
 import { readEventHub, readWebhookRules } from './webhook-settings.js';
 import type { CertReqs, RestSettings, TlsVersion } from './types.js';
 import { listenHostProblem } from './listen-host.js';
@@ -23,6 +24,8 @@ const KNOWN_OPTIONS = new Set([
   'debug',
   'log_access_file',
   'log_error_file',
+  'log_audit_file',
+  'trusted_proxies',
   'thread_pool',
   'socket_queue_size',
   'queue_size',
@@ -149,6 +152,26 @@ function readEventsReplay(rest: OptionReader): RestSettings['eventsReplay'] {
   };
 }
 
+/**
+ * `trusted_proxies`: addresses and CIDR blocks (or proxy-addr's names `loopback`, `linklocal`,
+ * `uniquelocal`) of the proxies whose `X-Forwarded-For` the audit log believes. Checked here with
+ * the same parser that reads it per request, so that a typo stops the start instead of trusting nobody.
+ */
+function readTrustedProxies(rest: OptionReader): string[] {
+  const entries = rest.stringList('trusted_proxies') ?? [];
+  for (const entry of entries) {
+    try {
+      proxyaddr.compile(entry);
+    } catch {
+      throw rest.fail(
+        'trusted_proxies',
+        `${JSON.stringify(entry)} is not an address, a CIDR block or loopback/linklocal/uniquelocal`,
+      );
+    }
+  }
+  return entries;
+}
+
 export function unknownRestOptions(rest: OptionReader): string[] {
   return rest.keys().filter((key) => !KNOWN_OPTIONS.has(key));
 }
@@ -210,6 +233,8 @@ export function buildRestSettings(
     debug: rest.boolean('debug') ?? false,
     logAccessFile: rest.string('log_access_file') ?? '',
     logErrorFile: rest.string('log_error_file') ?? '',
+    logAuditFile: rest.string('log_audit_file') ?? '',
+    trustedProxies: readTrustedProxies(rest),
     threadPool: rest.integer('thread_pool', 1) ?? 100,
     // salt-api's default of 30 (CherryPy's, sized for a thread pool) drops a burst of connections to
     // the kernel's 1 s SYN retry: 1,000 streams reconnecting took 2.8 s instead of 0.65 s.

@@ -31,6 +31,16 @@ export interface RestSettings {
   debug: boolean;
   logAccessFile: string;
   logErrorFile: string;
+  /**
+   * salt-apid extension `log_audit_file`: one JSON line per login, failed login, logout, lowstate
+   * chunk run and webhook delivery (src/http/audit/); `''` (the default): no audit log.
+   */
+  logAuditFile: string;
+  /**
+   * salt-apid extension `trusted_proxies`: addresses and CIDR blocks of the proxies whose
+   * `X-Forwarded-For` the audit log records as `forwarded_for` (default none; request.ip is unchanged).
+   */
+  trustedProxies: string[];
   threadPool: number;
   /** `socket_queue_size`, with the `queue_size` alias salt-api actually reads (default 1024; salt-api: 30). */
   socketQueueSize: number;

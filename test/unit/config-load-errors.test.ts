@@ -146,6 +146,16 @@ describe('loadSettings errors name the file and the key', () => {
       'rest_cherrypy.login_max_failures',
       'must be an integer of at least 0, got -1',
     ],
+    [
+      'rest_cherrypy: {port: 8000, trusted_proxies: [10.0.0.0/33]}',
+      'rest_cherrypy.trusted_proxies',
+      '"10.0.0.0/33" is not an address, a CIDR block or loopback/linklocal/uniquelocal',
+    ],
+    [
+      'rest_cherrypy: {port: 8000, trusted_proxies: proxy.example}',
+      'rest_cherrypy.trusted_proxies',
+      'must be a list of strings, got "proxy.example"',
+    ],
   ])('rest option %s', (line, key, problem) => {
     const dir = writeConfigTree({ master: `${line}\n` });
     expect(configError(() => loadConfig(dir)).message).toBe(`${join(dir, 'master')}: ${key}: ${problem}`);

@@ -28,6 +28,8 @@ describe('loadSettings defaults', () => {
       debug: false,
       logAccessFile: '',
       logErrorFile: '',
+      logAuditFile: '',
+      trustedProxies: [],
       threadPool: 100,
       socketQueueSize: 1024,
       expireResponses: true,
@@ -160,6 +162,8 @@ rest_cherrypy:
   session_store_timeout: 0.5
   api_acl: {users: {saltdev: [127.0.0.1], '*': [10.0.0.1]}}
   authorized_ips: [127.0.0.1]
+  log_audit_file: /var/log/salt/api-audit
+  trusted_proxies: [10.0.0.0/8, '::1', loopback]
   cors_origin: [https://a.example, https://b.example]
   events_url_tokens: off
   ssh_pam_in_process: false
@@ -208,6 +212,8 @@ rest_cherrypy:
       sessionStoreTimeout: 0.5,
       apiAcl: { saltdev: ['127.0.0.1'], '*': ['10.0.0.1'] },
       authorizedIps: ['127.0.0.1'],
+      logAuditFile: '/var/log/salt/api-audit',
+      trustedProxies: ['10.0.0.0/8', '::1', 'loopback'],
       corsOrigin: ['https://a.example', 'https://b.example'],
       eventsUrlTokens: false,
       sshPamInProcess: false,
