@@ -51,6 +51,6 @@ if ('exitCode' in outcome) {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  // logrotate: reopen api_logfile, log_access_file and log_error_file (stdout is journald's).
+  // logrotate: reopen api_logfile, log_access_file, log_error_file and log_audit_file (stdout is journald's).
   process.on('SIGHUP', () => daemon.reopenLogs());
 }

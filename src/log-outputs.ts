@@ -1,18 +1,21 @@
 /**
  * Where a salt-apid process logs: standard output at `log_level` (`-l` wins; info by default), the
  * log file `api_logfile` (`--log-file`) at `log_level_logfile` (`--log-file-level`; Salt's default
- * warning), `log_error_file` at error, and the access lines to `log_access_file`. Standard output
- * and the log file write JSON lines, or text where `log_fmt_console` / `log_fmt_logfile` is set.
+ * warning), `log_error_file` at error, the access lines to `log_access_file` and the audit records
+ * to `log_audit_file`. Standard output and the log file write JSON lines, or text where
+ * `log_fmt_console` / `log_fmt_logfile` is set.
  *
  * The log file is optional, as in Salt: when it cannot be opened, one warning says so on standard
- * output and salt-apid goes on without it. `log_error_file` and `log_access_file` are salt-apid's
- * promise to the operator: one that cannot be opened stops the start (LogFileError, exit 2).
+ * output and salt-apid goes on without it. `log_error_file`, `log_access_file` and `log_audit_file`
+ * are salt-apid's promise to the operator: one that cannot be opened stops the start (LogFileError,
+ * exit 2).
  */
 import type { Logger } from 'pino';
 import type { CliArgs } from './config/cli-args.js';
 import type { LogLevel } from './config/log-level.js';
 import type { MasterSettings, Settings } from './config/types.js';
 import { ACCESS_LOG_MAX_PENDING_BYTES } from './http/stats/access-log.js';
+import { AUDIT_LOG_MAX_PENDING_BYTES } from './http/audit/audit-trail.js';
 import { checkLogFile, createLogger, LogFile, LogFileError, type FileOutput } from './log.js';
 import { TextLogFormat, type TextLogSpec } from './log-text.js';
 
@@ -21,6 +24,7 @@ export interface LogOutputs {
   apiFile: LogFile | undefined;
   errorFile: LogFile | undefined;
   accessFile: LogFile | undefined;
+  auditFile: LogFile | undefined;
 }
 
 /** The level of standard output. */
@@ -42,8 +46,9 @@ export function apiLogTarget(
 }
 
 /**
- * `primary`: the supervisor of `workers: N`, which serves nothing: its `log_access_file` is only
- * checked. `worker`: its primary already warned about a log file that cannot be opened.
+ * `primary`: the supervisor of `workers: N`, which serves nothing: its `log_access_file` and
+ * `log_audit_file` are only checked (each worker appends to them). `worker`: its primary already
+ * warned about a log file that cannot be opened.
  */
 export type ProcessRole = 'single' | 'primary' | 'worker';
 
@@ -53,7 +58,7 @@ export interface OpenLogOptions {
   role: ProcessRole;
 }
 
-/** Opens the log files; rejects with LogFileError for `log_error_file` and `log_access_file`. */
+/** Opens the log files; rejects with LogFileError for `log_error_file`, `log_access_file` and `log_audit_file`. */
 export async function openLogOutputs(settings: Settings, args: CliArgs, options: OpenLogOptions): Promise<LogOutputs> {
   const level = consoleLevel(args, settings.master);
   // The processes of `workers: N` share standard output and the files: each line names its writer.
@@ -65,25 +70,62 @@ export async function openLogOutputs(settings: Settings, args: CliArgs, options:
     pid: options.role !== 'single',
   };
   let logger = createLogger(common);
+  // Reads `logger` when called: once the files are open, problems go to them too.
   const report = (message: string, err?: Error): void => logger.warn({ ...(err && { err }) }, message);
   const files: FileOutput[] = [];
   const target = apiLogTarget(args, settings.master);
   const apiFile = target && openApiLog(target.path, report, options.role === 'worker' ? undefined : logger);
   if (apiFile && target) files.push({ level: target.level, sink: apiFile, format: textFormat(logText.logfile) });
-  const { logErrorFile, logAccessFile } = settings.rest;
-  let errorFile: LogFile | undefined;
-  let accessFile: LogFile | undefined;
+  const { logErrorFile, logAccessFile, logAuditFile } = settings.rest;
+  const outputs: LogOutputs = { logger, apiFile, errorFile: undefined, accessFile: undefined, auditFile: undefined };
   try {
-    errorFile = logErrorFile === '' ? undefined : new LogFile(logErrorFile, 'log_error_file', { onProblem: report });
-    if (errorFile) files.push({ level: 'error', sink: errorFile });
-    if (logAccessFile !== '' && options.role === 'primary') checkLogFile(logAccessFile, 'log_access_file');
-    else if (logAccessFile !== '') accessFile = openAccessLog(logAccessFile, report);
+    outputs.errorFile =
+      logErrorFile === '' ? undefined : new LogFile(logErrorFile, 'log_error_file', { onProblem: report });
+    if (outputs.errorFile) files.push({ level: 'error', sink: outputs.errorFile });
+    outputs.accessFile = openAppended(logAccessFile, ACCESS_FILE, options.role, report);
+    outputs.auditFile = openAppended(logAuditFile, AUDIT_FILE, options.role, report);
   } catch (err) {
-    await closeLogOutputs({ logger, apiFile, errorFile, accessFile });
+    await closeLogOutputs(outputs);
     throw err;
   }
   logger = createLogger({ ...common, files });
-  return { logger, apiFile, errorFile, accessFile };
+  return { ...outputs, logger };
+}
+
+interface AppendedFile {
+  option: string;
+  name: string;
+  maxPendingBytes: number;
+}
+
+const ACCESS_FILE: AppendedFile = {
+  option: 'log_access_file',
+  name: 'access log',
+  maxPendingBytes: ACCESS_LOG_MAX_PENDING_BYTES,
+};
+const AUDIT_FILE: AppendedFile = {
+  option: 'log_audit_file',
+  name: 'audit log',
+  maxPendingBytes: AUDIT_LOG_MAX_PENDING_BYTES,
+};
+
+/**
+ * A file each serving process appends its own lines to (`log_access_file`, `log_audit_file`): never
+ * held up by the disk (lines past `maxPendingBytes` are dropped, counted and reported). The primary of
+ * `workers: N` only checks that it can be opened; `''`: none.
+ */
+function openAppended(
+  path: string,
+  file: AppendedFile,
+  role: ProcessRole,
+  report: (message: string, err?: Error) => void,
+): LogFile | undefined {
+  if (path === '') return undefined;
+  if (role === 'primary') {
+    checkLogFile(path, file.option);
+    return undefined;
+  }
+  return new LogFile(path, file.option, { onProblem: report, maxPendingBytes: file.maxPendingBytes, name: file.name });
 }
 
 /** The settings were checked when read: compiling cannot fail here. */
@@ -107,17 +149,9 @@ function openApiLog(
   }
 }
 
-function openAccessLog(path: string, report: (message: string, err?: Error) => void): LogFile {
-  return new LogFile(path, 'log_access_file', {
-    onProblem: report,
-    maxPendingBytes: ACCESS_LOG_MAX_PENDING_BYTES,
-    name: 'access log',
-  });
-}
-
 /** The files open, for a switch of user to hand over. */
 export function logFilePaths(logs: LogOutputs): string[] {
-  return [logs.apiFile, logs.errorFile, logs.accessFile].flatMap((file) => (file ? [file.path] : []));
+  return [logs.apiFile, logs.errorFile, logs.accessFile, logs.auditFile].flatMap((file) => (file ? [file.path] : []));
 }
 
 /** SIGHUP: after logrotate moved the files away, each is opened afresh at its path. */
@@ -125,9 +159,15 @@ export function reopenLogOutputs(logs: LogOutputs): void {
   logs.apiFile?.reopen();
   logs.errorFile?.reopen();
   logs.accessFile?.reopen();
+  logs.auditFile?.reopen();
   logs.logger.info('log files reopened');
 }
 
 export async function closeLogOutputs(logs: LogOutputs): Promise<void> {
-  await Promise.all([logs.apiFile?.close(), logs.errorFile?.close(), logs.accessFile?.close()]);
+  await Promise.all([
+    logs.apiFile?.close(),
+    logs.errorFile?.close(),
+    logs.accessFile?.close(),
+    logs.auditFile?.close(),
+  ]);
 }

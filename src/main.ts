@@ -47,7 +47,10 @@ export interface Daemon {
   server: RunningServer;
   demo: DemoMaster | undefined;
   settings: Settings;
-  /** SIGHUP: reopens `api_logfile`, `log_access_file` and `log_error_file` (after logrotate moved them away). */
+  /**
+   * SIGHUP: reopens `api_logfile`, `log_access_file`, `log_error_file` and `log_audit_file` (after
+   * logrotate moved them away).
+   */
   reopenLogs(): void;
   stop(): Promise<void>;
 }
@@ -202,7 +205,10 @@ function loadConfig(args: CliArgs, logger: Logger, io: CliIo): Settings | Stop {
   }
 }
 
-/** The log files: a `log_error_file` or `log_access_file` that cannot be opened stops the start (exit 2). */
+/**
+ * The log files: a `log_error_file`, `log_access_file` or `log_audit_file` that cannot be opened stops
+ * the start (exit 2).
+ */
 async function openLogs(settings: Settings, args: CliArgs, io: CliIo, role: ProcessRole): Promise<LogOutputs | Stop> {
   try {
     return await openLogOutputs(settings, args, { destination: io.log, role });
@@ -239,11 +245,12 @@ async function listen(
   logs: LogOutputs,
   io: CliIo,
 ): Promise<RunningServer | Stop> {
-  // `accessLog` is taken by startServer and handed to buildApp (installAccessLog).
+  // `accessLog` and `auditLog` are taken by startServer and handed to buildApp (installAccessLog, AuditTrail).
   const serverOptions: StartServerOptions = {
     settings,
     logger: logs.logger,
     ...(logs.accessFile && { accessLog: logs.accessFile }),
+    ...(logs.auditFile && { auditLog: logs.auditFile }),
     // The demo master simulates its users: PAM logins are its to check.
     ...(demo && { pam: PAM_ON_MASTER }),
   };

@@ -6,6 +6,7 @@ import { SessionStore, type SessionStoreOptions } from './http/auth/sessions.js'
 import type { CacheHealth, SaltCache } from './salt/cache/salt-cache.js';
 import { honouredRecord } from './http/auth/auth.js';
 import type { AccessLogSink } from './http/stats/access-log.js';
+import type { LineSink } from './log.js';
 import { tlsOptions } from './http/transport/tls.js';
 import { createNetapi } from './salt/clients/netapi-dispatcher.js';
 import type { LowstateRunner } from './salt/clients/netapi.js';
@@ -109,6 +110,8 @@ export interface StartServerOptions {
   settings: Settings;
   logger: Logger;
   accessLog?: AccessLogSink;
+  /** `log_audit_file`: the audit log's file (src/http/audit/). */
+  auditLog?: LineSink;
   /** PAM for the ssh client; by default in this process where authenticate-pam loads. */
   pam?: PamLoad;
 }
@@ -118,7 +121,8 @@ export interface StartServerOptions {
  * when the TLS settings are incomplete or unusable (docs/routes.md
  * "Configuration, TLS and logging").
  */
-export async function startServer({ settings, logger, accessLog, pam }: StartServerOptions): Promise<RunningServer> {
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const { settings, logger, accessLog, auditLog, pam } = options;
   const https = await tlsOptions(settings.rest);
   if (settings.rest.sslAllowedCn !== undefined && https?.requestCert !== true) {
     logger.warn(
@@ -155,6 +159,7 @@ export async function startServer({ settings, logger, accessLog, pam }: StartSer
       ...(cacheHealth && { cacheHealth }),
       ...(https && { https }),
       ...(accessLog && { accessLog }),
+      ...(auditLog && { auditLog }),
     });
     await app.listen({ host: settings.rest.host, port: settings.rest.port, backlog: settings.rest.socketQueueSize });
   } catch (err) {

@@ -14,7 +14,8 @@ import type { Settings } from '../config/types.js';
 import { VERSION } from '../version.js';
 import type { LowstateRunner } from '../salt/clients/netapi.js';
 import type { CacheHealth } from '../salt/cache/salt-cache.js';
-import { REDACTED_PATHS } from '../log.js';
+import { REDACTED_PATHS, type LineSink } from '../log.js';
+import { AuditTrail } from './audit/audit-trail.js';
 import type { AccessLogSink } from './stats/access-log.js';
 import { accessLogPlugin } from './stats/access-log-plugin.js';
 import { RequestLogController } from './stats/request-log.js';
@@ -55,6 +56,8 @@ export interface AppDeps {
   https?: HttpsServerOptions;
   /** `log_access_file`; access lines also go to the JSON log at info. */
   accessLog?: AccessLogSink;
+  /** `log_audit_file` (a LogFile); without it there is no audit log. */
+  auditLog?: LineSink;
 }
 
 interface LoggedRequest {
@@ -85,6 +88,14 @@ function httpLogger(logger: Logger, rootPrefix: string): FastifyBaseLogger {
   );
 }
 
+/** The audit log over `sink`; with `workers: N` each record names its process. */
+function auditTrail(sink: LineSink, { rest }: Settings): AuditTrail {
+  return new AuditTrail(sink, {
+    trustedProxies: rest.trustedProxies,
+    pid: rest.workers > 1 ? process.pid : undefined,
+  });
+}
+
 /** One of the application's plugins, with the options buildApp gives it. */
 export interface AppPlugin {
   /** The plugin as registered: its fastify-plugin metadata holds its name and dependencies. */
@@ -105,8 +116,9 @@ export function appPlugins(deps: AppDeps): AppPlugin[] {
   const { settings, master, netapi, sessions, events, cacheHealth } = deps;
   const serverVersion = `salt-apid/${VERSION}`;
   const prefix = mountPath(rest.rootPrefix);
+  const audit = deps.auditLog && auditTrail(deps.auditLog, deps.settings);
   return [
-    use(appContextPlugin, { settings, master, netapi, sessions, events, cacheHealth }),
+    use(appContextPlugin, { settings, master, netapi, sessions, events, cacheHealth, audit }),
     use(errorHandlingPlugin, { debug: rest.debug, version: VERSION, mountPrefix: prefix }),
     use(statsPlugin, { serverVersion, masterStats: deps.masterStats }),
     use(accessLogPlugin, { rootPrefix: rest.rootPrefix, file: deps.accessLog }),

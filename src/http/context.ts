@@ -31,6 +31,7 @@ import { TokenChecks } from './auth/token-checks.js';
 import type { SaltEvent } from '../salt/event-frame.js';
 import type { MasterHealth } from '../salt/master.js';
 import type { CacheHealth } from '../salt/cache/salt-cache.js';
+import type { AuditTrail } from './audit/audit-trail.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -60,6 +61,8 @@ declare module 'fastify' {
     tokenChecks: TokenChecks;
     /** `events_ids`: the ring resumable `/events` streams replay from; undefined when off. */
     eventRing: EventRing | undefined;
+    /** `log_audit_file`: the audit log (src/http/audit/); undefined when it is not set. */
+    audit: AuditTrail | undefined;
   }
   interface FastifyReply {
     /**
@@ -106,6 +109,8 @@ export interface AppContextOptions {
   events?: EventGateway | undefined;
   /** The session store's cache server (Redis), when it has one: /readyz and /metrics watch it. */
   cacheHealth?: CacheHealth | undefined;
+  /** `log_audit_file`'s trail; none without the option. */
+  audit?: AuditTrail | undefined;
 }
 
 const notConnected = (): Promise<never> => Promise.reject(new MasterUnavailableError('no master connection'));
@@ -274,6 +279,7 @@ async function appContext(app: FastifyInstance, options: AppContextOptions): Pro
     app.addHook('onClose', async () => untap?.());
   }
   app.decorate('eventRing', ring);
+  app.decorate('audit', options.audit);
   app.decorate('tokenChecks', tokenChecks);
   app.decorate('authGate', gates.gate);
   app.decorate('sessionGate', gates.sessionGate);

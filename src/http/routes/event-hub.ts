@@ -12,6 +12,8 @@ import { fnmatchRegExp } from '../../python/fnmatch.js';
 import { hasControlChars, saltStamp } from '../webhooks/hook-event.js';
 import { secretsEqual } from '../auth/secrets.js';
 import { HttpError } from '../transport/errors.js';
+import { auditHook, auditsHookFailures, type HookDelivery } from '../audit/hook-records.js';
+import { failureOutcome } from '../audit/audit-record.js';
 
 const TEXT = 'text/html; charset=utf-8';
 
@@ -30,19 +32,32 @@ function wrongToken(reply: FastifyReply): FastifyReply {
   return plain(reply.header('Authenticate', 'Basic realm="Proper Token Required"'), 401, 'Wrong X-AUTH-TOKEN');
 }
 
+/** A trigger as the audit log names it: the tag it asks to fire, under the event hub's token check. */
+function describeTrigger(request: FastifyRequest): HookDelivery {
+  const { event } = request.params as { event?: string };
+  return { tag: event ?? '', rule: 'event_hub', auth: 'event_hub' };
+}
+
 export async function eventHubRoutes(app: FastifyInstance): Promise<void> {
   const settings = app.settings.rest.eventHub;
   if (settings === undefined) return;
+  /** salt-event-hub's plain answer, and its audit record. */
+  const answer = (request: FastifyRequest, reply: FastifyReply, status: number, text: string): FastifyReply => {
+    const outcome = status === 200 ? 'ran' : failureOutcome(status);
+    auditHook(app, request, reply, describeTrigger(request), { outcome, status });
+    return status === 401 ? wrongToken(reply) : plain(reply, status, text);
+  };
 
   app.post<{ Params: { event: string } }>(
     '/:event/trigger',
     {
+      ...auditsHookFailures(app, describeTrigger),
       // The token before the body: a caller without it learns nothing, not even "bad JSON".
       onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
         const presented = request.headers['x-auth-token'];
         const value = Array.isArray(presented) ? presented[0] : presented;
         if (value === undefined || !secretsEqual(value, settings.token.bytes)) {
-          return wrongToken(reply);
+          return answer(request, reply, 401, '');
         }
         return undefined;
       },
@@ -58,9 +73,10 @@ export async function eventHubRoutes(app: FastifyInstance): Promise<void> {
       const body: unknown = request.body;
       // Flask's request.get_json(): a JSON media type, holding an object.
       const json = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i.test(request.headers['content-type'] ?? '');
-      if (!json || !isSaltMap(body) || !eventHubAllows(settings, tag)) return plain(reply, 400, 'Bad Request');
+      if (!json || !isSaltMap(body) || !eventHubAllows(settings, tag))
+        return answer(request, reply, 400, 'Bad Request');
       await app.events.fire(tag, { ...body, _stamp: saltStamp(new Date()) });
-      return plain(reply, 200, 'OK');
+      return answer(request, reply, 200, 'OK');
     },
   );
 }

@@ -12,6 +12,7 @@ import { rejectOtherMethods, sendAllow } from './methods.js';
 import { sessionScope } from './session-scope.js';
 import { mountPath, pathOf } from '../transport/paths.js';
 import { deliveryChecks } from '../webhooks/delivery.js';
+import { auditHook, auditsHookFailures, type HookDelivery } from '../audit/hook-records.js';
 
 const HOOK_METHODS = ['POST'] as const;
 const CONTROL_CHARS_REFUSED = 'The hook path must not contain control characters.';
@@ -29,12 +30,20 @@ export async function hookRoutes(app: FastifyInstance): Promise<void> {
   const mounted = mountPath(app.settings.rest.rootPrefix);
   const rawSubPath = (request: FastifyRequest): string => pathOf(request.url).slice(mounted.length + base.length);
   const gate = app.webhooks;
+  const subPathOf = (request: FastifyRequest): string => hookTag(rawSubPath(request)).slice(HOOK_TAG.length + 1);
   const checks = deliveryChecks({
     gate,
-    subPathOf: (request) => hookTag(rawSubPath(request)).slice(HOOK_TAG.length + 1),
+    subPathOf,
     saltAuth: webhookDisableAuth ? undefined : app.authGate,
     maxBodyBytes: maxRequestBodySize,
   });
+  /** The delivery as the audit log names it: its tag, and the rule and check it falls under. */
+  const describeDelivery = (request: FastifyRequest): HookDelivery => {
+    const rule = gate.ruleFor(subPathOf(request))?.rule;
+    const tag = hookTag(rawSubPath(request));
+    if (rule !== undefined) return { tag, rule: rule.path, auth: rule.auth };
+    return { tag, auth: webhookDisableAuth ? 'none' : 'salt' };
+  };
 
   async function hook(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const { tag, data } = hookEvent({
@@ -50,11 +59,14 @@ export async function hookRoutes(app: FastifyInstance): Promise<void> {
     const verified = checks.verifiedMark(delivery);
     if (delivery === undefined) {
       await app.events.fire(tag, data);
+      auditHook(app, request, reply, describeDelivery(request), { outcome: 'ran', status: 200 });
       return reply.sendSalt({ success: true });
     }
     if (!gate.claim(delivery.matched, delivery.replayKey)) {
       gate.count(delivery.matched.rule, 'replayed');
       request.log.info({ tag, delivery: delivery.deliveryId }, 'webhook delivery seen before: acknowledged, not fired');
+      const replayed = { outcome: 'refused', status: 200, reason: 'replayed' } as const;
+      auditHook(app, request, reply, describeDelivery(request), replayed);
       return reply.sendSalt({ success: true });
     }
     try {
@@ -64,6 +76,7 @@ export async function hookRoutes(app: FastifyInstance): Promise<void> {
       throw error;
     }
     gate.count(delivery.matched.rule, 'fired');
+    auditHook(app, request, reply, describeDelivery(request), { outcome: 'ran', status: 200 });
     return reply.sendSalt({ success: true });
   }
 
@@ -74,8 +87,9 @@ export async function hookRoutes(app: FastifyInstance): Promise<void> {
       preParsing: (request: FastifyRequest, reply: FastifyReply, payload: Readable) =>
         checks.preParsing(request, reply, payload),
     };
+    const audited = { ...hooks, ...auditsHookFailures(app, describeDelivery) };
     for (const url of [base || '/', `${base}/*`]) {
-      scope.post(url, hooks, hook);
+      scope.post(url, audited, hook);
       // The hook's check (salt_auth, or the path's rule) covers every method, as salt_auth does.
       rejectOtherMethods(scope, url, [...HOOK_METHODS], { gate: hooks.onRequest, lengthRule: 'put-patch' });
     }

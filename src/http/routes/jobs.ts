@@ -11,6 +11,7 @@ import { lastValue, refuseUndeclaredQuery, type Query } from './query.js';
 import { sessionScope } from './session-scope.js';
 import { runWithSession } from './root.js';
 import { emptyDict } from '../../dict.js';
+import { auditedRunner, auditsRuns } from '../audit/audited-runner.js';
 
 /** Each minion's `return` out of the job record's `Result`. */
 function minionReturns(job: SaltValue): SaltMap {
@@ -39,18 +40,20 @@ export async function jobsRoutes(app: FastifyInstance): Promise<void> {
       ? { client: 'runner', fun: 'jobs.list_job', jid }
       : { client: 'runner', fun: 'jobs.list_jobs' };
     const chunks = prepareChunks([chunk], { token: session.token.token });
-    const [first = {}] = await runChunks(app.netapi, chunks, abortOnDisconnect(reply.raw));
+    const runner = auditedRunner(app, request, app.netapi, session.token);
+    const [first = {}] = await runChunks(runner, chunks, abortOnDisconnect(reply.raw));
     if (!jid) return reply.sendSalt({ return: [first] });
     return reply.sendSalt({ info: [first], return: [minionReturns(first)] });
   }
 
   await sessionScope(app, (scope) => {
     sendAllow(scope, LOWSTATE_METHODS);
-    scope.get<JobsRoute>('/jobs', { onRequest: app.authGate }, jobs);
-    scope.get<JobsRoute>('/jobs/:jid', { onRequest: app.authGate }, jobs);
-    scope.get<JobsRoute>('/jobs/:jid/:timeout', { onRequest: app.authGate }, jobs);
+    const gated = { onRequest: app.authGate, ...auditsRuns(app) };
+    scope.get<JobsRoute>('/jobs', gated, jobs);
+    scope.get<JobsRoute>('/jobs/:jid', gated, jobs);
+    scope.get<JobsRoute>('/jobs/:jid/:timeout', gated, jobs);
     // salt-api's Jobs inherits the root POST: lowstate with the session.
-    scope.post('/jobs', { onRequest: app.authGate }, runWithSession(app));
+    scope.post('/jobs', gated, runWithSession(app));
     refuseDeeperPaths(scope, '/jobs/:jid', ['POST'], app.authGate);
     refuseDeeperPaths(scope, '/jobs/:jid/:timeout', ['POST'], app.authGate);
     refuseDeeperPaths(scope, '/jobs/:jid/:timeout/*', ['GET', 'POST'], app.authGate);

@@ -12,6 +12,7 @@ import { tarArchive } from '../keys/tar.js';
 import { LOWSTATE_METHODS, refuseDeeperPaths, rejectOtherMethods, sendAllow } from './methods.js';
 import { lastValue, refuseUndeclaredQuery, type Query } from './query.js';
 import { sessionScope } from './session-scope.js';
+import { auditedRunner, auditsRuns } from '../audit/audited-runner.js';
 
 /** `result['data']['return']` of a wheel reply, `{}` where a level is missing. */
 function wheelReturn(result: SaltValue): SaltValue {
@@ -54,9 +55,10 @@ export async function keysRoutes(app: FastifyInstance): Promise<void> {
     const chunk: SaltMap = mid
       ? { client: 'wheel', fun: 'key.finger', match: mid }
       : { client: 'wheel', fun: 'key.list_all' };
-    const token = request.saltSession?.session?.token.token;
-    const chunks = prepareChunks([chunk], token === undefined ? {} : { token });
-    const [first] = await runChunks(app.netapi, chunks, abortOnDisconnect(reply.raw));
+    const token = request.saltSession?.session?.token;
+    const chunks = prepareChunks([chunk], token === undefined ? {} : { token: token.token });
+    const runner = auditedRunner(app, request, app.netapi, token);
+    const [first] = await runChunks(runner, chunks, abortOnDisconnect(reply.raw));
     return reply.sendSalt({ return: wheelReturn(first) });
   }
 
@@ -65,7 +67,7 @@ export async function keysRoutes(app: FastifyInstance): Promise<void> {
     const { chunk, id } = genAcceptChunk(request.body);
     const chunks = prepareChunks([chunk]);
     app.credentialGuard.admitChunks(request, chunks);
-    const runner = app.credentialGuard.watching(app.netapi, request);
+    const runner = auditedRunner(app, request, app.credentialGuard.watching(app.netapi, request));
     const [first] = await runChunks(runner, chunks, abortOnDisconnect(reply.raw));
     const keys = wheelReturn(first);
     const archive = tarArchive([
@@ -81,8 +83,8 @@ export async function keysRoutes(app: FastifyInstance): Promise<void> {
 
   await sessionScope(app, (scope) => {
     sendAllow(scope, LOWSTATE_METHODS);
-    scope.get<KeysRoute>('/keys', listKeys);
-    scope.get<KeysRoute>('/keys/:mid', listKeys);
+    scope.get<KeysRoute>('/keys', auditsRuns(app), listKeys);
+    scope.get<KeysRoute>('/keys/:mid', auditsRuns(app), listKeys);
     refuseDeeperPaths(scope, '/keys/:mid/*', ['GET']);
     for (const url of ['/keys', '/keys/:mid', '/keys/:mid/*']) {
       rejectOtherMethods(scope, url, LOWSTATE_METHODS, { lengthRule: 'put-patch' });
@@ -90,7 +92,7 @@ export async function keysRoutes(app: FastifyInstance): Promise<void> {
   });
   await app.register(async (scope) => {
     sendAllow(scope, LOWSTATE_METHODS);
-    scope.post('/keys', generateKeys);
+    scope.post('/keys', auditsRuns(app), generateKeys);
     for (const url of ['/keys/:mid', '/keys/:mid/*']) refuseDeeperPaths(scope, url, ['POST']);
   });
 }

@@ -21,6 +21,7 @@ import { LOWSTATE_METHODS, refuseDeeperPaths, rejectOtherMethods, sendAllow } fr
 import { refuseUndeclaredQuery, type QueryRoute } from './query.js';
 import { sessionScope } from './session-scope.js';
 import { emptyDict } from '../../dict.js';
+import { auditLogin, auditLoginFailure } from '../audit/session-records.js';
 
 const REFUSED = 'Could not authenticate using provided credentials';
 
@@ -63,12 +64,12 @@ async function startSession(
 export async function loginRoutes(app: FastifyInstance): Promise<void> {
   const { settings } = app;
 
-  async function login(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  /** The session of a login the master accepted, under a fresh id; throws what the login is answered with. */
+  async function authenticate(request: FastifyRequest, creds: SaltMap | undefined): Promise<Session> {
     // The new session's id first: a shared store that is down fails the login (500, as CherryPy's
     // session tool fails it) before anything else, and before the master mints a token it could not keep.
     const id = await app.sessions.freshId();
     if (!app.master.available) throw new HttpError(503, MASTER_UNAVAILABLE);
-    const creds = credentialsOf(request.body);
     // An empty or shapeless body crashes salt-api (500); it is simply a failed login here.
     if (creds === undefined) throw new HttpError(401, REFUSED, { shape: 'envelope' });
 
@@ -92,13 +93,27 @@ export async function loginRoutes(app: FastifyInstance): Promise<void> {
     const session = await startSession(app.sessions, state, id, token);
     // The master has just minted it: no need to ask about it on the next requests.
     app.tokenChecks.confirm(token);
+    return session;
+  }
+
+  async function login(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const creds = credentialsOf(request.body);
+    let session: Session;
+    try {
+      session = await authenticate(request, creds);
+    } catch (error) {
+      auditLoginFailure(app, request, reply, creds, error);
+      throw error;
+    }
+    const { token } = session;
+    auditLogin(app, request, reply, token);
     setSessionCookie(reply, sessionCookie(session.id, cookieOptionsFor(request)));
 
-    reply.header('X-Auth-Token', state.id);
+    reply.header('X-Auth-Token', session.id);
     return reply.sendSalt({
       return: [
         {
-          token: state.id,
+          token: session.id,
           expire: token.expire,
           start: token.start,
           user: token.name,

@@ -9,6 +9,7 @@ import { abortOnDisconnect, prepareChunks, runChunks, toLowstate } from '../lows
 import { LOWSTATE_METHODS, refuseDeeperPaths, rejectOtherMethods, sendAllow } from './methods.js';
 import { lastValue, refuseUndeclaredQuery, type Query } from './query.js';
 import { sessionScope } from './session-scope.js';
+import { auditedRunner, auditsRuns } from '../audit/audited-runner.js';
 
 /** `_links.jobs`: one link per non-empty result (the href ignores `root_prefix`, as in salt-api). */
 function jobLinks(results: readonly SaltValue[]): Array<{ href: string }> {
@@ -38,22 +39,25 @@ export async function minionsRoutes(app: FastifyInstance): Promise<void> {
     const chunks = prepareChunks([{ client: 'local', tgt: mid || '*', fun: 'grains.items' }], {
       token: session.token.token,
     });
-    return reply.sendSalt({ return: await runChunks(app.netapi, chunks, abortOnDisconnect(reply.raw)) });
+    const runner = auditedRunner(app, request, app.netapi, session.token);
+    return reply.sendSalt({ return: await runChunks(runner, chunks, abortOnDisconnect(reply.raw)) });
   }
 
   async function startJobs(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const session = gatedSession(request);
     const chunks = prepareChunks(toLowstate(request.body), { token: session.token.token, client: 'local_async' });
     app.credentialGuard.admitChunks(request, chunks);
-    const results = await runChunks(app.netapi, chunks, abortOnDisconnect(reply.raw));
+    const runner = auditedRunner(app, request, app.netapi, session.token);
+    const results = await runChunks(runner, chunks, abortOnDisconnect(reply.raw));
     return reply.code(202).sendSalt({ return: results, _links: { jobs: jobLinks(results) } });
   }
 
   await sessionScope(app, (scope) => {
     sendAllow(scope, LOWSTATE_METHODS);
-    scope.get<MinionsRoute>('/minions', { onRequest: app.authGate }, grains);
-    scope.get<MinionsRoute>('/minions/:mid', { onRequest: app.authGate }, grains);
-    scope.post('/minions', { onRequest: app.authGate }, startJobs);
+    const gated = { onRequest: app.authGate, ...auditsRuns(app) };
+    scope.get<MinionsRoute>('/minions', gated, grains);
+    scope.get<MinionsRoute>('/minions/:mid', gated, grains);
+    scope.post('/minions', gated, startJobs);
     // Deeper paths exist for no one, but salt-api asks for credentials before it says so.
     refuseDeeperPaths(scope, '/minions/:mid', ['POST'], app.authGate);
     refuseDeeperPaths(scope, '/minions/:mid/*', ['GET', 'POST'], app.authGate);

@@ -9,6 +9,7 @@ import { abortOnDisconnect, prepareChunks, runChunks, toLowstate } from '../lows
 import { LOWSTATE_METHODS, rejectOtherMethods, sendAllow } from './methods.js';
 import { refuseUndeclaredQuery, type QueryRoute } from './query.js';
 import { sessionScope } from './session-scope.js';
+import { auditedRunner, auditsRuns } from '../audit/audited-runner.js';
 
 /**
  * `GET /`, also answered at `GET /run` and `GET /token`, which inherit it in salt-api. `clients`
@@ -32,7 +33,8 @@ export function runWithSession(app: FastifyInstance) {
     const session = gatedSession(request);
     const chunks = prepareChunks(toLowstate(request.body), { token: session.token.token });
     app.credentialGuard.admitChunks(request, chunks);
-    const results = await runChunks(app.netapi, chunks, abortOnDisconnect(reply.raw));
+    const runner = auditedRunner(app, request, app.netapi, session.token);
+    const results = await runChunks(runner, chunks, abortOnDisconnect(reply.raw));
     return reply.sendSalt({ return: results });
   };
 }
@@ -46,7 +48,7 @@ export async function rootRoutes(app: FastifyInstance): Promise<void> {
   await sessionScope(app, (scope) => {
     sendAllow(scope, LOWSTATE_METHODS);
     // The gate runs before the body is read: an unauthenticated malformed body is a 401.
-    scope.post('/', { onRequest: app.authGate }, runWithSession(app));
+    scope.post('/', { onRequest: app.authGate, ...auditsRuns(app) }, runWithSession(app));
     // Only POST is behind salt_auth here (GET is the open welcome).
     rejectOtherMethods(scope, '/', LOWSTATE_METHODS, { lengthRule: 'put-patch' });
   });

@@ -10,6 +10,7 @@ import { LOWSTATE_METHODS, refuseDeeperPaths, rejectOtherMethods, sendAllow } fr
 import { sessionScope } from './session-scope.js';
 import type { QueryRoute } from './query.js';
 import { welcome } from './root.js';
+import { auditedRunner, auditsRuns } from '../audit/audited-runner.js';
 
 const CREDENTIALS = ['username', 'password', 'eauth'] as const;
 
@@ -30,10 +31,10 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
   await app.register(async (scope) => {
     sendAllow(scope, LOWSTATE_METHODS);
     scope.get<QueryRoute>('/token', welcome(app));
-    scope.post('/token', async (request, reply) => {
+    scope.post('/token', auditsRuns(app), async (request, reply) => {
       const chunks = prepareChunks(toLowstate(request.body).map(mkTokenChunk));
       app.credentialGuard.admitChunks(request, chunks);
-      const runner = app.credentialGuard.watching(app.netapi, request);
+      const runner = auditedRunner(app, request, app.credentialGuard.watching(app.netapi, request));
       return reply.sendSalt(await runChunks(runner, chunks, abortOnDisconnect(reply.raw)));
     });
     refuseDeeperPaths(scope, '/token/*', ['GET', 'POST']);

@@ -38,6 +38,7 @@ import { tagFilter, type TagFilter } from '../streams/tag-filter.js';
 import { headersSetOn } from './reply-headers.js';
 import { sessionScope } from './session-scope.js';
 import { saltTokenLength, saltTokenPattern } from '../../salt/token-shape.js';
+import { auditedRunner } from '../audit/audited-runner.js';
 
 const WS_METHODS = ['GET', 'HEAD'] as const;
 const MAX_MESSAGE_BYTES = 65_536;
@@ -124,12 +125,15 @@ async function tokenCredentials(app: FastifyInstance, request: WsRequest): Promi
   return { token: await app.tokenChecks.require(request.params.token ?? ''), sessionId: undefined };
 }
 
-function startGrains(app: FastifyInstance, request: WsRequest, token: string, tgt: string | string[]): void {
-  const chunk: SaltMap = { client: 'local_async', tgt, fun: 'grains.items', token };
+/** The formatted view's own `grains.items` job, run with the socket's token (and audited as the socket's user's). */
+function startGrains(app: FastifyInstance, request: WsRequest, token: TokenRecord, tgt: string | string[]): void {
+  const chunk: SaltMap = { client: 'local_async', tgt, fun: 'grains.items', token: token.token };
   if (Array.isArray(tgt)) chunk['tgt_type'] = 'list';
-  app.netapi.run(chunk).catch((err: unknown) => {
-    request.log.debug({ err }, 'could not start grains.items for the formatted events view');
-  });
+  auditedRunner(app, request, app.netapi, token)
+    .run(chunk)
+    .catch((err: unknown) => {
+      request.log.debug({ err }, 'could not start grains.items for the formatted events view');
+    });
 }
 
 interface SocketFrames {
@@ -140,7 +144,7 @@ interface SocketFrames {
 }
 
 /** How each kind of socket writes events: raw (shared frames) or through a formatted view. */
-function socketFrames(app: FastifyInstance, mode: Mode, request: WsRequest, token: string): SocketFrames {
+function socketFrames(app: FastifyInstance, mode: Mode, request: WsRequest, token: TokenRecord): SocketFrames {
   if (mode === 'raw') {
     return {
       frames: (event) => [sharedFrame(rawFrames, event, () => `data: ${eventJson(event)}\n\n`)],
@@ -168,7 +172,7 @@ function openSocket(context: WsContext, mode: Mode, socket: EventSocket, request
     socket.terminate();
     return;
   }
-  const { frames, onReady } = socketFrames(app, mode, request, creds.token.token);
+  const { frames, onReady } = socketFrames(app, mode, request, creds.token);
   serveEventSocket({
     socket,
     acknowledge: mode === 'raw' || mode === 'formatted',

@@ -164,6 +164,11 @@ function toHttpError(error: unknown): HttpError | undefined {
   return undefined;
 }
 
+/** The status a thrown error is answered with (500 for the unexpected ones). */
+export function errorStatus(error: unknown): number {
+  return toHttpError(error)?.status ?? 500;
+}
+
 const escapeHtml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export interface ErrorPage {
