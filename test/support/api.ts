@@ -9,6 +9,7 @@ import { startDemo } from './demo.js';
 import { freePort } from './net.js';
 import type { MasterSettings } from '../../src/config/types.js';
 import { testSettings, type SettingsOverrides } from './settings.js';
+import type { LineSink } from '../../src/log.js';
 
 /** salt-apid on a real socket in front of a demo master, as the API tests drive it. */
 export interface ApiUnderTest {
@@ -24,6 +25,8 @@ export interface StartApiOptions {
   demo?: DemoMasterOptions;
   settings?: SettingsOverrides;
   logger?: Logger;
+  /** `log_audit_file`'s sink (a LogFile): the API keeps an audit log. */
+  auditLog?: LineSink;
 }
 
 async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
@@ -44,6 +47,7 @@ async function serveDemo(demo: DemoMaster, options: StartApiOptions): Promise<Ru
   return startServer({
     settings,
     logger: options.logger ?? pino({ level: 'silent' }),
+    ...(options.auditLog && { auditLog: options.auditLog }),
     // The demo master simulates PAM (saltdev/saltdev); the real binding has its own test.
     pam: PAM_ON_MASTER,
   });
