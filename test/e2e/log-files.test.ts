@@ -32,13 +32,18 @@ async function masterConfig(dir: string, port: number, rest: string[]): Promise<
   });
 }
 
-describe('log_access_file and log_error_file', () => {
+describe('log_access_file, log_error_file and log_audit_file', () => {
   it('logs every request without tokens or passwords, and reopens the files', async () => {
     const dir = await tempDir('salt-apid-logs-');
     const port = await freePort();
     const accessPath = join(dir, 'access.log');
     const errorPath = join(dir, 'error.log');
-    await masterConfig(dir, port, [`log_access_file: ${accessPath}`, `log_error_file: ${errorPath}`]);
+    const auditPath = join(dir, 'audit.log');
+    await masterConfig(dir, port, [
+      `log_access_file: ${accessPath}`,
+      `log_error_file: ${errorPath}`,
+      `log_audit_file: ${auditPath}`,
+    ]);
     const { out, streams } = captureIo();
     const daemon = daemonOf(await runCli(['-c', dir], streams));
     await daemon.server.master.bus.waitConnected(2_000);
@@ -99,7 +104,10 @@ describe('log_access_file and log_error_file', () => {
     expect(errors).not.toContain('only a warning');
     expect(errors).not.toContain('salt-apid is listening');
 
-    for (const text of [access, errors, out.log, out.stderr]) {
+    const audit = await eventually(auditPath, (t) => t.includes('"kind":"login"'));
+    expect(audit).toMatch(/^\{"time":"[^"]+","kind":"login","user":"alice","eauth":"pam","source":"127\.0\.0\.1",/);
+
+    for (const text of [access, errors, audit, out.log, out.stderr]) {
       expect(text).not.toContain(token);
       expect(text).not.toContain(PASSWORD);
     }
@@ -107,9 +115,14 @@ describe('log_access_file and log_error_file', () => {
     // logrotate: move the files away, SIGHUP, and the next lines go to fresh files.
     await rename(accessPath, `${accessPath}.1`);
     await rename(errorPath, `${errorPath}.1`);
+    await rename(auditPath, `${auditPath}.1`);
     daemon.reopenLogs();
     expect((await fetch(`${base}/stats-nope`)).status).toBe(404);
     daemon.server.app.log.error('after rotation');
+    const logout = await fetch(`${base}/logout`, { method: 'POST', headers: { 'X-Auth-Token': token } });
+    expect(logout.status).toBe(200);
+    expect(await eventually(auditPath, (t) => t.includes('"kind":"logout"'))).toContain('"user":"alice"');
+    expect(await readFile(`${auditPath}.1`, 'utf8')).not.toContain('"kind":"logout"');
     expect(await eventually(accessPath, (t) => t.includes('/stats-nope'))).toContain('"GET /stats-nope HTTP/1.1" 404 ');
     expect(await eventually(errorPath, (t) => t.includes('after rotation'))).toContain('after rotation');
     expect(await readFile(`${accessPath}.1`, 'utf8')).not.toContain('/stats-nope');
@@ -119,6 +132,7 @@ describe('log_access_file and log_error_file', () => {
   it.each([
     ['log_access_file', 'access.log'],
     ['log_error_file', 'error.log'],
+    ['log_audit_file', 'audit.log'],
   ])('a %s that cannot be opened stops the start with one line and exit 2', async (option, name) => {
     const dir = await tempDir('salt-apid-logs-');
     const bad = join(dir, 'missing-dir', name);

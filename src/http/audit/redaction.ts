@@ -50,8 +50,16 @@ const KEY_VALUE = new RegExp(
 /** `--password value`: a secret-looking option of a command line, then its value. */
 const OPTION_VALUE = new RegExp(`(--?[A-Za-z0-9_-]{0,64}(?:${KEY_PART})[A-Za-z0-9_-]{0,64}\\s+)(?![=:-])\\S+`, 'gi');
 
+/**
+ * A positional argument Salt reads as a keyword argument (`salt.utils.args`' KWARG_REGEX): all of
+ * it after the first `=` is the value, spaces and all.
+ */
+const KWARG_ARGUMENT = /^([^\d\W][\w.-]*)=(?!=)/u;
+
 /** The credentials written inside `text`, replaced by `[redacted]`; the rest of the text as it was. */
 export function redactCredentialsIn(text: string): string {
+  const kwarg = KWARG_ARGUMENT.exec(text);
+  if (kwarg?.[1] !== undefined && isSecretKey(kwarg[1])) return `${kwarg[1]}=${REDACTED}`;
   return text
     .replace(SCHEME_CREDENTIAL, `$1$2${REDACTED}`)
     .replace(URL_PASSWORD, `$1${REDACTED}$2`)
