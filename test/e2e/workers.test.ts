@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,7 +75,10 @@ function answeringPid(port: number): Promise<string> {
 
 describe('workers', () => {
   it('serves one port from several processes, any of which accepts any session', async () => {
-    const { file, port } = await configFor('session_store: cache\nworkers: 2');
+    const auditDir = await mkdtemp(join(tmpdir(), 'workers-audit-'));
+    cleanups.push(() => rm(auditDir, { recursive: true, force: true }));
+    const auditPath = join(auditDir, 'audit.log');
+    const { file, port } = await configFor(`session_store: cache\nworkers: 2\nlog_audit_file: ${auditPath}`);
     const proc = start(file);
     await proc.listening();
     // Both workers listening.
@@ -100,6 +103,13 @@ describe('workers', () => {
     }
     proc.child.kill('SIGTERM');
     expect((await proc.exited).code).toBe(0);
+    // Each worker appended its own whole lines to the one audit log; each record names its process.
+    const records = (await readFile(auditPath, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { kind: string; pid: number });
+    expect(records.filter((r) => r.kind === 'run')).toHaveLength(6);
+    expect(new Set(records.map((r) => String(r.pid)))).toEqual(pids);
   }, 60_000);
 
   it('refuses workers without session_store: cache, saying why', async () => {
