@@ -83,18 +83,15 @@ describe('auditValue', () => {
     expect(auditValue([1, 2, 3, 4, 5], [], small)).toEqual([1, 2, 3, '[2 more items]']);
     expect(auditValue({ a: 1, b: 2, c: 3, d: 4 }, [], small)).toEqual({ a: 1, b: 2, c: 3, '…': '[1 more keys]' });
     expect(auditValue('x'.repeat(25), [], small)).toBe(`${'x'.repeat(10)}…[15 more characters]`);
-    const many = auditValue(['0123456789', '0123456789', ['0123456789', '0123456789', '0123456789']], [], small);
-    expect(many).toEqual(['0123456789', '0123456789', ['0123456789', '0123456789', '0123456789']]);
-    // 60 characters in all: the third list is past the budget.
+    // The total: each text costs its length and 3 (quotes, comma), each list 3; past 60, markers.
     const ten = 'abcdefghij';
-    const over = auditValue([[ten, ten, ten], [ten, ten, ten], [ten]], [], small);
-    expect(over).toEqual([[ten, ten, ten], [ten, ten, ten], '[1 more items]']);
-    expect(auditValue([[ten, ten, ten, ten, ten], ten, ten], [], { ...small, maxItems: 10 })).toEqual([
-      [ten, ten, ten, ten, ten],
-      ten,
+    expect(auditValue([ten, ten, ten], [], small)).toEqual([ten, ten, ten]);
+    expect(auditValue([[ten, ten, ten], [ten, ten, ten], [ten]], [], small)).toEqual([
+      [ten, ten, ten],
+      ['abcdefghi…[1 more characters]', '[2 more items]'],
       '[1 more items]',
     ]);
-    expect(auditValue([`${ten}${ten}`, ten], [], { ...small, maxText: 50, maxChars: 15 })).toEqual([
+    expect(auditValue([`${ten}${ten}`, ten], [], { ...small, maxText: 50, maxChars: 21 })).toEqual([
       `${ten}abcde…[5 more characters]`,
       '[1 more items]',
     ]);
@@ -106,6 +103,10 @@ describe('auditValue', () => {
     let deep: unknown = 'bottom';
     for (let i = 0; i < 10_000; i++) deep = [deep];
     expect(JSON.stringify(auditValue(deep, [], ARGS_LIMITS)).length).toBeLessThan(200);
+    // Numbers and nulls count too: 32 wide and 6 deep would be a billion of them.
+    let wide: unknown = 1.2345678901234567e300;
+    for (let i = 0; i < 6; i++) wide = Array.from({ length: 32 }, () => wide);
+    expect(JSON.stringify(auditValue(wide, [], ARGS_LIMITS)).length).toBeLessThan(10 * 1024);
   });
 
   it('writes wire values as JSON, and keys from the request as own keys', () => {

@@ -8,7 +8,9 @@ import { SaltExt } from '../../salt/codec/values.js';
 import { emptyDict, safeText, setOwn } from '../../dict.js';
 import { holdsSecret, isSecretKey, REDACTED, redactCredentialsIn } from './redaction.js';
 
-export type AuditJson = null | boolean | number | string | AuditJson[] | { [key: string]: AuditJson };
+type AuditScalar = null | boolean | number | string;
+
+export type AuditJson = AuditScalar | AuditJson[] | { [key: string]: AuditJson };
 
 export interface AuditValueLimits {
   /** Containers nested deeper than this are written as a marker. */
@@ -17,7 +19,10 @@ export interface AuditValueLimits {
   maxItems: number;
   /** Characters of a text beyond this are cut (and counted in a marker). */
   maxText: number;
-  /** Characters of text and keys in all; past it every further value is a marker. */
+  /**
+   * Characters of JSON in all, about (texts and keys with their quotes, numbers as written, each
+   * value and container its punctuation); past it every further value is a marker.
+   */
   maxChars: number;
 }
 
@@ -30,6 +35,9 @@ export const FIELD_LIMITS: AuditValueLimits = { maxDepth: 2, maxItems: 32, maxTe
 const MAX_KEY = 128;
 const TRUNCATED = '[truncated]';
 const TOO_DEEP = '[truncated: nested too deep]';
+
+/** What a value costs of the budget besides its text: its quotes and comma, or a container's brackets. */
+const PUNCTUATION = 3;
 
 /** One walk over a value, spending one budget of characters. */
 class BoundedCopy {
@@ -45,29 +53,43 @@ class BoundedCopy {
   }
 
   value(value: unknown, depth: number): AuditJson {
-    if (value === null || value === undefined) return null;
+    if (this.spent) return TRUNCATED;
     if (typeof value === 'string') return this.text(value);
-    if (typeof value === 'boolean') return value;
-    if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
-    if (typeof value === 'bigint')
-      return Number.isSafeInteger(Number(value)) ? Number(value) : this.text(String(value));
-    if (value instanceof Float64) return this.value(value.value, depth);
-    if (value instanceof Uint8Array) return `[${value.length} bytes]`;
-    if (value instanceof SaltExt) return `[extension type ${value.type}]`;
-    if (typeof value !== 'object') return TRUNCATED;
+    const written = this.scalar(value);
+    if (written !== undefined) {
+      this.chars += String(written).length + PUNCTUATION;
+      return written;
+    }
+    if (typeof value !== 'object' || value === null) return TRUNCATED;
     if (depth >= this.limits.maxDepth) return TOO_DEEP;
+    this.chars += PUNCTUATION;
     if (Array.isArray(value)) return this.list(value as unknown[], depth);
     const entries = value instanceof Map ? [...value.entries()] : Object.entries(value);
     return this.mapping(entries, depth);
   }
 
+  /** A value that is neither a text nor a container, as JSON can have it; undefined for those. */
+  private scalar(value: unknown): AuditScalar | undefined {
+    if (value === null || value === undefined) return null;
+    if (typeof value === 'boolean') return value;
+    if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+    if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : String(value);
+    if (value instanceof Float64) return this.scalar(value.value);
+    if (value instanceof Uint8Array) return `[${value.length} bytes]`;
+    if (value instanceof SaltExt) return `[extension type ${value.type}]`;
+    return undefined;
+  }
+
   /** A text: `[redacted]` when it holds a secret of the request, else cut and its credentials redacted. */
   private text(value: string): string {
-    if (this.spent) return TRUNCATED;
     if (holdsSecret(value, this.secrets)) return REDACTED;
-    const room = Math.min(this.limits.maxText, this.limits.maxChars - this.chars);
+    const room = Math.min(this.limits.maxText, this.limits.maxChars - this.chars - PUNCTUATION);
+    if (room <= 0) {
+      this.chars = this.limits.maxChars;
+      return TRUNCATED;
+    }
     const cut = value.length > room ? `${value.slice(0, room)}…[${value.length - room} more characters]` : value;
-    this.chars += Math.min(value.length, room);
+    this.chars += Math.min(value.length, room) + PUNCTUATION;
     return redactCredentialsIn(cut);
   }
 
@@ -99,7 +121,7 @@ class BoundedCopy {
 
   private key(key: string): string {
     if (holdsSecret(key, this.secrets)) return REDACTED;
-    this.chars += Math.min(key.length, MAX_KEY);
+    this.chars += Math.min(key.length, MAX_KEY) + PUNCTUATION;
     return key.length > MAX_KEY ? `${key.slice(0, MAX_KEY)}…` : key;
   }
 }
