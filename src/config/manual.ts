@@ -139,6 +139,12 @@ const DESCRIPTION: ManualBlock[] = [
       "config sets log_fmt_console or log_fmt_logfile, that output is text in Salt's format instead. " +
       'Passwords and tokens are never logged.',
   ),
+  p(
+    'With log_audit_file set in the rest_cherrypy section, salt-apid also keeps an audit log: one JSON ' +
+      'line per login, failed login, logout, lowstate chunk run and webhook delivery, saying who, from ' +
+      'which address (and, behind a proxy listed in trusted_proxies, for which client), what, and with ' +
+      'which outcome. Passwords, tokens, signatures and secret-looking arguments are written as [redacted].',
+  ),
 ];
 
 const FILES: ManualBlock[] = [
@@ -172,8 +178,8 @@ const SIGNALS: ManualBlock[] = [
   ),
   item(
     [{ bold: 'SIGHUP' }],
-    'Reopen the log files (api_logfile, log_access_file, log_error_file) after logrotate moved them ' +
-      "away. api_logfile also notices a move by itself, as salt-api's log file does. With workers, the " +
+    'Reopen the log files (api_logfile, log_access_file, log_error_file, log_audit_file) after logrotate ' +
+      "moved them away. api_logfile also notices a move by itself, as salt-api's log file does. With workers, the " +
       'primary process passes it on to every worker.',
   ),
 ];
@@ -188,8 +194,8 @@ const EXIT_STATUS: ManualBlock[] = [
   item(
     ['2'],
     'A usage or configuration error, named on one line on standard error: an unknown option, a bad ' +
-      'config value, a user that does not exist, a log_access_file or log_error_file that cannot be ' +
-      'opened, unusable TLS files.',
+      'config value, a user that does not exist, a log_access_file, log_error_file or log_audit_file ' +
+      'that cannot be opened, unusable TLS files.',
   ),
 ];
 
