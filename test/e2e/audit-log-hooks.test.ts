@@ -82,6 +82,14 @@ describe('hook records', () => {
     const [github] = await audit.waitFor(hookFor('salt/netapi/hook/github/push'));
     expect(github).toMatchObject({ rule: 'github/*', auth: 'github', outcome: 'ran', status: 200 });
 
+    // An Accept that refuses the answer fails the request after the event fired: still one record
+    // (the file keeps the order of writing: once a later delivery's record is there, so is any other).
+    expect((await post('/hook/open/picky', { accept: 'text/x-nothing' })).status).toBe(406);
+    expect((await post('/hook/open/after-picky')).status).toBe(200);
+    await audit.waitFor(hookFor('salt/netapi/hook/open/after-picky'));
+    const picky = (await audit.records()).filter(hookFor('salt/netapi/hook/open/picky'));
+    expect(picky.map((r) => [r.outcome, r.status])).toEqual([['ran', 200]]);
+
     const { token } = await login(api, SALTDEV);
     expect((await post('/hook/mine', { 'x-auth-token': token })).status).toBe(200);
     const [salt] = await audit.waitFor(hookFor('salt/netapi/hook/mine'));

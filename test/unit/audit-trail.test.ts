@@ -94,12 +94,12 @@ describe('AuditTrail.write', () => {
     expect(record).toMatchObject({ time: '2026-12-07T09:30:00.123Z', pid: 4321, duration_ms: 12.3 });
   });
 
-  it('remembers which requests started running a chunk', () => {
+  it('remembers which requests have their records', () => {
     const { trail } = trailWith([]);
     const request = requestFrom('127.0.0.1');
-    expect(trail.ranAny(request)).toBe(false);
-    trail.noteRun(request);
-    expect(trail.ranAny(request)).toBe(true);
-    expect(trail.ranAny(requestFrom('127.0.0.1'))).toBe(false);
+    expect(trail.isHandled(request)).toBe(false);
+    trail.handled(request);
+    expect(trail.isHandled(request)).toBe(true);
+    expect(trail.isHandled(requestFrom('127.0.0.1'))).toBe(false);
   });
 });

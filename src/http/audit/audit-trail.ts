@@ -28,8 +28,8 @@ export class AuditTrail {
   private readonly trust: ((address: string, hop: number) => boolean) | undefined;
   private readonly pid: number | undefined;
   private readonly now: () => Date;
-  /** The requests that ran at least one chunk (the refusal of one that ran none is recorded apart). */
-  private readonly running = new WeakSet<FastifyRequest>();
+  /** The requests whose records are written, or will be by a chunk that started (see {@link handled}). */
+  private readonly recorded = new WeakSet<FastifyRequest>();
 
   constructor(
     private readonly sink: LineSink,
@@ -59,13 +59,17 @@ export class AuditTrail {
     this.sink.write(auditLine(this.now(), this.origin(request), this.pid, entry));
   }
 
-  /** Notes that `request` started running a chunk. */
-  noteRun(request: FastifyRequest): void {
-    this.running.add(request);
+  /**
+   * Notes that what `request` did has its records: a chunk started (its record follows when it
+   * ends), a delivery was recorded. A failure of the request afterwards (an answer refused by
+   * `Accept`, a chunk after a failed one) adds none.
+   */
+  handled(request: FastifyRequest): void {
+    this.recorded.add(request);
   }
 
-  /** Whether `request` started running any chunk. */
-  ranAny(request: FastifyRequest): boolean {
-    return this.running.has(request);
+  /** Whether {@link handled} was called for `request`. */
+  isHandled(request: FastifyRequest): boolean {
+    return this.recorded.has(request);
   }
 }

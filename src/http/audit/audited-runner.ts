@@ -95,7 +95,7 @@ export function auditedRunner(
       return runner.masterAvailable;
     },
     run: async (chunk: SaltMap, options: RunOptions = {}): Promise<SaltValue[]> => {
-      trail.noteRun(request);
+      trail.handled(request);
       const audit = new ChunkAudit(app, trail, request, chunk, token);
       const onJid = (jid: string): void => {
         audit.onJid(jid);
@@ -121,7 +121,7 @@ function requestedChunks(body: unknown): SaltMap[] {
 
 /** Records the chunks of a request refused (401, 403, 429) before any of them ran. */
 function recordRefusal(trail: AuditTrail, request: FastifyRequest, reply: FastifyReply, error: unknown): void {
-  if (trail.ranAny(request)) return;
+  if (trail.isHandled(request)) return;
   const status = errorStatus(error);
   if (!isRefusal(status)) return;
   const token = request.saltSession?.session?.token;

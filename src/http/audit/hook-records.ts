@@ -32,8 +32,11 @@ export function auditHook(
   delivery: HookDelivery,
   end: HookEnding,
 ): void {
+  const trail = app.audit;
+  if (trail === undefined) return;
+  trail.handled(request);
   const token = request.saltSession?.session?.token;
-  app.audit?.write(request, {
+  trail.write(request, {
     kind: 'hook',
     user: nameOf(token?.name),
     eauth: nameOf(token?.eauth),
@@ -49,16 +52,19 @@ export function auditHook(
 
 /**
  * The route options of a hook route: an `onError` hook that records a delivery that ended in an
- * error (a refusal before the body was read, a failed check, an event the bus did not take).
- * Nothing without an audit log.
+ * error (a refusal before the body was read, a failed check, an event the bus did not take), unless
+ * its record was already written (an answer `Accept` refused after the event fired). Nothing
+ * without an audit log.
  */
 export function auditsHookFailures(
   app: FastifyInstance,
   describe: (request: FastifyRequest) => HookDelivery,
 ): { onError?: (request: FastifyRequest, reply: FastifyReply, error: FastifyError) => Promise<void> } {
-  if (app.audit === undefined) return {};
+  const trail = app.audit;
+  if (trail === undefined) return {};
   return {
     onError: async (request, reply, error) => {
+      if (trail.isHandled(request)) return;
       const status = errorStatus(error);
       auditHook(app, request, reply, describe(request), { outcome: failureOutcome(status), status });
     },
