@@ -5,7 +5,7 @@
  */
 import { Float64 } from '../../python/float.js';
 import { SaltExt } from '../../salt/codec/values.js';
-import { emptyDict, safeText, setOwn } from '../../dict.js';
+import { emptyDict, safeText } from '../../dict.js';
 import { holdsSecret, isSecretKey, REDACTED, redactCredentialsIn } from './redaction.js';
 
 type AuditScalar = null | boolean | number | string;
@@ -109,12 +109,13 @@ class BoundedCopy {
     const out = emptyDict<AuditJson>();
     for (const [index, [rawKey, item]] of entries.entries()) {
       if (index >= this.limits.maxItems || this.spent) {
-        setOwn(out, '…', `[${entries.length - index} more keys]`);
+        out['…'] = `[${entries.length - index} more keys]`;
         break;
       }
       const key = safeText(rawKey);
       const written = this.key(key);
-      setOwn(out, written, isSecretKey(key) ? REDACTED : this.value(item, depth + 1));
+      // A null-prototype object: any key, `__proto__` included, is an own key.
+      out[written] = isSecretKey(key) ? REDACTED : this.value(item, depth + 1);
     }
     return out;
   }

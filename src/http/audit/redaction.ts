@@ -56,8 +56,13 @@ const OPTION_VALUE = new RegExp(`(--?[A-Za-z0-9_-]{0,64}(?:${KEY_PART})[A-Za-z0-
  */
 const KWARG_ARGUMENT = /^([^\d\W][\w.-]*)=(?!=)/u;
 
+/** A text without `=`, `:` or a space holds none of the patterns below. */
+const NEEDS_A_LOOK = /[=:\s]/;
+
 /** The credentials written inside `text`, replaced by `[redacted]`; the rest of the text as it was. */
 export function redactCredentialsIn(text: string): string {
+  // Every pattern needs a separator: most arguments (names, globs, numbers) have none.
+  if (!NEEDS_A_LOOK.test(text)) return text;
   const kwarg = KWARG_ARGUMENT.exec(text);
   if (kwarg?.[1] !== undefined && isSecretKey(kwarg[1])) return `${kwarg[1]}=${REDACTED}`;
   return text
