@@ -120,9 +120,13 @@ describe('run records', () => {
 
     const saltToken = await saltTokenOf('erin');
     const bare = { client: 'local', tgt: 'minion-4', fun: 'test.arg', arg: ['token-marker'], token: saltToken };
-    expect((await api.call('/run', json([bare]))).status).toBe(200);
+    // The master goes by the token: a `username` beside it names nobody.
+    const claimed = { ...bare, arg: ['claim-marker'], username: 'bob' };
+    expect((await api.call('/run', json([bare, claimed]))).status).toBe(200);
     const [withToken] = await audit.waitFor(runsOf('token-marker'));
     expect(withToken).toMatchObject({ user: 'erin', eauth: 'pam', outcome: 'ran' });
+    const [withClaim] = await audit.waitFor(runsOf('claim-marker'));
+    expect(withClaim).toMatchObject({ user: 'erin', eauth: 'pam', outcome: 'ran' });
     const [mkToken] = await audit.waitFor((r) => r.kind === 'run' && r.fun === 'auth.mk_token');
     expect(mkToken).toMatchObject({ user: 'erin', client: 'runner', args: { kwarg: { password: '[redacted]' } } });
     expect(await leakedInto(audit, [saltToken, token, AUDIT_USERS.erin])).toEqual([]);

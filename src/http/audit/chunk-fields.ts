@@ -26,9 +26,14 @@ export function nameOf(value: SaltValue | undefined): string | null {
   return typeof value === 'string' ? value.slice(0, 256) : null;
 }
 
-/** Who runs `chunk`: the session's (or socket's) token when there is one, else the chunk's own `username`/`eauth`. */
+/**
+ * Who runs `chunk`: the session's (or socket's) token when there is one; else nobody known yet for a
+ * chunk naming a Salt token (the master goes by the token and ignores any `username` beside it: its
+ * owner is looked up once the chunk ran); else the chunk's own `username` and `eauth`.
+ */
 export function chunkWho(chunk: SaltMap, token: TokenRecord | undefined): AuditWho {
   if (token !== undefined) return { user: nameOf(token.name), eauth: nameOf(token.eauth) };
+  if (Object.hasOwn(chunk, 'token')) return { user: null, eauth: null };
   return { user: nameOf(chunk['username']), eauth: nameOf(chunk['eauth']) };
 }
 
