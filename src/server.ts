@@ -125,7 +125,9 @@ export async function startServer({ settings, logger, accessLog, pam }: StartSer
       'ssl_allowed_cn is set but no client certificate is requested: every API request will be refused (403)',
     );
   }
-  const master = SaltMaster.fromSettings(settings.master, logger.child({ component: 'master' })).start();
+  const master = SaltMaster.fromSettings(settings.master, logger.child({ component: 'master' }), {
+    nameEvents: settings.rest.eventsIds,
+  }).start();
   const sshPam = pam ?? pamForSsh(settings.rest.sshPamInProcess);
   const netapi = createNetapi({
     master,
