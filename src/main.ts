@@ -137,6 +137,8 @@ async function startPool(args: CliArgs, settings: Settings, io: CliIo): Promise<
   const logs = await openLogs(settings, args, io, 'primary');
   if (logs instanceof Stop) return logs.outcome;
   const { startWorkerPool } = await import('./worker-pool.js');
+  // Any worker answering a scrape asks the primary for the sum over all of them.
+  if (settings.rest.metrics) (await import('./http/stats/cluster-metrics.js')).serveClusterMetrics();
   const pool = startWorkerPool(settings.rest.workers, logs.logger);
   return {
     pool: {

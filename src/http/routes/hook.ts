@@ -50,6 +50,7 @@ export async function hookRoutes(app: FastifyInstance): Promise<void> {
     const verified = checks.verifiedMark(delivery);
     if (delivery === undefined) {
       await app.events.fire(tag, data);
+      gate.countAs(webhookUrl, 'fired');
       return reply.sendSalt({ success: true });
     }
     if (!gate.claim(delivery.matched, delivery.replayKey)) {
