@@ -33,7 +33,7 @@ import {
   type Sample,
 } from './soak/report.js';
 import { SoakRig } from './soak/rig.js';
-import { emptyStreamStats, runReader, runWsClient, type ReaderKind } from './soak/streams.js';
+import { BusOrder, emptyStreamStats, runReader, runWsClient, type ReaderKind } from './soak/streams.js';
 
 const { values } = parseArgs({
   options: {
@@ -66,6 +66,7 @@ const session = new Session(rig.base, log);
 const readerSession = new Session(rig.base, log);
 const wsSession = new Session(rig.base, log);
 const streams = emptyStreamStats();
+const busOrder = new BusOrder();
 const readerContext = {
   base: rig.base,
   token: () => readerSession.get(),
@@ -77,7 +78,11 @@ const wsContext = { ...readerContext, token: () => wsSession.get(), invalidate: 
 const kinds: ReaderKind[] = ['steady', 'steady', 'slow', 'stall'];
 const tasks = [
   ...startLoad({ base: rig.base, log, session, running: isRunning }),
-  ...Array.from({ length: Number(values.readers) }, (_, i) => runReader(readerContext, kinds[i % kinds.length]!)),
+  // The recorder numbers the bus's events; every other reader is checked against its order.
+  runReader(readerContext, 'steady', busOrder, true),
+  ...Array.from({ length: Number(values.readers) }, (_, i) =>
+    runReader(readerContext, kinds[i % kinds.length]!, busOrder),
+  ),
   ...Array.from({ length: Number(values.ws) }, () => runWsClient(wsContext)),
 ];
 

@@ -268,7 +268,7 @@ export function verdicts(result: SoakResult): Verdict[] {
       held: fdRecovery.every((r) => r.recovered),
     },
     {
-      name: 'events lost on resumed streams (same instance)',
+      name: 'events lost on resumed streams (any worker)',
       value: String(result.streams.lost),
       held: result.streams.lost === 0,
     },
@@ -316,7 +316,7 @@ export function markdown(result: SoakResult): string {
     ...faults,
     '',
     `Streams: ${s.delivered} events delivered, ${s.gapped} owned up to by gap blocks, ${s.reconnects} resumes ` +
-      `(${s.endedByServer} after the server ended the stream, ${s.refused} refused, ${s.bootChanges} onto another boot); ` +
+      `(${s.endedByServer} after the server ended the stream, ${s.refused} refused, ${s.unverifiable} not seen by the recorder); ` +
       `WebSocket: ${s.wsMessages} messages, ${s.wsReconnects} reconnects.`,
     `Answers: ${statusCounts(result.answers)}; no answer: ${result.failures.length}.`,
     '',

@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { noPermission } from '../auth/auth.js';
+import { HttpError } from '../transport/errors.js';
 import { bearerToken, MetricsToken } from '../auth/metrics-token.js';
 import { rejectOtherMethods, sendAllow } from './methods.js';
 import { sessionScope } from './session-scope.js';
@@ -46,11 +47,16 @@ export async function metricsRoutes(app: FastifyInstance): Promise<void> {
   const onRequest = metricsGate(app);
   await sessionScope(app, (scope) => {
     sendAllow(scope, METRICS_METHODS);
-    scope.get(metricsPath, { onRequest }, async (_request, reply) => {
-      return reply
-        .header('Cache-Control', 'no-store')
-        .type(metrics.contentType)
-        .send(await metrics.exposition());
+    scope.get(metricsPath, { onRequest }, async (request, reply) => {
+      let text: string;
+      try {
+        text = await metrics.exposition();
+      } catch (err) {
+        // A worker of `workers: N` that did not answer the primary in time: try the next scrape.
+        request.log.warn({ err }, 'the metrics of every worker could not be gathered');
+        throw new HttpError(503, err instanceof Error ? err.message : String(err));
+      }
+      return reply.header('Cache-Control', 'no-store').type(metrics.contentType).send(text);
     });
     rejectOtherMethods(scope, metricsPath, METRICS_METHODS);
   });
