@@ -1,5 +1,8 @@
 import type { Settings } from './types.js';
 
+/** The master cache drivers whose sessions `session_store: cache` shares (those saltCacheOf in server.ts opens). */
+export const SESSION_CACHE_DRIVERS: readonly string[] = ['localfs', 'redis', 'redis_cache'];
+
 /**
  * Why `workers: N` (N above 1) cannot run this configuration, if it cannot: each worker would start
  * its own demo master, or the workers would not share their sessions. The start refuses it (exit 2),
