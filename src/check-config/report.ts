@@ -58,7 +58,13 @@ export function writeReport(report: CheckReport, format: CheckFormat, redactor: 
       refused: report.refused,
       settings: report.settings ?? null,
     };
-    io.stdout.write(redactor.apply(`${JSON.stringify(document, null, 2)}\n`));
+    // YAML reads integers past 2**53 as bigints, which JSON.stringify refuses: their digits, as text.
+    const json = JSON.stringify(
+      document,
+      (_, value: unknown) => (typeof value === 'bigint' ? String(value) : value),
+      2,
+    );
+    io.stdout.write(redactor.apply(`${json}\n`));
     return;
   }
   if (report.settings !== undefined) {

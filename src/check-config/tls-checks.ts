@@ -41,8 +41,8 @@ export async function checkTls(rest: RestSettings, locate: Locator, problems: Pr
     const unused = unusedTlsOptions(rest);
     if (unused.length > 0) {
       problems.warning(
-        `${at('disable_ssl')}: disable_ssl: true, so ${unused.join(', ')} ${unused.length === 1 ? 'is' : 'are'} not used: the API is ` +
-          'served over plain HTTP',
+        `${at('disable_ssl')}: rest_cherrypy.disable_ssl: true, so ${unused.join(', ')} ` +
+          `${unused.length === 1 ? 'is' : 'are'} not used: the API is served over plain HTTP`,
       );
     }
     if (rest.sslAllowedCn !== undefined) problems.warning(`${at('ssl_allowed_cn')}: ${ALLOWED_CN_UNREQUESTED}`);

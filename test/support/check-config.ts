@@ -100,7 +100,10 @@ function overriding(defaults: string[], lines: string[]): string[] {
  * `rest` add lines (top level, and under `rest_cherrypy:`); a line setting an option of these
  * replaces it.
  */
-export function goodConfigText(dir: string, options: { top?: string[]; rest?: string[] } = {}): string {
+export function goodConfigText(
+  dir: string,
+  options: { top?: string[] | undefined; rest?: string[] | undefined } = {},
+): string {
   const top = [
     // Salt moves a sock_dir longer than cachedir + 10 characters under cachedir: both in `dir`.
     `cachedir: ${join(dir, 'cache')}`,

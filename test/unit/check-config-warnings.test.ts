@@ -85,7 +85,7 @@ describe('--check-config: legal, but likely a mistake (warnings, exit 0)', () =>
     expect(check.ok).toBe(true);
     expect(check.warnings).toEqual([
       `${file}: rest_cherrypy.disable_ssl: true while listening on 0.0.0.0: passwords and tokens cross the network unencrypted unless a TLS proxy on this host is the only way in`,
-      `${file}: disable_ssl: true, so ssl_crt is not used: the API is served over plain HTTP`,
+      `${file}: rest_cherrypy.disable_ssl: true, so ssl_crt is not used: the API is served over plain HTTP`,
       `${file}: ssl_allowed_cn is set but no client certificate is requested: every API request will be refused (403)`,
     ]);
   });

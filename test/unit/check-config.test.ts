@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkConfigDir as configDir, goodConfigText, identityOf, runCheck } from '../support/check-config.js';
-import { removeConfigTrees, writeConfigTree } from '../support/config-tree.js';
+import { KNOWN_OPTIONS } from '../../src/config/rest-settings.js';
+import { loadConfig, removeConfigTrees, writeConfigTree } from '../support/config-tree.js';
 
 afterEach(removeConfigTrees);
 
@@ -176,5 +177,33 @@ describe('--check-config: what a start refuses, every problem told', () => {
     expect(check.ok).toBe(true);
     expect(check.stdout).toContain('  port: 8123\n');
     expect(check.stdout).toContain('  host: 127.0.0.2\n');
+  });
+});
+
+describe('--check-config: the effective settings', () => {
+  it('hold every rest_cherrypy option the start reads (queue_size as socket_queue_size), defaults included', async () => {
+    const dir = configDir();
+    const check = await runCheck(dir, ['--out', 'json']);
+    const report = JSON.parse(check.stdout) as { settings: Record<string, unknown> };
+    const rest = report.settings['rest_cherrypy'] as Record<string, unknown>;
+    expect(Object.keys(rest).sort()).toEqual([...KNOWN_OPTIONS].filter((key) => key !== 'queue_size').sort());
+    expect(rest['ssl_crt']).toBeNull();
+    expect(rest['max_sessions']).toBe(10_000);
+    expect(report.settings['sock_dir']).toBe(join(dir, 'sock'));
+  });
+
+  it('print an integer past 2**53 in the JSON report as its digits', async () => {
+    const dir = configDir({ top: () => ['external_auth: {pam: {saltdev: [.*, 123456789012345678901]}}'] });
+    const report = JSON.parse((await runCheck(dir, ['--out', 'json'])).stdout) as { settings: Record<string, unknown> };
+    expect(report.settings['external_auth']).toEqual({ pam: { saltdev: ['.*', '123456789012345678901'] } });
+  });
+});
+
+describe('the start itself', () => {
+  it('does not quote the value of a secret option it refuses', () => {
+    const dir = writeConfigTree({ master: 'cache.redis.password: 123456789\nrest_cherrypy: {port: 8000}\n' });
+    expect(() => loadConfig(dir)).toThrow(
+      `${join(dir, 'master')}: cache.redis.password: must be a string, got a value not shown (a secret)`,
+    );
   });
 });
