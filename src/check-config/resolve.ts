@@ -79,6 +79,38 @@ function report(error: ConfigError, config: SourcedConfig, configFile: string, p
   problems.error(error.message);
 }
 
+interface Rounds {
+  /** The options set aside so far. */
+  refused: string[][];
+  overrides: CliArgs['overrides'];
+}
+
+/**
+ * Reports a refusal (unless it is one already reported: a port required once its value or its
+ * section was refused) and sets its option aside for the next round; false when nothing can be.
+ */
+function setAside(
+  error: ConfigError,
+  config: SourcedConfig,
+  configFile: string,
+  rounds: Rounds,
+  problems: Problems,
+): boolean {
+  const { path } = error;
+  const repeated = path !== undefined && rounds.refused.some((prefix) => isPrefix(prefix, path));
+  if (!repeated) report(error, config, configFile, problems);
+  if (path === undefined) return false;
+  if (dropOption(config.data, path)) {
+    rounds.refused.push([...path]);
+    return true;
+  }
+  if (!isPrefix(PORT_PATH, path)) return false;
+  // No port to drop: a stand-in, so that the rest is still checked.
+  rounds.overrides = { ...rounds.overrides, port: STAND_IN_PORT };
+  if (!repeated) rounds.refused.push([...path]);
+  return true;
+}
+
 /**
  * Settings from `config`, every refusal reported. `config` loses the refused options on the way:
  * read whatever else is wanted of it (its secrets, its unknown keys) before.
@@ -89,29 +121,20 @@ export function resolveSettings(
   args: Pick<CliArgs, 'overrides'>,
   problems: Problems,
 ): Resolved {
-  const refused: string[][] = [];
-  let overrides = args.overrides;
+  const rounds: Rounds = { refused: [], overrides: args.overrides };
+  const resolved = (settings: Settings | undefined): Resolved => ({
+    settings,
+    refused: rounds.refused.map((path) => path.join('.')),
+  });
   for (let round = 0; round < MAX_ROUNDS; round++) {
     try {
-      const settings = settingsFromConfig(config, configFile, {
-        overrides,
-        onWarning: (message) => problems.warning(message),
-      });
-      return { settings, refused: refused.map((path) => path.join('.')) };
+      const { overrides } = rounds;
+      return resolved(settingsFromConfig(config, configFile, { overrides, onWarning: (m) => problems.warning(m) }));
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      const { path } = error;
-      // A port required once its value or its section was refused is that refusal again.
-      if (path === undefined || !refused.some((prefix) => isPrefix(prefix, path))) {
-        report(error, config, configFile, problems);
-      }
-      if (path !== undefined && dropOption(config.data, path)) refused.push([...path]);
-      else if (path !== undefined && PORT_PATH.every((segment, index) => path[index] === segment)) {
-        overrides = { ...overrides, port: STAND_IN_PORT };
-        if (!refused.some((prefix) => isPrefix(prefix, path))) refused.push([...path]);
-      } else return { settings: undefined, refused: refused.map((done) => done.join('.')) };
+      if (!setAside(error, config, configFile, rounds, problems)) return resolved(undefined);
     }
   }
   problems.error(`${configFile}: more refused values than can be listed; fix those above and check again`);
-  return { settings: undefined, refused: refused.map((path) => path.join('.')) };
+  return resolved(undefined);
 }
