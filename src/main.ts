@@ -74,7 +74,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<CliOutcome> {
   if (args instanceof Stop) return args.outcome;
   if (args.checkConfig !== undefined) {
     // Loaded only for --check-config, as every mode's code is (docs/decisions/0014-lean-start.md).
-    const { checkConfig } = await import('./check-config/command.js');
+    const { checkConfig } = await import('./check-config/check-config.js');
     return { exitCode: (await checkConfig(args, args.checkConfig, io)) ? EXIT_OK : EXIT_USAGE };
   }
   const bootLogger = createLogger({ level: args.logLevel ?? 'info', ...(io.log && { destination: io.log }) });

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { writeConfigTree } from './config-tree.js';
 import { parseCliArgs, type CliArgs } from '../../src/config/cli-args.js';
-import { checkConfig } from '../../src/check-config/command.js';
+import { checkConfig } from '../../src/check-config/check-config.js';
 import type { IdentityOps } from '../../src/run-as-user.js';
 
 /** What `salt-apid --check-config` printed, with its problems picked out of standard error. */
