@@ -114,6 +114,7 @@ const REST_NAMES = {
   metrics: 'metrics',
   metricsPath: 'metrics_path',
   metricsDisableAuth: 'metrics_disable_auth',
+  metricsTokenFile: 'metrics_token_file',
   workers: 'workers',
   eventsIds: 'events_ids',
   coalesceJobChecks: 'coalesce_job_checks',

@@ -9,6 +9,7 @@ import { networkInterfaces } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { CliArgs } from '../config/cli-args.js';
 import type { Settings } from '../config/types.js';
+import { MetricsToken, WEAK_TOKEN_CHARS } from '../http/auth/metrics-token.js';
 import { apiLogTarget } from '../log-outputs.js';
 import { planUser, type IdentityOps } from '../run-as-user.js';
 import { appendableFileProblem, readableDirProblem, readableFileProblem } from './paths.js';
@@ -56,6 +57,24 @@ function checkServedFiles({ settings, locate, problems }: EnvironmentContext): v
     if (problem !== undefined) {
       problems.error(`${locate.at(['rest_cherrypy', option])}: ${path} ${problem}: every request for it would get 404`);
     }
+  }
+}
+
+/** `metrics_token_file`, read as a start reads it: one it cannot use stops the start. */
+function checkMetricsToken({ settings, locate, problems }: EnvironmentContext): void {
+  const { metrics, metricsDisableAuth, metricsTokenFile } = settings.rest;
+  if (metricsTokenFile === undefined || !metrics) return;
+  const at = locate.at(['rest_cherrypy', 'metrics_token_file']);
+  if (metricsDisableAuth) {
+    problems.warning(`${at}: metrics_disable_auth lets every scraper in: the token is never asked for`);
+    return;
+  }
+  try {
+    if (new MetricsToken(metricsTokenFile).weak) {
+      problems.warning(`${at}: the token is shorter than ${WEAK_TOKEN_CHARS} characters: easy to guess`);
+    }
+  } catch (err) {
+    problems.error(`${at}: ${err instanceof Error ? err.message : String(err)}: salt-apid would refuse to start`);
   }
 }
 
@@ -144,6 +163,7 @@ function checkRelativePaths({ settings, locate, problems }: EnvironmentContext):
 export function checkEnvironment(context: EnvironmentContext): void {
   checkSockDir(context);
   checkServedFiles(context);
+  checkMetricsToken(context);
   checkLogFiles(context);
   checkUser(context);
   checkListenAddress(context);

@@ -134,6 +134,26 @@ describe('--check-config: what a start refuses, every problem told', () => {
     ]);
   });
 
+  it('a metrics_token_file a start could not use is an error; a short token a warning', async () => {
+    const dir = configDir({ rest: (d) => [`metrics_token_file: ${join(d, 'scrape.token')}`] });
+    const file = join(dir, 'master');
+    expect((await runCheck(dir)).errors).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^${file}: rest_cherrypy.metrics_token_file: Cannot use .*scrape.token \\(metrics_token_file\\): ENOENT`,
+        ),
+      ),
+    ]);
+    writeFileSync(join(dir, 'scrape.token'), 'short\n');
+    const short = await runCheck(dir);
+    expect(short.ok).toBe(true);
+    expect(short.warnings).toContainEqual(expect.stringContaining('metrics_token_file: the token is shorter than 16'));
+    writeFileSync(join(dir, 'scrape.token'), 'a-scrape-token-long-enough-to-use\n');
+    const good = await runCheck(dir);
+    expect(good.warnings.join('\n')).not.toContain('metrics_token_file');
+    expect(JSON.stringify(good)).not.toContain('a-scrape-token-long-enough-to-use');
+  });
+
   it('log_access_file and log_error_file whose folder is missing stop a start; api_logfile is a warning', async () => {
     const dir = configDir({
       top: (d) => [`api_logfile: ${join(d, 'logs', 'api')}`],
