@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { CliUsageError, DEMO_CONFIG_FILE, parseCliArgs, type CliArgs } from './config/cli-args.js';
 import { ConfigError } from './config/errors.js';
 import { loadSettings } from './config/load.js';
+import { workersRefusal } from './config/workers.js';
 import type { Settings } from './config/types.js';
 import type { DemoMaster } from './demo/demo-master.js';
 import { createLogger, LogFileError } from './log.js';
@@ -28,7 +29,10 @@ import { StartupError } from './startup-error.js';
 import type { WorkerPool } from './worker-pool.js';
 import { errorCode } from './error-fields.js';
 
-/** Exit codes: 2 for a usage or configuration error (like salt-api), 1 for a failure to start. */
+/**
+ * Exit codes: 2 for a usage or configuration error (like salt-api; `--check-config` that found an
+ * error), 1 for a failure to start.
+ */
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -71,6 +75,11 @@ function failure(io: CliIo, message: string, exitCode: number): Stop {
 export async function runCli(argv: string[], io: CliIo): Promise<CliOutcome> {
   const args = parseArgs(argv, io);
   if (args instanceof Stop) return args.outcome;
+  if (args.checkConfig !== undefined) {
+    // Loaded only for --check-config, as every mode's code is (docs/decisions/0014-lean-start.md).
+    const { checkConfig } = await import('./check-config/check-config.js');
+    return { exitCode: (await checkConfig(args, args.checkConfig, io)) ? EXIT_OK : EXIT_USAGE };
+  }
   const bootLogger = createLogger({ level: args.logLevel ?? 'info', ...(io.log && { destination: io.log }) });
   const loaded = loadConfig(args, bootLogger, io);
   if (loaded instanceof Stop) return loaded.outcome;
@@ -135,11 +144,13 @@ async function runAs(plan: UserPlan, daemon: Daemon, logs: LogOutputs, io: CliIo
  * the same log file as the workers. A stop or a reopen of the log files is passed on to the workers.
  */
 async function startPool(args: CliArgs, settings: Settings, io: CliIo): Promise<CliOutcome> {
-  const refusal = workersRefusal(args, settings);
+  const refusal = workersRefusal(args.demo, settings);
   if (refusal !== undefined) return failure(io, refusal, EXIT_USAGE).outcome;
   const logs = await openLogs(settings, args, io, 'primary');
   if (logs instanceof Stop) return logs.outcome;
   const { startWorkerPool } = await import('./worker-pool.js');
+  // Any worker answering a scrape asks the primary for the sum over all of them.
+  if (settings.rest.metrics) (await import('./http/stats/cluster-metrics.js')).serveClusterMetrics();
   const pool = startWorkerPool(settings.rest.workers, logs.logger);
   return {
     pool: {
@@ -153,18 +164,6 @@ async function startPool(args: CliArgs, settings: Settings, io: CliIo): Promise<
       },
     },
   };
-}
-
-/** Why `workers: N` cannot run this configuration, if it cannot. */
-function workersRefusal(args: CliArgs, settings: Settings): string | undefined {
-  if (args.demo) return 'workers cannot be used with --demo: each worker would start its own demo master';
-  if (settings.rest.sessionStore !== 'cache' || !['localfs', 'redis'].includes(settings.master.cacheDriver)) {
-    return (
-      `workers: ${settings.rest.workers} needs session_store: cache (with the localfs or redis cache), so that every ` +
-      'worker knows every session'
-    );
-  }
-  return undefined;
 }
 
 /** `--help`, `--version` and `--man` answer here; a usage error is exit 2. */

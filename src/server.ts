@@ -7,7 +7,7 @@ import type { CacheHealth, SaltCache } from './salt/cache/salt-cache.js';
 import { honouredRecord } from './http/auth/auth.js';
 import type { AccessLogSink } from './http/stats/access-log.js';
 import type { LineSink } from './log.js';
-import { tlsOptions } from './http/transport/tls.js';
+import { ALLOWED_CN_UNREQUESTED, tlsOptions } from './http/transport/tls.js';
 import { createNetapi } from './salt/clients/netapi-dispatcher.js';
 import type { LowstateRunner } from './salt/clients/netapi.js';
 import { SaltMaster } from './salt/master.js';
@@ -125,11 +125,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const { settings, logger, accessLog, auditLog, pam } = options;
   const https = await tlsOptions(settings.rest);
   if (settings.rest.sslAllowedCn !== undefined && https?.requestCert !== true) {
-    logger.warn(
-      'ssl_allowed_cn is set but no client certificate is requested: every API request will be refused (403)',
-    );
+    logger.warn(ALLOWED_CN_UNREQUESTED);
   }
-  const master = SaltMaster.fromSettings(settings.master, logger.child({ component: 'master' })).start();
+  const master = SaltMaster.fromSettings(settings.master, logger.child({ component: 'master' }), {
+    nameEvents: settings.rest.eventsIds,
+  }).start();
   const sshPam = pam ?? pamForSsh(settings.rest.sshPamInProcess);
   const netapi = createNetapi({
     master,

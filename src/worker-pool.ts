@@ -1,12 +1,13 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
+import { WORKER_SLOT_ENV } from './http/stats/worker-slot.js';
 
 /**
  * `workers: N`: N processes serving one port (Node's cluster: the primary holds the listening
  * socket and hands connections to the workers in turn). Each worker is a whole salt-apid with its
  * own master connection; with `session_store: cache` any of them serves any session. The primary
- * only supervises: a worker that dies is replaced after a second, and a stop or a log reopen is
- * passed on to every worker.
+ * only supervises: a worker that dies is replaced after a second (in the same slot, 0..N-1, which
+ * names its per-worker metric series), and a stop or a log reopen is passed on to every worker.
  */
 
 const RESTART_DELAY_MS = 1_000;
@@ -20,18 +21,18 @@ export interface WorkerPool {
 
 export function startWorkerPool(count: number, logger: Logger): WorkerPool {
   let stopping = false;
-  const fork = (): Worker => {
-    const worker = cluster.fork();
+  const fork = (slot: number): Worker => {
+    const worker = cluster.fork({ [WORKER_SLOT_ENV]: String(slot) });
     worker.once('exit', (code, signal) => {
       if (stopping) return;
-      logger.error({ pid: worker.process.pid, code, signal }, 'a salt-apid worker died: starting another');
+      logger.error({ pid: worker.process.pid, slot, code, signal }, 'a salt-apid worker died: starting another');
       setTimeout(() => {
-        if (!stopping) fork();
+        if (!stopping) fork(slot);
       }, RESTART_DELAY_MS).unref();
     });
     return worker;
   };
-  for (let i = 0; i < count; i++) fork();
+  for (let slot = 0; slot < count; slot++) fork(slot);
   logger.info({ workers: count }, 'salt-apid workers started');
   const alive = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
   return {

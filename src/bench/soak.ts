@@ -12,7 +12,7 @@
  * the master restarted (its event bus dropped with it), the bus alone dropped, Redis stopped and
  * started (`--redis`, which puts sessions in Redis), a worker killed (`--workers 2`; always the
  * youngest). Every `--sample` seconds: RSS and open FDs of each serving process (/proc), heap
- * and active handles (/metrics, asked once per worker). Memory is judged per process, for those
+ * and active handles (/metrics: one scrape tells each worker's own series). Memory is judged per process, for those
  * that lived through the last 20 minutes; the warm-up (10 min) outlasts the replay ring's 300 s.
  * Each sample also counts the answers and stream events since the one before (is the load steady?).
  * `--heap-snapshots DIR`: each serving process writes a heap snapshot there as the judged window
@@ -33,7 +33,7 @@ import {
   type Sample,
 } from './soak/report.js';
 import { SoakRig } from './soak/rig.js';
-import { emptyStreamStats, runReader, runWsClient, type ReaderKind } from './soak/streams.js';
+import { BusOrder, emptyStreamStats, runReader, runWsClient, type ReaderKind } from './soak/streams.js';
 
 const { values } = parseArgs({
   options: {
@@ -66,6 +66,7 @@ const session = new Session(rig.base, log);
 const readerSession = new Session(rig.base, log);
 const wsSession = new Session(rig.base, log);
 const streams = emptyStreamStats();
+const busOrder = new BusOrder();
 const readerContext = {
   base: rig.base,
   token: () => readerSession.get(),
@@ -77,7 +78,11 @@ const wsContext = { ...readerContext, token: () => wsSession.get(), invalidate: 
 const kinds: ReaderKind[] = ['steady', 'steady', 'slow', 'stall'];
 const tasks = [
   ...startLoad({ base: rig.base, log, session, running: isRunning }),
-  ...Array.from({ length: Number(values.readers) }, (_, i) => runReader(readerContext, kinds[i % kinds.length]!)),
+  // The recorder numbers the bus's events; every other reader is checked against its order.
+  runReader(readerContext, 'steady', busOrder, true),
+  ...Array.from({ length: Number(values.readers) }, (_, i) =>
+    runReader(readerContext, kinds[i % kinds.length]!, busOrder),
+  ),
   ...Array.from({ length: Number(values.ws) }, () => runWsClient(wsContext)),
 ];
 
@@ -95,28 +100,33 @@ async function metricsText(): Promise<string> {
   );
 }
 
-const metricOf = (metrics: string, name: string): number =>
-  Number(new RegExp(`^${name} ([0-9.e+]+)`, 'm').exec(metrics)?.[1] ?? NaN);
+/** Each series of `name` by its `worker` label ('' where it has none: one process). */
+function byWorker(metrics: string, name: string): Map<string, number> {
+  const series = new Map<string, number>();
+  for (const match of metrics.matchAll(new RegExp(`^${name}(?:\\{worker="(\\d+)"\\})? ([0-9.e+-]+)$`, 'gm'))) {
+    series.set(match[1] ?? '', Number(match[2]));
+  }
+  return series;
+}
+
+const sumOf = (series: Map<string, number>): number =>
+  series.size === 0 ? NaN : [...series.values()].reduce((sum, value) => sum + value, 0);
 
 /** Answers and stream events up to the previous sample: each sample counts those since. */
 const counted = { answers: 0, events: 0 };
 
 async function sample(): Promise<Sample> {
   const processes = (await Promise.all((await rig.servingPids()).map(processSample))).filter((p) => p.rssMb > 0);
-  // Twice per worker: the balancer takes turns, so every worker is likely to answer one.
-  const texts: string[] = [];
-  for (let i = 0; i < Math.max(1, workers * 2); i++) texts.push(await metricsText());
-  const heaps = new Map<number, HeapSample>();
-  for (const text of texts) {
-    const startedAt = metricOf(text, 'process_start_time_seconds');
-    if (Number.isNaN(startedAt)) continue;
-    heaps.set(startedAt, {
-      startedAt,
-      heapMb: metricOf(text, 'nodejs_heap_size_used_bytes') / 1024 / 1024,
-      keptMb: metricOf(text, 'saltapid_heap_after_gc_bytes') / 1024 / 1024,
-    });
-  }
-  const first = texts[0] ?? '';
+  // Whichever worker answers tells every worker's own series (`worker` label) in one scrape.
+  const text = await metricsText();
+  const heapUsed = byWorker(text, 'nodejs_heap_size_used_bytes');
+  const kept = byWorker(text, 'saltapid_heap_after_gc_bytes');
+  const heaps: HeapSample[] = [...byWorker(text, 'process_start_time_seconds')].map(([worker, startedAt]) => ({
+    startedAt,
+    ...(worker !== '' && { worker }),
+    heapMb: (heapUsed.get(worker) ?? NaN) / 1024 / 1024,
+    keptMb: (kept.get(worker) ?? NaN) / 1024 / 1024,
+  }));
   const answered = log.answers.length + log.failures.length;
   const delivered = streams.delivered;
   const counts = { answers: answered - counted.answers, events: delivered - counted.events };
@@ -127,15 +137,15 @@ async function sample(): Promise<Sample> {
     ...counts,
     rssMb: processes.reduce((sum, p) => sum + p.rssMb, 0),
     fds: processes.reduce((sum, p) => sum + p.fds, 0),
-    heapMb: metricOf(first, 'nodejs_heap_size_used_bytes') / 1024 / 1024,
-    handles: metricOf(first, 'nodejs_active_handles_total'),
+    heapMb: sumOf(heapUsed) / 1024 / 1024,
+    handles: sumOf(byWorker(text, 'nodejs_active_handles_total')),
     processes,
-    heaps: [...heaps.values()],
+    heaps,
   };
 }
 
-// A worker is killed first: the workers forked together share a `process_start_time_seconds` (whole
-// seconds), by which the heap samples tell processes apart; after the first kill, the survivor is alone in it.
+// A worker is killed first, so that every fault kind strikes early; the heap samples tell processes
+// apart by the worker's slot and `process_start_time_seconds` (a replacement takes the dead one's slot).
 const faultKinds: Array<{ name: string; inject: () => Promise<unknown> }> = [
   ...(workers > 1 ? [{ name: WORKER_KILLED, inject: () => rig.killWorker() }] : []),
   { name: 'master restarted', inject: () => rig.restartMaster(3_000) },

@@ -31,7 +31,13 @@ export interface CliArgs {
   logFile: string | undefined;
   /** `--log-file-level`: wins over `log_level_logfile`. */
   logFileLevel: LogLevel | undefined;
+  /** `--check-config`: check the configuration and print it in this format (`--out`) instead of serving. */
+  checkConfig: CheckFormat | undefined;
 }
+
+/** How `--check-config` prints the effective settings (`--out`). */
+export type CheckFormat = 'yaml' | 'json';
+export const CHECK_FORMATS: readonly CheckFormat[] = ['yaml', 'json'];
 
 export class CliUsageError extends Error {
   override readonly name = 'CliUsageError';
@@ -51,6 +57,8 @@ export const CLI_OPTIONS = {
   'log-level': { type: 'string', short: 'l' },
   'log-file': { type: 'string' },
   'log-file-level': { type: 'string' },
+  'check-config': { type: 'boolean' },
+  out: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
   man: { type: 'boolean' },
@@ -98,6 +106,17 @@ function parseLogFile(text: string | undefined): string | undefined {
   return resolve(text);
 }
 
+/** `--check-config [--out FORMAT]`; `--out` means nothing without it. */
+function parseCheckConfig(check: boolean, out: string | undefined): CheckFormat | undefined {
+  if (!check) {
+    if (out !== undefined) throw new CliUsageError('--out only goes with --check-config');
+    return undefined;
+  }
+  const format = CHECK_FORMATS.find((candidate) => candidate === (out ?? 'yaml'));
+  if (format === undefined) throw new CliUsageError(`--out must be ${CHECK_FORMATS.join(' or ')}, got "${out}"`);
+  return format;
+}
+
 function readFlags(argv: string[]) {
   try {
     return parseArgs({
@@ -143,5 +162,6 @@ export function parseCliArgs(argv: string[]): CliArgs | { help: string } | { ver
     logLevel: parseLogLevel(flags['log-level'], '--log-level'),
     logFile: parseLogFile(flags['log-file']),
     logFileLevel: parseLogLevel(flags['log-file-level'], '--log-file-level'),
+    checkConfig: parseCheckConfig(flags['check-config'] === true, flags.out),
   };
 }

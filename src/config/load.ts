@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
-import { readMasterConfig } from './master-file.js';
+import { readMasterConfig, type SourcedConfig } from './master-file.js';
 import { buildMasterSettings } from './master-settings.js';
 import { OptionReader } from './option-reader.js';
 import { buildRestSettings, unknownRestOptions } from './rest-settings.js';
@@ -42,6 +42,27 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   const configFile = resolveConfigFile(options);
   const warn = options.onWarning ?? (() => undefined);
   const config = readMasterConfig(configFile, warn);
+  return settingsFromConfig(config, configFile, {
+    overrides: options.overrides,
+    onWarning: warn,
+    onUnknownOption: (key, file) => warn(`${file}: rest_cherrypy.${key}: unknown option, ignored`),
+  });
+}
+
+export interface SettingsFromConfigOptions {
+  overrides?: LoadSettingsOptions['overrides'];
+  onWarning?: ((message: string) => void) | undefined;
+  /** Told of each key under `rest_cherrypy:` that is no option, with the file that set it. */
+  onUnknownOption?: ((key: string, file: string) => void) | undefined;
+}
+
+/** The settings of a master config already read (readMasterConfig); a refused value throws ConfigError. */
+export function settingsFromConfig(
+  config: SourcedConfig,
+  configFile: string,
+  options: SettingsFromConfigOptions = {},
+): Settings {
+  const warn = options.onWarning ?? (() => undefined);
   const fileOf = (path: readonly string[]): string => config.fileOf(path) ?? configFile;
   const master = new OptionReader(config.data, [], fileOf);
   const rest = master.nested('rest_cherrypy');
@@ -49,10 +70,10 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   const port = options.overrides?.port ?? rest?.port('port');
   if (port === undefined) {
     const file = rest === undefined ? configFile : fileOf(['rest_cherrypy']);
-    throw ConfigError.required(file, 'rest_cherrypy.port', 'salt-api serves nothing without it');
+    throw ConfigError.required(file, ['rest_cherrypy', 'port'], 'salt-api serves nothing without it');
   }
   for (const key of rest === undefined ? [] : unknownRestOptions(rest)) {
-    warn(`${fileOf(['rest_cherrypy', key])}: rest_cherrypy.${key}: unknown option, ignored`);
+    options.onUnknownOption?.(key, fileOf(['rest_cherrypy', key]));
   }
   const restOptions = rest ?? new OptionReader({}, ['rest_cherrypy'], fileOf);
   return {

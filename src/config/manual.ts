@@ -100,6 +100,28 @@ export const OPTIONS: readonly ManualOption[] = [
     text: 'Level of the log file; overrides log_level_logfile. The same names as --log-level.',
     default: 'log_level_logfile, else log_level, else warning',
   },
+  {
+    long: 'check-config',
+    text:
+      'Check the configuration instead of serving: read the master config as a start would (with -c, ' +
+      '--config or --demo, includes and defaults), print the effective settings (the master options ' +
+      'salt-apid uses and the whole rest_cherrypy section, defaults included, secrets shown as ********) ' +
+      'as YAML on standard output, and every problem on its own line on standard error. Errors: ' +
+      'whatever a start refuses, an unknown key under rest_cherrypy (with the nearest known one), a ' +
+      'missing or unreadable ssl_crt or ssl_key, sock_dir, static, app or favicon, a log_access_file or ' +
+      'log_error_file that cannot be created, a webhooks secret no rule checks. Warnings: what is legal ' +
+      'but likely a mistake (plain HTTP on a reachable address, ssl_* options with disable_ssl, a rule ' +
+      'open to anyone...). Connects to nothing, listens on nothing, writes no file. Exit status 0 when ' +
+      'a start would accept the configuration, 2 otherwise.',
+  },
+  {
+    long: 'out',
+    value: 'FORMAT',
+    text:
+      'With --check-config: yaml, or json for one JSON document on standard output with config_file, ' +
+      'ok, errors, warnings, refused and settings.',
+    default: 'yaml',
+  },
   { long: 'help', short: 'h', text: 'Print this manual and exit.' },
   { long: 'version', text: 'Print the version and exit.' },
   { long: 'man', text: 'Print this manual as a roff man page, salt-apid(1), and exit.' },
@@ -185,7 +207,7 @@ const SIGNALS: ManualBlock[] = [
 ];
 
 const EXIT_STATUS: ManualBlock[] = [
-  item(['0'], 'Stopped by SIGTERM or SIGINT; or --help, --version, --man.'),
+  item(['0'], 'Stopped by SIGTERM or SIGINT; or --help, --version, --man; or --check-config found no error.'),
   item(
     ['1'],
     'Could not start or run: the port is taken or not allowed, salt-apid cannot switch to the ' +
@@ -195,7 +217,7 @@ const EXIT_STATUS: ManualBlock[] = [
     ['2'],
     'A usage or configuration error, named on one line on standard error: an unknown option, a bad ' +
       'config value, a user that does not exist, a log_access_file, log_error_file or log_audit_file ' +
-      'that cannot be opened, unusable TLS files.',
+      'that cannot be opened, unusable TLS files; or --check-config found at least one error.',
   ),
 ];
 
@@ -219,6 +241,8 @@ const EXAMPLES: ManualBlock[] = [
   literal(4, 'salt-apid --demo --port 8001'),
   p('Serve a real master, as salt-api does, reading /etc/salt/master:'),
   literal(4, 'salt-apid -c /etc/salt'),
+  p('Check that configuration first, and see the settings it gives:'),
+  literal(4, 'salt-apid --check-config -c /etc/salt'),
 ];
 
 /** Every section, in the order of a man page. */
@@ -233,6 +257,7 @@ export function manualSections(): ManualSection[] {
           'salt-apid [-c DIR | --config FILE | --demo [--minions N]]',
           '          [--host HOST] [--port PORT]',
           '          [-l LEVEL] [--log-file FILE] [--log-file-level LEVEL]',
+          'salt-apid --check-config [-c DIR | --config FILE | --demo] [--out FORMAT]',
           'salt-apid -h | --help | --version | --man',
         ),
       ],

@@ -5,6 +5,7 @@
  */
 import { ConfigError } from './errors.js';
 import { isMapping } from './master-file.js';
+import { isSecretKey } from './secret.js';
 
 export type FileOf = (path: readonly string[]) => string;
 
@@ -38,11 +39,15 @@ export class OptionReader {
   }
 
   fail(key: string, problem: string): ConfigError {
-    return new ConfigError(this.sourceOf(key), [...this.section, key].join('.'), problem);
+    const path = [...this.section, key];
+    return new ConfigError(this.sourceOf(key), path.join('.'), problem, path);
   }
 
+  /** A value of the wrong type, quoted in the message unless its option holds a secret. */
   private invalid(key: string, expected: string): ConfigError {
-    return this.fail(key, `must be ${expected}, got ${describeValue(this.raw(key))}`);
+    const value = this.raw(key);
+    const shown = isSecretKey(key) && !isMapping(value) ? 'a value not shown (a secret)' : describeValue(value);
+    return this.fail(key, `must be ${expected}, got ${shown}`);
   }
 
   string(key: string): string | undefined {

@@ -11,7 +11,8 @@ import { listenHostProblem } from './listen-host.js';
 import { describeValue, type OptionReader } from './option-reader.js';
 import { emptyDict } from '../dict.js';
 
-const KNOWN_OPTIONS = new Set([
+/** Every option of `rest_cherrypy:`; salt-apid reads no other (unknown-rest-keys.ts tells of those). */
+export const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
   'port',
   'host',
   'disable_ssl',
@@ -54,6 +55,7 @@ const KNOWN_OPTIONS = new Set([
   'metrics',
   'metrics_path',
   'metrics_disable_auth',
+  'metrics_token_file',
   'events_ids',
   'coalesce_job_checks',
   'adaptive_job_limit',
@@ -142,6 +144,9 @@ export const DEFAULT_SOCKET_QUEUE = 1024;
  */
 export const DEFAULT_EVENTS_REPLAY_MAX_BYTES = 64 * 1024 * 1024;
 
+/** The keys of `events_replay`. */
+export const EVENTS_REPLAY_KEYS: readonly string[] = ['max_events', 'max_seconds', 'max_bytes'];
+
 /** `events_replay: {max_events, max_seconds, max_bytes}`: the ring resumable `/events` streams replay from. */
 function readEventsReplay(rest: OptionReader): RestSettings['eventsReplay'] {
   const replay = rest.nested('events_replay');
@@ -190,6 +195,9 @@ function urlPath(rest: OptionReader, key: string, fallback: string): string {
  * no check (undefined); set but without a non-empty `users`, the tool answers None and every
  * login is refused (an empty table).
  */
+/** The keys of `api_acl` (under `users`, user names). */
+export const API_ACL_KEYS: readonly string[] = ['users'];
+
 function readApiAcl(rest: OptionReader): Record<string, string[]> | undefined {
   const apiAcl = rest.nested('api_acl');
   if (apiAcl === undefined || apiAcl.keys().length === 0) return undefined;
@@ -264,6 +272,7 @@ export function buildRestSettings(
     metrics: rest.boolean('metrics') ?? true,
     metricsPath: urlPath(rest, 'metrics_path', '/metrics'),
     metricsDisableAuth: rest.boolean('metrics_disable_auth') ?? false,
+    metricsTokenFile: rest.string('metrics_token_file'),
     eventsIds: rest.boolean('events_ids') ?? false,
     coalesceJobChecks: rest.boolean('coalesce_job_checks') ?? true,
     adaptiveJobLimit: rest.boolean('adaptive_job_limit') ?? true,

@@ -93,6 +93,11 @@ export interface RestSettings {
   metricsPath: string;
   /** salt-apid extension `metrics_disable_auth`: serve metrics without a session or token (default false). */
   metricsDisableAuth: boolean;
+  /**
+   * salt-apid extension `metrics_token_file`: a file holding a bearer token that also opens the
+   * metrics (`Authorization: Bearer <token>`, as Prometheus' `credentials_file` sends it).
+   */
+  metricsTokenFile: string | undefined;
   /** salt-apid extension `workers`: processes serving the port (default 1; `auto`: one per CPU). */
   workers: number;
   /** salt-apid extension `events_ids`: `id:` lines on `/events` and `Last-Event-ID` resumption (default false). */

@@ -40,6 +40,20 @@ export interface EventHubSettings {
   allowedTags: string[] | undefined;
 }
 
+/** The keys a `webhooks` rule may have (readRule reads no other). */
+export const WEBHOOK_RULE_KEYS: readonly string[] = [
+  'path',
+  'auth',
+  'secret',
+  'secret_file',
+  'header',
+  'allow_from',
+  'replay_window',
+];
+
+/** The keys of `event_hub` (readEventHub reads no other). */
+export const EVENT_HUB_KEYS: readonly string[] = ['token', 'token_file', 'allowed_tags'];
+
 const SECRET_KINDS: ReadonlySet<WebhookAuth> = new Set(['token', 'github', 'gitea', 'gitlab']);
 const DEFAULT_REPLAY_WINDOW = 300;
 const MAX_SECRET_BYTES = 64 * 1024;
@@ -118,6 +132,24 @@ export function readWebhookRules(rest: OptionReader): WebhookRule[] {
   const fail = (problem: string): Error => rest.fail('webhooks', problem);
   if (!Array.isArray(raw)) throw fail('must be a list of rules');
   return raw.map((entry, index) => readRule(entry, index, fail));
+}
+
+/**
+ * Each rule read on its own: the rule, or why it is refused (readWebhookRules stops at the first
+ * refusal; `--check-config` tells them all, and checks the rules that read).
+ */
+export function readEachWebhookRule(rest: OptionReader): Array<WebhookRule | Error> {
+  const raw = rest.raw('webhooks');
+  if (!Array.isArray(raw)) return [];
+  const fail = (problem: string): Error => rest.fail('webhooks', problem);
+  return raw.map((entry: unknown, index) => {
+    try {
+      return readRule(entry, index, fail);
+    } catch (error) {
+      if (error instanceof Error) return error;
+      throw error;
+    }
+  });
 }
 
 export function readEventHub(rest: OptionReader): EventHubSettings | undefined {

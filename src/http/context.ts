@@ -208,20 +208,24 @@ async function observedMetrics(
   { sessions, streams, credentialGuard, webhooks, cacheHealth }: MetricsInputs,
 ): Promise<SaltApidMetrics> {
   const { SaltApidMetrics } = await import('./stats/metrics.js');
-  const metrics = new SaltApidMetrics({
-    sessions: () => sessions.size,
-    streams: () => streams.stats(),
-    streamRefusals: () => streams.refusals(),
-    replay: () => app.eventRing?.stats(),
-    credentials: () => credentialGuard.counts(),
-    webhooks: () => webhooks.stats(),
-    bus: () => master.health?.busStats(),
-    liveness: () => app.netapi.livenessChecks?.(),
-    admission: () => app.netapi.jobAdmission?.(),
-    sessionCache: () => cacheHealth && { driver: cacheHealth.driver, ...cacheHealth.status() },
-    sessionEvictions: () => sessions.evictions(),
-    tokenLookups: () => app.tokenChecks.lookups(),
-  });
+  const { workerSlot } = await import('./stats/worker-slot.js');
+  const metrics = new SaltApidMetrics(
+    {
+      sessions: () => sessions.size,
+      streams: () => streams.stats(),
+      streamRefusals: () => streams.refusals(),
+      replay: () => app.eventRing?.stats(),
+      credentials: () => credentialGuard.counts(),
+      webhooks: () => webhooks.stats(),
+      bus: () => master.health?.busStats(),
+      liveness: () => app.netapi.livenessChecks?.(),
+      admission: () => app.netapi.jobAdmission?.(),
+      sessionCache: () => cacheHealth && { driver: cacheHealth.driver, ...cacheHealth.status() },
+      sessionEvictions: () => sessions.evictions(),
+      tokenLookups: () => app.tokenChecks.lookups(),
+    },
+    { worker: workerSlot() },
+  );
   master.health?.observeRequests((command, seconds, outcome) => metrics.observeMaster(command, seconds, outcome));
   // Every answer, the 404 page and early refusals included: registered first, it applies to all.
   app.addHook('onResponse', async (request, reply) => {

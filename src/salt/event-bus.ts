@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { BusStatusFeed, type BusStatus } from './bus-status.js';
 import type { SaltValue } from './codec/values.js';
 import { ClosedError, MasterUnavailableError } from './errors.js';
-import { EventFrameReader, type EventFraming, type SaltEvent } from './event-frame.js';
+import { EventFrameReader, type EventFraming, type EventIdentifier, type SaltEvent } from './event-frame.js';
 import {
   describeAddress,
   EventPull,
@@ -43,6 +43,8 @@ export interface EventBusOptions {
   bareProbeMs?: number;
   /** Bytes allowed to wait unsent on the pull connection before fire() fails. */
   maxPullBacklog?: number;
+  /** Names every event read (`SaltEvent.id`, event-id.ts); events have no id without it. */
+  identify?: EventIdentifier;
 }
 
 export type BusState = 'connecting' | 'connected' | 'closed';
@@ -59,7 +61,10 @@ export interface EventBusStats {
 }
 
 export class EventBus implements PublisherView {
-  private readonly options: Required<Omit<EventBusOptions, 'logger'>> & { logger: Logger | undefined };
+  private readonly options: Required<Omit<EventBusOptions, 'logger' | 'identify'>> & {
+    logger: Logger | undefined;
+    identify: EventIdentifier | undefined;
+  };
   private readonly subscribers = new Set<Subscription>();
   private readonly taps = new Set<(event: SaltEvent) => void>();
   private pubSocket: Socket | undefined;
@@ -85,6 +90,7 @@ export class EventBus implements PublisherView {
       maxPullBacklog: 8 * 1024 * 1024,
       ...options,
       logger: options.logger,
+      identify: options.identify,
     };
     this.backoffMs = this.options.reconnectInitialMs;
     this.feed = new BusStatusFeed((err) =>
@@ -206,7 +212,7 @@ export class EventBus implements PublisherView {
     if (this.busState === 'closed') return;
     const sock = openSocket(this.options.pub);
     this.pubSocket = sock;
-    this.reader = new EventFrameReader();
+    this.reader = new EventFrameReader(this.options.identify);
     sock.on('connect', () => {
       this.connectionCount++;
       this.busState = 'connected';

@@ -13,7 +13,12 @@ export type EventFraming = 'bare' | 'len32';
 export interface SaltEvent {
   tag: string;
   data: SaltMap;
+  /** Its id (event-id.ts), where the bus was asked to name the events it reads. */
+  id?: string;
 }
+
+/** Names an event from its bytes as published and its decoded data (event-id.ts). */
+export type EventIdentifier = (body: Uint8Array, data: SaltMap) => string;
 
 const TAG_END = Buffer.from('\n\n');
 const WRAPPER_FIRST_BYTE = 0x82;
@@ -73,6 +78,9 @@ export class EventFrameReader {
   /** How many buffered bytes the frame at the front needs at least before decoding is tried again. */
   private awaiting = 0;
   private framingSeen: EventFraming | undefined;
+
+  /** `identify`: names each event decoded (event-id.ts); without it events have no id. */
+  constructor(private readonly identify?: EventIdentifier) {}
 
   get framing(): EventFraming | undefined {
     return this.framingSeen;
@@ -134,7 +142,9 @@ export class EventFrameReader {
 
   private decode(body: Buffer): FrameResult {
     try {
-      return { event: decodeEventBody(body) };
+      const event = decodeEventBody(body);
+      if (this.identify !== undefined) event.id = this.identify(body, event.data);
+      return { event };
     } catch (err) {
       return { error: err instanceof Error ? err : new Error(String(err)) };
     }

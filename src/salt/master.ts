@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { MasterSettings } from '../config/types.js';
@@ -5,6 +6,8 @@ import { ClearCommands } from './clear-commands.js';
 import { saltTokenLength } from './token-shape.js';
 import { EventBus, type BusAddress, type EventBusStats } from './event-bus.js';
 import type { EventFraming } from './event-frame.js';
+import { eventIdentifier } from './event-id.js';
+import { describeAddress } from './event-pull.js';
 import { RequestChannel, type RequestObserver, type RequestChannelStats } from './request-channel.js';
 
 /**
@@ -22,6 +25,21 @@ export interface SaltMasterOptions {
   maxRequestSockets?: number;
   /** Hex digits of the master's Salt tokens (from `hash_type`); undefined: any hex. */
   tokenLength?: number | undefined;
+  /** Name every bus event (`SaltEvent.id`, event-id.ts) after this identity of the master. */
+  eventIdentity?: string | Uint8Array | undefined;
+}
+
+/**
+ * What identifies the master in event ids: its public key (`<pki_dir>/master.pub`, readable by any
+ * user on a stock master), else the address of its publisher. Every salt-apid on the master's host
+ * finds the same.
+ */
+export function masterIdentity(settings: MasterSettings): string | Uint8Array {
+  try {
+    return readFileSync(join(settings.pkiDir, 'master.pub'));
+  } catch {
+    return describeAddress(masterAddresses(settings).pub);
+  }
 }
 
 export interface SaltMasterStats {
@@ -78,13 +96,16 @@ export class SaltMaster {
       pull: options.pull,
       pullFraming: options.pullFraming,
       ...(options.logger && { logger: options.logger }),
+      ...(options.eventIdentity !== undefined && { identify: eventIdentifier(options.eventIdentity) }),
     });
     this.commands = new ClearCommands(this.channel, { tokenLength: options.tokenLength });
   }
 
-  static fromSettings(settings: MasterSettings, logger?: Logger): SaltMaster {
+  /** `nameEvents`: every bus event gets its id (`events_ids`). */
+  static fromSettings(settings: MasterSettings, logger?: Logger, { nameEvents = false } = {}): SaltMaster {
     return new SaltMaster({
       ...masterAddresses(settings),
+      ...(nameEvents && { eventIdentity: masterIdentity(settings) }),
       pullFraming: settings.eventPullFraming,
       tokenLength: saltTokenLength(settings.hashType),
       ...(logger && { logger }),

@@ -1,14 +1,18 @@
 import { createHmac } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Secret } from '../../src/config/secret.js';
 import { DemoMaster } from '../../src/demo/demo-master.js';
 import { apiPerTest, login } from '../support/api.js';
 import { SseClient } from '../support/sse.js';
 import { pollUntil } from '../support/poll.js';
+import { tempDirsPerTest } from '../support/temp-dirs.js';
 
 /** /healthz, /readyz and /metrics over the real server and the demo master. */
 
 const start = apiPerTest();
+const tempDir = tempDirsPerTest('metrics-token-');
 
 /** The sample lines of one metric family. */
 function samples(text: string, name: string): string[] {
@@ -126,6 +130,25 @@ describe('/metrics', () => {
     expect((await off.call('/metrics')).status).toBe(404);
   });
 
+  it("takes metrics_token_file's token as Authorization: Bearer, as Prometheus sends it, and a session still", async () => {
+    const file = join(await tempDir(), 'token');
+    const scrapeToken = 'prometheus-scrape-token-0123456789';
+    await writeFile(file, `${scrapeToken}\n`, { mode: 0o600 });
+    const api = await start({ settings: { rest: { metricsTokenFile: file } } });
+    const bearer = (token: string) => api.call('/metrics', { headers: { Authorization: `Bearer ${token}` } });
+    const ok = await bearer(scrapeToken);
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('saltapid_http_requests_total');
+    expect((await bearer(`${scrapeToken}x`)).status).toBe(401);
+    expect((await bearer('short')).status).toBe(401);
+    expect((await api.call('/metrics', { headers: { Authorization: `Basic ${scrapeToken}` } })).status).toBe(401);
+    expect((await api.call('/metrics')).status).toBe(401);
+    const { token } = await login(api);
+    expect((await api.call('/metrics', { headers: { 'X-Auth-Token': token } })).status).toBe(200);
+    // Not a key to the rest of the API.
+    expect((await api.call('/minions', { headers: { Authorization: `Bearer ${scrapeToken}` } })).status).toBe(401);
+  });
+
   it('counts requests, master round trips, the bus, sessions and webhooks with bounded labels', async () => {
     const secret = 'metrics-webhook-secret';
     const api = await start({
@@ -162,6 +185,12 @@ describe('/metrics', () => {
       });
     expect((await hook(signature)).status).toBe(200);
     expect((await hook('0'.repeat(64))).status).toBe(401);
+    const plain = await api.call('/hook/ci/build', {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'application/json', 'X-Auth-Token': token },
+    });
+    expect(plain.status).toBe(200);
     // 10,000 distinct paths nobody registered, some with a token in them.
     for (let i = 0; i < 10_000; i += 50) {
       await Promise.all(
@@ -186,6 +215,7 @@ describe('/metrics', () => {
     expect(samples(text, 'saltapid_event_bus_connected')).toEqual(['saltapid_event_bus_connected 1']);
     expect(samples(text, 'saltapid_sessions')).toEqual(['saltapid_sessions 1']);
     expect(samples(text, 'saltapid_webhook_deliveries_total').sort()).toEqual([
+      'saltapid_webhook_deliveries_total{rule="/hook",outcome="fired"} 1',
       'saltapid_webhook_deliveries_total{rule="gh/*",outcome="fired"} 1',
       'saltapid_webhook_deliveries_total{rule="gh/*",outcome="rejected"} 1',
     ]);

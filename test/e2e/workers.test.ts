@@ -18,6 +18,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** The scrape token of every config here (`metrics_token_file`). */
+const SCRAPE_TOKEN = 'workers-scrape-token-0123456789';
+
 async function configFor(rest: string): Promise<{ file: string; port: number }> {
   const { demo, cleanup } = await startDemo();
   cleanups.push(cleanup);
@@ -25,6 +28,7 @@ async function configFor(rest: string): Promise<{ file: string; port: number }> 
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   const port = await freePort();
   const file = join(dir, 'master');
+  await writeFile(join(dir, 'scrape-token'), SCRAPE_TOKEN);
   await writeFile(
     file,
     masterConfigText({
@@ -37,7 +41,7 @@ async function configFor(rest: string): Promise<{ file: string; port: number }> 
         'netapi_enable_clients: [local]',
         'external_auth: {pam: {saltdev: [".*"]}}',
       ],
-      rest: ['stats_disable_auth: true', ...rest.split('\n')],
+      rest: ['stats_disable_auth: true', `metrics_token_file: ${join(dir, 'scrape-token')}`, ...rest.split('\n')],
     }),
   );
   return { file, port };
@@ -100,6 +104,19 @@ describe('workers', () => {
         headers: { 'X-Auth-Token': session, Accept: 'application/json', Connection: 'close' },
       });
       expect(res.status).toBe(200);
+    }
+    // Whichever worker answers a scrape, it tells the sum over both, and each one's own series apart.
+    for (let i = 0; i < 4; i++) {
+      const scrape = await fetch(`http://127.0.0.1:${port}/metrics`, {
+        headers: { Authorization: `Bearer ${SCRAPE_TOKEN}`, Connection: 'close' },
+      });
+      const text = await scrape.text();
+      expect(scrape.status, text).toBe(200);
+      expect(text).toMatch(/^saltapid_http_requests_total\{route="\/minions[^"]*",method="GET",status="200"\} 6$/m);
+      for (const worker of ['0', '1']) {
+        expect(text).toMatch(new RegExp(`^process_start_time_seconds\\{worker="${worker}"\\} \\d+`, 'm'));
+        expect(text).toMatch(new RegExp(`^saltapid_event_bus_connected\\{worker="${worker}"\\} 1$`, 'm'));
+      }
     }
     proc.child.kill('SIGTERM');
     expect((await proc.exited).code).toBe(0);

@@ -100,6 +100,13 @@ export function apiForFile(options: StartApiOptions = {}): ApiUnderTest {
   };
 }
 
+/** Another salt-apid in front of `api`'s demo master: a second instance on one master (the caller closes it). */
+export async function serveBeside(api: ApiUnderTest, options: StartApiOptions = {}): Promise<RunningServer> {
+  const server = await serveDemo(api.demo, options);
+  await waitFor(() => server.master.available);
+  return server;
+}
+
 /** A `start` for files whose tests each start their own salt-apid: what it started is closed afterEach. */
 export function apiPerTest(): (options?: StartApiOptions) => Promise<ApiUnderTest> {
   const apis: ApiUnderTest[] = [];

@@ -25,6 +25,7 @@ export const ONLY_WHEN_USED: ReadonlyArray<[RegExp, string]> = [
   [/^node:cluster$/, 'workers: N'],
   [/\/src\/salt\/cache\//, 'session_store: cache'],
   [/\/src\/http\/auth\/shared-sessions\.ts$/, 'session_store: cache'],
+  [/\/src\/check-config\//, '--check-config'],
 ];
 
 export interface LoggedStart {

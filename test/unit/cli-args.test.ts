@@ -32,6 +32,7 @@ describe('parseCliArgs', () => {
       logLevel: undefined,
       logFile: undefined,
       logFileLevel: undefined,
+      checkConfig: undefined,
     });
   });
 

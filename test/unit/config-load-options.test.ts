@@ -57,6 +57,7 @@ describe('loadSettings defaults', () => {
       metrics: true,
       metricsPath: '/metrics',
       metricsDisableAuth: false,
+      metricsTokenFile: undefined,
       eventsIds: false,
       coalesceJobChecks: true,
       adaptiveJobLimit: true,

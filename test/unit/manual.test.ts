@@ -54,7 +54,11 @@ describe('the manual: --help and --man', () => {
     const roffShort = short === undefined ? '' : `\\\\fB\\\\-${short}\\\\fR( \\\\fI[A-Z]+\\\\fR)?, `;
     expect(PAGE).toMatch(new RegExp(`^\\.TP\\n${roffShort}${roffLong}( \\\\fI[A-Z]+\\\\fR)?\\n`, 'm'));
     // And the command line takes it.
-    const sample: Record<string, string[]> = { port: ['8000'], minions: ['10', '--demo'] };
+    const sample: Record<string, string[]> = {
+      port: ['8000'],
+      minions: ['10', '--demo'],
+      out: ['json', '--check-config'],
+    };
     const argv = spec.type === 'string' ? [`--${long}`, ...(sample[long] ?? ['info'])] : [`--${long}`];
     expect(() => parseCliArgs(argv)).not.toThrow();
   });

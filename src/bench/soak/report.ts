@@ -27,8 +27,10 @@ export interface ProcessSample {
 }
 
 export interface HeapSample {
-  /** `process_start_time_seconds`: which process answered. */
+  /** `process_start_time_seconds`: with `worker`, which process it is. */
   startedAt: number;
+  /** The worker's slot (`worker` label) in `workers: N`; absent for one process. */
+  worker?: string;
   heapMb: number;
   /** `saltapid_heap_after_gc_bytes`: the heap kept after the latest full collection (NaN before one). */
   keptMb?: number;
@@ -189,7 +191,7 @@ export function heapGrowthByProcess(result: SoakResult, fromS: number): ProcessG
   const series = seriesOf(result, (sample) =>
     sample.heaps
       .filter((h) => !kept || Number.isFinite(h.keptMb))
-      .map((h) => [h.startedAt, kept ? (h.keptMb ?? NaN) : h.heapMb]),
+      .map((h) => [processKey(h), kept ? (h.keptMb ?? NaN) : h.heapMb]),
   );
   const lastT = result.samples.at(-1)?.t ?? 0;
   // A worker answers /metrics only when the balancer hands it the connection: allow a few misses.
@@ -198,9 +200,17 @@ export function heapGrowthByProcess(result: SoakResult, fromS: number): ProcessG
     fromS,
     lastT,
     sampleSlack(result) * 4,
-    (started) => `process started ${new Date(started * 1000).toISOString().slice(11, 19)}`,
+    (key) => {
+      const started = new Date(Math.floor(key / 100) * 1000).toISOString().slice(11, 19);
+      return `${key % 100 === 0 ? 'process' : `worker ${(key % 100) - 1}`} started ${started}`;
+    },
     kept ? median : trough,
   );
+}
+
+/** One number per process: its start (whole seconds, shared by workers forked together) and its slot. */
+function processKey(heap: HeapSample): number {
+  return Math.round(heap.startedAt) * 100 + (heap.worker === undefined ? 0 : Number(heap.worker) + 1);
 }
 
 /** How far apart samples are (their median gap): the slack for "sampled at the window's ends". */
@@ -258,7 +268,7 @@ export function verdicts(result: SoakResult): Verdict[] {
       held: fdRecovery.every((r) => r.recovered),
     },
     {
-      name: 'events lost on resumed streams (same instance)',
+      name: 'events lost on resumed streams (any worker)',
       value: String(result.streams.lost),
       held: result.streams.lost === 0,
     },
@@ -306,7 +316,7 @@ export function markdown(result: SoakResult): string {
     ...faults,
     '',
     `Streams: ${s.delivered} events delivered, ${s.gapped} owned up to by gap blocks, ${s.reconnects} resumes ` +
-      `(${s.endedByServer} after the server ended the stream, ${s.refused} refused, ${s.bootChanges} onto another boot); ` +
+      `(${s.endedByServer} after the server ended the stream, ${s.refused} refused, ${s.unverifiable} not seen by the recorder); ` +
       `WebSocket: ${s.wsMessages} messages, ${s.wsReconnects} reconnects.`,
     `Answers: ${statusCounts(result.answers)}; no answer: ${result.failures.length}.`,
     '',

@@ -1,8 +1,10 @@
 /**
  * The soak's stream clients: `/events` readers that resume with `Last-Event-ID` as EventSource does,
- * reading steadily, slowly, or stalling until the server cuts them off; and `/ws` clients. Every
- * `/events` reader checks the ids it gets (`<boot>-<sequence>`, `events_ids`): on one instance they
- * must follow each other with no hole and no repeat, but for what an `event: gap` block owns up to.
+ * reading steadily, slowly, or stalling until the server cuts them off; and `/ws` clients. Event ids
+ * (`events_ids`) are named after the event and the master, the same on every worker, so a reader is
+ * checked against the bus's own order: one more reader, the recorder, numbers every id it sees, and
+ * every other reader's ids must follow each other in that order with no hole and no repeat, across
+ * its resumes and whichever worker serves it, but for what an `event: gap` block owns up to.
  */
 import { get, type ClientRequest, type IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
@@ -16,11 +18,11 @@ export interface StreamStats {
   lost: number;
   /** Events an `event: gap` block said were no longer held. */
   gapped: number;
+  /** Events the recorder never saw (it was itself cut off then): not checked. */
+  unverifiable: number;
   reconnects: number;
   /** Streams the server ended (slow consumer, session gone, shutdown), each followed by a resume. */
   endedByServer: number;
-  /** A resume that reached another boot (a restarted process or another worker): not comparable. */
-  bootChanges: number;
   refused: number;
   wsMessages: number;
   wsReconnects: number;
@@ -32,52 +34,96 @@ export function emptyStreamStats(): StreamStats {
     duplicated: 0,
     lost: 0,
     gapped: 0,
+    unverifiable: 0,
     reconnects: 0,
     endedByServer: 0,
-    bootChanges: 0,
     refused: 0,
     wsMessages: 0,
     wsReconnects: 0,
   };
 }
 
-function parseId(id: string): { boot: string; seq: number } | undefined {
-  const match = /^([0-9a-f]+)-([0-9]+)$/.exec(id);
-  return match ? { boot: match[1]!, seq: Number(match[2]) } : undefined;
-}
+/** How long an id may wait for the recorder to see it before it is counted unverifiable. */
+const RECORDER_LAG_MS = 10_000;
+/** Ids the bus order remembers: a resume reaches back at most the replay ring's 300 s. */
+const ORDER_KEEP_MS = 15 * 60_000;
 
-/** What one reader has seen, across its reconnects. */
-class IdChecker {
-  lastId: string | undefined;
-  private boot: string | undefined;
-  private seq = 0;
+/** The bus's order of events, as the recorder reads it: each id's place. */
+export class BusOrder {
+  private readonly places = new Map<string, number>();
+  private readonly added: Array<{ id: string; at: number }> = [];
+  private next = 0;
 
-  constructor(private readonly stats: StreamStats) {}
-
-  onEvent(id: string): void {
-    const parsed = parseId(id);
-    if (!parsed) return;
-    this.stats.delivered++;
-    if (parsed.boot !== this.boot) {
-      if (this.boot !== undefined) this.stats.bootChanges++;
-      this.boot = parsed.boot;
-    } else if (parsed.seq <= this.seq) {
-      this.stats.duplicated++;
-      return;
-    } else if (parsed.seq > this.seq + 1) {
-      this.stats.lost += parsed.seq - this.seq - 1;
-    }
-    this.seq = parsed.seq;
-    this.lastId = id;
+  add(id: string, now = Date.now()): void {
+    if (this.places.has(id)) return;
+    this.places.set(id, this.next++);
+    this.added.push({ id, at: now });
+    while (this.added.length > 0 && this.added[0]!.at < now - ORDER_KEEP_MS) this.places.delete(this.added.shift()!.id);
   }
 
-  onGap(data: string): void {
-    const to = /"missed_to": "([0-9a-f]+-[0-9]+)"/.exec(data)?.[1];
-    const parsed = to === undefined ? undefined : parseId(to);
-    if (!parsed || parsed.boot !== this.boot) return;
-    if (parsed.seq > this.seq) this.stats.gapped += parsed.seq - this.seq;
-    this.seq = Math.max(this.seq, parsed.seq);
-    this.lastId = to;
+  placeOf(id: string): number | undefined {
+    return this.places.get(id);
+  }
+}
+
+/** What one reader has seen, across its reconnects, checked against the bus order. */
+class IdChecker {
+  lastId: string | undefined;
+  private place: number | undefined;
+  private gapOpen = false;
+  private readonly pending: Array<{ id: string; at: number } | { gap: true }> = [];
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly stats: StreamStats,
+    private readonly order: BusOrder,
+    /** The recorder: it makes the order rather than being checked against it. */
+    private readonly recorder = false,
+  ) {}
+
+  onEvent(id: string): void {
+    this.lastId = id;
+    if (this.recorder) return this.order.add(id);
+    this.stats.delivered++;
+    if (this.seen.has(id)) {
+      this.stats.duplicated++;
+      return;
+    }
+    this.seen.add(id);
+    if (this.seen.size > 50_000) this.seen.delete(this.seen.values().next().value!);
+    this.pending.push({ id, at: Date.now() });
+    this.check();
+  }
+
+  onGap(): void {
+    if (!this.recorder) this.pending.push({ gap: true });
+  }
+
+  /** Checks what the recorder has seen by now; `final`: what it never saw is unverifiable. */
+  check(final = false): void {
+    const now = Date.now();
+    while (this.pending.length > 0) {
+      const item = this.pending[0]!;
+      if ('gap' in item) {
+        this.gapOpen = true;
+      } else {
+        const place = this.order.placeOf(item.id);
+        if (place === undefined && !final && now - item.at < RECORDER_LAG_MS) return;
+        if (place === undefined) this.stats.unverifiable++;
+        else this.follow(place);
+      }
+      this.pending.shift();
+    }
+  }
+
+  private follow(place: number): void {
+    const missed = this.place === undefined ? 0 : place - this.place - 1;
+    if (missed > 0) {
+      if (this.gapOpen) this.stats.gapped += missed;
+      else this.stats.lost += missed;
+    }
+    this.gapOpen = false;
+    this.place = this.place === undefined ? place : Math.max(this.place, place);
   }
 }
 
@@ -136,8 +182,7 @@ function readOnce(context: ReaderContext, token: string, checker: IdChecker, kin
 function readBlock(block: string, checker: IdChecker): void {
   const lines = block.split('\n');
   const id = lines.find((line) => line.startsWith('id: '))?.slice(4);
-  const data = lines.find((line) => line.startsWith('data: '))?.slice(6) ?? '';
-  if (lines.includes('event: gap')) checker.onGap(data);
+  if (lines.includes('event: gap')) checker.onGap();
   else if (id !== undefined) checker.onEvent(id);
 }
 
@@ -161,8 +206,14 @@ function pace(res: IncomingMessage, kind: ReaderKind, timers: NodeJS.Timeout[], 
   }
 }
 
-export async function runReader(context: ReaderContext, kind: ReaderKind): Promise<void> {
-  const checker = new IdChecker(context.stats);
+/** `recorder`: this reader makes `order` (a steady reader) instead of being checked against it. */
+export async function runReader(
+  context: ReaderContext,
+  kind: ReaderKind,
+  order: BusOrder,
+  recorder = false,
+): Promise<void> {
+  const checker = new IdChecker(context.stats, order, recorder);
   let first = true;
   while (context.running()) {
     const { status, byClient } = await readOnce(context, await context.token(), checker, kind);
@@ -175,6 +226,8 @@ export async function runReader(context: ReaderContext, kind: ReaderKind): Promi
     // EventSource's own pace: a short wait, longer when refused.
     await sleep(status === 200 ? 200 : 1_000);
   }
+  // What the recorder never saw (it stopped with the readers) is unverifiable.
+  checker.check(true);
 }
 
 export async function runWsClient(context: ReaderContext): Promise<void> {

@@ -112,6 +112,11 @@ export const SECURITY_SCHEMES: OpenApiObject = {
     name: 'session_id',
     description: 'The session cookie `POST /login` sets.',
   },
+  MetricsBearer: {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The token in `metrics_token_file` (a Prometheus `credentials_file`); `/metrics` only.',
+  },
   EventHubToken: {
     type: 'apiKey',
     in: 'header',

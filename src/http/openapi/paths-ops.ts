@@ -47,9 +47,9 @@ function operationsPaths(rest: RestSettings): Record<string, OpenApiObject> {
         operationId: 'metrics',
         omit: [406],
         summary: 'Prometheus metrics (`metrics_path`)',
-        description: rest.metricsDisableAuth ? 'No authentication (`metrics_disable_auth`).' : 'Needs a live session.',
+        description: metricsAuth(rest),
         tags: ['Operations'],
-        ...(rest.metricsDisableAuth ? {} : { security: SESSION_SECURITY }),
+        ...(rest.metricsDisableAuth ? {} : { security: metricsSecurity(rest) }),
         ok: {
           '200': reply("Prometheus' text exposition format.", {
             'text/plain': { schema: { type: 'string' } },
@@ -118,4 +118,14 @@ function appPaths(rest: RestSettings): Record<string, OpenApiObject> {
 
 export function opsPaths(rest: RestSettings): Record<string, OpenApiObject> {
   return { ...operationsPaths(rest), ...appPaths(rest) };
+}
+
+function metricsAuth(rest: RestSettings): string {
+  if (rest.metricsDisableAuth) return 'No authentication (`metrics_disable_auth`).';
+  if (rest.metricsTokenFile === undefined) return 'Needs a live session.';
+  return 'Needs a live session, or `Authorization: Bearer` with the token in `metrics_token_file`.';
+}
+
+function metricsSecurity(rest: RestSettings): OpenApiObject[] {
+  return rest.metricsTokenFile === undefined ? SESSION_SECURITY : [...SESSION_SECURITY, { MetricsBearer: [] }];
 }

@@ -59,6 +59,7 @@ export async function hookRoutes(app: FastifyInstance): Promise<void> {
     const verified = checks.verifiedMark(delivery);
     if (delivery === undefined) {
       await app.events.fire(tag, data);
+      gate.countAs(webhookUrl, 'fired');
       auditHook(app, request, reply, describeDelivery(request), { outcome: 'ran', status: 200 });
       return reply.sendSalt({ success: true });
     }

@@ -1,5 +1,6 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Aggregator } from 'prom-client';
 import { registerHeapAfterGc } from './heap-after-gc.js';
+import { joinClusterMetrics, type ClusterMetrics } from './cluster-metrics.js';
 import type { EventBusStats } from '../../salt/event-bus.js';
 import type { RequestOutcome } from '../../salt/request-channel.js';
 import type { JobAdmissionStats, LivenessCheckCounts } from '../../salt/clients/netapi.js';
@@ -16,6 +17,11 @@ import type { WebhookGate } from '../webhooks/gate.js';
  * methods the HTTP methods (`OTHER`), statuses the numeric codes, master commands the clear
  * commands salt-apid sends (`other`), webhook rules the configured paths. No label ever carries a
  * token, a user name or a path a client chose.
+ *
+ * In a worker of `workers: N` a scrape answers the sum over every worker (cluster-metrics.ts); the
+ * metrics that are one process's own (prom-client's process and Node.js metrics, the heap after GC,
+ * the bus connection, the sync job limit, sessions held, the cache server's state) live in a
+ * registry of their own whose series carry the worker's slot as the `worker` label.
  */
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
@@ -65,17 +71,37 @@ function totalCounter(registry: Registry, name: string, help: string, read: () =
   });
 }
 
+export interface MetricsOptions {
+  /** The worker's slot in `workers: N` (worker-slot.ts): per-worker series, and scrapes summed over the workers. */
+  worker?: string | undefined;
+}
+
 export class SaltApidMetrics {
   readonly registry = new Registry();
+  /** Where one process's own metrics go: `registry` itself, or a registry labelled with the worker's slot. */
+  private readonly own: Registry;
+  /** In a worker: the sum over all workers, through the primary. */
+  private readonly gathered: ClusterMetrics | undefined;
   private readonly httpRequests: Counter<'route' | 'method' | 'status'>;
   private readonly httpSeconds: Histogram<'route' | 'method'>;
   private readonly masterRequests: Counter<'command' | 'outcome'>;
   private readonly masterSeconds: Histogram<'command'>;
 
-  constructor(sources: MetricsSources) {
+  constructor(sources: MetricsSources, options: MetricsOptions = {}) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
-    registerHeapAfterGc(this.registry);
+    if (options.worker === undefined) {
+      this.own = this.registry;
+    } else {
+      this.own = new Registry();
+      this.own.setDefaultLabels({ worker: options.worker });
+      this.gathered = joinClusterMetrics([this.registry, this.own]);
+    }
+    collectDefaultMetrics({ register: this.own });
+    // prom-client leaves the start time out of a cluster's sum; per worker, each is its own series.
+    const startTime = this.own.getSingleMetric('process_start_time_seconds');
+    // Every prom-client metric has its `aggregator` (metric.js); the typings show it on MetricObject only.
+    if (startTime !== undefined) (startTime as unknown as { aggregator: Aggregator }).aggregator = 'sum';
+    registerHeapAfterGc(this.own);
     this.httpRequests = new Counter({
       name: 'saltapid_http_requests_total',
       help: 'HTTP requests answered, by route pattern, method and status',
@@ -108,6 +134,15 @@ export class SaltApidMetrics {
     this.streamLimitMetrics(sources);
     this.sessionCacheMetrics(sources);
     this.guardMetrics(sources);
+  }
+
+  /** The Prometheus text: this process's metrics, or in a worker the sum over every worker. */
+  exposition(): Promise<string> {
+    return this.gathered === undefined ? this.registry.metrics() : this.gathered();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
   }
 
   /** Sessions ended to make room, password checks the master left unanswered, unknown tokens looked up. */
@@ -152,7 +187,7 @@ export class SaltApidMetrics {
       name: 'saltapid_session_cache_up',
       help: "1 while the session store's cache server (session_store: cache, cache: redis) answers, 0 while it does not",
       labelNames: ['driver'],
-      registers: [this.registry],
+      registers: [this.own],
       collect() {
         this.reset();
         const cache = sources.sessionCache?.();
@@ -270,7 +305,7 @@ export class SaltApidMetrics {
     new Gauge({
       name: 'saltapid_sync_job_limit',
       help: 'How many sync jobs may be out at the master now (halved when the master shows it is behind)',
-      registers: [this.registry],
+      registers: [this.own],
       collect() {
         this.set(sources.admission()?.limit ?? 0);
       },
@@ -284,11 +319,10 @@ export class SaltApidMetrics {
   }
 
   private busMetrics(sources: MetricsSources): void {
-    const registers = [this.registry];
     new Gauge({
       name: 'saltapid_event_bus_connected',
       help: "1 while the master's event bus is connected",
-      registers,
+      registers: [this.own],
       collect() {
         this.set(sources.bus()?.state === 'connected' ? 1 : 0);
       },
@@ -297,7 +331,7 @@ export class SaltApidMetrics {
       name: 'saltapid_event_bus_framing_info',
       help: 'The framing learned for the publisher and the pull socket (bare or len32)',
       labelNames: ['socket', 'framing'],
-      registers,
+      registers: [this.own],
       collect() {
         this.reset();
         const bus = sources.bus();
@@ -362,8 +396,8 @@ export class SaltApidMetrics {
     );
     new Gauge({
       name: 'saltapid_sessions',
-      help: 'Sessions held now',
-      registers,
+      help: 'Sessions held now (each worker of workers: N its own: those it has seen)',
+      registers: [this.own],
       collect() {
         this.set(sources.sessions());
       },

@@ -1,17 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import type { SaltEvent } from '../../salt/event-frame.js';
+import { stampDigits, stampOfEventId } from '../../salt/event-id.js';
 import { DEFAULT_EVENTS_REPLAY_MAX_BYTES } from '../../config/rest-settings.js';
 import { eventJson } from './sse.js';
 
 /**
- * The replay ring of resumable `/events` streams (`events_ids`): every bus event gets an id,
- * `<boot>-<sequence>`, in bus order, and the newest ones are kept: at most `maxEvents`, none older
- * than `maxSeconds`, and at most `maxBytes` of them serialised (the JSON a stream writes for each,
- * which the process holds as long as the event). The oldest go first. An event larger than the whole
- * byte budget is not kept at all (only its place is, so that a client resuming across it is told it
- * missed it). A client that reconnects with `Last-Event-ID` gets what it missed from here. The boot
- * part changes at every start, so an id from before a restart is known to be stale.
+ * The replay ring of resumable `/events` streams (`events_ids`): the newest bus events, in bus
+ * order: at most `maxEvents`, none older than `maxSeconds`, and at most `maxBytes` of them
+ * serialised (the JSON a stream writes for each, which the process holds as long as the event). The
+ * oldest go first. An event larger than the whole byte budget is not kept at all (only its place
+ * is, so that a client resuming across it is told it missed it). A client that reconnects with
+ * `Last-Event-ID` gets what it missed from here.
+ *
+ * An event's id is the one the bus gave it (`<stamp>-<digest>`, salt/event-id.ts): every salt-apid
+ * process on the same master names it alike, so a client may resume on another worker or instance.
+ * An id this ring does not hold (older than what it keeps, or from an event this process never
+ * read) is a gap: what it keeps from after the id's stamp is replayed behind the gap marker. An
+ * event the bus did not name (no bus, in tests) gets `<boot>-<sequence>`, known to this ring only.
  */
+
+/** Evicted ids remembered at least, whatever `maxEvents` (about 100 bytes each). */
+const FORGOTTEN_MIN = 1024;
 
 export interface ReplayLimits {
   maxEvents: number;
@@ -34,6 +43,9 @@ export interface ReplayStats {
 
 interface Entry {
   seq: number;
+  id: string;
+  /** The event's `_stamp` as digits (event-id.ts), '' without one. */
+  stamp: string;
   at: number;
   /** Undefined: the event was too large to keep; its place says it is missing. */
   event: SaltEvent | undefined;
@@ -59,7 +71,14 @@ export class EventRing {
   private held = 0;
   private heldBytes = 0;
   private readonly evicted: Record<EvictionReason, number> = { count: 0, age: 0, bytes: 0, too_large: 0 };
-  private readonly ids = new WeakMap<SaltEvent, number>();
+  private readonly entryOf = new WeakMap<SaltEvent, Entry>();
+  /** The sequence number of every id held. */
+  private readonly seqOfId = new Map<string, number>();
+  /**
+   * The sequence numbers of the ids evicted last (as many as the ring holds events, at least
+   * {@link FORGOTTEN_MIN}): a resume from one of them says exactly what is gone.
+   */
+  private readonly forgotten = new Map<string, number>();
   private readonly maxBytes: number;
 
   constructor(
@@ -73,28 +92,34 @@ export class EventRing {
   /** Numbers and keeps one event; called for every bus event, in order. */
   record(event: SaltEvent): void {
     const seq = this.nextSeq++;
-    this.ids.set(event, seq);
+    // The same bytes published twice are one id; the second gets its place in this ring appended.
+    const named = event.id ?? `${this.boot}-${seq}`;
+    const id = this.seqOfId.has(named) ? `${named}.${seq}` : named;
+    const stamp = stampDigits(event.data) ?? '';
     const bytes = this.sizeOf(event);
+    const entry: Entry = { seq, id, stamp, at: this.now(), event: undefined, bytes: 0 };
+    this.entryOf.set(event, entry);
+    this.seqOfId.set(id, seq);
     if (bytes > this.maxBytes) {
       this.evicted.too_large++;
-      this.entries.push({ seq, at: this.now(), event: undefined, bytes: 0 });
     } else {
-      this.entries.push({ seq, at: this.now(), event, bytes });
+      entry.event = event;
+      entry.bytes = bytes;
       this.held++;
       this.heldBytes += bytes;
     }
+    this.entries.push(entry);
     this.trim();
   }
 
   /** The id of a recorded event. */
   idOf(event: SaltEvent): string | undefined {
-    const seq = this.ids.get(event);
-    return seq === undefined ? undefined : `${this.boot}-${seq}`;
+    return this.entryOf.get(event)?.id;
   }
 
   /** The sequence number of a recorded event (for skipping what a replay already sent). */
   seqOf(event: SaltEvent): number | undefined {
-    return this.ids.get(event);
+    return this.entryOf.get(event)?.seq;
   }
 
   /** What a client that last saw `lastId` missed, filtered by `wanted`. */
@@ -103,10 +128,10 @@ export class EventRing {
     const kept = this.kept();
     const pick = (entries: Entry[]): SaltEvent[] =>
       entries.flatMap((entry) => (entry.event !== undefined && wanted(entry.event.tag) ? [entry.event] : []));
-    const match = /^([0-9a-f]{8})-(\d{1,15})$/.exec(lastId.trim());
-    const seq = match === null ? NaN : Number(match[2]);
+    const last = lastId.trim();
+    const seq = this.seqOfId.get(last) ?? this.forgotten.get(last) ?? this.ownSeq(last);
     const oldest = kept[0]?.seq ?? this.nextSeq;
-    const id = (n: number): string => `${this.boot}-${n}`;
+    const idAt = (n: number): string | null => this.idBySeq(kept, n);
     /** The newest event after `after` that cannot be replayed: evicted, or never kept. */
     const lastMissing = (after: number): number | undefined => {
       for (let i = kept.length - 1; i >= 0 && (kept[i]?.seq ?? 0) > after; i--) {
@@ -114,14 +139,15 @@ export class EventRing {
       }
       return oldest - 1 > after ? oldest - 1 : undefined;
     };
-    if (match?.[1] !== this.boot || !Number.isSafeInteger(seq) || seq >= this.nextSeq) {
-      // Another run's id (or none we gave): everything since is unknown; replay what is kept.
+    if (seq === undefined) {
+      // An id this ring does not hold: what it kept after the id's stamp, behind a gap.
+      const stamp = stampOfEventId(last);
       const missedTo = lastMissing(0);
       return {
         kind: 'gap',
         missedFrom: null,
-        missedTo: missedTo === undefined ? null : id(missedTo),
-        events: pick(kept),
+        missedTo: missedTo === undefined ? null : idAt(missedTo),
+        events: pick(stamp === undefined ? kept : kept.filter((entry) => entry.stamp > stamp)),
       };
     }
     const after = kept.filter((entry) => entry.seq > seq);
@@ -129,10 +155,27 @@ export class EventRing {
     if (firstMissing === undefined) return { kind: 'complete', events: pick(after) };
     return {
       kind: 'gap',
-      missedFrom: id(firstMissing),
-      missedTo: id(lastMissing(seq) ?? firstMissing),
+      missedFrom: idAt(firstMissing),
+      missedTo: idAt(lastMissing(seq) ?? firstMissing),
       events: pick(after),
     };
+  }
+
+  /** The sequence number in an id this ring made up (`<boot>-<sequence>`) for an event it has seen. */
+  private ownSeq(id: string): number | undefined {
+    const match = /^([0-9a-f]{8})-(\d{1,15})$/.exec(id);
+    const seq = match === null ? NaN : Number(match[2]);
+    return match?.[1] === this.boot && Number.isSafeInteger(seq) && seq < this.nextSeq ? seq : undefined;
+  }
+
+  /**
+   * The id of the event with sequence number `seq`: held, or (gone) known only by its place, which
+   * is this ring's own `<boot>-<sequence>`: a client shown it can tell only that it is missing.
+   */
+  private idBySeq(kept: Entry[], seq: number): string {
+    const first = kept[0]?.seq;
+    const entry = first === undefined ? undefined : kept[seq - first];
+    return entry?.seq === seq ? entry.id : `${this.boot}-${seq}`;
   }
 
   /** Events held now. */
@@ -146,6 +189,17 @@ export class EventRing {
 
   private kept(): Entry[] {
     return this.entries.slice(this.head).filter((entry): entry is Entry => entry !== undefined);
+  }
+
+  private forget(entry: Entry): void {
+    this.seqOfId.delete(entry.id);
+    this.forgotten.set(entry.id, entry.seq);
+    if (this.forgotten.size > Math.max(this.limits.maxEvents, FORGOTTEN_MIN)) {
+      for (const id of this.forgotten.keys()) {
+        this.forgotten.delete(id);
+        break;
+      }
+    }
   }
 
   /** Why the oldest entry must go now, if it must. */
@@ -164,6 +218,7 @@ export class EventRing {
         const reason = this.evictionReason(entry, oldestAllowed);
         if (reason === undefined) break;
         // The place of an event too large to keep goes uncounted: it was counted when it came.
+        this.forget(entry);
         if (entry.event !== undefined) {
           this.evicted[reason]++;
           this.held--;

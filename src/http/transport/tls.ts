@@ -24,13 +24,18 @@ import { errorCode } from '../../error-fields.js';
 
 export const CN_NOT_ALLOWED = 'Client certificate CN not allowed';
 
+/** What the start says of `ssl_allowed_cn` when the TLS settings ask for no client certificate. */
+export const ALLOWED_CN_UNREQUESTED =
+  'ssl_allowed_cn is set but no client certificate is requested: every API request will be refused (403)';
+
 const SELF_SIGNED_HINT =
   'to quickly generate a self-signed certificate: openssl req -x509 -newkey rsa:2048 -nodes -days 365 ' +
   '-subj /CN=localhost -keyout salt-api.key -out salt-api.crt';
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
-async function readPem(option: string, path: string, what: string): Promise<string> {
+/** A PEM file's text; a missing or unreadable file is a StartupError naming the option. */
+export async function readPem(option: string, path: string, what: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (cause) {
@@ -87,7 +92,7 @@ async function caCertificates(path: string): Promise<string[]> {
 }
 
 /** `ssl_ciphers` must name at least one cipher OpenSSL knows (checked even with `disable_ssl`). */
-function checkCipherList(ciphers: string): void {
+export function checkCipherList(ciphers: string): void {
   const problem = ciphers.trim() === '' ? 'it is empty' : cipherListProblem(ciphers);
   if (problem !== undefined) throw new StartupError(`Invalid ssl_ciphers ${JSON.stringify(ciphers)}: ${problem}`);
 }

@@ -74,7 +74,15 @@ export class WebhookGate {
   }
 
   count(rule: WebhookRule, outcome: WebhookOutcome): void {
-    const key = `${rule.path}\n${outcome}`;
+    this.countAs(rule.path, outcome);
+  }
+
+  /**
+   * Counts a delivery under `label`: a rule's path glob, or for a hook under no rule the
+   * `webhook_url` itself (a rule's glob never starts with `/`).
+   */
+  countAs(label: string, outcome: WebhookOutcome): void {
+    const key = `${label}\n${outcome}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
 
