@@ -154,16 +154,21 @@ describe('--check-config: what a start refuses, every problem told', () => {
     expect(JSON.stringify(good)).not.toContain('a-scrape-token-long-enough-to-use');
   });
 
-  it('log_access_file and log_error_file whose folder is missing stop a start; api_logfile is a warning', async () => {
+  it('log_access_file, log_error_file and log_audit_file that cannot be opened stop a start; api_logfile is a warning', async () => {
     const dir = configDir({
       top: (d) => [`api_logfile: ${join(d, 'logs', 'api')}`],
-      rest: (d) => [`log_access_file: ${join(d, 'logs', 'access')}`, `log_error_file: ${d}`],
+      rest: (d) => [
+        `log_access_file: ${join(d, 'logs', 'access')}`,
+        `log_error_file: ${d}`,
+        `log_audit_file: ${join(d, 'logs', 'audit')}`,
+      ],
     });
     const check = await runCheck(dir);
     const file = join(dir, 'master');
     expect(check.errors).toEqual([
       `${file}: rest_cherrypy.log_access_file: ${join(dir, 'logs', 'access')} cannot be created: its directory ${join(dir, 'logs')} does not exist: salt-apid would refuse to start`,
       `${file}: rest_cherrypy.log_error_file: ${dir} is a directory, not a file: salt-apid would refuse to start`,
+      `${file}: rest_cherrypy.log_audit_file: ${join(dir, 'logs', 'audit')} cannot be created: its directory ${join(dir, 'logs')} does not exist: salt-apid would refuse to start`,
     ]);
     expect(check.warnings).toEqual([
       `${file}: api_logfile: ${join(dir, 'logs', 'api')} cannot be created: its directory ${join(dir, 'logs')} does not exist: salt-apid would run without its log file`,
