@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { BlockList } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { Secret } from '../../src/config/secret.js';
-import type { WebhookRule } from '../../src/config/webhook-settings.js';
+import { webhookRule } from '../support/webhook-rule.js';
 import { apiForFile, login, SALTDEV } from '../support/api.js';
 import { auditFileForFile, leakedInto, type AuditRecord } from '../support/audit.js';
 
@@ -18,18 +18,7 @@ const HUB_TOKEN = 'hub-audit-token-91ac';
 /** A secret-looking value in a delivery's body: bodies are never written. */
 const BODY_SECRET = 'body-audit-secret-3c58';
 
-function rule(path: string, auth: WebhookRule['auth'], extra: Partial<WebhookRule> = {}): WebhookRule {
-  return {
-    path,
-    auth,
-    secret: undefined,
-    header: 'Authorization',
-    allowFrom: undefined,
-    allowFromText: [],
-    replayWindow: 300,
-    ...extra,
-  };
-}
+const rule = webhookRule;
 
 const lan = new BlockList();
 lan.addSubnet('10.0.0.0', 8, 'ipv4');

@@ -8,6 +8,7 @@ import { apiPerTest, login } from '../support/api.js';
 import { SseClient } from '../support/sse.js';
 import { pollUntil } from '../support/poll.js';
 import { tempDirsPerTest } from '../support/temp-dirs.js';
+import { webhookRule } from '../support/webhook-rule.js';
 
 /** /healthz, /readyz and /metrics over the real server and the demo master. */
 
@@ -155,17 +156,7 @@ describe('/metrics', () => {
       settings: {
         rest: {
           metricsDisableAuth: true,
-          webhooks: [
-            {
-              path: 'gh/*',
-              auth: 'github',
-              secret: new Secret(secret),
-              header: 'Authorization',
-              allowFrom: undefined,
-              allowFromText: [],
-              replayWindow: 300,
-            },
-          ],
+          webhooks: [webhookRule('gh/*', 'github', { secret: new Secret(secret) })],
         },
       },
     });

@@ -3,6 +3,7 @@ import { BlockList } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { Secret } from '../../src/config/secret.js';
 import type { WebhookRule } from '../../src/config/webhook-settings.js';
+import { webhookRule } from '../support/webhook-rule.js';
 import { apiForFile, login } from '../support/api.js';
 
 const COMMITTED = new URL('../../docs/openapi.json', import.meta.url);
@@ -51,16 +52,8 @@ describe('GET <root_prefix>/openapi.json', () => {
 describe('GET /openapi.json and the webhooks rules', () => {
   const allowFrom = new BlockList();
   allowFrom.addSubnet('10.20.0.0', 16, 'ipv4');
-  const rule = (path: string, auth: WebhookRule['auth'], extra: Partial<WebhookRule> = {}): WebhookRule => ({
-    path,
-    auth,
-    secret: auth === 'none' ? undefined : new Secret('openapi-test-secret'),
-    header: 'Authorization',
-    allowFrom: undefined,
-    allowFromText: [],
-    replayWindow: 300,
-    ...extra,
-  });
+  const rule = (path: string, auth: WebhookRule['auth'], extra: Partial<WebhookRule> = {}): WebhookRule =>
+    webhookRule(path, auth, { secret: auth === 'none' ? undefined : new Secret('openapi-test-secret'), ...extra });
   const api = apiForFile({
     settings: {
       rest: {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Secret } from '../../src/config/secret.js';
 import type { WebhookRule } from '../../src/config/webhook-settings.js';
+import { webhookRule } from '../support/webhook-rule.js';
 import type { Subscription } from '../../src/salt/subscription.js';
 import { apiForFile } from '../support/api.js';
 import { fuzzRuns, fuzzTimeout, hostileBytes, hostileText } from '../support/fuzz.js';
@@ -36,17 +37,8 @@ async function firedBy(id: string): Promise<string[]> {
   }
 }
 
-function rule(path: string, auth: WebhookRule['auth'], secret: string): WebhookRule {
-  return {
-    path,
-    auth,
-    secret: new Secret(secret),
-    header: 'Authorization',
-    allowFrom: undefined,
-    allowFromText: [],
-    replayWindow: 300,
-  };
-}
+const rule = (path: string, auth: WebhookRule['auth'], secret: string): WebhookRule =>
+  webhookRule(path, auth, { secret: new Secret(secret) });
 
 const api = apiForFile({
   settings: {

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Secret } from '../../src/config/secret.js';
 import type { WebhookRule } from '../../src/config/webhook-settings.js';
+import { webhookRule } from '../support/webhook-rule.js';
 import type { SaltEvent } from '../../src/salt/event-frame.js';
 import { startApi, type ApiUnderTest } from '../support/api.js';
 
@@ -20,18 +21,7 @@ const CI_SECRET = 'ci-s3cret-value';
 const HUB_TOKEN = 'hub-s3cret-token';
 const SECRETS = [GITHUB_SECRET, GITEA_SECRET, GITLAB_SECRET, CI_SECRET, HUB_TOKEN];
 
-function rule(path: string, auth: WebhookRule['auth'], extra: Partial<WebhookRule> = {}): WebhookRule {
-  return {
-    path,
-    auth,
-    secret: undefined,
-    header: 'Authorization',
-    allowFrom: undefined,
-    allowFromText: [],
-    replayWindow: 300,
-    ...extra,
-  };
-}
+const rule = webhookRule;
 
 function blockOf(...cidrs: Array<[string, number, 'ipv4' | 'ipv6']>): BlockList {
   const list = new BlockList();

@@ -9,15 +9,16 @@ import { errorStatus } from '../transport/errors.js';
 import { failureOutcome } from './audit-record.js';
 import { nameOf } from './chunk-fields.js';
 
-/** A login the master accepted and that now has its session. */
-export function auditLogin(
+/** A login the master accepted and that now has its session; a session ended by `POST /logout`. */
+export function auditSession(
   app: FastifyInstance,
   request: FastifyRequest,
   reply: FastifyReply,
+  kind: 'login' | 'logout',
   token: TokenRecord,
 ): void {
   app.audit?.write(request, {
-    kind: 'login',
+    kind,
     user: nameOf(token.name),
     eauth: nameOf(token.eauth),
     outcome: 'ran',
@@ -45,23 +46,6 @@ export function auditLoginFailure(
     eauth: nameOf(credentials?.['eauth']),
     outcome: failureOutcome(status),
     status,
-    duration_ms: reply.elapsedTime,
-  });
-}
-
-/** A session ended by `POST /logout`. */
-export function auditLogout(
-  app: FastifyInstance,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  token: TokenRecord,
-): void {
-  app.audit?.write(request, {
-    kind: 'logout',
-    user: nameOf(token.name),
-    eauth: nameOf(token.eauth),
-    outcome: 'ran',
-    status: 200,
     duration_ms: reply.elapsedTime,
   });
 }

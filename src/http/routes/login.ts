@@ -21,7 +21,7 @@ import { LOWSTATE_METHODS, refuseDeeperPaths, rejectOtherMethods, sendAllow } fr
 import { refuseUndeclaredQuery, type QueryRoute } from './query.js';
 import { sessionScope } from './session-scope.js';
 import { emptyDict } from '../../dict.js';
-import { auditLogin, auditLoginFailure } from '../audit/session-records.js';
+import { auditLoginFailure, auditSession } from '../audit/session-records.js';
 
 const REFUSED = 'Could not authenticate using provided credentials';
 
@@ -106,7 +106,7 @@ export async function loginRoutes(app: FastifyInstance): Promise<void> {
       throw error;
     }
     const { token } = session;
-    auditLogin(app, request, reply, token);
+    auditSession(app, request, reply, 'login', token);
     setSessionCookie(reply, sessionCookie(session.id, cookieOptionsFor(request)));
 
     reply.header('X-Auth-Token', session.id);

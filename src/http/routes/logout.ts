@@ -8,7 +8,7 @@ import { gatedSession } from '../auth/auth.js';
 import { cookieOptionsFor, expiredSessionCookie, setSessionCookie } from '../auth/sessions.js';
 import { refuseDeeperPaths, rejectOtherMethods, sendAllow } from './methods.js';
 import { sessionScope } from './session-scope.js';
-import { auditLogout } from '../audit/session-records.js';
+import { auditSession } from '../audit/session-records.js';
 
 /** salt-api answers `GET /logout` with a 500; only POST is implemented here, so GET is a 405. */
 const ALLOWED: readonly HTTPMethods[] = ['POST'];
@@ -19,7 +19,7 @@ export async function logoutRoutes(app: FastifyInstance): Promise<void> {
     scope.post('/logout', { onRequest: app.sessionGate }, async (request, reply) => {
       const session = gatedSession(request);
       await app.sessions.remove(session.id);
-      auditLogout(app, request, reply, session.token);
+      auditSession(app, request, reply, 'logout', session.token);
       setSessionCookie(reply, expiredSessionCookie(cookieOptionsFor(request)));
       return reply.sendSalt({ return: 'Your token has been cleared' });
     });
