@@ -6,6 +6,7 @@
 import { connect, type Socket } from 'node:net';
 import { openEventsClient, percentile, sleep, stamp } from './events-client.js';
 import type { Target } from './target.js';
+import { markdownTable } from './markdown-table.js';
 
 export interface AbuseRow {
   scenario: string;
@@ -199,15 +200,15 @@ export async function runAbuse(target: Target): Promise<AbuseRow[]> {
 }
 
 export function abuseTable(rows: AbuseRow[]): string {
-  const lines = [
-    '| attack | outcome | seconds | RSS MB before → after | other clients p99 ms before → during |',
-    '|---|---|---|---|---|',
-  ];
-  for (const r of rows) {
-    lines.push(
-      `| ${r.scenario} | ${r.outcome} | ${r.seconds.toFixed(2)} | ${r.rssBeforeMb.toFixed(0)} → ${r.rssAfterMb.toFixed(0)} | ` +
-        `${r.probeP99BeforeMs.toFixed(1)} → ${r.probeP99DuringMs.toFixed(1)} |`,
-    );
-  }
-  return lines.join('\n');
+  return markdownTable(
+    ['attack', 'outcome', 'seconds', 'RSS MB before → after', 'other clients p99 ms before → during'],
+    rows,
+    (r) => [
+      r.scenario,
+      r.outcome,
+      r.seconds.toFixed(2),
+      `${r.rssBeforeMb.toFixed(0)} → ${r.rssAfterMb.toFixed(0)}`,
+      `${r.probeP99BeforeMs.toFixed(1)} → ${r.probeP99DuringMs.toFixed(1)}`,
+    ],
+  );
 }

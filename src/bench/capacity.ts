@@ -6,6 +6,7 @@
  */
 import { startLocalTarget } from './target.js';
 import { measureVariant, type Row } from './workloads.js';
+import { markdownTable } from './markdown-table.js';
 
 export interface CapacityRow extends Row {
   mode: string;
@@ -37,9 +38,12 @@ export async function measureCapacity(port: number, durationSeconds: number, mod
 }
 
 export function capacityTable(rows: CapacityRow[]): string {
-  const lines = ['| liveness checks | conc | req/s | p50 ms | p99 ms | failed |', '|---|---|---|---|---|---|'];
-  for (const r of rows) {
-    lines.push(`| ${r.mode} | ${r.connections} | ${r.rps.toFixed(1)} | ${r.p50} | ${r.p99} | ${r.failures} |`);
-  }
-  return lines.join('\n');
+  return markdownTable(['liveness checks', 'conc', 'req/s', 'p50 ms', 'p99 ms', 'failed'], rows, (r) => [
+    r.mode,
+    r.connections,
+    r.rps.toFixed(1),
+    r.p50,
+    r.p99,
+    r.failures,
+  ]);
 }

@@ -4,6 +4,7 @@
  */
 import { openEventsClient, percentile, sleep, stamp, type EventsClient } from './events-client.js';
 import type { Target } from './target.js';
+import { markdownTable } from './markdown-table.js';
 
 export interface FanoutRow {
   /** `all`: every client reads the whole bus; `filtered`: each asks for the timed tag only. */
@@ -77,15 +78,26 @@ export async function sseFanout(
 }
 
 export function fanoutTable(rows: FanoutRow[]): string {
-  const lines = [
-    '| SSE clients | all connected, ms | reading | other events per timed one | timed events | delivered | p50 ms | p99 ms | RSS MB |',
-    '|---|---|---|---|---|---|---|---|---|',
+  const header = [
+    'SSE clients',
+    'all connected, ms',
+    'reading',
+    'other events per timed one',
+    'timed events',
+    'delivered',
+    'p50 ms',
+    'p99 ms',
+    'RSS MB',
   ];
-  for (const r of rows) {
-    const reading = r.mode === 'filtered' ? '`?tag=` the timed tag' : 'the whole bus';
-    lines.push(
-      `| ${r.clients} | ${(r.connectMs ?? NaN).toFixed(0)} | ${reading} | ${r.noise ?? 0} | ${r.events} | ${r.delivered} of ${r.clients * r.events} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.rssMb.toFixed(0)} |`,
-    );
-  }
-  return lines.join('\n');
+  return markdownTable(header, rows, (r) => [
+    r.clients,
+    (r.connectMs ?? NaN).toFixed(0),
+    r.mode === 'filtered' ? '`?tag=` the timed tag' : 'the whole bus',
+    r.noise ?? 0,
+    r.events,
+    `${r.delivered} of ${r.clients * r.events}`,
+    r.p50.toFixed(1),
+    r.p99.toFixed(1),
+    r.rssMb.toFixed(0),
+  ]);
 }

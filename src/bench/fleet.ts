@@ -7,6 +7,7 @@
  */
 import { openEventsClient, percentile, sleep, stamp } from './events-client.js';
 import { cpuMsOf, startLocalTarget, type Target } from './target.js';
+import { markdownTable } from './markdown-table.js';
 
 export interface FleetRow {
   minions: number;
@@ -159,16 +160,31 @@ export async function measureFleet(port: number, sizes: number[]): Promise<Fleet
 }
 
 export function fleetTable(rows: FleetRow[]): string {
-  const lines = [
-    '| minions | workload | status | answer | size | API CPU | CPU per minion | peak RSS | SSE p99 / max | GET / p99 / max |',
-    '|---|---|---|---|---|---|---|---|---|---|',
-  ];
-  for (const r of rows) {
-    lines.push(
-      `| ${r.minions} | ${r.workload} | ${r.status} | ${r.answerMs.toFixed(0)} ms | ${(r.answerBytes / 1e6).toFixed(2)} MB | ` +
-        `${r.apiCpuMs} ms | ${((r.apiCpuMs * 1000) / r.minions).toFixed(0)} µs | ${r.peakRssMb.toFixed(0)} MB | ` +
-        `${r.sseP99Ms.toFixed(0)} / ${r.sseMaxMs.toFixed(0)} ms | ${r.getP99Ms.toFixed(1)} / ${r.getMaxMs.toFixed(0)} ms |`,
-    );
-  }
-  return lines.join('\n');
+  return markdownTable(
+    [
+      'minions',
+      'workload',
+      'status',
+      'answer',
+      'size',
+      'API CPU',
+      'CPU per minion',
+      'peak RSS',
+      'SSE p99 / max',
+      'GET / p99 / max',
+    ],
+    rows,
+    (r) => [
+      r.minions,
+      r.workload,
+      r.status,
+      `${r.answerMs.toFixed(0)} ms`,
+      `${(r.answerBytes / 1e6).toFixed(2)} MB`,
+      `${r.apiCpuMs} ms`,
+      `${((r.apiCpuMs * 1000) / r.minions).toFixed(0)} µs`,
+      `${r.peakRssMb.toFixed(0)} MB`,
+      `${r.sseP99Ms.toFixed(0)} / ${r.sseMaxMs.toFixed(0)} ms`,
+      `${r.getP99Ms.toFixed(1)} / ${r.getMaxMs.toFixed(0)} ms`,
+    ],
+  );
 }

@@ -10,6 +10,7 @@
  * The sleeps' wall time after a burst should be that of the rested ones, within 1.2×.
  */
 import type { Target } from './target.js';
+import { markdownTable } from './markdown-table.js';
 
 export interface LongJobsRow {
   run: string;
@@ -103,14 +104,13 @@ export async function measureLongJobs(target: Target, token: string, options: Lo
 
 export function longJobsTable(rows: LongJobsRow[]): string {
   const rested = rows.find((r) => r.run.includes('rested'))?.wallS;
-  const lines = ['| run | calls | req/s or wall time | vs rested | failed |', '|---|---|---|---|---|'];
-  for (const r of rows) {
-    const figure = r.rps === undefined ? `${r.wallS?.toFixed(1)} s` : `${r.rps.toFixed(1)} req/s`;
-    const ratio =
-      r.wallS !== undefined && rested !== undefined && r.run.includes('test.sleep')
-        ? `${(r.wallS / rested).toFixed(2)}×`
-        : '';
-    lines.push(`| ${r.run} | ${r.calls} | ${figure} | ${ratio} | ${r.failed} |`);
-  }
-  return lines.join('\n');
+  return markdownTable(['run', 'calls', 'req/s or wall time', 'vs rested', 'failed'], rows, (r) => [
+    r.run,
+    r.calls,
+    r.rps === undefined ? `${r.wallS?.toFixed(1)} s` : `${r.rps.toFixed(1)} req/s`,
+    r.wallS !== undefined && rested !== undefined && r.run.includes('test.sleep')
+      ? `${(r.wallS / rested).toFixed(2)}×`
+      : '',
+    r.failed,
+  ]);
 }

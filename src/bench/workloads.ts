@@ -1,6 +1,7 @@
 /** Request workloads under autocannon: one row of the table each. */
 import autocannon from 'autocannon';
 import type { Credentials, Target } from './target.js';
+import { markdownTable } from './markdown-table.js';
 
 export interface Workload {
   name: string;
@@ -137,14 +138,13 @@ export async function measureVariant(
 }
 
 export function workloadTable(rows: Row[]): string {
-  const lines = [
-    '| workload | conc | req/s | p50 ms | p99 ms | failed | RSS MB after |',
-    '|---|---|---|---|---|---|---|',
-  ];
-  for (const r of rows) {
-    lines.push(
-      `| ${r.name} | ${r.connections} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.failures} | ${r.rssMb.toFixed(0)} |`,
-    );
-  }
-  return lines.join('\n');
+  return markdownTable(['workload', 'conc', 'req/s', 'p50 ms', 'p99 ms', 'failed', 'RSS MB after'], rows, (r) => [
+    r.name,
+    r.connections,
+    r.rps.toFixed(0),
+    r.p50,
+    r.p99,
+    r.failures,
+    r.rssMb.toFixed(0),
+  ]);
 }
