@@ -96,6 +96,8 @@ interface AppendedFile {
   option: string;
   name: string;
   maxPendingBytes: number;
+  /** Permissions the file is created with (less the umask). */
+  mode?: number;
 }
 
 const ACCESS_FILE: AppendedFile = {
@@ -107,6 +109,8 @@ const AUDIT_FILE: AppendedFile = {
   option: 'log_audit_file',
   name: 'audit log',
   maxPendingBytes: AUDIT_LOG_MAX_PENDING_BYTES,
+  // It says who ran what with which arguments: no one but its owner and group reads it.
+  mode: 0o640,
 };
 
 /**
@@ -122,10 +126,15 @@ function openAppended(
 ): LogFile | undefined {
   if (path === '') return undefined;
   if (role === 'primary') {
-    checkLogFile(path, file.option);
+    checkLogFile(path, file.option, file.mode);
     return undefined;
   }
-  return new LogFile(path, file.option, { onProblem: report, maxPendingBytes: file.maxPendingBytes, name: file.name });
+  return new LogFile(path, file.option, {
+    onProblem: report,
+    maxPendingBytes: file.maxPendingBytes,
+    name: file.name,
+    ...(file.mode !== undefined && { mode: file.mode }),
+  });
 }
 
 /** The settings were checked when read: compiling cannot fail here. */

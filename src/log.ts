@@ -97,10 +97,10 @@ export class LogFileError extends Error {
   }
 }
 
-/** Throws LogFileError when `path` cannot be opened for appending (created when missing). */
-export function checkLogFile(path: string, option: string): void {
+/** Throws LogFileError when `path` cannot be opened for appending (created when missing, with `mode`). */
+export function checkLogFile(path: string, option: string, mode = DEFAULT_LOG_MODE): void {
   try {
-    closeSync(openSync(path, 'a'));
+    closeSync(openSync(path, 'a', mode));
   } catch (err) {
     throw new LogFileError(path, option, err);
   }
@@ -112,7 +112,12 @@ export function checkLogFile(path: string, option: string): void {
  */
 export const LOG_FILE_WATCH_MS = 100;
 
+/** The permissions a log file is created with (less the umask): salt-api's own. */
+export const DEFAULT_LOG_MODE = 0o644;
+
 export interface LogFileOptions {
+  /** Permissions a missing file is created with (less the umask); {@link DEFAULT_LOG_MODE} unless said. */
+  mode?: number;
   /** Told when the file fails and writes again, and when lines start being dropped. */
   onProblem?: (message: string, err?: Error) => void;
   now?: () => number;
@@ -143,6 +148,7 @@ export class LogFile implements LineSink {
   private readonly now: () => number;
   private readonly bounded: boolean;
   private readonly name: string;
+  private readonly mode: number;
   private closed = false;
   private failing = false;
   private dropping = false;
@@ -158,7 +164,8 @@ export class LogFile implements LineSink {
     option: string,
     options: LogFileOptions = {},
   ) {
-    checkLogFile(path, option);
+    this.mode = options.mode ?? DEFAULT_LOG_MODE;
+    checkLogFile(path, option, this.mode);
     this.onProblem = options.onProblem ?? (() => {});
     this.now = options.now ?? Date.now;
     this.name = options.name ?? 'log file';
@@ -168,6 +175,7 @@ export class LogFile implements LineSink {
     this.sonic = pino.destination({
       dest: path,
       append: true,
+      mode: this.mode,
       sync: false,
       ...(options.maxPendingBytes !== undefined && { maxLength: options.maxPendingBytes }),
     });
@@ -205,7 +213,7 @@ export class LogFile implements LineSink {
   reopen(): void {
     if (this.closed) return;
     try {
-      closeSync(openSync(this.path, 'a'));
+      closeSync(openSync(this.path, 'a', this.mode));
     } catch (err) {
       this.onProblem(
         `${this.path}: cannot reopen the ${this.name}`,

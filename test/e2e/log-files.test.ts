@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, rename } from 'node:fs/promises';
+import { readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT_USAGE, runCli } from '../../src/main.js';
@@ -106,6 +106,8 @@ describe('log_access_file, log_error_file and log_audit_file', () => {
 
     const audit = await eventually(auditPath, (t) => t.includes('"kind":"login"'));
     expect(audit).toMatch(/^\{"time":"[^"]+","kind":"login","user":"alice","eauth":"pam","source":"127\.0\.0\.1",/);
+    // Created readable by its owner and group only (the umask may take more away, never add).
+    expect((await stat(auditPath)).mode & 0o077 & ~0o040).toBe(0);
 
     for (const text of [access, errors, audit, out.log, out.stderr]) {
       expect(text).not.toContain(token);
@@ -122,6 +124,7 @@ describe('log_access_file, log_error_file and log_audit_file', () => {
     const logout = await fetch(`${base}/logout`, { method: 'POST', headers: { 'X-Auth-Token': token } });
     expect(logout.status).toBe(200);
     expect(await eventually(auditPath, (t) => t.includes('"kind":"logout"'))).toContain('"user":"alice"');
+    expect((await stat(auditPath)).mode & 0o077 & ~0o040).toBe(0);
     expect(await readFile(`${auditPath}.1`, 'utf8')).not.toContain('"kind":"logout"');
     expect(await eventually(accessPath, (t) => t.includes('/stats-nope'))).toContain('"GET /stats-nope HTTP/1.1" 404 ');
     expect(await eventually(errorPath, (t) => t.includes('after rotation'))).toContain('after rotation');
