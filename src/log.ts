@@ -25,6 +25,8 @@ export const REDACTED_PATHS = [
 /** Where a log line can go: a stream, or a log file that can be reopened. */
 export interface LineSink {
   write(line: string): unknown;
+  /** Lines it had to drop (a LogFile bounded by `maxPendingBytes`), where it counts them. */
+  readonly dropped?: number;
 }
 
 /** A file that gets the log's lines from `level` up: `api_logfile`, `log_error_file`. */

@@ -223,6 +223,7 @@ async function observedMetrics(
       sessionCache: () => cacheHealth && { driver: cacheHealth.driver, ...cacheHealth.status() },
       sessionEvictions: () => sessions.evictions(),
       tokenLookups: () => app.tokenChecks.lookups(),
+      auditDropped: () => app.audit?.dropped,
     },
     { worker: workerSlot() },
   );

@@ -13,7 +13,7 @@ export type ExposedMetrics = Map<string, Map<string, Set<string>>>;
 
 const OUTCOMES: readonly RequestOutcome[] = ['ok', 'timeout', 'unavailable', 'error'];
 
-function stubSources(): MetricsSources {
+export function stubSources(): MetricsSources {
   return {
     sessions: () => 1,
     streams: () => ({ sse: 1, ws: 1, opened: 2, droppedSlow: 0 }),
@@ -36,6 +36,7 @@ function stubSources(): MetricsSources {
     sessionCache: () => ({ driver: 'redis', up: true, failures: 0 }),
     sessionEvictions: () => ({ userLimit: 0, storeFull: 0 }),
     tokenLookups: () => ({ asked: 0, cachedRefusals: 0, limited: 0 }),
+    auditDropped: () => 0,
   };
 }
 

@@ -1,6 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { AuditTrail } from '../../src/http/audit/audit-trail.js';
+import { SaltApidMetrics } from '../../src/http/stats/metrics.js';
+import { stubSources } from '../support/exposed-metrics.js';
 
 /** The audit trail's own part of a record: the time, where the request came from, and the line's shape. */
 
@@ -101,5 +103,17 @@ describe('AuditTrail.write', () => {
     trail.handled(request);
     expect(trail.isHandled(request)).toBe(true);
     expect(trail.isHandled(requestFrom('127.0.0.1'))).toBe(false);
+  });
+});
+
+describe('records the audit file dropped', () => {
+  it('are told by the trail and counted in saltapid_audit_records_dropped_total', async () => {
+    const sink = { write: () => false, dropped: 3 };
+    const trail = new AuditTrail(sink, { trustedProxies: [] });
+    expect(trail.dropped).toBe(3);
+    expect(new AuditTrail({ write: () => true }, { trustedProxies: [] }).dropped).toBe(0);
+    const metrics = new SaltApidMetrics({ ...stubSources(), auditDropped: () => trail.dropped });
+    sink.dropped = 5;
+    expect(await metrics.exposition()).toMatch(/^saltapid_audit_records_dropped_total 5$/m);
   });
 });

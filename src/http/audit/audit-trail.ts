@@ -40,6 +40,11 @@ export class AuditTrail {
     this.now = options.now ?? (() => new Date());
   }
 
+  /** Records the file dropped because the disk did not keep up (LogFile's `maxPendingBytes`). */
+  get dropped(): number {
+    return this.sink.dropped ?? 0;
+  }
+
   /**
    * The socket's address, and — only when that address is a trusted proxy — the client address
    * X-Forwarded-For gives, read from the right up to the first hop that is not trusted. Fastify's

@@ -49,6 +49,8 @@ export interface MetricsSources {
   sessionEvictions?(): SessionEvictions;
   /** Lookups of Salt tokens salt-apid has not seen (token-checks.ts). */
   tokenLookups?(): TokenLookupCounts;
+  /** Audit records dropped because the disk did not keep up; undefined without `log_audit_file`. */
+  auditDropped?(): number | undefined;
 }
 
 /** The session store's cache server: its driver, whether it answers, operations that failed. */
@@ -165,6 +167,12 @@ export class SaltApidMetrics {
       'saltapid_login_unanswered_total',
       'Password checks the master did not answer (time-out, unavailable); the login throttle counts them as failures',
       () => sources.credentials().loginUnanswered,
+    );
+    totalCounter(
+      this.registry,
+      'saltapid_audit_records_dropped_total',
+      'Audit records (log_audit_file) dropped because the disk did not take them fast enough',
+      () => sources.auditDropped?.() ?? 0,
     );
     new Counter({
       name: 'saltapid_token_lookups_total',
