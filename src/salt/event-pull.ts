@@ -142,6 +142,12 @@ export class EventPull {
    * probe connection is closed. So the bare probe goes first; only when it has not come back after
    * `bareProbeMs` does a prefixed probe follow (which a bare master would log as an exception, so
    * only a bare master slower than that ever sees one). The first probe to come back decides.
+   *
+   * A probe that comes back late still decides: a master whose bus is behind (10,000 returns
+   * arriving at once) may take longer than `probeTimeoutMs` to republish it, and guessing then would
+   * send every later event in a framing that master may drop without a word. So the probes go out
+   * again, up to {@link PROBE_ROUNDS} rounds, any of them answering; after that, fire() fails (the
+   * caller gets a 503) and the next one asks again.
    */
   private learnFraming(): Promise<EventFraming> {
     this.probing ??= this.runProbe().finally(() => {
@@ -151,48 +157,90 @@ export class EventPull {
   }
 
   private async runProbe(): Promise<EventFraming> {
-    for (;;) {
-      await this.publisher.waitConnected(this.options.probeTimeoutMs);
-      if (this.framingKnown) return this.framingKnown;
-      const connection = this.publisher.connections;
-      const seen = await this.probeOnce();
-      if (this.framingKnown) return this.framingKnown;
-      // The master went away meanwhile (and may be another release now): ask the new one.
-      if (connection !== this.publisher.connections || !this.publisher.connected) continue;
-      const framing: EventFraming = seen ?? 'bare';
-      this.framingKnown = framing;
-      this.options.logger?.info({ framing, probed: seen !== undefined }, 'learned the master event pull framing');
-      return framing;
+    /** Every probe of this run, by tag: whichever comes back, however late, tells the framing. */
+    const sent = new Map<string, EventFraming>();
+    const echo = new ProbeEcho(sent);
+    this.probeListeners.add(echo.listener);
+    try {
+      for (let round = 1; ; round++) {
+        await this.publisher.waitConnected(this.options.probeTimeoutMs);
+        if (this.framingKnown) return this.framingKnown;
+        const connection = this.publisher.connections;
+        const seen = await this.probeOnce(sent, echo);
+        if (this.framingKnown) return this.framingKnown;
+        // The master went away meanwhile (and may be another release now): ask the new one.
+        if (connection !== this.publisher.connections || !this.publisher.connected) {
+          echo.forget();
+          continue;
+        }
+        if (seen !== undefined) {
+          this.framingKnown = seen;
+          this.options.logger?.info({ framing: seen, rounds: round }, 'learned the master event pull framing');
+          return seen;
+        }
+        if (round >= PROBE_ROUNDS) {
+          throw new MasterUnavailableError(
+            `the master did not republish a framing probe fired into ${describeAddress(this.options.pull)} ` +
+              `within ${(PROBE_ROUNDS * this.options.probeTimeoutMs) / 1000} s: no event is fired until it does`,
+          );
+        }
+        this.options.logger?.warn(
+          { round, pull: describeAddress(this.options.pull) },
+          'no framing probe came back from the master yet (is its event bus behind?): probing again',
+        );
+      }
+    } finally {
+      this.probeListeners.delete(echo.listener);
     }
   }
 
-  /** One bare probe, then a prefixed one: the framing whose probe came back first, if any. */
-  private async probeOnce(): Promise<EventFraming | undefined> {
-    const tags = { bare: probeTag(), len32: probeTag() };
+  /** One bare probe, then a prefixed one: the framing of the first probe of this run to come back, if any. */
+  private async probeOnce(sent: Map<string, EventFraming>, echo: ProbeEcho): Promise<EventFraming | undefined> {
     const connections: Socket[] = [];
     const send = (framing: EventFraming): void => {
+      const tag = probeTag();
+      sent.set(tag, framing);
       const sock = openSocket(this.options.pull);
       sock.on('error', () => undefined);
-      sock.write(encodeEventFrame(tags[framing], {}, framing));
+      sock.write(encodeEventFrame(tag, {}, framing));
       connections.push(sock);
     };
-    let onProbe: ((seen: string) => void) | undefined;
     const timers: NodeJS.Timeout[] = [];
-    const echoed = new Promise<EventFraming | undefined>((resolve) => {
-      onProbe = (seen: string): void => {
-        if (seen === tags.bare) resolve('bare');
-        else if (seen === tags.len32) resolve('len32');
-      };
-      this.probeListeners.add(onProbe);
+    const seen = await new Promise<EventFraming | undefined>((resolve) => {
+      echo.onSeen = resolve;
+      if (echo.seen !== undefined) return resolve(echo.seen);
       timers.push(setTimeout(() => resolve(undefined), this.options.probeTimeoutMs));
-      timers.push(setTimeout(() => this.framingKnown ?? send('len32'), this.options.bareProbeMs));
+      timers.push(setTimeout(() => this.framingKnown ?? echo.seen ?? send('len32'), this.options.bareProbeMs));
       send('bare');
     });
-    const seen = await echoed;
+    echo.onSeen = undefined;
     for (const timer of timers) clearTimeout(timer);
-    if (onProbe) this.probeListeners.delete(onProbe);
     for (const sock of connections) sock.destroy();
     return seen;
+  }
+}
+
+/** Rounds of probes before fire() gives up (each waits `probeTimeoutMs`). */
+const PROBE_ROUNDS = 8;
+
+/** What came back of one run's probes: the first framing seen, and who waits for it. */
+class ProbeEcho {
+  seen: EventFraming | undefined;
+  onSeen: ((framing: EventFraming) => void) | undefined;
+
+  constructor(private readonly sent: Map<string, EventFraming>) {}
+
+  readonly listener = (tag: string): void => {
+    const framing = this.sent.get(tag);
+    if (framing === undefined) return;
+    this.seen ??= framing;
+    this.onSeen?.(this.seen);
+  };
+
+  /** A new master connection: what the old one echoed says nothing of the new one. */
+  forget(): void {
+    this.sent.clear();
+    this.seen = undefined;
   }
 }
 
