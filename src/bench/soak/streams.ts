@@ -52,13 +52,21 @@ const ORDER_KEEP_MS = 15 * 60_000;
 export class BusOrder {
   private readonly places = new Map<string, number>();
   private readonly added: Array<{ id: string; at: number }> = [];
+  /** The oldest entry of `added` still remembered (shifting a long array would copy it each time). */
+  private head = 0;
   private next = 0;
 
   add(id: string, now = Date.now()): void {
     if (this.places.has(id)) return;
     this.places.set(id, this.next++);
     this.added.push({ id, at: now });
-    while (this.added.length > 0 && this.added[0]!.at < now - ORDER_KEEP_MS) this.places.delete(this.added.shift()!.id);
+    while (this.head < this.added.length && this.added[this.head]!.at < now - ORDER_KEEP_MS) {
+      this.places.delete(this.added[this.head++]!.id);
+    }
+    if (this.head > 4096 && this.head * 2 > this.added.length) {
+      this.added.splice(0, this.head);
+      this.head = 0;
+    }
   }
 
   placeOf(id: string): number | undefined {
