@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SaltMap } from './codec/values.js';
+import type { EventIdentifier } from './event-frame.js';
 
 /**
  * Event ids that every reader of one master gives the same event: `<stamp>-<digest>`, where the
@@ -31,7 +32,7 @@ export function stampDigits(data: SaltMap): string | undefined {
  * salt-apid can read it, else the address of its publisher); `body` is the event's bytes as
  * published (`tag\n\n` + msgpack data).
  */
-export function eventIdentifier(master: string | Uint8Array): (body: Uint8Array, data: SaltMap) => string {
+export function eventIdentifier(master: string | Uint8Array): EventIdentifier {
   const seed = createHash('sha256').update(master).digest();
   return (body, data) => {
     const digest = createHash('sha256').update(seed).update(body).digest('hex').slice(0, DIGEST_HEX);

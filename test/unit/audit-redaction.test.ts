@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Float64 } from '../../src/python/float.js';
 import { SaltExt } from '../../src/salt/codec/values.js';
-import { holdsSecret, isSecretKey, redactCredentialsIn } from '../../src/http/audit/redaction.js';
+import { holdsSecret, looksLikeSecretKey, redactCredentialsIn } from '../../src/http/audit/redaction.js';
 import { ARGS_LIMITS, auditValue, FIELD_LIMITS, type AuditValueLimits } from '../../src/http/audit/audit-value.js';
 import { chunkSecrets, runFields } from '../../src/http/audit/chunk-fields.js';
 import { tokenRecord } from '../support/token-record.js';
@@ -9,7 +9,7 @@ import { threadCpuStopwatch } from '../support/fuzz.js';
 
 /** What the audit log writes of a request's values: secrets redacted, everything bounded. */
 
-describe('isSecretKey', () => {
+describe('looksLikeSecretKey', () => {
   it.each([
     'password',
     'PASSWORD',
@@ -25,10 +25,10 @@ describe('isSecretKey', () => {
     'cookie',
     'session_id',
     'private_key',
-  ])('%s names a secret', (key) => expect(isSecretKey(key)).toBe(true));
+  ])('%s names a secret', (key) => expect(looksLikeSecretKey(key)).toBe(true));
 
   it.each(['name', 'tgt', 'arg', 'kwarg', 'timeout', 'match', 'id_', 'ret', 'note'])('%s does not', (key) =>
-    expect(isSecretKey(key)).toBe(false),
+    expect(looksLikeSecretKey(key)).toBe(false),
   );
 });
 

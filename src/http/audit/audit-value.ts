@@ -6,7 +6,7 @@
 import { Float64 } from '../../python/float.js';
 import { SaltExt } from '../../salt/codec/values.js';
 import { emptyDict, safeText } from '../../dict.js';
-import { holdsSecret, isSecretKey, REDACTED, redactCredentialsIn } from './redaction.js';
+import { holdsSecret, looksLikeSecretKey, REDACTED, redactCredentialsIn } from './redaction.js';
 
 type AuditScalar = null | boolean | number | string;
 
@@ -115,7 +115,7 @@ class BoundedCopy {
       const key = safeText(rawKey);
       const written = this.key(key);
       // A null-prototype object: any key, `__proto__` included, is an own key.
-      out[written] = isSecretKey(key) ? REDACTED : this.value(item, depth + 1);
+      out[written] = looksLikeSecretKey(key) ? REDACTED : this.value(item, depth + 1);
     }
     return out;
   }

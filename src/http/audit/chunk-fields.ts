@@ -26,13 +26,18 @@ export function nameOf(value: SaltValue | undefined): string | null {
   return typeof value === 'string' ? value.slice(0, 256) : null;
 }
 
+/** Who holds `token` (a session's, a socket's): its user and eauth backend; null fields without one. */
+export function tokenWho(token: TokenRecord | undefined): AuditWho {
+  return { user: nameOf(token?.name), eauth: nameOf(token?.eauth) };
+}
+
 /**
  * Who runs `chunk`: the session's (or socket's) token when there is one; else nobody known yet for a
  * chunk naming a Salt token (the master goes by the token and ignores any `username` beside it: its
  * owner is looked up once the chunk ran); else the chunk's own `username` and `eauth`.
  */
 export function chunkWho(chunk: SaltMap, token: TokenRecord | undefined): AuditWho {
-  if (token !== undefined) return { user: nameOf(token.name), eauth: nameOf(token.eauth) };
+  if (token !== undefined) return tokenWho(token);
   if (Object.hasOwn(chunk, 'token')) return { user: null, eauth: null };
   return { user: nameOf(chunk['username']), eauth: nameOf(chunk['eauth']) };
 }

@@ -8,7 +8,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { errorStatus } from '../transport/errors.js';
 import { failureOutcome, type AuditOutcome } from './audit-record.js';
 import { auditValue, FIELD_LIMITS } from './audit-value.js';
-import { nameOf, presentedSecrets } from './chunk-fields.js';
+import { presentedSecrets, tokenWho } from './chunk-fields.js';
 
 /** The delivery as its route sees it: the tag it fires and the rule it falls under. */
 export interface HookDelivery {
@@ -38,8 +38,7 @@ export function auditHook(
   const token = request.saltSession?.session?.token;
   trail.write(request, {
     kind: 'hook',
-    user: nameOf(token?.name),
-    eauth: nameOf(token?.eauth),
+    ...tokenWho(token),
     tag: auditValue(delivery.tag, presentedSecrets(request), FIELD_LIMITS),
     ...(delivery.rule !== undefined && { rule: delivery.rule.slice(0, 256) }),
     auth: delivery.auth,

@@ -23,8 +23,12 @@ const SECRET_KEY_PARTS = [
 /** What a redacted value reads as. */
 export const REDACTED = '[redacted]';
 
-/** Whether `key` looks like it names a secret (case-insensitive; `monkey` counts too, by design). */
-export function isSecretKey(key: string): boolean {
+/**
+ * Whether `key` looks like it names a secret (case-insensitive; `monkey` counts too, by design). Wider
+ * than the config's `isSecretKey` (config/secret.ts), which reads whole words and spares `secret_file`:
+ * a request's arguments are anyone's words, and a record rather hides too much than too little.
+ */
+export function looksLikeSecretKey(key: string): boolean {
   const lower = key.toLowerCase();
   return SECRET_KEY_PARTS.some((part) => lower.includes(part));
 }
@@ -64,7 +68,7 @@ export function redactCredentialsIn(text: string): string {
   // Every pattern needs a separator: most arguments (names, globs, numbers) have none.
   if (!NEEDS_A_LOOK.test(text)) return text;
   const kwarg = KWARG_ARGUMENT.exec(text);
-  if (kwarg?.[1] !== undefined && isSecretKey(kwarg[1])) return `${kwarg[1]}=${REDACTED}`;
+  if (kwarg?.[1] !== undefined && looksLikeSecretKey(kwarg[1])) return `${kwarg[1]}=${REDACTED}`;
   return text
     .replace(SCHEME_CREDENTIAL, `$1$2${REDACTED}`)
     .replace(URL_PASSWORD, `$1${REDACTED}$2`)

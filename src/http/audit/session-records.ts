@@ -7,7 +7,7 @@ import type { TokenRecord } from '../../salt/clear-commands.js';
 import type { SaltMap } from '../../salt/codec/values.js';
 import { errorStatus } from '../transport/errors.js';
 import { failureOutcome } from './audit-record.js';
-import { nameOf } from './chunk-fields.js';
+import { nameOf, tokenWho } from './chunk-fields.js';
 
 /** A login the master accepted and that now has its session; a session ended by `POST /logout`. */
 export function auditSession(
@@ -19,8 +19,7 @@ export function auditSession(
 ): void {
   app.audit?.write(request, {
     kind,
-    user: nameOf(token.name),
-    eauth: nameOf(token.eauth),
+    ...tokenWho(token),
     outcome: 'ran',
     status: 200,
     duration_ms: reply.elapsedTime,

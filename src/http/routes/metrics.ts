@@ -5,8 +5,8 @@
  * `metrics_token_file`, `Authorization: Bearer <the file's token>` also opens it, and any other
  * bearer token is refused.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
-import { noPermission } from '../auth/auth.js';
+import type { FastifyInstance, HTTPMethods } from 'fastify';
+import { noPermission, type AuthGate } from '../auth/auth.js';
 import { HttpError } from '../transport/errors.js';
 import { bearerToken, MetricsToken } from '../auth/metrics-token.js';
 import { rejectOtherMethods, sendAllow } from './methods.js';
@@ -14,10 +14,8 @@ import { sessionScope } from './session-scope.js';
 
 const METRICS_METHODS: readonly HTTPMethods[] = ['GET', 'HEAD'];
 
-type Gate = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
-
 /** The metrics' gate: none, the API's own, or a bearer token from `metrics_token_file` before it. */
-function metricsGate(app: FastifyInstance): Gate[] {
+function metricsGate(app: FastifyInstance): AuthGate[] {
   const { metricsDisableAuth, metricsTokenFile } = app.settings.rest;
   if (metricsDisableAuth) return [];
   if (metricsTokenFile === undefined) return [app.authGate];
