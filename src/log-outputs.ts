@@ -16,7 +16,7 @@ import type { LogLevel } from './config/log-level.js';
 import type { MasterSettings, Settings } from './config/types.js';
 import { ACCESS_LOG_MAX_PENDING_BYTES } from './http/stats/access-log.js';
 import { AUDIT_LOG_MAX_PENDING_BYTES } from './http/audit/audit-trail.js';
-import { checkLogFile, createLogger, LogFile, LogFileError, type FileOutput } from './log.js';
+import { checkLogFile, createLogger, DEFAULT_LOG_MODE, LogFile, LogFileError, type FileOutput } from './log.js';
 import { TextLogFormat, type TextLogSpec } from './log-text.js';
 
 export interface LogOutputs {
@@ -97,13 +97,14 @@ interface AppendedFile {
   name: string;
   maxPendingBytes: number;
   /** Permissions the file is created with (less the umask). */
-  mode?: number;
+  mode: number;
 }
 
 const ACCESS_FILE: AppendedFile = {
   option: 'log_access_file',
   name: 'access log',
   maxPendingBytes: ACCESS_LOG_MAX_PENDING_BYTES,
+  mode: DEFAULT_LOG_MODE,
 };
 const AUDIT_FILE: AppendedFile = {
   option: 'log_audit_file',
@@ -133,7 +134,7 @@ function openAppended(
     onProblem: report,
     maxPendingBytes: file.maxPendingBytes,
     name: file.name,
-    ...(file.mode !== undefined && { mode: file.mode }),
+    mode: file.mode,
   });
 }
 
