@@ -11,6 +11,8 @@ import { ALLOWED_CN_UNREQUESTED, tlsOptions } from './http/transport/tls.js';
 import { createNetapi } from './salt/clients/netapi-dispatcher.js';
 import type { LowstateRunner } from './salt/clients/netapi.js';
 import { SaltMaster } from './salt/master.js';
+import { StreamFeed } from './salt/stream-feed/stream-feed.js';
+import type { EventGateway } from './http/context.js';
 import { pamForSsh, type PamLoad } from './salt/auth/pam.js';
 
 /**
@@ -23,6 +25,10 @@ export interface RunningServer {
   master: SaltMaster;
   netapi: LowstateRunner;
   sessions: SessionStore;
+  /** Whether the event streams are fed (their thread is connected to the bus, or they read the main connection). */
+  streamsFed(): boolean;
+  /** Subscriptions the event streams hold open now. */
+  streamSubscribers(): number;
   /** e.g. `https://127.0.0.1:8000` (`http://` with `disable_ssl`) */
   url: string;
   close(): Promise<void>;
@@ -106,6 +112,19 @@ async function saltCacheOf({ master, rest }: Settings, logger: Logger): Promise<
   return undefined;
 }
 
+/**
+ * What the event routes read and fire: events from the stream feed's thread where it runs (else
+ * from the main bus connection), fired through the main connection's pull socket.
+ */
+function streamEvents(master: SaltMaster, feed: StreamFeed | undefined): EventGateway {
+  if (feed === undefined) return master.bus;
+  return {
+    subscribe: (options) => feed.subscribe(options),
+    tap: (listener) => feed.tap(listener),
+    fire: (tag, data) => master.bus.fire(tag, data),
+  };
+}
+
 export interface StartServerOptions {
   settings: Settings;
   logger: Logger;
@@ -114,6 +133,8 @@ export interface StartServerOptions {
   auditLog?: LineSink;
   /** PAM for the ssh client; by default in this process where authenticate-pam loads. */
   pam?: PamLoad;
+  /** Node.js options of the event streams' thread (stream-feed.ts); by default this process's. */
+  streamFeedExecArgv?: string[];
 }
 
 /**
@@ -130,6 +151,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const master = SaltMaster.fromSettings(settings.master, logger.child({ component: 'master' }), {
     nameEvents: settings.rest.eventsIds,
   }).start();
+  const feed = StreamFeed.start({
+    pub: master.pub,
+    identity: master.eventIdentity,
+    logger: logger.child({ component: 'stream-feed' }),
+    execArgv: options.streamFeedExecArgv,
+  });
   const sshPam = pam ?? pamForSsh(settings.rest.sshPamInProcess);
   const netapi = createNetapi({
     master,
@@ -154,7 +181,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       master,
       netapi,
       sessions,
-      events: master.bus,
+      events: streamEvents(master, feed),
       masterStats: () => master.stats(),
       ...(cacheHealth && { cacheHealth }),
       ...(https && { https }),
@@ -165,6 +192,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   } catch (err) {
     await app?.close();
     master.close();
+    await feed?.close();
     throw err;
   }
   const listening = app;
@@ -177,11 +205,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     master,
     netapi,
     sessions,
+    streamsFed: () => (feed === undefined ? master.bus.connected : feed.connected),
+    streamSubscribers: () => (feed === undefined ? master.bus.stats().subscribers : feed.stats().subscribers),
     url: `${https ? 'https' : 'http'}://${host}:${port}`,
     close() {
       closing ??= closeWithDeadline(listening, settings.rest.shutdownTimeout * 1000, logger).finally(async () => {
         master.close();
-        await sessions.close();
+        await Promise.all([sessions.close(), feed?.close()]);
       });
       return closing;
     },

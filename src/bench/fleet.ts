@@ -6,7 +6,12 @@
  * every 50 ms, read with `?tag=` by a reader of their own) and the time of `GET /` (asked one after
  * another).
  */
-import { openEventsClient, percentile, sleep, stamp } from './events-client.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { percentile, sleep, stamp } from './events-client.js';
+import type { ProbeSighting } from './probe-watch.js';
 import { cpuMsOf, startLocalTarget, type Target } from './target.js';
 import { markdownTable } from './markdown-table.js';
 
@@ -18,9 +23,16 @@ export interface FleetRow {
   status: number;
   apiCpuMs: number;
   peakRssMb: number;
-  /** Delivery delay of the stamped events during the answer (p99, max). */
+  /** Delivery delay of the stamped events during the answer, from their post (p99, max). */
   sseP99Ms: number;
   sseMaxMs: number;
+  /** Of that: how late they passed on the master's bus (p99), and what salt-apid added after it (p99, max). */
+  busP99Ms: number;
+  addedP99Ms: number;
+  addedMaxMs: number;
+  /** Probe events posted during the answer, and how many of them `/events` delivered. */
+  probes: number;
+  probesDelivered: number;
   /** `GET /` answered during it (p99, max). */
   getP99Ms: number;
   getMaxMs: number;
@@ -67,11 +79,36 @@ async function loopUntil<T>(stop: () => boolean, during: () => Promise<T | undef
   return out;
 }
 
+/** The probe watcher (probe-watch.ts) in a process of its own, connected and ready. */
+async function startProbeWatch(target: Target, token: string) {
+  const args = ['--url', target.base, '--token', token, '--tag', PROBE_TAG];
+  if (target.sockDir !== undefined) args.push('--pub', join(target.sockDir, 'master_event_pub.ipc'));
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'probe-watch.js'), ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const first = await lines.next();
+  if (first.value !== 'ready') throw new Error('the probe watcher did not start');
+  return {
+    /** The probes seen since the last report. */
+    report: async (): Promise<ProbeSighting[]> => {
+      child.stdin.write('report\n');
+      const line = await lines.next();
+      return JSON.parse(String(line.value)) as ProbeSighting[];
+    },
+    close: async (): Promise<void> => {
+      child.stdin.end();
+      await once(child, 'exit');
+    },
+  };
+}
+
+const sorted = (values: number[]): number[] => values.sort((a, b) => a - b);
+
 async function measureOne(target: Target, token: string, minions: number, workload: Workload, jid: string) {
-  // A reader of the probes only (`?tag=`): it times what the answer's work does to other streams,
-  // not how fast this process can read 10,000 returns (a whole-bus reader that falls behind by
-  // then is cut off as a slow consumer, and times nothing).
-  const events = await openEventsClient(target, token, PROBE_TAG, `?tag=${PROBE_TAG}`);
+  // The probes are read with `?tag=` by a process of their own: they time what the answer's work
+  // does to other streams, not how fast this process can read 10,000 returns or a 100 MB answer.
+  const watch = await startProbeWatch(target, token);
   let done = false;
   let probesFired = 0;
   const stopped = (): boolean => done;
@@ -82,6 +119,7 @@ async function measureOne(target: Target, token: string, minions: number, worklo
       body: JSON.stringify({ sent: stamp() }),
     }).catch(() => undefined);
     if (res?.status === 200) probesFired++;
+    else process.stderr.write(`(probe ${res?.status ?? 'failed'}) `);
     await res?.body?.cancel();
     await sleep(50);
     return undefined;
@@ -107,12 +145,21 @@ async function measureOne(target: Target, token: string, minions: number, worklo
   // Events posted during the answer may still be on their way (held up behind the answer's own
   // work): each is waited for, up to a minute, so that its delay counts rather than vanishes.
   const deadline = performance.now() + 60_000;
-  while (events.latencies.length < probesFired && performance.now() < deadline) await sleep(20);
-  events.close();
-  if (events.latencies.length < probesFired) {
-    process.stderr.write(`(${probesFired - events.latencies.length} of ${probesFired} probe events never came) `);
+  const probes: ProbeSighting[] = [];
+  for (;;) {
+    probes.push(...(await watch.report()));
+    if (probes.filter((p) => p.sse !== undefined).length >= probesFired || performance.now() > deadline) break;
+    await sleep(20);
   }
-  const sse = [...events.latencies].sort((a, b) => a - b);
+  await watch.close();
+  const delivered = probes.filter((p): p is ProbeSighting & { sse: number } => p.sse !== undefined);
+  if (delivered.length < probesFired) {
+    process.stderr.write(`(${probesFired - delivered.length} of ${probesFired} probe events never came) `);
+  }
+  const sse = sorted(delivered.map((p) => p.sse - p.sent));
+  const onBus = delivered.filter((p): p is typeof p & { bus: number } => p.bus !== undefined);
+  const bus = sorted(onBus.map((p) => p.bus - p.sent));
+  const added = sorted(onBus.map((p) => p.sse - p.bus));
   const getSorted = getTimes.sort((a, b) => a - b);
   return {
     minions,
@@ -124,6 +171,11 @@ async function measureOne(target: Target, token: string, minions: number, worklo
     peakRssMb: Math.max(...rssSamples),
     sseP99Ms: percentile(sse, 99),
     sseMaxMs: sse.at(-1) ?? NaN,
+    probes: probesFired,
+    probesDelivered: delivered.length,
+    busP99Ms: percentile(bus, 99),
+    addedP99Ms: percentile(added, 99),
+    addedMaxMs: added.at(-1) ?? NaN,
     getP99Ms: percentile(getSorted, 99),
     getMaxMs: getSorted.at(-1) ?? NaN,
   } satisfies FleetRow;
@@ -153,7 +205,8 @@ export async function measureFleetOn(target: Target, minions: number): Promise<F
     if (jid === '') jid = await lastJid(target, token);
     process.stderr.write(
       `${row.answerMs.toFixed(0)} ms, ${(row.answerBytes / 1e6).toFixed(1)} MB, CPU ${row.apiCpuMs} ms, ` +
-        `peak RSS ${row.peakRssMb.toFixed(0)} MB, SSE p99 ${row.sseP99Ms.toFixed(0)} ms, GET / max ${row.getMaxMs.toFixed(0)} ms\n`,
+        `peak RSS ${row.peakRssMb.toFixed(0)} MB, ${row.probesDelivered}/${row.probes} probes, SSE p99 ${row.sseP99Ms.toFixed(0)} ms ` +
+        `(bus ${row.busP99Ms.toFixed(0)}, added ${row.addedP99Ms.toFixed(0)} / ${row.addedMaxMs.toFixed(0)}), GET / max ${row.getMaxMs.toFixed(0)} ms\n`,
     );
     rows.push(row);
   }
@@ -186,6 +239,8 @@ export function fleetTable(rows: FleetRow[]): string {
       'CPU per minion',
       'peak RSS',
       'SSE p99 / max',
+      'on the bus p99',
+      'added p99 / max',
       'GET / p99 / max',
     ],
     rows,
@@ -199,6 +254,8 @@ export function fleetTable(rows: FleetRow[]): string {
       `${((r.apiCpuMs * 1000) / r.minions).toFixed(0)} µs`,
       `${r.peakRssMb.toFixed(0)} MB`,
       `${r.sseP99Ms.toFixed(0)} / ${r.sseMaxMs.toFixed(0)} ms`,
+      `${r.busP99Ms.toFixed(0)} ms`,
+      `${r.addedP99Ms.toFixed(0)} / ${r.addedMaxMs.toFixed(0)} ms`,
       `${r.getP99Ms.toFixed(1)} / ${r.getMaxMs.toFixed(0)} ms`,
     ],
   );

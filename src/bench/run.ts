@@ -4,7 +4,7 @@
  * real deployment (master, salt-apid, load generator), or — with `--url` — any running
  * salt-api-compatible server, the original included:
  *
- *   npm run bench -- --url http://127.0.0.1:8000 --user saltdev --password saltdev [--eauth pam] [--pid N]
+ *   npm run bench -- --url http://127.0.0.1:8000 --user saltdev --password saltdev [--eauth pam] [--pid N] [--sock-dir DIR]
  *
  * Prints Markdown tables for BENCHMARKS.md and writes .bench/results.json. BENCH_DURATION (seconds
  * per workload, default 10) and BENCH_ONLY (a substring of workload names, `SSE fan-out`,
@@ -44,13 +44,15 @@ const { values } = parseArgs({
     password: { type: 'string', default: DEMO_CREDENTIALS.password },
     eauth: { type: 'string', default: DEMO_CREDENTIALS.eauth },
     pid: { type: 'string' },
+    'sock-dir': { type: 'string' },
   },
 });
 
 async function openTarget(): Promise<Target> {
   if (values.url === undefined) return startLocalTarget(Number(process.env['BENCH_PORT'] ?? 18080));
   const credentials = { username: values.user, password: values.password, eauth: values.eauth };
-  return remoteTarget(values.url, credentials, values.pid === undefined ? undefined : Number(values.pid));
+  const pid = values.pid === undefined ? undefined : Number(values.pid);
+  return remoteTarget(values.url, credentials, pid, values['sock-dir']);
 }
 
 function wanted(section: string, byDefault: boolean): boolean {

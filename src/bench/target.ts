@@ -23,6 +23,8 @@ export interface Target {
   credentials: Credentials;
   /** Whether the target is salt-apid on the demo master started by the bench. */
   local: boolean;
+  /** The master's `sock_dir`, when known (`--sock-dir` for a remote one): the bench may watch its bus. */
+  sockDir: string | undefined;
   /** The server's process, when known (`--pid` for a remote one). */
   pid: number | undefined;
   /** The server's RSS in MB, or NaN when its process is not known. */
@@ -161,6 +163,7 @@ export async function startLocalTarget(
       port,
       credentials: DEMO_CREDENTIALS,
       local: true,
+      sockDir: join(work, 'sock'),
       pid: api.pid,
       rss: () => rssOf(api.pid),
       login: loginWith(base, DEMO_CREDENTIALS),
@@ -175,7 +178,12 @@ export async function startLocalTarget(
 }
 
 /** A server that runs already (the original salt-api, or salt-apid on a real master). */
-export async function remoteTarget(url: string, credentials: Credentials, pid: number | undefined): Promise<Target> {
+export async function remoteTarget(
+  url: string,
+  credentials: Credentials,
+  pid: number | undefined,
+  sockDir?: string,
+): Promise<Target> {
   const parsed = new URL(url);
   if (parsed.protocol !== 'http:') throw new Error(`--url must be an http:// URL, got ${url}`);
   const base = `${parsed.protocol}//${parsed.host}${parsed.pathname.replace(/\/+$/, '')}`;
@@ -187,6 +195,7 @@ export async function remoteTarget(url: string, credentials: Credentials, pid: n
     port: Number(parsed.port || 80),
     credentials,
     local: false,
+    sockDir,
     pid,
     rss: () => rssOf(pid),
     login: loginWith(base, credentials),

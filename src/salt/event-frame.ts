@@ -15,6 +15,8 @@ export interface SaltEvent {
   data: SaltMap;
   /** Its id (event-id.ts), where the bus was asked to name the events it reads. */
   id?: string;
+  /** `{"data": …, "tag": …}` as salt-api's streams write it, where its reader made it already. */
+  readonly json?: string;
 }
 
 /** Names an event from its bytes as published and its decoded data (event-id.ts). */
@@ -42,6 +44,12 @@ export function frameBody(body: Buffer, framing: EventFraming): Buffer {
   return Buffer.concat([prefix, wrapper]);
 }
 
+/** The tag of event bytes (what comes before the first `\n\n`), without decoding the data. */
+export function eventTag(body: Buffer): string {
+  const sep = body.indexOf(TAG_END);
+  return body.toString('utf8', 0, sep < 0 ? body.length : sep);
+}
+
 /** Splits event bytes at the first `\n\n` into tag and data (Salt's `SaltEvent.unpack`). */
 export function decodeEventBody(body: Uint8Array): SaltEvent {
   const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.length);
@@ -63,7 +71,8 @@ function wrapperBody(wrapper: SaltValue): Buffer {
   throw new InvalidMsgpack('event frame has no body');
 }
 
-export type FrameResult = { event: SaltEvent } | { error: Error };
+/** A frame's event, with its bytes as published (a view into the bytes read); or why it did not decode. */
+export type FrameResult = { event: SaltEvent; body: Buffer } | { error: Error };
 
 /**
  * Incremental reader for the publisher socket. The framing is decided once, on the first byte
@@ -87,12 +96,20 @@ export class EventFrameReader {
   }
 
   push(chunk: Buffer): FrameResult[] {
+    return this.frames(chunk).map((body) => this.decode(body));
+  }
+
+  /**
+   * The frames of a chunk, undecoded: each event's bytes as published (views into the bytes read).
+   * Read their tags with {@link eventTag}, decode them with {@link decodeEventBody}.
+   */
+  frames(chunk: Buffer): Buffer[] {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     if (this.buffered < this.awaiting || this.buffered === 0) return [];
     const pending = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
     this.decideFraming(pending);
-    const results: FrameResult[] = [];
+    const results: Buffer[] = [];
     let offset = 0;
     for (;;) {
       const next = this.framingSeen === 'bare' ? this.nextBare(pending, offset) : this.nextPrefixed(pending, offset);
@@ -101,7 +118,7 @@ export class EventFrameReader {
         break;
       }
       offset = next.end;
-      results.push(this.decode(next.body));
+      results.push(next.body);
     }
     const rest = pending.subarray(offset);
     this.chunks = rest.length === 0 ? [] : [rest];
@@ -144,7 +161,7 @@ export class EventFrameReader {
     try {
       const event = decodeEventBody(body);
       if (this.identify !== undefined) event.id = this.identify(body, event.data);
-      return { event };
+      return { event, body };
     } catch (err) {
       return { error: err instanceof Error ? err : new Error(String(err)) };
     }

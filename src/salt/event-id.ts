@@ -14,7 +14,8 @@ import type { EventIdentifier } from './event-frame.js';
  */
 
 const DIGEST_HEX = 24;
-const NO_STAMP = '0'.repeat(20);
+/** The stamp part of the id of an event without a `_stamp`. */
+export const NO_STAMP = '0'.repeat(20);
 const STAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?/;
 const EVENT_ID = /^(\d{20})-([0-9a-f]{24})$/;
 

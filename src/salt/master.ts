@@ -83,8 +83,13 @@ export class SaltMaster {
   readonly channel: RequestChannel;
   readonly bus: EventBus;
   readonly commands: ClearCommands;
+  /** The publisher's address, and what names its events (if they are named): a second reader needs both. */
+  readonly pub: BusAddress;
+  readonly eventIdentity: string | Uint8Array | undefined;
 
   constructor(options: SaltMasterOptions) {
+    this.pub = options.pub;
+    this.eventIdentity = options.eventIdentity;
     this.channel = new RequestChannel({
       endpoint: options.requestEndpoint,
       ...(options.requestTimeoutMs !== undefined && { timeoutMs: options.requestTimeoutMs }),

@@ -10,6 +10,11 @@ import type { TagMatcher } from './tag-match.js';
  */
 export interface SubscriptionOptions {
   match?: TagMatcher;
+  /**
+   * The `fnmatch` globs `match` was made of (a `?tag=` filter), where it was: a reader in another
+   * thread (stream-feed/) then sends only the events they match. Without them it sends every event.
+   */
+  tags?: readonly string[];
   maxQueue?: number;
   overflow?: 'error' | 'drop-oldest';
 }

@@ -69,6 +69,20 @@ describe('/events', () => {
     expect(dataLine).not.toContain('f00d');
   });
 
+  it('is fed by a thread of its own: a stream holds nothing on the main bus connection, and its filter picks what the thread sends', async () => {
+    const api = await start();
+    const { token } = await login(api);
+    const onMainBus = api.server.master.stats().bus.subscribers;
+    const sse = await SseClient.open(api, '/events?tag=salt/test/feed/*', { 'X-Auth-Token': token });
+    await waitUntil(() => api.server.streamSubscribers() === 1);
+    for (let n = 0; n < 20; n++)
+      api.demo.fireEvent(n % 2 === 0 ? `salt/test/feed/${n}` : `salt/test/other/${n}`, { n });
+    await sse.waitFor('tag: salt/test/feed/18\n');
+    expect(api.server.master.stats().bus.subscribers).toBe(onMainBus);
+    expect(sse.text.match(/^tag: .*$/gm)).toEqual(Array.from({ length: 10 }, (_, i) => `tag: salt/test/feed/${2 * i}`));
+    sse.close();
+  });
+
   it('accepts the session id as cookie, in the path and as ?token=, and a raw Salt token', async () => {
     const api = await start();
     const { token } = await login(api);

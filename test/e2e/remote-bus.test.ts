@@ -8,6 +8,7 @@ import { PAM_ON_MASTER } from '../../src/salt/auth/pam.js';
 import { settingsForDemo } from '../../src/demo/settings.js';
 import { freePort } from '../support/net.js';
 import pino from 'pino';
+import { STREAM_FEED_EXEC_ARGV } from '../support/cli-process.js';
 
 /**
  * salt-apid on another host than the master: the master runs its event bus over TCP
@@ -67,9 +68,14 @@ describe('the event bus over TCP, through a tunnel', () => {
       ...onDemo,
       master: { ...onDemo.master, ipcMode: 'tcp' as const, tcpMasterPubPort: pub.port, tcpMasterPullPort: pull.port },
     };
-    const server = await startServer({ settings, logger: pino({ level: 'silent' }), pam: PAM_ON_MASTER });
+    const server = await startServer({
+      settings,
+      logger: pino({ level: 'silent' }),
+      pam: PAM_ON_MASTER,
+      streamFeedExecArgv: STREAM_FEED_EXEC_ARGV,
+    });
     closers.push(() => server.close());
-    while (!server.master.available) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (!server.master.available || !server.streamsFed()) await new Promise((resolve) => setTimeout(resolve, 10));
     const remote = { url: server.url, call: (path: string, init?: RequestInit) => fetch(server.url + path, init) };
     const { token } = await login(remote);
     const sse = await SseClient.open(remote, '/events', { 'X-Auth-Token': token });

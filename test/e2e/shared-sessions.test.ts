@@ -14,6 +14,7 @@ import { startDemo } from '../support/demo.js';
 import { freePort } from '../support/net.js';
 import { testSettings } from '../support/settings.js';
 import { pollUntil } from '../support/poll.js';
+import { STREAM_FEED_EXEC_ARGV } from '../support/cli-process.js';
 
 /**
  * `session_store: cache`: two salt-apid instances of one (demo) master sharing sessions through
@@ -45,7 +46,12 @@ async function cluster(): Promise<Cluster> {
         { ...base, rest: { ...base.rest, host: '127.0.0.1', port: await freePort() } },
         demo,
       );
-      const server = await startServer({ settings, logger: pino({ level: 'silent' }), pam: PAM_ON_MASTER });
+      const server = await startServer({
+        settings,
+        logger: pino({ level: 'silent' }),
+        pam: PAM_ON_MASTER,
+        streamFeedExecArgv: STREAM_FEED_EXEC_ARGV,
+      });
       let closed = false;
       cleanups.push(async () => {
         if (!closed) await server.close();
@@ -55,7 +61,7 @@ async function cluster(): Promise<Cluster> {
         closed = true;
         await close();
       };
-      while (!server.master.available) await new Promise((resolve) => setTimeout(resolve, 10));
+      while (!server.master.available || !server.streamsFed()) await new Promise((resolve) => setTimeout(resolve, 10));
       return server;
     },
   };

@@ -107,7 +107,7 @@ async function saltToken(api: ApiUnderTest): Promise<string> {
 
 /** One client of every stream view, all subscribed. */
 async function openEveryView(api: ApiUnderTest, session: string, salt: string) {
-  const subscribers = api.server.master.stats().bus.subscribers;
+  const subscribers = api.server.streamSubscribers();
   const sse = await SseClient.open(api, '/events', { 'X-Auth-Token': session });
   const raw = await WsEventClient.open(api, '/ws', { 'X-Auth-Token': session });
   const formatted = await WsEventClient.open(api, '/ws?format_events', { 'X-Auth-Token': session });
@@ -117,7 +117,7 @@ async function openEveryView(api: ApiUnderTest, session: string, salt: string) {
   await formatted.say(READY);
   tornadoAll.socket.send(READY);
   tornadoFormatted.socket.send(READY);
-  await waitUntil(() => api.server.master.stats().bus.subscribers >= subscribers + 5);
+  await waitUntil(() => api.server.streamSubscribers() >= subscribers + 5);
   return { sse, raw, formatted, tornadoAll, tornadoFormatted };
 }
 

@@ -207,10 +207,10 @@ describe('rest_tornado /all_events and /formatted_events', () => {
     const api = await start();
     const token = await saltToken(api);
     const client = await WsEventClient.open(api, `/all_events/${token}`);
-    const subscribers = api.server.master.stats().bus.subscribers;
+    const subscribers = api.server.streamSubscribers();
     client.socket.send(READY);
     // Nothing answers the message itself: wait for the stream's subscription, then fire.
-    await waitUntil(() => api.server.master.stats().bus.subscribers > subscribers);
+    await waitUntil(() => api.server.streamSubscribers() > subscribers);
     api.demo.fireEvent('salt/test/tornado', { n: 3 });
     const frame = await client.waitFor(isFrameOf('salt/test/tornado'));
     const stamp = /"_stamp": "([^"]+)"/.exec(frame)?.[1];

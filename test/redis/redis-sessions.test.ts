@@ -10,6 +10,7 @@ import { startServer, type RunningServer } from '../../src/server.js';
 import { startDemo } from '../support/demo.js';
 import { freePort } from '../support/net.js';
 import { testSettings } from '../support/settings.js';
+import { STREAM_FEED_EXEC_ARGV } from '../support/cli-process.js';
 
 /**
  * Salt's `redis` cache driver against a real redis-server (started by test/redis/with-redis.mjs),
@@ -76,7 +77,12 @@ describe('session_store: cache with cache: redis', () => {
       { ...base, rest: { ...base.rest, host: '127.0.0.1', port: await freePort() } },
       demo,
     );
-    const server = await startServer({ settings, logger: pino({ level: 'silent' }), pam: PAM_ON_MASTER });
+    const server = await startServer({
+      settings,
+      logger: pino({ level: 'silent' }),
+      pam: PAM_ON_MASTER,
+      streamFeedExecArgv: STREAM_FEED_EXEC_ARGV,
+    });
     cleanups.push(() => server.close());
     while (!server.master.available) await new Promise((resolve) => setTimeout(resolve, 10));
     return server;

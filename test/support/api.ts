@@ -10,6 +10,7 @@ import { freePort } from './net.js';
 import type { MasterSettings } from '../../src/config/types.js';
 import { testSettings, type SettingsOverrides } from './settings.js';
 import type { LineSink } from '../../src/log.js';
+import { STREAM_FEED_EXEC_ARGV } from './cli-process.js';
 
 /** salt-apid on a real socket in front of a demo master, as the API tests drive it. */
 export interface ApiUnderTest {
@@ -50,13 +51,15 @@ async function serveDemo(demo: DemoMaster, options: StartApiOptions): Promise<Ru
     ...(options.auditLog && { auditLog: options.auditLog }),
     // The demo master simulates PAM (saltdev/saltdev); the real binding has its own test.
     pam: PAM_ON_MASTER,
+    // The streams' thread runs the TypeScript sources too (stream-feed.ts).
+    streamFeedExecArgv: STREAM_FEED_EXEC_ARGV,
   });
 }
 
 export async function startApi(options: StartApiOptions = {}): Promise<ApiUnderTest> {
   const { demo, cleanup } = await startDemo(options.demo);
   const server = await serveDemo(demo, options);
-  await waitFor(() => server.master.available);
+  await waitFor(() => server.master.available && server.streamsFed());
   return {
     url: server.url,
     server,
@@ -103,7 +106,7 @@ export function apiForFile(options: StartApiOptions = {}): ApiUnderTest {
 /** Another salt-apid in front of `api`'s demo master: a second instance on one master (the caller closes it). */
 export async function serveBeside(api: ApiUnderTest, options: StartApiOptions = {}): Promise<RunningServer> {
   const server = await serveDemo(api.demo, options);
-  await waitFor(() => server.master.available);
+  await waitFor(() => server.master.available && server.streamsFed());
   return server;
 }
 

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const LOADER = fileURLToPath(new URL('./ts-loader.mjs', import.meta.url));
+/** Node.js options of a thread that runs salt-apid's TypeScript sources (the event streams' thread). */
+export const STREAM_FEED_EXEC_ARGV = ['--import', LOADER];
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
 /** salt-apid as its own process (src/cli.ts run from source, or a build), with what it printed so far. */

@@ -82,7 +82,7 @@ async function stream(
   const subscription = app.events.subscribe({
     maxQueue: STREAM_QUEUE,
     overflow: 'error',
-    ...(wanted && { match: wanted }),
+    ...(wanted && { match: wanted, tags: wanted.globs }),
   });
   // Subscribed first, then the ring read: nothing falls between the replay and the live events.
   const resumed = resumeFrom(app.eventRing, request.headers['last-event-id'], wanted ?? (() => true));

@@ -179,7 +179,11 @@ function openSocket(context: WsContext, mode: Mode, socket: EventSocket, request
     subscribe: () => {
       // `?tag=` globs, compiled before the upgrade (in preValidation).
       const { wanted } = creds;
-      return app.events.subscribe({ maxQueue: STREAM_QUEUE, overflow: 'error', ...(wanted && { match: wanted }) });
+      return app.events.subscribe({
+        maxQueue: STREAM_QUEUE,
+        overflow: 'error',
+        ...(wanted && { match: wanted, tags: wanted.globs }),
+      });
     },
     frames,
     onReady,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { SaltEvent } from '../../salt/event-frame.js';
-import { stampDigits, stampOfEventId } from '../../salt/event-id.js';
+import { NO_STAMP, stampDigits, stampOfEventId } from '../../salt/event-id.js';
 import { DEFAULT_EVENTS_REPLAY_MAX_BYTES } from '../../config/rest-settings.js';
 import { eventJson } from './sse.js';
 
@@ -63,6 +63,13 @@ export function serializedSize(event: SaltEvent): number {
   return Buffer.byteLength(eventJson(event), 'utf8');
 }
 
+/** The event's `_stamp` as digits: from its id where it has one (no decoding), else from its data. */
+function stampOf(event: SaltEvent): string {
+  const fromId = event.id === undefined ? undefined : stampOfEventId(event.id);
+  if (fromId !== undefined) return fromId === NO_STAMP ? '' : fromId;
+  return stampDigits(event.data) ?? '';
+}
+
 export class EventRing {
   readonly boot = randomBytes(4).toString('hex');
   private readonly entries: Array<Entry | undefined> = [];
@@ -95,7 +102,7 @@ export class EventRing {
     // The same bytes published twice are one id; the second gets its place in this ring appended.
     const named = event.id ?? `${this.boot}-${seq}`;
     const id = this.seqOfId.has(named) ? `${named}.${seq}` : named;
-    const stamp = stampDigits(event.data) ?? '';
+    const stamp = stampOf(event);
     const bytes = this.sizeOf(event);
     const entry: Entry = { seq, id, stamp, at: this.now(), event: undefined, bytes: 0 };
     this.entryOf.set(event, entry);

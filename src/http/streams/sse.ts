@@ -36,6 +36,7 @@ const framed = new WeakMap<SaltEvent, string>();
 
 /** The JSON salt-api puts after `data: ` (also the `/ws` payload), computed once per event. */
 export function eventJson(event: SaltEvent): string {
+  if (event.json !== undefined) return event.json;
   let json = jsonOf.get(event);
   if (json === undefined) {
     json = jsonDumps({ data: event.data, tag: event.tag });

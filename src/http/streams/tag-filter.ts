@@ -1,7 +1,8 @@
 import { HttpError } from '../transport/errors.js';
-import { codePoints, CompiledGlob, type MatchMeter } from './tag-glob.js';
+import { codePoints, CompiledGlob, MAX_FILTERED_TAG_LENGTH, type MatchMeter } from '../../salt/tag-glob.js';
 
-export type { MatchMeter } from './tag-glob.js';
+export type { MatchMeter } from '../../salt/tag-glob.js';
+export { MAX_FILTERED_TAG_LENGTH } from '../../salt/tag-glob.js';
 
 /**
  * `?tag=<glob>` on `/events` and `/ws` (salt-apid's own; repeatable): only events whose tag
@@ -9,7 +10,7 @@ export type { MatchMeter } from './tag-glob.js';
  * that wants job returns does not receive the whole bus.
  *
  * Every stream's filter runs on every bus event, so its cost is bounded three ways: a few dozen
- * short globs, each compiled once (src/http/streams/tag-glob.ts) to match in time linear in the tag; tags
+ * short globs, each compiled once (src/salt/tag-glob.ts) to match in time linear in the tag; tags
  * longer than {@link MAX_FILTERED_TAG_LENGTH} match no filter at all (Salt's own tags are far
  * shorter: a hook path or a custom `event.send` tag is what grows them); and streams filtering
  * with the same glob share one answer per event.
@@ -17,15 +18,9 @@ export type { MatchMeter } from './tag-glob.js';
 
 export const MAX_GLOBS = 32;
 export const MAX_GLOB_LENGTH = 256;
-/**
- * The longest tag a filter looks at; a longer one is left out of every filtered stream (streams
- * without `?tag=` still get it). Salt's tags are short: `salt/job/<jid>/ret/<minion id>` stays
- * under 300 characters with a minion id of 255; 2,048 leaves room for beacons that put a file path
- * in their tag.
- */
-export const MAX_FILTERED_TAG_LENGTH = 2048;
 
-export type TagFilter = (tag: string) => boolean;
+/** A stream's filter, with the globs it was made of (the stream feed's thread filters with them too). */
+export type TagFilter = ((tag: string) => boolean) & { readonly globs: readonly string[] };
 
 /** Compiled globs kept for streams to share; emptied when full. */
 const MAX_SHARED_GLOBS = 256;
@@ -87,10 +82,12 @@ export function tagFilter(values: string | string[] | undefined, meter: MatchMet
       shape: 'envelope',
     });
   }
-  const compiled = [...new Set(globs)].map(sharedGlob);
-  return (tag) => {
+  const unique = [...new Set(globs)];
+  const compiled = unique.map(sharedGlob);
+  const filter = (tag: string): boolean => {
     meter.steps++;
     if (tag.length > MAX_FILTERED_TAG_LENGTH) return false;
     return compiled.some((glob) => glob.test(tag, meter));
   };
+  return Object.assign(filter, { globs: unique });
 }

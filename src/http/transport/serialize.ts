@@ -3,6 +3,7 @@
  * `json.dumps` or salt-api's YAML.
  */
 import { Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { jsonDumps } from '../../python/json-dumps.js';
 import { jsonDumpsChunks } from '../../python/json-chunks.js';
 import { dumpYamlChunks } from '../../python/yaml-chunks.js';
@@ -77,10 +78,16 @@ export function serializeBody(
     return bytes;
   };
   return Readable.from(
-    (function* (): Generator<Buffer> {
+    (async function* (): AsyncGenerator<Buffer> {
       yield counted(head);
       yield counted(second.value);
-      for (const chunk of chunks) yield counted(chunk);
+      for (const chunk of chunks) {
+        yield counted(chunk);
+        // A socket that takes all it is given (a client on the same host) would otherwise pull
+        // the whole answer in one turn of the loop: every other request and stream gets a turn
+        // between two chunks.
+        await nextTurn();
+      }
     })(),
     { objectMode: false },
   );

@@ -1,0 +1,208 @@
+import { EventEmitter } from 'node:events';
+import { createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
+import type { SaltMap } from '../../src/salt/codec/values.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeEventFrame, type SaltEvent } from '../../src/salt/event-frame.js';
+import type { FeedRequest } from '../../src/salt/stream-feed/fed-event.js';
+import { FeedReader, type FeedReaderOptions } from '../../src/salt/stream-feed/feed-reader.js';
+import { StreamFeed, type FeedThread } from '../../src/salt/stream-feed/stream-feed.js';
+import { pollUntil } from '../support/poll.js';
+import { tempDirsPerTest } from '../support/temp-dirs.js';
+
+const tempDir = tempDirsPerTest('salt-apid-feed-');
+
+/**
+ * A FeedReader behind a stand-in for the thread: its messages arrive a turn later, as a thread's
+ * do, and the main thread's requests wait until the test lets them through (`hold`).
+ */
+class StandInThread extends EventEmitter implements FeedThread {
+  readonly reader: FeedReader;
+  private held: FeedRequest[] | undefined;
+
+  constructor(options: FeedReaderOptions) {
+    super();
+    this.reader = new FeedReader(options, (message) => setImmediate(() => this.emit('message', message))).start();
+  }
+
+  postMessage(request: FeedRequest): void {
+    if (this.held) this.held.push(request);
+    else setImmediate(() => this.reader.handle(request));
+  }
+
+  /** Keeps the requests from now on until `release`. */
+  hold(): void {
+    this.held = [];
+  }
+
+  release(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const request of held) this.reader.handle(request);
+  }
+
+  /** Dies as a thread does, with an exit code. */
+  die(): void {
+    this.reader.close();
+    this.emit('exit', 1);
+  }
+
+  terminate(): Promise<number> {
+    this.reader.close();
+    return Promise.resolve(0);
+  }
+}
+
+async function publisher() {
+  const path = join(await tempDir(), 'pub.ipc');
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return {
+    path,
+    server,
+    connections: () => sockets.size,
+    publish: (tag: string, data: SaltMap) => {
+      for (const socket of sockets) socket.write(encodeEventFrame(tag, data, 'bare'));
+    },
+  };
+}
+
+const cleanup: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const done of cleanup.splice(0)) await done();
+});
+
+async function feedOn(pub: Awaited<ReturnType<typeof publisher>>, restartMs = 10) {
+  const threads: StandInThread[] = [];
+  const feed = new StreamFeed(
+    (options) => {
+      const thread = new StandInThread(options);
+      threads.push(thread);
+      return thread;
+    },
+    { pub: { path: pub.path }, restartMs, reconnectInitialMs: 10 },
+  );
+  cleanup.push(
+    () => feed.close(),
+    () => pub.server.close(),
+  );
+  await pollUntil(
+    () => feed.connected && pub.connections() === threads.length,
+    (ready) => ready,
+  );
+  return { feed, threads };
+}
+
+/** Reads a subscription's events into a list as they come. */
+function collect(sub: AsyncIterable<SaltEvent>): SaltEvent[] {
+  const events: SaltEvent[] = [];
+  void (async () => {
+    for await (const event of sub) events.push(event);
+  })();
+  return events;
+}
+
+describe('the stream feed (the main thread side)', () => {
+  it('gives a subscription every event read after it subscribed, in order and once, however late the thread learns of it', async () => {
+    const pub = await publisher();
+    const { feed, threads } = await feedOn(pub);
+    const early = feed.subscribe();
+    const earlyEvents = collect(early);
+    await pollUntil(
+      () => feed.stats().subscribers,
+      (n) => n === 1,
+    );
+    pub.publish('salt/test/before', { n: 0 });
+    await pollUntil(
+      () => earlyEvents.length,
+      (n) => n === 1,
+    );
+
+    // The thread hears of the next subscription only after three more events went to the first one.
+    threads[0]!.hold();
+    const late = feed.subscribe({ match: (tag) => tag !== 'salt/test/skip', tags: ['salt/test/[!s]*'] });
+    const lateEvents = collect(late);
+    for (const n of [1, 2]) pub.publish(`salt/test/during/${n}`, { n });
+    pub.publish('salt/test/skip', {});
+    await pollUntil(
+      () => earlyEvents.length,
+      (n) => n === 4,
+    );
+    expect(lateEvents).toEqual([]);
+    threads[0]!.release();
+    pub.publish('salt/test/after', { n: 3 });
+    await pollUntil(
+      () => lateEvents.length,
+      (n) => n === 3,
+    );
+    expect(lateEvents.map((e) => e.tag)).toEqual(['salt/test/during/1', 'salt/test/during/2', 'salt/test/after']);
+    // The very objects the first subscription got: the replay ring knows events by identity.
+    expect(lateEvents[0]).toBe(earlyEvents[1]);
+    expect(lateEvents[1]?.data).toMatchObject({ n: 2 });
+    expect(earlyEvents.map((e) => e.tag)).toEqual([
+      'salt/test/before',
+      'salt/test/during/1',
+      'salt/test/during/2',
+      'salt/test/skip',
+      'salt/test/after',
+    ]);
+  });
+
+  it('hands every event to the taps before any subscription', async () => {
+    const pub = await publisher();
+    const { feed } = await feedOn(pub);
+    const order: string[] = [];
+    const sub = feed.subscribe();
+    const untap = feed.tap((event) => order.push(`tap ${event.tag}`));
+    void (async () => {
+      for await (const event of sub) order.push(`sub ${event.tag}`);
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    pub.publish('salt/test/one', {});
+    await pollUntil(
+      () => order.length,
+      (n) => n === 2,
+    );
+    expect(order).toEqual(['tap salt/test/one', 'sub salt/test/one']);
+    untap();
+    pub.publish('salt/test/two', {});
+    await pollUntil(
+      () => order.length,
+      (n) => n === 3,
+    );
+    expect(order.at(-1)).toBe('sub salt/test/two');
+  });
+
+  it('starts its thread again when it dies, and every consumer asks again', async () => {
+    const pub = await publisher();
+    const { feed, threads } = await feedOn(pub);
+    const events = collect(feed.subscribe());
+    threads[0]!.die();
+    await pollUntil(
+      () => threads.length === 2 && feed.connected && pub.connections() === 1,
+      (ready) => ready,
+    );
+    expect(feed.stats().restarts).toBe(1);
+    pub.publish('salt/test/again', {});
+    await pollUntil(
+      () => events.length,
+      (n) => n === 1,
+    );
+    expect(events[0]?.tag).toBe('salt/test/again');
+  });
+
+  it('ends its subscriptions when closed, and refuses new ones', async () => {
+    const pub = await publisher();
+    const { feed } = await feedOn(pub);
+    const sub = feed.subscribe();
+    await feed.close();
+    expect(sub.closed).toBe(true);
+    const after = feed.subscribe();
+    await expect(after.next()).rejects.toThrow(/closed/);
+  });
+});
