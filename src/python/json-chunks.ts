@@ -6,6 +6,7 @@
  *
  * A walk with a stack of its own rather than recursion, so that it can stop after any value.
  */
+import { DeferredValue } from './deferred.js';
 import { Float64 } from './float.js';
 import { bytesValue, mapKeyText, printsUnlikePython, rawNumber } from './json-dumps.js';
 
@@ -23,6 +24,8 @@ type Resolved =
 
 /** JSON.stringify's `toJSON` step, then what the replacer does with the original and the result. */
 function resolve(value: unknown, key: string): Resolved {
+  // Produced here, written, and let go: a large answer never holds all its deferred values at once.
+  if (value instanceof DeferredValue) return resolve(value.value(), key);
   if (value instanceof Uint8Array) {
     const decoded = bytesValue(value);
     return typeof decoded === 'string'

@@ -5,6 +5,7 @@
  * Bytes are written as text when they are UTF-8, else as `{"$bytes_b64": "…"}` (Python's json
  * module cannot write bytes at all).
  */
+import { DeferredValue } from './deferred.js';
 import { Float64 } from './float.js';
 import { pythonFloatRepr } from './float-repr.js';
 
@@ -64,8 +65,10 @@ function escapeMarker(text: string): string {
 }
 
 function replacer(this: unknown, key: string, value: unknown): unknown {
-  // toJSON (Buffer, Float64) has already run on `value`; the holder still has the original.
-  const original = (this as Record<string, unknown>)[key];
+  // toJSON (Buffer, Float64) has already run on `value`; the holder still has the original. A
+  // deferred value's toJSON gave the value it stands for, which is then the original.
+  const held = (this as Record<string, unknown>)[key];
+  const original = held instanceof DeferredValue ? value : held;
   if (original instanceof Uint8Array) {
     const decoded = bytesValue(original);
     return typeof decoded === 'string' ? escapeMarker(decoded) : decoded;

@@ -1,3 +1,4 @@
+import { DeferredValue } from './deferred.js';
 import { Float64 } from './float.js';
 import { pythonFloatRepr } from './float-repr.js';
 
@@ -8,6 +9,7 @@ import { pythonFloatRepr } from './float-repr.js';
  * lists and dicts. Mappings are printed in their insertion order, as dicts are.
  */
 export function pythonRepr(value: unknown): string {
+  if (value instanceof DeferredValue) return pythonRepr(value.value());
   if (value === null || value === undefined) return 'None';
   if (value === true) return 'True';
   if (value === false) return 'False';

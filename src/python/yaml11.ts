@@ -24,6 +24,7 @@ import {
 } from './yaml11-types.js';
 import { assertWithinLimits, REQUEST_VALUE_LIMITS, ValueTooLargeError, type ValueLimits } from '../value-bounds.js';
 import { errorMessage } from '../error-fields.js';
+import { undeferred } from './deferred.js';
 
 const EXPLICIT_TYPES = [binaryType, omapType, pairsType, setType];
 
@@ -103,10 +104,10 @@ export function loadYaml(
 /**
  * Block style, keys sorted, sequences in mappings not indented, single quotes for strings that would
  * read as another type under YAML 1.1, folded at 80 columns, trailing newline. Keys whose value is
- * undefined are left out, as JSON.stringify does.
+ * undefined are left out, as JSON.stringify does. Deferred values are written as what they stand for.
  */
 export function dumpYaml(value: unknown, lineWidth = 80): string {
-  return dump(value, {
+  return dump(undeferred(value), {
     schema: SALT_YAML_SCHEMA,
     sortKeys: true,
     noArrayIndent: true,

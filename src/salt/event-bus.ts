@@ -45,6 +45,11 @@ export interface EventBusOptions {
   maxPullBacklog?: number;
   /** Names every event read (`SaltEvent.id`, event-id.ts); events have no id without it. */
   identify?: EventIdentifier;
+  /**
+   * A minion return whose `return` takes at least this many bytes keeps it packed, decoded only
+   * when read or written (the JSON and YAML writers do that one minion at a time).
+   */
+  deferReturnsOver?: number;
 }
 
 export type BusState = 'connecting' | 'connected' | 'closed';
@@ -61,9 +66,10 @@ export interface EventBusStats {
 }
 
 export class EventBus implements PublisherView {
-  private readonly options: Required<Omit<EventBusOptions, 'logger' | 'identify'>> & {
+  private readonly options: Required<Omit<EventBusOptions, 'logger' | 'identify' | 'deferReturnsOver'>> & {
     logger: Logger | undefined;
     identify: EventIdentifier | undefined;
+    deferReturnsOver: number | undefined;
   };
   private readonly subscribers = new Set<Subscription>();
   private readonly taps = new Set<(event: SaltEvent) => void>();
@@ -91,6 +97,7 @@ export class EventBus implements PublisherView {
       ...options,
       logger: options.logger,
       identify: options.identify,
+      deferReturnsOver: options.deferReturnsOver,
     };
     this.backoffMs = this.options.reconnectInitialMs;
     this.feed = new BusStatusFeed((err) =>
@@ -212,7 +219,7 @@ export class EventBus implements PublisherView {
     if (this.busState === 'closed') return;
     const sock = openSocket(this.options.pub);
     this.pubSocket = sock;
-    this.reader = new EventFrameReader(this.options.identify);
+    this.reader = new EventFrameReader(this.options.identify, this.options.deferReturnsOver);
     sock.on('connect', () => {
       this.connectionCount++;
       this.busState = 'connected';

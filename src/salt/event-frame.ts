@@ -50,15 +50,23 @@ export function eventTag(body: Buffer): string {
   return body.toString('utf8', 0, sep < 0 ? body.length : sep);
 }
 
-/** Splits event bytes at the first `\n\n` into tag and data (Salt's `SaltEvent.unpack`). */
-export function decodeEventBody(body: Uint8Array): SaltEvent {
+/** `salt/job/<jid>/ret/<minion id>`: a minion's return. */
+const JOB_RETURN_TAG = /^salt\/job\/[^/]+\/ret\//;
+
+/**
+ * Splits event bytes at the first `\n\n` into tag and data (Salt's `SaltEvent.unpack`). With
+ * `deferReturnsOver`, a minion's return whose `return` takes at least that many bytes keeps it
+ * packed (unpack's `deferReturn`).
+ */
+export function decodeEventBody(body: Uint8Array, deferReturnsOver?: number): SaltEvent {
   const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.length);
   const sep = bytes.indexOf(TAG_END);
   if (sep < 0) return { tag: bytes.toString('utf8'), data: {} };
   const tag = bytes.subarray(0, sep).toString('utf8');
   const rest = bytes.subarray(sep + TAG_END.length);
   if (rest.length === 0) return { tag, data: {} };
-  const data = unpack(rest);
+  const deferReturn = deferReturnsOver !== undefined && JOB_RETURN_TAG.test(tag) ? deferReturnsOver : undefined;
+  const data = unpack(rest, deferReturn === undefined ? {} : { deferReturn });
   return { tag, data: isSaltMap(data) ? data : { data } };
 }
 
@@ -88,8 +96,14 @@ export class EventFrameReader {
   private awaiting = 0;
   private framingSeen: EventFraming | undefined;
 
-  /** `identify`: names each event decoded (event-id.ts); without it events have no id. */
-  constructor(private readonly identify?: EventIdentifier) {}
+  /**
+   * `identify`: names each event decoded (event-id.ts); without it events have no id.
+   * `deferReturnsOver`: large minion returns stay packed (decodeEventBody).
+   */
+  constructor(
+    private readonly identify?: EventIdentifier,
+    private readonly deferReturnsOver?: number,
+  ) {}
 
   get framing(): EventFraming | undefined {
     return this.framingSeen;
@@ -159,7 +173,7 @@ export class EventFrameReader {
 
   private decode(body: Buffer): FrameResult {
     try {
-      const event = decodeEventBody(body);
+      const event = decodeEventBody(body, this.deferReturnsOver);
       if (this.identify !== undefined) event.id = this.identify(body, event.data);
       return { event, body };
     } catch (err) {

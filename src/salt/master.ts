@@ -42,6 +42,12 @@ export function masterIdentity(settings: MasterSettings): string | Uint8Array {
   }
 }
 
+/**
+ * Minion returns at least this large (msgpack bytes) are held packed by the jobs waiting for them
+ * and decoded as the answer is written (grains are 4–10 KB a minion; a ping is a few bytes).
+ */
+export const DEFERRED_RETURN_BYTES = 2_048;
+
 export interface SaltMasterStats {
   request: RequestChannelStats;
   bus: EventBusStats;
@@ -102,6 +108,7 @@ export class SaltMaster {
       pullFraming: options.pullFraming,
       ...(options.logger && { logger: options.logger }),
       ...(options.eventIdentity !== undefined && { identify: eventIdentifier(options.eventIdentity) }),
+      deferReturnsOver: DEFERRED_RETURN_BYTES,
     });
     this.commands = new ClearCommands(this.channel, { tokenLength: options.tokenLength });
   }

@@ -82,7 +82,10 @@ describe('resumable /events (events_ids)', () => {
     await first.waitFor('tag: salt/netapi/hook/seen\n');
     const lastSeen = idOf(first.text, 'seen');
     first.close();
+    // Events reach the ring before any stream: once a watcher has m4, the ring holds m3 and m4.
+    const watcher = await open(api, '/events', { 'X-Auth-Token': token });
     for (const path of ['m1', 'm2', 'm3', 'm4']) await fire(api, token, path);
+    await watcher.waitFor('tag: salt/netapi/hook/m4\n');
     const again = await open(api, '/events', { 'X-Auth-Token': token, 'Last-Event-ID': lastSeen });
     await again.waitFor('tag: salt/netapi/hook/m4\n');
     const gapAt = again.text.indexOf('event: gap\n');

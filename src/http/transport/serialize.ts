@@ -4,6 +4,7 @@
  */
 import { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { DeferredValue } from '../../python/deferred.js';
 import { jsonDumps } from '../../python/json-dumps.js';
 import { jsonDumpsChunks } from '../../python/json-chunks.js';
 import { dumpYamlChunks } from '../../python/yaml-chunks.js';
@@ -38,6 +39,8 @@ function isSmall(value: unknown): boolean {
       if ((text += item.length) > SMALL_TEXT) return false;
     } else if (item instanceof Uint8Array) {
       if ((text += item.length * 2) > SMALL_TEXT) return false;
+    } else if (item instanceof DeferredValue) {
+      if ((text += item.size * 2) > SMALL_TEXT) return false;
     } else if (Array.isArray(item)) {
       for (const entry of item) if (!meet(entry)) return false;
     } else if (item instanceof Map) {

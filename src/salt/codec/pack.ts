@@ -1,5 +1,5 @@
 import { PackLimitError } from '../errors.js';
-import { Float64, SaltExt, type SaltValue } from './values.js';
+import { Float64, PackedValue, SaltExt, type SaltValue } from './values.js';
 
 /**
  * msgpack encoder that writes exactly what Python's msgpack writes for Salt.
@@ -82,6 +82,8 @@ class Writer {
     }
     if (value instanceof Float64) return this.float64(value.value);
     if (value instanceof SaltExt) return this.ext(value);
+    // Decoded and written as any value: its bytes may have used the other string types.
+    if (value instanceof PackedValue) return this.write(value.value() as SaltValue);
     if (value instanceof Uint8Array) {
       return this.useBinType ? this.bin(value) : this.string(value);
     }

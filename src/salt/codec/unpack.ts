@@ -1,6 +1,6 @@
 import { emptyDict, safeText } from '../../dict.js';
 import { pythonFloat } from '../../python/float.js';
-import type { SaltMap, SaltValue } from './values.js';
+import { PackedValue, type SaltMap, type SaltValue } from './values.js';
 
 /**
  * msgpack decoder following Salt's own recipe (docs/wire-protocol.md "msgpack as Salt writes it"):
@@ -36,6 +36,12 @@ export interface UnpackOptions {
    * before the buffer changes (the event frame reader, whose wrapper's body is decoded at once).
    */
   binViews?: boolean;
+  /**
+   * The top-level map's `return` value, when its encoding takes at least this many bytes, is kept
+   * as those bytes (a `PackedValue`, decoded when read): what a job waiting for 10,000 large
+   * returns holds until its answer is written (the event bus, for `salt/job/<jid>/ret/<id>`).
+   */
+  deferReturn?: number;
 }
 
 /** Salt's datetime extension; its payload is the text `%Y%m%dT%H:%M:%S.%f`. */
@@ -69,6 +75,7 @@ class Reader {
     start: number,
     private readonly binAsString: boolean,
     private readonly binViews: boolean,
+    private readonly deferReturn = Infinity,
   ) {
     this.pos = start;
   }
@@ -233,15 +240,101 @@ class Reader {
     const out: SaltMap = emptyDict<SaltValue>();
     for (let i = 0; i < n; i++) {
       const key = mapKey(this.read(depth + 1));
-      out[key] = this.read(depth + 1);
+      out[key] = depth === 0 && key === 'return' ? this.maybeDeferred(depth + 1) : this.read(depth + 1);
     }
     return out;
+  }
+
+  /** The next value, kept as its bytes when they are at least `deferReturn` long. */
+  private maybeDeferred(depth: number): SaltValue {
+    const start = this.pos;
+    this.skip(depth);
+    if (this.pos - start < this.deferReturn) {
+      this.pos = start;
+      return this.read(depth);
+    }
+    const { binAsString } = this;
+    return new PackedValue(Buffer.from(this.buf.subarray(start, this.pos)), (bytes) => unpack(bytes, { binAsString }));
+  }
+
+  /** Moves past the next value without making it. */
+  private skip(depth: number): void {
+    if (depth > MAX_DEPTH) throw new InvalidMsgpack('msgpack nesting is too deep');
+    const b = this.u8();
+    if (b < 0x80 || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) return;
+    if (b >= 0xa0 && b <= 0xbf) return void this.take(b & 0x1f);
+    if (b >= 0x90 && b <= 0x9f) return this.skipItems(b & 0x0f, depth);
+    if (b >= 0x80 && b <= 0x8f) return this.skipItems((b & 0x0f) * 2, depth);
+    switch (b) {
+      case 0xc4:
+      case 0xd9:
+        return void this.take(this.u8());
+      case 0xc5:
+      case 0xda:
+        return void this.take(this.u16());
+      case 0xc6:
+      case 0xdb:
+        return void this.take(this.u32());
+      case 0xc7:
+        return void this.take(1 + this.u8());
+      case 0xc8:
+        return void this.take(1 + this.u16());
+      case 0xc9:
+        return void this.take(1 + this.u32());
+      case 0xca:
+        return void this.take(4);
+      case 0xcb:
+        return void this.take(8);
+      case 0xcc:
+      case 0xd0:
+        return void this.take(1);
+      case 0xcd:
+      case 0xd1:
+        return void this.take(2);
+      case 0xce:
+      case 0xd2:
+        return void this.take(4);
+      case 0xcf:
+      case 0xd3:
+        return void this.take(8);
+      case 0xd4:
+        return void this.take(2);
+      case 0xd5:
+        return void this.take(3);
+      case 0xd6:
+        return void this.take(5);
+      case 0xd7:
+        return void this.take(9);
+      case 0xd8:
+        return void this.take(17);
+      case 0xdc:
+        return this.skipItems(this.u16(), depth);
+      case 0xdd:
+        return this.skipItems(this.u32(), depth);
+      case 0xde:
+        return this.skipItems(this.u16() * 2, depth);
+      case 0xdf:
+        return this.skipItems(this.u32() * 2, depth);
+      default:
+        throw new InvalidMsgpack(`invalid msgpack format byte 0x${b.toString(16)}`);
+    }
+  }
+
+  private skipItems(n: number, depth: number): void {
+    if (n > this.buf.length - this.pos) this.need(n);
+    for (let i = 0; i < n; i++) this.skip(depth + 1);
   }
 }
 
 /** Decodes the msgpack value starting at `offset`; returns it with the offset just past it. */
 export function unpackAt(buf: Buffer, offset: number, options: UnpackOptions = {}): { value: SaltValue; end: number } {
-  const reader = new Reader(buf, offset, options.binAsString ?? false, options.binViews ?? false);
+  const reader = new Reader(
+    buf,
+    offset,
+    options.binAsString ?? false,
+    options.binViews ?? false,
+    options.deferReturn ?? Infinity,
+  );
   const value = reader.read();
   return { value, end: reader.pos };
 }

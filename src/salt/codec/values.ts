@@ -5,9 +5,24 @@
  * that are not valid UTF-8 stay `Uint8Array`; a float that happens to be integral can be
  * forced onto the wire as float64 with `Float64` (Salt writes token times that way).
  */
+import { DeferredValue } from '../../python/deferred.js';
 import { Float64 } from '../../python/float.js';
 
 export { Float64 };
+
+/**
+ * A msgpack value kept as its bytes (a large minion return, `unpack`'s `deferReturn`), decoded by
+ * `decode` each time it is read, exactly as `unpack` would have decoded it in place. Packed again,
+ * it is its bytes.
+ */
+export class PackedValue extends DeferredValue {
+  constructor(
+    readonly bytes: Buffer,
+    decode: (bytes: Buffer) => SaltValue,
+  ) {
+    super(() => decode(bytes), bytes.length);
+  }
+}
 
 /**
  * A msgpack extension value to send (type and payload), e.g. Salt's datetime (type 78, the text
@@ -43,6 +58,7 @@ export type SaltValue =
   | Uint8Array
   | Float64
   | SaltExt
+  | PackedValue
   | SaltValue[]
   | SaltMap
   | Map<SaltValue, SaltValue>;
@@ -59,6 +75,7 @@ export function isSaltMap(value: unknown): value is SaltMap {
     !(value instanceof Uint8Array) &&
     !(value instanceof Map) &&
     !(value instanceof Float64) &&
-    !(value instanceof SaltExt)
+    !(value instanceof SaltExt) &&
+    !(value instanceof DeferredValue)
   );
 }

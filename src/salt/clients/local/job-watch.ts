@@ -1,6 +1,7 @@
 import { isSaltMap, type SaltMap, type SaltValue } from '../../codec/values.js';
 import type { SaltEvent } from '../../event-frame.js';
 import type { LivenessCheck } from './liveness.js';
+import { settled } from '../../../python/deferred.js';
 
 /**
  * When is a published job finished? LocalClient's `get_iter_returns` (salt/client/__init__.py) as a
@@ -68,7 +69,8 @@ export function livenessAnswer(
 ): { id: string; runs: boolean } | undefined {
   const id = returnId(data);
   if (id === undefined || !Object.hasOwn(data, 'return')) return undefined;
-  const ret = data['return'];
+  // A large answer is kept packed (unpack's deferReturn): looked into here, so decoded.
+  const ret = settled(data['return']) as SaltValue;
   return { id, runs: check.kind === 'running' ? runningListsJob(ret, jid) : findJobReportsRunning(ret) };
 }
 
