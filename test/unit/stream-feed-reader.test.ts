@@ -1,57 +1,24 @@
-import { createServer, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
-import type { SaltMap } from '../../src/salt/codec/values.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { jsonDumps } from '../../src/python/json-dumps.js';
-import { decodeEventBody, encodeEventFrame } from '../../src/salt/event-frame.js';
+import { decodeEventBody } from '../../src/salt/event-frame.js';
 import { eventIdentifier } from '../../src/salt/event-id.js';
 import { PROBE_TAG_PREFIX } from '../../src/salt/event-pull.js';
 import type { FeedMessage } from '../../src/salt/stream-feed/fed-event.js';
 import { FeedReader } from '../../src/salt/stream-feed/feed-reader.js';
+import { busPublisher, type BusPublisher } from '../support/bus-publisher.js';
 import { pollUntil } from '../support/poll.js';
 import { tempDirsPerTest } from '../support/temp-dirs.js';
 
 const tempDir = tempDirsPerTest('salt-apid-feed-');
 
-/** A publisher socket that writes the frames it is given to whoever is connected. */
-async function publisher(): Promise<{
-  path: string;
-  connections(): number;
-  server: Server;
-  publish(tag: string, data: SaltMap): void;
-  raw(bytes: Buffer): void;
-  drop(): void;
-}> {
-  const path = join(await tempDir(), 'pub.ipc');
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(path, resolve));
-  return {
-    path,
-    server,
-    connections: () => sockets.size,
-    publish: (tag, data) => {
-      for (const socket of sockets) socket.write(encodeEventFrame(tag, data, 'bare'));
-    },
-    raw: (bytes) => {
-      for (const socket of sockets) socket.write(bytes);
-    },
-    drop: () => {
-      for (const socket of sockets) socket.destroy();
-    },
-  };
-}
+const publisher = async (): Promise<BusPublisher> => busPublisher(await tempDir());
 
 const open: Array<{ close(): void }> = [];
 afterEach(() => {
   for (const item of open.splice(0)) item.close();
 });
 
-async function readerOn(pub: { path: string; connections(): number }, identity?: string) {
+async function readerOn(pub: BusPublisher, identity?: string) {
   const messages: FeedMessage[] = [];
   const reader = new FeedReader({ pub: { path: pub.path }, identity, reconnectInitialMs: 10 }, (message) =>
     messages.push(message),

@@ -1,12 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { createServer, type Socket } from 'node:net';
-import { join } from 'node:path';
-import type { SaltMap } from '../../src/salt/codec/values.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeEventFrame, type SaltEvent } from '../../src/salt/event-frame.js';
+import type { SaltEvent } from '../../src/salt/event-frame.js';
 import type { FeedRequest } from '../../src/salt/stream-feed/fed-event.js';
 import { FeedReader, type FeedReaderOptions } from '../../src/salt/stream-feed/feed-reader.js';
 import { StreamFeed, type FeedThread } from '../../src/salt/stream-feed/stream-feed.js';
+import { busPublisher, type BusPublisher } from '../support/bus-publisher.js';
 import { pollUntil } from '../support/poll.js';
 import { tempDirsPerTest } from '../support/temp-dirs.js';
 
@@ -53,31 +51,14 @@ class StandInThread extends EventEmitter implements FeedThread {
   }
 }
 
-async function publisher() {
-  const path = join(await tempDir(), 'pub.ipc');
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(path, resolve));
-  return {
-    path,
-    server,
-    connections: () => sockets.size,
-    publish: (tag: string, data: SaltMap) => {
-      for (const socket of sockets) socket.write(encodeEventFrame(tag, data, 'bare'));
-    },
-  };
-}
+const publisher = async (): Promise<BusPublisher> => busPublisher(await tempDir());
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
   for (const done of cleanup.splice(0)) await done();
 });
 
-async function feedOn(pub: Awaited<ReturnType<typeof publisher>>, restartMs = 10) {
+async function feedOn(pub: BusPublisher, restartMs = 10) {
   const threads: StandInThread[] = [];
   const feed = new StreamFeed(
     (options) => {
