@@ -122,6 +122,7 @@ function streamEvents(master: SaltMaster, feed: StreamFeed | undefined): EventGa
     subscribe: (options) => feed.subscribe(options),
     tap: (listener) => feed.tap(listener),
     fire: (tag, data) => master.bus.fire(tag, data),
+    streamReader: () => feed.stats(),
   };
 }
 

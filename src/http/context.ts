@@ -32,6 +32,7 @@ import type { SaltEvent } from '../salt/event-frame.js';
 import type { MasterHealth } from '../salt/master.js';
 import type { CacheHealth } from '../salt/cache/salt-cache.js';
 import type { AuditTrail } from './audit/audit-trail.js';
+import type { StreamFeedStats } from '../salt/stream-feed/stream-feed.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -98,6 +99,8 @@ export interface EventGateway {
   fire(tag: string, data: SaltMap): Promise<void>;
   /** Every event, synchronously, before any subscription (EventBus.tap). */
   tap?(listener: (event: SaltEvent) => void): () => void;
+  /** Where the streams read the bus with a reader of their own: how it fares (/readyz, /metrics). */
+  streamReader?(): Pick<StreamFeedStats, 'connected' | 'restarts'>;
 }
 
 export interface AppContextOptions {
@@ -224,6 +227,7 @@ async function observedMetrics(
       sessionEvictions: () => sessions.evictions(),
       tokenLookups: () => app.tokenChecks.lookups(),
       auditDropped: () => app.audit?.dropped,
+      streamReader: () => app.events.streamReader?.(),
     },
     { worker: workerSlot() },
   );
@@ -277,7 +281,13 @@ async function appContext(app: FastifyInstance, options: AppContextOptions): Pro
         })
       : undefined,
   );
-  app.decorate('readiness', new Readiness(master.health, { cache: options.cacheHealth }));
+  app.decorate(
+    'readiness',
+    new Readiness(master.health, {
+      cache: options.cacheHealth,
+      streams: () => events.streamReader?.().connected ?? true,
+    }),
+  );
   const ring = rest.eventsIds ? new EventRing(rest.eventsReplay) : undefined;
   if (ring !== undefined) {
     const untap = events.tap?.((event) => ring.record(event));

@@ -204,6 +204,12 @@ describe('/metrics', () => {
       expect.stringMatching(/command="publish",outcome="ok"/),
     );
     expect(samples(text, 'saltapid_event_bus_connected')).toEqual(['saltapid_event_bus_connected 1']);
+    expect(samples(text, 'saltapid_event_streams_reader_connected')).toEqual([
+      'saltapid_event_streams_reader_connected 1',
+    ]);
+    expect(samples(text, 'saltapid_event_streams_reader_restarts_total')).toEqual([
+      'saltapid_event_streams_reader_restarts_total 0',
+    ]);
     expect(samples(text, 'saltapid_sessions')).toEqual(['saltapid_sessions 1']);
     expect(samples(text, 'saltapid_webhook_deliveries_total').sort()).toEqual([
       'saltapid_webhook_deliveries_total{rule="/hook",outcome="fired"} 1',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MasterHealth } from '../../src/salt/master.js';
-import { Readiness } from '../../src/http/stats/readiness.js';
+import { Readiness, STREAM_READER_DOWN } from '../../src/http/stats/readiness.js';
 
 /** /readyz's check: cached, one shared ping, a failure believed for a while. */
 
@@ -54,6 +54,14 @@ describe('Readiness', () => {
     now = 3_000;
     expect(await readiness.check()).toEqual({ ready: true });
     expect(master.pings).toBe(2);
+  });
+
+  it("is not ready while the streams' own reader of the bus is not connected", async () => {
+    let streams = false;
+    const readiness = new Readiness(fakeMaster({ lastReplyAt: () => 0 }), { now: () => 1, streams: () => streams });
+    expect(await readiness.check()).toEqual({ ready: false, reason: STREAM_READER_DOWN });
+    streams = true;
+    expect(await readiness.check()).toEqual({ ready: true });
   });
 
   it('is not ready without a master or with its bus down', async () => {

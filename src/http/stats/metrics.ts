@@ -1,6 +1,9 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Aggregator } from 'prom-client';
 import { registerHeapAfterGc } from './heap-after-gc.js';
 import { joinClusterMetrics, type ClusterMetrics } from './cluster-metrics.js';
+import type { StreamFeedStats } from '../../salt/stream-feed/stream-feed.js';
+import { registerBusMetrics } from './bus-metrics.js';
+import { readGauge, totalCounter } from './collectors.js';
 import type { EventBusStats } from '../../salt/event-bus.js';
 import type { RequestOutcome } from '../../salt/request-channel.js';
 import type { JobAdmissionStats, LivenessCheckCounts } from '../../salt/clients/netapi.js';
@@ -51,6 +54,8 @@ export interface MetricsSources {
   tokenLookups?(): TokenLookupCounts;
   /** Audit records dropped because the disk did not keep up; undefined without `log_audit_file`. */
   auditDropped?(): number | undefined;
+  /** The streams' own reader of the bus (stream-feed/); undefined where the streams read the main connection. */
+  streamReader?(): Pick<StreamFeedStats, 'connected' | 'restarts'> | undefined;
 }
 
 /** The session store's cache server: its driver, whether it answers, operations that failed. */
@@ -61,17 +66,6 @@ export interface SessionCacheStats {
 }
 
 /** A counter whose value is read from a running total at scrape time. */
-function totalCounter(registry: Registry, name: string, help: string, read: () => number): void {
-  new Counter({
-    name,
-    help,
-    registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(read());
-    },
-  });
-}
 
 export interface MetricsOptions {
   /** The worker's slot in `workers: N` (worker-slot.ts): per-worker series, and scrapes summed over the workers. */
@@ -130,7 +124,7 @@ export class SaltApidMetrics {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
       registers,
     });
-    this.busMetrics(sources);
+    registerBusMetrics(this.registry, this.own, sources);
     this.livenessMetrics(sources);
     this.clientMetrics(sources);
     this.streamLimitMetrics(sources);
@@ -310,70 +304,17 @@ export class SaltApidMetrics {
         this.set({ state: 'queued' }, stats?.queued ?? 0);
       },
     });
-    new Gauge({
-      name: 'saltapid_sync_job_limit',
-      help: 'How many sync jobs may be out at the master now (halved when the master shows it is behind)',
-      registers: [this.own],
-      collect() {
-        this.set(sources.admission()?.limit ?? 0);
-      },
-    });
+    readGauge(
+      this.own,
+      'saltapid_sync_job_limit',
+      'How many sync jobs may be out at the master now (halved when the master shows it is behind)',
+      () => sources.admission()?.limit ?? 0,
+    );
     totalCounter(
       this.registry,
       'saltapid_liveness_checks_deferred_total',
       "Times a job's check waited because its silent minions were still returning",
       () => sources.liveness()?.deferred ?? 0,
-    );
-  }
-
-  private busMetrics(sources: MetricsSources): void {
-    new Gauge({
-      name: 'saltapid_event_bus_connected',
-      help: "1 while the master's event bus is connected",
-      registers: [this.own],
-      collect() {
-        this.set(sources.bus()?.state === 'connected' ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'saltapid_event_bus_framing_info',
-      help: 'The framing learned for the publisher and the pull socket (bare or len32)',
-      labelNames: ['socket', 'framing'],
-      registers: [this.own],
-      collect() {
-        this.reset();
-        const bus = sources.bus();
-        this.set({ socket: 'pub', framing: bus?.pubFraming ?? 'unknown' }, 1);
-        this.set({ socket: 'pull', framing: bus?.pullFraming ?? 'unknown' }, 1);
-      },
-    });
-    const bus = (read: (stats: EventBusStats) => number) => () => {
-      const stats = sources.bus();
-      return stats === undefined ? 0 : read(stats);
-    };
-    totalCounter(
-      this.registry,
-      'saltapid_event_bus_events_received_total',
-      'Events read from the master',
-      bus((s) => s.eventsReceived),
-    );
-    totalCounter(
-      this.registry,
-      'saltapid_event_bus_events_fired_total',
-      'Events fired into the master',
-      bus((s) => s.eventsFired),
-    );
-    totalCounter(
-      this.registry,
-      'saltapid_event_bus_decode_errors_total',
-      'Frames from the master that could not be decoded',
-      bus((s) => s.undecodableFrames),
-    );
-    totalCounter(
-      this.registry,
-      'saltapid_event_bus_reconnects_total',
-      "Reconnections to the master's event bus",
-      bus((s) => s.reconnects),
     );
   }
 
@@ -402,14 +343,12 @@ export class SaltApidMetrics {
       'Streams cut off because their client stopped reading',
       () => sources.streams().droppedSlow,
     );
-    new Gauge({
-      name: 'saltapid_sessions',
-      help: 'Sessions held now (each worker of workers: N its own: those it has seen)',
-      registers: [this.own],
-      collect() {
-        this.set(sources.sessions());
-      },
-    });
+    readGauge(
+      this.own,
+      'saltapid_sessions',
+      'Sessions held now (each worker of workers: N its own: those it has seen)',
+      () => sources.sessions(),
+    );
     totalCounter(
       this.registry,
       'saltapid_login_failures_total',

@@ -98,7 +98,6 @@ export class StreamFeed {
   private closed = false;
   private isConnected = false;
   private readonly counters = { received: 0, restarts: 0 };
-  private readonly connectedWaiters = new Set<() => void>();
 
   /** A feed on threads that `startThread` starts (the tests' stand-in); {@link StreamFeed.start} starts Workers. */
   constructor(
@@ -124,20 +123,6 @@ export class StreamFeed {
 
   get connected(): boolean {
     return this.isConnected;
-  }
-
-  /** Resolves once the thread is connected to the publisher, or after `timeoutMs` in any case. */
-  waitConnected(timeoutMs: number): Promise<boolean> {
-    if (this.isConnected || this.closed) return Promise.resolve(this.isConnected);
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.connectedWaiters.delete(done);
-        resolve(this.isConnected);
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.connectedWaiters.add(done);
-    });
   }
 
   /** Calls `listener` with every event, before any subscription receives it (EventBus.tap). */
@@ -171,7 +156,6 @@ export class StreamFeed {
     this.closed = true;
     clearTimeout(this.restartTimer);
     for (const sub of [...this.subscriptions]) sub.close();
-    for (const waiter of [...this.connectedWaiters]) waiter();
     const worker = this.worker;
     this.worker = undefined;
     await worker?.terminate();
@@ -252,7 +236,6 @@ export class StreamFeed {
       }
       case 'connected':
         this.isConnected = true;
-        for (const waiter of [...this.connectedWaiters]) waiter();
         return;
       case 'disconnected':
         this.isConnected = false;
