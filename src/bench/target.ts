@@ -146,8 +146,11 @@ export async function startLocalTarget(
     const spawnedAt = Date.now();
     // A script runs under this Node.js; anything else (an installed /usr/bin/salt-apid) runs as it is.
     const [command, ...args] = /\.m?js$/.test(cli) ? [process.execPath, cli] : [cli];
+    // As the packages' launcher runs it (decision 0029): two malloc arenas.
+    const env = { ...process.env, MALLOC_ARENA_MAX: process.env['MALLOC_ARENA_MAX'] ?? '2' };
     const api = spawn(command, [...args, '--config', join(work, 'master'), '--log-level', 'warn'], {
       stdio: ['ignore', 'ignore', 'inherit'],
+      env,
     });
     children.push(api);
     const base = `http://127.0.0.1:${port}`;

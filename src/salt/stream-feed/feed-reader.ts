@@ -22,8 +22,8 @@ export interface FeedReaderOptions {
 }
 
 /** Events kept for the answer to a late `want`: this many at most, and this many bytes. */
-const HISTORY_EVENTS = 4_096;
-const HISTORY_BYTES = 16 * 1024 * 1024;
+const HISTORY_EVENTS = 1_024;
+const HISTORY_BYTES = 4 * 1024 * 1024;
 
 interface Read {
   seq: number;
