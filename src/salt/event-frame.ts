@@ -121,12 +121,12 @@ export class EventFrameReader {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     if (this.buffered < this.awaiting || this.buffered === 0) return [];
-    const pending = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-    this.decideFraming(pending);
     const results: Buffer[] = [];
+    const pending = this.chunks.length === 1 ? chunk : this.completeFront(chunk, results);
+    this.decideFraming(pending);
     let offset = 0;
     for (;;) {
-      const next = this.framingSeen === 'bare' ? this.nextBare(pending, offset) : this.nextPrefixed(pending, offset);
+      const next = this.next(pending, offset);
       if (!('body' in next)) {
         this.awaiting = next.needed - offset;
         break;
@@ -141,6 +141,27 @@ export class EventFrameReader {
       throw new InvalidMsgpack(`event frame larger than ${MAX_FRAME_BYTES} bytes`);
     }
     return results;
+  }
+
+  /**
+   * The frame begun in earlier chunks, put together from its own bytes only (into `results`), and
+   * what of `chunk` follows it: the chunk's other frames are read where they are, not copied. When
+   * the frame needs more than it said, everything buffered is joined, as for any frame.
+   */
+  private completeFront(chunk: Buffer, results: Buffer[]): Buffer {
+    const take = this.awaiting - (this.buffered - chunk.length);
+    const front = Buffer.concat([...this.chunks.slice(0, -1), chunk.subarray(0, take)]);
+    this.decideFraming(front);
+    const next = this.next(front, 0);
+    if ('body' in next && next.end === front.length) {
+      results.push(next.body);
+      return chunk.subarray(take);
+    }
+    return Buffer.concat(this.chunks);
+  }
+
+  private next(pending: Buffer, offset: number): { body: Buffer; end: number } | { needed: number } {
+    return this.framingSeen === 'bare' ? this.nextBare(pending, offset) : this.nextPrefixed(pending, offset);
   }
 
   private decideFraming(pending: Buffer): void {

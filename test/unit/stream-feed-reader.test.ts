@@ -80,16 +80,16 @@ describe('the stream feed reader (the thread side)', () => {
     ]);
   });
 
-  it('keeps a bounded history: a want older than it gets the most recent 4,096 events', async () => {
+  it('keeps a bounded history: a want older than it gets the most recent 1,024 events', async () => {
     const pub = await publisher();
     open.push(pub.server);
     const { reader, messages, lastSeq } = await readerOn(pub);
-    for (let i = 1; i <= 5_000; i++) pub.publish('salt/test/many', { i });
-    await pollUntil(lastSeq, (seq) => seq === 5_000, { timeoutMs: 30_000 });
+    for (let i = 1; i <= 2_000; i++) pub.publish('salt/test/many', { i });
+    await pollUntil(lastSeq, (seq) => seq === 2_000, { timeoutMs: 30_000 });
     reader.handle({ type: 'want', consumer: 1, tags: null, after: 0 });
     const answer = messages.find((m) => m.type === 'wanted');
     expect(answer?.type === 'wanted' && answer.events.map((e) => e.seq)).toEqual(
-      Array.from({ length: 4_096 }, (_, i) => 5_000 - 4_096 + 1 + i),
+      Array.from({ length: 1_024 }, (_, i) => 2_000 - 1_024 + 1 + i),
     );
   });
 
