@@ -1,14 +1,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { json, login, startApi, type ApiUnderTest } from '../support/api.js';
+import { demoServerSettings, json, login, startApi, startTestServer, type ApiUnderTest } from '../support/api.js';
 import { SseClient } from '../support/sse.js';
-import { testSettings } from '../support/settings.js';
-import { startServer } from '../../src/server.js';
-import { PAM_ON_MASTER } from '../../src/salt/auth/pam.js';
-import { settingsForDemo } from '../../src/demo/settings.js';
-import { freePort } from '../support/net.js';
-import pino from 'pino';
-import { STREAM_FEED_EXEC_ARGV } from '../support/cli-process.js';
 
 /**
  * salt-apid on another host than the master: the master runs its event bus over TCP
@@ -59,23 +52,13 @@ describe('the event bus over TCP, through a tunnel', () => {
     const { pubAddress, pullAddress } = direct.demo;
     if (typeof pubAddress === 'string' || typeof pullAddress === 'string') throw new Error('not tcp');
     const [pub, pull] = [await forwarder(pubAddress.port), await forwarder(pullAddress.port)];
-    const base = testSettings();
-    const onDemo = settingsForDemo(
-      { ...base, rest: { ...base.rest, host: '127.0.0.1', port: await freePort() } },
-      direct.demo,
-    );
+    const onDemo = await demoServerSettings(direct.demo);
     const settings = {
       ...onDemo,
       master: { ...onDemo.master, ipcMode: 'tcp' as const, tcpMasterPubPort: pub.port, tcpMasterPullPort: pull.port },
     };
-    const server = await startServer({
-      settings,
-      logger: pino({ level: 'silent' }),
-      pam: PAM_ON_MASTER,
-      streamFeedExecArgv: STREAM_FEED_EXEC_ARGV,
-    });
+    const server = await startTestServer(settings);
     closers.push(() => server.close());
-    while (!server.master.available || !server.streamsFed()) await new Promise((resolve) => setTimeout(resolve, 10));
     const remote = { url: server.url, call: (path: string, init?: RequestInit) => fetch(server.url + path, init) };
     const { token } = await login(remote);
     const sse = await SseClient.open(remote, '/events', { 'X-Auth-Token': token });

@@ -1,20 +1,15 @@
 import { mkdtemp, readFile, rename, rm, writeFile, mkdir, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DemoMaster } from '../../src/demo/demo-master.js';
-import { settingsForDemo } from '../../src/demo/settings.js';
-import { PAM_ON_MASTER } from '../../src/salt/auth/pam.js';
 import { pack } from '../../src/salt/codec/pack.js';
 import { unpack } from '../../src/salt/codec/unpack.js';
 import { Float64, SaltExt } from '../../src/salt/codec/values.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import type { RunningServer } from '../../src/server.js';
 import { startDemo } from '../support/demo.js';
-import { freePort } from '../support/net.js';
-import { testSettings } from '../support/settings.js';
 import { pollUntil } from '../support/poll.js';
-import { STREAM_FEED_EXEC_ARGV } from '../support/cli-process.js';
+import { demoServerSettings, startTestServer } from '../support/api.js';
 
 /**
  * `session_store: cache`: two salt-apid instances of one (demo) master sharing sessions through
@@ -41,17 +36,12 @@ async function cluster(): Promise<Cluster> {
     demo,
     cachedir,
     async start() {
-      const base = testSettings({ rest: { sessionStore: 'cache' }, master: { cachedir, cacheDriver: 'localfs' } });
-      const settings = settingsForDemo(
-        { ...base, rest: { ...base.rest, host: '127.0.0.1', port: await freePort() } },
-        demo,
+      const server = await startTestServer(
+        await demoServerSettings(demo, {
+          rest: { sessionStore: 'cache' },
+          master: { cachedir, cacheDriver: 'localfs' },
+        }),
       );
-      const server = await startServer({
-        settings,
-        logger: pino({ level: 'silent' }),
-        pam: PAM_ON_MASTER,
-        streamFeedExecArgv: STREAM_FEED_EXEC_ARGV,
-      });
       let closed = false;
       cleanups.push(async () => {
         if (!closed) await server.close();
@@ -61,7 +51,6 @@ async function cluster(): Promise<Cluster> {
         closed = true;
         await close();
       };
-      while (!server.master.available || !server.streamsFed()) await new Promise((resolve) => setTimeout(resolve, 10));
       return server;
     },
   };

@@ -1,16 +1,11 @@
-import pino from 'pino';
 import { createClient, RESP_TYPES } from 'redis';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { settingsForDemo } from '../../src/demo/settings.js';
-import { PAM_ON_MASTER } from '../../src/salt/auth/pam.js';
 import { RedisCache } from '../../src/salt/cache/redis.js';
 import { redisAt } from '../support/redis-options.js';
 import { unpack } from '../../src/salt/codec/unpack.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import type { RunningServer } from '../../src/server.js';
 import { startDemo } from '../support/demo.js';
-import { freePort } from '../support/net.js';
-import { testSettings } from '../support/settings.js';
-import { STREAM_FEED_EXEC_ARGV } from '../support/cli-process.js';
+import { demoServerSettings, startTestServer } from '../support/api.js';
 
 /**
  * Salt's `redis` cache driver against a real redis-server (started by test/redis/with-redis.mjs),
@@ -69,22 +64,13 @@ describe("Salt's redis cache layout", () => {
 
 describe('session_store: cache with cache: redis', () => {
   async function start(demo: Awaited<ReturnType<typeof startDemo>>['demo']): Promise<RunningServer> {
-    const base = testSettings({
-      rest: { sessionStore: 'cache' },
-      master: { cacheDriver: 'redis', redisCache: options },
-    });
-    const settings = settingsForDemo(
-      { ...base, rest: { ...base.rest, host: '127.0.0.1', port: await freePort() } },
-      demo,
+    const server = await startTestServer(
+      await demoServerSettings(demo, {
+        rest: { sessionStore: 'cache' },
+        master: { cacheDriver: 'redis', redisCache: options },
+      }),
     );
-    const server = await startServer({
-      settings,
-      logger: pino({ level: 'silent' }),
-      pam: PAM_ON_MASTER,
-      streamFeedExecArgv: STREAM_FEED_EXEC_ARGV,
-    });
     cleanups.push(() => server.close());
-    while (!server.master.available) await new Promise((resolve) => setTimeout(resolve, 10));
     return server;
   }
 

@@ -7,7 +7,7 @@ import { startServer, type RunningServer } from '../../src/server.js';
 import { PAM_ON_MASTER } from '../../src/salt/auth/pam.js';
 import { startDemo } from './demo.js';
 import { freePort } from './net.js';
-import type { MasterSettings } from '../../src/config/types.js';
+import type { MasterSettings, Settings } from '../../src/config/types.js';
 import { testSettings, type SettingsOverrides } from './settings.js';
 import type { LineSink } from '../../src/log.js';
 import { STREAM_FEED_EXEC_ARGV } from './cli-process.js';
@@ -38,14 +38,21 @@ async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<voi
   }
 }
 
-/** salt-apid on a free port of 127.0.0.1, in front of `demo`, with the test settings and `options` on top. */
-async function serveDemo(demo: DemoMaster, options: StartApiOptions): Promise<RunningServer> {
-  const base = testSettings(options.settings);
-  const settings = settingsForDemo(
-    { ...base, rest: { ...base.rest, host: '127.0.0.1', port: await freePort() } },
-    demo,
-  );
-  return startServer({
+/** The test settings with `overrides` on top, for a salt-apid on a free port of 127.0.0.1 in front of `demo`. */
+export async function demoServerSettings(demo: DemoMaster, overrides?: SettingsOverrides): Promise<Settings> {
+  const base = testSettings(overrides);
+  return settingsForDemo({ ...base, rest: { ...base.rest, host: '127.0.0.1', port: await freePort() } }, demo);
+}
+
+/**
+ * salt-apid started in this process as the tests run it, once its master connection and its
+ * streams' reader are up (the caller closes it).
+ */
+export async function startTestServer(
+  settings: Settings,
+  options: Pick<StartApiOptions, 'logger' | 'auditLog'> = {},
+): Promise<RunningServer> {
+  const server = await startServer({
     settings,
     logger: options.logger ?? pino({ level: 'silent' }),
     ...(options.auditLog && { auditLog: options.auditLog }),
@@ -54,12 +61,21 @@ async function serveDemo(demo: DemoMaster, options: StartApiOptions): Promise<Ru
     // The streams' thread runs the TypeScript sources too (stream-feed.ts).
     streamFeedExecArgv: STREAM_FEED_EXEC_ARGV,
   });
+  await waitFor(() => server.master.available && server.streamsFed()).catch(async (err: unknown) => {
+    await server.close();
+    throw err;
+  });
+  return server;
+}
+
+/** salt-apid on a free port of 127.0.0.1, in front of `demo`, with the test settings and `options` on top. */
+async function serveDemo(demo: DemoMaster, options: StartApiOptions): Promise<RunningServer> {
+  return startTestServer(await demoServerSettings(demo, options.settings), options);
 }
 
 export async function startApi(options: StartApiOptions = {}): Promise<ApiUnderTest> {
   const { demo, cleanup } = await startDemo(options.demo);
   const server = await serveDemo(demo, options);
-  await waitFor(() => server.master.available && server.streamsFed());
   return {
     url: server.url,
     server,
@@ -105,9 +121,7 @@ export function apiForFile(options: StartApiOptions = {}): ApiUnderTest {
 
 /** Another salt-apid in front of `api`'s demo master: a second instance on one master (the caller closes it). */
 export async function serveBeside(api: ApiUnderTest, options: StartApiOptions = {}): Promise<RunningServer> {
-  const server = await serveDemo(api.demo, options);
-  await waitFor(() => server.master.available && server.streamsFed());
-  return server;
+  return serveDemo(api.demo, options);
 }
 
 /** A `start` for files whose tests each start their own salt-apid: what it started is closed afterEach. */
