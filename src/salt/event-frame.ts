@@ -118,6 +118,7 @@ export class EventFrameReader {
    * Read their tags with {@link eventTag}, decode them with {@link decodeEventBody}.
    */
   frames(chunk: Buffer): Buffer[] {
+    if (chunk.length === 0) return [];
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     if (this.buffered < this.awaiting || this.buffered === 0) return [];
