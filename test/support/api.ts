@@ -46,11 +46,11 @@ export async function demoServerSettings(demo: DemoMaster, overrides?: SettingsO
 
 /**
  * salt-apid started in this process as the tests run it, once its master connection and its
- * streams' reader are up (the caller closes it).
+ * streams' reader are up, unless `masterDown` (the caller closes it).
  */
 export async function startTestServer(
   settings: Settings,
-  options: Pick<StartApiOptions, 'logger' | 'auditLog'> = {},
+  options: Pick<StartApiOptions, 'logger' | 'auditLog'> & { masterDown?: boolean } = {},
 ): Promise<RunningServer> {
   const server = await startServer({
     settings,
@@ -61,6 +61,7 @@ export async function startTestServer(
     // The streams' thread runs the TypeScript sources too (stream-feed.ts).
     streamFeedExecArgv: STREAM_FEED_EXEC_ARGV,
   });
+  if (options.masterDown === true) return server;
   await waitFor(() => server.master.available && server.streamsFed()).catch(async (err: unknown) => {
     await server.close();
     throw err;
@@ -69,8 +70,8 @@ export async function startTestServer(
 }
 
 /** salt-apid on a free port of 127.0.0.1, in front of `demo`, with the test settings and `options` on top. */
-async function serveDemo(demo: DemoMaster, options: StartApiOptions): Promise<RunningServer> {
-  return startTestServer(await demoServerSettings(demo, options.settings), options);
+async function serveDemo(demo: DemoMaster, options: StartApiOptions, masterDown = false): Promise<RunningServer> {
+  return startTestServer(await demoServerSettings(demo, options.settings), { ...options, masterDown });
 }
 
 export async function startApi(options: StartApiOptions = {}): Promise<ApiUnderTest> {
@@ -151,7 +152,7 @@ export async function startApiWithoutMaster(options: StartApiOptions = {}): Prom
   const { demo: first, cleanup } = await startDemo(options.demo);
   const demoOptions = first.options;
   await first.stop();
-  const server = await serveDemo(first, options);
+  const server = await serveDemo(first, options, true);
   let current = first;
   return {
     url: server.url,
