@@ -93,6 +93,36 @@ describe('the stream feed reader (the thread side)', () => {
     );
   });
 
+  it('stops reading while the main thread has 32 MB of events not handed on, and reads again once it has', async () => {
+    const pub = await publisher();
+    open.push(pub.server);
+    const { reader, messages, sent, lastSeq } = await readerOn(pub);
+    reader.handle({ type: 'want', consumer: 1, tags: null, after: 0 });
+    // About 2 MB a message (its JSON and its bytes): 40 of them are far more than the 32 MB allowed.
+    for (let i = 1; i <= 40; i++) pub.publish('salt/test/big', { i, blob: 'x'.repeat(1_000_000) });
+    const held = await pollUntil(
+      () => reader.backlog,
+      (backlog) => backlog.paused,
+    );
+    expect(held.bytes).toBeGreaterThan(32 * 1024 * 1024);
+    expect(sent().length).toBeLessThan(40);
+    // The main thread catching up: it hands on whatever came, as it comes.
+    let taken = 0;
+    const takeAll = (): void => {
+      const sentNow = messages.filter((m) => m.type === 'events').length;
+      reader.handle({ type: 'taken', messages: sentNow - taken });
+      taken = sentNow;
+    };
+    await pollUntil(
+      () => (takeAll(), lastSeq()),
+      (seq) => seq === 40,
+      { timeoutMs: 30_000 },
+    );
+    takeAll();
+    expect(reader.backlog).toEqual({ bytes: 0, paused: false });
+    expect(sent().map((e) => e.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  });
+
   it('reconnects when the publisher drops it, and says so', async () => {
     const pub = await publisher();
     open.push(pub.server);

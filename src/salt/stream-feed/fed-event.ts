@@ -26,6 +26,8 @@ export interface FedEventWire {
 export type FeedRequest =
   | { type: 'want'; consumer: number; tags: readonly string[] | null; after: number }
   | { type: 'unwant'; consumer: number }
+  /** The main thread has handed on the events of this many messages (its answer to `events`). */
+  | { type: 'taken'; messages: number }
   | { type: 'close' };
 
 /** From the thread. */

@@ -21,6 +21,14 @@ export interface FeedReaderOptions {
   reconnectMaxMs?: number;
 }
 
+/**
+ * Bytes of events sent to the main thread and not yet handed on by it, past which the thread stops
+ * reading the publisher (the backlog then waits in the socket, and the master cuts off a reader
+ * that stays behind, as it would the main connection), and below which it reads again.
+ */
+const IN_FLIGHT_HIGH = 32 * 1024 * 1024;
+const IN_FLIGHT_LOW = 8 * 1024 * 1024;
+
 /** Events kept for the answer to a late `want`: this many at most, and this many bytes. */
 const HISTORY_EVENTS = 1_024;
 const HISTORY_BYTES = 4 * 1024 * 1024;
@@ -47,6 +55,9 @@ export class FeedReader {
   private history: Array<Read | undefined> = [];
   private historyHead = 0;
   private historyBytes = 0;
+  /** The sizes of the `events` messages the main thread has not handed on yet, oldest first, and their sum. */
+  private readonly inFlight: number[] = [];
+  private inFlightBytes = 0;
 
   constructor(
     private readonly options: FeedReaderOptions,
@@ -87,6 +98,9 @@ export class FeedReader {
       }
       case 'unwant':
         this.wants.delete(request.consumer);
+        return;
+      case 'taken':
+        this.taken(request.messages);
         return;
       case 'close':
         this.close();
@@ -133,6 +147,21 @@ export class FeedReader {
       if (this.wanted(tag)) this.wire(read, events, transfer);
     }
     this.send({ type: 'events', events, seq: this.seq }, transfer);
+    const bytes = events.reduce((sum, event) => sum + event.json.length + event.body.length, 0);
+    this.inFlight.push(bytes);
+    this.inFlightBytes += bytes;
+    if (this.inFlightBytes > IN_FLIGHT_HIGH) this.socket?.pause();
+  }
+
+  /** The main thread handed on `messages` more `events` messages: read again once it has caught up. */
+  private taken(messages: number): void {
+    for (let i = 0; i < messages && this.inFlight.length > 0; i++) this.inFlightBytes -= this.inFlight.shift()!;
+    if (this.inFlightBytes < IN_FLIGHT_LOW) this.socket?.resume();
+  }
+
+  /** Bytes sent to the main thread and not handed on yet, and whether reading waits for it. */
+  get backlog(): { bytes: number; paused: boolean } {
+    return { bytes: this.inFlightBytes, paused: this.socket?.isPaused() ?? false };
   }
 
   private wanted(tag: string): boolean {

@@ -224,6 +224,8 @@ export class StreamFeed {
       case 'events':
         this.lastSeq = message.seq;
         for (const wire of message.events) this.dispatch(this.eventOf(wire));
+        // Told after the events went to the streams: a main thread that falls behind holds the thread back.
+        this.request({ type: 'taken', messages: 1 });
         return;
       case 'wanted': {
         const consumer = this.taps.get(message.consumer) ?? this.subscribers.get(message.consumer);
