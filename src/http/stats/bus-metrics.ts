@@ -1,14 +1,22 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { EventBusStats } from '../../salt/event-bus.js';
+import type { StreamFeedStats } from '../../salt/stream-feed/stream-feed.js';
 import { readGauge, totalCounter } from './collectors.js';
-import type { MetricsSources } from './metrics.js';
+
+/** What the bus's metrics read (part of metrics.ts's MetricsSources). */
+export interface BusMetricsSources {
+  /** The master's event bus; undefined without a master connection. */
+  bus(): EventBusStats | undefined;
+  /** The streams' own reader of the bus (stream-feed/); undefined where the streams read the main connection. */
+  streamReader?(): Pick<StreamFeedStats, 'connected' | 'restarts'> | undefined;
+}
 
 /**
  * The event bus's metrics: the main connection (connected, framing learned, events in and out,
  * decode errors, reconnects) and the streams' own reader of it. `own` takes the per-process
  * series (labelled with the worker's slot under `workers: N`), `registry` the summed ones.
  */
-export function registerBusMetrics(registry: Registry, own: Registry, sources: MetricsSources): void {
+export function registerBusMetrics(registry: Registry, own: Registry, sources: BusMetricsSources): void {
   readGauge(own, 'saltapid_event_bus_connected', "1 while the master's event bus is connected", () =>
     sources.bus()?.state === 'connected' ? 1 : 0,
   );

@@ -1,10 +1,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Aggregator } from 'prom-client';
 import { registerHeapAfterGc } from './heap-after-gc.js';
 import { joinClusterMetrics, type ClusterMetrics } from './cluster-metrics.js';
-import type { StreamFeedStats } from '../../salt/stream-feed/stream-feed.js';
-import { registerBusMetrics } from './bus-metrics.js';
+import { registerBusMetrics, type BusMetricsSources } from './bus-metrics.js';
 import { readGauge, totalCounter } from './collectors.js';
-import type { EventBusStats } from '../../salt/event-bus.js';
 import type { RequestOutcome } from '../../salt/request-channel.js';
 import type { JobAdmissionStats, LivenessCheckCounts } from '../../salt/clients/netapi.js';
 import type { CredentialGuardCounts } from '../auth/credential-guard.js';
@@ -31,13 +29,11 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIO
 const COMMANDS = new Set(['publish', 'runner', 'wheel', 'mk_token', 'get_token', 'ping']);
 const EVICTION_REASONS = ['count', 'age', 'bytes', 'too_large'] as const;
 
-export interface MetricsSources {
+export interface MetricsSources extends BusMetricsSources {
   sessions(): number;
   streams(): StreamStats;
   credentials(): CredentialGuardCounts;
   webhooks(): ReturnType<WebhookGate['stats']>;
-  /** The master's event bus; undefined without a master connection. */
-  bus(): EventBusStats | undefined;
   /** The sync jobs' liveness checks; undefined without lowstate clients. */
   liveness(): LivenessCheckCounts | undefined;
   /** The sync jobs out at the master and waiting; undefined without lowstate clients. */
@@ -54,8 +50,6 @@ export interface MetricsSources {
   tokenLookups?(): TokenLookupCounts;
   /** Audit records dropped because the disk did not keep up; undefined without `log_audit_file`. */
   auditDropped?(): number | undefined;
-  /** The streams' own reader of the bus (stream-feed/); undefined where the streams read the main connection. */
-  streamReader?(): Pick<StreamFeedStats, 'connected' | 'restarts'> | undefined;
 }
 
 /** The session store's cache server: its driver, whether it answers, operations that failed. */
