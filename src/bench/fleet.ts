@@ -160,7 +160,7 @@ async function measureOne(target: Target, token: string, minions: number, worklo
   const onBus = delivered.filter((p): p is typeof p & { bus: number } => p.bus !== undefined);
   const bus = sorted(onBus.map((p) => p.bus - p.sent));
   const added = sorted(onBus.map((p) => p.sse - p.bus));
-  const getSorted = getTimes.sort((a, b) => a - b);
+  const getSorted = sorted(getTimes);
   return {
     minions,
     workload: workload.name,

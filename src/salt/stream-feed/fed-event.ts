@@ -26,7 +26,7 @@ export interface FedEventWire {
 export type FeedRequest =
   | { type: 'want'; consumer: number; tags: readonly string[] | null; after: number }
   | { type: 'unwant'; consumer: number }
-  /** The main thread has handed on the events of this many messages (its answer to `events`). */
+  /** The main thread has handed on the events of this many messages (its answer to an `events` with any). */
   | { type: 'taken'; messages: number }
   | { type: 'close' };
 

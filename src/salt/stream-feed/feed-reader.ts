@@ -55,7 +55,7 @@ export class FeedReader {
   private history: Array<Read | undefined> = [];
   private historyHead = 0;
   private historyBytes = 0;
-  /** The sizes of the `events` messages the main thread has not handed on yet, oldest first, and their sum. */
+  /** Sizes of the `events` messages with events not handed on yet by the main thread, oldest first; their sum. */
   private readonly inFlight: number[] = [];
   private inFlightBytes = 0;
 
@@ -147,13 +147,15 @@ export class FeedReader {
       if (this.wanted(tag)) this.wire(read, events, transfer);
     }
     this.send({ type: 'events', events, seq: this.seq }, transfer);
+    // Only a message with events is handed on (and answered with `taken`); the others carry the number.
+    if (events.length === 0) return;
     const bytes = events.reduce((sum, event) => sum + event.json.length + event.body.length, 0);
     this.inFlight.push(bytes);
     this.inFlightBytes += bytes;
     if (this.inFlightBytes > IN_FLIGHT_HIGH) this.socket?.pause();
   }
 
-  /** The main thread handed on `messages` more `events` messages: read again once it has caught up. */
+  /** The main thread handed on `messages` more `events` messages with events: read again once it has caught up. */
   private taken(messages: number): void {
     for (let i = 0; i < messages && this.inFlight.length > 0; i++) this.inFlightBytes -= this.inFlight.shift()!;
     if (this.inFlightBytes < IN_FLIGHT_LOW) this.socket?.resume();
