@@ -120,6 +120,8 @@ echo "$answer" | grep -q '"minion-1": true' || fail "test.ping through the insta
 say "login and local test.ping through the installed salt-apid: $answer"
 tr '\0' '\n' <"/proc/$api_pid/environ" | grep -qx 'MALLOC_ARENA_MAX=2' ||
   fail "the installed salt-apid does not run with MALLOC_ARENA_MAX=2 (the launcher sets it)"
+tr '\0' '\n' <"/proc/$api_pid/cmdline" | grep -qx -- '--max-semi-space-size=16' ||
+  fail "the installed salt-apid does not run with --max-semi-space-size=16 (the launcher passes it)"
 [ -s "$work/var/log/salt/api" ] || fail "nothing was written to api_logfile ($work/var/log/salt/api)"
 say "api_logfile: $(wc -l <"$work/var/log/salt/api") lines in <root_dir>/var/log/salt/api"
 kill -TERM "$api_pid"

@@ -7,4 +7,6 @@ unset NODE_OPTIONS NODE_PATH
 # Node's helper threads stays spread over many arenas and the resident size creeps up for hours
 # (docs/decisions/0029-malloc-arenas.md). An operator's own value is kept.
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
-exec "$here/node" "$here/../dist/bundle/salt-apid.mjs" "$@"
+# V8's young generation at 16 MB a half, not the 32 MB it grows to on a large machine: a large answer's
+# short-lived values would keep 64 MB committed that nothing live uses (decision 0035).
+exec "$here/node" --max-semi-space-size=16 "$here/../dist/bundle/salt-apid.mjs" "$@"

@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LAUNCHER_NODE_OPTIONS, launcherEnv } from './launcher.js';
 
 export interface Credentials {
   username: string;
@@ -144,10 +145,10 @@ export async function startLocalTarget(
     ];
     if (extra.length > 0) await appendFile(join(work, 'master'), extra.join(''));
     const spawnedAt = Date.now();
-    // A script runs under this Node.js; anything else (an installed /usr/bin/salt-apid) runs as it is.
-    const [command, ...args] = /\.m?js$/.test(cli) ? [process.execPath, cli] : [cli];
-    // As the packages' launcher runs it (decision 0029): two malloc arenas.
-    const env = { ...process.env, MALLOC_ARENA_MAX: process.env['MALLOC_ARENA_MAX'] ?? '2' };
+    // A script runs under this Node.js as the packages' launcher runs it (launcher.ts); anything else (an
+    // installed /usr/bin/salt-apid) runs as it is.
+    const [command, ...args] = /\.m?js$/.test(cli) ? [process.execPath, ...LAUNCHER_NODE_OPTIONS, cli] : [cli];
+    const env = launcherEnv();
     const api = spawn(command, [...args, '--config', join(work, 'master'), '--log-level', 'warn'], {
       stdio: ['ignore', 'ignore', 'inherit'],
       env,

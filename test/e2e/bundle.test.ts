@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_DIR, BUNDLE_ENTRY, bundleOptions } from '../../rolldown.config.js';
+import { BUNDLE_DIR, BUNDLE_ENTRY, bundleOptions, streamFeedWorkerOptions } from '../../rolldown.config.js';
+import { LAUNCHER_NODE_OPTIONS, launcherEnv } from '../../src/bench/launcher.js';
 import { json, returnOf } from '../support/api.js';
 import { spawnCli } from '../support/cli-process.js';
 import { loadedOf, ONLY_WHEN_USED, startLogged } from '../support/lazy-start.js';
@@ -31,6 +32,8 @@ beforeAll(async () => {
   await mkdir(join(ROOT, 'dist'), { recursive: true });
   bundleDir = await mkdtemp(join(ROOT, 'dist', 'bundle-test-'));
   const { output } = await build({ ...bundleOptions(bundleDir), logLevel: 'silent' });
+  // The streams' thread, beside the entry as in dist/bundle/.
+  await build({ ...streamFeedWorkerOptions(bundleDir), logLevel: 'silent' });
   const chunks = output.flatMap((file) =>
     file.type === 'chunk' ? [{ fileName: file.fileName, modules: file.moduleIds }] : [],
   );
@@ -68,14 +71,23 @@ describe('the bundle', () => {
     expect(manifest.files).toContain(`${BUNDLE_DIR}/*.mjs`);
     // The .deb/.rpm link /usr/bin/salt-apid to a launcher that runs the bundle with the carried Node.js.
     const launcher = await readFile(join(ROOT, 'pkg', 'common', 'salt-apid.sh'), 'utf8');
-    expect(launcher).toMatch(new RegExp(`^exec "\\$here/node" "\\$here/\\.\\./${shipped}" "\\$@"$`, 'm'));
+    // With the Node.js options and environment the bench and the soak reproduce (src/bench/launcher.ts).
+    const options = LAUNCHER_NODE_OPTIONS.join(' ');
+    expect(launcher).toMatch(new RegExp(`^exec "\\$here/node" ${options} "\\$here/\\.\\./${shipped}" "\\$@"$`, 'm'));
+    expect(launcher).toMatch(/^export MALLOC_ARENA_MAX="\$\{MALLOC_ARENA_MAX:-2\}"$/m);
+    expect(launcherEnv({}).MALLOC_ARENA_MAX).toBe('2');
+    expect(launcherEnv({ MALLOC_ARENA_MAX: '4' }).MALLOC_ARENA_MAX).toBe('4');
     const unit = await readFile(join(ROOT, 'systemd', 'salt-apid.service'), 'utf8');
     expect(unit).toMatch(/^ExecStart=\/usr\/bin\/salt-apid$/m);
   });
 
   it('serves the demo: a login, a command and the event stream', async () => {
     const port = await freePort();
-    const proc = spawnCli(['--demo', '--port', String(port)], { entry: bundle.entry });
+    // With the launcher's Node.js options: the streams' thread must start under them too.
+    const proc = spawnCli(['--demo', '--port', String(port)], {
+      entry: bundle.entry,
+      nodeArgs: [...LAUNCHER_NODE_OPTIONS],
+    });
     cleanups.push(async () => {
       proc.kill();
       await proc.exited;
@@ -100,8 +112,10 @@ describe('the bundle', () => {
     const [minions] = (await returnOf(ping)) as [Record<string, unknown>];
     expect(Object.values(minions).length).toBeGreaterThan(0);
     expect(new Set(Object.values(minions))).toEqual(new Set([true]));
-    // The job's events reach the stream.
+    // The job's events reach the stream, read by the streams' own thread.
     await events.waitFor('salt/job/');
+    const metrics = await (await call('/metrics', { headers: { 'x-auth-token': token } })).text();
+    expect(metrics).toMatch(/^saltapid_event_streams_reader_connected 1$/m);
   }, 30_000);
 
   it('keeps what only a mode needs out of a plain start', async () => {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SaltEvent } from '../../src/salt/event-frame.js';
 import type { FeedRequest } from '../../src/salt/stream-feed/fed-event.js';
 import { FeedReader, type FeedReaderOptions } from '../../src/salt/stream-feed/feed-reader.js';
-import { StreamFeed, type FeedThread } from '../../src/salt/stream-feed/stream-feed.js';
+import { StreamFeed, threadExecArgv, type FeedThread } from '../../src/salt/stream-feed/stream-feed.js';
 import { busPublisher, type BusPublisher } from '../support/bus-publisher.js';
 import { pollUntil } from '../support/poll.js';
 import { tempDirsPerTest } from '../support/temp-dirs.js';
@@ -185,5 +185,14 @@ describe('the stream feed (the main thread side)', () => {
     expect(sub.closed).toBe(true);
     const after = feed.subscribe();
     await expect(after.next()).rejects.toThrow(/closed/);
+  });
+});
+
+describe("the thread's Node.js options", () => {
+  it('keep what loads modules and leave out V8 options, which Node refuses a thread', () => {
+    expect(threadExecArgv(['--max-semi-space-size=16', '--heapsnapshot-signal=SIGUSR2'])).toEqual([]);
+    expect(
+      threadExecArgv(['--import', './loader.mjs', '--expose-gc', '--require=./a.cjs', '-r', './b.cjs', '--loader']),
+    ).toEqual(['--import', './loader.mjs', '--require=./a.cjs', '-r', './b.cjs', '--loader']);
   });
 });

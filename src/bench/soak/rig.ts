@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI_ENTRIES, firstLine, waitForApi } from '../target.js';
+import { LAUNCHER_NODE_OPTIONS, launcherEnv } from '../launcher.js';
 import { sleep } from '../events-client.js';
 
 const DIST = join(CLI_ENTRIES.tsc, '..');
@@ -116,12 +117,17 @@ export class SoakRig {
     const dir = this.options.heapSnapshotDir;
     // Cluster workers inherit the primary's execArgv: each writes its own snapshot.
     const snapshots = dir === undefined ? [] : ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`];
-    // As the packages' launcher runs it (pkg/common/salt-apid.sh, decision 0029), unless set here.
-    const env = { ...process.env, MALLOC_ARENA_MAX: process.env['MALLOC_ARENA_MAX'] ?? '2' };
-    this.api = spawn(process.execPath, [...snapshots, CLI_ENTRIES.bundle, '--config', config, '--log-level', 'warn'], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env,
-    });
+    // As the packages' launcher runs it (pkg/common/salt-apid.sh; launcher.ts).
+    const args = [
+      ...LAUNCHER_NODE_OPTIONS,
+      ...snapshots,
+      CLI_ENTRIES.bundle,
+      '--config',
+      config,
+      '--log-level',
+      'warn',
+    ];
+    this.api = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'], env: launcherEnv() });
     await waitForApi(this.base, 10_000);
   }
 

@@ -51,9 +51,28 @@ function workerScript(): URL | undefined {
   return undefined;
 }
 
+const MODULE_OPTION = /^(-r|--(import|require|loader|experimental-loader))(=|$)/;
+
 /** Whether this process loads TypeScript through a loader of its own, which the thread then inherits. */
 function hasLoader(execArgv: readonly string[]): boolean {
-  return execArgv.some((arg) => /^--(import|loader|experimental-loader)\b/.test(arg));
+  return execArgv.some((arg) => MODULE_OPTION.test(arg));
+}
+
+/**
+ * The Node.js options the thread is started with: of this process's, only those that load modules
+ * (`--import`, `--require`, `--loader`, with their values), which the thread's code may need. Node
+ * refuses a thread V8's options (the launcher's `--max-semi-space-size`: V8 sizes the heaps per
+ * process), and the others concern the process, not a thread.
+ */
+export function threadExecArgv(execArgv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!;
+    if (!MODULE_OPTION.test(arg)) continue;
+    kept.push(arg);
+    if (!arg.includes('=') && i + 1 < execArgv.length) kept.push(execArgv[++i]!);
+  }
+  return kept;
 }
 
 /** The feed's thread, as the feed uses it: a worker_threads Worker (the tests put a FeedReader behind a stand-in). */
@@ -113,7 +132,7 @@ export class StreamFeed {
   static start(options: StreamFeedOptions): StreamFeed | undefined {
     const script = workerScript();
     if (script === undefined) return undefined;
-    const execArgv = options.execArgv ?? process.execArgv;
+    const execArgv = threadExecArgv(options.execArgv ?? process.execArgv);
     if (script.pathname.endsWith('.ts') && !hasLoader(execArgv)) return undefined;
     const starter: FeedThreadStarter = (workerData) =>
       new Worker(script, { workerData, execArgv, name: 'stream-feed' });
