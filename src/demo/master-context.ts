@@ -17,6 +17,7 @@ import {
 } from './options.js';
 import type { TargetUniverse } from '../salt/auth/targeting.js';
 import { SimulatedCpu, type CapacityModel } from './capacity.js';
+import { Turns } from './turns.js';
 
 /** What the master's command handlers share: its stores, its bus and its lifetime. */
 export interface MasterContext {
@@ -32,6 +33,8 @@ export interface MasterContext {
   universe: TargetUniverse;
   /** Base delay before a minion answers; each answer adds up to as much again as jitter. */
   returnDelayMs: number;
+  /** Turns on the demo's event loop for the minions' work, so that fired events go out between returns. */
+  turns: Turns;
   /** The master's simulated processor and its costs, when the demo has a capacity model. */
   cpu: { model: CapacityModel; master: SimulatedCpu } | undefined;
   hashType: string;
@@ -101,6 +104,7 @@ export function createMasterContext(
       grainsOf: (id) => fleet.grainsOf(id),
     },
     returnDelayMs: options.returnDelayMs ?? DEFAULT_RETURN_DELAY_MS,
+    turns: new Turns(),
     cpu: capacity && masterCpu && { model: capacity, master: masterCpu },
     hashType,
     signal,

@@ -145,7 +145,9 @@ export class Publisher {
     const { signal, returnDelayMs } = this.ctx;
     try {
       await sleep(returnDelayMs + Math.random() * returnDelayMs, signal);
-      return await minion.run(payload, signal, (ret) => this.sendReturn(ret));
+      const run = () => minion.run(payload, signal, (ret) => this.sendReturn(ret));
+      // Under a capacity model the simulated processor spreads the work; without one, turns do.
+      return await (this.ctx.cpu === undefined ? this.ctx.turns.run(run) : run());
     } catch (err) {
       if (!signal.aborted) this.ctx.logger?.error({ err, id }, 'demo master: simulated minion failed');
       return undefined;
