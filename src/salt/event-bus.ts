@@ -217,9 +217,10 @@ export class EventBus implements PublisherView {
 
   private connectPub(): void {
     if (this.busState === 'closed') return;
-    const sock = openSocket(this.options.pub);
+    // Read into one buffer of the connection's own: the reader decodes each chunk before the next read.
+    const sock = openSocket(this.options.pub, (chunk) => this.onData(sock, chunk));
     this.pubSocket = sock;
-    this.reader = new EventFrameReader(this.options.identify, this.options.deferReturnsOver);
+    this.reader = new EventFrameReader(this.options.identify, this.options.deferReturnsOver, true);
     sock.on('connect', () => {
       this.connectionCount++;
       this.busState = 'connected';
@@ -232,7 +233,6 @@ export class EventBus implements PublisherView {
       this.publish('connected');
       this.pull.publisherConnected();
     });
-    sock.on('data', (chunk: Buffer) => this.onData(sock, chunk));
     sock.on('error', (err) => {
       this.options.logger?.debug({ err, pub: describeAddress(this.options.pub) }, 'event bus connection error');
     });

@@ -103,6 +103,11 @@ export class EventFrameReader {
   constructor(
     private readonly identify?: EventIdentifier,
     private readonly deferReturnsOver?: number,
+    /**
+     * The chunks pushed are one buffer read into again (a socket's `onread` buffer): what is kept for
+     * the next chunk is copied, and the frames and bodies handed out are valid only until the next push.
+     */
+    private readonly reusedChunks = false,
   ) {}
 
   get framing(): EventFraming | undefined {
@@ -121,7 +126,10 @@ export class EventFrameReader {
     if (chunk.length === 0) return [];
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    if (this.buffered < this.awaiting || this.buffered === 0) return [];
+    if (this.buffered < this.awaiting || this.buffered === 0) {
+      if (this.reusedChunks) this.chunks[this.chunks.length - 1] = Buffer.from(chunk);
+      return [];
+    }
     const results: Buffer[] = [];
     const pending = this.chunks.length === 1 ? chunk : this.completeFront(chunk, results);
     this.decideFraming(pending);
@@ -136,7 +144,7 @@ export class EventFrameReader {
       results.push(next.body);
     }
     const rest = pending.subarray(offset);
-    this.chunks = rest.length === 0 ? [] : [rest];
+    this.chunks = rest.length === 0 ? [] : [this.reusedChunks ? Buffer.from(rest) : rest];
     this.buffered = rest.length;
     if (this.awaiting > MAX_FRAME_BYTES + 4) {
       throw new InvalidMsgpack(`event frame larger than ${MAX_FRAME_BYTES} bytes`);

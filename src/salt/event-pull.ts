@@ -21,8 +21,26 @@ export function describeAddress(address: BusAddress): string {
   return 'path' in address ? address.path : `${address.host}:${address.port}`;
 }
 
-export function openSocket(address: BusAddress): Socket {
-  return 'path' in address ? connect({ path: address.path }) : connect({ host: address.host, port: address.port });
+/** Bytes a connection given `onChunk` reads at a time, into one buffer of its own. */
+const READ_BUFFER_BYTES = 64 * 1024;
+
+/**
+ * A connection to the bus. With `onChunk`, what arrives is read into one buffer of the connection's
+ * own, read into again each time (a chunk is valid only during its call), instead of a new 64 KB
+ * buffer a read: a 100 MB answer's returns then leave no trail of freed read buffers behind them.
+ */
+export function openSocket(address: BusAddress, onChunk?: (chunk: Buffer) => void): Socket {
+  const target = 'path' in address ? { path: address.path } : { host: address.host, port: address.port };
+  if (onChunk === undefined) return connect(target);
+  const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  const onread = {
+    buffer,
+    callback: (bytes: number): boolean => {
+      onChunk(buffer.subarray(0, bytes));
+      return true;
+    },
+  };
+  return connect({ ...target, onread });
 }
 
 /** What the pull side needs to know of the publisher connection. */
