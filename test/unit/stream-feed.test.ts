@@ -195,4 +195,11 @@ describe("the thread's Node.js options", () => {
       threadExecArgv(['--import', './loader.mjs', '--expose-gc', '--require=./a.cjs', '-r', './b.cjs', '--loader']),
     ).toEqual(['--import', './loader.mjs', '--require=./a.cjs', '-r', './b.cjs', '--loader']);
   });
+
+  it('start no thread from TypeScript sources without a loader: a --require (as vitest has) is none', () => {
+    // From the sources (these tests), the thread's code is worker.ts: it needs --import of a loader.
+    const pub = { path: '/nonexistent/master_event_pub.ipc' };
+    expect(StreamFeed.start({ pub, execArgv: ['--require', './suppress-warnings.cjs'] })).toBeUndefined();
+    expect(StreamFeed.start({ pub, execArgv: ['--max-semi-space-size=16'] })).toBeUndefined();
+  });
 });

@@ -53,9 +53,13 @@ function workerScript(): URL | undefined {
 
 const MODULE_OPTION = /^(-r|--(import|require|loader|experimental-loader))(=|$)/;
 
-/** Whether this process loads TypeScript through a loader of its own, which the thread then inherits. */
+/**
+ * Whether this process loads TypeScript through a loader of its own (`--import` or `--loader`: ES module
+ * hooks), which the thread then inherits. A `--require` alone (vitest's workers have one) is no loader:
+ * the thread would load its `.ts` file without one and fail.
+ */
 function hasLoader(execArgv: readonly string[]): boolean {
-  return execArgv.some((arg) => MODULE_OPTION.test(arg));
+  return execArgv.some((arg) => /^--(import|loader|experimental-loader)(=|$)/.test(arg));
 }
 
 /**
