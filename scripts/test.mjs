@@ -4,7 +4,9 @@
  * Most of vitest's e2e time is spent waiting on sockets and timers, which the checks' CPU fills; one
  * after the other they took a third longer. The checks' output is held back and printed when they
  * end: in full when they fail (and vitest is then stopped: nothing lands with a red check), as one
- * line when they pass. Extra arguments go to vitest (`npm test -- --coverage`, a file name).
+ * line when they pass. Vitest's closing line ("N passed, N failed, N skipped", which CI's log reader
+ * reads) stays the last line: when the checks end after vitest, it is printed again after theirs.
+ * Extra arguments go to vitest (`npm test -- --coverage`, a file name).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -12,14 +14,27 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const started = performance.now();
+/** The last line vitest printed, and whether anything was printed after it. */
+let lastLine;
+let vitestEnded = false;
+let printedAfter = false;
 
 /** Runs a command to its end: its exit status, and its output when `quiet` (held back, not printed). */
 function run(command, args, quiet) {
-  const child = spawn(command, args, { cwd: root, stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+  const stdio = quiet ? ['ignore', 'pipe', 'pipe'] : ['inherit', 'pipe', 'inherit'];
+  // Vitest's output passes through a pipe (for its last line): colours as on the terminal all the same.
+  const env = !quiet && process.stdout.isTTY ? { ...process.env, FORCE_COLOR: '1' } : process.env;
+  const child = spawn(command, args, { cwd: root, stdio, env });
   const output = [];
   if (quiet) {
     child.stdout.on('data', (chunk) => output.push(chunk));
     child.stderr.on('data', (chunk) => output.push(chunk));
+  } else {
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      const text = chunk.toString().trimEnd();
+      if (text !== '') lastLine = text.slice(text.lastIndexOf('\n') + 1);
+    });
   }
   const done = new Promise((resolve) => {
     child.on('error', (err) => resolve({ status: 1, output: [Buffer.from(`${command}: ${err.message}\n`)] }));
@@ -35,8 +50,11 @@ const vitest = run(process.execPath, [
 ]);
 const checks = run('npm', ['run', '--silent', 'checks'], true);
 
+void vitest.done.then(() => (vitestEnded = true));
+
 const checked = checks.done.then(({ status, output }) => {
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  printedAfter = vitestEnded;
   if (status === 0) {
     process.stderr.write(`checks passed (type-check, ESLint, Prettier) in ${seconds} s\n`);
   } else {
@@ -48,4 +66,5 @@ const checked = checks.done.then(({ status, output }) => {
 });
 
 const [checksStatus, { status: vitestStatus }] = await Promise.all([checked, vitest.done]);
+if (printedAfter && lastLine !== undefined) process.stdout.write(`${lastLine}\n`);
 process.exit(checksStatus !== 0 ? checksStatus : vitestStatus);
