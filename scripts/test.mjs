@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm test`: the checks (`npm run checks`: type-check, ESLint, Prettier) and vitest, side by side.
+ * `npm test`: the checks (those of `npm run checks`: type-check, ESLint, Prettier) and vitest, side by side.
  * Most of vitest's e2e time is spent waiting on sockets and timers, which the checks' CPU fills; one
  * after the other they took a third longer. The checks' output is held back and printed when they
  * end: in full when they fail (and vitest is then stopped: nothing lands with a red check), as one
@@ -9,7 +9,8 @@
  * Extra arguments go to vitest (`npm test -- --coverage`, a file name).
  */
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -20,10 +21,10 @@ let vitestEnded = false;
 let printedAfter = false;
 
 /** Runs a command to its end: its exit status, and its output when `quiet` (held back, not printed). */
-function run(command, args, quiet) {
+function run(command, args, quiet, extraEnv = {}) {
   const stdio = quiet ? ['ignore', 'pipe', 'pipe'] : ['inherit', 'pipe', 'inherit'];
   // Vitest's output passes through a pipe (for its last line): colours as on the terminal all the same.
-  const env = !quiet && process.stdout.isTTY ? { ...process.env, FORCE_COLOR: '1' } : process.env;
+  const env = { ...process.env, ...(!quiet && process.stdout.isTTY && { FORCE_COLOR: '1' }), ...extraEnv };
   const child = spawn(command, args, { cwd: root, stdio, env });
   const output = [];
   if (quiet) {
@@ -48,7 +49,24 @@ const vitest = run(process.execPath, [
   'run',
   ...process.argv.slice(2),
 ]);
-const checks = run('npm', ['run', '--silent', 'checks'], true);
+// `npm run checks`, without an npm process for it and for each of its three scripts: they run side by
+// side as its `sh -c` lines, read from package.json so that the two cannot drift apart.
+const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const bin = join(root, 'node_modules', '.bin');
+const checks = all(
+  ['typecheck', 'lint-code', 'prettier-check'].map((name) =>
+    run('sh', ['-c', scripts[name]], true, { PATH: `${bin}${delimiter}${process.env.PATH}` }),
+  ),
+);
+
+/** The runs as one: the first failure's status (0 when all passed), and all their output held back. */
+function all(runs) {
+  const done = Promise.all(runs.map((r) => r.done)).then((results) => ({
+    status: results.find((r) => r.status !== 0)?.status ?? 0,
+    output: results.flatMap((r) => r.output),
+  }));
+  return { done };
+}
 
 void vitest.done.then(() => (vitestEnded = true));
 
