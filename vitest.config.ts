@@ -1,15 +1,17 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { fuzzTimeout } from './test/support/fuzz-scale.js';
 
 export default defineConfig({
   test: {
-    testTimeout: 20_000,
+    // Grown FUZZ_SCALE times under `npm run fuzz`, whose properties run that many times more.
+    testTimeout: fuzzTimeout(20_000),
     // Three test files per core. Most e2e files spend their time waiting on sockets, timers and the demo
     // master's simulated delays, not on the CPU: at one file per core a 2-core machine sat 70% idle and the
     // run took twice as long. The tests that bound a call's time bound its CPU time, not its wall time
     // (decision 0026), so sharing a core does not fail them.
     maxWorkers: availableParallelism() * 3,
-    hookTimeout: 20_000,
+    hookTimeout: fuzzTimeout(20_000),
     experimental: { fsModuleCache: true },
     reporters: ['default', './test/support/summary-reporter.ts'],
     coverage: {

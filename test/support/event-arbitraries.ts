@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import type { SaltMap, SaltValue } from '../../src/salt/codec/values.js';
+import { binaryUnit } from './binary-unit.js';
 
 /**
  * Random bus events for the stream fuzz tests: the tags the formatted view reacts to (job new/ret,
@@ -11,7 +12,7 @@ export const PROTO_NAMES = ['__proto__', 'constructor', 'prototype', 'toString',
 
 /** Strings that stress the streams: control characters, unicode, SSE syntax, prototype names. */
 export const nastyString: fc.Arbitrary<string> = fc.oneof(
-  fc.string({ unit: 'binary', maxLength: 12 }),
+  fc.string({ unit: binaryUnit, maxLength: 12 }),
   fc.string({
     unit: fc.constantFrom('\r', '\n', '\u0000', '\u007f', '\u2028', ':', ' ', 'a', 'é', '/', '%'),
     maxLength: 10,

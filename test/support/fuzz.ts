@@ -3,23 +3,11 @@
  * seeds and run counts of every property test.
  */
 import fc from 'fast-check';
+import { binaryUnit } from './binary-unit.js';
+import { CAMPAIGN_SEED, FUZZ_SCALE } from './fuzz-scale.js';
 import { deepJson, yamlBomb } from './hostile.js';
 
-function positiveIntegerFromEnv(name: string): number | undefined {
-  const text = process.env[name];
-  if (text === undefined || text === '') return undefined;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, not ${text}`);
-  return value;
-}
-
-/**
- * How many times more each property runs than in `npm test`: `npm run fuzz` (scripts/fuzz.mjs) sets it,
- * `npm test` leaves it at 1.
- */
-export const FUZZ_SCALE = Math.max(1, positiveIntegerFromEnv('FUZZ_SCALE') ?? 1);
-/** The campaign's seed (`npm run fuzz` draws one and prints it); unset in `npm test`. */
-const CAMPAIGN_SEED = positiveIntegerFromEnv('FUZZ_SEED');
+export { fuzzTimeout } from './fuzz-scale.js';
 
 /**
  * fast-check's seed and run count for one property. In `npm test` the property runs `runs` times from
@@ -34,9 +22,6 @@ export function fuzzRuns(seed: number, runs: number): { seed: number; numRuns: n
     numRuns: runs * FUZZ_SCALE,
   };
 }
-
-/** A fuzz test's own time limit, grown with its run count under `npm run fuzz`. */
-export const fuzzTimeout = (ms: number): number => ms * FUZZ_SCALE;
 
 /**
  * A stopwatch of the CPU time this thread spends, in milliseconds: what a per-call bound of the fuzzers
@@ -86,7 +71,7 @@ export const jsonish: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie
     fc.integer(),
     fc.double(),
     fc.constantFrom(1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, 5e-324),
-    fc.string({ unit: 'binary', maxLength: 20 }),
+    fc.string({ unit: binaryUnit, maxLength: 20 }),
     nastyKey,
     fc.array(tie('value'), { maxLength: 4 }),
     fc.dictionary(fc.oneof(fc.string({ maxLength: 8 }), nastyKey), tie('value'), { maxKeys: 4 }),
@@ -95,7 +80,7 @@ export const jsonish: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie
 
 /** Text that a YAML or JSON reader may choke on. */
 export const hostileText: fc.Arbitrary<string> = fc.oneof(
-  fc.string({ unit: 'binary', maxLength: 200 }),
+  fc.string({ unit: binaryUnit, maxLength: 200 }),
   fc.string({
     unit: fc.constantFrom(
       '[',
