@@ -25,7 +25,10 @@ export interface RunningServer {
   master: SaltMaster;
   netapi: LowstateRunner;
   sessions: SessionStore;
-  /** Whether the event streams are fed (their thread is connected to the bus, or they read the main connection). */
+  /**
+   * Whether the event streams are fed: their thread is connected to the bus, or not started yet (no
+   * stream so far), or they read the main connection and it is.
+   */
   streamsFed(): boolean;
   /** Subscriptions the event streams hold open now. */
   streamSubscribers(): number;
@@ -123,6 +126,7 @@ function streamEvents(master: SaltMaster, feed: StreamFeed | undefined): EventGa
     tap: (listener) => feed.tap(listener),
     fire: (tag, data) => master.bus.fire(tag, data),
     streamReader: () => feed.stats(),
+    ready: () => feed.ready(),
   };
 }
 
@@ -206,7 +210,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     master,
     netapi,
     sessions,
-    streamsFed: () => (feed === undefined ? master.bus.connected : feed.connected),
+    streamsFed: () => (feed === undefined ? master.bus.connected : !feed.started || feed.connected),
     streamSubscribers: () => (feed === undefined ? master.bus.stats().subscribers : feed.stats().subscribers),
     url: `${https ? 'https' : 'http'}://${host}:${port}`,
     close() {

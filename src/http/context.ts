@@ -100,7 +100,12 @@ export interface EventGateway {
   /** Every event, synchronously, before any subscription (EventBus.tap). */
   tap?(listener: (event: SaltEvent) => void): () => void;
   /** Where the streams read the bus with a reader of their own: how it fares (/readyz, /metrics). */
-  streamReader?(): Pick<StreamFeedStats, 'connected' | 'restarts'>;
+  streamReader?(): Pick<StreamFeedStats, 'started' | 'connected' | 'restarts'>;
+  /**
+   * Where that reader starts with the first stream: starts it, and resolves once it reads the bus
+   * (or could not), so that a client told its stream is open misses nothing it then causes.
+   */
+  ready?(): Promise<void>;
 }
 
 export interface AppContextOptions {
@@ -285,7 +290,11 @@ async function appContext(app: FastifyInstance, options: AppContextOptions): Pro
     'readiness',
     new Readiness(master.health, {
       cache: options.cacheHealth,
-      streams: () => events.streamReader?.().connected ?? true,
+      // A reader not started yet (no stream so far) is nothing to wait for.
+      streams: () => {
+        const reader = events.streamReader?.();
+        return reader === undefined || !reader.started || reader.connected;
+      },
     }),
   );
   const ring = rest.eventsIds ? new EventRing(rest.eventsReplay) : undefined;

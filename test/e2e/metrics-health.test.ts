@@ -114,6 +114,11 @@ describe("streams share the master's word on a token", () => {
     const asked = getToken.reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
     // The login's own token needs no round trip at all; one at most if its confirmation lapsed.
     expect(asked).toBeLessThanOrEqual(1);
+    // The first stream started the streams' reader, and every stream got its 200 once it read the bus.
+    expect(samples(text, 'saltapid_event_streams_reader_started')).toEqual(['saltapid_event_streams_reader_started 1']);
+    expect(samples(text, 'saltapid_event_streams_reader_connected')).toEqual([
+      'saltapid_event_streams_reader_connected 1',
+    ]);
   });
 });
 
@@ -205,8 +210,10 @@ describe('/metrics', () => {
       expect.stringMatching(/command="publish",outcome="ok"/),
     );
     expect(samples(text, 'saltapid_event_bus_connected')).toEqual(['saltapid_event_bus_connected 1']);
+    // No stream so far: the streams' reader was never started (decision 0036).
+    expect(samples(text, 'saltapid_event_streams_reader_started')).toEqual(['saltapid_event_streams_reader_started 0']);
     expect(samples(text, 'saltapid_event_streams_reader_connected')).toEqual([
-      'saltapid_event_streams_reader_connected 1',
+      'saltapid_event_streams_reader_connected 0',
     ]);
     expect(samples(text, 'saltapid_event_streams_reader_restarts_total')).toEqual([
       'saltapid_event_streams_reader_restarts_total 0',

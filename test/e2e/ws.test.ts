@@ -209,8 +209,9 @@ describe('rest_tornado /all_events and /formatted_events', () => {
     const client = await WsEventClient.open(api, `/all_events/${token}`);
     const subscribers = api.server.streamSubscribers();
     client.socket.send(READY);
-    // Nothing answers the message itself: wait for the stream's subscription, then fire.
-    await waitUntil(() => api.server.streamSubscribers() > subscribers);
+    // Nothing answers the message itself: wait for the stream's subscription, and for the streams'
+    // reader (started by this first stream) to read the bus, then fire.
+    await waitUntil(() => api.server.streamSubscribers() > subscribers && api.server.streamsFed());
     api.demo.fireEvent('salt/test/tornado', { n: 3 });
     const frame = await client.waitFor(isFrameOf('salt/test/tornado'));
     const stamp = /"_stamp": "([^"]+)"/.exec(frame)?.[1];

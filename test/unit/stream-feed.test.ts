@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SaltEvent } from '../../src/salt/event-frame.js';
 import type { FeedRequest } from '../../src/salt/stream-feed/fed-event.js';
@@ -72,6 +73,10 @@ async function feedOn(pub: BusPublisher, restartMs = 10) {
     () => feed.close(),
     () => pub.server.close(),
   );
+  // No thread before the first consumer, or before ready() (which starts it).
+  expect(threads).toHaveLength(0);
+  await feed.ready();
+  expect(feed.connected).toBe(true);
   await pollUntil(
     () => feed.connected && pub.connections() === threads.length,
     (ready) => ready,
@@ -185,6 +190,55 @@ describe('the stream feed (the main thread side)', () => {
     expect(sub.closed).toBe(true);
     const after = feed.subscribe();
     await expect(after.next()).rejects.toThrow(/closed/);
+  });
+
+  it('starts no thread until the first subscription or tap, and ready() waits for its first word', async () => {
+    const pub = await publisher();
+    cleanup.push(() => pub.server.close());
+    const started: StandInThread[] = [];
+    const feedWith = (path: string, readyTimeoutMs?: number): StreamFeed => {
+      const feed = new StreamFeed(
+        (options) => {
+          const thread = new StandInThread(options);
+          started.push(thread);
+          return thread;
+        },
+        { pub: { path }, reconnectInitialMs: 10, ...(readyTimeoutMs !== undefined && { readyTimeoutMs }) },
+      );
+      cleanup.push(() => feed.close());
+      return feed;
+    };
+    const bySubscription = feedWith(pub.path);
+    expect(bySubscription.stats()).toMatchObject({ started: false, connected: false });
+    expect(started).toHaveLength(0);
+    bySubscription.subscribe();
+    expect(started).toHaveLength(1);
+    await bySubscription.ready();
+    expect(bySubscription.stats()).toMatchObject({ started: true, connected: true });
+    // An event published once ready() resolved reaches a subscription.
+    const sub = bySubscription.subscribe();
+    await pollUntil(
+      () => pub.connections(),
+      (n) => n === 1,
+    );
+    pub.publish('salt/test/after-ready', { n: 1 });
+    const first = await sub.next();
+    expect(first.done ? undefined : first.value.tag).toBe('salt/test/after-ready');
+
+    const byTap = feedWith(pub.path);
+    byTap.tap(() => {});
+    expect(started).toHaveLength(2);
+
+    // Nothing listens: ready() still resolves, once the first attempt has failed.
+    const nowhere = feedWith(join(await tempDir(), 'no-such-socket'));
+    await nowhere.ready();
+    expect(nowhere.stats()).toMatchObject({ started: true, connected: false });
+    // Closed: ready() resolves at once and starts nothing.
+    const closed = feedWith(pub.path);
+    await closed.close();
+    await closed.ready();
+    expect(closed.stats().started).toBe(false);
+    expect(started).toHaveLength(3);
   });
 });
 

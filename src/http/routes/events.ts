@@ -66,6 +66,9 @@ async function stream(
   { token, sessionId }: StreamCredentials,
   wanted: TagFilter | undefined,
 ): Promise<void> {
+  // The streams' reader starts with the first stream: the 200 waits until it reads the bus, so that
+  // nothing the client causes once it has the 200 is missed.
+  if (request.method !== 'HEAD') await app.events.ready?.();
   // Hijacked replies skip Fastify's header writing: carry over what the hooks set (CORS, cookie…).
   const headers: OutgoingHttpHeaders = Object.fromEntries(headersSetOn(reply));
   headers['content-type'] = 'text/event-stream;charset=utf-8';

@@ -185,6 +185,7 @@ function openSocket(context: WsContext, mode: Mode, socket: EventSocket, request
         ...(wanted && { match: wanted, tags: wanted.globs }),
       });
     },
+    ready: async () => app.events.ready?.(),
     frames,
     onReady,
     streams: app.streams,

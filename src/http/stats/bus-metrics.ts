@@ -8,7 +8,7 @@ export interface BusMetricsSources {
   /** The master's event bus; undefined without a master connection. */
   bus(): EventBusStats | undefined;
   /** The streams' own reader of the bus (stream-feed/); undefined where the streams read the main connection. */
-  streamReader?(): Pick<StreamFeedStats, 'connected' | 'restarts'> | undefined;
+  streamReader?(): Pick<StreamFeedStats, 'started' | 'connected' | 'restarts'> | undefined;
 }
 
 /**
@@ -67,6 +67,15 @@ export function registerBusMetrics(registry: Registry, own: Registry, sources: B
     () => {
       const reader = sources.streamReader?.();
       return (reader === undefined ? sources.bus()?.state === 'connected' : reader.connected) ? 1 : 0;
+    },
+  );
+  readGauge(
+    own,
+    'saltapid_event_streams_reader_started',
+    "1 once the event streams' own reader was started (by the first stream, or events_ids' replay ring)",
+    () => {
+      const reader = sources.streamReader?.();
+      return reader === undefined || reader.started ? 1 : 0;
     },
   );
   totalCounter(

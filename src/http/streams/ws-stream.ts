@@ -45,6 +45,11 @@ export interface EventSocketOptions {
   acknowledge: boolean;
   /** Opens the bus subscription when the client is ready. */
   subscribe(): Subscription;
+  /**
+   * Resolves once the subscription is fed (the streams' reader, which the first stream starts, reads
+   * the bus): the client's ready message is acknowledged, and `onReady` runs, only then.
+   */
+  ready?: (() => Promise<void>) | undefined;
   /** The frames an event becomes on this socket (shared Buffers where the text is per event). */
   frames(event: SaltEvent): ReadonlyArray<string | Buffer>;
   /** Runs once, after the subscription is open (e.g. starting a grains.items job). */
@@ -135,9 +140,12 @@ export function serveEventSocket(options: EventSocketOptions): void {
     setTimeout(() => socket.terminate(), CUT_OFF_GRACE_MS).unref();
   }
 
-  function start(): void {
+  async function start(): Promise<void> {
     const sub = options.subscribe();
     subscription = sub;
+    // Events that come meanwhile wait in the subscription's queue.
+    await options.ready?.();
+    if (socketClosed) return;
     options.onReady?.();
     pumpEvents(sub, options, () => socketClosed).then(
       (end) => {
@@ -151,12 +159,22 @@ export function serveEventSocket(options: EventSocketOptions): void {
     );
   }
 
-  socket.on('message', (data) => {
-    if (subscription === undefined && messageText(data) === CLIENT_READY) start();
+  function acknowledge(): void {
     if (!options.acknowledge || cutOff) return;
     // A client that keeps talking without reading the answers must not grow our buffer.
     if (socket.bufferedAmount > HIGH_WATER) cutOffSlowClient();
-    else socket.send(ACKNOWLEDGEMENT, TEXT);
+    else if (socket.readyState === OPEN) socket.send(ACKNOWLEDGEMENT, TEXT);
+  }
+
+  socket.on('message', (data) => {
+    if (subscription === undefined && messageText(data) === CLIENT_READY) {
+      start().then(acknowledge, (err: unknown) => {
+        log.error({ err, client }, 'event WebSocket stream failed');
+        socket.terminate();
+      });
+      return;
+    }
+    acknowledge();
   });
 
   socket.on('close', () => {

@@ -16,8 +16,9 @@ import { FedEvent, type FedEventWire, type FeedMessage, type FeedRequest } from 
  * writes its JSON (feed-reader.ts); the main thread only hands what arrives to the streams.
  *
  * Subscriptions and taps work as on the EventBus: in bus order, each subscription with its bounded
- * queue. The thread is started again (after a second) if it ever dies; the events of that second
- * are lost to the streams, and the log says so.
+ * queue. The thread starts with the first consumer (decision 0036): a salt-apid that nobody streams
+ * from reads the bus once, not twice. It is started again (after a second) if it ever dies; the
+ * events of that second are lost to the streams, and the log says so.
  */
 export interface StreamFeedOptions extends FeedReaderOptions {
   logger?: Logger | undefined;
@@ -28,9 +29,13 @@ export interface StreamFeedOptions extends FeedReaderOptions {
   execArgv?: string[] | undefined;
   /** How long after the thread died it is started again. */
   restartMs?: number;
+  /** How long {@link StreamFeed.ready} waits at most for the thread's first word on the bus. */
+  readyTimeoutMs?: number;
 }
 
 export interface StreamFeedStats {
+  /** Whether the thread was started: by the first stream (or the replay ring), never before. */
+  started: boolean;
   connected: boolean;
   /** Subscriptions open (the streams'). */
   subscribers: number;
@@ -120,14 +125,17 @@ export class StreamFeed {
   private closed = false;
   private isConnected = false;
   private readonly counters = { restarts: 0 };
+  /** Settled once the first thread has connected, failed to, or stopped: see {@link ready}. */
+  private firstWord: { promise: Promise<void>; settle: () => void } | undefined;
 
-  /** A feed on threads that `startThread` starts (the tests' stand-in); {@link StreamFeed.start} starts Workers. */
+  /**
+   * A feed on threads that `startThread` starts (the tests' stand-in); {@link StreamFeed.start} starts
+   * Workers. No thread runs until the first subscription or tap.
+   */
   constructor(
     private readonly startThread: FeedThreadStarter,
     private readonly options: StreamFeedOptions,
-  ) {
-    this.spawn();
-  }
+  ) {}
 
   /**
    * Starts the feed's thread, or answers undefined when it cannot run here (no thread code beside
@@ -145,6 +153,29 @@ export class StreamFeed {
 
   get connected(): boolean {
     return this.isConnected;
+  }
+
+  /** Whether the thread was started (by the first consumer). */
+  get started(): boolean {
+    return this.firstWord !== undefined;
+  }
+
+  /**
+   * Starts the thread if none was, and resolves once its first connection to the bus is made, or
+   * has failed, or the thread stopped (at once after that): a stream that waits for it before its
+   * client may act misses none of the events the client then causes. Bounded by `readyTimeoutMs`
+   * (5 s).
+   */
+  ready(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.firstWord ??= this.startFirstThread();
+    const { promise } = this.firstWord;
+    const timeoutMs = this.options.readyTimeoutMs ?? 5_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 
   /** Calls `listener` with every event, before any subscription receives it (EventBus.tap). */
@@ -169,7 +200,12 @@ export class StreamFeed {
   }
 
   stats(): StreamFeedStats {
-    return { connected: this.isConnected, subscribers: this.subscribers.size, ...this.counters };
+    return {
+      started: this.started,
+      connected: this.isConnected,
+      subscribers: this.subscribers.size,
+      ...this.counters,
+    };
   }
 
   /** Stops the thread and ends every subscription. */
@@ -177,6 +213,7 @@ export class StreamFeed {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.restartTimer);
+    this.firstWord?.settle();
     for (const sub of [...this.subscriptions]) sub.close();
     const worker = this.worker;
     this.worker = undefined;
@@ -184,6 +221,7 @@ export class StreamFeed {
   }
 
   private add(to: Map<number, Consumer>, deliver: (event: SaltEvent) => void, tags: readonly string[] | null): number {
+    if (!this.closed) this.firstWord ??= this.startFirstThread();
     const id = this.nextConsumer++;
     to.set(id, { deliver, tags, pending: true, after: 0 });
     this.waiting++;
@@ -208,6 +246,15 @@ export class StreamFeed {
     this.worker?.postMessage(request);
   }
 
+  private startFirstThread(): { promise: Promise<void>; settle: () => void } {
+    let settle = (): void => {};
+    const promise = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    this.spawn();
+    return { promise, settle };
+  }
+
   private spawn(): void {
     const { pub, identity, reconnectInitialMs, reconnectMaxMs } = this.options;
     const worker = this.startThread({
@@ -230,6 +277,7 @@ export class StreamFeed {
     worker.on('error', (err) => this.options.logger?.error({ err }, 'the event stream feed failed'));
     worker.on('exit', (code) => {
       this.isConnected = false;
+      this.firstWord?.settle();
       if (this.closed || worker !== this.worker) return;
       this.counters.restarts++;
       const restartMs = this.options.restartMs ?? 1_000;
@@ -261,12 +309,15 @@ export class StreamFeed {
       }
       case 'connected':
         this.isConnected = true;
+        this.firstWord?.settle();
         return;
       case 'disconnected':
         this.isConnected = false;
+        this.firstWord?.settle();
         this.options.logger?.warn({ pub: message.address }, 'the event stream feed lost the bus; reconnecting');
         return;
       case 'failed':
+        this.firstWord?.settle();
         this.options.logger?.error({ reason: message.message }, 'the event stream feed reconnects');
     }
   }
