@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm test`: the checks (those of `npm run checks`: type-check, ESLint, Prettier) and vitest, side by side.
+ * `npm test`: the checks (scripts/checks.mjs: type-check, ESLint, Prettier) and vitest, side by side.
  * Most of vitest's e2e time is spent waiting on sockets and timers, which the checks' CPU fills; one
  * after the other they took a third longer. The checks' output is held back and printed when they
  * end: in full when they fail (and vitest is then stopped: nothing lands with a red check), as one
@@ -8,69 +8,34 @@
  * reads) stays the last line: when the checks end after vitest, it is printed again after theirs.
  * Extra arguments go to vitest (`npm test -- --coverage`, a file name).
  */
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ROOT, startChecks } from './checks.mjs';
+import { runCommand } from './processes.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const started = performance.now();
-/** The last line vitest printed, and whether anything was printed after it. */
+/** The last line vitest printed. */
 let lastLine;
 let vitestEnded = false;
-let printedAfter = false;
 
-/** Runs a command to its end: its exit status, and its output when `quiet` (held back, not printed). */
-function run(command, args, quiet, extraEnv = {}) {
-  const stdio = quiet ? ['ignore', 'pipe', 'pipe'] : ['inherit', 'pipe', 'inherit'];
-  // Vitest's output passes through a pipe (for its last line): colours as on the terminal all the same.
-  const env = { ...process.env, ...(!quiet && process.stdout.isTTY && { FORCE_COLOR: '1' }), ...extraEnv };
-  const child = spawn(command, args, { cwd: root, stdio, env });
-  const output = [];
-  if (quiet) {
-    child.stdout.on('data', (chunk) => output.push(chunk));
-    child.stderr.on('data', (chunk) => output.push(chunk));
-  } else {
-    child.stdout.on('data', (chunk) => {
+// Vitest's output passes through a pipe (for its last line): colours as on the terminal all the same.
+const vitest = runCommand(
+  process.execPath,
+  [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...process.argv.slice(2)],
+  {
+    cwd: ROOT,
+    env: { ...process.env, ...(process.stdout.isTTY && { FORCE_COLOR: '1' }) },
+    onStdout: (chunk) => {
       process.stdout.write(chunk);
       const text = chunk.toString().trimEnd();
       if (text !== '') lastLine = text.slice(text.lastIndexOf('\n') + 1);
-    });
-  }
-  const done = new Promise((resolve) => {
-    child.on('error', (err) => resolve({ status: 1, output: [Buffer.from(`${command}: ${err.message}\n`)] }));
-    child.on('close', (code, signal) => resolve({ status: code ?? (signal === null ? 1 : 128), output }));
-  });
-  return { child, done };
-}
-
-const vitest = run(process.execPath, [
-  join(root, 'node_modules', 'vitest', 'vitest.mjs'),
-  'run',
-  ...process.argv.slice(2),
-]);
-// `npm run checks`, without an npm process for it and for each of its three scripts: they run side by
-// side as its `sh -c` lines, read from package.json so that the two cannot drift apart.
-const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const bin = join(root, 'node_modules', '.bin');
-const checks = all(
-  ['typecheck', 'lint-code', 'prettier-check'].map((name) =>
-    run('sh', ['-c', scripts[name]], true, { PATH: `${bin}${delimiter}${process.env.PATH}` }),
-  ),
+    },
+  },
 );
-
-/** The runs as one: the first failure's status (0 when all passed), and all their output held back. */
-function all(runs) {
-  const done = Promise.all(runs.map((r) => r.done)).then((results) => ({
-    status: results.find((r) => r.status !== 0)?.status ?? 0,
-    output: results.flatMap((r) => r.output),
-  }));
-  return { done };
-}
-
 void vitest.done.then(() => (vitestEnded = true));
 
-const checked = checks.done.then(({ status, output }) => {
+/** Whether the checks' line came after vitest's last: then that line is printed again. */
+let printedAfter = false;
+const checked = startChecks().done.then(({ status, output }) => {
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   printedAfter = vitestEnded;
   if (status === 0) {

@@ -56,7 +56,10 @@ function workerScript(): URL | undefined {
   return undefined;
 }
 
+/** Node.js options that load modules: the thread's code may need them. */
 const MODULE_OPTION = /^(-r|--(import|require|loader|experimental-loader))(=|$)/;
+/** Of those, the ones that install ES module hooks (a loader of TypeScript sources is one). */
+const LOADER_OPTION = /^--(import|loader|experimental-loader)(=|$)/;
 
 /**
  * Whether this process loads TypeScript through a loader of its own (`--import` or `--loader`: ES module
@@ -64,7 +67,7 @@ const MODULE_OPTION = /^(-r|--(import|require|loader|experimental-loader))(=|$)/
  * the thread would load its `.ts` file without one and fail.
  */
 function hasLoader(execArgv: readonly string[]): boolean {
-  return execArgv.some((arg) => /^--(import|loader|experimental-loader)(=|$)/.test(arg));
+  return execArgv.some((arg) => LOADER_OPTION.test(arg));
 }
 
 /**
