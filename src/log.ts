@@ -158,6 +158,8 @@ export class LogFile implements LineSink {
   private pending = 0;
   /** The device and inode the path named when the file was (re)opened. */
   private identity: string | undefined;
+  /** Settles once the writer's last reopen is done (its new file open, or failed to open). */
+  private reopened: Promise<void> = Promise.resolve();
   private checkedAt: number;
 
   /** Throws LogFileError, naming `option`, when `path` cannot be opened for appending. */
@@ -226,18 +228,39 @@ export class LogFile implements LineSink {
       return;
     }
     this.identity = this.pathIdentity();
+    this.reopened = this.nextOpen();
     this.sonic.reopen();
   }
 
-  /** Writes what is buffered, then closes the file. */
+  /**
+   * Writes what is buffered, then closes the file. After a reopen, once the new file is open: the
+   * writer defers a reopen asked for while a write is under way until that write is done, and an
+   * end() asked for meanwhile would make it drop the reopen, the lines after it and its close.
+   */
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
+    return this.reopened.then(
+      () =>
+        new Promise((resolve) => {
+          this.sonic.once('close', () => resolve());
+          // A file that cannot be written any more is given up rather than waited for.
+          this.sonic.once('error', () => resolve());
+          this.sonic.end();
+        }),
+    );
+  }
+
+  /** Settles at the writer's next `ready` (a file opened) or `error` (it could not be). */
+  private nextOpen(): Promise<void> {
     return new Promise((resolve) => {
-      this.sonic.once('close', () => resolve());
-      // A file that cannot be written any more is given up rather than waited for.
-      this.sonic.once('error', () => resolve());
-      this.sonic.end();
+      const settle = (): void => {
+        this.sonic.off('ready', settle);
+        this.sonic.off('error', settle);
+        resolve();
+      };
+      this.sonic.on('ready', settle);
+      this.sonic.on('error', settle);
     });
   }
 

@@ -122,6 +122,29 @@ describe('LogFile', () => {
     expect(file.write('after close\n')).toBe(false);
   });
 
+  it('closes, every line in a file, when a rotation is noticed while a line is being written', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'api');
+    let now = 1_000;
+    // Bounded, for its count of bytes not yet acknowledged by the writer.
+    const file = new LogFile(path, 'api_logfile', { now: () => now, maxPendingBytes: 1 << 20 });
+    file.write('one\n');
+    // That write acknowledged, so that the next one is under way when the rotation is noticed.
+    await until(() => readFileSync(path, 'utf8') === 'one\n' && file.pendingBytes === 0);
+    file.write('two\n');
+    renameSync(path, `${path}.1`);
+    now += LOG_FILE_WATCH_MS;
+    // Noticed here: the writer defers its reopen until 'two' is written; the close comes meanwhile.
+    file.write('three\n');
+    const closed = await Promise.race([
+      file.close().then(() => 'closed'),
+      new Promise((resolve) => setTimeout(resolve, 5_000, 'still open after 5 s')),
+    ]);
+    expect(closed).toBe('closed');
+    expect(readFileSync(`${path}.1`, 'utf8') + readFileSync(path, 'utf8')).toBe('one\ntwo\nthree\n');
+    expect(readFileSync(path, 'utf8')).toBe('three\n');
+  });
+
   it('follows a rotation with no signal, as WatchedFileHandler does: moved away, or moved and created', async () => {
     const dir = tempDir();
     const path = join(dir, 'api');
@@ -135,8 +158,14 @@ describe('LogFile', () => {
     file.write('still the moved file\n');
     now += 1;
     file.write('two\n');
-    await until(() => existsSync(path) && readFileSync(path, 'utf8') === 'two\n');
-    await until(() => readFileSync(`${path}.1`, 'utf8') === 'one\nstill the moved file\n');
+    // The line before the check goes to the moved file, or, when the writer still held it (its last
+    // write not yet acknowledged), to the new one with the lines after: never lost, never out of order.
+    const moved = (): string => readFileSync(`${path}.1`, 'utf8');
+    const current = (): string => (existsSync(path) ? readFileSync(path, 'utf8') : '');
+    await until(() => current().endsWith('two\n') && moved() + current() === 'one\nstill the moved file\ntwo\n');
+    expect(moved()).toMatch(/^one\n/);
+    expect(['two\n', 'still the moved file\ntwo\n']).toContain(current());
+    const beforeSecondRotation = current();
     // logrotate with `create 0640`: a new, empty file at the path.
     renameSync(path, `${path}.2`);
     writeFileSync(path, '');
@@ -144,6 +173,6 @@ describe('LogFile', () => {
     file.write('three\n');
     await file.close();
     expect(readFileSync(path, 'utf8')).toBe('three\n');
-    expect(readFileSync(`${path}.2`, 'utf8')).toBe('two\n');
+    expect(readFileSync(`${path}.2`, 'utf8')).toBe(beforeSecondRotation);
   });
 });
