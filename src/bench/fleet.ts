@@ -79,10 +79,17 @@ async function loopUntil<T>(stop: () => boolean, during: () => Promise<T | undef
   return out;
 }
 
+/**
+ * BENCH_WHOLE_BUS=1: the probes are read from `/events` without `?tag=`, as salt-api (which has no
+ * `?tag=`) must be measured, and as a client that wants the whole bus reads it.
+ */
+const WHOLE_BUS = process.env['BENCH_WHOLE_BUS'] === '1';
+
 /** The probe watcher (probe-watch.ts) in a process of its own, connected and ready. */
 async function startProbeWatch(target: Target, token: string) {
   const args = ['--url', target.base, '--token', token, '--tag', PROBE_TAG];
   if (target.sockDir !== undefined) args.push('--pub', join(target.sockDir, 'master_event_pub.ipc'));
+  if (WHOLE_BUS) args.push('--whole-bus');
   const child = spawn(process.execPath, [join(import.meta.dirname, 'probe-watch.js'), ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -90,7 +97,7 @@ async function startProbeWatch(target: Target, token: string) {
   const first = await lines.next();
   if (first.value !== 'ready') throw new Error('the probe watcher did not start');
   return {
-    /** The probes seen since the last report. */
+    /** The probes `/events` delivered since the last report, with their bus sightings. */
     report: async (): Promise<ProbeSighting[]> => {
       child.stdin.write('report\n');
       const line = await lines.next();

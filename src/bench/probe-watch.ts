@@ -5,10 +5,11 @@
  * decoding anything else) and on salt-apid's `/events?tag=` stream. The first says how far behind
  * the master's bus is; the difference says what salt-apid adds.
  *
- *   node dist/bench/probe-watch.js --url http://127.0.0.1:8000 --token T --tag TAG [--pub SOCKET]
+ *   node dist/bench/probe-watch.js --url http://127.0.0.1:8000 --token T --tag TAG [--pub SOCKET] [--whole-bus]
  *
- * It prints `ready` once both readers are connected, then answers each `report` line on its stdin
- * with one JSON line: the probes seen since the last report, `{sent, bus, sse}` in epoch ms.
+ * `--whole-bus` reads `/events` without `?tag=` (salt-api has no `?tag=`; it answers 400). It prints
+ * `ready` once both readers are connected, then answers each `report` line on its stdin with one
+ * JSON line: the probes `/events` delivered since the last report, `{sent, bus, sse}` in epoch ms.
  */
 import { createConnection } from 'node:net';
 import { get, type IncomingMessage } from 'node:http';
@@ -29,6 +30,30 @@ export interface ProbeSighting {
 const STAMP = /"sent": ?([0-9.]+)[^0-9.]/g;
 /** Bytes of one chunk kept for the next, so that a stamp split between two chunks is still read. */
 const CARRY = 64;
+
+/**
+ * The probes seen so far. A probe is reported once `/events` delivered it, with its bus sighting:
+ * one seen on the bus before a report and on `/events` after it waits for the next report whole,
+ * rather than coming back as two halves that neither delay column would count.
+ */
+export class Sightings {
+  private readonly bySent = new Map<number, ProbeSighting>();
+
+  constructor(private readonly now: () => number) {}
+
+  note(sent: number, where: 'bus' | 'sse'): void {
+    const sighting = this.bySent.get(sent) ?? { sent };
+    sighting[where] ??= this.now();
+    this.bySent.set(sent, sighting);
+  }
+
+  /** The probes `/events` delivered since the last call; the others stay. */
+  takeDelivered(): ProbeSighting[] {
+    const delivered = [...this.bySent.values()].filter((sighting) => sighting.sse !== undefined);
+    for (const sighting of delivered) this.bySent.delete(sighting.sent);
+    return delivered;
+  }
+}
 
 /** Finds stamps in a stream of text read in chunks, each stamp once. */
 export class StampScanner {
@@ -53,18 +78,15 @@ function main(): void {
       token: { type: 'string' },
       tag: { type: 'string' },
       pub: { type: 'string' },
+      'whole-bus': { type: 'boolean' },
     },
   });
-  const { url, token, tag, pub } = values;
+  const { url, token, tag, pub, 'whole-bus': wholeBus } = values;
   if (url === undefined || token === undefined || tag === undefined) {
-    throw new Error('usage: probe-watch --url URL --token TOKEN --tag TAG [--pub SOCKET]');
+    throw new Error('usage: probe-watch --url URL --token TOKEN --tag TAG [--pub SOCKET] [--whole-bus]');
   }
-  const sightings = new Map<number, ProbeSighting>();
-  const note = (sent: number, where: 'bus' | 'sse'): void => {
-    const sighting = sightings.get(sent) ?? { sent };
-    sighting[where] ??= stamp();
-    sightings.set(sent, sighting);
-  };
+  const sightings = new Sightings(stamp);
+  const note = (sent: number, where: 'bus' | 'sse'): void => sightings.note(sent, where);
   let pending = pub === undefined ? 1 : 2;
   const connected = (): void => {
     if (--pending === 0) process.stdout.write('ready\n');
@@ -79,7 +101,7 @@ function main(): void {
   }
   const events = new StampScanner((sent) => note(sent, 'sse'));
   get(
-    `${url}/events?tag=${encodeURIComponent(tag)}`,
+    wholeBus === true ? `${url}/events` : `${url}/events?tag=${encodeURIComponent(tag)}`,
     { headers: { 'X-Auth-Token': token }, agent: false },
     (res: IncomingMessage) => {
       if (res.statusCode !== 200) throw new Error(`/events answered ${res.statusCode}`);
@@ -91,8 +113,7 @@ function main(): void {
   );
   createInterface({ input: process.stdin }).on('line', (line) => {
     if (line !== 'report') return;
-    process.stdout.write(`${JSON.stringify([...sightings.values()])}\n`);
-    sightings.clear();
+    process.stdout.write(`${JSON.stringify(sightings.takeDelivered())}\n`);
   });
   process.stdin.on('end', () => process.exit(0));
 }

@@ -8,9 +8,10 @@
  *
  * Prints Markdown tables for BENCHMARKS.md and writes .bench/results.json. BENCH_DURATION (seconds
  * per workload, default 10) and BENCH_ONLY (a substring of workload names, `SSE fan-out`,
- * `capacity model`, `long jobs`, `fleet size`, `request floor` or `abuse`) narrow a run; BENCH_FLEET the fleet sizes
- * (`100,1000,10000`); BENCH_LONG_SLEEP, BENCH_LONG_BURST, BENCH_LONG_RAND_MAX and BENCH_LONG_REST
- * set the long-jobs runs' sleep, burst, rand_sleep and rest seconds (8, 15, 10, 35). BENCH_CAPACITY
+ * `capacity model`, `long jobs`, `fleet size`, `request floor` or `abuse`) narrow a run; BENCH_FLEET
+ * the fleet sizes (`100,1000,10000`), and BENCH_WHOLE_BUS=1 has its probe reader take the whole bus
+ * (no `?tag=`, which salt-api lacks); BENCH_LONG_SLEEP, BENCH_LONG_BURST, BENCH_LONG_RAND_MAX and
+ * BENCH_LONG_REST set the long-jobs runs' sleep, burst, rand_sleep and rest seconds (8, 15, 10, 35). BENCH_CAPACITY
  * sets the demo master's capacity model for `capacity model` (e.g.
  * `publish=40,return=10,cores=2,job=50,find_job=50,shared=1`) and BENCH_CAPACITY_DURATION its seconds
  * per row (default 30). The abuse section runs against another
