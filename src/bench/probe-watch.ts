@@ -86,20 +86,19 @@ function main(): void {
     throw new Error('usage: probe-watch --url URL --token TOKEN --tag TAG [--pub SOCKET] [--whole-bus]');
   }
   const sightings = new Sightings(stamp);
-  const note = (sent: number, where: 'bus' | 'sse'): void => sightings.note(sent, where);
   let pending = pub === undefined ? 1 : 2;
   const connected = (): void => {
     if (--pending === 0) process.stdout.write('ready\n');
   };
   if (pub !== undefined) {
-    const bus = new StampScanner((sent) => note(sent, 'bus'));
+    const bus = new StampScanner((sent) => sightings.note(sent, 'bus'));
     const socket = createConnection(pub, connected);
     // latin1: one character a byte, so the ASCII stamp reads the same whatever surrounds it.
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => bus.push(chunk));
     socket.on('error', (err) => process.stderr.write(`probe-watch: bus: ${err.message}\n`));
   }
-  const events = new StampScanner((sent) => note(sent, 'sse'));
+  const events = new StampScanner((sent) => sightings.note(sent, 'sse'));
   get(
     wholeBus === true ? `${url}/events` : `${url}/events?tag=${encodeURIComponent(tag)}`,
     { headers: { 'X-Auth-Token': token }, agent: false },

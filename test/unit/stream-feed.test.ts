@@ -196,14 +196,14 @@ describe('the stream feed (the main thread side)', () => {
     const pub = await publisher();
     cleanup.push(() => pub.server.close());
     const started: StandInThread[] = [];
-    const feedWith = (path: string, readyTimeoutMs?: number): StreamFeed => {
+    const feedWith = (path: string): StreamFeed => {
       const feed = new StreamFeed(
         (options) => {
           const thread = new StandInThread(options);
           started.push(thread);
           return thread;
         },
-        { pub: { path }, reconnectInitialMs: 10, ...(readyTimeoutMs !== undefined && { readyTimeoutMs }) },
+        { pub: { path }, reconnectInitialMs: 10 },
       );
       cleanup.push(() => feed.close());
       return feed;

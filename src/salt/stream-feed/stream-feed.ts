@@ -29,9 +29,10 @@ export interface StreamFeedOptions extends FeedReaderOptions {
   execArgv?: string[] | undefined;
   /** How long after the thread died it is started again. */
   restartMs?: number;
-  /** How long {@link StreamFeed.ready} waits at most for the thread's first word on the bus. */
-  readyTimeoutMs?: number;
 }
+
+/** How long {@link StreamFeed.ready} waits at most, from the thread's start, for its first word on the bus. */
+const FIRST_WORD_TIMEOUT_MS = 5_000;
 
 export interface StreamFeedStats {
   /** Whether the thread was started: by the first stream (or the replay ring), never before. */
@@ -166,19 +167,13 @@ export class StreamFeed {
   /**
    * Starts the thread if none was, and resolves once its first connection to the bus is made, or
    * has failed, or the thread stopped (at once after that): a stream that waits for it before its
-   * client may act misses none of the events the client then causes. Bounded by `readyTimeoutMs`
-   * (5 s).
+   * client may act misses none of the events the client then causes. Bounded by
+   * FIRST_WORD_TIMEOUT_MS from the thread's start.
    */
   ready(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.firstWord ??= this.startFirstThread();
-    const { promise } = this.firstWord;
-    const timeoutMs = this.options.readyTimeoutMs ?? 5_000;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs);
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+    return this.firstWord.promise;
   }
 
   /** Calls `listener` with every event, before any subscription receives it (EventBus.tap). */
@@ -249,11 +244,14 @@ export class StreamFeed {
     this.worker?.postMessage(request);
   }
 
+  /** Starts the thread; the promise settles at its first word, or FIRST_WORD_TIMEOUT_MS later at most. */
   private startFirstThread(): { promise: Promise<void>; settle: () => void } {
     let settle = (): void => {};
     const promise = new Promise<void>((resolve) => {
       settle = resolve;
     });
+    const timer = setTimeout(settle, FIRST_WORD_TIMEOUT_MS).unref();
+    void promise.then(() => clearTimeout(timer));
     this.spawn();
     return { promise, settle };
   }
