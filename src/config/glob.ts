@@ -5,7 +5,7 @@
  */
 import { lstatSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { fnmatchRegExp } from '../python/fnmatch.js';
+import { fnmatchMatcher } from '../python/fnmatch.js';
 
 const MAGIC = /[*?[]/;
 
@@ -39,10 +39,10 @@ export function globPaths(pattern: string): string[] {
       if (exists(join(parent, name))) results.push(join(parent, name));
       continue;
     }
-    const matcher = fnmatchRegExp(name);
+    const matches = fnmatchMatcher(name);
     for (const entry of listDirectory(parent)) {
       if (entry.startsWith('.') && !name.startsWith('.')) continue;
-      if (matcher.test(entry)) results.push(join(parent, entry));
+      if (matches(entry)) results.push(join(parent, entry));
     }
   }
   return results;

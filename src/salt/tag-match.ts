@@ -1,4 +1,4 @@
-import { fnmatchRegExp } from '../python/fnmatch.js';
+import { fnmatchMatcher } from '../python/fnmatch.js';
 import { reMatchRegExp } from '../python/re-match.js';
 
 /**
@@ -22,9 +22,7 @@ export function tagMatcher(pattern: string, type: TagMatchType = 'startswith'): 
       const re = reMatchRegExp(pattern);
       return (tag) => re.test(tag);
     }
-    case 'fnmatch': {
-      const re = fnmatchRegExp(pattern);
-      return (tag) => re.test(tag);
-    }
+    case 'fnmatch':
+      return fnmatchMatcher(pattern);
   }
 }

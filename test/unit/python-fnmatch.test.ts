@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fnmatch, fnmatchRegExp } from '../../src/python/fnmatch.js';
+import { fnmatch, fnmatchMatcher, fnmatchRegExp, MAX_REGEXP_GLOB_LENGTH } from '../../src/python/fnmatch.js';
 import { fuzzRuns, threadCpuStopwatch } from '../support/fuzz.js';
 
 interface Recorded {
@@ -39,5 +39,38 @@ describe('fnmatch (Lib/fnmatch.py)', () => {
     const cpuMs = threadCpuStopwatch();
     expect(fnmatch(`${'a'.repeat(5000)}c`, '*a*a*a*a*a*a*a*a*a*a*b')).toBe(false);
     expect(cpuMs()).toBeLessThan(1000);
+  });
+
+  it('matches patterns a RegExp cannot hold, as Python does', () => {
+    // Each of these, one step shorter, still compiles as a V8 RegExp; at this length it fails on its first
+    // match: too large, or a stack overflow.
+    const nested = `${'{"a":'.repeat(5462)}1${'}'.repeat(5462)}`;
+    expect(fnmatch('minion-1', nested)).toBe(false);
+    expect(fnmatch(nested, nested)).toBe(true);
+    expect(fnmatch('ab'.repeat(16_384), 'ab'.repeat(16_384))).toBe(true);
+    expect(fnmatch('a'.repeat(2603), 'a*'.repeat(2603))).toBe(true);
+    expect(fnmatch('a'.repeat(2602), 'a*'.repeat(2603))).toBe(false);
+    expect(fnmatch('x'.repeat(12_489), '?'.repeat(12_489))).toBe(true);
+    expect(fnmatch('b'.repeat(32_768), '[a-c]'.repeat(32_768))).toBe(true);
+    expect(fnmatch('d'.repeat(32_768), '[a-c]'.repeat(32_768))).toBe(false);
+  });
+
+  it('answers alike on both sides of the RegExp limit', () => {
+    const atom = fc.constantFrom('a', 'b', '*', '?', '[ab]', '[!a]', '[', ']', '-');
+    // A literal run in front of pattern and name changes no answer and takes the pattern past the limit.
+    const prefix = 'p'.repeat(MAX_REGEXP_GLOB_LENGTH);
+    fc.assert(
+      fc.property(
+        fc.array(atom, { minLength: 1, maxLength: 12 }),
+        fc.string({ unit: fc.constantFrom('a', 'b', 'p', '[', ']', '-'), maxLength: 40 }),
+        (atoms, name) => {
+          const pattern = atoms.join('');
+          const expected = fnmatchRegExp(pattern).test(name);
+          expect(fnmatchMatcher(`${prefix}${pattern}`)(`${prefix}${name}`)).toBe(expected);
+          expect(fnmatchRegExp(`${prefix}${pattern}`).test(`${prefix}${name}`)).toBe(expected);
+        },
+      ),
+      fuzzRuns(29, 300),
+    );
   });
 });

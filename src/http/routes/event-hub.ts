@@ -8,7 +8,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EventHubSettings } from '../../config/webhook-settings.js';
 import { isSaltMap } from '../../salt/codec/values.js';
-import { fnmatchRegExp } from '../../python/fnmatch.js';
+import { fnmatch } from '../../python/fnmatch.js';
 import { hasControlChars, saltStamp } from '../webhooks/hook-event.js';
 import { secretsEqual } from '../auth/secrets.js';
 import { HttpError } from '../transport/errors.js';
@@ -21,7 +21,7 @@ const TEXT = 'text/html; charset=utf-8';
 export function eventHubAllows(settings: EventHubSettings, tag: string): boolean {
   if (tag === '' || hasControlChars(tag)) return false;
   if (settings.allowedTags === undefined) return !tag.startsWith('salt/');
-  return settings.allowedTags.some((glob) => fnmatchRegExp(glob).test(tag));
+  return settings.allowedTags.some((glob) => fnmatch(tag, glob));
 }
 
 function plain(reply: FastifyReply, status: number, text: string): FastifyReply {

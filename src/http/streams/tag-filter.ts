@@ -1,7 +1,8 @@
 import { HttpError } from '../transport/errors.js';
-import { codePoints, CompiledGlob, MAX_FILTERED_TAG_LENGTH, type MatchMeter } from '../../salt/tag-glob.js';
+import { codePoints, CompiledGlob, type MatchMeter } from '../../python/fnmatch-linear.js';
+import { MAX_FILTERED_TAG_LENGTH } from '../../salt/tag-glob.js';
 
-export type { MatchMeter } from '../../salt/tag-glob.js';
+export type { MatchMeter } from '../../python/fnmatch-linear.js';
 export { MAX_FILTERED_TAG_LENGTH } from '../../salt/tag-glob.js';
 
 /**
@@ -10,7 +11,7 @@ export { MAX_FILTERED_TAG_LENGTH } from '../../salt/tag-glob.js';
  * that wants job returns does not receive the whole bus.
  *
  * Every stream's filter runs on every bus event, so its cost is bounded three ways: a few dozen
- * short globs, each compiled once (src/salt/tag-glob.ts) to match in time linear in the tag; tags
+ * short globs, each compiled once (src/python/fnmatch-linear.ts) to match in time linear in the tag; tags
  * longer than {@link MAX_FILTERED_TAG_LENGTH} match no filter at all (Salt's own tags are far
  * shorter: a hook path or a custom `event.send` tag is what grows them); and streams filtering
  * with the same glob share one answer per event.

@@ -1,6 +1,6 @@
 import { isIPv4 } from 'node:net';
 import type { WebhookRule } from '../../config/webhook-settings.js';
-import { fnmatchRegExp } from '../../python/fnmatch.js';
+import { fnmatchMatcher, type NameMatcher } from '../../python/fnmatch.js';
 import { ReplayWindow } from './replay.js';
 
 /**
@@ -28,7 +28,7 @@ export interface VerifiedMark {
 }
 
 export class WebhookGate {
-  private readonly matchers: Array<{ rule: WebhookRule; pattern: RegExp }>;
+  private readonly matchers: Array<{ rule: WebhookRule; matches: NameMatcher }>;
   private readonly replays = new ReplayWindow();
   private readonly counts = new Map<string, number>();
 
@@ -36,7 +36,7 @@ export class WebhookGate {
     rules: readonly WebhookRule[],
     private readonly logger: WarnLogger | undefined,
   ) {
-    this.matchers = rules.map((rule) => ({ rule, pattern: fnmatchRegExp(rule.path) }));
+    this.matchers = rules.map((rule) => ({ rule, matches: fnmatchMatcher(rule.path) }));
   }
 
   get enabled(): boolean {
@@ -45,7 +45,7 @@ export class WebhookGate {
 
   /** The first rule whose glob matches `subPath` (the decoded path after `webhook_url`, no leading `/`). */
   ruleFor(subPath: string): MatchedRule | undefined {
-    const index = this.matchers.findIndex(({ pattern }) => pattern.test(subPath));
+    const index = this.matchers.findIndex(({ matches }) => matches(subPath));
     const matcher = index === -1 ? undefined : this.matchers[index];
     return matcher === undefined ? undefined : { rule: matcher.rule, index };
   }
