@@ -46,8 +46,13 @@ describe("the demo master's turns", () => {
   it('let the next work go when one waits for the event loop, and pass on failures', async () => {
     const turns = new Turns(1_000);
     const order: string[] = [];
+    // The slow work waits on the loop until the quick one has failed: were the quick one held back
+    // until the slow one settles, neither would (and the test would time out).
+    let release = (): void => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
     const slow = turns.run(async () => {
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      order.push('slow waits');
+      await released;
       order.push('slow');
     });
     const quick = turns.run(async () => {
@@ -55,7 +60,8 @@ describe("the demo master's turns", () => {
       throw new Error('refused');
     });
     await expect(quick).rejects.toThrow('refused');
+    release();
     await slow;
-    expect(order).toEqual(['quick', 'slow']);
+    expect(order).toEqual(['slow waits', 'quick', 'slow']);
   });
 });

@@ -53,4 +53,18 @@ describe('jsonDumpsChunks', () => {
     for (const chunk of chunks.slice(0, -1)) expect(chunk.length).toBeLessThan(64 * 1024 + 200);
     expect(chunks.join('')).toBe(jsonDumps({ return: [returns] }));
   });
+
+  it('refuses a value inside itself, as JSON.stringify does, and writes a shared one each time', () => {
+    const loop: Record<string, unknown> = { a: [1] };
+    (loop['a'] as unknown[]).push({ back: loop });
+    expect(() => joined({ return: [loop] })).toThrow(TypeError);
+    expect(() => JSON.stringify(loop)).toThrow(TypeError);
+    const mapLoop = new Map<unknown, unknown>();
+    mapLoop.set('self', [mapLoop]);
+    expect(() => joined(mapLoop)).toThrow(TypeError);
+    const shared = { x: [1, 2] };
+    const twice = { a: shared, b: [shared, { c: shared }] };
+    expect(joined(twice)).toBe(jsonDumps(twice));
+    expect(joined(twice)).toBe('{"a": {"x": [1, 2]}, "b": [{"x": [1, 2]}, {"c": {"x": [1, 2]}}]}');
+  });
 });
