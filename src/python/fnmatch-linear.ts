@@ -22,7 +22,7 @@ export interface MatchMeter {
 }
 
 /** One element of a segment: a character, `?`, or the text between the brackets of a set. */
-type Atom = { kind: 'char'; cp: number } | { kind: 'any' } | { kind: 'set'; text: readonly string[] };
+export type Atom = { kind: 'char'; cp: number } | { kind: 'any' } | { kind: 'set'; text: readonly string[] };
 
 interface Segment {
   /** Atoms, each matching one code point. */
@@ -44,7 +44,7 @@ const codePointOf = (char: string): number => char.codePointAt(0) ?? 0;
  * negated; a `]` right after `[` or `[!` belongs to the set), an unclosed `[` a literal, everything
  * else literal. Runs of stars leave empty segments between them, which match anywhere.
  */
-function segmentsOf(glob: string): Atom[][] {
+export function segmentsOf(glob: string): Atom[][] {
   const chars = Array.from(glob);
   const segments: Atom[][] = [[]];
   let current = segments[0] ?? [];

@@ -1,4 +1,4 @@
-import { codePoints, CompiledGlob, type MatchMeter } from './fnmatch-linear.js';
+import { longGlobMatcher } from './fnmatch-long.js';
 import { fnmatchRegExp } from './fnmatch-translate.js';
 
 export { fnmatchRegExp } from './fnmatch-translate.js';
@@ -8,7 +8,8 @@ export { fnmatchRegExp } from './fnmatch-translate.js';
  * `re` compiles: a glob of a few tens of thousands of characters fails on its first match with
  * "Regular expression too large", "Too many captures" or a stack overflow, and a target, a key
  * glob or a job search from a request may be that long. Longer patterns match with
- * {@link CompiledGlob}, the same answers in time linear in the name, with no RegExp at all.
+ * {@link longGlobMatcher}: the same answers, no RegExp, and a name shorter than the pattern is
+ * refused by its length.
  */
 export const MAX_REGEXP_GLOB_LENGTH = 1024;
 
@@ -20,24 +21,30 @@ export function fnmatchMatcher(pattern: string): NameMatcher {
     const re = fnmatchRegExp(pattern);
     return (name) => re.test(name);
   }
-  const glob = new CompiledGlob(pattern);
-  const meter: MatchMeter = { steps: 0 };
-  return (name) => glob.test(codePoints(name), meter);
+  return longGlobMatcher(pattern);
 }
 
 const MAX_CACHED = 1000;
 /** Compiled patterns, short ones only: a cache of long ones could hold megabytes of a request's text. */
 const compiled = new Map<string, NameMatcher>();
+/** The last long pattern, compiled: one target is matched against every minion id in turn. */
+let lastLong: { pattern: string; matcher: NameMatcher } | undefined;
 
-/** Python's `fnmatch.fnmatch(name, pattern)` on POSIX (the same as `fnmatchcase`). */
-export function fnmatch(name: string, pattern: string): boolean {
+function cachedMatcher(pattern: string): NameMatcher {
+  if (pattern.length > MAX_REGEXP_GLOB_LENGTH) {
+    if (lastLong?.pattern !== pattern) lastLong = { pattern, matcher: fnmatchMatcher(pattern) };
+    return lastLong.matcher;
+  }
   let matcher = compiled.get(pattern);
   if (matcher === undefined) {
     matcher = fnmatchMatcher(pattern);
-    if (pattern.length <= MAX_REGEXP_GLOB_LENGTH) {
-      if (compiled.size >= MAX_CACHED) compiled.clear();
-      compiled.set(pattern, matcher);
-    }
+    if (compiled.size >= MAX_CACHED) compiled.clear();
+    compiled.set(pattern, matcher);
   }
-  return matcher(name);
+  return matcher;
+}
+
+/** Python's `fnmatch.fnmatch(name, pattern)` on POSIX (the same as `fnmatchcase`). */
+export function fnmatch(name: string, pattern: string): boolean {
+  return cachedMatcher(pattern)(name);
 }

@@ -55,6 +55,16 @@ describe('fnmatch (Lib/fnmatch.py)', () => {
     expect(fnmatch('d'.repeat(32_768), '[a-c]'.repeat(32_768))).toBe(false);
   });
 
+  it('refuses names shorter than a long pattern at once, and compiles the pattern once', () => {
+    // 150,000 characters of distinct code points and `?`: quadratic to compile as a class table.
+    let pattern = '';
+    for (let i = 0; i < 100_000; i++) pattern += `${String.fromCodePoint(0x4e00 + (i % 20_000))}${i % 2 ? '?' : ''}`;
+    const cpuMs = threadCpuStopwatch();
+    for (let i = 0; i < 25_000; i++) expect(fnmatch(`minion-${i}`, pattern)).toBe(false);
+    expect(fnmatch(pattern.replaceAll('?', 'x'), pattern)).toBe(true);
+    expect(cpuMs()).toBeLessThan(1000);
+  });
+
   it('answers alike on both sides of the RegExp limit', () => {
     const atom = fc.constantFrom('a', 'b', '*', '?', '[ab]', '[!a]', '[', ']', '-');
     // A literal run in front of pattern and name changes no answer and takes the pattern past the limit.
