@@ -213,23 +213,38 @@ export class CompiledGlob {
 
   /** Python's `fnmatch.fnmatchcase(tag, glob)`, given the tag's code points. */
   test(cps: readonly number[], meter: MatchMeter): boolean {
-    const { segments } = this;
-    const n = cps.length;
-    const first = segments[0];
-    const last = segments[segments.length - 1];
-    if (first === undefined || last === undefined) return n === 0;
-    if (segments.length === 1) return n === first.length && matchesAt(first, cps, 0, meter);
-    if (first.length + last.length > n) return false;
-    if (!matchesAt(first, cps, 0, meter) || !matchesAt(last, cps, n - last.length, meter)) return false;
-    let from = first.length;
-    const to = n - last.length;
-    for (let k = 1; k < segments.length - 1; k++) {
-      const segment = segments[k];
-      if (segment === undefined || segment.length === 0) continue;
-      const start = findIn(segment, cps, from, to, meter);
-      if (start < 0) return false;
-      from = start + segment.length;
-    }
-    return true;
+    return matchParts(this.segments, cps, meter, matchesAt, findIn);
   }
+}
+
+/**
+ * fnmatch over the parts of a glob between its stars, however a part is matched (`at`: at a place;
+ * `find`: its leftmost place within [from, to), or -1): the first part at the start, the last at the
+ * end, and each one between at its leftmost place after the one before, what Python's atomic
+ * `(?=(.*?fixed))` groups do.
+ */
+export function matchParts<Part extends { readonly length: number }>(
+  parts: readonly Part[],
+  cps: readonly number[],
+  meter: MatchMeter,
+  at: (part: Part, cps: readonly number[], at: number, meter: MatchMeter) => boolean,
+  find: (part: Part, cps: readonly number[], from: number, to: number, meter: MatchMeter) => number,
+): boolean {
+  const n = cps.length;
+  const first = parts[0];
+  const last = parts[parts.length - 1];
+  if (first === undefined || last === undefined) return n === 0;
+  if (parts.length === 1) return n === first.length && at(first, cps, 0, meter);
+  if (first.length + last.length > n) return false;
+  if (!at(first, cps, 0, meter) || !at(last, cps, n - last.length, meter)) return false;
+  let from = first.length;
+  const to = n - last.length;
+  for (let k = 1; k < parts.length - 1; k++) {
+    const part = parts[k];
+    if (part === undefined || part.length === 0) continue;
+    const start = find(part, cps, from, to, meter);
+    if (start < 0) return false;
+    from = start + part.length;
+  }
+  return true;
 }
