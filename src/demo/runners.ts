@@ -16,7 +16,7 @@ import { emptyDict } from '../dict.js';
  * `ClearFuncs.runner`: authenticate, check `@runner`/`@jobs` rights, answer `{tag, jid}` at
  * once and run the runner in the background (`salt/run/<jid>/new` and `/ret`). The runners
  * offered: manage.status/up/down/versions, jobs.list_jobs/list_job/lookup_jid/print_job/active,
- * auth.mk_token, test.arg/sleep, cache.grains, doc.runner.
+ * auth.mk_token, test.arg/sleep/get_opts, cache.grains, doc.runner.
  */
 
 function splitInput(value: SaltValue): string[] {
@@ -198,6 +198,11 @@ function runnerFunctions(ctx: MasterContext, publisher: Publisher): Map<string, 
         await sleep(Number(values['s_time']) * 1000, ctx.signal);
         return true;
       },
+    },
+    'test.get_opts': {
+      sig: { pyName: 'get_opts', params: [] },
+      doc: 'Return the configuration options of the master',
+      call: () => ({ ...ctx.config }),
     },
     'cache.grains': {
       sig: { pyName: 'grains', params: [{ name: 'tgt' }, { name: 'tgt_type', default: 'glob' }], varKwargs: true },

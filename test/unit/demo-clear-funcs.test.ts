@@ -143,6 +143,17 @@ describe('demo master commands', () => {
     expect(h.tagged(`${jidOf(reply)}/ret/minion-9`)).toEqual([]);
   });
 
+  it('answers test.get_opts with its options, as a master answers with its __opts__', async () => {
+    // Without it a runner call waited the whole rest_timeout (300 s) for a return that never came.
+    const h = harness({ sockDir: '/run/demo', tokenExpire: 60 });
+    const token = await h.login();
+    expect((await h.runnerResult(token, 'test.get_opts'))?.['return']).toMatchObject({
+      sock_dir: '/run/demo',
+      token_expire: 60,
+      hash_type: 'sha256',
+    });
+  });
+
   it('reports a running job through find_job and jobs.active, then caches its result', async () => {
     const h = harness({ minions: ['minion-1'] });
     const token = await h.login();
