@@ -11,7 +11,7 @@ import { buildApp } from '../../src/http/app.js';
 import { wantsHtml } from '../../src/http/transport/html-override.js';
 import { DEMO_APP_PAGE } from '../../src/http/routes/static.js';
 import { testSettings, type SettingsOverrides } from '../support/settings.js';
-import { fuzzRuns } from '../support/fuzz.js';
+import { fuzzRuns, fuzzTimeout } from '../support/fuzz.js';
 
 const WELCOME_JSON =
   '{"return": "Welcome", "clients": ["destroy", "local", "local_async", "local_batch", "local_subset",' +
@@ -237,25 +237,29 @@ describe('static files: ranges, ETags and traversal', () => {
     expect(response.headers['content-length']).toBe(String(Buffer.byteLength(APP_PAGE)));
   });
 
-  it('never serves anything from outside the directory, however the path is spelled', async () => {
-    const app = await makeApp({ static: staticDir, app: appFile, favicon: faviconFile });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = app.server.address() as AddressInfo;
-    const piece = fc.constantFrom(
-      ...['..', '.', '%2e%2e', '%2E%2e', '.%2e', '%2f', '%2F', '%5c', '\\', '%00', '%252e%252e', '/', '//'],
-      ...['sub', 'secret.txt', 'notes.txt', 'index.html', 'favicon.ico', 'www', '%2e', '..%2f', '%c0%ae'],
-    );
-    await fc.assert(
-      fc.asyncProperty(fc.array(piece, { minLength: 1, maxLength: 8 }), fc.boolean(), async (pieces, slashes) => {
-        const path = `/static/${pieces.join(slashes ? '/' : '')}`;
-        const { status, body } = await rawGetAt(port, path);
-        expect([200, 400, 403, 404], path).toContain(status);
-        expect(body, path).not.toContain(SECRET);
-        if (status === 200) expect(STATIC_CONTENTS.has(body), `${path} gave ${body}`).toBe(true);
-      }),
-      fuzzRuns(4711, 400),
-    );
-  }, 30_000);
+  it(
+    'never serves anything from outside the directory, however the path is spelled',
+    async () => {
+      const app = await makeApp({ static: staticDir, app: appFile, favicon: faviconFile });
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = app.server.address() as AddressInfo;
+      const piece = fc.constantFrom(
+        ...['..', '.', '%2e%2e', '%2E%2e', '.%2e', '%2f', '%2F', '%5c', '\\', '%00', '%252e%252e', '/', '//'],
+        ...['sub', 'secret.txt', 'notes.txt', 'index.html', 'favicon.ico', 'www', '%2e', '..%2f', '%c0%ae'],
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(piece, { minLength: 1, maxLength: 8 }), fc.boolean(), async (pieces, slashes) => {
+          const path = `/static/${pieces.join(slashes ? '/' : '')}`;
+          const { status, body } = await rawGetAt(port, path);
+          expect([200, 400, 403, 404], path).toContain(status);
+          expect(body, path).not.toContain(SECRET);
+          if (status === 200) expect(STATIC_CONTENTS.has(body), `${path} gave ${body}`).toBe(true);
+        }),
+        fuzzRuns(4711, 400),
+      );
+    },
+    fuzzTimeout(30_000),
+  );
 });
 
 describe('app', () => {
