@@ -74,11 +74,9 @@ interface Frame {
 
 /** The chunks of `json.dumps(value)`: joined, exactly {@link jsonDumps}'s text. */
 export function* jsonDumpsChunks(value: unknown, chunkChars = 64 * 1024): Generator<string, void, undefined> {
-  let parts: string[] = [];
-  let size = 0;
+  let chunk = '';
   const write = (text: string): void => {
-    parts.push(text);
-    size += text.length;
+    chunk += text;
   };
   const stack: Frame[] = [];
   /**
@@ -139,11 +137,10 @@ export function* jsonDumpsChunks(value: unknown, chunkChars = 64 * 1024): Genera
         begin(resolved);
       }
     }
-    if (size >= chunkChars) {
-      yield parts.join('');
-      parts = [];
-      size = 0;
+    if (chunk.length >= chunkChars) {
+      yield chunk;
+      chunk = '';
     }
   }
-  if (size > 0) yield parts.join('');
+  if (chunk.length > 0) yield chunk;
 }
