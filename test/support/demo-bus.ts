@@ -7,14 +7,21 @@ export const sleepMs = (ms: number): Promise<void> => new Promise((resolve) => s
 /** A raw reader of the publisher: keeps every byte and every decoded event. */
 export class BusReader {
   readonly events: SaltEvent[] = [];
-  raw = Buffer.alloc(0);
+  /** What was read, joined when asked for (not at every read: a busy bus made that quadratic). */
+  private readonly chunks: Buffer[] = [];
   private readonly frames = new EventFrameReader();
 
   private constructor(private readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
-      this.raw = Buffer.concat([this.raw, chunk]);
+      this.chunks.push(chunk);
       for (const r of this.frames.push(chunk)) if ('event' in r) this.events.push(r.event);
     });
+  }
+
+  /** Every byte read so far. */
+  get raw(): Buffer {
+    if (this.chunks.length !== 1) this.chunks.splice(0, this.chunks.length, Buffer.concat(this.chunks));
+    return this.chunks[0]!;
   }
 
   static async open(master: DemoMaster): Promise<BusReader> {
