@@ -14,6 +14,10 @@ describe('jsonDumps (json.dumps as salt-api calls it)', () => {
     const value = { 'k:,"x"': 'a,b:c "q" \\ ,: \\"' };
     expect(jsonDumps(value)).toBe('{"k:,\\"x\\"": "a,b:c \\"q\\" \\\\ ,: \\\\\\""}');
     expect(JSON.parse(jsonDumps(value))).toEqual(value);
+    // A string that ends in backslashes ends at the quote after them (an even run), not at the next one.
+    const trailing = { a: 'x\\', b: ',:', c: '\\\\', d: ['\\"', ':'] };
+    expect(jsonDumps(trailing)).toBe('{"a": "x\\\\", "b": ",:", "c": "\\\\\\\\", "d": ["\\\\\\"", ":"]}');
+    expect(JSON.parse(jsonDumps(trailing))).toEqual(trailing);
   });
 
   it('writes non-ASCII text raw', () => {
