@@ -28,13 +28,18 @@ export interface MinionFunction {
 /** The most numbers `seq` prints on a simulated minion (about 15 MB of output). */
 const SEQ_MAX = 2_000_000;
 
+/** The last output `seq` made: every minion of a job prints the same, so it is made once a job. */
+let lastSeq: { first: number; last: number; output: string } | undefined;
+
 /** `seq LAST` or `seq FIRST LAST`: output of any size, up to MBs, as a real command's can be. */
 function seqOutput(first: number, last: number): string {
+  if (lastSeq?.first === first && lastSeq.last === last) return lastSeq.output;
   const to = Math.min(last, first + SEQ_MAX - 1);
   // Appended to one string: joining an array of 250,000 numbers took three and a half times as long.
-  let out = first <= to ? String(first) : '';
-  for (let n = first + 1; n <= to; n++) out += '\n' + String(n);
-  return out;
+  let output = first <= to ? String(first) : '';
+  for (let n = first + 1; n <= to; n++) output += '\n' + String(n);
+  lastSeq = { first, last, output };
+  return output;
 }
 
 function cmdOutput(cmd: string, ctx: MinionContext): string {
