@@ -5,6 +5,7 @@ import { unpack } from '../../src/salt/codec/unpack.js';
 import { isSaltMap, type SaltMap, type SaltValue } from '../../src/salt/codec/values.js';
 import { encodeEventFrame } from '../../src/salt/event-frame.js';
 import { DemoMaster } from '../../src/demo/demo-master.js';
+import { Float64 } from '../../src/python/float.js';
 import { bytesOf, loadFixture, toWireValue, type RecordedEvent } from '../support/fixtures.js';
 import { BusReader, push, sleepMs } from '../support/demo-bus.js';
 
@@ -41,6 +42,8 @@ function shapeOf(value: unknown): unknown {
   if (value === null || value === undefined) return 'nil';
   if (Array.isArray(value)) return value.map(shapeOf);
   if (value instanceof Uint8Array) return 'bytes';
+  // A float with nothing after the point (a token's `start` at a whole second) decodes as a Float64.
+  if (value instanceof Float64) return 'number';
   if (isSaltMap(value)) return Object.entries(value).map(([k, v]) => [/^\d{20}$/.test(k) ? '<jid>' : k, shapeOf(v)]);
   return typeof value === 'bigint' ? 'number' : typeof value;
 }
