@@ -41,7 +41,14 @@ export default defineConfig({
         // Real sockets, child processes and native ZeroMQ: worker processes rather than threads. Files share a
         // worker's module graph (not loading fastify, zeromq and src/ again for each file saves a third of the
         // e2e time); a file that changes process state (an environment variable) puts it back when done.
-        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], pool: 'forks', isolate: false },
+        // Its setup builds the start-up bundle once for the run: the tests that start salt-apid as a process run it.
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          pool: 'forks',
+          isolate: false,
+          globalSetup: ['./test/support/cli-bundle.ts'],
+        },
       },
     ],
   },

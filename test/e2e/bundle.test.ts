@@ -1,47 +1,28 @@
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'rolldown';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_DIR, BUNDLE_ENTRY, bundleOptions, streamFeedWorkerOptions } from '../../rolldown.config.js';
+import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { BUNDLE_DIR, BUNDLE_ENTRY } from '../../rolldown.config.js';
 import { LAUNCHER_NODE_OPTIONS, launcherEnv } from '../../src/bench/launcher.js';
 import { json, returnOf } from '../support/api.js';
+import type { CliBundle } from '../support/cli-bundle.js';
 import { spawnCli } from '../support/cli-process.js';
 import { loadedOf, ONLY_WHEN_USED, startLogged } from '../support/lazy-start.js';
 import { freePort } from '../support/net.js';
 import { SseClient } from '../support/sse.js';
 
 /**
- * The bundle that ships (rolldown.config.ts), built afresh into a folder of its own under dist/ (so
- * that it finds salt-apid's package.json and node_modules as dist/bundle/ does) and started as a
- * process of its own: it serves the demo, and a plain start leaves out what only a mode needs.
+ * The bundle that ships (rolldown.config.ts), built afresh for the run into a folder of its own under
+ * dist/ (test/support/cli-bundle.ts) and started as a process of its own: it serves the demo, and a
+ * plain start leaves out what only a mode needs.
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-interface Bundle {
-  entry: string;
-  /** Each chunk's file name, and the modules (paths) it holds. */
-  chunks: Array<{ fileName: string; modules: string[] }>;
-}
+let bundle: CliBundle;
 
-let bundle: Bundle;
-let bundleDir: string;
-
-beforeAll(async () => {
-  await mkdir(join(ROOT, 'dist'), { recursive: true });
-  bundleDir = await mkdtemp(join(ROOT, 'dist', 'bundle-test-'));
-  const { output } = await build({ ...bundleOptions(bundleDir), logLevel: 'silent' });
-  // The streams' thread, beside the entry as in dist/bundle/.
-  await build({ ...streamFeedWorkerOptions(bundleDir), logLevel: 'silent' });
-  const chunks = output.flatMap((file) =>
-    file.type === 'chunk' ? [{ fileName: file.fileName, modules: file.moduleIds }] : [],
-  );
-  bundle = { entry: join(bundleDir, BUNDLE_ENTRY), chunks };
-}, 60_000);
-
-afterAll(async () => {
-  if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
+beforeAll(() => {
+  bundle = inject('cliBundle');
 });
 
 const cleanups: Array<() => Promise<void> | void> = [];

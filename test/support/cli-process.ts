@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 
 const LOADER = fileURLToPath(new URL('./ts-loader.mjs', import.meta.url));
 /** Node.js options of a thread that runs salt-apid's TypeScript sources (the event streams' thread). */
 export const STREAM_FEED_EXEC_ARGV = ['--import', LOADER];
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
-/** salt-apid as its own process (src/cli.ts run from source, or a build), with what it printed so far. */
+/** salt-apid as its own process (the run's bundle, another build or the sources), with what it printed so far. */
 export interface CliProcess {
   child: ChildProcess;
   stdout: string;
@@ -23,15 +24,22 @@ export interface SpawnOptions {
   nodeArgs?: string[];
   /** Added to this process's environment. */
   env?: Record<string, string>;
-  /** A built salt-apid to run (e.g. the bundle) instead of src/cli.ts through the TypeScript loader. */
+  /**
+   * A built salt-apid to run. By default the bundle the e2e project's setup built for the run
+   * (test/support/cli-bundle.ts), else src/cli.ts through the TypeScript loader.
+   */
   entry?: string;
+  /** Run src/cli.ts through the TypeScript loader even where there is a bundle (which sources it loads). */
+  fromSource?: boolean;
   /** Start it as this user and group (the test must run as root). */
   uid?: number;
   gid?: number;
 }
 
 /** Starts `salt-apid <args>`; call `kill()` in a cleanup. */
-export function spawnCli(args: string[], { nodeArgs = [], env = {}, entry, uid, gid }: SpawnOptions = {}): CliProcess {
+export function spawnCli(args: string[], options: SpawnOptions = {}): CliProcess {
+  const { nodeArgs = [], env = {}, uid, gid } = options;
+  const entry = options.entry ?? (options.fromSource === true ? undefined : inject('cliBundle')?.entry);
   const script = entry === undefined ? ['--import', LOADER, ...nodeArgs, CLI] : [...nodeArgs, entry];
   const child = spawn(process.execPath, [...script, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -61,7 +61,8 @@ export async function startLogged(
   const proc = spawnCli(['--config', config, '--log-level', 'info'], {
     nodeArgs: ['--import', MODULE_LOG],
     env: { SALT_APID_MODULE_LOG: log },
-    ...(entry !== undefined && { entry }),
+    // Without an entry, the sources: the log then names each src/ module a start loads.
+    ...(entry !== undefined ? { entry } : { fromSource: true }),
   });
   cleanups.push(async () => {
     proc.kill();
