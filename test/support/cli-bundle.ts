@@ -16,6 +16,8 @@ import { BUNDLE_ENTRY, bundleOptions, streamFeedWorkerOptions } from '../../roll
 export interface CliBundle {
   entry: string;
   chunks: Array<{ fileName: string; modules: string[] }>;
+  /** The fake `salt-ssh` (fake-salt-ssh.ts) as one plain module, which salt-ssh.ts puts on PATH. */
+  fakeSaltSsh: string;
 }
 
 declare module 'vitest' {
@@ -62,6 +64,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const chunks = output.flatMap((file) =>
     file.type === 'chunk' ? [{ fileName: file.fileName, modules: file.moduleIds }] : [],
   );
-  project.provide('cliBundle', { entry: join(dir, BUNDLE_ENTRY), chunks });
+  // The ssh client's tests start it dozens of times: without the loader, a third less CPU a start.
+  await build({
+    input: { 'fake-salt-ssh': join(ROOT, 'test', 'support', 'fake-salt-ssh.ts') },
+    platform: 'node',
+    logLevel: 'silent',
+    output: { dir, format: 'esm', entryFileNames: '[name].mjs' },
+  });
+  project.provide('cliBundle', { entry: join(dir, BUNDLE_ENTRY), chunks, fakeSaltSsh: join(dir, 'fake-salt-ssh.mjs') });
   return () => rm(dir, { recursive: true, force: true });
 }

@@ -2,10 +2,11 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import type { SaltMap } from '../../src/salt/codec/values.js';
+import { inject } from 'vitest';
 import type { FakeSaltSshScenario } from './fake-salt-ssh.js';
 
 /**
- * Puts a fake `salt-ssh` (fake-salt-ssh.ts, run from source through ts-loader.mjs) first on PATH
+ * Puts a fake `salt-ssh` (fake-salt-ssh.ts, as built for the run, or from source through ts-loader.mjs) first on PATH
  * for the tests of the ssh client; `restore()` puts PATH and the environment back.
  */
 export interface FakeSaltSsh {
@@ -27,12 +28,13 @@ export interface FakeRun {
 
 export async function installFakeSaltSsh(run: FakeRun): Promise<FakeSaltSsh> {
   const dir = await mkdtemp(join(tmpdir(), 'fake-salt-ssh-'));
-  const loader = resolve('test/support/ts-loader.mjs');
-  const script = resolve('test/support/fake-salt-ssh.ts');
-  await writeFile(
-    join(dir, 'salt-ssh'),
-    `#!/bin/sh\nexec "${process.execPath}" --import "${loader}" "${script}" "$@"\n`,
-  );
+  // The build the e2e project's setup made (cli-bundle.ts), else the source through the loader.
+  const built = inject('cliBundle')?.fakeSaltSsh;
+  const command =
+    built === undefined
+      ? `--import "${resolve('test/support/ts-loader.mjs')}" "${resolve('test/support/fake-salt-ssh.ts')}"`
+      : `"${built}"`;
+  await writeFile(join(dir, 'salt-ssh'), `#!/bin/sh\nexec "${process.execPath}" ${command} "$@"\n`);
   await chmod(join(dir, 'salt-ssh'), 0o755);
   const scenario: FakeSaltSshScenario = {
     argsFile: join(dir, 'args'),
