@@ -60,7 +60,12 @@ describe('stream views over the real bus under random events', () => {
       for (const fields of blocks) expect(fields['tag']).not.toMatch(/[\r\n]/);
       const tags = blocks.map((fields) => (JSON.parse(fields['data'] ?? '') as { tag: string }).tag);
       expect(tags.length).toBeGreaterThanOrEqual(sent + 2);
-      expect(frames.map((m) => (JSON.parse(m.slice('data: '.length)) as { tag: string }).tag)).toEqual(tags);
+      // The same events in the same order on both, up to the end marker each was read to: what the bus
+      // carries after it (a job of the server's own) may have reached one client and not yet the other.
+      const upToDone = (list: string[]): string[] => list.slice(0, list.indexOf('salt/test/fuzz-done') + 1);
+      const frameTags = frames.map((m) => (JSON.parse(m.slice('data: '.length)) as { tag: string }).tag);
+      expect(upToDone(frameTags)).toEqual(upToDone(tags));
+      expect(upToDone(tags).length).toBeGreaterThanOrEqual(sent + 1);
       for (const frame of formatted.messages.slice(1)) expect(() => JSON.parse(frame) as unknown).not.toThrow();
       sse.close();
     },
