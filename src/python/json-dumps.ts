@@ -90,10 +90,11 @@ function replacer(this: unknown, key: string, value: unknown): unknown {
 }
 
 /**
- * Index of the closing quote of the JSON string whose opening quote is at `open`: the first quote not
- * escaped, i.e. not after an odd run of backslashes. `indexOf` finds the candidates.
+ * Index of the closing quote of the JSON string whose opening quote is at `open` (the text's length
+ * if there is none): the first quote not escaped, i.e. not after an odd run of backslashes.
+ * `indexOf` finds the candidates.
  */
-function endOfString(json: string, open: number): number {
+export function closingQuote(json: string, open: number): number {
   let close = json.indexOf('"', open + 1);
   while (close !== -1) {
     let before = close - 1;
@@ -118,7 +119,7 @@ function addPythonSeparators(json: string): string {
   for (let i = 0; i < json.length; i++) {
     const ch = json.charCodeAt(i);
     if (ch === 0x22) {
-      const close = endOfString(json, i);
+      const close = closingQuote(json, i);
       if (json.startsWith(ENCODED_MARKER, i + 1) && json.charCodeAt(close + 1) !== 0x3a) {
         const kind = json[i + 1 + ENCODED_MARKER.length];
         out += json.slice(copiedUpTo, i);

@@ -1,5 +1,6 @@
 import { parse } from 'lossless-json';
 import { pythonFloat } from './float.js';
+import { closingQuote } from './json-dumps.js';
 import { MAX_INT_DIGITS } from './numbers.js';
 
 /**
@@ -49,16 +50,6 @@ const NON_FINITE = new Map<string, number>([
 const MAY_HOLD_WORDS = /NaN|Infinity/;
 const SPACE = /[ \t\n\r]/;
 
-/** Index just past the JSON string whose opening quote is at `open`. */
-function endOfString(text: string, open: number): number {
-  for (let i = open + 1; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 0x5c) i++;
-    else if (code === 0x22) return i + 1;
-  }
-  return text.length;
-}
-
 function isKey(text: string, end: number): boolean {
   let i = end;
   while (i < text.length && SPACE.test(text.charAt(i))) i++;
@@ -72,7 +63,8 @@ function markNonFiniteWords(text: string): string {
   let marked = false;
   for (let i = 0; i < text.length;) {
     if (text.charCodeAt(i) === 0x22) {
-      const end = endOfString(text, i);
+      // Just past the string (past the text's end if it has no closing quote: the loop ends there).
+      const end = closingQuote(text, i) + 1;
       if (text.startsWith(ESCAPED_MARKER, i + 1) && !isKey(text, end)) {
         out.push(text.slice(copied, i + 1), `${ESCAPED_MARKER}s`);
         copied = i + 1;
