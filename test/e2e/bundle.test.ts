@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { BUNDLE_DIR, BUNDLE_ENTRY } from '../../rolldown.config.js';
 import { LAUNCHER_NODE_OPTIONS, launcherEnv } from '../../src/bench/launcher.js';
 import { json, returnOf } from '../support/api.js';
@@ -19,11 +19,8 @@ import { SseClient } from '../support/sse.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-let bundle: CliBundle;
-
-beforeAll(() => {
-  bundle = inject('cliBundle');
-});
+/** The bundle the e2e project's setup built for the run. */
+const bundle: CliBundle = inject('cliBundle');
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {

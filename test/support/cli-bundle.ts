@@ -58,19 +58,22 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const dir = await mkdtemp(join(dist, `${PREFIX}${process.pid}-`));
   // Readable by the user the run-as-user tests start it as.
   await chmod(dir, 0o755);
+  // First: this build empties the folder (cleanDir), then the two others write beside it.
   const { output } = await build({ ...bundleOptions(dir), logLevel: 'silent' });
-  // The streams' thread, beside the entry as in dist/bundle/.
-  await build({ ...streamFeedWorkerOptions(dir), logLevel: 'silent' });
+  await Promise.all([
+    // The streams' thread, beside the entry as in dist/bundle/.
+    build({ ...streamFeedWorkerOptions(dir), logLevel: 'silent' }),
+    // The ssh client's tests start it dozens of times: without the loader, a third less CPU a start.
+    build({
+      input: { 'fake-salt-ssh': join(ROOT, 'test', 'support', 'fake-salt-ssh.ts') },
+      platform: 'node',
+      logLevel: 'silent',
+      output: { dir, format: 'esm', entryFileNames: '[name].mjs' },
+    }),
+  ]);
   const chunks = output.flatMap((file) =>
     file.type === 'chunk' ? [{ fileName: file.fileName, modules: file.moduleIds }] : [],
   );
-  // The ssh client's tests start it dozens of times: without the loader, a third less CPU a start.
-  await build({
-    input: { 'fake-salt-ssh': join(ROOT, 'test', 'support', 'fake-salt-ssh.ts') },
-    platform: 'node',
-    logLevel: 'silent',
-    output: { dir, format: 'esm', entryFileNames: '[name].mjs' },
-  });
   project.provide('cliBundle', { entry: join(dir, BUNDLE_ENTRY), chunks, fakeSaltSsh: join(dir, 'fake-salt-ssh.mjs') });
   return () => rm(dir, { recursive: true, force: true });
 }
