@@ -5,7 +5,7 @@
  * Every line goes through the Redactor: no secret of the configuration is printed.
  */
 import type { CheckFormat } from '../config/cli-args.js';
-import { dumpYaml } from '../python/yaml11.js';
+import { dumpYaml } from '../python/yaml-dump.js';
 import type { Redactor } from './mask.js';
 import type { Problems } from './problems.js';
 

@@ -1,6 +1,6 @@
 /**
  * js-yaml types reproducing PyYAML's SafeLoader (YAML 1.1) implicit typing and the explicit tags
- * it supports, plus the representers salt-api's YAML responses need.
+ * it supports, and the text PyYAML's representers write for floats and datetimes (yaml-dump.ts).
  * Resolver regexes are PyYAML's `resolver.py`; constructors follow `constructor.py`.
  */
 import { Type } from 'js-yaml';
@@ -25,16 +25,12 @@ export const nullType = new Type('tag:yaml.org,2002:null', {
   kind: 'scalar',
   resolve: (data: unknown) => data === null || (isString(data) && NULL_PATTERN.test(data)),
   construct: () => null,
-  predicate: (data: unknown) => data === null,
-  represent: () => 'null',
 });
 
 export const boolType = new Type('tag:yaml.org,2002:bool', {
   kind: 'scalar',
   resolve: (data: unknown) => isString(data) && BOOL_PATTERN.test(data),
   construct: (data: string) => ['yes', 'true', 'on'].includes(data.toLowerCase()),
-  predicate: (data: unknown) => typeof data === 'boolean',
-  represent: (data: unknown) => (data === true ? 'true' : 'false'),
 });
 
 function splitSign(text: string): { negative: boolean; digits: string } {
@@ -101,7 +97,7 @@ export function constructInt(text: string, stripLeadingZeros: boolean): number |
 }
 
 /** Numbers JS would print in exponent form (1e+21) are written as floats so they stay numbers under YAML 1.1. */
-const isIntegerValue = (data: unknown): boolean =>
+export const isIntegerValue = (data: unknown): boolean =>
   typeof data === 'bigint' ||
   // Past 2^53 a number can only have been a float (exact integers are bigint), as in JSON.
   (typeof data === 'number' && Number.isSafeInteger(data) && !Object.is(data, -0));
@@ -111,8 +107,6 @@ function makeIntType(stripLeadingZeros: boolean): Type {
     kind: 'scalar',
     resolve: (data: unknown) => isString(data) && INT_PATTERN.test(data),
     construct: (data: string) => constructInt(data, stripLeadingZeros),
-    predicate: isIntegerValue,
-    represent: (data: unknown) => String(data),
   });
 }
 
@@ -144,7 +138,7 @@ function explicitFloatResolves(data: unknown): boolean {
 }
 
 /** Python's float repr, adjusted the way PyYAML's represent_float keeps it a YAML 1.1 float. */
-function representFloat(data: unknown): string {
+export function yamlFloatText(data: unknown): string {
   const value = data instanceof Float64 ? data.value : (data as number);
   if (Number.isNaN(value)) return '.nan';
   if (value === Infinity) return '.inf';
@@ -153,16 +147,10 @@ function representFloat(data: unknown): string {
   return text.includes('.') || !text.includes('e') ? text : text.replace('e', '.0e');
 }
 
-/** A float to write: a number that is not an integer, or a `Float64` (an integral Python float). */
-const isFloatValue = (data: unknown): boolean =>
-  data instanceof Float64 || (typeof data === 'number' && !isIntegerValue(data));
-
 export const floatType = new Type('tag:yaml.org,2002:float', {
   kind: 'scalar',
   resolve: (data: unknown) => isString(data) && FLOAT_PATTERN.test(data),
   construct: constructFloat,
-  predicate: isFloatValue,
-  represent: representFloat,
 });
 
 /**
@@ -173,8 +161,6 @@ export const requestFloatType = new Type('tag:yaml.org,2002:float', {
   kind: 'scalar',
   resolve: (data: unknown) => isString(data) && FLOAT_PATTERN.test(data),
   construct: (text: string) => pythonFloat(constructFloat(text)),
-  predicate: isFloatValue,
-  represent: representFloat,
 });
 
 /**
@@ -223,7 +209,7 @@ export function constructTimestamp(text: string): Date {
 }
 
 /** Python's `datetime.isoformat(' ')` of the UTC instant, as PyYAML's represent_datetime writes it. */
-function representDate(data: unknown): string {
+export function yamlDateText(data: unknown): string {
   const iso = (data as Date).toISOString();
   const millis = iso.slice(20, 23);
   const base = `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
@@ -237,8 +223,6 @@ export const timestampType = new Type('tag:yaml.org,2002:timestamp', {
   kind: 'scalar',
   resolve: timestampResolves,
   construct: constructTimestamp,
-  instanceOf: Date,
-  represent: representDate,
 });
 
 /** SaltYamlSafeLoader maps the timestamp tag to construct_scalar: the text stays a string. */
@@ -246,16 +230,12 @@ export const saltTimestampType = new Type('tag:yaml.org,2002:timestamp', {
   kind: 'scalar',
   resolve: timestampResolves,
   construct: (data: string) => data,
-  instanceOf: Date,
-  represent: representDate,
 });
 
 export const binaryType = new Type('tag:yaml.org,2002:binary', {
   kind: 'scalar',
   resolve: (data: unknown) => isString(data) && /^[A-Za-z0-9+/=\s]*$/.test(data),
   construct: (data: string) => Buffer.from(data.replace(/\s/g, ''), 'base64'),
-  predicate: (data: unknown) => data instanceof Uint8Array,
-  represent: (data: unknown) => Buffer.from(data as Uint8Array).toString('base64'),
 });
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>

@@ -1,9 +1,8 @@
 /**
- * YAML the way Salt reads and writes it: PyYAML's YAML 1.1 typing through Salt's SaltYamlSafeLoader,
- * and salt-api's `safe_dump(default_flow_style=False)` layout for responses
- * (docs/routes.md "Request bodies", "Responses").
+ * YAML the way Salt reads it: PyYAML's YAML 1.1 typing through Salt's SaltYamlSafeLoader
+ * (docs/routes.md "Request bodies"). Writing it, as salt-api does, is yaml-dump.ts's job.
  */
-import { FAILSAFE_SCHEMA, YAMLException, dump, load, type LoadOptions, type Schema } from 'js-yaml';
+import { FAILSAFE_SCHEMA, YAMLException, load, type LoadOptions, type Schema } from 'js-yaml';
 import {
   binaryType,
   boolType,
@@ -24,7 +23,6 @@ import {
 } from './yaml11-types.js';
 import { assertWithinLimits, REQUEST_VALUE_LIMITS, ValueTooLargeError, type ValueLimits } from '../value-bounds.js';
 import { errorMessage } from '../error-fields.js';
-import { undeferred } from './deferred.js';
 
 const EXPLICIT_TYPES = [binaryType, omapType, pairsType, setType];
 
@@ -99,22 +97,4 @@ export function loadYaml(
     throw error;
   }
   return value === undefined ? null : value;
-}
-
-/**
- * Block style, keys sorted, sequences in mappings not indented, single quotes for strings that would
- * read as another type under YAML 1.1, folded at 80 columns, trailing newline. Keys whose value is
- * undefined are left out, as JSON.stringify does. Deferred values are written as what they stand for.
- */
-export function dumpYaml(value: unknown, lineWidth = 80): string {
-  return dump(undeferred(value), {
-    schema: SALT_YAML_SCHEMA,
-    sortKeys: true,
-    noArrayIndent: true,
-    lineWidth,
-    quotingType: "'",
-    noRefs: true,
-    noCompatMode: true,
-    skipInvalid: true,
-  });
 }

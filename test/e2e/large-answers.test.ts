@@ -2,7 +2,7 @@ import { get, request, type IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import yaml from 'js-yaml';
 import { jsonDumps } from '../../src/python/json-dumps.js';
-import { dumpYaml } from '../../src/python/yaml11.js';
+import { dumpYaml } from '../../src/python/yaml-dump.js';
 import { startApi, type ApiUnderTest } from '../support/api.js';
 
 /**

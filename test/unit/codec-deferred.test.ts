@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DeferredValue, settled, undeferred } from '../../src/python/deferred.js';
+import { DeferredValue, settled } from '../../src/python/deferred.js';
+import { undeferred } from '../support/undeferred.js';
 import { jsonDumps } from '../../src/python/json-dumps.js';
 import { jsonDumpsChunks } from '../../src/python/json-chunks.js';
 import { pythonRepr } from '../../src/python/repr.js';
-import { dumpYamlChunks } from '../../src/python/yaml-chunks.js';
-import { dumpYaml } from '../../src/python/yaml11.js';
+import { dumpYaml, dumpYamlChunks } from '../../src/python/yaml-dump.js';
 import { pack as packWith } from '../../src/salt/codec/pack.js';
 import { unpack } from '../../src/salt/codec/unpack.js';
 import { isSaltMap, PackedValue, type SaltMap, type SaltValue } from '../../src/salt/codec/values.js';

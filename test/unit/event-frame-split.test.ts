@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeEventBody, encodeEventFrame, EventFrameReader, type FrameResult } from '../../src/salt/event-frame.js';
-import { undeferred } from '../../src/python/deferred.js';
+import { undeferred } from '../support/undeferred.js';
 import { PackedValue } from '../../src/salt/codec/values.js';
 import { busEvent } from '../support/event-arbitraries.js';
 import { fuzzRuns } from '../support/fuzz.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PYYAML_SAFE_SCHEMA, YamlSyntaxError, dumpYaml, loadYaml } from '../../src/python/yaml11.js';
+import { PYYAML_SAFE_SCHEMA, YamlSyntaxError, loadYaml } from '../../src/python/yaml11.js';
 
 const pyyaml = (text: string): unknown => loadYaml(text, undefined, PYYAML_SAFE_SCHEMA);
 
@@ -195,80 +195,6 @@ describe('loadYaml errors', () => {
 
   it('reads an empty document as null', () => {
     expect(loadYaml('# only a comment\n')).toBeNull();
-  });
-});
-
-describe('dumpYaml (salt-api YAML responses, docs/routes.md "Responses")', () => {
-  it('writes block style, sorted keys, unindented sequences in mappings, trailing newline', () => {
-    const body = { return: [{ zeta: 1, alpha: ['a', 'b'], mid: { y: true, x: null } }] };
-    expect(dumpYaml(body)).toBe(
-      ['return:', '- alpha:', '  - a', '  - b', '  mid:', '    x: null', '    y: true', '  zeta: 1', ''].join('\n'),
-    );
-  });
-
-  it('single-quotes strings that would read as another type or start with an indicator', () => {
-    const body = {
-      jid: '20261123080812269072',
-      perms: ['.*', '@wheel', '@runner', '@jobs'],
-      answers: ['yes', 'No', 'on', '~', 'null', '0755', '1:20', '1.5', '.inf', '2026-11-23', '<<', ''],
-      plain: ['y', 'n', 'abc', '08', '1e5'],
-    };
-    expect(dumpYaml(body)).toBe(
-      [
-        'answers:',
-        "- 'yes'",
-        "- 'No'",
-        "- 'on'",
-        "- '~'",
-        "- 'null'",
-        "- '0755'",
-        "- '1:20'",
-        "- '1.5'",
-        "- '.inf'",
-        "- '2026-11-23'",
-        "- '<<'",
-        "- ''",
-        "jid: '20261123080812269072'",
-        'perms:',
-        '- .*',
-        "- '@wheel'",
-        "- '@runner'",
-        "- '@jobs'",
-        'plain:',
-        '- y',
-        '- n',
-        '- abc',
-        '- 08',
-        '- 1e5',
-        '',
-      ].join('\n'),
-    );
-  });
-
-  it('writes numbers as PyYAML does, keeping floats floats under YAML 1.1', () => {
-    const text = dumpYaml({ a: 1795421108.1979866, b: 3, c: 1e21, d: 1e-7, e: NaN, f: -Infinity, g: 10n ** 20n });
-    expect(text).toBe(
-      'a: 1795421108.1979866\nb: 3\nc: 1.0e+21\nd: 1.0e-07\ne: .nan\nf: -.inf\ng: 100000000000000000000\n',
-    );
-    expect(loadYaml(text)).toMatchObject({ a: 1795421108.1979866, c: 1e21, d: 1e-7, f: -Infinity });
-  });
-
-  it('folds long text at 80 columns and writes unicode raw', () => {
-    const long = `${'word '.repeat(30)}end`;
-    const text = dumpYaml({ long, name: 'Grüße ☃' });
-    expect(text.split('\n').every((line) => line.length <= 80)).toBe(true);
-    expect(text).toContain('name: Grüße ☃');
-    expect(loadYaml(text)).toStrictEqual({ long, name: 'Grüße ☃' });
-  });
-
-  it('round-trips multi-line strings and leaves out undefined values', () => {
-    const text = dumpYaml({ out: 'line 1\nline 2', gone: undefined });
-    expect(loadYaml(text)).toStrictEqual({ out: 'line 1\nline 2' });
-  });
-
-  it('writes dates like Python’s isoformat and bytes as !!binary', () => {
-    expect(dumpYaml({ at: new Date('2026-11-23T08:08:12.269Z') })).toBe('at: 2026-11-23 08:08:12.269000\n');
-    expect(dumpYaml({ raw: Buffer.from('hello') })).toBe('raw: !!binary aGVsbG8=\n');
   });
 });
 

@@ -7,8 +7,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { DeferredValue } from '../../python/deferred.js';
 import { jsonDumps } from '../../python/json-dumps.js';
 import { jsonDumpsChunks } from '../../python/json-chunks.js';
-import { dumpYamlChunks } from '../../python/yaml-chunks.js';
-import { dumpYaml } from '../../python/yaml11.js';
+import { dumpYaml, dumpYamlChunks } from '../../python/yaml-dump.js';
 import { YAML_MEDIA_TYPE, type ResponseMediaType } from './negotiate.js';
 
 export function serialize(value: unknown, mediaType: ResponseMediaType): string {
@@ -57,7 +56,7 @@ function isSmall(value: unknown): boolean {
 
 /**
  * A response body: one Buffer when the text is small (with a Content-Length, as before), else a
- * stream of the text as it is written (json-chunks.ts, yaml-chunks.ts), pulled by the socket: a
+ * stream of the text as it is written (json-chunks.ts, yaml-dump.ts), pulled by the socket: a
  * 100 MB answer is never one string, and other requests and streams get the event loop between its
  * chunks. The first two chunks are written here, so that a value that cannot be written fails
  * before anything is sent.

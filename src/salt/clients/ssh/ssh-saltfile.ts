@@ -3,7 +3,8 @@ import { chmod, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CONFIG_VALUE_LIMITS } from '../../../value-bounds.js';
-import { dumpYaml, loadYaml, SALT_YAML_SCHEMA } from '../../../python/yaml11.js';
+import { dumpYaml } from '../../../python/yaml-dump.js';
+import { loadYaml, SALT_YAML_SCHEMA } from '../../../python/yaml11.js';
 import { InvalidRequestError } from '../../errors.js';
 
 /**

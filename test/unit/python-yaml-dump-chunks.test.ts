@@ -1,11 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dumpYaml } from '../../src/python/yaml11.js';
-import { dumpYamlChunks } from '../../src/python/yaml-chunks.js';
+import { dumpYaml, dumpYamlChunks } from '../../src/python/yaml-dump.js';
 import { saltValue } from '../support/event-arbitraries.js';
 import { fuzzRuns } from '../support/fuzz.js';
 
-/** salt-api's YAML in chunks (yaml-chunks.ts): the same text as dumpYaml of the whole. */
+/** salt-api's YAML in chunks (yaml-dump.ts): the same text as dumpYaml of the whole. */
 
 const joined = (value: unknown, chunkChars?: number): string => [...dumpYamlChunks(value, chunkChars)].join('');
 
