@@ -26,27 +26,6 @@ export function isBreak(c: number): boolean {
   return c === LF || c === CR || c === 0x85 || c === 0x2028 || c === 0x2029;
 }
 
-/**
- * libyaml's IS_PRINTABLE on a code point: LF, printable ASCII, U+00A0–U+D7FF and U+E000–U+FFFD
- * without the byte-order mark. Tabs, C1 controls (NEL too) and everything past the BMP are not:
- * they make a scalar double-quoted, with escapes.
- */
-export function isPrintable(c: number): boolean {
-  return (
-    c === LF || (c >= SPACE && c <= 0x7e) || (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd && c !== 0xfeff)
-  );
-}
-
-/** libyaml's IS_BLANKZ at index `i` of `text`: a blank, a break, NUL, or past the end. */
-function isBlankz(text: string, i: number): boolean {
-  if (i >= text.length) return true;
-  const c = text.charCodeAt(i);
-  return c === SPACE || c === TAB || c === 0 || isBreak(c);
-}
-
-/** Characters that may not start a plain scalar at all (`yaml_emitter_analyze_scalar`). */
-const LEADING_INDICATORS = new Set('#,[]{}&*!|>\'"%@`'.split('').map((c) => c.charCodeAt(0)));
-
 const NOT_PLAIN: ScalarAnalysis = {
   empty: false,
   multiline: false,
@@ -58,98 +37,65 @@ const EMPTY: ScalarAnalysis = { ...NOT_PLAIN, empty: true, plainAllowed: true, b
 /** Text with nothing that keeps it from being written plain. */
 const SIMPLE: ScalarAnalysis = { ...NOT_PLAIN, plainAllowed: true };
 
-/** The flags of the scan below, gathered in one place so the loop stays readable. */
-interface Findings {
-  blockIndicators: boolean;
-  lineBreaks: boolean;
-  special: boolean;
-  leadingOrTrailing: boolean;
-  trailingSpace: boolean;
-  breakSpace: boolean;
-  spaceBreak: boolean;
-}
+/** Characters that may not start a plain scalar at all (`yaml_emitter_analyze_scalar`). */
+const LEADING_INDICATORS = new Set('#,[]{}&*!|>\'"%@`'.split('').map((c) => c.charCodeAt(0)));
 
-/** Whether the character at `i` is a block indicator where it stands (libyaml's checks, block half). */
-function blockIndicatorAt(text: string, i: number, c: number, precededByWhitespace: boolean): boolean {
-  const followedByWhitespace = isBlankz(text, i + (c > 0xffff ? 2 : 1));
-  if (i === 0) {
-    if (LEADING_INDICATORS.has(c)) return true;
-    if ((c === 0x3f /* ? */ || c === 0x3a) /* : */ && followedByWhitespace) return true;
-    return c === 0x2d /* - */ && followedByWhitespace;
-  }
-  if (c === 0x3a && followedByWhitespace) return true;
-  return c === 0x23 /* # */ && precededByWhitespace;
-}
+/*
+ * libyaml looks at each character in turn. The same findings come from native scans of the text
+ * for the few characters that matter, so a megabyte of command output is not walked in JavaScript.
+ * BLANKZ is libyaml's blank, break or NUL (or the end, for what follows the last character).
+ */
+const BREAKS = '\\r\\n\\x85\\u2028\\u2029';
+/**
+ * Not libyaml's IS_PRINTABLE: printable are LF, printable ASCII, U+00A0–U+D7FF and U+E000–U+FFFD
+ * but U+FEFF. Tabs, other controls (NEL too) and characters past the BMP (surrogates here) are
+ * not: they make a scalar double-quoted, with escapes.
+ */
+const NOT_PRINTABLE = /[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd]/;
+const LINE_BREAK = new RegExp(`[${BREAKS}]`);
+const BREAK_THEN_SPACE = new RegExp(`[${BREAKS}] `);
+const SPACE_THEN_BREAK = new RegExp(` [${BREAKS}]`);
+/** `:` followed by BLANKZ, or `#` after BLANKZ (anywhere past the first character). */
+const INNER_INDICATOR = new RegExp(`:(?:[ \\t\\0${BREAKS}]|$)|[ \\t\\0${BREAKS}]#`);
 
-function scan(text: string): Findings {
-  const found: Findings = {
-    blockIndicators: text.startsWith('---') || text.startsWith('...'),
-    lineBreaks: false,
-    special: false,
-    leadingOrTrailing: false,
-    trailingSpace: false,
-    breakSpace: false,
-    spaceBreak: false,
-  };
-  let precededByWhitespace = true;
-  let previousSpace = false;
-  let previousBreak = false;
-  for (let i = 0; i < text.length;) {
-    let c = text.charCodeAt(i);
-    // Most characters are printable ASCII with no role here: nothing to note but that.
-    if (c > SPACE && c < 0x7f && c !== 0x3a && c !== 0x23 && i !== 0) {
-      previousSpace = false;
-      previousBreak = false;
-      precededByWhitespace = false;
-      i++;
-      continue;
-    }
-    if (c >= 0xd800 && c <= 0xdbff) c = text.codePointAt(i) ?? c;
-    const width = c > 0xffff ? 2 : 1;
-    const last = i + width === text.length;
-    if (!found.blockIndicators && blockIndicatorAt(text, i, c, precededByWhitespace)) found.blockIndicators = true;
-    if (!isPrintable(c)) found.special = true;
-    if (c === SPACE) {
-      if (i === 0 || last) found.leadingOrTrailing = true;
-      if (last) found.trailingSpace = true;
-      if (previousBreak) found.breakSpace = true;
-      previousSpace = true;
-      previousBreak = false;
-    } else if (isBreak(c)) {
-      found.lineBreaks = true;
-      if (i === 0 || last) found.leadingOrTrailing = true;
-      if (previousSpace) found.spaceBreak = true;
-      previousSpace = false;
-      previousBreak = true;
-    } else {
-      previousSpace = false;
-      previousBreak = false;
-    }
-    precededByWhitespace = c === SPACE || c === TAB || c === 0 || isBreak(c);
-    i += width;
-  }
-  return found;
+/**
+ * Most text at once: printable ASCII without `:` or `#`, starting with a character that is no
+ * indicator (nor `-`, `.`, `?`, which are in some places). Only a trailing space can still keep
+ * such text from being plain.
+ */
+const PLAIN_ASCII = /^[A-Za-z0-9_/(+=~$^;<\\][\x20-\x22\x24-\x39\x3b-\x7e]*$/;
+
+const isSpaceOrBreak = (c: number): boolean => c === SPACE || isBreak(c);
+const isBlankz = (c: number): boolean => Number.isNaN(c) || c === SPACE || c === TAB || c === 0 || isBreak(c);
+
+/** Whether libyaml finds a block indicator: `---`/`...`, an indicator first, `: ` or ` #` inside. */
+function blockIndicators(text: string): boolean {
+  if (text.startsWith('---') || text.startsWith('...')) return true;
+  const first = text.charCodeAt(0);
+  if (LEADING_INDICATORS.has(first)) return true;
+  // `?`, `:` and `-` first are indicators when BLANKZ follows (a first character past the BMP is none of them).
+  if ((first === 0x3f || first === 0x3a || first === 0x2d) && isBlankz(text.charCodeAt(1))) return true;
+  return INNER_INDICATOR.test(text);
 }
 
 /** `yaml_emitter_analyze_scalar`, keeping what the block context needs. */
 export function analyzeScalar(text: string): ScalarAnalysis {
   if (text === '') return EMPTY;
-  const found = scan(text);
-  const plainAllowed = !(
-    found.leadingOrTrailing ||
-    found.breakSpace ||
-    found.spaceBreak ||
-    found.special ||
-    found.lineBreaks ||
-    found.blockIndicators
-  );
+  const last = text.charCodeAt(text.length - 1);
+  if (last !== SPACE && PLAIN_ASCII.test(text)) return SIMPLE;
+  const edges = isSpaceOrBreak(text.charCodeAt(0)) || isSpaceOrBreak(last);
+  const special = NOT_PRINTABLE.test(text);
+  const lineBreaks = LINE_BREAK.test(text);
+  const breakSpace = lineBreaks && BREAK_THEN_SPACE.test(text);
+  const spaceBreak = lineBreaks && SPACE_THEN_BREAK.test(text);
+  const plainAllowed = !(edges || special || lineBreaks || blockIndicators(text));
   if (plainAllowed) return SIMPLE;
   return {
     empty: false,
-    multiline: found.lineBreaks,
+    multiline: lineBreaks,
     plainAllowed,
-    singleQuotedAllowed: !(found.breakSpace || found.spaceBreak || found.special),
-    blockAllowed: !(found.trailingSpace || found.spaceBreak || found.special),
+    singleQuotedAllowed: !(breakSpace || spaceBreak || special),
+    blockAllowed: !(last === SPACE || spaceBreak || special),
   };
 }
 

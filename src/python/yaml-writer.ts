@@ -5,7 +5,7 @@
  * `write_indent`, `write_indicator`...) so the two can be read side by side; yaml-dump.ts walks the
  * value and calls them in the order libyaml's state machine would.
  */
-import { analyzeScalar, isBreak, isPrintable, readsAsString, type ScalarAnalysis } from './yaml-scalar.js';
+import { analyzeScalar, isBreak, readsAsString, type ScalarAnalysis } from './yaml-scalar.js';
 
 const LF = 0x0a;
 const SPACE = 0x20;
@@ -47,6 +47,46 @@ function escaped(c: number): string {
   if (c <= 0xff) return `\\x${hex.padStart(2, '0')}`;
   if (c <= 0xffff) return `\\u${hex.padStart(4, '0')}`;
   return `\\U${hex.padStart(8, '0')}`;
+}
+
+/**
+ * What double quotes must escape: anything not printable (tabs, C0 and C1 controls, surrogates of
+ * characters past the BMP, U+FEFF, U+FFFE/F), the line breaks LF, NEL, LS and PS, `"` and `\\`.
+ */
+const TO_ESCAPE = /[^\x20\x21\x23-\x5b\x5d-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]/;
+
+/**
+ * The next place of one character in a text, asked for at places that only move forward: each
+ * search starts where the last one stopped, so finding every line, space or quote of a text of
+ * any size costs one pass over it.
+ */
+class NextIndex {
+  private asked = 0;
+  private at = -1;
+
+  constructor(
+    private readonly text: string,
+    private readonly search: string,
+  ) {}
+
+  /** The first place at or after `from`, or the text's length when there is none. */
+  from(from: number): number {
+    if (from < this.asked || this.at < from) {
+      const found = this.text.indexOf(this.search, from);
+      this.at = found === -1 ? this.text.length : found;
+    }
+    this.asked = from;
+    return this.at;
+  }
+}
+
+/**
+ * Whether the space at `j` may become a line break in plain or single-quoted text: no space right
+ * before or after it, and (in quotes, `last` ≥ 0) not the text's first or last character.
+ */
+function foldable(text: string, j: number, last: number): boolean {
+  if (text.charCodeAt(j - 1) === SPACE || text.charCodeAt(j + 1) === SPACE) return false;
+  return last < 0 || (j !== 0 && j !== last);
 }
 
 export class YamlWriter {
@@ -124,6 +164,19 @@ export class YamlWriter {
     this.indention = this.indention && isIndention;
   }
 
+  /** `&id001` before a value written in full that is met again later (libyaml's process_anchor). */
+  writeAnchor(name: string): void {
+    this.writeIndicator(`&${name}`, true, false, false);
+    this.indention = false;
+  }
+
+  /** `*id001` where such a value is met again (libyaml's emit_alias). */
+  writeAlias(name: string, simpleKey: boolean): void {
+    this.writeIndicator(`*${name}`, true, false, false);
+    this.indention = false;
+    if (simpleKey) this.put(' ');
+  }
+
   /** An empty sequence or mapping, which libyaml writes in flow style: `[]`, `{}`. */
   writeEmptyFlow(open: string, close: string): void {
     this.writeIndicator(open, true, true, false);
@@ -157,8 +210,10 @@ export class YamlWriter {
       this.indention = false;
     }
     this.increaseIndent(true, false);
-    if (style === 'plain') this.writePlain(node.text, !simpleKey);
-    else if (style === 'single') this.writeSingleQuoted(node.text, !simpleKey);
+    // Text on one line that ends before the width (even with every character a doubled quote) cannot fold.
+    const allowBreaks = !simpleKey && (analysis.multiline || this.column + 2 * node.text.length > this.bestWidth);
+    if (style === 'plain') this.writePlain(node.text, allowBreaks);
+    else if (style === 'single') this.writeSingleQuoted(node.text, allowBreaks);
     else if (style === 'double') this.writeDoubleQuoted(node.text, !simpleKey);
     else this.writeLiteral(node.text);
     this.popIndent();
@@ -200,43 +255,76 @@ export class YamlWriter {
 
   /**
    * `yaml_emitter_write_plain_scalar` and `..._single_quoted_scalar`, which differ only in the
-   * quotes and in where a space may become a line break. Such text holds only characters of the
-   * BMP that are printable, so each UTF-16 unit is one column (two for a doubled quote). The text
-   * between line breaks and folds is written in one piece.
+   * quotes and in where a space may become a line break. Such text holds no character past the BMP
+   * and none that is not printable, and its only line breaks are LF, LS and PS: it is written a
+   * line at a time, each UTF-16 unit one column (two for a doubled quote).
    */
   private writeFolded(text: string, allowBreaks: boolean, quoted: boolean): void {
-    let spaces = false;
+    if (!allowBreaks && !text.includes('\n') && !text.includes('\u2028') && !text.includes('\u2029')) {
+      this.run(text, 0, text.length, quoted);
+      return;
+    }
+    const lineFeeds = new NextIndex(text, '\n');
+    const rareBreaks = text.includes('\u2028') || text.includes('\u2029');
+    const separators = rareBreaks ? [new NextIndex(text, '\u2028'), new NextIndex(text, '\u2029')] : [];
+    const quotes = new NextIndex(text, "'");
+    const spaces = new NextIndex(text, ' ');
     let breaks = false;
-    let start = 0;
-    let quotes = 0;
-    const last = text.length - 1;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === SPACE) {
-        const column = this.column + (i - start) + quotes;
-        const edge = quoted && (i === 0 || i === last);
-        if (allowBreaks && !spaces && column > this.bestWidth && !edge && text.charCodeAt(i + 1) !== SPACE) {
-          this.run(text, start, i, quoted);
-          this.writeIndent();
-          start = i + 1;
-          quotes = 0;
-        }
-        spaces = true;
-      } else if (c === LF || ((c === 0x2028 || c === 0x2029 || c === 0x0d || c === 0x85) && isBreak(c))) {
-        this.run(text, start, i, quoted);
-        this.lineBreak(c, !breaks);
-        breaks = true;
-        start = i + 1;
-        quotes = 0;
-      } else {
+    for (let start = 0; ;) {
+      const end = Math.min(lineFeeds.from(start), ...separators.map((next) => next.from(start)));
+      if (end > start) {
         if (breaks) this.writeIndent();
-        if (c === 0x27) quotes++;
-        spaces = false;
+        if (!allowBreaks) this.run(text, start, end, quoted);
+        else if (quoted && quotes.from(start) < end) this.writeLineByChar(text, start, end, quoted);
+        else this.writeLine(text, start, end, quoted, spaces);
         breaks = false;
       }
+      if (end === text.length) break;
+      this.lineBreak(text.charCodeAt(end), !breaks);
+      breaks = true;
+      start = end + 1;
     }
-    this.run(text, start, text.length, quoted);
     if (quoted && breaks) this.writeIndent();
+  }
+
+  /**
+   * A line of text without quotes to double: a space becomes a line break where the column is past
+   * the width and neither neighbour is a space (nor, in quotes, is it the text's first or last
+   * character). The first such space is looked for from where the width runs out.
+   */
+  private writeLine(text: string, start: number, end: number, quoted: boolean, spaces: NextIndex): void {
+    const last = text.length - 1;
+    let runStart = start;
+    for (;;) {
+      // Not past the line: the next search starts no earlier than this one.
+      const from = Math.max(runStart, runStart + this.bestWidth - this.column + 1);
+      if (from >= end) break;
+      let j = spaces.from(from);
+      while (j < end && !foldable(text, j, quoted ? last : -1)) j = spaces.from(j + 1);
+      if (j >= end) break;
+      this.run(text, runStart, j, quoted);
+      this.writeIndent();
+      runStart = j + 1;
+    }
+    this.run(text, runStart, end, quoted);
+  }
+
+  /** The same, a character at a time, for a line with quotes (each written twice). */
+  private writeLineByChar(text: string, start: number, end: number, quoted: boolean): void {
+    const last = text.length - 1;
+    let runStart = start;
+    let quotes = 0;
+    for (let j = start; j < end; j++) {
+      const c = text.charCodeAt(j);
+      if (c === 0x27) quotes++;
+      if (c !== SPACE || this.column + (j - runStart) + quotes <= this.bestWidth) continue;
+      if (!foldable(text, j, quoted ? last : -1)) continue;
+      this.run(text, runStart, j, quoted);
+      this.writeIndent();
+      runStart = j + 1;
+      quotes = 0;
+    }
+    this.run(text, runStart, end, quoted);
   }
 
   private writePlain(text: string, allowBreaks: boolean): void {
@@ -254,34 +342,40 @@ export class YamlWriter {
     this.indention = false;
   }
 
-  /** `yaml_emitter_write_double_quoted_scalar`: escapes, and spaces that may become `\`-less breaks. */
+  /**
+   * `yaml_emitter_write_double_quoted_scalar`: every character that is not printable, a line
+   * break, `"` or `\\` escaped; between them, a space past the width (not the text's first or last
+   * character, nor right after another space) becomes a line break, and a space after it a `\\ `.
+   */
   private writeDoubleQuoted(text: string, allowBreaks: boolean): void {
     this.writeIndicator('"', true, false, false);
-    let spaces = false;
-    let start = 0;
     const last = text.length - 1;
-    for (let i = 0; i < text.length;) {
-      let c = text.charCodeAt(i);
-      if (c >= 0xd800 && c <= 0xdbff) c = text.codePointAt(i) ?? c;
-      const width = c > 0xffff ? 2 : 1;
-      if (!isPrintable(c) || isBreak(c) || c === 0x22 || c === 0x5c) {
-        this.run(text, start, i);
-        this.put(escaped(c));
-        spaces = false;
-        start = i + width;
-      } else if (c === SPACE) {
-        const column = this.column + (i - start);
-        if (allowBreaks && !spaces && column > this.bestWidth && i !== 0 && i !== last) {
-          this.run(text, start, i);
-          this.writeIndent();
-          if (text.charCodeAt(i + 1) === SPACE) this.put('\\');
-          start = i + 1;
+    const escapes = new RegExp(TO_ESCAPE.source, 'g');
+    const spaces = new NextIndex(text, ' ');
+    for (let start = 0; ;) {
+      const found = escapes.exec(text);
+      const end = found === null ? text.length : found.index;
+      let runStart = start;
+      while (allowBreaks) {
+        const from = Math.max(runStart, runStart + this.bestWidth - this.column + 1);
+        if (from >= end) break;
+        let j = spaces.from(from);
+        while (j < end && (j === 0 || j === last || (j > start && text.charCodeAt(j - 1) === SPACE))) {
+          j = spaces.from(j + 1);
         }
-        spaces = true;
-      } else spaces = false;
-      i += width;
+        if (j >= end) break;
+        this.run(text, runStart, j);
+        this.writeIndent();
+        if (text.charCodeAt(j + 1) === SPACE) this.put('\\');
+        runStart = j + 1;
+      }
+      this.run(text, runStart, end);
+      if (found === null) break;
+      const c = text.codePointAt(end) ?? 0;
+      this.put(escaped(c));
+      start = end + (c > 0xffff ? 2 : 1);
+      escapes.lastIndex = start;
     }
-    this.run(text, start, text.length);
     this.writeIndicator('"', false, false, false);
     this.whitespace = false;
     this.indention = false;

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SALTDEV, apiForFile, json, login, pageMessage } from '../support/api.js';
 import { pollUntil } from '../support/poll.js';
+import { PYYAML_SAFE_SCHEMA, loadYaml } from '../../src/python/yaml11.js';
 
 const MINIONS = ['minion-1', 'minion-2', 'minion-3', 'minion-4', 'minion-5'];
 
@@ -137,6 +138,26 @@ describe('/jobs', () => {
 
     const withTimeout = await api.call(`/jobs/${jid}?timeout=5`, withSession());
     expect(withTimeout.status).toBe(200);
+  });
+
+  it("writes a dict return once in YAML, anchored in the job record and aliased under return (as salt-api's PyYAML)", async () => {
+    const started = await api.call(
+      '/minions',
+      json({ tgt: 'minion-2', fun: 'test.arg', arg: ['a', '1', 'yes'] }, { 'x-auth-token': session }),
+    );
+    const {
+      return: [{ jid }],
+    } = (await started.json()) as { return: [{ jid: string }] };
+    const asJson = await pollUntil(
+      async () =>
+        (await (await api.call(`/jobs/${jid}`, withSession())).json()) as { return: [Record<string, unknown>] },
+      (job) => Object.hasOwn(job.return[0], 'minion-2'),
+      { intervalMs: 20 },
+    );
+    const yaml = await (await api.call(`/jobs/${jid}`, withSession({ accept: 'application/x-yaml' }))).text();
+    expect(yaml).toContain("      return: &id001\n        args:\n        - a\n        - '1'\n        - 'yes'\n");
+    expect(yaml).toContain('\nreturn:\n- minion-2: *id001\n');
+    expect(loadYaml(yaml, undefined, PYYAML_SAFE_SCHEMA)).toEqual(asJson);
   });
 
   it('answers an unknown jid with the error record and an empty return', async () => {

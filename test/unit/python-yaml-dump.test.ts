@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { DeferredValue } from '../../src/python/deferred.js';
 import { Float64 } from '../../src/python/float.js';
 import { dumpYaml } from '../../src/python/yaml-dump.js';
 import { PYYAML_SAFE_SCHEMA, loadYaml } from '../../src/python/yaml11.js';
@@ -17,11 +18,17 @@ const fixture = JSON.parse(
   readFileSync(new URL('../fixtures/python/yaml-dump.json', import.meta.url), 'utf8'),
 ) as Fixture;
 
-/** The fixture's tagged JSON as the values salt-apid holds: Float64, bigint, bytes, Maps. */
-function decoded(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(decoded);
+/**
+ * The fixture's tagged JSON as the values salt-apid holds: Float64, bigint, bytes, Maps, and one
+ * object wherever the fixture holds one value in several places (`$def` where it is first met).
+ */
+function decoded(value: unknown, held = new Map<string, unknown>()): unknown {
+  const again = (item: unknown): unknown => decoded(item, held);
+  if (Array.isArray(value)) return value.map(again);
   if (value === null || typeof value !== 'object') return value;
   const record = value as Record<string, unknown>;
+  if (typeof record.$ref === 'string') return held.get(record.$ref);
+  if (Array.isArray(record.$def)) return defined(record.$def as [string, unknown], held);
   if (typeof record.$float === 'string') {
     const number = Number(record.$float.replace('inf', 'Infinity'));
     return Number.isInteger(number) ? new Float64(number) : number;
@@ -29,11 +36,25 @@ function decoded(value: unknown): unknown {
   if (typeof record.$int === 'string') return BigInt(record.$int);
   if (typeof record.$bytes === 'string') return Buffer.from(record.$bytes, 'base64');
   if (Array.isArray(record.$map)) {
-    return new Map((record.$map as Array<[unknown, unknown]>).map(([key, item]) => [decoded(key), decoded(item)]));
+    return new Map((record.$map as Array<[unknown, unknown]>).map(([key, item]) => [again(key), again(item)]));
   }
   const out = Object.create(null) as Record<string, unknown>;
-  for (const key of Object.keys(record)) out[key] = decoded(record[key]);
+  for (const key of Object.keys(record)) out[key] = again(record[key]);
   return out;
+}
+
+/** A list or dict held in several places: made empty and named first, so that it may hold itself. */
+function defined([name, inner]: [string, unknown], held: Map<string, unknown>): unknown {
+  if (Array.isArray(inner)) {
+    const list: unknown[] = [];
+    held.set(name, list);
+    for (const item of inner) list.push(decoded(item, held));
+    return list;
+  }
+  const dict = Object.create(null) as Record<string, unknown>;
+  held.set(name, dict);
+  for (const [key, item] of Object.entries(inner as Record<string, unknown>)) dict[key] = decoded(item, held);
+  return dict;
 }
 
 describe(`dumpYaml against PyYAML ${fixture.pyyaml} (libyaml ${fixture.libyaml})`, () => {
@@ -160,11 +181,28 @@ describe('dumpYaml, read back', () => {
 });
 
 describe('dumpYaml, values JSON has no form for', () => {
-  it('refuses a value inside itself, as JSON.stringify does', () => {
+  it('writes a value held in several places once, with an anchor, and aliases elsewhere (as PyYAML)', () => {
     const loop: Record<string, unknown> = { a: [1] };
     (loop.a as unknown[]).push(loop);
-    expect(() => dumpYaml(loop)).toThrow(TypeError);
+    expect(dumpYaml(loop)).toBe('&id001\na:\n- 1\n- *id001\n');
     const shared = ['x'];
-    expect(dumpYaml({ a: shared, b: shared })).toBe('a:\n- x\nb:\n- x\n');
+    expect(dumpYaml({ a: shared, b: shared, c: 'x', d: 'x' })).toBe('a: &id001\n- x\nb: *id001\nc: x\nd: x\n');
+  });
+
+  it('aliases a deferred value held twice only when it stands for a list or dict', () => {
+    const list = new DeferredValue(() => ['x'], 10);
+    const text = new DeferredValue(() => 'x', 10);
+    expect(dumpYaml({ a: list, b: list, c: text, d: text })).toBe('a: &id001\n- x\nb: *id001\nc: x\nd: x\n');
+  });
+});
+
+describe('dumpYaml, large values', () => {
+  it('writes a mapping of 300,000 keys and a list of 300,000 items', () => {
+    const jobs = Object.create(null) as Record<string, unknown>;
+    for (let i = 0; i < 300_000; i++) jobs[`2026120800000${String(i).padStart(7, '0')}`] = { Function: 'test.ping' };
+    const list = Array.from({ length: 300_000 }, (_, i) => [i]);
+    const text = dumpYaml({ jobs, list });
+    expect(text.startsWith("jobs:\n  '20261208000000000000':\n    Function: test.ping\n")).toBe(true);
+    expect(text.endsWith('- - 299999\n')).toBe(true);
   });
 });
