@@ -1,6 +1,5 @@
 import { get, request, type IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import yaml from 'js-yaml';
 import { jsonDumps } from '../../src/python/json-dumps.js';
 import { dumpYaml } from '../../src/python/yaml-dump.js';
 import { startApi, type ApiUnderTest } from '../support/api.js';
@@ -95,7 +94,11 @@ describe('large answers', () => {
     expect(res.headers['transfer-encoding']).toBe('chunked');
     const body = await readAll(res);
     expect(body.length).toBeGreaterThan(8_000_000);
-    expect(body).toBe(dumpYaml(yaml.load(body)));
+    // The same bytes as the whole dump of what the minions return (YAML's keys are sorted, so the
+    // order the returns came in does not matter).
+    const output = Array.from({ length: 250_000 }, (_, i) => String(i + 1)).join('\n');
+    const minions = ['minion-1', 'minion-2', 'minion-3', 'minion-4', 'minion-5'];
+    expect(body).toBe(dumpYaml({ return: [Object.fromEntries(minions.map((id) => [id, output]))] }));
   });
 
   it('keeps a small answer in one piece, with its length', async () => {

@@ -197,12 +197,12 @@ describe('dumpYaml, values JSON has no form for', () => {
 });
 
 describe('dumpYaml, large values', () => {
-  it('writes a mapping of 300,000 keys and a list of 300,000 items', () => {
+  it('writes a mapping of 200,000 keys and a list of 200,000 items (no call takes them as arguments)', () => {
     const jobs = Object.create(null) as Record<string, unknown>;
-    for (let i = 0; i < 300_000; i++) jobs[`2026120800000${String(i).padStart(7, '0')}`] = { Function: 'test.ping' };
-    const list = Array.from({ length: 300_000 }, (_, i) => [i]);
+    for (let i = 0; i < 200_000; i++) jobs[`2026120800000${String(i).padStart(7, '0')}`] = 'test.ping';
+    const list = Array.from({ length: 200_000 }, (_, i) => i);
     const text = dumpYaml({ jobs, list });
-    expect(text.startsWith("jobs:\n  '20261208000000000000':\n    Function: test.ping\n")).toBe(true);
-    expect(text.endsWith('- - 299999\n')).toBe(true);
+    expect(text.startsWith("jobs:\n  '20261208000000000000': test.ping\n")).toBe(true);
+    expect(text.endsWith('- 199999\n')).toBe(true);
   });
 });
