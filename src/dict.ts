@@ -9,10 +9,18 @@ export function emptyDict<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;
 }
 
-/** A copy of `entries` as a null-prototype object (later keys win, as in a dict). */
+/**
+ * A copy of `entries` as a null-prototype object (later keys win, as in a dict), keeping the order
+ * the keys came in where an object would not ({@link orderedKeys}).
+ */
 export function dictFrom<T>(entries: Iterable<readonly [string, T]>): Record<string, T> {
   const dict = emptyDict<T>();
-  for (const [key, value] of entries) dict[key] = value;
+  let order: string[] | undefined;
+  for (const [key, value] of entries) {
+    if (order === undefined ? isIndexKey(key) : !Object.hasOwn(dict, key)) (order ??= Object.keys(dict)).push(key);
+    dict[key] = value;
+  }
+  if (order !== undefined) setKeyOrder(dict, order);
   return dict;
 }
 
@@ -39,4 +47,45 @@ export function safeText(value: unknown): string {
   } catch {
     return Object.prototype.toString.call(value);
   }
+}
+
+/**
+ * The order of a dict's keys where a JavaScript object cannot keep it: an object lists keys that
+ * look like array indices (`"0"`, `"10"`) first, in numeric order, and the others after, where a
+ * Python dict keeps the order keys came in. A dict decoded from the wire with such keys carries its
+ * order under this symbol (not enumerable: a spread or `Object.keys` does not see it), and the
+ * writers that keep order (JSON, msgpack) read it through {@link orderedKeys}.
+ */
+const KEY_ORDER = Symbol('salt-apid.keyOrder');
+
+/** Whether an object would list `key` first: a canonical array index, 0 to 2^32 − 2. */
+export function isIndexKey(key: string): boolean {
+  const first = key.charCodeAt(0);
+  if (first < 0x30 || first > 0x39 || key.length > 10) return false;
+  return (key === '0' || (first !== 0x30 && /^\d+$/.test(key))) && Number(key) < 4_294_967_295;
+}
+
+/** Records the order `keys` came in, for a dict that has index-like keys among them. */
+export function setKeyOrder(dict: object, keys: readonly string[]): void {
+  Object.defineProperty(dict, KEY_ORDER, { value: keys, enumerable: false, writable: true, configurable: true });
+}
+
+/** Whether `dict` carries an order of its own (otherwise its own keys are in order). */
+export function hasKeyOrder(dict: object): boolean {
+  return Object.hasOwn(dict, KEY_ORDER);
+}
+
+/**
+ * The dict's own enumerable keys in the order they came in: the recorded order (of those keys still
+ * there), then any key added since, in the object's order. Without a record, `Object.keys`.
+ */
+export function orderedKeys(dict: object): string[] {
+  const recorded = (dict as { [KEY_ORDER]?: readonly string[] })[KEY_ORDER];
+  const own = Object.keys(dict);
+  if (recorded === undefined || !Object.hasOwn(dict, KEY_ORDER)) return own;
+  const keys = recorded.filter((key) => Object.prototype.propertyIsEnumerable.call(dict, key));
+  if (keys.length === own.length) return keys;
+  const listed = new Set(keys);
+  for (const key of own) if (!listed.has(key)) keys.push(key);
+  return keys;
 }

@@ -8,7 +8,14 @@
  */
 import { DeferredValue } from './deferred.js';
 import { Float64 } from './float.js';
-import { bytesValue, mapKeyText, printsUnlikePython, rawNumber } from './json-dumps.js';
+import { bytesValue, mapKeyText, printsUnlikePython, rawNumber } from './json-scalars.js';
+import { orderedKeys } from '../dict.js';
+
+/** An object's entries in the order its keys came in (dict.ts). */
+function orderedEntries(value: object): Array<readonly [string, unknown]> {
+  const record = value as Record<string, unknown>;
+  return orderedKeys(record).map((key) => [key, record[key]] as const);
+}
 
 /** What JSON.stringify leaves out of an object and writes as `null` in an array. */
 function skipped(value: unknown): boolean {
@@ -50,12 +57,14 @@ function resolve(value: unknown, key: string): Resolved {
       if (seen === null) return { text: 'null' };
       if (Array.isArray(seen)) return { array: seen };
       if (seen instanceof Map) {
-        // Through an object, as the replacer does: its order (integer-like keys first), and a key
-        // text seen twice keeps its first place and its last value.
-        const mapped = [...(seen as Map<unknown, unknown>)].map(([mapKey, mapValue]) => [mapKeyText(mapKey), mapValue]);
-        return { entries: Object.entries(Object.fromEntries(mapped) as Record<string, unknown>), source: seen };
+        // As Python's json.dumps writes a dict: in insertion order, each key as text (a key text
+        // met twice, as 1 and "1" may be, is written twice).
+        const mapped = [...(seen as Map<unknown, unknown>)].map(
+          ([mapKey, mapValue]) => [mapKeyText(mapKey), mapValue] as const,
+        );
+        return { entries: mapped, source: seen };
       }
-      return { entries: Object.entries(seen), source: seen };
+      return { entries: orderedEntries(seen), source: seen };
     default:
       return undefined;
   }

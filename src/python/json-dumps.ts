@@ -1,13 +1,16 @@
 /**
  * Python's `json.dumps` with its default `", "` / `": "` separators and non-ASCII text written as
  * UTF-8, as salt-api's responses carry it: ints of any size, floats as Python's repr (`1.0`,
- * `1e-05`, `NaN`, `Infinity`), `Float64` as a float, Maps as objects with their keys as text.
+ * `1e-05`, `NaN`, `Infinity`), `Float64` as a float, Maps as dicts with their keys as text, and
+ * every dict's keys in the order they came in (dict.ts `orderedKeys`).
  * Bytes are written as text when they are UTF-8, else as `{"$bytes_b64": "…"}` (Python's json
  * module cannot write bytes at all).
  */
 import { DeferredValue } from './deferred.js';
 import { Float64 } from './float.js';
-import { pythonFloatRepr } from './float-repr.js';
+import { bytesValue, printsUnlikePython, rawNumber } from './json-scalars.js';
+import { jsonDumpsChunks } from './json-chunks.js';
+import { hasKeyOrder } from '../dict.js';
 
 /**
  * JSON.stringify cannot emit number text of its own choosing (bigint digits, `1.0`, `NaN`), so the
@@ -20,44 +23,6 @@ const RAW_MARKER = `${MARKER}r`;
 const ESCAPED_STRING_MARKER = `${MARKER}s`;
 /** How the NUL of a marker appears inside JSON.stringify's output. */
 const ENCODED_MARKER = '\\u0000';
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-export function bytesValue(bytes: Uint8Array): string | { $bytes_b64: string } {
-  try {
-    return strictUtf8.decode(bytes);
-  } catch {
-    return { $bytes_b64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') };
-  }
-}
-
-/** A float as `json.dumps` prints it: Python's repr, and `NaN`/`Infinity` for the non-finite ones. */
-export function rawNumber(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (value === Infinity) return 'Infinity';
-  if (value === -Infinity) return '-Infinity';
-  return pythonFloatRepr(value);
-}
-
-/**
- * Whether JSON.stringify would print this number otherwise than Python: an integer past 2^53 can
- * only have come from a float (exact integers arrive as bigint), and below 1e-4 Python already
- * switches to exponents (`1e-05` where JavaScript writes `0.00001`).
- */
-export function printsUnlikePython(value: number): boolean {
-  if (!Number.isFinite(value)) return true;
-  return Number.isInteger(value) ? !Number.isSafeInteger(value) : Math.abs(value) < 1e-4;
-}
-
-/** Python's json.dumps writes non-string dict keys as JSON scalars turned into text. */
-export function mapKeyText(key: unknown): string {
-  if (typeof key === 'string') return key;
-  if (key === null || key === undefined) return 'null';
-  if (key instanceof Uint8Array) return Buffer.from(key).toString('latin1');
-  // Keys are scalars (a number, bigint or boolean here); the type is only narrowed to `{}`.
-  // eslint-disable-next-line @typescript-eslint/no-base-to-string
-  return String(key);
-}
 
 /** A real string value that starts like a marker is marked as a string so it stays one. */
 function escapeMarker(text: string): string {
@@ -82,12 +47,17 @@ function replacer(this: unknown, key: string, value: unknown): unknown {
     case 'number':
       return printsUnlikePython(value) ? RAW_MARKER + rawNumber(value) : value;
     default:
-      if (value instanceof Map) {
-        return Object.fromEntries([...value].map(([mapKey, mapValue]) => [mapKeyText(mapKey), mapValue]));
+      // JSON.stringify lists an object's index-like keys first and has no way to write a Map's
+      // keys in order: such a value is written by the chunk writer instead, which keeps order.
+      if (value instanceof Map || (value !== null && typeof value === 'object' && hasKeyOrder(value))) {
+        throw KEEPS_ORDER;
       }
       return value;
   }
 }
+
+/** Thrown out of JSON.stringify by the replacer for a value only the chunk writer writes in order. */
+const KEEPS_ORDER = new Error('a dict whose key order an object cannot keep');
 
 /**
  * Index of the closing quote of the JSON string whose opening quote is at `open` (the text's length
@@ -140,6 +110,14 @@ function addPythonSeparators(json: string): string {
 
 /** `json.dumps(value)` as salt-api calls it: `", "` and `": "`, raw UTF-8, no trailing newline. */
 export function jsonDumps(value: unknown): string {
-  const compact = JSON.stringify(value, replacer) as string | undefined;
+  let compact: string | undefined;
+  try {
+    compact = JSON.stringify(value, replacer);
+  } catch (error) {
+    if (error !== KEEPS_ORDER) throw error;
+    let text = '';
+    for (const chunk of jsonDumpsChunks(value, Number.POSITIVE_INFINITY)) text += chunk;
+    return text;
+  }
   return compact === undefined ? 'null' : addPythonSeparators(compact);
 }

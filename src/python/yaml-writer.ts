@@ -264,8 +264,9 @@ export class YamlWriter {
       this.run(text, 0, text.length, quoted);
       return;
     }
-    const lineFeeds = new NextIndex(text, '\n');
     const rareBreaks = text.includes('\u2028') || text.includes('\u2029');
+    if (quoted && !rareBreaks && this.writeShortLines(text)) return;
+    const lineFeeds = new NextIndex(text, '\n');
     const separators = rareBreaks ? [new NextIndex(text, '\u2028'), new NextIndex(text, '\u2029')] : [];
     const quotes = new NextIndex(text, "'");
     const spaces = new NextIndex(text, ' ');
@@ -285,6 +286,37 @@ export class YamlWriter {
       start = end + 1;
     }
     if (quoted && breaks) this.writeIndent();
+  }
+
+  /**
+   * Single-quoted text of lines too short to fold (a command's output, line by line): each run of
+   * LFs written with one LF more and the indent after it, as the loop in {@link writeFolded} would
+   * write it, with no more work per line than finding its end. Declines (writing nothing) text with
+   * quotes to double or a line long enough that a space in it could pass the width.
+   */
+  private writeShortLines(text: string): boolean {
+    const firstEnd = text.indexOf('\n');
+    // A space at offset p of the first line is at column this.column + p (the quote is written).
+    if (firstEnd === -1 || firstEnd > this.bestWidth - this.column || text.includes("'")) return false;
+    const indent = Math.max(this.indent, 0);
+    const longest = this.bestWidth - indent + 1;
+    const pad = ' '.repeat(indent);
+    let rest = '';
+    let lineStart = firstEnd;
+    for (let at = firstEnd; at < text.length;) {
+      lineStart = at;
+      while (text.charCodeAt(lineStart) === 0x0a) lineStart++;
+      const next = text.indexOf('\n', lineStart);
+      const lineEnd = next === -1 ? text.length : next;
+      if (lineEnd - lineStart > longest) return false;
+      rest += `\n${text.slice(at, lineStart)}${pad}${text.slice(lineStart, lineEnd)}`;
+      at = lineEnd;
+    }
+    this.run(text, 0, firstEnd, true);
+    this.out += rest;
+    this.column = indent + (text.length - lineStart);
+    this.indention = lineStart === text.length;
+    return true;
   }
 
   /**

@@ -4,6 +4,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { apiPerTest, json, login, SALTDEV, waitUntil } from '../support/api.js';
 import { SseClient } from '../support/sse.js';
+import type { SaltValue } from '../../src/salt/codec/values.js';
 
 /**
  * /events (SSE) and /hook over the real server, the real wire layer and the demo master's bus:
@@ -99,6 +100,23 @@ describe('/events', () => {
     api.demo.fireEvent('salt/test/fanout', { n: 1 });
     await Promise.all(clients.map((c) => c.waitFor('tag: salt/test/fanout\n')));
     for (const c of clients) c.close();
+  });
+
+  it('writes event data with the keys in the order they came on the bus, as salt-api does', async () => {
+    const api = await start();
+    const { token } = await login(api);
+    const client = await SseClient.open(api, '/events', { 'X-Auth-Token': token });
+    // Process ids as keys (status.procs, ps.top): a JavaScript object would list them first.
+    const procs = new Map<SaltValue, SaltValue>([
+      ['sshd', 1],
+      ['4321', 'salt-minion'],
+      ['77', 'bash'],
+      ['init', 2],
+    ]);
+    api.demo.fireEvent('salt/test/ordered', { procs });
+    await client.waitFor('tag: salt/test/ordered\n');
+    await client.waitFor('"procs": {"sshd": 1, "4321": "salt-minion", "77": "bash", "init": 2}');
+    client.close();
   });
 
   it('answers 401 without a token, with a bad one, and with a non-hex one', async () => {

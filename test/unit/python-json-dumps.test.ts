@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Float64 } from '../../src/python/float.js';
 import { jsonDumps } from '../../src/python/json-dumps.js';
+import { jsonDumpsChunks } from '../../src/python/json-chunks.js';
+import { pack as packWith } from '../../src/salt/codec/pack.js';
+import { unpack } from '../../src/salt/codec/unpack.js';
+import type { SaltValue } from '../../src/salt/codec/values.js';
 
 describe('jsonDumps (json.dumps as salt-api calls it)', () => {
   it("uses Python's separators and no trailing newline", () => {
@@ -79,5 +83,52 @@ describe('jsonDumps (json.dumps as salt-api calls it)', () => {
     expect(jsonDumps('x, y: z')).toBe('"x, y: z"');
     expect(jsonDumps(42)).toBe('42');
     expect(jsonDumps(null)).toBe('null');
+  });
+});
+
+/** msgpack as Salt 3006+ writes it (bin type for bytes). */
+const pack = (value: SaltValue): Buffer => packWith(value, { useBinType: true });
+
+describe('jsonDumps, key order (a dict keeps the order its keys came in)', () => {
+  it('writes a decoded dict with index-like keys in the order they came on the wire, and packs it so', () => {
+    const wire = pack({
+      data: new Map<SaltValue, SaltValue>([
+        ['b', 1],
+        ['10', 2],
+        ['a', 3],
+        ['1', 4],
+        ['10', 5],
+      ]),
+    });
+    const decoded = unpack(wire) as { data: Record<string, SaltValue> };
+    expect(jsonDumps(decoded)).toBe('{"data": {"b": 1, "10": 5, "a": 3, "1": 4}}');
+    expect([...jsonDumpsChunks(decoded, 1)].join('')).toBe(jsonDumps(decoded));
+    expect(pack(decoded)).toEqual(
+      pack({
+        data: new Map<SaltValue, SaltValue>([
+          ['b', 1],
+          ['10', 5],
+          ['a', 3],
+          ['1', 4],
+        ]),
+      }),
+    );
+    // A key added later comes after those that came in; one deleted is left out.
+    decoded.data.z = 6;
+    delete decoded.data.a;
+    expect(jsonDumps(decoded.data)).toBe('{"b": 1, "10": 5, "1": 4, "z": 6}');
+  });
+
+  it('writes a Map in insertion order, each key as text, as json.dumps writes a dict', () => {
+    const map = new Map<unknown, unknown>([
+      [2, 'b'],
+      ['a', 1],
+      [1, 'x'],
+      ['1', 'y'],
+      [true, 0],
+      [null, 1],
+    ]);
+    expect(jsonDumps({ map })).toBe('{"map": {"2": "b", "a": 1, "1": "x", "1": "y", "true": 0, "null": 1}}');
+    expect([...jsonDumpsChunks({ map }, 3)].join('')).toBe(jsonDumps({ map }));
   });
 });

@@ -10,17 +10,21 @@ import { LOWSTATE_METHODS, refuseDeeperPaths, rejectOtherMethods, sendAllow } fr
 import { lastValue, refuseUndeclaredQuery, type Query } from './query.js';
 import { sessionScope } from './session-scope.js';
 import { runWithSession } from './root.js';
-import { emptyDict } from '../../dict.js';
+import { dictFrom, emptyDict, orderedKeys } from '../../dict.js';
 import { auditedRunner, auditsRuns } from '../audit/audited-runner.js';
 
 /** Each minion's `return` out of the job record's `Result`. */
 function minionReturns(job: SaltValue): SaltMap {
   const result = isSaltMap(job) ? job['Result'] : undefined;
-  const returns = emptyDict<SaltValue>();
-  if (!isSaltMap(result)) return returns;
-  for (const [minion, entry] of Object.entries(result))
-    returns[minion] = isSaltMap(entry) ? entry['return'] : undefined;
-  return returns;
+  if (!isSaltMap(result)) return emptyDict<SaltValue>();
+  // The minions in the record's order; each return is the record's own object (YAML writes it
+  // once, with an anchor, as salt-api's PyYAML does).
+  return dictFrom(
+    orderedKeys(result).map((minion) => {
+      const entry = result[minion];
+      return [minion, isSaltMap(entry) ? entry['return'] : undefined] as const;
+    }),
+  );
 }
 
 /** `/jobs`, `/jobs/:jid`, `/jobs/:jid/:timeout` (the timeout is accepted and not used, as in salt-api). */

@@ -1,3 +1,4 @@
+import { orderedKeys } from '../../dict.js';
 import { PackLimitError } from '../errors.js';
 import { Float64, PackedValue, SaltExt, type SaltValue } from './values.js';
 
@@ -135,11 +136,13 @@ class Writer {
       }
       return;
     }
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-    this.header(entries.length, 0x80, 0xde, 0xdf);
-    for (const [k, v] of entries) {
-      this.string(Buffer.from(k, 'utf8'));
-      this.write(v);
+    // In the order the keys came in (dict.ts: an object lists index-like keys first).
+    const record = value as Record<string, unknown>;
+    const keys = orderedKeys(record).filter((key) => record[key] !== undefined);
+    this.header(keys.length, 0x80, 0xde, 0xdf);
+    for (const key of keys) {
+      this.string(Buffer.from(key, 'utf8'));
+      this.write(record[key] as SaltValue);
     }
   }
 

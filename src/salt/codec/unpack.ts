@@ -1,4 +1,4 @@
-import { emptyDict, safeText } from '../../dict.js';
+import { emptyDict, isIndexKey, safeText, setKeyOrder } from '../../dict.js';
 import { pythonFloat } from '../../python/float.js';
 import { PackedValue, type SaltMap, type SaltValue } from './values.js';
 
@@ -238,10 +238,14 @@ class Reader {
     if (n * 2 > this.buf.length - this.pos) this.need(n * 2);
     // Keys are the sender's: a null-prototype map keeps `__proto__` or `constructor` plain keys.
     const out: SaltMap = emptyDict<SaltValue>();
+    // The order keys came in, once one of them is one an object would list first (dict.ts).
+    let order: string[] | undefined;
     for (let i = 0; i < n; i++) {
       const key = mapKey(this.read(depth + 1));
+      if (order === undefined ? isIndexKey(key) : !Object.hasOwn(out, key)) (order ??= Object.keys(out)).push(key);
       out[key] = depth === 0 && key === 'return' ? this.maybeDeferred(depth + 1) : this.read(depth + 1);
     }
+    if (order !== undefined) setKeyOrder(out, order);
     return out;
   }
 
