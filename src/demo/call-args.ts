@@ -1,7 +1,7 @@
 import { yamlifyArg } from '../python/yamlify.js';
 import { isSaltMap, type SaltMap, type SaltValue } from '../salt/codec/values.js';
 import { pythonStr } from '../python/repr.js';
-import { emptyDict } from '../dict.js';
+import { dictFrom, emptyDict, orderedKeys } from '../dict.js';
 
 /**
  * How Salt turns the arguments of a call into a Python function call: the minion's
@@ -69,15 +69,17 @@ export function bindCall(sig: Signature, args: readonly SaltValue[], kwargs: Sal
   sig.params.forEach((p, i) => {
     if (i < args.length) values[p.name] = args[i];
   });
-  const extraKwargs = emptyDict<SaltValue>();
-  for (const [key, value] of Object.entries(kwargs)) {
+  const extra: Array<readonly [string, SaltValue]> = [];
+  for (const key of orderedKeys(kwargs)) {
+    const value = kwargs[key];
     const isParam = sig.params.some((p) => p.name === key);
     if (isParam && Object.hasOwn(values, key))
       throw new PythonTypeError(`${fn} got multiple values for argument '${key}'`);
     if (isParam) values[key] = value;
-    else if (sig.varKwargs) extraKwargs[key] = value;
+    else if (sig.varKwargs) extra.push([key, value]);
     else throw new PythonTypeError(`${fn} got an unexpected keyword argument '${key}'`);
   }
+  const extraKwargs = dictFrom(extra);
   const missing = sig.params.filter((p) => !Object.hasOwn(values, p.name) && !('default' in p)).map((p) => p.name);
   if (missing.length > 0) {
     throw new PythonTypeError(
@@ -107,7 +109,8 @@ export interface SplitArgs {
  */
 export function loadArgsAndKwargs(sig: Signature, arg: readonly SaltValue[], jobData?: SaltMap): SplitArgs {
   const args: SaltValue[] = [];
-  const kwargs = emptyDict<SaltValue>();
+  // Gathered in order, and made a dict at the end (dict.ts keeps number-like keys in place).
+  const kwargEntries: Array<readonly [string, SaltValue]> = [];
   const invalid: string[] = [];
   const accepts = (key: string): boolean => sig.varKwargs === true || sig.params.some((p) => p.name === key);
   for (const item of arg) {
@@ -119,12 +122,13 @@ export function loadArgsAndKwargs(sig: Signature, arg: readonly SaltValue[], job
       }
       const [key, raw] = kw;
       const value = yamlifyArg(raw) as SaltValue;
-      if (accepts(key)) kwargs[key] = value;
+      if (accepts(key)) kwargEntries.push([key, value]);
       else invalid.push(`${key}=${pythonStr(value)}`);
     } else if (isSaltMap(item) && item['__kwarg__'] === true) {
-      for (const [key, value] of Object.entries(item)) {
+      for (const key of orderedKeys(item)) {
+        const value = item[key];
         if (key === '__kwarg__') continue;
-        if (accepts(key)) kwargs[key] = value;
+        if (accepts(key)) kwargEntries.push([key, value]);
         else invalid.push(`${key}=${pythonStr(value)}`);
       }
     } else {
@@ -135,9 +139,9 @@ export function loadArgsAndKwargs(sig: Signature, arg: readonly SaltValue[], job
     throw new SaltInvocationError(`The following keyword arguments are not valid: ${invalid.join(', ')}`);
   }
   if (sig.varKwargs && jobData !== undefined) {
-    for (const [key, value] of Object.entries(jobData)) kwargs[`__pub_${key}`] = value;
+    for (const [key, value] of Object.entries(jobData)) kwargEntries.push([`__pub_${key}`, value]);
   }
-  return { args, kwargs };
+  return { args, kwargs: dictFrom(kwargEntries) };
 }
 
 /**

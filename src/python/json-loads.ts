@@ -1,6 +1,7 @@
 import { parse } from 'lossless-json';
 import { pythonFloat } from './float.js';
 import { closingQuote } from './json-dumps.js';
+import { restoreKeyOrder } from './json-key-order.js';
 import { MAX_INT_DIGITS } from './numbers.js';
 
 /**
@@ -8,17 +9,20 @@ import { MAX_INT_DIGITS } from './numbers.js';
  * (a bigint past 2^53), a literal with a fraction or an exponent is a float (`1.0`, `1e2` stay
  * floats: `Float64`), and the bare words `NaN`, `Infinity` and `-Infinity` are the floats
  * Python's json module accepts. A key given twice keeps its first place and its last value, as a
- * dict does. Objects are built with own properties only, so a `__proto__` key is a plain key.
+ * dict does, and keys keep the order they came in (json-key-order.ts). Objects are built with own
+ * properties only, so a `__proto__` key is a plain key.
  * Throws SyntaxError for text that is not JSON, and, as Python's `int()` raises ValueError, for
  * an integer literal of more than {@link MAX_INT_DIGITS} digits — before converting it, which
  * would cost a second or more for the 900,000 digits a 1 MB body can hold.
  */
 export function jsonLoads(text: string): unknown {
   const marked = markNonFiniteWords(text);
-  return parse(marked, marked === text ? undefined : reviveNonFinite, {
+  const value = parse(marked, marked === text ? undefined : reviveNonFinite, {
     parseNumber: parsePythonNumber,
     onDuplicateKey: ({ newValue }) => newValue,
   });
+  restoreKeyOrder(value, text);
+  return value;
 }
 
 const INTEGER_LITERAL = /^-?\d+$/;

@@ -133,6 +133,20 @@ describe('numbers keep their Python type both ways', () => {
     expect(text).toContain('"args": [1.0, 2.5, 100.0, 9007199254740993, "12345678901234567890123", -0.0]');
   });
 
+  it('JSON: a dict keeps its keys in the order they came, number-like ones too, there and back', async () => {
+    const body =
+      '{"client": "local", "tgt": "minion-1", "fun": "test.arg", "arg": [{"b": 1, "10": 2, "a": 3, "1": 4}], "kwarg": {"z": 1, "5": 2}}';
+    const text = await (
+      await api.call('/', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-auth-token': session },
+        body,
+      })
+    ).text();
+    expect(text).toContain('"args": [{"b": 1, "10": 2, "a": 3, "1": 4}]');
+    expect(text).toMatch(/"kwargs": \{"z": 1, "5": 2, /);
+  });
+
   it('form values yamlified as floats stay floats, in JSON and in YAML', async () => {
     const form = (accept: string): RequestInit => ({
       method: 'POST',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Float64 } from '../../src/python/float.js';
 import { jsonLoads } from '../../src/python/json-loads.js';
+import { jsonDumps } from '../../src/python/json-dumps.js';
 
 describe('jsonLoads (json.loads as Python types numbers)', () => {
   it('keeps integers exact and floats floats', () => {
@@ -56,5 +57,16 @@ describe('jsonLoads of the words Python accepts', () => {
   it('refuses them where they are not a value', () => {
     for (const text of ['[-NaN]', '[NaNa]', '{NaN: 1}', '[nan]', '[- Infinity]'])
       expect(() => jsonLoads(text)).toThrow(SyntaxError);
+  });
+});
+
+describe('jsonLoads, key order (as a Python dict keeps it)', () => {
+  it('keeps the order keys came in, number-like ones too, and writes them back so', () => {
+    const text = '{"b": 1, "10": {"z": 0, "2": [{"9": 1, "x": 2}]}, "a": 3, "1": 4, "10": {"y": 5, "3": 6}}';
+    const value = jsonLoads(text);
+    expect(jsonDumps(value)).toBe('{"b": 1, "10": {"y": 5, "3": 6}, "a": 3, "1": 4}');
+    const nested = jsonLoads('[{"k": {"c": 1, "0": 2}}, {"__proto__": 1, "5": 2}, "x", NaN]');
+    expect(jsonDumps(nested)).toBe('[{"k": {"c": 1, "0": 2}}, {"__proto__": 1, "5": 2}, "x", NaN]');
+    expect(jsonDumps(jsonLoads('{"b": "\\"}{[", "1": "a,b"}'))).toBe('{"b": "\\"}{[", "1": "a,b"}');
   });
 });

@@ -1,3 +1,4 @@
+import { dictFrom, orderedKeys } from '../../dict.js';
 import { isSaltMap, type SaltValue } from '../codec/values.js';
 
 /** `arg` as a list: a missing or null `arg` is empty, a scalar is wrapped (as salt-api's lowstate does). */
@@ -14,6 +15,11 @@ const JID_DIGITS = /^\d{20}$/;
  */
 export function conditionInput(args: readonly SaltValue[], kwarg: SaltValue): SaltValue[] {
   const out = args.map((arg) => (typeof arg === 'bigint' && JID_DIGITS.test(arg.toString()) ? arg.toString() : arg));
-  if (isSaltMap(kwarg) && Object.keys(kwarg).length > 0) out.push({ __kwarg__: true, ...kwarg });
+  if (isSaltMap(kwarg) && Object.keys(kwarg).length > 0) {
+    // `__kwarg__` first, then the keyword arguments in the order they came (dict.ts).
+    out.push(
+      dictFrom<SaltValue>([['__kwarg__', true], ...orderedKeys(kwarg).map((key) => [key, kwarg[key]] as const)]),
+    );
+  }
   return out;
 }
