@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Float64 } from '../../src/python/float.js';
 import { jsonLoads } from '../../src/python/json-loads.js';
 import { jsonDumps } from '../../src/python/json-dumps.js';
+import { fuzzRuns } from '../support/fuzz.js';
 
 describe('jsonLoads (json.loads as Python types numbers)', () => {
   it('keeps integers exact and floats floats', () => {
@@ -68,5 +70,40 @@ describe('jsonLoads, key order (as a Python dict keeps it)', () => {
     const nested = jsonLoads('[{"k": {"c": 1, "0": 2}}, {"__proto__": 1, "5": 2}, "x", NaN]');
     expect(jsonDumps(nested)).toBe('[{"k": {"c": 1, "0": 2}}, {"__proto__": 1, "5": 2}, "x", NaN]');
     expect(jsonDumps(jsonLoads('{"b": "\\"}{[", "1": "a,b"}'))).toBe('{"b": "\\"}{[", "1": "a,b"}');
+  });
+});
+
+/** A JSON object's text with Python's separators, its keys in the order given (each once). */
+type Tree = string | number | Tree[] | { entries: Array<[string, Tree]> };
+const treeText = (tree: Tree): string => {
+  if (typeof tree === 'string' || typeof tree === 'number') return JSON.stringify(tree);
+  if (Array.isArray(tree)) return `[${tree.map(treeText).join(', ')}]`;
+  return `{${tree.entries.map(([key, value]) => `${JSON.stringify(key)}: ${treeText(value)}`).join(', ')}}`;
+};
+const orderKey = fc.oneof(
+  fc.constantFrom('0', '1', '10', '4294967294', '4294967295', '01', '-1', 'a', 'b', '__proto__', '"', '\\', ':'),
+  fc.string({ maxLength: 4 }),
+);
+const tree: fc.Arbitrary<Tree> = fc.letrec<{ tree: Tree }>((tie) => ({
+  tree: fc.oneof(
+    { depthSize: 'small' },
+    fc.string({ maxLength: 5 }),
+    fc.integer(),
+    fc.array(tie('tree'), { maxLength: 3 }),
+    fc
+      .uniqueArray(fc.tuple(orderKey, tie('tree')), { selector: ([key]) => key, maxLength: 5 })
+      .map((entries) => ({ entries })),
+  ),
+})).tree;
+
+describe('jsonLoads, key order of any document', () => {
+  it('gives back every object with its keys in the order of the text', () => {
+    fc.assert(
+      fc.property(tree, (value) => {
+        const text = treeText(value);
+        expect(jsonDumps(jsonLoads(text))).toBe(text);
+      }),
+      fuzzRuns(0x6b0d, 300),
+    );
   });
 });
