@@ -3,6 +3,7 @@
  * cannot write at all), floats, and dict keys that are not text. Shared by json-dumps.ts and
  * json-chunks.ts.
  */
+import { Float64 } from './float.js';
 import { pythonFloatRepr } from './float-repr.js';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -36,6 +37,10 @@ export function printsUnlikePython(value: number): boolean {
 /** Python's json.dumps writes non-string dict keys as JSON scalars turned into text. */
 export function mapKeyText(key: unknown): string {
   if (typeof key === 'string') return key;
+  // A float key as json.dumps writes one: Python's repr, `NaN`, `Infinity`.
+  if (key instanceof Float64) return rawNumber(key.value);
+  if (typeof key === 'number' && printsUnlikePython(key)) return rawNumber(key);
+  if (typeof key === 'number' && !Number.isInteger(key)) return rawNumber(key);
   if (key === null || key === undefined) return 'null';
   if (key instanceof Uint8Array) return Buffer.from(key).toString('latin1');
   // Keys are scalars (a number, bigint or boolean here); the type is only narrowed to `{}`.

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Float64 } from '../../src/python/float.js';
 import { jsonDumps } from '../../src/python/json-dumps.js';
 import { jsonDumpsChunks } from '../../src/python/json-chunks.js';
+import { dumpYaml } from '../../src/python/yaml-dump.js';
 import { pack as packWith } from '../../src/salt/codec/pack.js';
 import { unpack } from '../../src/salt/codec/unpack.js';
 import type { SaltValue } from '../../src/salt/codec/values.js';
@@ -130,5 +131,30 @@ describe('jsonDumps, key order (a dict keeps the order its keys came in)', () =>
     ]);
     expect(jsonDumps({ map })).toBe('{"map": {"2": "b", "a": 1, "1": "x", "1": "y", "true": 0, "null": 1}}');
     expect([...jsonDumpsChunks({ map }, 3)].join('')).toBe(jsonDumps({ map }));
+  });
+});
+
+describe('dicts with keys that are not text (a minion may return them), as salt-api writes them', () => {
+  it('keeps each key as it came on the wire: bare in YAML, as text in JSON, 1 and "1" both', () => {
+    const map = (...entries: Array<[SaltValue, SaltValue]>): Map<SaltValue, SaltValue> => new Map(entries);
+    const sent = map(
+      ['d', map([10, 'a'], [2, 'b'], [1, 'c'], [-1, 'd'], [0, 'e'], [4294967296, 'f'], [4294967295, 'g'])],
+      ['m', map([10, 'a'], ['2', 'b'], [1, 'c'], ['x', 'd'], ['01', 'e'])],
+      ['f', map([new Float64(1.5), 'a'], [true, 'b'], [null, 'c'], [16, 'd'], [3, map([20, 'x'], [100, 'y'])])],
+      ['c', map([1, 'int'], ['1', 'str'])],
+    );
+    const decoded = unpack(pack(sent));
+    // What Python's json.dumps and PyYAML (libyaml) write for the same dict.
+    expect(jsonDumps(decoded)).toBe(
+      '{"d": {"10": "a", "2": "b", "1": "c", "-1": "d", "0": "e", "4294967296": "f", "4294967295": "g"}, ' +
+        '"m": {"10": "a", "2": "b", "1": "c", "x": "d", "01": "e"}, ' +
+        '"f": {"1.5": "a", "true": "b", "null": "c", "16": "d", "3": {"20": "x", "100": "y"}}, "c": {"1": "int", "1": "str"}}',
+    );
+    expect(dumpYaml(decoded)).toBe(
+      "c:\n  1: int\n  '1': str\nd:\n  -1: d\n  0: e\n  1: c\n  2: b\n  10: a\n  4294967295: g\n  4294967296: f\n" +
+        'f:\n  1.5: a\n  true: b\n  null: c\n  16: d\n  3:\n    20: x\n    100: y\n' +
+        "m:\n  10: a\n  '2': b\n  1: c\n  x: d\n  '01': e\n",
+    );
+    expect(pack(decoded)).toEqual(pack(sent));
   });
 });

@@ -1,4 +1,4 @@
-import { emptyDict, isIndexKey, safeText, setKeyOrder } from '../../dict.js';
+import { emptyDict, isIndexKey, orderedKeys, setKeyOrder } from '../../dict.js';
 import { pythonFloat } from '../../python/float.js';
 import { PackedValue, type SaltMap, type SaltValue } from './values.js';
 
@@ -58,13 +58,6 @@ function bytesToValue(bytes: Uint8Array): string | Uint8Array {
   } catch {
     return Buffer.from(bytes);
   }
-}
-
-function mapKey(key: SaltValue): string {
-  if (typeof key === 'string') return key;
-  if (key instanceof Uint8Array) return Buffer.from(key).toString('latin1');
-  if (key === null || key === undefined) return 'null';
-  return safeText(key);
 }
 
 class Reader {
@@ -234,19 +227,39 @@ class Reader {
     return out;
   }
 
-  private map(n: number, depth: number): SaltMap {
+  private map(n: number, depth: number): SaltMap | Map<SaltValue, SaltValue> {
     if (n * 2 > this.buf.length - this.pos) this.need(n * 2);
     // Keys are the sender's: a null-prototype map keeps `__proto__` or `constructor` plain keys.
     const out: SaltMap = emptyDict<SaltValue>();
     // The order keys came in, once one of them is one an object would list first (dict.ts).
     let order: string[] | undefined;
     for (let i = 0; i < n; i++) {
-      const key = mapKey(this.read(depth + 1));
+      const raw = this.read(depth + 1);
+      if (typeof raw !== 'string') {
+        if (order !== undefined) setKeyOrder(out, order);
+        return this.mapWithKeys(out, raw, n - i, depth);
+      }
+      const key = raw;
       if (order === undefined ? isIndexKey(key) : !Object.hasOwn(out, key)) (order ??= Object.keys(out)).push(key);
       out[key] = depth === 0 && key === 'return' ? this.maybeDeferred(depth + 1) : this.read(depth + 1);
     }
     if (order !== undefined) setKeyOrder(out, order);
     return out;
+  }
+
+  /**
+   * The rest of a map one of whose keys is not text (a minion's dict with int, float, bool or None
+   * keys, or bytes): a Map, each key as it came, in order, as a Python dict holds them, so that the
+   * JSON and YAML writers write them as salt-api does (an int key bare in YAML, `1` and `"1"` both).
+   */
+  private mapWithKeys(start: SaltMap, firstKey: SaltValue, left: number, depth: number): Map<SaltValue, SaltValue> {
+    const map = new Map<SaltValue, SaltValue>();
+    for (const key of orderedKeys(start)) map.set(key, start[key]);
+    for (let i = 0; i < left; i++) {
+      const key = i === 0 ? firstKey : this.read(depth + 1);
+      map.set(key, this.read(depth + 1));
+    }
+    return map;
   }
 
   /** The next value, kept as its bytes when they are at least `deferReturn` long. */
