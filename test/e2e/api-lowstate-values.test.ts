@@ -119,30 +119,24 @@ describe('text that is not UTF-8', () => {
   });
 });
 
+/** POST / with the session: `body` as JSON text, exactly as written; the answer's text. */
+async function postJsonText(body: string): Promise<string> {
+  const headers = { 'content-type': 'application/json', 'x-auth-token': session };
+  return (await api.call('/', { method: 'POST', headers, body })).text();
+}
+
 describe('numbers keep their Python type both ways', () => {
   it('JSON: integers exact, floats floats, past 64 bits as text, as salt-api sends them', async () => {
-    const body =
-      '[{"client": "local", "tgt": "minion-1", "fun": "test.arg", "arg": [1.0, 2.50, 1e2, 9007199254740993, 12345678901234567890123, -0.0]}]';
-    const text = await (
-      await api.call('/', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-auth-token': session },
-        body,
-      })
-    ).text();
+    const text = await postJsonText(
+      '[{"client": "local", "tgt": "minion-1", "fun": "test.arg", "arg": [1.0, 2.50, 1e2, 9007199254740993, 12345678901234567890123, -0.0]}]',
+    );
     expect(text).toContain('"args": [1.0, 2.5, 100.0, 9007199254740993, "12345678901234567890123", -0.0]');
   });
 
   it('JSON: a dict keeps its keys in the order they came, number-like ones too, there and back', async () => {
-    const body =
-      '{"client": "local", "tgt": "minion-1", "fun": "test.arg", "arg": [{"b": 1, "10": 2, "a": 3, "1": 4}], "kwarg": {"z": 1, "5": 2}}';
-    const text = await (
-      await api.call('/', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-auth-token': session },
-        body,
-      })
-    ).text();
+    const text = await postJsonText(
+      '{"client": "local", "tgt": "minion-1", "fun": "test.arg", "arg": [{"b": 1, "10": 2, "a": 3, "1": 4}], "kwarg": {"z": 1, "5": 2}}',
+    );
     expect(text).toContain('"args": [{"b": 1, "10": 2, "a": 3, "1": 4}]');
     expect(text).toMatch(/"kwargs": \{"z": 1, "5": 2, /);
   });
