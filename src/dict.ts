@@ -17,7 +17,7 @@ export function dictFrom<T>(entries: Iterable<readonly [string, T]>): Record<str
   const dict = emptyDict<T>();
   let order: string[] | undefined;
   for (const [key, value] of entries) {
-    if (order === undefined ? isIndexKey(key) : !Object.hasOwn(dict, key)) (order ??= Object.keys(dict)).push(key);
+    order = noteKey(dict, key, order);
     dict[key] = value;
   }
   if (order !== undefined) setKeyOrder(dict, order);
@@ -65,6 +65,17 @@ export function isIndexKey(key: string): boolean {
   return (key === '0' || (first !== 0x30 && /^\d+$/.test(key))) && Number(key) < 4_294_967_295;
 }
 
+/**
+ * The order of a dict's keys so far, called before `key` is set on it: none while every key is one
+ * an object keeps in place; from the first index-like key on, every key in the order it first came
+ * (a key set again keeps its place, as in a dict). What to pass to {@link setKeyOrder} once filled.
+ */
+export function noteKey(dict: object, key: string, order: string[] | undefined): string[] | undefined {
+  if (order === undefined) return isIndexKey(key) ? [...Object.keys(dict), key] : undefined;
+  if (!Object.hasOwn(dict, key)) order.push(key);
+  return order;
+}
+
 /** Records the order `keys` came in, for a dict that has index-like keys among them. */
 export function setKeyOrder(dict: object, keys: readonly string[]): void {
   Object.defineProperty(dict, KEY_ORDER, { value: keys, enumerable: false, writable: true, configurable: true });
@@ -80,9 +91,9 @@ export function hasKeyOrder(dict: object): boolean {
  * there), then any key added since, in the object's order. Without a record, `Object.keys`.
  */
 export function orderedKeys(dict: object): string[] {
-  const recorded = (dict as { [KEY_ORDER]?: readonly string[] })[KEY_ORDER];
   const own = Object.keys(dict);
-  if (recorded === undefined || !Object.hasOwn(dict, KEY_ORDER)) return own;
+  if (!hasKeyOrder(dict)) return own;
+  const recorded = (dict as { [KEY_ORDER]: readonly string[] })[KEY_ORDER];
   const keys = recorded.filter((key) => Object.prototype.propertyIsEnumerable.call(dict, key));
   if (keys.length === own.length) return keys;
   const listed = new Set(keys);

@@ -1,4 +1,4 @@
-import { emptyDict, isIndexKey, orderedKeys, setKeyOrder } from '../../dict.js';
+import { emptyDict, noteKey, orderedKeys, setKeyOrder } from '../../dict.js';
 import { pythonFloat } from '../../python/float.js';
 import { PackedValue, type SaltMap, type SaltValue } from './values.js';
 
@@ -240,7 +240,7 @@ class Reader {
         return this.mapWithKeys(out, raw, n - i, depth);
       }
       const key = raw;
-      if (order === undefined ? isIndexKey(key) : !Object.hasOwn(out, key)) (order ??= Object.keys(out)).push(key);
+      order = noteKey(out, key, order);
       out[key] = depth === 0 && key === 'return' ? this.maybeDeferred(depth + 1) : this.read(depth + 1);
     }
     if (order !== undefined) setKeyOrder(out, order);
