@@ -3,9 +3,30 @@
  * text, mappings' keys in `sorted()` order, bytes as base64 lines), for yaml-dump.ts.
  */
 import { Float64 } from './float.js';
-import { DeferredValue } from './deferred.js';
-import { isIntegerValue, yamlDateText, yamlFloatText } from './yaml11-types.js';
+import { pythonFloatRepr } from './float-repr.js';
+import { settled } from './deferred.js';
 import type { ScalarNode } from './yaml-writer.js';
+
+/** Written as an int: a bigint, or a number JS holds exactly (past 2^53 it can only have been a float). */
+const isIntegerValue = (value: number | bigint): boolean =>
+  typeof value === 'bigint' || (Number.isSafeInteger(value) && !Object.is(value, -0));
+
+/** Python's float repr, adjusted the way PyYAML's represent_float keeps it a YAML 1.1 float. */
+function yamlFloatText(value: number): string {
+  if (Number.isNaN(value)) return '.nan';
+  if (value === Infinity) return '.inf';
+  if (value === -Infinity) return '-.inf';
+  const text = pythonFloatRepr(value);
+  return text.includes('.') || !text.includes('e') ? text : text.replace('e', '.0e');
+}
+
+/** Python's `datetime.isoformat(' ')` of the UTC instant, as PyYAML's represent_datetime writes it. */
+function yamlDateText(date: Date): string {
+  const iso = date.toISOString();
+  const millis = iso.slice(20, 23);
+  const base = `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+  return millis === '000' ? base : `${base}.${millis}000`;
+}
 
 /** What JSON.stringify and a mapping here leave out: values with no YAML (or JSON) form. */
 export function absent(value: unknown): boolean {
@@ -96,7 +117,8 @@ export function mappingEntries(value: object): { keys: unknown[]; values: unknow
  * `toJSON` (other than those written above) as its JSON form, as the JSON writer has it.
  */
 export function settledValue(value: unknown): unknown {
-  if (value instanceof DeferredValue) return value.value();
+  const produced = settled(value);
+  if (produced !== value) return produced;
   if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Map) return value;
   if (value instanceof Float64 || value instanceof Uint8Array || value instanceof Date) return value;
   const toJSON = (value as { toJSON?: unknown }).toJSON;

@@ -1,11 +1,10 @@
 /**
  * js-yaml types reproducing PyYAML's SafeLoader (YAML 1.1) implicit typing and the explicit tags
- * it supports, and the text PyYAML's representers write for floats and datetimes (yaml-dump.ts).
+ * it supports.
  * Resolver regexes are PyYAML's `resolver.py`; constructors follow `constructor.py`.
  */
 import { Type } from 'js-yaml';
-import { Float64, pythonFloat } from './float.js';
-import { pythonFloatRepr } from './float-repr.js';
+import { pythonFloat } from './float.js';
 import { MAX_INT_DIGITS, parseFloatText } from './numbers.js';
 
 const NULL_PATTERN = /^(?:~|null|Null|NULL|)$/;
@@ -96,12 +95,6 @@ export function constructInt(text: string, stripLeadingZeros: boolean): number |
   return toIntegerValue(negative ? -magnitude : magnitude);
 }
 
-/** Numbers JS would print in exponent form (1e+21) are written as floats so they stay numbers under YAML 1.1. */
-export const isIntegerValue = (data: unknown): boolean =>
-  typeof data === 'bigint' ||
-  // Past 2^53 a number can only have been a float (exact integers are bigint), as in JSON.
-  (typeof data === 'number' && Number.isSafeInteger(data) && !Object.is(data, -0));
-
 function makeIntType(stripLeadingZeros: boolean): Type {
   return new Type('tag:yaml.org,2002:int', {
     kind: 'scalar',
@@ -135,16 +128,6 @@ function explicitFloatResolves(data: unknown): boolean {
   } catch {
     return false;
   }
-}
-
-/** Python's float repr, adjusted the way PyYAML's represent_float keeps it a YAML 1.1 float. */
-export function yamlFloatText(data: unknown): string {
-  const value = data instanceof Float64 ? data.value : (data as number);
-  if (Number.isNaN(value)) return '.nan';
-  if (value === Infinity) return '.inf';
-  if (value === -Infinity) return '-.inf';
-  const text = pythonFloatRepr(value);
-  return text.includes('.') || !text.includes('e') ? text : text.replace('e', '.0e');
 }
 
 export const floatType = new Type('tag:yaml.org,2002:float', {
@@ -206,14 +189,6 @@ export function constructTimestamp(text: string): Date {
     throw new Error(`invalid timestamp ${JSON.stringify(text)}`);
   }
   return new Date(date.getTime() - offsetMinutes * 60_000);
-}
-
-/** Python's `datetime.isoformat(' ')` of the UTC instant, as PyYAML's represent_datetime writes it. */
-export function yamlDateText(data: unknown): string {
-  const iso = (data as Date).toISOString();
-  const millis = iso.slice(20, 23);
-  const base = `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
-  return millis === '000' ? base : `${base}.${millis}000`;
 }
 
 const timestampResolves = (data: unknown): boolean => isString(data) && TIMESTAMP_PATTERN.test(data);
