@@ -17,42 +17,55 @@ function aliasable(value: unknown): value is object {
   return proto === Object.prototype || proto === null;
 }
 
-/** The values inside `value` in the writer's order (mapping keys sorted; keys are never aliased). */
-function children(value: object): readonly unknown[] {
-  if (value instanceof DeferredValue) return [];
-  if (Array.isArray(value)) return value;
-  return mappingEntries(value).values;
+/**
+ * Puts the values inside `value` on `pending` so that they come off it in the writer's order
+ * (mapping keys sorted; keys are never aliased).
+ */
+function pushInWriterOrder(value: object, pending: unknown[]): void {
+  if (value instanceof DeferredValue) return;
+  const items = Array.isArray(value) ? (value as unknown[]) : mappingEntries(value).values;
+  for (let i = items.length - 1; i >= 0; i--) pending.push(items[i]);
 }
 
-/** Whether anything is met twice: a walk in any order, without sorting keys. */
-function repeatedValues(root: unknown): Set<object> {
-  const seen = new Set<object>();
-  const repeated = new Set<object>();
+/** Puts the objects inside `value` on `pending`, in any order (no keys sorted): all a search for repeats needs. */
+function pushObjects(value: object, pending: unknown[]): void {
+  if (value instanceof DeferredValue) return;
+  // One push per item: a spread of a list of 200,000 jobs would pass that many arguments.
+  if (Array.isArray(value)) {
+    for (const item of value as unknown[]) if (typeof item === 'object' && item !== null) pending.push(item);
+  } else if (value instanceof Map) {
+    for (const item of (value as Map<unknown, unknown>).values()) {
+      if (typeof item === 'object' && item !== null) pending.push(item);
+    }
+  } else {
+    for (const key in value) {
+      const item = (value as Record<string, unknown>)[key];
+      if (typeof item === 'object' && item !== null) pending.push(item);
+    }
+  }
+}
+
+/**
+ * Walks `root` depth first, never into a value met before (PyYAML's `anchor_node`): `pushInside`
+ * puts a value's insides on the stack, `again` hears of each later meeting.
+ */
+function walk(
+  root: unknown,
+  pushInside: (value: object, pending: unknown[]) => void,
+  again: (value: object) => void,
+): void {
+  const met = new Set<object>();
   const pending: unknown[] = [root];
   while (pending.length > 0) {
     const value = pending.pop();
     if (!aliasable(value)) continue;
-    if (seen.has(value)) {
-      repeated.add(value);
+    if (met.has(value)) {
+      again(value);
       continue;
     }
-    seen.add(value);
-    if (value instanceof DeferredValue) continue;
-    // Only objects can be met twice; one push each (a spread of 200,000 jobs would be as many arguments).
-    if (Array.isArray(value)) {
-      for (const item of value as unknown[]) if (typeof item === 'object' && item !== null) pending.push(item);
-    } else if (value instanceof Map) {
-      for (const item of (value as Map<unknown, unknown>).values()) {
-        if (typeof item === 'object' && item !== null) pending.push(item);
-      }
-    } else {
-      for (const key in value) {
-        const item = (value as Record<string, unknown>)[key];
-        if (typeof item === 'object' && item !== null) pending.push(item);
-      }
-    }
+    met.add(value);
+    pushInside(value, pending);
   }
-  return repeated;
 }
 
 /**
@@ -60,25 +73,16 @@ function repeatedValues(root: unknown): Set<object> {
  * case, found by one walk of the containers without sorting anything).
  */
 export function anchorsOf(root: unknown): Map<object, string> | undefined {
-  const repeated = repeatedValues(root);
-  if (repeated.size === 0) return undefined;
+  let repeated = false;
+  walk(root, pushObjects, () => (repeated = true));
+  if (!repeated) return undefined;
   const anchors = new Map<object, string>();
-  const met = new Set<object>();
-  const pending: unknown[] = [root];
-  while (pending.length > 0) {
-    const value = pending.pop();
-    if (!aliasable(value)) continue;
-    if (met.has(value)) {
-      // A deferred value stands for text or a number as often as for a container.
-      const stands = value instanceof DeferredValue ? value.value() : value;
-      if (!anchors.has(value) && scalarNode(stands) === undefined) {
-        anchors.set(value, `id${String(anchors.size + 1).padStart(3, '0')}`);
-      }
-      continue;
+  walk(root, pushInWriterOrder, (value) => {
+    // A deferred value stands for text or a number as often as for a container.
+    const stands = value instanceof DeferredValue ? value.value() : value;
+    if (!anchors.has(value) && scalarNode(stands) === undefined) {
+      anchors.set(value, `id${String(anchors.size + 1).padStart(3, '0')}`);
     }
-    met.add(value);
-    const inside = children(value);
-    for (let i = inside.length - 1; i >= 0; i--) pending.push(inside[i]);
-  }
+  });
   return anchors;
 }
