@@ -36,30 +36,30 @@ class ShapeReader {
     return undefined;
   }
 
-  private array(): Shape[] {
-    const items: Shape[] = [];
+  /** The items of the array or object opening here, each read by `item`, up to `close` (`]` or `}`). */
+  private items(close: number, item: () => void): void {
     this.pos++;
     this.skipSpace();
-    if (this.text.charCodeAt(this.pos) === 0x5d) {
+    if (this.text.charCodeAt(this.pos) === close) {
       this.pos++;
-      return items;
+      return;
     }
     for (;;) {
-      items.push(this.value());
+      item();
       this.skipSpace();
-      if (this.text.charCodeAt(this.pos++) !== 0x2c) return items;
+      if (this.text.charCodeAt(this.pos++) !== 0x2c) return;
     }
+  }
+
+  private array(): Shape[] {
+    const items: Shape[] = [];
+    this.items(0x5d, () => items.push(this.value()));
+    return items;
   }
 
   private object(): { keys: string[]; values: Shape[] } {
     const shape = { keys: [] as string[], values: [] as Shape[] };
-    this.pos++;
-    this.skipSpace();
-    if (this.text.charCodeAt(this.pos) === 0x7d) {
-      this.pos++;
-      return shape;
-    }
-    for (;;) {
+    this.items(0x7d, () => {
       this.skipSpace();
       const end = closingQuote(this.text, this.pos) + 1;
       shape.keys.push(JSON.parse(this.text.slice(this.pos, end)) as string);
@@ -67,9 +67,8 @@ class ShapeReader {
       this.skipSpace();
       this.pos++; // the colon
       shape.values.push(this.value());
-      this.skipSpace();
-      if (this.text.charCodeAt(this.pos++) !== 0x2c) return shape;
-    }
+    });
+    return shape;
   }
 }
 
