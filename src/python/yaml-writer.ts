@@ -325,20 +325,30 @@ export class YamlWriter {
    * character). The first such space is looked for from where the width runs out.
    */
   private writeLine(text: string, start: number, end: number, quoted: boolean, spaces: NextIndex): void {
-    const last = text.length - 1;
+    const last = quoted ? text.length - 1 : -1;
+    const canFold = (j: number): boolean => foldable(text, j, last);
     let runStart = start;
     for (;;) {
-      // Not past the line: the next search starts no earlier than this one.
-      const from = Math.max(runStart, runStart + this.bestWidth - this.column + 1);
-      if (from >= end) break;
-      let j = spaces.from(from);
-      while (j < end && !foldable(text, j, quoted ? last : -1)) j = spaces.from(j + 1);
-      if (j >= end) break;
+      const j = this.nextFold(runStart, end, spaces, canFold);
+      if (j < 0) break;
       this.run(text, runStart, j, quoted);
       this.writeIndent();
       runStart = j + 1;
     }
     this.run(text, runStart, end, quoted);
+  }
+
+  /**
+   * The first space of `[runStart, end)` written past the width (each character one column from
+   * here) that `canFold` lets become a line break, or -1. The search starts where the width runs
+   * out, never past `end`, so that each search starts no earlier than the one before.
+   */
+  private nextFold(runStart: number, end: number, spaces: NextIndex, canFold: (j: number) => boolean): number {
+    const from = Math.max(runStart, runStart + this.bestWidth - this.column + 1);
+    if (from >= end) return -1;
+    let j = spaces.from(from);
+    while (j < end && !canFold(j)) j = spaces.from(j + 1);
+    return j < end ? j : -1;
   }
 
   /** The same, a character at a time, for a line with quotes (each written twice). */
@@ -387,15 +397,13 @@ export class YamlWriter {
     for (let start = 0; ;) {
       const found = escapes.exec(text);
       const end = found === null ? text.length : found.index;
+      // Not the text's first or last character, nor right after a space (an escape is none).
+      const canFold = (j: number): boolean =>
+        j !== 0 && j !== last && (j === start || text.charCodeAt(j - 1) !== SPACE);
       let runStart = start;
       while (allowBreaks) {
-        const from = Math.max(runStart, runStart + this.bestWidth - this.column + 1);
-        if (from >= end) break;
-        let j = spaces.from(from);
-        while (j < end && (j === 0 || j === last || (j > start && text.charCodeAt(j - 1) === SPACE))) {
-          j = spaces.from(j + 1);
-        }
-        if (j >= end) break;
+        const j = this.nextFold(runStart, end, spaces, canFold);
+        if (j < 0) break;
         this.run(text, runStart, j);
         this.writeIndent();
         if (text.charCodeAt(j + 1) === SPACE) this.put('\\');
