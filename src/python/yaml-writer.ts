@@ -5,7 +5,7 @@
  * `write_indent`, `write_indicator`...) so the two can be read side by side; yaml-dump.ts walks the
  * value and calls them in the order libyaml's state machine would.
  */
-import { analyzeScalar, isBreak, readsAsString, type ScalarAnalysis } from './yaml-scalar.js';
+import { isBreak, readsAsString, type ScalarAnalysis } from './yaml-scalar.js';
 
 const LF = 0x0a;
 const SPACE = 0x20;
@@ -201,7 +201,7 @@ export class YamlWriter {
   }
 
   /** `yaml_emitter_emit_scalar`: the style chosen, the tag, then the text one indent further in. */
-  writeScalar(node: ScalarNode, analysis: ScalarAnalysis = analyzeScalar(node.text), simpleKey = false): void {
+  writeScalar(node: ScalarNode, analysis: ScalarAnalysis, simpleKey: boolean): void {
     const style = YamlWriter.selectStyle(node, analysis, simpleKey);
     if (node.tag !== undefined) {
       if (!this.whitespace) this.put(' ');
